@@ -1,0 +1,2 @@
+//! The UI-free core: everything the GUI and the CLI share.
+pub mod safe_save;

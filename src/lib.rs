@@ -1,0 +1,4 @@
+//! ImageWorks Config Studio: a lossless editor for `chat_proxy.toml` and the
+//! model registry, with a GUI and a CLI over one UI-free core.
+pub mod cli;
+pub mod core;
