@@ -1,2 +1,4 @@
 //! The UI-free core: everything the GUI and the CLI share.
 pub mod safe_save;
+pub mod layout;
+pub mod document;

@@ -1,0 +1,355 @@
+//! The lossless `chat_proxy.toml` document: the single source of truth every
+//! front end reads and edits. Untouched bytes stay as they were; a changed
+//! value keeps its trailing comment; a missing key or table is inserted where
+//! the layouts put it, formatted as a person would have written it.
+
+pub(crate) mod parse_error;
+mod path;
+pub(crate) mod placement;
+
+pub use parse_error::ParseError;
+pub use path::{DocPath, PathError, Segment};
+
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
+
+use crate::core::layout::LayoutSet;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EditError {
+    #[error("`{path}`: `{blocker}` is {found}, not a table, so nothing can go below it")]
+    NotATable {
+        path: String,
+        blocker: String,
+        found: &'static str,
+    },
+    #[error("`{path}`: there is no entry {index} in `{array}` (it has {len})")]
+    NoSuchEntry {
+        path: String,
+        array: String,
+        index: usize,
+        len: usize,
+    },
+    #[error("`{path}`: an index needs an array of tables like [[endpoints]]")]
+    NotAnArray { path: String },
+    #[error(transparent)]
+    Path(#[from] PathError),
+}
+
+/// A parsed `chat_proxy.toml`.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigDocument {
+    doc: DocumentMut,
+    /// The text as read, while nothing has changed: an untouched document
+    /// is always written back byte for byte.
+    pristine: Option<String>,
+    /// toml_edit ends the last key with a newline; the proxy's own writer
+    /// does not, and such a file must keep its last line as it was.
+    no_final_newline: bool,
+}
+
+impl ConfigDocument {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let parsed = parse_spanned(text)?;
+        Ok(Self::from_spanned(parsed))
+    }
+
+    /// An empty document (for "New from defaults").
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Take over an already-parsed document (spans are dropped for editing).
+    pub fn from_spanned(parsed: toml_edit::Document<String>) -> Self {
+        let pristine = parsed.raw().to_owned();
+        Self {
+            no_final_newline: !pristine.is_empty() && !pristine.ends_with('\n'),
+            pristine: Some(pristine),
+            doc: parsed.into_mut(),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        if let Some(text) = &self.pristine {
+            return text.clone();
+        }
+        let mut text = self.doc.to_string();
+        if self.no_final_newline && text.ends_with('\n') {
+            text.pop();
+        }
+        text
+    }
+
+    /// Whether any edit has been applied since parsing.
+    pub fn is_modified(&self) -> bool {
+        self.pristine.is_none()
+    }
+
+    fn touch(&mut self) {
+        self.pristine = None;
+    }
+
+    pub fn root(&self) -> &Table {
+        self.doc.as_table()
+    }
+
+    /// The item at `path` (a key, possibly of an array entry: `endpoints[0].name`).
+    pub fn get(&self, path: &DocPath) -> Option<&Item> {
+        let (parent, key) = split_key(path).ok()?;
+        self.table_at(&parent)?.get(key)
+    }
+
+    /// The table at `path`, following array indices (`endpoints[1]`).
+    pub fn table_at(&self, path: &DocPath) -> Option<&Table> {
+        let mut table = self.doc.as_table();
+        let mut segments = path.0.iter();
+        while let Some(seg) = segments.next() {
+            let Segment::Key(key) = seg else { return None };
+            table = match table.get(key)? {
+                Item::Table(t) => t,
+                Item::ArrayOfTables(a) => match segments.next()? {
+                    Segment::Index(i) => a.get(*i)?,
+                    Segment::Key(_) => return None,
+                },
+                _ => return None,
+            };
+        }
+        Some(table)
+    }
+
+    pub fn get_value(&self, path: &DocPath) -> Option<&Value> {
+        self.get(path)?.as_value()
+    }
+
+
+    /// Set a value; returns whether the document changed. An equal value
+    /// (same type and value) leaves every byte alone.
+    pub fn set_value(&mut self, layouts: &LayoutSet, path: &DocPath, mut value: Value) -> Result<bool, EditError> {
+        let (parent_path, key) = split_key(path)?;
+        let table = self.table_mut_creating(layouts, &parent_path, path)?;
+        if let Some(existing) = table.get(key).and_then(Item::as_value) {
+            if values_equal(existing, &value) {
+                return Ok(false);
+            }
+            *value.decor_mut() = existing.decor().clone();
+            table.insert(key, Item::Value(value));
+            self.touch();
+            return Ok(true);
+        }
+        if let Some(other) = table.get(key)
+            && !other.is_none()
+        {
+            return Err(EditError::NotATable {
+                path: path.to_string(),
+                blocker: path.to_string(),
+                found: other.type_name(),
+            });
+        }
+        table.insert(key, Item::Value(value));
+        placement::place_new_key(layouts, &parent_path, table, key);
+        self.touch();
+        Ok(true)
+    }
+
+    /// Remove a key or table; returns whether anything was there.
+    pub fn remove(&mut self, path: &DocPath) -> Result<bool, EditError> {
+        let (parent_path, key) = split_key(path)?;
+        let Some(table) = self.existing_table_mut(&parent_path) else {
+            return Ok(false);
+        };
+        let removed = table.remove(key).is_some();
+        if removed {
+            self.touch();
+        }
+        Ok(removed)
+    }
+
+    /// Entries of an array of tables (`endpoints`), or `None` when absent.
+    pub fn array(&self, table: &str) -> Option<&ArrayOfTables> {
+        self.doc.get(table)?.as_array_of_tables()
+    }
+
+    /// Append a new `[[table]]` entry; returns its index.
+    pub fn push_array_entry(&mut self, layouts: &LayoutSet, table: &str, mut entry: Table) -> Result<usize, EditError> {
+        self.array_mut_creating(table)?;
+        let position = placement::position_for_new_array_entry(layouts, &mut self.doc, table);
+        entry.set_position(Some(position));
+        let array = self.array_mut_creating(table)?;
+        array.push(entry);
+        let index = array.len() - 1;
+        self.touch();
+        Ok(index)
+    }
+
+    /// Copy entry `index` to just after it; returns the new index.
+    pub fn duplicate_array_entry(&mut self, table: &str, index: usize) -> Result<usize, EditError> {
+        let copy = self.array_entry(table, index)?.clone();
+        let position = copy.position().unwrap_or_default();
+        placement::bump_positions_after(self.doc.as_table_mut(), position);
+        let mut copy = copy;
+        copy.set_position(Some(position + 1));
+        let array = self.array_mut_creating(table)?;
+        array.insert(index + 1, copy);
+        self.touch();
+        Ok(index + 1)
+    }
+
+    pub fn remove_array_entry(&mut self, table: &str, index: usize) -> Result<Table, EditError> {
+        self.array_entry(table, index)?;
+        let array = self.array_mut_creating(table)?;
+        let removed = array.remove(index);
+        if array.is_empty() {
+            self.doc.remove(table);
+        }
+        self.touch();
+        Ok(removed)
+    }
+
+    /// Move entry `from` to index `to`, keeping each entry's own comments.
+    pub fn move_array_entry(&mut self, table: &str, from: usize, to: usize) -> Result<(), EditError> {
+        self.array_entry(table, from)?;
+        self.array_entry(table, to)?;
+        let array = self.array_mut_creating(table)?;
+        let mut positions: Vec<_> = array.iter().map(Table::position).collect();
+        positions.sort();
+        let mut entries: Vec<Table> = array.iter().cloned().collect();
+        let moved = entries.remove(from);
+        entries.insert(to, moved);
+        array.clear();
+        for (mut entry, position) in entries.into_iter().zip(positions) {
+            entry.set_position(position);
+            array.push(entry);
+        }
+        self.touch();
+        Ok(())
+    }
+
+    fn array_entry(&self, table: &str, index: usize) -> Result<&Table, EditError> {
+        let len = self.array(table).map_or(0, ArrayOfTables::len);
+        self.array(table)
+            .and_then(|a| a.get(index))
+            .ok_or_else(|| EditError::NoSuchEntry {
+                path: format!("{table}[{index}]"),
+                array: table.to_owned(),
+                index,
+                len,
+            })
+    }
+
+    fn array_mut_creating(&mut self, table: &str) -> Result<&mut ArrayOfTables, EditError> {
+        let item = self
+            .doc
+            .entry(table)
+            .or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
+        let found = item.type_name();
+        item.as_array_of_tables_mut()
+            .ok_or_else(|| EditError::NotAnArray {
+                path: format!("{table} (it is {found})"),
+            })
+    }
+
+    fn existing_table_mut(&mut self, path: &DocPath) -> Option<&mut Table> {
+        let mut table = self.doc.as_table_mut();
+        for seg in &path.0 {
+            table = match seg {
+                Segment::Key(k) => table.get_mut(k)?.as_table_mut()?,
+                Segment::Index(_) => return None,
+            };
+        }
+        Some(table)
+    }
+
+    /// Walk to the table at `path`, creating missing tables where the layouts put them.
+    fn table_mut_creating(
+        &mut self,
+        layouts: &LayoutSet,
+        path: &DocPath,
+        full: &DocPath,
+    ) -> Result<&mut Table, EditError> {
+        if self.resolve_table(path, full).is_err() {
+            placement::create_tables(layouts, &mut self.doc, path);
+        }
+        self.resolve_table(path, full)
+    }
+
+    fn resolve_table(&mut self, path: &DocPath, full: &DocPath) -> Result<&mut Table, EditError> {
+        let mut table = self.doc.as_table_mut();
+        let mut walked = DocPath::default();
+        let mut segments = path.0.iter().peekable();
+        while let Some(seg) = segments.next() {
+            let Segment::Key(key) = seg else {
+                return Err(EditError::NotAnArray { path: full.to_string() });
+            };
+            walked = walked.child(key);
+            let item = table.get_mut(key).ok_or_else(|| EditError::NotATable {
+                path: full.to_string(),
+                blocker: walked.to_string(),
+                found: "missing",
+            })?;
+            table = match item {
+                Item::Table(t) => t,
+                Item::ArrayOfTables(array) => {
+                    let Some(Segment::Index(i)) = segments.next() else {
+                        return Err(EditError::NotATable {
+                            path: full.to_string(),
+                            blocker: walked.to_string(),
+                            found: "an array of tables (give an index)",
+                        });
+                    };
+                    let len = array.len();
+                    array.get_mut(*i).ok_or_else(|| EditError::NoSuchEntry {
+                        path: full.to_string(),
+                        array: walked.to_string(),
+                        index: *i,
+                        len,
+                    })?
+                }
+                other => {
+                    return Err(EditError::NotATable {
+                        path: full.to_string(),
+                        blocker: walked.to_string(),
+                        found: other.type_name(),
+                    });
+                }
+            };
+        }
+        Ok(table)
+    }
+}
+
+fn split_key(path: &DocPath) -> Result<(DocPath, &str), EditError> {
+    match (path.parent(), path.last_key()) {
+        (Some(parent), Some(key)) => Ok((parent, key)),
+        _ => Err(EditError::Path(PathError {
+            path: path.to_string(),
+            reason: "it must end in a key",
+        })),
+    }
+}
+
+/// Parse keeping spans, for validation with line numbers.
+pub fn parse_spanned(text: &str) -> Result<toml_edit::Document<String>, ParseError> {
+    toml_edit::Document::parse(text.to_owned()).map_err(|e| ParseError::from_toml(text, &e))
+}
+
+/// Same type and same value, whatever the formatting.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.value() == y.value(),
+        (Value::Integer(x), Value::Integer(y)) => x.value() == y.value(),
+        (Value::Float(x), Value::Float(y)) => x.value().to_bits() == y.value().to_bits(),
+        (Value::Boolean(x), Value::Boolean(y)) => x.value() == y.value(),
+        (Value::Datetime(x), Value::Datetime(y)) => x.value() == y.value(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| values_equal(a, b))
+        }
+        (Value::InlineTable(x), Value::InlineTable(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;
