@@ -2,3 +2,4 @@
 pub mod safe_save;
 pub mod layout;
 pub mod document;
+pub mod validate;
