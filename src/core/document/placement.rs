@@ -94,7 +94,7 @@ pub(super) fn create_tables(layouts: &LayoutSet, doc: &mut DocumentMut, path: &D
         return;
     }
     let position = new_table_position(layouts, doc, &keys.join("."));
-    let header = take_file_header_if_first(doc, position);
+    let header = take_file_header_if_first(doc, position).or_else(|| take_lone_comments(doc));
     let mut table = doc.as_table_mut();
     for (depth, key) in keys.iter().enumerate() {
         let last = depth + 1 == keys.len();
@@ -237,6 +237,20 @@ pub(super) fn bump_positions_after(table: &mut Table, position: isize) {
             _ => {}
         }
     }
+}
+
+/// In a file of nothing but comments, toml_edit keeps them as trailing text,
+/// which would print after a new table; they are the file's header.
+fn take_lone_comments(doc: &mut DocumentMut) -> Option<String> {
+    if !doc.as_table().is_empty() {
+        return None;
+    }
+    let trailing = doc.trailing().as_str()?.to_owned();
+    if trailing.trim().is_empty() {
+        return None;
+    }
+    doc.set_trailing("");
+    Some(format!("{}\n", trailing.trim_end_matches('\n').to_owned() + "\n"))
 }
 
 /// A comment block at the top of the file is stored as the first table's
