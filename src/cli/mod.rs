@@ -17,3 +17,4 @@ pub mod exit {
     /// Unreadable file, not TOML/JSON, bad usage.
     pub const UNREADABLE: u8 = 2;
 }
+pub mod registry;
