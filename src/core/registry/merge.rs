@@ -153,7 +153,10 @@ fn add_curated(merged: &mut Merged, entry: &Value, index: usize) {
         Some(pos) => {
             let target = &mut merged.entries[pos];
             deep_merge_over(&mut target.value, entry);
-            target.layer = EntryLayer::Both;
+            // A repeated curated name merges over its first copy, not over discovered.
+            if target.discovered_index.is_some() {
+                target.layer = EntryLayer::Both;
+            }
             target.curated_index = Some(index);
         }
         None => merged.push(MergedEntry {

@@ -123,11 +123,14 @@ pub fn is_dynamic(key: &str, value: &Value) -> bool {
     }
 }
 
+/// Placeholder content as ImageWorks seeds it (`{"rolling_samples": 0,
+/// "ttft_ms_avg": null, ...}`, `{"vision": null}`): nothing measured yet.
 fn is_empty_value(value: &Value) -> bool {
     match value {
         Value::Null => true,
+        Value::Number(n) => n.as_f64() == Some(0.0),
         Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
+        Value::Object(o) => o.values().all(is_empty_value),
         _ => false,
     }
 }
@@ -186,7 +189,7 @@ mod tests {
     #[test]
     fn dynamic_fields_are_stripped() {
         let v = json!({"name": "m", "download_path": "/x", "downloaded_at": "t",
-            "performance": {}, "probes": {"a": 1}, "metadata": {"created_from_download": true, "k": 1}});
+            "performance": {"rolling_samples": 0, "ttft_ms_avg": null}, "probes": {"a": 1}, "metadata": {"created_from_download": true, "k": 1}});
         assert_eq!(
             dynamic_field_paths(&v),
             vec![
@@ -198,7 +201,7 @@ mod tests {
         );
         assert_eq!(
             without_dynamic_fields(&v),
-            json!({"name": "m", "performance": {}, "metadata": {"k": 1}})
+            json!({"name": "m", "performance": {"rolling_samples": 0, "ttft_ms_avg": null}, "metadata": {"k": 1}})
         );
     }
 }
