@@ -35,10 +35,10 @@ fn keeps(e: &RegistryEntry<'_>, filter: &Filter, words: &[String]) -> bool {
     if filter.hide_deprecated && e.deprecated() {
         return false;
     }
-    if let Some(backend) = &filter.backend {
-        if e.backend() != Some(backend.as_str()) {
-            return false;
-        }
+    if let Some(backend) = &filter.backend
+        && e.backend() != Some(backend.as_str())
+    {
+        return false;
     }
     if words.is_empty() {
         return true;

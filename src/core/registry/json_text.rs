@@ -193,10 +193,8 @@ fn number_from_text(text: &str) -> Option<Number> {
 pub fn pythonize_numbers(value: &mut Value) {
     match value {
         Value::Number(n) => {
-            if let Some(py) = python_text_of_float(n) {
-                if let Some(num) = number_from_text(&py) {
-                    *n = num;
-                }
+            if let Some(num) = python_text_of_float(n).and_then(|py| number_from_text(&py)) {
+                *n = num;
             }
         }
         Value::Array(items) => items.iter_mut().for_each(pythonize_numbers),
