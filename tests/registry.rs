@@ -761,3 +761,31 @@ fn validate_parts_runs_every_rule() {
     let fields: Vec<_> = f.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, ["name", "backend", "download_path"]);
 }
+
+#[test]
+fn snapshot_only_entries_are_adopted_and_kept() -> TestResult {
+    let dir = sample_copy()?;
+    let mut snap = entries(dir.path(), SNAPSHOT_FILE)?;
+    snap.push(json!({"name": "legacy", "backend": "ollama", "served_model_id": "legacy:1"}));
+    fs::write(
+        dir.path().join(SNAPSHOT_FILE),
+        to_python_json(&Value::Array(snap)),
+    )?;
+    let mut store = RegistryStore::load(dir.path())?;
+    assert_eq!(store.snapshot_only().len(), 1);
+    let legacy = store.merged().get("legacy").ok_or("not adopted")?;
+    assert_eq!(legacy.layer, EntryLayer::SnapshotOnly);
+    let prov = store.provenance("legacy").ok_or("no provenance")?;
+    assert!(prov.iter().all(|(_, s)| *s == FieldSource::SnapshotOnly));
+    EditHistory::new().apply(
+        &mut store,
+        &RegistryCommand::Deprecate { name: BOTH.into() },
+    )?;
+    store.save()?;
+    let reloaded = RegistryStore::load(dir.path())?;
+    assert!(
+        reloaded.merged().get("legacy").is_some(),
+        "kept in the regenerated snapshot"
+    );
+    Ok(())
+}

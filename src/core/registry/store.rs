@@ -7,14 +7,16 @@
 //! while edits are pending we can reload it and re-merge without losing
 //! anything; a conflict on the curated file itself is refused.
 
+use std::collections::HashSet;
 use std::env;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::thread;
 
 use serde_json::Value;
 
 use super::json_text::{self, to_python_json};
-use super::merge::{Merged, merge_layers};
+use super::merge::{EntryLayer, Merged, merge_layers};
 use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
 
 pub const CURATED_FILE: &str = "model_registry.curated.json";
@@ -51,6 +53,8 @@ pub enum RegistryError {
 #[derive(Clone, Debug)]
 pub struct LayerFile {
     pub path: PathBuf,
+    /// The layer's entries; for the snapshot only those in neither layer
+    /// (the rest of it is derived and regenerated on save).
     pub entries: Vec<Value>,
     /// Text as read; `None` when the file did not exist.
     original: Option<String>,
@@ -59,6 +63,15 @@ pub struct LayerFile {
 
 impl LayerFile {
     fn load(path: PathBuf) -> Result<Self, RegistryError> {
+        let mut file = Self::read(path)?;
+        if let Some(text) = &file.original {
+            file.entries = parse_entries(&file.path, text)?;
+        }
+        Ok(file)
+    }
+
+    /// Read the file's text and fingerprint without parsing it.
+    fn read(path: PathBuf) -> Result<Self, RegistryError> {
         if !path.exists() {
             // A missing layer is an empty list (ImageWorks creates it lazily).
             return Ok(Self {
@@ -69,13 +82,38 @@ impl LayerFile {
             });
         }
         let loaded = safe_save::read_text(&path)?;
-        let entries = parse_entries(&path, &loaded.text)?;
         Ok(Self {
             path,
-            entries,
+            entries: Vec::new(),
             original: Some(loaded.text),
             fingerprint: Some(loaded.fingerprint),
         })
+    }
+
+    /// Read the snapshot, keeping only the entries that are in neither layer
+    /// (the ones the merge adopts). Most snapshots hold none, so the names
+    /// are skimmed first and the full parse happens only when needed.
+    fn load_snapshot(
+        path: PathBuf,
+        curated: &[Value],
+        discovered: &[Value],
+    ) -> Result<Self, RegistryError> {
+        let mut file = Self::read(path)?;
+        let Some(text) = &file.original else {
+            return Ok(file);
+        };
+        let names = skim_names(&file.path, text)?;
+        let known: HashSet<&str> = curated.iter().chain(discovered).map(entry_name).collect();
+        if names
+            .iter()
+            .all(|n| n.is_empty() || known.contains(n.as_str()))
+        {
+            return Ok(file);
+        }
+        let mut entries = parse_entries(&file.path, text)?;
+        entries.retain(|e| !known.contains(entry_name(e)));
+        file.entries = entries;
+        Ok(file)
     }
 
     pub fn fingerprint(&self) -> Option<Fingerprint> {
@@ -138,6 +176,37 @@ pub fn parse_entries(path: &Path, text: &str) -> Result<Vec<Value>, RegistryErro
     Ok(entries)
 }
 
+fn entry_name(entry: &Value) -> &str {
+    entry.get("name").and_then(Value::as_str).unwrap_or("")
+}
+
+/// Only the `name` of each entry; every other field is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct NameOnly {
+    #[serde(default)]
+    name: Option<Value>,
+}
+
+fn skim_names(path: &Path, text: &str) -> Result<Vec<String>, RegistryError> {
+    let items: Vec<NameOnly> =
+        serde_json::from_str(text).map_err(|e| RegistryError::Malformed {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            i.name
+                .as_ref()
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect())
+}
+
 /// What a save did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SaveReport {
@@ -151,7 +220,7 @@ pub struct SaveReport {
 #[derive(Clone, Debug)]
 pub struct RegistryStore {
     dir: PathBuf,
-    pub(crate) curated: LayerFile,
+    curated: LayerFile,
     discovered: LayerFile,
     snapshot: LayerFile,
     merged: Merged,
@@ -160,9 +229,21 @@ pub struct RegistryStore {
 impl RegistryStore {
     /// Read the three files of `dir` and merge them.
     pub fn load(dir: &Path) -> Result<Self, RegistryError> {
-        let curated = LayerFile::load(dir.join(CURATED_FILE))?;
-        let discovered = LayerFile::load(dir.join(DISCOVERED_FILE))?;
-        let snapshot = LayerFile::load(dir.join(SNAPSHOT_FILE))?;
+        // The two layers are independent: read, hash and parse them in parallel.
+        let (curated, discovered) = thread::scope(|scope| {
+            let curated = scope.spawn(|| LayerFile::load(dir.join(CURATED_FILE)));
+            let discovered = LayerFile::load(dir.join(DISCOVERED_FILE));
+            let curated = curated
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (curated, discovered)
+        });
+        let (curated, discovered) = (curated?, discovered?);
+        let snapshot = LayerFile::load_snapshot(
+            dir.join(SNAPSHOT_FILE),
+            &curated.entries,
+            &discovered.entries,
+        )?;
         let merged = merge_layers(&curated.entries, &discovered.entries, &snapshot.entries);
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -185,7 +266,8 @@ impl RegistryStore {
         &self.discovered.entries
     }
 
-    pub fn snapshot(&self) -> &[Value] {
+    /// Entries found only in `model_registry.json` (adopted as discovered).
+    pub fn snapshot_only(&self) -> &[Value] {
         &self.snapshot.entries
     }
 
@@ -248,8 +330,7 @@ impl RegistryStore {
         } else if self.snapshot.changed_on_disk()? {
             // The snapshot is derived; a newer one only matters for the
             // snapshot-only entries it may carry, which we re-adopt.
-            self.snapshot = LayerFile::load(self.snapshot.path.clone())?;
-            self.remerge();
+            self.reload_snapshot()?;
         }
         if let Some(text) = curated_text {
             let outcome = self.curated.write(text).map_err(curated_conflict)?;
@@ -267,7 +348,13 @@ impl RegistryStore {
     /// it) and re-merge our curated edits over it.
     fn reload_discovered_and_snapshot(&mut self) -> Result<(), RegistryError> {
         self.discovered = LayerFile::load(self.discovered.path.clone())?;
-        self.snapshot = LayerFile::load(self.snapshot.path.clone())?;
+        self.reload_snapshot()
+    }
+
+    fn reload_snapshot(&mut self) -> Result<(), RegistryError> {
+        let path = self.snapshot.path.clone();
+        self.snapshot =
+            LayerFile::load_snapshot(path, &self.curated.entries, &self.discovered.entries)?;
         self.remerge();
         Ok(())
     }
@@ -282,6 +369,7 @@ impl RegistryStore {
             .merged
             .entries
             .iter()
+            .filter(|e| e.layer == EntryLayer::SnapshotOnly)
             .map(|e| e.value.clone())
             .collect();
         note_written(report, &self.snapshot.path, &outcome);
