@@ -26,12 +26,12 @@ pub fn filter_entries(merged: &Merged, filter: &Filter) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(_, e)| filter.layer.is_none_or(|l| l == e.layer))
-        .filter(|(_, e)| keeps(&e.view(), filter, &words))
+        .filter(|(_, e)| keeps(&e.view(), filter, &words, &e.search_text))
         .map(|(i, _)| i)
         .collect()
 }
 
-fn keeps(e: &RegistryEntry<'_>, filter: &Filter, words: &[String]) -> bool {
+fn keeps(e: &RegistryEntry<'_>, filter: &Filter, words: &[String], haystack: &str) -> bool {
     if filter.hide_deprecated && e.deprecated() {
         return false;
     }
@@ -40,14 +40,11 @@ fn keeps(e: &RegistryEntry<'_>, filter: &Filter, words: &[String]) -> bool {
     {
         return false;
     }
-    if words.is_empty() {
-        return true;
-    }
-    let haystack = searchable_text(e);
     words.iter().all(|w| haystack.contains(w.as_str()))
 }
 
-fn searchable_text(e: &RegistryEntry<'_>) -> String {
+/// The lower-cased text an entry is searched by (see `MergedEntry::search_text`).
+pub(crate) fn search_text(e: &RegistryEntry<'_>) -> String {
     let mut parts = vec![e.name()];
     parts.extend(e.display_name());
     parts.extend(e.backend());

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::filter::search_text;
 use super::model::RegistryEntry;
 
 /// Which layers hold an entry.
@@ -65,6 +66,9 @@ pub struct MergedEntry {
     pub curated_index: Option<usize>,
     /// Index into the discovered layer (or the snapshot for `SnapshotOnly`).
     pub discovered_index: Option<usize>,
+    /// Lower-cased text the filter searches, built once per merge so that
+    /// filtering on every keystroke does no allocation per entry.
+    pub(crate) search_text: String,
 }
 
 impl MergedEntry {
@@ -123,6 +127,9 @@ pub fn merge_layers(curated: &[Value], discovered: &[Value], snapshot: &[Value])
             add_discovered(&mut merged, entry, i, EntryLayer::SnapshotOnly);
         }
     }
+    for entry in &mut merged.entries {
+        entry.search_text = search_text(&RegistryEntry::new(&entry.value));
+    }
     merged
 }
 
@@ -136,6 +143,7 @@ fn add_discovered(merged: &mut Merged, entry: &Value, index: usize, layer: Entry
         layer,
         curated_index: None,
         discovered_index: Some(index),
+        search_text: String::new(),
     };
     // A later duplicate replaces the earlier one in place, like a dict keyed by name.
     match merged.position(name) {
@@ -164,6 +172,7 @@ fn add_curated(merged: &mut Merged, entry: &Value, index: usize) {
             layer: EntryLayer::CuratedOnly,
             curated_index: Some(index),
             discovered_index: None,
+            search_text: String::new(),
         }),
     }
 }
