@@ -98,22 +98,36 @@ impl LayerFile {
         curated: &[Value],
         discovered: &[Value],
     ) -> Result<Self, RegistryError> {
-        let mut file = Self::read(path)?;
-        let Some(text) = &file.original else {
-            return Ok(file);
+        let (file, names) = Self::skim_snapshot(path)?;
+        file.adopt_snapshot_only(&names, curated, discovered)
+    }
+
+    /// Read the snapshot and the names of its entries (independent of the layers).
+    fn skim_snapshot(path: PathBuf) -> Result<(Self, Vec<String>), RegistryError> {
+        let file = Self::read(path)?;
+        let names = match &file.original {
+            Some(text) => skim_names(&file.path, text)?,
+            None => Vec::new(),
         };
-        let names = skim_names(&file.path, text)?;
+        Ok((file, names))
+    }
+
+    fn adopt_snapshot_only(
+        mut self,
+        names: &[String],
+        curated: &[Value],
+        discovered: &[Value],
+    ) -> Result<Self, RegistryError> {
         let known: HashSet<&str> = curated.iter().chain(discovered).map(entry_name).collect();
-        if names
+        let all_known = names
             .iter()
-            .all(|n| n.is_empty() || known.contains(n.as_str()))
-        {
-            return Ok(file);
+            .all(|n| n.is_empty() || known.contains(n.as_str()));
+        if let (false, Some(text)) = (all_known, &self.original) {
+            let mut entries = parse_entries(&self.path, text)?;
+            entries.retain(|e| !known.contains(entry_name(e)));
+            self.entries = entries;
         }
-        let mut entries = parse_entries(&file.path, text)?;
-        entries.retain(|e| !known.contains(entry_name(e)));
-        file.entries = entries;
-        Ok(file)
+        Ok(self)
     }
 
     pub fn fingerprint(&self) -> Option<Fingerprint> {
@@ -176,6 +190,13 @@ pub fn parse_entries(path: &Path, text: &str) -> Result<Vec<Value>, RegistryErro
     Ok(entries)
 }
 
+/// A worker's result; a panic in it is re-raised here rather than swallowed.
+fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 fn entry_name(entry: &Value) -> &str {
     entry.get("name").and_then(Value::as_str).unwrap_or("")
 }
@@ -229,21 +250,18 @@ pub struct RegistryStore {
 impl RegistryStore {
     /// Read the three files of `dir` and merge them.
     pub fn load(dir: &Path) -> Result<Self, RegistryError> {
-        // The two layers are independent: read, hash and parse them in parallel.
-        let (curated, discovered) = thread::scope(|scope| {
+        // The three files are independent until the merge: read, hash and
+        // parse them in parallel.
+        let (curated, discovered, skimmed) = thread::scope(|scope| {
             let curated = scope.spawn(|| LayerFile::load(dir.join(CURATED_FILE)));
+            let skimmed = scope.spawn(|| LayerFile::skim_snapshot(dir.join(SNAPSHOT_FILE)));
             let discovered = LayerFile::load(dir.join(DISCOVERED_FILE));
-            let curated = curated
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (curated, discovered)
+            (join(curated), discovered, join(skimmed))
         });
         let (curated, discovered) = (curated?, discovered?);
-        let snapshot = LayerFile::load_snapshot(
-            dir.join(SNAPSHOT_FILE),
-            &curated.entries,
-            &discovered.entries,
-        )?;
+        let (snapshot, names) = skimmed?;
+        let snapshot =
+            snapshot.adopt_snapshot_only(&names, &curated.entries, &discovered.entries)?;
         let merged = merge_layers(&curated.entries, &discovered.entries, &snapshot.entries);
         Ok(Self {
             dir: dir.to_path_buf(),
