@@ -70,6 +70,11 @@ fn bench(c: &mut Criterion) {
     });
     let store = RegistryStore::load(dir.path()).expect("load");
     assert_eq!(store.merged().entries.len(), ENTRIES);
+    group.bench_function("merge_only", |b| {
+        b.iter_with_large_drop(|| {
+            merge_layers(store.curated(), store.discovered(), store.snapshot_only())
+        })
+    });
     let filter = Filter {
         text: "qwen fp8".into(),
         ..Filter::default()

@@ -193,7 +193,9 @@ fn merge_maps(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
         }
         match (base.get_mut(key), value) {
             (Some(Value::Object(b)), Value::Object(o)) => merge_maps(b, o),
-            _ => {
+            // Replace in place: keeps the key's position and avoids a re-hash.
+            (Some(slot), _) => *slot = value.clone(),
+            (None, _) => {
                 base.insert(key.clone(), value.clone());
             }
         }
