@@ -292,7 +292,9 @@ fn check_undo_redo(cmd: RegistryCommand, check: impl Fn(&RegistryStore) -> bool)
     );
     assert!(check(&store), "after {cmd:?}");
     let edited = store.curated().to_vec();
+    assert_eq!(history.undo_label(), Some(cmd.label().as_str()));
     assert!(history.undo(&mut store));
+    assert_eq!(history.redo_label(), Some(cmd.label().as_str()));
     assert_eq!(store.curated(), &original[..], "undo {cmd:?}");
     assert!(!store.has_pending_edits());
     assert!(history.redo(&mut store));
@@ -532,6 +534,19 @@ fn missing_layers_are_empty_and_malformed_files_are_located() -> TestResult {
         msg.contains(DISCOVERED_FILE) && msg.contains("line 2, column 16"),
         "{msg}"
     );
+    fs::write(dir.path().join(DISCOVERED_FILE), "[]")?;
+    fs::write(dir.path().join(SNAPSHOT_FILE), "[\n  {\"name\": tru}\n]\n")?;
+    let msg = RegistryStore::load(dir.path())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        msg.contains(SNAPSHOT_FILE)
+            && msg.contains("line 2, column 15")
+            && !msg.contains(" at line"),
+        "{msg}"
+    );
+    fs::remove_file(dir.path().join(SNAPSHOT_FILE))?;
     fs::write(dir.path().join(DISCOVERED_FILE), "[1]")?;
     let msg = RegistryStore::load(dir.path())
         .err()

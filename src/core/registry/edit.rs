@@ -36,6 +36,24 @@ pub enum RegistryCommand {
     Promote { name: String },
 }
 
+impl RegistryCommand {
+    /// Short description for undo/redo menus and logs.
+    pub fn label(&self) -> String {
+        match self {
+            Self::SetField { name, path, .. } => format!("Set {path} of {name}"),
+            Self::RemoveField { name, path } => format!("Remove {path} from {name}"),
+            Self::NewEntry { entry } => format!(
+                "New entry {}",
+                entry.get("name").and_then(Value::as_str).unwrap_or("")
+            ),
+            Self::Duplicate { name, new_name } => format!("Duplicate {name} as {new_name}"),
+            Self::Delete { name } => format!("Delete {name}"),
+            Self::Deprecate { name } => format!("Deprecate {name}"),
+            Self::Promote { name } => format!("Promote {name}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {
     #[error("{name}: no such entry")]
@@ -69,6 +87,7 @@ pub enum EditOutcome {
 /// The inverse of a command: one curated entry before and after.
 #[derive(Clone, Debug, PartialEq)]
 struct EntryChange {
+    label: String,
     index: usize,
     before: Option<Value>,
     after: Option<Value>,
@@ -128,9 +147,10 @@ impl EditHistory {
         store: &mut RegistryStore,
         command: &RegistryCommand,
     ) -> Result<EditOutcome, EditError> {
-        let Some(change) = plan(store, command)? else {
+        let Some(mut change) = plan(store, command)? else {
             return Ok(EditOutcome::Unchanged);
         };
+        change.label = command.label();
         change.apply(store.curated_entries_mut());
         store.remerge();
         self.undo.push(change);
@@ -166,6 +186,16 @@ impl EditHistory {
 
     pub fn can_redo(&self) -> bool {
         !self.redo.is_empty()
+    }
+
+    /// Label of the command `undo` would revert ("Set display_name of x").
+    pub fn undo_label(&self) -> Option<&str> {
+        self.undo.last().map(|c| c.label.as_str())
+    }
+
+    /// Label of the command `redo` would re-apply.
+    pub fn redo_label(&self) -> Option<&str> {
+        self.redo.last().map(|c| c.label.as_str())
     }
 }
 
@@ -234,6 +264,7 @@ fn plan_set(
         let mut after = before.clone();
         set_path(&mut after, path, value).map_err(|m| bad_field(name, path, &m))?;
         return Ok(Some(EntryChange {
+            label: String::new(),
             index,
             before: Some(before),
             after: Some(after),
@@ -250,6 +281,7 @@ fn plan_set(
     let mut overlay = Value::Object(Map::from_iter([("name".to_string(), Value::from(name))]));
     set_path(&mut overlay, path, value).map_err(|m| bad_field(name, path, &m))?;
     Ok(Some(EntryChange {
+        label: String::new(),
         index: store.curated().len(),
         before: None,
         after: Some(overlay),
@@ -300,6 +332,7 @@ fn plan_remove(
         .and_then(Value::as_object_mut)
         .and_then(|m| m.shift_remove(last));
     Ok(removed.map(|_| EntryChange {
+        label: String::new(),
         index,
         before: Some(before),
         after: Some(after),
@@ -328,6 +361,7 @@ fn plan_new(store: &RegistryStore, mut entry: Value) -> Result<Option<EntryChang
     }
     pythonize_numbers(&mut entry);
     Ok(Some(EntryChange {
+        label: String::new(),
         index: store.curated().len(),
         before: None,
         after: Some(entry),
@@ -353,6 +387,7 @@ fn plan_duplicate(
 fn plan_delete(store: &RegistryStore, name: &str) -> Result<Option<EntryChange>, EditError> {
     let index = curated_index(store, name).ok_or_else(|| not_curated(store, name))?;
     Ok(Some(EntryChange {
+        label: String::new(),
         index,
         before: Some(store.curated()[index].clone()),
         after: None,
@@ -381,6 +416,7 @@ fn plan_promote(store: &RegistryStore, name: &str) -> Result<Option<EntryChange>
         meta.insert("registry_layer".into(), Value::from("curated"));
     }
     Ok(Some(EntryChange {
+        label: String::new(),
         index: store.curated().len(),
         before: None,
         after: Some(copy),

@@ -19,11 +19,17 @@ pub struct JsonTextError {
 
 /// Parse JSON text, keeping key order and each number's original text.
 pub fn parse(text: &str) -> Result<Value, JsonTextError> {
-    serde_json::from_str(text).map_err(|e| JsonTextError {
-        line: e.line(),
-        column: e.column(),
-        message: strip_position(&e.to_string()),
-    })
+    serde_json::from_str(text).map_err(JsonTextError::from)
+}
+
+impl From<serde_json::Error> for JsonTextError {
+    fn from(e: serde_json::Error) -> Self {
+        Self {
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        }
+    }
 }
 
 /// serde_json appends " at line L column C"; we report those separately.

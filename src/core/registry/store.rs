@@ -209,13 +209,15 @@ struct NameOnly {
 }
 
 fn skim_names(path: &Path, text: &str) -> Result<Vec<String>, RegistryError> {
-    let items: Vec<NameOnly> =
-        serde_json::from_str(text).map_err(|e| RegistryError::Malformed {
+    let items: Vec<NameOnly> = serde_json::from_str(text).map_err(|e| {
+        let e = json_text::JsonTextError::from(e);
+        RegistryError::Malformed {
             path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    })?;
     Ok(items
         .into_iter()
         .map(|i| {
