@@ -647,6 +647,12 @@ fn shipped_registry_has_no_errors() -> TestResult {
         .filter(|f| f.severity == Severity::Error)
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+    // Six vLLM entries carry the text "None" as served_model_id.
+    let served = findings
+        .iter()
+        .filter(|f| f.field == "served_model_id")
+        .count();
+    assert_eq!(served, 6, "{findings:#?}");
     Ok(())
 }
 
@@ -713,10 +719,19 @@ fn rule_missing_served_model_id() {
         json!({"name": "v", "backend": "vllm"}),
         json!({"name": "ok", "backend": "vllm", "served_model_id": "m"}),
         json!({"name": "u", "backend": "unassigned"}),
+        json!({"name": "py-none", "backend": "vllm", "served_model_id": "None"}),
     ];
     let f = rules::missing_served_ids(&views(&v));
     let got: Vec<_> = f.iter().map(|f| (f.entry.as_str(), f.severity)).collect();
-    assert_eq!(got, [("o", Severity::Error), ("v", Severity::Warning)]);
+    assert_eq!(
+        got,
+        [
+            ("o", Severity::Error),
+            ("v", Severity::Warning),
+            ("py-none", Severity::Warning)
+        ]
+    );
+    assert!(f[2].message.contains("Python None"), "{}", f[2].message);
 }
 
 #[test]

@@ -171,28 +171,38 @@ pub fn alias_conflicts(entries: &[RegistryEntry<'_>]) -> Vec<Finding> {
     out
 }
 
-/// A served backend without `served_model_id`.
+/// A served backend without a usable `served_model_id`.
 ///
 /// Ollama addresses models only by their tag, so a missing id is an error.
-/// vLLM and LMDeploy serve under the model path when no id is given (seven
-/// shipped vLLM entries rely on that), so for them it is a warning.
+/// vLLM and LMDeploy serve under the model path (or whatever
+/// `--served-model-name` the proxy passes) when no id is given, so for them
+/// it is a warning. The shipped registry has six vLLM entries whose id is the
+/// *text* `"None"` — a Python `None` written through `str()` — which is
+/// reported the same way.
 pub fn missing_served_ids(entries: &[RegistryEntry<'_>]) -> Vec<Finding> {
     entries
         .iter()
-        .filter(|e| e.served_model_id().is_none())
         .filter_map(|e| {
+            let problem = served_id_problem(e.served_model_id())?;
             let severity = match e.backend()? {
                 "ollama" => Severity::Error,
                 "vllm" | "lmdeploy" => Severity::Warning,
                 _ => return None,
             };
-            let msg = format!(
-                "no served_model_id for a {} model",
-                e.backend().unwrap_or("")
-            );
+            let msg = format!("{problem} for a {} model", e.backend().unwrap_or(""));
             Some(finding(severity, e.name(), "served_model_id", msg))
         })
         .collect()
+}
+
+fn served_id_problem(id: Option<&str>) -> Option<&'static str> {
+    match id {
+        None => Some("no served_model_id"),
+        Some("None" | "null") => {
+            Some("served_model_id is the text \"None\" (a Python None saved as a string)")
+        }
+        Some(_) => None,
+    }
 }
 
 pub fn unknown_backends(entries: &[RegistryEntry<'_>]) -> Vec<Finding> {
