@@ -48,6 +48,26 @@ pub fn to_python_json(value: &Value) -> String {
     out
 }
 
+/// `to_python_json` of a list, without first copying it into a `Value`.
+pub fn list_to_python_json<'a>(items: impl ExactSizeIterator<Item = &'a Value>) -> String {
+    let mut out = String::with_capacity(4096 * items.len().max(1));
+    if items.len() == 0 {
+        out.push_str("[]");
+    } else {
+        out.push('[');
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            newline_indent(&mut out, 1);
+            write_value(&mut out, item, 1);
+        }
+        out.push_str("\n]");
+    }
+    out.push('\n');
+    out
+}
+
 fn write_value(out: &mut String, value: &Value, depth: usize) {
     match value {
         Value::Null => out.push_str("null"),
@@ -255,6 +275,16 @@ mod tests {
         )?;
         let want = "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": null\n    }\n  ],\n  \"e\": \"x\\\"\\\\\\n\\r\\t\\b\\f\\u0001\u{7f} \\u00e9 \\ud83d\\ude00\"\n}\n";
         assert_eq!(to_python_json(&v), want);
+        Ok(())
+    }
+
+    #[test]
+    fn list_writer_matches_value_writer() -> Result<(), JsonTextError> {
+        for text in ["[]", "[1]", "[{\"a\": [1, 2]}, {}, null]"] {
+            let value = parse(text)?;
+            let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+            assert_eq!(list_to_python_json(items.iter()), to_python_json(&value));
+        }
         Ok(())
     }
 

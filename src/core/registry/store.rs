@@ -15,7 +15,7 @@ use std::thread;
 
 use serde_json::Value;
 
-use super::json_text::{self, to_python_json};
+use super::json_text::{self, list_to_python_json};
 use super::merge::{EntryLayer, Merged, merge_layers};
 use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
 
@@ -136,7 +136,7 @@ impl LayerFile {
 
     /// The file text this layer would be saved as.
     pub fn serialized(&self) -> String {
-        to_python_json(&Value::Array(self.entries.clone()))
+        list_to_python_json(self.entries.iter())
     }
 
     fn changed_text(&self) -> Option<String> {
@@ -330,7 +330,8 @@ impl RegistryStore {
         );
     }
 
-    /// Whether saving would change the curated file.
+    /// Whether saving would change the curated file. This serializes the
+    /// curated layer, so call it after an edit rather than on every frame.
     pub fn has_pending_edits(&self) -> bool {
         self.curated.changed_text().is_some()
     }
@@ -380,7 +381,7 @@ impl RegistryStore {
     }
 
     fn write_snapshot(&mut self, report: &mut SaveReport) -> Result<(), RegistryError> {
-        let text = to_python_json(&self.merged.to_value());
+        let text = list_to_python_json(self.merged.entries.iter().map(|e| &e.value));
         if self.snapshot.original.as_deref() == Some(text.as_str()) {
             return Ok(());
         }
