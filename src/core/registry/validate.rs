@@ -13,9 +13,6 @@ use super::store::RegistryStore;
 /// `ollama`; `lmdeploy` and `unassigned` are the other values its schema uses.
 pub const KNOWN_BACKENDS: [&str; 4] = ["vllm", "ollama", "lmdeploy", "unassigned"];
 
-/// Port of the Ollama daemon, which serves any number of models.
-pub const OLLAMA_PORT: u16 = 11434;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Error,
