@@ -2,6 +2,7 @@
 
 mod config;
 mod output;
+pub mod registry;
 
 use std::path::PathBuf;
 
@@ -62,6 +63,9 @@ pub enum Command {
     Schema,
     /// Print a complete chat_proxy.toml with every setting at its default.
     Defaults,
+    /// The layered model registry (curated / discovered / merged JSON).
+    #[command(subcommand)]
+    Registry(registry::RegistryCmd),
 }
 
 /// Run a headless command; returns the process exit code.
@@ -88,5 +92,6 @@ pub fn run(cli: &Cli, command: &Command) -> u8 {
         }
         Command::Schema => config::schema(&layouts),
         Command::Defaults => config::defaults(&layouts),
+        Command::Registry(cmd) => registry::run(cmd, format),
     }
 }
