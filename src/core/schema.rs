@@ -113,6 +113,7 @@ fn field_schema(f: &Field) -> Json {
         FieldType::EnvVar => json!({"type": "string", "pattern": "^([A-Za-z_][A-Za-z0-9_]*)?$"}),
         FieldType::StringList => json!({"type": "array", "items": {"type": "string"}}),
         FieldType::Enum => json!({"type": "string", "enum": f.values}),
+        FieldType::Json => json!({}),
     };
     s["title"] = json!(f.label);
     s["description"] = json!(description(f));

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::core::session::Command;
 use crate::ui::nav::PageId;
+use crate::ui::pages::registry::RegistryAction;
 
 #[derive(Debug)]
 pub enum Action {
@@ -30,4 +31,6 @@ pub enum Action {
     /// Close after the user chose to discard unsaved changes.
     DiscardAndClose,
     CancelClose,
+    /// Something on the Registry page (its own registry and history).
+    Registry(RegistryAction),
 }

@@ -15,6 +15,7 @@ use crate::ui::file_dialog::{FileDialogs, Purpose};
 use crate::ui::file_watch::FileWatch;
 use crate::ui::nav::{PageId, page_for_path};
 use crate::ui::page_ctx::{PageCtx, ViewState};
+use crate::ui::pages::registry::{self, RegistryAction, RegistryState};
 use crate::ui::pages::{diff, layout_page, raw_toml, welcome};
 use crate::ui::panels::status_bar::Status;
 use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
@@ -69,6 +70,8 @@ pub struct StudioApp {
     show_problems: bool,
     allow_close: bool,
     window_title: String,
+    /// The Registry page: its own registry, history and view state.
+    registry: RegistryState,
 }
 
 impl StudioApp {
@@ -92,6 +95,7 @@ impl StudioApp {
             show_problems: false,
             allow_close: false,
             window_title: String::new(),
+            registry: RegistryState::new(),
         }
     }
 
@@ -119,6 +123,24 @@ impl StudioApp {
 
     pub fn page(&self) -> &PageId {
         &self.page
+    }
+
+    pub fn registry(&self) -> &RegistryState {
+        &self.registry
+    }
+
+    pub fn registry_mut(&mut self) -> &mut RegistryState {
+        &mut self.registry
+    }
+
+    /// Load the registry in `dir` for the Registry page.
+    pub fn open_registry(&mut self, dir: &Path) {
+        self.registry_action(RegistryAction::Load(dir.to_path_buf()));
+    }
+
+    fn registry_action(&mut self, action: RegistryAction) {
+        let chat_proxy = self.session.as_ref().and_then(EditSession::path);
+        self.registry.handle(action, chat_proxy, &mut self.status);
     }
 
     pub fn status(&self) -> &Status {
@@ -153,6 +175,14 @@ impl StudioApp {
     pub fn handle(&mut self, ctx: &egui::Context, action: Action) {
         match action {
             Action::Edit(command) => self.edit(command),
+            // The registry page has its own history.
+            Action::Undo if self.page == PageId::Registry => {
+                self.registry_action(RegistryAction::Undo);
+            }
+            Action::Redo if self.page == PageId::Registry => {
+                self.registry_action(RegistryAction::Redo);
+            }
+            Action::Registry(action) => self.registry_action(action),
             Action::Undo => self.with_session(|s, st| {
                 if s.undo() {
                     st.info("Undone");
@@ -395,7 +425,14 @@ impl StudioApp {
             .resizable(true)
             .default_size(theme::NAV_WIDTH)
             .show(ui, |ui| {
-                nav::show(ui, &self.layouts, session, &self.page, actions);
+                nav::show(
+                    ui,
+                    &self.layouts,
+                    session,
+                    &self.page,
+                    self.registry.counts(),
+                    actions,
+                );
             });
         egui::CentralPanel::default().show(ui, |ui| {
             external_change_banner(ui, &mut self.dialog, session, actions);
@@ -414,6 +451,7 @@ impl StudioApp {
                 },
                 PageId::RawToml => raw_toml::show(ui, &mut ctx),
                 PageId::Diff => diff::show(ui, &mut ctx),
+                PageId::Registry => registry::show(ui, &mut self.registry, ctx.actions),
             }
         });
     }

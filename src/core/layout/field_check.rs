@@ -34,6 +34,7 @@ pub fn check_value(field: &Field, value: &Value) -> Result<(), String> {
         (FieldType::Url, Value::String(s)) => check_url(s.value()),
         (FieldType::EnvVar, Value::String(s)) => check_env_name(s.value()),
         (FieldType::StringList, Value::Array(items)) => check_list(items),
+        (FieldType::Json, _) => Ok(()),
         (ty, other) => Err(format!(
             "expected {}, found {} `{}`",
             ty.describe(),

@@ -35,6 +35,10 @@ pub fn builtin_layout_sources() -> Vec<(&'static str, &'static str)> {
             "ui_layouts/endpoints.toml",
             include_str!("../../../ui_layouts/endpoints.toml"),
         ),
+        (
+            "ui_layouts/registry_entry.toml",
+            include_str!("../../../ui_layouts/registry_entry.toml"),
+        ),
     ]
 }
 

@@ -25,6 +25,8 @@ pub enum FieldType {
     Url,
     Path,
     EnvVar,
+    /// Any JSON value, shown read-only (registry entries: `role_priority`).
+    Json,
 }
 
 impl FieldType {
@@ -42,6 +44,7 @@ impl FieldType {
             Self::Url => "a URL string",
             Self::Path => "a path string",
             Self::EnvVar => "an environment variable name",
+            Self::Json => "any JSON value",
         }
     }
 

@@ -12,6 +12,8 @@ pub struct Filter {
     pub backend: Option<String>,
     pub layer: Option<EntryLayer>,
     pub hide_deprecated: bool,
+    /// Capability flags that must all be `true` (`vision`, `tools`, ...).
+    pub capabilities: Vec<String>,
 }
 
 /// Indexes into `merged.entries` of the entries the filter keeps, in order.
@@ -39,6 +41,17 @@ fn keeps(e: &RegistryEntry<'_>, filter: &Filter, words: &[String], haystack: &st
         && e.backend() != Some(backend.as_str())
     {
         return false;
+    }
+    if !filter.capabilities.is_empty() {
+        let caps = e.value().get("capabilities");
+        let on = |c: &String| {
+            caps.and_then(|m| m.get(c.as_str()))
+                .and_then(serde_json::Value::as_bool)
+                == Some(true)
+        };
+        if !filter.capabilities.iter().all(on) {
+            return false;
+        }
     }
     words.iter().all(|w| haystack.contains(w.as_str()))
 }

@@ -3,5 +3,6 @@ pub mod diff;
 pub mod endpoints;
 pub mod layout_page;
 pub mod raw_toml;
+pub mod registry;
 pub mod storage;
 pub mod welcome;

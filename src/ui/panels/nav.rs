@@ -13,6 +13,7 @@ pub fn show(
     layouts: &LayoutSet,
     session: &EditSession,
     current: &PageId,
+    registry_counts: (usize, usize),
     actions: &mut Vec<Action>,
 ) {
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -58,6 +59,23 @@ pub fn show(
             actions,
         );
         entry(ui, "± Diff", &PageId::Diff, current, 0, 0, actions);
+        ui.add_space(8.0);
+        ui.label(
+            RichText::new("Registry")
+                .small()
+                .strong()
+                .color(theme::muted(ui.visuals())),
+        );
+        let (errors, warnings) = registry_counts;
+        entry(
+            ui,
+            "📚 Registry",
+            &PageId::Registry,
+            current,
+            errors,
+            warnings,
+            actions,
+        );
     });
 }
 

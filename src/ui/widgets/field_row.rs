@@ -244,6 +244,11 @@ fn editor(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>, label_id: 
                 ctx.set(&place.path, Value::Array(array));
             }
         }
+        FieldType::Json => {
+            let text = current.map(|v| v.to_string()).unwrap_or_default();
+            ui.label(RichText::new(text.trim()).monospace())
+                .labelled_by(label_id);
+        }
         FieldType::String
         | FieldType::OptionalString
         | FieldType::Path

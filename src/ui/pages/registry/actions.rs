@@ -1,0 +1,26 @@
+//! What the registry page asks the app to do (applied in `RegistryState::handle`).
+
+use std::path::PathBuf;
+
+use crate::core::registry::RegistryCommand;
+
+use super::SortColumn;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RegistryAction {
+    /// Find the folder (`IMAGEWORKS_REGISTRY_DIR`, else `configs/` beside the
+    /// open chat_proxy.toml) and load it.
+    Resolve,
+    /// Load the registry in this folder.
+    Load(PathBuf),
+    /// An edit of the curated layer (undoable).
+    Apply(RegistryCommand),
+    Undo,
+    Redo,
+    /// Safe save of the changed layers and the regenerated snapshot.
+    Save,
+    /// Show this entry in the editor.
+    Select(String),
+    /// Sort the table by a column (again: reverse).
+    Sort(SortColumn),
+}

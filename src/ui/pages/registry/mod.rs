@@ -1,0 +1,629 @@
+//! The Registry page: the layered model registry as a filterable table and
+//! an entry editor generated from `ui_layouts/registry_entry.toml`.
+//!
+//! The page holds its own registry, edit history and view state; it draws
+//! from them and asks for changes with `RegistryAction`s, which the app
+//! applies in one place (`RegistryState::handle`).
+
+pub mod actions;
+pub mod editor;
+pub mod table;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use egui::{RichText, Ui};
+use serde_json::{Value, json};
+
+use crate::core::layout::{LayoutSet, Target, builtin_layout_sources};
+use crate::core::registry::merge::EntryLayer;
+use crate::core::registry::validate::Severity;
+use crate::core::registry::{
+    EditHistory, EditOutcome, Filter, Finding, MergedEntry, RegistryCommand, RegistryStore,
+    filter_entries, resolve_dir, validate,
+};
+use crate::ui::actions::Action;
+use crate::ui::panels::status_bar::Status;
+use crate::ui::theme;
+
+pub use actions::RegistryAction;
+
+/// Capabilities the table shows as badges and offers as filters.
+pub const TABLE_CAPABILITIES: [&str; 4] = ["vision", "tools", "reasoning", "embedding"];
+
+/// Table columns (every one sortable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SortColumn {
+    Name,
+    DisplayName,
+    Backend,
+    HostPort,
+    Quantization,
+    Layer,
+    Capabilities,
+    Deprecated,
+    Served,
+}
+
+impl SortColumn {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Name => "Name",
+            Self::DisplayName => "Display name",
+            Self::Backend => "Backend",
+            Self::HostPort => "Host:port",
+            Self::Quantization => "Quant",
+            Self::Layer => "Layer",
+            Self::Capabilities => "Capabilities",
+            Self::Deprecated => "Deprecated",
+            Self::Served => "Served now",
+        }
+    }
+
+    /// The text the column is sorted by.
+    fn key(self, entry: &MergedEntry, served: Option<&HashSet<String>>) -> String {
+        let view = entry.view();
+        match self {
+            Self::Name => view.name().to_lowercase(),
+            Self::DisplayName => view.display_name().unwrap_or("").to_lowercase(),
+            Self::Backend => view.backend().unwrap_or("").to_owned(),
+            Self::HostPort => host_port(entry),
+            Self::Quantization => view.quantization().unwrap_or("").to_lowercase(),
+            Self::Layer => entry.layer.as_str().to_owned(),
+            Self::Capabilities => TABLE_CAPABILITIES
+                .iter()
+                .map(|c| if has_capability(entry, c) { '1' } else { '0' })
+                .collect(),
+            Self::Deprecated => u8::from(view.deprecated()).to_string(),
+            Self::Served => {
+                let id = view.served_model_id().unwrap_or(view.name());
+                u8::from(served.is_some_and(|s| s.contains(id))).to_string()
+            }
+        }
+    }
+}
+
+/// `host:port` as the table shows it (host defaults to 127.0.0.1).
+pub fn host_port(entry: &MergedEntry) -> String {
+    let view = entry.view();
+    match (view.host(), view.port()) {
+        (host, Some(port)) => format!(
+            "{}:{port}",
+            host.unwrap_or(crate::core::registry::model::DEFAULT_HOST)
+        ),
+        (Some(host), None) => host.to_owned(),
+        (None, None) => String::new(),
+    }
+}
+
+pub fn has_capability(entry: &MergedEntry, capability: &str) -> bool {
+    entry
+        .value
+        .get("capabilities")
+        .and_then(|c| c.get(capability))
+        .and_then(Value::as_bool)
+        == Some(true)
+}
+
+/// The loaded registry and everything the page shows about it.
+pub struct RegistryState {
+    /// The entry editor's layout (`ui_layouts/registry_entry.toml`).
+    pub(crate) layout: Result<LayoutSet, String>,
+    /// The folder field ("Choose registry folder…").
+    pub dir_input: String,
+    resolved: bool,
+    store: Option<RegistryStore>,
+    history: EditHistory,
+    findings: Vec<Finding>,
+    pub filter: Filter,
+    sort: (SortColumn, bool),
+    rows: Vec<usize>,
+    rows_stale: bool,
+    selected: Option<String>,
+    /// Served model ids of a connected proxy; the table shows a column when `Some`.
+    pub served: Option<HashSet<String>>,
+    /// What the last save wrote.
+    pub last_save: Option<String>,
+    load_error: Option<String>,
+    pub(crate) new_name: String,
+    /// Text typed into an editor field, committed when the field loses focus.
+    pub(crate) edit_buffers: HashMap<String, String>,
+    /// Scroll the table to this offset on the next frame (benches, tests).
+    pub table_scroll: Option<f32>,
+    scroll_to_selected: bool,
+}
+
+impl Default for RegistryState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RegistryState {
+    pub fn new() -> Self {
+        let layout = LayoutSet::from_sources(Target::RegistryEntry, &builtin_layout_sources())
+            .map_err(|e| e.to_string());
+        Self {
+            layout,
+            dir_input: String::new(),
+            resolved: false,
+            store: None,
+            history: EditHistory::new(),
+            findings: Vec::new(),
+            filter: Filter::default(),
+            sort: (SortColumn::Name, false),
+            rows: Vec::new(),
+            rows_stale: true,
+            selected: None,
+            served: None,
+            last_save: None,
+            load_error: None,
+            new_name: String::new(),
+            edit_buffers: HashMap::new(),
+            table_scroll: None,
+            scroll_to_selected: false,
+        }
+    }
+
+    pub fn store(&self) -> Option<&RegistryStore> {
+        self.store.as_ref()
+    }
+
+    pub fn history(&self) -> &EditHistory {
+        &self.history
+    }
+
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    pub fn selected(&self) -> Option<&str> {
+        self.selected.as_deref()
+    }
+
+    /// Indexes into the merged list of the rows the table shows, in order.
+    pub fn rows(&mut self) -> &[usize] {
+        self.refresh_rows();
+        &self.rows
+    }
+
+    pub fn sort(&self) -> (SortColumn, bool) {
+        self.sort
+    }
+
+    /// (errors, warnings) among the findings.
+    pub fn counts(&self) -> (usize, usize) {
+        self.findings
+            .iter()
+            .fold((0, 0), |(e, w), f| match f.severity {
+                Severity::Error => (e + 1, w),
+                Severity::Warning => (e, w + 1),
+            })
+    }
+
+    /// Load the registry in `dir`, replacing the one shown (and its history).
+    pub fn load(&mut self, dir: &Path) -> Result<usize, String> {
+        self.resolved = true;
+        self.dir_input = dir.display().to_string();
+        match RegistryStore::load(dir) {
+            Ok(store) => {
+                let count = store.merged().entries.len();
+                self.store = Some(store);
+                self.history = EditHistory::new();
+                self.selected = None;
+                self.edit_buffers.clear();
+                self.load_error = None;
+                self.last_save = None;
+                self.changed();
+                Ok(count)
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.load_error = Some(message.clone());
+                Err(message)
+            }
+        }
+    }
+
+    /// Mark the filter as changed (the rows are recomputed before the next draw).
+    pub fn filter_changed(&mut self) {
+        self.rows_stale = true;
+    }
+
+    fn changed(&mut self) {
+        self.findings = self.store.as_ref().map(validate).unwrap_or_default();
+        self.rows_stale = true;
+    }
+
+    fn refresh_rows(&mut self) {
+        if !self.rows_stale {
+            return;
+        }
+        self.rows_stale = false;
+        let Some(store) = &self.store else {
+            self.rows.clear();
+            return;
+        };
+        let merged = store.merged();
+        let mut rows = filter_entries(merged, &self.filter);
+        let (column, descending) = self.sort;
+        if column != SortColumn::Name || descending {
+            let served = self.served.as_ref();
+            rows.sort_by_cached_key(|&i| column.key(&merged.entries[i], served));
+        } else {
+            rows.sort_by_cached_key(|&i| merged.entries[i].name().to_lowercase());
+        }
+        if descending {
+            rows.reverse();
+        }
+        self.rows = rows;
+    }
+
+    /// Apply one page action; status messages go to the status bar.
+    pub fn handle(
+        &mut self,
+        action: RegistryAction,
+        chat_proxy: Option<&Path>,
+        status: &mut Status,
+    ) {
+        match action {
+            RegistryAction::Resolve => {
+                self.resolved = true;
+                if let Some(dir) = resolve_dir(None, chat_proxy) {
+                    self.load_reporting(&dir, status);
+                }
+            }
+            RegistryAction::Load(dir) => self.load_reporting(&dir, status),
+            RegistryAction::Apply(command) => self.apply(command, status),
+            RegistryAction::Undo => self.step(true, status),
+            RegistryAction::Redo => self.step(false, status),
+            RegistryAction::Save => self.save(status),
+            RegistryAction::Select(name) => {
+                if self.selected.as_deref() != Some(&name) {
+                    self.edit_buffers.clear();
+                }
+                self.selected = Some(name);
+                self.scroll_to_selected = true;
+            }
+            RegistryAction::Sort(column) => {
+                self.sort = if self.sort.0 == column {
+                    (column, !self.sort.1)
+                } else {
+                    (column, false)
+                };
+                self.rows_stale = true;
+            }
+        }
+    }
+
+    fn load_reporting(&mut self, dir: &Path, status: &mut Status) {
+        match self.load(dir) {
+            Ok(count) => status.info(format!(
+                "Opened registry {} ({count} entries)",
+                dir.display()
+            )),
+            Err(e) => status.error(format!("Cannot open the registry: {e}")),
+        }
+    }
+
+    fn apply(&mut self, command: RegistryCommand, status: &mut Status) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        // Which entry to show afterwards.
+        let show = match &command {
+            RegistryCommand::NewEntry { entry } => {
+                entry.get("name").and_then(Value::as_str).map(str::to_owned)
+            }
+            RegistryCommand::Duplicate { new_name, .. } => Some(new_name.clone()),
+            RegistryCommand::Delete { .. } => None,
+            RegistryCommand::SetField { name, .. }
+            | RegistryCommand::RemoveField { name, .. }
+            | RegistryCommand::Deprecate { name }
+            | RegistryCommand::Promote { name } => Some(name.clone()),
+        };
+        match self.history.apply(store, &command) {
+            Ok(EditOutcome::Changed) => {
+                status.info(command.label());
+                self.selected = show.filter(|n| store.merged().get(n).is_some());
+                if matches!(
+                    command,
+                    RegistryCommand::NewEntry { .. } | RegistryCommand::Duplicate { .. }
+                ) {
+                    self.new_name.clear();
+                    self.scroll_to_selected = true;
+                }
+                self.changed();
+            }
+            Ok(EditOutcome::Unchanged) => {}
+            Err(e) => status.error(e.to_string()),
+        }
+    }
+
+    fn step(&mut self, undo: bool, status: &mut Status) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let label = if undo {
+            self.history.undo_label()
+        } else {
+            self.history.redo_label()
+        }
+        .map(str::to_owned);
+        let done = if undo {
+            self.history.undo(store)
+        } else {
+            self.history.redo(store)
+        };
+        if let (true, Some(label)) = (done, label) {
+            let verb = if undo { "Undone" } else { "Redone" };
+            status.info(format!("{verb}: {label}"));
+            self.edit_buffers.clear();
+            if self
+                .selected
+                .as_ref()
+                .is_some_and(|n| store.merged().get(n).is_none())
+            {
+                self.selected = None;
+            }
+            self.changed();
+        }
+    }
+
+    fn save(&mut self, status: &mut Status) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        match store.save() {
+            Ok(report) => {
+                let files: Vec<String> = report
+                    .written
+                    .iter()
+                    .filter_map(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .collect();
+                let mut text = if files.is_empty() {
+                    "Registry saved: nothing changed on disk".to_owned()
+                } else {
+                    format!("Registry saved: wrote {}", files.join(", "))
+                };
+                if report.discovered_reloaded {
+                    text.push_str(
+                        "; the discovered layer had changed on disk and was reloaded (your edits kept)",
+                    );
+                }
+                status.info(text.clone());
+                self.last_save = Some(text);
+                self.changed();
+            }
+            Err(e) => {
+                status.error(format!("Registry not saved: {e}"));
+                self.last_save = Some(format!("⛔ Not saved: {e}"));
+            }
+        }
+    }
+}
+
+/// Draw the page.
+pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
+    if !state.resolved {
+        state.resolved = true;
+        actions.push(Action::Registry(RegistryAction::Resolve));
+    }
+    ui.heading("📚 Model registry");
+    folder_row(ui, state, actions);
+    if state.store.is_none() {
+        if let Some(e) = &state.load_error {
+            ui.label(RichText::new(format!("⛔ {e}")).color(theme::error(ui.visuals())));
+        }
+        ui.label(
+            RichText::new(
+                "No registry folder found: set IMAGEWORKS_REGISTRY_DIR, keep the registry in \
+                 configs/ beside chat_proxy.toml, or choose its folder above.",
+            )
+            .color(theme::muted(ui.visuals())),
+        );
+        return;
+    }
+    toolbar(ui, state, actions);
+    filter_row(ui, state);
+    findings_list(ui, state, actions);
+    state.refresh_rows();
+    let scroll_to_selected = std::mem::take(&mut state.scroll_to_selected);
+    let table_height = (ui.available_height() * 0.42).max(160.0);
+    ui.push_id("registry_table_area", |ui| {
+        ui.set_max_height(table_height);
+        table::show(ui, state, scroll_to_selected, actions);
+    });
+    ui.separator();
+    editor::show(ui, state, actions);
+}
+
+fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Registry folder");
+        let edit = ui
+            .add(
+                egui::TextEdit::singleline(&mut state.dir_input)
+                    .desired_width(460.0)
+                    .hint_text("Choose registry folder…")
+                    .font(egui::TextStyle::Monospace),
+            )
+            .labelled_by(label.id);
+        let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if (ui.button("📂 Open registry").clicked() || enter) && !state.dir_input.trim().is_empty()
+        {
+            actions.push(Action::Registry(RegistryAction::Load(
+                state.dir_input.trim().into(),
+            )));
+        }
+        if let Some(text) = &state.last_save {
+            ui.label(
+                RichText::new(text)
+                    .small()
+                    .color(theme::muted(ui.visuals())),
+            );
+        }
+    });
+}
+
+fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
+    let push = |actions: &mut Vec<Action>, a| actions.push(Action::Registry(a));
+    ui.horizontal(|ui| {
+        let undo_tip = state.history.undo_label().unwrap_or("Nothing to undo").to_owned();
+        if ui
+            .add_enabled(state.history.can_undo(), egui::Button::new("↩ Undo"))
+            .on_hover_text(undo_tip)
+            .clicked()
+        {
+            push(actions, RegistryAction::Undo);
+        }
+        let redo_tip = state.history.redo_label().unwrap_or("Nothing to redo").to_owned();
+        if ui
+            .add_enabled(state.history.can_redo(), egui::Button::new("↪ Redo"))
+            .on_hover_text(redo_tip)
+            .clicked()
+        {
+            push(actions, RegistryAction::Redo);
+        }
+        if ui
+            .button("💾 Save registry")
+            .on_hover_text(
+                "Write the changed layers (safe save with backup) and regenerate model_registry.json",
+            )
+            .clicked()
+        {
+            push(actions, RegistryAction::Save);
+        }
+        ui.separator();
+        let label = ui.label("New name");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.new_name)
+                .desired_width(220.0)
+                .hint_text("name for New / Duplicate"),
+        )
+        .labelled_by(label.id);
+        let name = state.new_name.trim().to_owned();
+        if ui
+            .add_enabled(!name.is_empty(), egui::Button::new("➕ New entry"))
+            .on_hover_text("Add a curated entry with this name")
+            .clicked()
+        {
+            let entry = json!({
+                "name": name,
+                "display_name": name,
+                "backend": "unassigned",
+                "deprecated": false,
+            });
+            push(
+                actions,
+                RegistryAction::Apply(RegistryCommand::NewEntry { entry }),
+            );
+        }
+    });
+}
+
+fn filter_row(ui: &mut Ui, state: &mut RegistryState) {
+    let Some(store) = &state.store else {
+        return;
+    };
+    let mut changed = false;
+    let mut backends: Vec<&str> = store
+        .merged()
+        .entries
+        .iter()
+        .filter_map(|e| e.view().backend())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    backends.sort_unstable();
+    ui.horizontal(|ui| {
+        let label = ui.label("🔍 Filter");
+        changed |= ui
+            .add(
+                egui::TextEdit::singleline(&mut state.filter.text)
+                    .desired_width(220.0)
+                    .hint_text("name, display name, alias, quantization…"),
+            )
+            .labelled_by(label.id)
+            .changed();
+        let backend_text = state
+            .filter
+            .backend
+            .clone()
+            .unwrap_or_else(|| "any backend".into());
+        egui::ComboBox::from_id_salt("registry_backend_filter")
+            .selected_text(backend_text)
+            .show_ui(ui, |ui| {
+                changed |= ui
+                    .selectable_value(&mut state.filter.backend, None, "any backend")
+                    .changed();
+                for b in &backends {
+                    changed |= ui
+                        .selectable_value(&mut state.filter.backend, Some((*b).to_owned()), *b)
+                        .changed();
+                }
+            });
+        let layer_text = state.filter.layer.map_or("any layer", EntryLayer::as_str);
+        egui::ComboBox::from_id_salt("registry_layer_filter")
+            .selected_text(layer_text)
+            .show_ui(ui, |ui| {
+                changed |= ui
+                    .selectable_value(&mut state.filter.layer, None, "any layer")
+                    .changed();
+                for layer in [
+                    EntryLayer::CuratedOnly,
+                    EntryLayer::DiscoveredOnly,
+                    EntryLayer::Both,
+                    EntryLayer::SnapshotOnly,
+                ] {
+                    changed |= ui
+                        .selectable_value(&mut state.filter.layer, Some(layer), layer.as_str())
+                        .changed();
+                }
+            });
+        for cap in TABLE_CAPABILITIES {
+            let mut on = state.filter.capabilities.iter().any(|c| c == cap);
+            if ui.checkbox(&mut on, cap).changed() {
+                state.filter.capabilities.retain(|c| c != cap);
+                if on {
+                    state.filter.capabilities.push(cap.to_owned());
+                }
+                changed = true;
+            }
+        }
+        changed |= ui
+            .checkbox(&mut state.filter.hide_deprecated, "hide deprecated")
+            .changed();
+    });
+    if changed {
+        state.filter_changed();
+    }
+}
+
+fn findings_list(ui: &mut Ui, state: &RegistryState, actions: &mut Vec<Action>) {
+    let (errors, warnings) = state.counts();
+    let title = format!("Findings: {errors} errors, {warnings} warnings");
+    egui::CollapsingHeader::new(title)
+        .id_salt("registry_findings")
+        .default_open(false)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("registry_findings_scroll")
+                .max_height(110.0)
+                .show(ui, |ui| {
+                    for f in &state.findings {
+                        let (icon, tone) = match f.severity {
+                            Severity::Error => ("⛔", theme::error(ui.visuals())),
+                            Severity::Warning => ("⚠", theme::warning(ui.visuals())),
+                        };
+                        let text = format!("{icon} {} · {}: {}", f.entry, f.field, f.message);
+                        let link =
+                            ui.add(egui::Button::new(RichText::new(text).color(tone)).frame(false));
+                        if link.on_hover_text("Show this entry").clicked() && !f.entry.is_empty() {
+                            actions.push(Action::Registry(RegistryAction::Select(f.entry.clone())));
+                        }
+                    }
+                });
+        });
+}
