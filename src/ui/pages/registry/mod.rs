@@ -430,7 +430,9 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     findings_list(ui, state, actions);
     state.refresh_rows();
     let scroll_to_selected = std::mem::take(&mut state.scroll_to_selected);
-    let table_height = (ui.available_height() * 0.42).max(160.0);
+    // The editor takes the lower part once an entry is selected.
+    let share = if state.selected.is_some() { 0.42 } else { 0.9 };
+    let table_height = (ui.available_height() * share).max(160.0);
     ui.push_id("registry_table_area", |ui| {
         ui.set_max_height(table_height);
         table::show(ui, state, scroll_to_selected, actions);
@@ -472,7 +474,7 @@ fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
         let undo_tip = state.history.undo_label().unwrap_or("Nothing to undo").to_owned();
         if ui
-            .add_enabled(state.history.can_undo(), egui::Button::new("↩ Undo"))
+            .add_enabled(state.history.can_undo(), egui::Button::new("↩ Undo registry"))
             .on_hover_text(undo_tip)
             .clicked()
         {
@@ -480,7 +482,7 @@ fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
         }
         let redo_tip = state.history.redo_label().unwrap_or("Nothing to redo").to_owned();
         if ui
-            .add_enabled(state.history.can_redo(), egui::Button::new("↪ Redo"))
+            .add_enabled(state.history.can_redo(), egui::Button::new("↪ Redo registry"))
             .on_hover_text(redo_tip)
             .clicked()
         {
@@ -552,6 +554,7 @@ fn filter_row(ui: &mut Ui, state: &mut RegistryState) {
             .backend
             .clone()
             .unwrap_or_else(|| "any backend".into());
+        let backend_label = ui.label("Backend");
         egui::ComboBox::from_id_salt("registry_backend_filter")
             .selected_text(backend_text)
             .show_ui(ui, |ui| {
@@ -563,8 +566,11 @@ fn filter_row(ui: &mut Ui, state: &mut RegistryState) {
                         .selectable_value(&mut state.filter.backend, Some((*b).to_owned()), *b)
                         .changed();
                 }
-            });
+            })
+            .response
+            .labelled_by(backend_label.id);
         let layer_text = state.filter.layer.map_or("any layer", EntryLayer::as_str);
+        let layer_label = ui.label("Layer");
         egui::ComboBox::from_id_salt("registry_layer_filter")
             .selected_text(layer_text)
             .show_ui(ui, |ui| {
@@ -581,7 +587,9 @@ fn filter_row(ui: &mut Ui, state: &mut RegistryState) {
                         .selectable_value(&mut state.filter.layer, Some(layer), layer.as_str())
                         .changed();
                 }
-            });
+            })
+            .response
+            .labelled_by(layer_label.id);
         for cap in TABLE_CAPABILITIES {
             let mut on = state.filter.capabilities.iter().any(|c| c == cap);
             if ui.checkbox(&mut on, cap).changed() {

@@ -1,0 +1,267 @@
+//! The Registry page driven by labels, with the registry files checked afterwards.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{app_with, changed_lines, harness, snapshot_harness};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use iw_studio::core::registry::merge::EntryLayer;
+use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
+use iw_studio::ui::StudioApp;
+
+/// A chat_proxy.toml with a copy of the sample registry in `configs/` beside it.
+fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let toml = dir.path().join("chat_proxy.toml");
+    std::fs::copy(common::sample("chat_proxy.toml"), &toml).unwrap_or_else(|e| panic!("{e}"));
+    let configs = dir.path().join("configs");
+    std::fs::create_dir(&configs).unwrap_or_else(|e| panic!("{e}"));
+    for f in [CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE] {
+        std::fs::copy(common::sample("registry").join(f), configs.join(f))
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    (dir, toml, configs)
+}
+
+fn open_registry_page(h: &mut Harness<'_, StudioApp>) {
+    h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Registry")))
+        .click();
+    h.run();
+    h.run();
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Click the entry's row; rows below the fold are brought in by filtering.
+fn select(h: &mut Harness<'_, StudioApp>, name: &str) {
+    if h.query_by_label(name).is_none() {
+        h.get_by_role_and_label(Role::TextInput, "🔍 Filter")
+            .focus();
+        h.run();
+        h.get_by_role_and_label(Role::TextInput, "🔍 Filter")
+            .type_text(name);
+        h.run();
+    }
+    h.get_all_by_label(name)
+        .next()
+        .unwrap_or_else(|| panic!("{name} is in the table"))
+        .click();
+    h.run();
+    assert_eq!(h.state().registry().selected(), Some(name));
+}
+
+fn replace_text(h: &mut Harness<'_, StudioApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, label).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, label)
+        .type_text(text);
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+}
+
+#[test]
+fn the_registry_beside_the_open_file_is_loaded() {
+    let (_dir, toml, configs) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    let store = h
+        .state()
+        .registry()
+        .store()
+        .unwrap_or_else(|| panic!("{:?}", h.state().status()));
+    assert_eq!(store.dir(), configs);
+    assert_eq!(store.merged().entries.len(), 16);
+}
+
+#[test]
+fn filter_narrows_the_table() {
+    let (_dir, toml, _) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    assert_eq!(h.state_mut().registry_mut().rows().len(), 16);
+    assert!(h.query_by_label("florence-2-large_(FP16)").is_some());
+    h.get_by_role_and_label(Role::TextInput, "🔍 Filter")
+        .focus();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "🔍 Filter")
+        .type_text("qwen3 fp8");
+    h.run();
+    let rows = h.state_mut().registry_mut().rows().len();
+    assert_eq!(rows, 3, "qwen3 … fp8 entries");
+    assert!(h.query_by_label("florence-2-large_(FP16)").is_none());
+    assert!(h.query_by_label("qwen3-vl-8b-instruct_(FP8)").is_some());
+    // A capability filter narrows further.
+    h.get_by_role_and_label(Role::CheckBox, "embedding").click();
+    h.run();
+    assert_eq!(h.state_mut().registry_mut().rows().len(), 0);
+}
+
+#[test]
+fn clicking_a_header_sorts_the_table() {
+    let (_dir, toml, _) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    h.get_by_role_and_label(Role::Button, "Backend").click();
+    h.run();
+    let reg = h.state_mut().registry_mut();
+    let rows = reg.rows().to_vec();
+    let store = reg.store().unwrap_or_else(|| panic!("loaded"));
+    let backends: Vec<&str> = rows
+        .iter()
+        .map(|&i| store.merged().entries[i].view().backend().unwrap_or(""))
+        .collect();
+    let mut sorted = backends.clone();
+    sorted.sort_unstable();
+    assert_eq!(backends, sorted);
+    assert_ne!(backends.first(), backends.last());
+}
+
+#[test]
+fn editing_display_name_and_saving_changes_one_line_of_the_curated_file() {
+    let (_dir, toml, configs) = workspace();
+    let curated = configs.join(CURATED_FILE);
+    let discovered = configs.join(DISCOVERED_FILE);
+    let (cur_before, dis_before) = (read(&curated), read(&discovered));
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    select(&mut h, "qwen3_8b_(Q4_K_M)");
+    replace_text(&mut h, "Display name", "Qwen3 8B (edited)");
+    let store = h
+        .state()
+        .registry()
+        .store()
+        .unwrap_or_else(|| panic!("loaded"));
+    let shown = store
+        .merged()
+        .get("qwen3_8b_(Q4_K_M)")
+        .and_then(|e| e.view().display_name());
+    assert_eq!(shown, Some("Qwen3 8B (edited)"));
+    h.get_by_role_and_label(Role::Button, "💾 Save registry")
+        .click();
+    h.run();
+    let changed = changed_lines(&cur_before, &read(&curated));
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(
+        changed[0]
+            .1
+            .contains("\"display_name\": \"Qwen3 8B (edited)\""),
+        "{changed:?}"
+    );
+    assert_eq!(read(&discovered), dis_before, "discovered layer untouched");
+    let status = &h.state().status().text;
+    assert!(
+        status.contains(CURATED_FILE) && status.contains(SNAPSHOT_FILE),
+        "{status}"
+    );
+}
+
+#[test]
+fn promoting_a_discovered_entry_makes_it_curated() {
+    let (_dir, toml, _) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    let name = "siglip-large-patch16-384_(FP32)";
+    select(&mut h, name);
+    h.get_by_role_and_label(Role::Button, "🚀 Promote to curated")
+        .click();
+    h.run();
+    let store = h
+        .state()
+        .registry()
+        .store()
+        .unwrap_or_else(|| panic!("loaded"));
+    assert_eq!(
+        store.merged().get(name).map(|e| e.layer),
+        Some(EntryLayer::Both)
+    );
+    assert!(store.curated().iter().any(|e| e["name"] == name));
+}
+
+#[test]
+fn ctrl_z_on_the_registry_page_undoes_the_registry_edit() {
+    let (_dir, toml, _) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    let name = "qwen3_8b_(Q4_K_M)";
+    let display = |h: &Harness<'_, StudioApp>| {
+        h.state()
+            .registry()
+            .store()
+            .and_then(|s| s.merged().get(name))
+            .and_then(|e| e.view().display_name().map(str::to_owned))
+    };
+    let before = display(&h);
+    select(&mut h, name);
+    replace_text(&mut h, "Display name", "Changed");
+    assert_eq!(display(&h).as_deref(), Some("Changed"));
+    // Move focus away from the text field so Ctrl+Z reaches the app.
+    h.get_by_role_and_label(Role::Button, "↩ Undo registry")
+        .focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(display(&h), before);
+    assert!(!h.state().registry().history().can_undo());
+    assert!(
+        h.state().session().is_some_and(|s| !s.is_dirty()),
+        "the document is untouched"
+    );
+    h.get_by_role_and_label(Role::Button, "↪ Redo registry")
+        .click();
+    h.run();
+    assert_eq!(display(&h).as_deref(), Some("Changed"));
+}
+
+#[test]
+fn clicking_a_finding_selects_its_entry() {
+    let (_dir, toml, _) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    let first = h.state().registry().findings().first().cloned();
+    let Some(finding) = first else {
+        return; // nothing to click in a clean registry
+    };
+    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Findings:")))
+        .click();
+    h.run();
+    h.get_all_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains(&finding.message))
+    })
+    .next()
+    .unwrap_or_else(|| panic!("finding shown"))
+    .click();
+    h.run();
+    assert_eq!(
+        h.state().registry().selected(),
+        Some(finding.entry.as_str())
+    );
+}
+
+#[test]
+fn snapshots_of_table_and_editor() {
+    // Relative paths (tests run in the crate folder) keep the pictures the
+    // same wherever the repository is checked out; nothing is written.
+    let mut app = app_with(Some(Path::new("sample_configs/chat_proxy.toml")));
+    app.open_registry(Path::new("sample_configs/registry"));
+    let mut h = snapshot_harness(app);
+    h.run();
+    open_registry_page(&mut h);
+    h.snapshot("registry_table");
+    select(&mut h, "gemma3_27.0b_(Q3_K_M)");
+    h.run();
+    h.snapshot("registry_editor");
+}
