@@ -101,12 +101,6 @@ impl Merged {
     pub fn to_value(&self) -> Value {
         Value::Array(self.entries.iter().map(|e| e.value.clone()).collect())
     }
-
-    fn push(&mut self, entry: MergedEntry) {
-        self.by_name
-            .insert(entry.name().to_string(), self.entries.len());
-        self.entries.push(entry);
-    }
 }
 
 fn entry_name(value: &Value) -> &str {
@@ -114,67 +108,161 @@ fn entry_name(value: &Value) -> &str {
 }
 
 /// Merge the layers by ImageWorks' rule.
+///
+/// Two passes: a cheap serial one decides, by name, which layer entries
+/// make up each merged entry (and in which order); the second builds the
+/// merged values, in parallel, copying each value once: a field the curated
+/// layer replaces is never copied from the discovered layer first.
 pub fn merge_layers(curated: &[Value], discovered: &[Value], snapshot: &[Value]) -> Merged {
-    let mut merged = Merged::default();
+    let plan = plan_merge(curated, discovered, snapshot);
+    let build = |slot: &Slot| build_entry(slot, curated, discovered, snapshot);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let entries: Vec<MergedEntry> = if threads < 2 || plan.len() < 256 {
+        plan.iter().map(build).collect()
+    } else {
+        let chunk = plan.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = plan
+                .chunks(chunk)
+                .map(|slots| scope.spawn(move || slots.iter().map(build).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    };
+    let by_name = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.name().to_string(), i))
+        .collect();
+    Merged { entries, by_name }
+}
+
+/// Which layer entries make up one merged entry.
+struct Slot {
+    layer: EntryLayer,
+    /// Discovered (or, for `SnapshotOnly`, snapshot) index.
+    base: Option<usize>,
+    /// Curated indexes merged in order (a repeated curated name merges over its first copy).
+    overlays: Vec<usize>,
+}
+
+fn plan_merge(curated: &[Value], discovered: &[Value], snapshot: &[Value]) -> Vec<Slot> {
+    let mut slots: Vec<Slot> = Vec::with_capacity(discovered.len() + curated.len() / 8);
+    let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(discovered.len());
     for (i, entry) in discovered.iter().enumerate() {
-        add_discovered(&mut merged, entry, i, EntryLayer::DiscoveredOnly);
+        let name = entry_name(entry);
+        if name.is_empty() {
+            continue;
+        }
+        // A later duplicate replaces the earlier one in place, like a dict keyed by name.
+        match by_name.get(name) {
+            Some(&pos) => slots[pos].base = Some(i),
+            None => {
+                by_name.insert(name, slots.len());
+                slots.push(Slot {
+                    layer: EntryLayer::DiscoveredOnly,
+                    base: Some(i),
+                    overlays: Vec::new(),
+                });
+            }
+        }
     }
     for (i, entry) in curated.iter().enumerate() {
-        add_curated(&mut merged, entry, i);
+        let name = entry_name(entry);
+        if name.is_empty() {
+            continue;
+        }
+        match by_name.get(name) {
+            Some(&pos) => {
+                let slot = &mut slots[pos];
+                if slot.base.is_some() {
+                    slot.layer = EntryLayer::Both;
+                }
+                slot.overlays.push(i);
+            }
+            None => {
+                by_name.insert(name, slots.len());
+                slots.push(Slot {
+                    layer: EntryLayer::CuratedOnly,
+                    base: None,
+                    overlays: vec![i],
+                });
+            }
+        }
     }
     for (i, entry) in snapshot.iter().enumerate() {
-        if merged.position(entry_name(entry)).is_none() {
-            add_discovered(&mut merged, entry, i, EntryLayer::SnapshotOnly);
+        let name = entry_name(entry);
+        if name.is_empty() || by_name.contains_key(name) {
+            continue;
         }
+        by_name.insert(name, slots.len());
+        slots.push(Slot {
+            layer: EntryLayer::SnapshotOnly,
+            base: Some(i),
+            overlays: Vec::new(),
+        });
     }
-    for entry in &mut merged.entries {
-        entry.search_text = search_text(&RegistryEntry::new(&entry.value));
-    }
-    merged
+    slots
 }
 
-fn add_discovered(merged: &mut Merged, entry: &Value, index: usize, layer: EntryLayer) {
-    let name = entry_name(entry);
-    if name.is_empty() {
-        return;
-    }
-    let new = MergedEntry {
-        value: entry.clone(),
-        layer,
-        curated_index: None,
-        discovered_index: Some(index),
-        search_text: String::new(),
+fn build_entry(
+    slot: &Slot,
+    curated: &[Value],
+    discovered: &[Value],
+    snapshot: &[Value],
+) -> MergedEntry {
+    let base = slot.base.map(|i| match slot.layer {
+        EntryLayer::SnapshotOnly => &snapshot[i],
+        _ => &discovered[i],
+    });
+    let mut overlays = slot.overlays.iter().map(|&i| &curated[i]);
+    let mut value = match (base, overlays.next()) {
+        (Some(b), Some(o)) => merged_copy(b, o),
+        (Some(b), None) => b.clone(),
+        (None, Some(o)) => o.clone(),
+        (None, None) => Value::Null,
     };
-    // A later duplicate replaces the earlier one in place, like a dict keyed by name.
-    match merged.position(name) {
-        Some(pos) => merged.entries[pos] = new,
-        None => merged.push(new),
+    for overlay in overlays {
+        deep_merge_over(&mut value, overlay);
+    }
+    let search_text = search_text(&RegistryEntry::new(&value));
+    MergedEntry {
+        value,
+        layer: slot.layer,
+        curated_index: slot.overlays.last().copied(),
+        discovered_index: slot.base,
+        search_text,
     }
 }
 
-fn add_curated(merged: &mut Merged, entry: &Value, index: usize) {
-    let name = entry_name(entry);
-    if name.is_empty() {
-        return;
+/// `deep_merge_over(base.clone(), overlay)` without copying what the overlay replaces.
+fn merged_copy(base: &Value, overlay: &Value) -> Value {
+    let (Some(base_map), Some(over_map)) = (base.as_object(), overlay.as_object()) else {
+        return overlay.clone();
+    };
+    let mut out = Map::with_capacity(base_map.len() + over_map.len());
+    for (key, b) in base_map {
+        let value = match over_map.get(key) {
+            Some(o) if !o.is_null() => match (b.is_object(), o.is_object()) {
+                (true, true) => merged_copy(b, o),
+                _ => o.clone(),
+            },
+            _ => b.clone(),
+        };
+        out.insert(key.clone(), value);
     }
-    match merged.position(name) {
-        Some(pos) => {
-            let target = &mut merged.entries[pos];
-            deep_merge_over(&mut target.value, entry);
-            // A repeated curated name merges over its first copy, not over discovered.
-            if target.discovered_index.is_some() {
-                target.layer = EntryLayer::Both;
-            }
-            target.curated_index = Some(index);
+    for (key, o) in over_map {
+        if !o.is_null() && !base_map.contains_key(key) {
+            out.insert(key.clone(), o.clone());
         }
-        None => merged.push(MergedEntry {
-            value: entry.clone(),
-            layer: EntryLayer::CuratedOnly,
-            curated_index: Some(index),
-            discovered_index: None,
-            search_text: String::new(),
-        }),
     }
+    Value::Object(out)
 }
 
 /// Deep-merge `overlay` over `base`: nulls skipped, objects recurse, rest replaces.

@@ -106,7 +106,10 @@ impl LayerFile {
     fn skim_snapshot(path: PathBuf) -> Result<(Self, Vec<String>), RegistryError> {
         let file = Self::read(path)?;
         let names = match &file.original {
-            Some(text) => skim_names(&file.path, text)?,
+            Some(text) => match scan_names(text) {
+                Some(names) => names,
+                None => skim_names(&file.path, text)?,
+            },
             None => Vec::new(),
         };
         Ok((file, names))
@@ -228,6 +231,60 @@ fn skim_names(path: &Path, text: &str) -> Result<Vec<String>, RegistryError> {
                 .to_string()
         })
         .collect())
+}
+
+/// The entry names of a snapshot in the layout ImageWorks (and this crate)
+/// writes, `json.dumps(indent=2)`, found by scanning for the lines that
+/// open an entry (`\n  {`) and hold its `name` (`\n    "name": "..."`):
+/// an order of magnitude faster than tokenising the whole file. Raw
+/// newlines only ever come from the indentation (strings escape them), so
+/// these lines are exactly the entries and their top-level `name`s. `None`
+/// when the text is not in that layout or an entry has no string name; the
+/// caller then parses it (and reports where it is malformed). A file in
+/// that layout is not otherwise checked here: the snapshot is derived, and
+/// is rewritten from the two layers on the next save.
+fn scan_names(text: &str) -> Option<Vec<String>> {
+    const ENTRY: &str = "\n  {";
+    const NAME: &str = "\n    \"name\": \"";
+    if !text.starts_with("[\n  {") || !text.trim_end().ends_with("}\n]") {
+        return None;
+    }
+    let mut entries = 0;
+    for (i, _) in text.match_indices(ENTRY) {
+        // `{` then a newline (or `}` of an empty entry): anything else is another layout.
+        if !matches!(text.as_bytes().get(i + ENTRY.len()), Some(b'\n' | b'}')) {
+            return None;
+        }
+        entries += 1;
+    }
+    let mut names = Vec::with_capacity(entries);
+    for (i, _) in text.match_indices(NAME) {
+        let start = i + NAME.len();
+        let rest = &text[start..];
+        let end = find_string_end(rest)?;
+        let raw = &rest[..end];
+        if raw.contains('\\') {
+            names.push(serde_json::from_str(&text[start - 1..=start + end]).ok()?);
+        } else {
+            names.push(raw.to_owned());
+        }
+    }
+    (names.len() == entries).then_some(names)
+}
+
+/// Byte offset of the closing quote of a JSON string body.
+fn find_string_end(body: &str) -> Option<usize> {
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => return Some(i),
+            b'\\' => i += 2,
+            b'\n' => return None,
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// What a save did.
@@ -446,4 +503,23 @@ pub fn resolve_dir_with_env(
         .iter()
         .any(|f| toml_dir.join(f).is_file());
     has_registry.then(|| toml_dir.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scanned_names_match_parsed_names() -> Result<(), RegistryError> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample_configs/registry/model_registry.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(scan_names(&text), Some(skim_names(&path, &text)?));
+        let odd = "[\n  {\n    \"name\": \"a\\\"b\\u00e9\"\n  },\n  {}\n]\n";
+        assert_eq!(scan_names(odd), None, "an entry without a name");
+        let escaped = "[\n  {\n    \"name\": \"a\\\"b\\u00e9\",\n    \"o\": {\n      \"name\": \"inner\"\n    }\n  }\n]\n";
+        assert_eq!(scan_names(escaped), Some(vec!["a\"b\u{e9}".to_owned()]));
+        assert_eq!(scan_names("[{\"name\": \"x\"}]"), None, "compact layout");
+        Ok(())
+    }
 }
