@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use iw_studio::core::registry::{RegistryStore, merge_layers};
 use iw_studio::ui::actions::Action;
 use iw_studio::ui::pages::registry::{RegistryState, table};
 
@@ -26,6 +27,45 @@ fn rss_mb() -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// User + system CPU time of this process so far (all threads).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) end with ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|t| t.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of /proc/pid/stat (1-based), in 1/100 s.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// Wall and CPU time of `run`, `n` times: minimum and median wall, mean CPU.
+fn timed<T>(label: &str, n: usize, mut run: impl FnMut() -> T) {
+    let mut walls = Vec::with_capacity(n);
+    let mut cpu = Duration::ZERO;
+    for _ in 0..n {
+        let (wall0, cpu0) = (Instant::now(), cpu_time());
+        let out = run();
+        walls.push(wall0.elapsed());
+        cpu += cpu_time() - cpu0;
+        drop(out);
+    }
+    walls.sort_unstable();
+    println!(
+        "{label}: wall min {:.0} ms, median {:.0} ms; CPU {:.0} ms per run ({n} runs)",
+        walls[0].as_secs_f64() * 1e3,
+        walls[n / 2].as_secs_f64() * 1e3,
+        cpu.as_secs_f64() * 1e3 / n as f64,
+    );
 }
 
 fn stats(label: &str, mut times: Vec<Duration>) {
@@ -63,6 +103,16 @@ fn main() {
         .status()
         .expect("run the generator");
     assert!(generated.success(), "generator failed");
+    if std::env::args().any(|a| a == "--load-only") {
+        timed("RegistryStore::load (read + parse + merge)", 7, || {
+            RegistryStore::load(dir.path()).expect("load")
+        });
+        let store = RegistryStore::load(dir.path()).expect("load");
+        timed("merge_layers", 7, || {
+            merge_layers(store.curated(), store.discovered(), store.snapshot_only())
+        });
+        return;
+    }
     let rss_before = rss_mb();
     let mut state = RegistryState::new();
     let started = Instant::now();

@@ -108,16 +108,22 @@ pub enum Expect {
 }
 
 pub fn read_text(path: &Path) -> Result<LoadedText, SaveError> {
-    let bytes = fs::read(path).map_err(|e| SaveError::io(path, "read", e))?;
-    let fingerprint = Fingerprint::of(&bytes);
-    let text = String::from_utf8(bytes).map_err(|e| SaveError::NotUtf8 {
-        path: path.to_path_buf(),
-        valid_up_to: e.utf8_error().valid_up_to(),
-    })?;
+    let text = read_text_unhashed(path)?;
     Ok(LoadedText {
         path: path.to_path_buf(),
+        fingerprint: Fingerprint::of(text.as_bytes()),
         text,
-        fingerprint,
+    })
+}
+
+/// The file's text without its fingerprint, for callers that keep the
+/// text and fingerprint it only when needed (`Fingerprint::of(text)` is the
+/// fingerprint `read_text` gives).
+pub fn read_text_unhashed(path: &Path) -> Result<String, SaveError> {
+    let bytes = fs::read(path).map_err(|e| SaveError::io(path, "read", e))?;
+    String::from_utf8(bytes).map_err(|e| SaveError::NotUtf8 {
+        path: path.to_path_buf(),
+        valid_up_to: e.utf8_error().valid_up_to(),
     })
 }
 

@@ -56,9 +56,10 @@ pub struct LayerFile {
     /// The layer's entries; for the snapshot only those in neither layer
     /// (the rest of it is derived and regenerated on save).
     pub entries: Vec<Value>,
-    /// Text as read; `None` when the file did not exist.
+    /// Text as read; `None` when the file did not exist. Its fingerprint
+    /// (for the conflict check) is computed from it when a save needs it:
+    /// hashing a large registry's ~200 MB on every load would be wasted.
     original: Option<String>,
-    fingerprint: Option<Fingerprint>,
 }
 
 impl LayerFile {
@@ -78,15 +79,13 @@ impl LayerFile {
                 path,
                 entries: Vec::new(),
                 original: None,
-                fingerprint: None,
             });
         }
-        let loaded = safe_save::read_text(&path)?;
+        let text = safe_save::read_text_unhashed(&path)?;
         Ok(Self {
             path,
             entries: Vec::new(),
-            original: Some(loaded.text),
-            fingerprint: Some(loaded.fingerprint),
+            original: Some(text),
         })
     }
 
@@ -133,8 +132,11 @@ impl LayerFile {
         Ok(self)
     }
 
+    /// Fingerprint of the file as last read or written (`None`: absent).
     pub fn fingerprint(&self) -> Option<Fingerprint> {
-        self.fingerprint
+        self.original
+            .as_ref()
+            .map(|text| Fingerprint::of(text.as_bytes()))
     }
 
     /// The file text this layer would be saved as.
@@ -148,7 +150,7 @@ impl LayerFile {
     }
 
     fn expectation(&self) -> Expect {
-        match self.fingerprint {
+        match self.fingerprint() {
             Some(fp) => Expect::Unchanged(fp),
             None => Expect::Absent,
         }
@@ -156,12 +158,11 @@ impl LayerFile {
 
     /// Whether the file on disk is no longer what was read.
     fn changed_on_disk(&self) -> Result<bool, SaveError> {
-        Ok(safe_save::current_fingerprint(&self.path)? != self.fingerprint)
+        Ok(safe_save::current_fingerprint(&self.path)? != self.fingerprint())
     }
 
     fn write(&mut self, text: String) -> Result<SaveOutcome, SaveError> {
         let outcome = safe_save::save_atomically(&self.path, text.as_bytes(), self.expectation())?;
-        self.fingerprint = Some(outcome.fingerprint());
         self.original = Some(text);
         Ok(outcome)
     }
