@@ -7,6 +7,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use iw_studio::core::registry::{Filter, RegistryStore, filter_entries, merge_layers};
 
 mod support;
+
+// The allocator the app uses (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use support::{ENTRIES, write_large_registry};
 
 fn bench(c: &mut Criterion) {

@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use iw_studio::cli::{self, Cli, exit};
 
+/// mimalloc: loading a large model registry builds millions of small JSON
+/// values; with it, load + merge of 10,000 entries takes about a third less
+/// time than with the system allocator (BENCH_REGISTRY.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -250,24 +250,28 @@ fn scan_names(text: &str) -> Option<Vec<String>> {
     if !text.starts_with("[\n  {") || !text.trim_end().ends_with("}\n]") {
         return None;
     }
+    let bytes = text.as_bytes();
     let mut entries = 0;
-    for (i, _) in text.match_indices(ENTRY) {
-        // `{` then a newline (or `}` of an empty entry): anything else is another layout.
-        if !matches!(text.as_bytes().get(i + ENTRY.len()), Some(b'\n' | b'}')) {
-            return None;
-        }
-        entries += 1;
-    }
-    let mut names = Vec::with_capacity(entries);
-    for (i, _) in text.match_indices(NAME) {
-        let start = i + NAME.len();
-        let rest = &text[start..];
-        let end = find_string_end(rest)?;
-        let raw = &rest[..end];
-        if raw.contains('\\') {
-            names.push(serde_json::from_str(&text[start - 1..=start + end]).ok()?);
-        } else {
-            names.push(raw.to_owned());
+    let mut names = Vec::new();
+    // One pass over the line starts.
+    for i in memchr::memchr_iter(b'\n', bytes) {
+        let line = &bytes[i..];
+        if line.starts_with(ENTRY.as_bytes()) {
+            // `{` then a newline (or `}` of an empty entry): anything else is another layout.
+            if !matches!(line.get(ENTRY.len()), Some(b'\n' | b'}')) {
+                return None;
+            }
+            entries += 1;
+        } else if line.starts_with(NAME.as_bytes()) {
+            let start = i + NAME.len();
+            let rest = &text[start..];
+            let end = find_string_end(rest)?;
+            let raw = &rest[..end];
+            if raw.contains('\\') {
+                names.push(serde_json::from_str(&text[start - 1..=start + end]).ok()?);
+            } else {
+                names.push(raw.to_owned());
+            }
         }
     }
     (names.len() == entries).then_some(names)
