@@ -32,7 +32,9 @@ fn literal(field: &Field, seed: u64) -> String {
         FieldType::Url => format!("\"http://host{n}:8080\""),
         FieldType::EnvVar => format!("\"VAR_{n}\""),
         FieldType::StringList => format!("[\"a{n}\", \"b\"]"),
-        FieldType::String | FieldType::OptionalString | FieldType::Path => format!("\"text {n}\""),
+        FieldType::String | FieldType::OptionalString | FieldType::Path | FieldType::Json => {
+            format!("\"text {n}\"")
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use common::{app_with, changed_lines, harness, snapshot_harness};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use iw_studio::core::registry::merge::EntryLayer;
 use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
 use iw_studio::ui::StudioApp;
