@@ -417,14 +417,12 @@ fn text_field(
     }
     let parsed = buffers.get(&field.path).map(|t| parse_scalar(field, t));
     if response.lost_focus() {
-        match parsed {
-            Some(Ok(new)) => {
-                buffers.remove(&field.path);
-                if value.unwrap_or(&Value::Null) != &new {
-                    actions.push(set(new));
-                }
+        // An unparsable text stays in its buffer (and shows its error).
+        if let Some(Ok(new)) = parsed {
+            buffers.remove(&field.path);
+            if value.unwrap_or(&Value::Null) != &new {
+                actions.push(set(new));
             }
-            Some(Err(_)) | None => {}
         }
     } else if let Some(Err(problem)) = parsed {
         ui.label(RichText::new(format!("⛔ {problem}")).color(theme::error(ui.visuals())));
