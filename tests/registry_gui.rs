@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use common::{app_with, changed_lines, harness, snapshot_harness};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use iw_studio::core::registry::merge::EntryLayer;
 use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
 use iw_studio::ui::StudioApp;
@@ -264,4 +264,68 @@ fn snapshots_of_table_and_editor() {
     select(&mut h, "gemma3_27.0b_(Q3_K_M)");
     h.run();
     h.snapshot("registry_editor");
+}
+
+#[test]
+fn new_entry_duplicate_delete_and_deprecate() {
+    let (_dir, toml, _) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    let layer = |h: &Harness<'_, StudioApp>, name: &str| {
+        h.state()
+            .registry()
+            .store()
+            .and_then(|s| s.merged().get(name).map(|e| e.layer))
+    };
+    // New entry from the name field.
+    h.get_by_role_and_label(Role::TextInput, "New name").focus();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "New name")
+        .type_text("my-model");
+    h.run();
+    h.get_by_role_and_label(Role::Button, "➕ New entry")
+        .click();
+    h.run();
+    assert_eq!(layer(&h, "my-model"), Some(EntryLayer::CuratedOnly));
+    assert_eq!(h.state().registry().selected(), Some("my-model"));
+    // Duplicate it (empty name field: "<name>-copy"), then delete the copy.
+    h.get_by_role_and_label(Role::Button, "📋 Duplicate")
+        .click();
+    h.run();
+    assert_eq!(layer(&h, "my-model-copy"), Some(EntryLayer::CuratedOnly));
+    assert_eq!(h.state().registry().selected(), Some("my-model-copy"));
+    h.get_by_role_and_label(Role::Button, "🗑 Delete").click();
+    h.run();
+    assert_eq!(layer(&h, "my-model-copy"), None);
+    // A discovered-only entry cannot be deleted, only deprecated.
+    select(&mut h, "siglip-large-patch16-384_(FP32)");
+    assert!(
+        h.get_by_role_and_label(Role::Button, "🗑 Delete")
+            .accesskit_node()
+            .is_disabled()
+    );
+    h.get_by_role_and_label(Role::Button, "⚠ Deprecate").click();
+    h.run();
+    let store = h
+        .state()
+        .registry()
+        .store()
+        .unwrap_or_else(|| panic!("loaded"));
+    let entry = store.merged().get("siglip-large-patch16-384_(FP32)");
+    assert!(entry.is_some_and(|e| e.view().deprecated() && e.layer == EntryLayer::Both));
+}
+
+#[test]
+fn served_ids_show_as_a_column_when_known() {
+    let (_dir, toml, _) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    assert!(h.query_by_label("Served now").is_none());
+    let served = ["gpt-oss-20b_(MXFP4)".to_owned()].into_iter().collect();
+    h.state_mut().registry_mut().served = Some(served);
+    h.run();
+    assert!(h.query_by_label("Served now").is_some());
+    assert_eq!(h.query_all_by_label("served").count(), 1);
 }

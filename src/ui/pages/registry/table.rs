@@ -75,13 +75,13 @@ pub fn show(
         .auto_shrink([false, true]);
     for col in &columns {
         table = table.column(match col {
-            SortColumn::Name => Column::initial(205.0).at_least(80.0).clip(true),
-            SortColumn::DisplayName => Column::initial(165.0).at_least(60.0).clip(true),
+            SortColumn::Name => Column::initial(200.0).at_least(80.0).clip(true),
+            SortColumn::DisplayName => Column::initial(150.0).at_least(60.0).clip(true),
             SortColumn::Backend => Column::initial(66.0),
-            SortColumn::HostPort => Column::initial(140.0).clip(true),
+            SortColumn::HostPort => Column::initial(175.0).clip(true),
             SortColumn::Quantization => Column::initial(70.0).clip(true),
             SortColumn::Layer => Column::initial(120.0),
-            SortColumn::Capabilities => Column::initial(160.0).clip(true),
+            SortColumn::Capabilities => Column::initial(150.0).clip(true),
             SortColumn::Deprecated | SortColumn::Served => Column::remainder().at_least(60.0),
         });
     }
