@@ -329,3 +329,29 @@ fn served_ids_show_as_a_column_when_known() {
     assert!(h.query_by_label("Served now").is_some());
     assert_eq!(h.query_all_by_label("served").count(), 1);
 }
+
+#[test]
+fn ctrl_s_on_the_registry_page_saves_the_registry() {
+    let (_dir, toml, configs) = workspace();
+    let curated = configs.join(CURATED_FILE);
+    let before = read(&curated);
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    select(&mut h, "gemma3_27.0b_(Q3_K_M)");
+    replace_text(&mut h, "Family", "gemma3");
+    assert!(h.state().registry().has_unsaved_edits());
+    assert!(h.query_by_label("⏺ unsaved").is_some());
+    h.get_by_role_and_label(Role::Button, "💾 Save registry")
+        .focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    assert!(!h.state().registry().has_unsaved_edits());
+    let changed = changed_lines(&before, &read(&curated));
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(
+        changed[0].1.contains("\"family\": \"gemma3\""),
+        "{changed:?}"
+    );
+}

@@ -465,12 +465,23 @@ impl StudioApp {
                     .and_then(EditSession::path)
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| "the new document".into());
+                let doc_dirty = self.session.as_ref().is_some_and(EditSession::is_dirty);
+                let registry_unsaved = self.registry.has_unsaved_edits();
                 egui::Modal::new(egui::Id::unique("confirm_close")).show(ctx, |ui| {
                     ui.heading("Unsaved changes");
-                    ui.label(format!("Save the changes to {name} before closing?"));
+                    if doc_dirty {
+                        ui.label(format!("Save the changes to {name} before closing?"));
+                    }
+                    if registry_unsaved {
+                        ui.label("The model registry has edits that are not saved.");
+                    }
                     ui.horizontal(|ui| {
-                        if ui.button("Save").clicked() {
+                        if doc_dirty && ui.button("Save").clicked() {
                             actions.push(Action::Save);
+                        }
+                        if registry_unsaved && ui.button("💾 Save registry").clicked() {
+                            actions.push(Action::Registry(RegistryAction::Save));
+                            actions.push(Action::CancelClose);
                         }
                         if ui.button("Discard").clicked() {
                             actions.push(Action::DiscardAndClose);
@@ -511,6 +522,14 @@ impl StudioApp {
         let ctx = ui.ctx().clone();
         self.check_external_change();
         let mut actions = self.shortcuts(&ctx);
+        if self.page == PageId::Registry {
+            // On the Registry page, Ctrl+S saves the registry (as Ctrl+Z undoes its edits).
+            for action in &mut actions {
+                if matches!(action, Action::Save) {
+                    *action = Action::Registry(RegistryAction::Save);
+                }
+            }
+        }
         self.draw(ui, &mut actions);
         self.modal_dialogs(&ctx, &mut actions);
         self.status.busy = self
@@ -597,8 +616,9 @@ fn saved_message(path: Option<&Path>, outcome: &SaveOutcome) -> String {
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let closing = ctx.input(|i| i.viewport().close_requested());
-        if closing && !self.allow_close && self.session.as_ref().is_some_and(EditSession::is_dirty)
-        {
+        let unsaved = self.session.as_ref().is_some_and(EditSession::is_dirty)
+            || self.registry.has_unsaved_edits();
+        if closing && !self.allow_close && unsaved {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.dialog = Dialog::ConfirmClose;
         }

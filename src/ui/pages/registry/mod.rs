@@ -131,6 +131,8 @@ pub struct RegistryState {
     /// Scroll the table to this offset on the next frame (benches, tests).
     pub table_scroll: Option<f32>,
     scroll_to_selected: bool,
+    /// Edits made since the registry was loaded or saved.
+    unsaved: bool,
 }
 
 impl Default for RegistryState {
@@ -162,6 +164,7 @@ impl RegistryState {
             edit_buffers: HashMap::new(),
             table_scroll: None,
             scroll_to_selected: false,
+            unsaved: false,
         }
     }
 
@@ -175,6 +178,11 @@ impl RegistryState {
 
     pub fn findings(&self) -> &[Finding] {
         &self.findings
+    }
+
+    /// Whether there are edits since the registry was loaded or saved.
+    pub fn has_unsaved_edits(&self) -> bool {
+        self.unsaved
     }
 
     pub fn selected(&self) -> Option<&str> {
@@ -214,6 +222,7 @@ impl RegistryState {
                 self.edit_buffers.clear();
                 self.load_error = None;
                 self.last_save = None;
+                self.unsaved = false;
                 self.changed();
                 Ok(count)
             }
@@ -325,6 +334,7 @@ impl RegistryState {
         match self.history.apply(store, &command) {
             Ok(EditOutcome::Changed) => {
                 status.info(command.label());
+                self.unsaved = true;
                 self.selected = show.filter(|n| store.merged().get(n).is_some());
                 if matches!(
                     command,
@@ -358,6 +368,7 @@ impl RegistryState {
         if let (true, Some(label)) = (done, label) {
             let verb = if undo { "Undone" } else { "Redone" };
             status.info(format!("{verb}: {label}"));
+            self.unsaved = true;
             self.edit_buffers.clear();
             if self
                 .selected
@@ -394,6 +405,7 @@ impl RegistryState {
                 }
                 status.info(text.clone());
                 self.last_save = Some(text);
+                self.unsaved = false;
                 self.changed();
             }
             Err(e) => {
@@ -487,6 +499,10 @@ fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
             .clicked()
         {
             push(actions, RegistryAction::Redo);
+        }
+        if state.unsaved {
+            ui.label(RichText::new("⏺ unsaved").color(theme::warning(ui.visuals())))
+                .on_hover_text("The registry has edits that are not saved yet");
         }
         if ui
             .button("💾 Save registry")
