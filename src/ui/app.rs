@@ -166,6 +166,7 @@ impl StudioApp {
                 self.watch = FileWatch::new(path, ctx);
                 self.view = ViewState::default();
                 self.dialog = Dialog::None;
+                self.registry.re_resolve();
             }
             Err(e) => self.status.error(format!("Cannot open: {e}")),
         }

@@ -180,6 +180,15 @@ impl RegistryState {
         &self.findings
     }
 
+    /// Look for the registry folder again the next time the page is shown
+    /// (another chat_proxy.toml was opened). A registry with unsaved edits
+    /// stays; so does the current one when no folder is found.
+    pub fn re_resolve(&mut self) {
+        if !self.unsaved {
+            self.resolved = false;
+        }
+    }
+
     /// Whether there are edits since the registry was loaded or saved.
     pub fn has_unsaved_edits(&self) -> bool {
         self.unsaved
