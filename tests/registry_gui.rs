@@ -355,3 +355,38 @@ fn ctrl_s_on_the_registry_page_saves_the_registry() {
         "{changed:?}"
     );
 }
+
+#[test]
+fn toggling_a_capability_and_resetting_it_to_the_discovered_value() {
+    let (_dir, toml, _) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    let name = "gemma3_27.0b_(Q3_K_M)";
+    let vision = |h: &Harness<'_, StudioApp>| {
+        h.state()
+            .registry()
+            .store()
+            .and_then(|s| s.merged().get(name))
+            .and_then(|e| e.value["capabilities"]["vision"].as_bool())
+    };
+    select(&mut h, name);
+    assert_eq!(vision(&h), Some(false));
+    // Below the fold of the editor: click through AccessKit.
+    h.get_by_role_and_label(Role::CheckBox, "Vision")
+        .click_accesskit();
+    h.run();
+    assert_eq!(vision(&h), Some(true));
+    // The curated value goes: the discovered one (false) shows again.
+    h.get_by_role_and_label(Role::Button, "Reset Vision")
+        .click_accesskit();
+    h.run();
+    assert_eq!(vision(&h), Some(false), "{:?}", h.state().status());
+    let store = h
+        .state()
+        .registry()
+        .store()
+        .unwrap_or_else(|| panic!("loaded"));
+    let curated = store.curated().iter().find(|e| e["name"] == name);
+    assert!(curated.is_some_and(|e| e["capabilities"].get("vision").is_none()));
+}
