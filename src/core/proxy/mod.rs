@@ -1,0 +1,17 @@
+//! The live chat proxy: what it will run with, what a push does to its file,
+//! talking to it, and pushing drafts to it safely.
+
+pub mod api_types;
+pub mod effective;
+pub mod env_parse;
+pub mod json_value;
+
+pub use api_types::{Health, ModelEntry, ModelList, ProxyConfigView, PutResponse};
+pub use effective::{
+    Flags, Preview, PreviewMismatch, PreviewMode, PreviewRow, Source, local_proxy_env, preview,
+};
+pub use env_parse::{EnvOutcome, parse_env_value};
+pub mod writer;
+pub use writer::{Loss, PROXY_HEADER, losses, regenerate};
+pub mod client;
+pub use client::{ApiFuture, ClientConfig, HttpProxyClient, ProxyApi, ProxyError};
