@@ -15,3 +15,5 @@ pub mod writer;
 pub use writer::{Loss, PROXY_HEADER, losses, regenerate};
 pub mod client;
 pub use client::{ApiFuture, ClientConfig, HttpProxyClient, ProxyApi, ProxyError};
+pub mod profiles;
+pub use profiles::{ConnectionProfile, ProfileError, Profiles};
