@@ -132,11 +132,7 @@ fn needs_creation(root: &Table, keys: &[&str]) -> bool {
 
 /// Position for a new entry of `[[table]]`: after its last entry, or where the
 /// layouts put the table when it has none.
-pub(super) fn position_for_new_array_entry(
-    layouts: &LayoutSet,
-    doc: &mut DocumentMut,
-    table: &str,
-) -> isize {
+pub(super) fn position_for_new_array_entry(layouts: &LayoutSet, doc: &mut DocumentMut, table: &str) -> isize {
     let last = doc
         .get(table)
         .and_then(Item::as_array_of_tables)
@@ -251,12 +247,7 @@ fn take_file_header_if_first(doc: &mut DocumentMut, position: isize) -> Option<S
         return None;
     }
     let first = table_mut_by_keys(doc.as_table_mut(), &first_path)?;
-    let prefix = first
-        .decor()
-        .prefix()
-        .and_then(|p| p.as_str())
-        .unwrap_or("")
-        .to_owned();
+    let prefix = first.decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
     let split = prefix.rfind("\n\n").map_or(0, |i| i + 2);
     let (header, glued) = prefix.split_at(split);
     first.decor_mut().set_prefix(format!("\n{glued}"));

@@ -1,0 +1,114 @@
+//! Rules between settings: a default page that must be on, modules under a
+//! page that is off, names and aliases that must be unique.
+
+use std::collections::HashMap;
+
+use toml_edit::{Item, Table, Value};
+
+use super::locate::Locator;
+use super::{Finding, Severity};
+use crate::core::layout::{LayoutSet, SectionKind};
+
+pub(super) fn check(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    enabled_in(root, layouts, locator, &mut out);
+    depends_on(root, layouts, locator, &mut out);
+    unique_groups(root, layouts, locator, &mut out);
+    out
+}
+
+fn item_at<'a>(root: &'a Table, dotted: &str) -> Option<&'a Item> {
+    let (parent, key) = match dotted.rsplit_once('.') {
+        Some((p, k)) => (Some(p), k),
+        None => (None, dotted),
+    };
+    let mut table = root;
+    for part in parent.into_iter().flat_map(|p| p.split('.')) {
+        table = table.get(part)?.as_table()?;
+    }
+    table.get(key)
+}
+
+/// A bool setting's value: the file's, else the layout default.
+fn bool_setting(root: &Table, layouts: &LayoutSet, path: &str) -> Option<bool> {
+    match item_at(root, path).and_then(Item::as_bool) {
+        Some(b) => Some(b),
+        None => layouts.field(path)?.default.as_ref()?.as_bool(),
+    }
+}
+
+fn finding(locator: &Locator<'_>, severity: Severity, path: String, item: Option<&Item>, message: String) -> Finding {
+    let (line, column) = locator.at(item.and_then(Item::span));
+    Finding {
+        severity,
+        path,
+        line,
+        column,
+        message,
+    }
+}
+
+/// `ui.default_page` must name a page that is on.
+fn enabled_in(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mut Vec<Finding>) {
+    for (_, _, field) in layouts.all_fields() {
+        let Some(table) = &field.enabled_in else { continue };
+        let item = item_at(root, &field.path);
+        let chosen = item.and_then(Item::as_str).or_else(|| field.default.as_ref()?.as_str());
+        let Some(chosen) = chosen else { continue };
+        if bool_setting(root, layouts, &format!("{table}.{chosen}")) == Some(false) {
+            let message = format!("`{chosen}` is switched off in [{table}]; pick a page that is on, or switch it on");
+            out.push(finding(locator, Severity::Error, field.path.clone(), item, message));
+        }
+    }
+}
+
+/// A module switched on under a page that is off does nothing.
+fn depends_on(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mut Vec<Finding>) {
+    for (_, section, field) in layouts.all_fields() {
+        let (Some(parent), SectionKind::Table) = (&field.depends_on, &section.kind) else {
+            continue;
+        };
+        let item = item_at(root, &field.path);
+        if item.and_then(Item::as_bool) != Some(true) || bool_setting(root, layouts, parent) != Some(false) {
+            continue;
+        }
+        let message = format!("`{}` is on but `{parent}` is off, so it will not show", field.key);
+        out.push(finding(locator, Severity::Warning, field.path.clone(), item, message));
+    }
+}
+
+/// Values of every field in one unique group (endpoint names and aliases).
+fn unique_groups(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mut Vec<Finding>) {
+    let mut seen: HashMap<(String, String), String> = HashMap::new();
+    for section in layouts.sections().filter(|s| s.kind == SectionKind::Array) {
+        let Some(entries) = root.get(&section.table).and_then(Item::as_array_of_tables) else {
+            continue;
+        };
+        for (i, entry) in entries.iter().enumerate() {
+            for field in &section.fields {
+                let Some(group) = &field.unique_group else { continue };
+                let Some(item) = entry.get(&field.key) else { continue };
+                for value in strings(item) {
+                    let path = format!("{}[{i}].{}", section.table, field.key);
+                    match seen.get(&(group.clone(), value.to_owned())) {
+                        Some(first) => {
+                            let message = format!("`{value}` is already used by {first}; names and aliases must be unique");
+                            out.push(finding(locator, Severity::Error, path, Some(item), message));
+                        }
+                        None => {
+                            seen.insert((group.clone(), value.to_owned()), path);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn strings(item: &Item) -> Vec<&str> {
+    match item.as_value() {
+        Some(Value::String(s)) => vec![s.value().as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}

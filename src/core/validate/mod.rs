@@ -1,0 +1,103 @@
+//! Validation of a `chat_proxy.toml` against the layouts: what the proxy
+//! would accept silently and fail on later, keys it ignores, broken
+//! cross-references and literal secrets.
+
+mod cross_rules;
+mod locate;
+mod secrets;
+mod suggest;
+mod walk;
+
+pub use secrets::looks_like_secret;
+pub use suggest::did_you_mean;
+
+use serde::Serialize;
+
+use crate::core::document::{ConfigDocument, ParseError, parse_spanned};
+use crate::core::layout::LayoutSet;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+        })
+    }
+}
+
+/// One problem, located in the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// The setting it is about (`server.port`, `endpoints[1].name`); empty for the whole file.
+    pub path: String,
+    /// 1-based; `None` when the thing is missing from the file.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{l}:{c}: ")?,
+            (Some(l), None) => write!(f, "{l}: ")?,
+            _ => {}
+        }
+        write!(f, "{}: ", self.severity)?;
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Parse and validate text. A parse failure is returned as the error.
+pub fn validate_text(text: &str, layouts: &LayoutSet) -> Result<Vec<Finding>, ParseError> {
+    let parsed = parse_spanned(text)?;
+    Ok(validate_parsed(&parsed, layouts))
+}
+
+/// Validate a document parsed with spans (lines and columns are filled in).
+pub fn validate_parsed(parsed: &toml_edit::Document<String>, layouts: &LayoutSet) -> Vec<Finding> {
+    let locator = locate::Locator::new(parsed.raw());
+    let mut findings = walk::walk(parsed.as_table(), layouts, &locator);
+    findings.extend(cross_rules::check(parsed.as_table(), layouts, &locator));
+    findings.sort_by_key(|f| (f.line.unwrap_or(usize::MAX), f.severity, f.path.clone()));
+    findings
+}
+
+/// Validate an edited document. Its text is re-read for line numbers: an
+/// edited `DocumentMut` keeps no spans.
+pub fn validate_document(doc: &ConfigDocument, layouts: &LayoutSet) -> Vec<Finding> {
+    match validate_text(&doc.text(), layouts) {
+        Ok(findings) => findings,
+        Err(e) => vec![Finding {
+            severity: Severity::Error,
+            path: String::new(),
+            line: Some(e.line),
+            column: Some(e.column),
+            message: format!("not valid TOML: {}", e.message),
+        }],
+    }
+}
+
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(Finding::is_error)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,256 @@
+//! One pass over the document: every key is known, misplaced, or unknown,
+//! and every known value fits its field.
+
+use toml_edit::{Item, Table, Value};
+
+use super::locate::Locator;
+use super::secrets::looks_like_secret;
+use super::suggest::hint;
+use super::{Finding, Severity};
+use crate::core::document::DocPath;
+use crate::core::layout::{Field, LayoutSet, Section, SectionKind, check_value};
+
+struct Walker<'a> {
+    layouts: &'a LayoutSet,
+    locator: &'a Locator<'a>,
+    findings: Vec<Finding>,
+}
+
+pub(super) fn walk(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>) -> Vec<Finding> {
+    let mut w = Walker {
+        layouts,
+        locator,
+        findings: Vec::new(),
+    };
+    w.table(&DocPath::default(), root);
+    w.findings
+}
+
+impl Walker<'_> {
+    fn push(&mut self, severity: Severity, path: &DocPath, span: Option<std::ops::Range<usize>>, message: String) {
+        let (line, column) = self.locator.at(span);
+        self.findings.push(Finding {
+            severity,
+            path: path.to_string(),
+            line,
+            column,
+            message,
+        });
+    }
+
+    /// A table the layouts may or may not know.
+    fn table(&mut self, path: &DocPath, table: &Table) {
+        let pattern = path.pattern();
+        if let Some(section) = self.layouts.section_for_pattern(&pattern) {
+            return self.section_table(section, path, table);
+        }
+        let is_map = self
+            .layouts
+            .section_for_table(&pattern)
+            .is_some_and(|s| s.kind == SectionKind::Map);
+        let is_parent = path.0.is_empty() || is_map || self.known_below(&pattern);
+        if !is_parent {
+            return self.unknown_table(path, table);
+        }
+        for (key, item) in table.iter() {
+            let child = path.child(key);
+            match item {
+                Item::Table(t) => self.table(&child, t),
+                Item::ArrayOfTables(a) => self.array(&child, a),
+                Item::Value(_) => self.stray_key(None, &child, table, key),
+                Item::None => {}
+            }
+        }
+    }
+
+    fn known_below(&self, pattern: &str) -> bool {
+        let prefix = format!("{pattern}.");
+        self.layouts.known_tables().any(|t| t.starts_with(&prefix))
+    }
+
+    fn array(&mut self, path: &DocPath, array: &toml_edit::ArrayOfTables) {
+        let pattern = format!("{}[]", path.pattern());
+        if self.layouts.section_for_pattern(&pattern).is_none() {
+            let message = format!(
+                "unknown array of tables [[{path}]]; ImageWorks and the proxy ignore it{}",
+                hint(&path.to_string(), self.layouts.known_tables())
+            );
+            return self.push(Severity::Warning, path, array.span(), message);
+        }
+        for (i, entry) in array.iter().enumerate() {
+            self.table(&path.index(i), entry);
+        }
+    }
+
+    fn unknown_table(&mut self, path: &DocPath, table: &Table) {
+        let parent = path.parent().map(|p| p.pattern()).unwrap_or_default();
+        if let Some(section) = self.layouts.section_for_table(&parent).filter(|s| s.kind == SectionKind::Map) {
+            let message = format!(
+                "unknown {} `{}`; known: {}",
+                section.title.to_lowercase(),
+                path.last_key().unwrap_or_default(),
+                section.instances.join(", ")
+            );
+            return self.push(Severity::Warning, path, table.span(), message);
+        }
+        let message = format!(
+            "unknown table [{path}]; the proxy ignores it{}",
+            hint(&path.to_string(), self.layouts.known_tables())
+        );
+        self.push(Severity::Warning, path, table.span(), message);
+        // Proxy keys in here are ignored too; say so for each, as for any misplaced key.
+        for (key, item) in table.iter() {
+            if item.is_value() && self.layouts.proxy_field_by_key(key).is_some() {
+                self.stray_key(None, &path.child(key), table, key);
+            }
+        }
+    }
+
+    fn section_table(&mut self, section: &Section, path: &DocPath, table: &Table) {
+        let variant = self.variant_of(section, table);
+        for (key, item) in table.iter() {
+            let child = path.child(key);
+            let key_span = table.key(key).and_then(toml_edit::Key::span);
+            if let Some(field) = section.field_for_variant(variant.as_deref(), key) {
+                self.field_value(section, field, &child, item, key_span);
+            } else if let Item::Table(t) = item {
+                self.table(&child, t);
+            } else if let Item::ArrayOfTables(a) = item {
+                self.array(&child, a);
+            } else {
+                self.stray_key(Some(section), &child, table, key);
+            }
+        }
+        self.required_fields(section, variant.as_deref(), path, table);
+    }
+
+    /// The variant (storage backend) a table uses: its own discriminator or
+    /// the fallback setting's layout default.
+    fn variant_of(&self, section: &Section, table: &Table) -> Option<String> {
+        let variants = section.variants.as_ref()?;
+        if let Some(v) = table.get(&variants.discriminator).and_then(Item::as_str) {
+            return Some(v.to_owned());
+        }
+        let fallback = self.layouts.field(variants.fallback.as_deref()?)?;
+        fallback.default.as_ref()?.as_str().map(str::to_owned)
+    }
+
+    fn field_value(
+        &mut self,
+        section: &Section,
+        field: &Field,
+        path: &DocPath,
+        item: &Item,
+        key_span: Option<std::ops::Range<usize>>,
+    ) {
+        let Some(value) = item.as_value() else {
+            let message = format!("expected {}, found {}", field.ty.describe(), item.type_name());
+            return self.push(Severity::Error, path, key_span, message);
+        };
+        if !field.read_by_proxy {
+            self.never_read(field, path, key_span.clone());
+        }
+        if section.scan_secrets && self.secret_in(path, value, key_span.clone()) {
+            return;
+        }
+        if let Err(message) = check_value(field, value) {
+            self.push(Severity::Error, path, value.span().or(key_span), message);
+        }
+    }
+
+    fn never_read(&mut self, field: &Field, path: &DocPath, span: Option<std::ops::Range<usize>>) {
+        let env = field.env.as_deref().unwrap_or("its env var");
+        let message = format!(
+            "the proxy never reads `{}` from the file; only {env} or the default {} apply",
+            field.key,
+            field.default_text()
+        );
+        self.push(Severity::Warning, path, span, message);
+    }
+
+    /// True when a literal secret was found (and reported).
+    fn secret_in(&mut self, path: &DocPath, value: &Value, span: Option<std::ops::Range<usize>>) -> bool {
+        let strings: Vec<&str> = match value {
+            Value::String(s) => vec![s.value()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let Some(kind) = strings.iter().find_map(|s| looks_like_secret(s)) else {
+            return false;
+        };
+        let message = format!(
+            "this looks like a literal secret ({kind}); never store secrets in the file: \
+             put it in an environment variable and give the variable's name here"
+        );
+        self.push(Severity::Error, path, value.span().or(span), message);
+        true
+    }
+
+    /// A key that is not a field of the section it stands in.
+    fn stray_key(&mut self, section: Option<&Section>, path: &DocPath, table: &Table, key: &str) {
+        let span = table.key(key).and_then(toml_edit::Key::span);
+        if let Some((home, field)) = self.layouts.proxy_field_by_key(key) {
+            if !field.read_by_proxy {
+                return self.never_read(field, path, span);
+            }
+            let place = match path.parent() {
+                Some(p) if !p.0.is_empty() => format!("in [{p}]"),
+                _ => "at top level".to_owned(),
+            };
+            let message = format!(
+                "`{key}` {place} is ignored by the proxy: it only reads it in [{}]",
+                home.table
+            );
+            return self.push(Severity::Warning, path, span, message);
+        }
+        if let Some(message) = section.and_then(|s| other_variant_field(s, table, key)) {
+            return self.push(Severity::Warning, path, span, message);
+        }
+        let candidates: Vec<&str> = match section {
+            Some(s) => s.all_fields().map(|f| f.key.as_str()).collect(),
+            None => Vec::new(),
+        };
+        let mut suggestion = hint(key, candidates);
+        if suggestion.is_empty() {
+            suggestion = hint(key, self.layouts.all_fields().map(|(_, _, f)| f.key.as_str()));
+        }
+        let place = match section {
+            Some(s) if s.kind == SectionKind::Table => format!(" in [{}]", s.table),
+            _ => String::new(),
+        };
+        let message = format!("unknown key `{key}`{place}; it is ignored{suggestion}");
+        self.push(Severity::Warning, path, span, message);
+    }
+
+    fn required_fields(&mut self, section: &Section, variant: Option<&str>, path: &DocPath, table: &Table) {
+        let span = table.span();
+        let common = section.fields.iter();
+        let chosen = section
+            .variants
+            .as_ref()
+            .and_then(|v| v.option(variant?))
+            .map(|o| o.fields.iter());
+        for field in common.chain(chosen.into_iter().flatten()) {
+            if field.required && table.get(&field.key).is_none() {
+                let why = match (&section.variants, variant) {
+                    (Some(v), Some(value)) if section.field(&field.key).is_none() => {
+                        format!("{} `{value}` needs `{}`", v.discriminator, field.key)
+                    }
+                    _ => format!("`{}` is required", field.key),
+                };
+                let message = format!("{why} ({})", field.ty.describe());
+                self.push(Severity::Error, &path.child(&field.key), span.clone(), message);
+            }
+        }
+    }
+}
+
+fn other_variant_field(section: &Section, table: &Table, key: &str) -> Option<String> {
+    let variants = section.variants.as_ref()?;
+    let owner = variants.options.iter().find(|o| o.fields.iter().any(|f| f.key == key))?;
+    let current = table.get(&variants.discriminator).and_then(Item::as_str).unwrap_or("the default");
+    Some(format!(
+        "`{key}` belongs to {} `{}`, not `{current}`; it is ignored while this one is chosen",
+        variants.discriminator, owner.value
+    ))
+}
