@@ -17,3 +17,10 @@ pub mod client;
 pub use client::{ApiFuture, ClientConfig, HttpProxyClient, ProxyApi, ProxyError};
 pub mod profiles;
 pub use profiles::{ConnectionProfile, ProfileError, Profiles};
+pub mod push;
+pub use push::{
+    CurrentText, LossBasis, PlannedChange, PushError, PushMode, PushOutcome, PushPlan, PushedKey,
+    StaleConflict, execute_push, plan_push,
+};
+pub mod history;
+pub use history::{HistoryEntry, HistoryError, HistoryList, HistoryResult};
