@@ -4,7 +4,7 @@
 mod test_proxy;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use iw_studio::core::document::ConfigDocument;
@@ -333,5 +333,519 @@ async fn a_proxy_disagreeing_with_the_model_is_a_mismatch() -> TestResult {
     assert_eq!(p.mismatches.len(), 1);
     assert_eq!(p.mismatches[0].key, "port");
     assert_eq!(p.mismatches[0].expected, json!(8100));
+    Ok(())
+}
+
+const FULL: &str = include_str!("../sample_configs/full_example.toml");
+
+fn set(
+    draft: &mut ConfigDocument,
+    layouts: &LayoutSet,
+    path: &str,
+    value: toml_edit::Value,
+) -> TestResult {
+    draft.set_value(layouts, &path.parse()?, value)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn api_push_of_one_key_reads_back_and_matches_the_simulated_file() -> TestResult {
+    let layouts = layouts()?;
+    let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let view = api.config().await?;
+    let mut draft = ConfigDocument::parse(SHIPPED)?;
+    set(
+        &mut draft,
+        &layouts,
+        "limits.max_image_bytes",
+        toml_edit::Value::from(7_000_000),
+    )?;
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::Api,
+    )?;
+    assert_eq!(
+        plan.body(),
+        serde_json::Map::from_iter([("max_image_bytes".to_owned(), json!(7_000_000))])
+    );
+    assert!(plan.restart_required);
+    assert!(
+        plan.diff
+            .contains("-max_image_bytes = 9000000\n+max_image_bytes = 7000000"),
+        "{}",
+        plan.diff
+    );
+    let refused = proxy::execute_push(&api, &plan, &layouts, false).await;
+    assert!(
+        matches!(refused, Err(proxy::PushError::NeedsConfirmation { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(server.puts(), 0);
+    let outcome = proxy::execute_push(&api, &plan, &layouts, true).await?;
+    assert!(outcome.verified, "{outcome:?}");
+    assert!(outcome.restart_required);
+    assert_eq!(outcome.pushed.len(), 1);
+    assert_eq!(outcome.pushed[0].read_back, json!(7_000_000));
+    assert_eq!(server.puts(), 1);
+    // The stand-in proxy's own writer produced exactly what the core simulated.
+    assert_eq!(std::fs::read_to_string(&path)?, plan.new_text);
+    Ok(())
+}
+
+#[tokio::test]
+async fn api_push_of_none_and_of_every_changed_key_reads_back() -> TestResult {
+    let layouts = layouts()?;
+    let (_dir, path, server) = proxy_with(FULL, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let view = api.config().await?;
+    let mut draft = ConfigDocument::parse(FULL)?;
+    set(
+        &mut draft,
+        &layouts,
+        "server.loopback_alias",
+        toml_edit::Value::from(""),
+    )?;
+    set(
+        &mut draft,
+        &layouts,
+        "vllm.vllm_gpu_memory_utilization",
+        toml_edit::Value::from(0.5),
+    )?;
+    set(
+        &mut draft,
+        &layouts,
+        "vision_preprocess.vision_downscale_backends",
+        toml_edit::Value::from_iter(["ollama"]),
+    )?;
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::Api,
+    )?;
+    assert_eq!(plan.changes.len(), 3, "{:?}", plan.changes);
+    let outcome = proxy::execute_push(&api, &plan, &layouts, true).await?;
+    assert!(outcome.verified, "{outcome:?}");
+    assert_eq!(std::fs::read_to_string(&path)?, plan.new_text);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_loss_list_names_what_a_put_drops() -> TestResult {
+    let layouts = layouts()?;
+    let (_dir, _path, server) = proxy_with(FULL, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let view = api.config().await?;
+    let mut draft = ConfigDocument::parse(FULL)?;
+    set(
+        &mut draft,
+        &layouts,
+        "server.port",
+        toml_edit::Value::from(8101),
+    )?;
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::Api,
+    )?;
+    assert_eq!(plan.loss_basis, proxy::push::LossBasis::ProxyFile);
+    let described: Vec<String> = plan.losses.iter().map(proxy::Loss::describe).collect();
+    let all = described.join("\n");
+    for expected in [
+        "table [ui]",
+        "table [storage]",
+        "table [[endpoints]]",
+        "comment `# keep the API private",
+    ] {
+        assert!(all.contains(expected), "`{expected}` missing from:\n{all}");
+    }
+    assert!(plan.needs_confirmation());
+    assert!(
+        plan.new_text
+            .contains("[misc]\nvllm_restart_backoff_s = 2.0")
+    );
+    assert!(!plan.new_text.contains("[ui]"));
+    // A file the proxy wrote itself loses nothing on a PUT.
+    let regenerated = proxy::regenerate(&view.file, &serde_json::Map::new(), &layouts);
+    assert_eq!(proxy::losses(&regenerated, &layouts), vec![]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn file_push_changes_only_the_edited_line() -> TestResult {
+    let layouts = layouts()?;
+    let (_dir, path, server) = proxy_with(FULL, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let view = api.config().await?;
+    let mut draft = ConfigDocument::parse(FULL)?;
+    set(
+        &mut draft,
+        &layouts,
+        "server.enable_metrics",
+        toml_edit::Value::from(false),
+    )?;
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::File,
+    )?;
+    assert!(plan.losses.is_empty() && !plan.needs_confirmation());
+    let outcome = proxy::execute_push(&api, &plan, &layouts, false).await?;
+    assert!(outcome.verified, "{outcome:?}");
+    assert_eq!(server.puts(), 0, "a file push never PUTs");
+    let after = std::fs::read_to_string(&path)?;
+    let changed: Vec<(&str, &str)> = FULL
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(FULL.lines().count(), after.lines().count());
+    assert_eq!(
+        changed,
+        vec![(
+            "enable_metrics = true       # Prometheus scrapes /metrics",
+            "enable_metrics = false       # Prometheus scrapes /metrics"
+        )]
+    );
+    assert_eq!(FULL.ends_with('\n'), after.ends_with('\n'));
+    let backup = outcome.backup.ok_or("no backup")?;
+    assert_eq!(std::fs::read_to_string(backup)?, FULL);
+    Ok(())
+}
+
+#[tokio::test]
+async fn file_push_refuses_a_file_elsewhere() -> TestResult {
+    let layouts = layouts()?;
+    let (_dir, _path, server) = proxy_with(SHIPPED, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let mut view = api.config().await?;
+    view.config_file_path = "/nonexistent/remote/chat_proxy.toml".into();
+    let draft = ConfigDocument::parse(SHIPPED)?;
+    let refused = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::File,
+    );
+    assert!(
+        matches!(refused, Err(proxy::PushError::FileNotReachable { .. })),
+        "{refused:?}"
+    );
+    // The API plan then diffs against the proxy's values as it would write them.
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::Api,
+    )?;
+    assert_eq!(plan.current, proxy::CurrentText::Regenerated);
+    Ok(())
+}
+
+#[tokio::test]
+async fn stale_guard_fires_when_the_proxy_changed_after_the_preview() -> TestResult {
+    let layouts = layouts()?;
+    let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let view = api.config().await?;
+    let mut draft = ConfigDocument::parse(SHIPPED)?;
+    set(
+        &mut draft,
+        &layouts,
+        "server.port",
+        toml_edit::Value::from(8200),
+    )?;
+    for mode in [proxy::PushMode::Api, proxy::PushMode::File] {
+        let plan = proxy::plan_push(&draft, &layouts, &view, api.base_url(), mode)?;
+        if mode == proxy::PushMode::Api {
+            // Someone else changes the port meanwhile.
+            api.put_config(serde_json::Map::from_iter([(
+                "port".to_owned(),
+                json!(9999),
+            )]))
+            .await?;
+        }
+        let before = std::fs::read(&path)?;
+        let result = proxy::execute_push(&api, &plan, &layouts, true).await;
+        let Err(proxy::PushError::Stale { conflicts }) = result else {
+            return Err(format!("expected a stale refusal, got {result:?}").into());
+        };
+        assert_eq!(conflicts.len(), 1);
+        assert_eq!(conflicts[0].key, "port");
+        assert_eq!(
+            (conflicts[0].base.clone(), conflicts[0].theirs.clone()),
+            (json!(8100), json!(9999))
+        );
+        assert_eq!(conflicts[0].mine, Some(json!(8200)));
+        assert_eq!(std::fs::read(&path)?, before, "nothing written");
+    }
+    assert_eq!(server.puts(), 1, "only the other writer's PUT");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_draft_with_validation_errors_is_refused() -> TestResult {
+    let layouts = layouts()?;
+    let (_dir, _path, server) = proxy_with(SHIPPED, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let view = api.config().await?;
+    let draft = ConfigDocument::parse("[server]\nport = \"abc\"\n")?;
+    let refused = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::Api,
+    );
+    let Err(proxy::PushError::Invalid { findings }) = refused else {
+        return Err(format!("expected a validation refusal, got {refused:?}").into());
+    };
+    assert!(
+        findings.iter().any(|f| f.path == "server.port"),
+        "{findings:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn proxy_api_errors_say_what_failed() -> TestResult {
+    let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let unknown = api
+        .put_config(serde_json::Map::from_iter([("bogus".to_owned(), json!(1))]))
+        .await;
+    let Err(ProxyError::Status {
+        status: 400,
+        detail: Some(detail),
+        ..
+    }) = unknown
+    else {
+        return Err(format!("expected a 400, got {unknown:?}").into());
+    };
+    assert_eq!(detail, "'Unknown configuration field(s): bogus'");
+    let empty = api.put_config(serde_json::Map::new()).await;
+    assert!(
+        matches!(empty, Err(ProxyError::Status { status: 400, .. })),
+        "{empty:?}"
+    );
+    std::fs::write(&path, "[server\nport = 1")?;
+    let broken = api.config().await;
+    let Err(e @ ProxyError::Status { status: 500, .. }) = broken else {
+        return Err(format!("expected a 500, got {broken:?}").into());
+    };
+    assert!(e.to_string().contains("/v1/config/chat-proxy"), "{e}");
+    assert_eq!(
+        api.health().await.map(|h| h.status).ok(),
+        Some("ok".to_owned())
+    );
+    assert_eq!(api.models().await?.data.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_fault_gives_a_clear_error_within_the_timeout_and_writes_nothing() -> TestResult {
+    let layouts = layouts()?;
+    let timeout = Duration::from_millis(800);
+    let faults = [
+        (
+            Fault::Slow(Duration::from_secs(3)),
+            "no answer within 0.8 s",
+        ),
+        (Fault::Hang, "no answer within 0.8 s"),
+        (Fault::ServerError, "HTTP 500"),
+        (Fault::Reset, "connection"),
+        (Fault::Garbage, "not the expected JSON (line 1, column"),
+    ];
+    for (fault, expected) in faults {
+        let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;
+        let api = client(&server.url(), timeout)?;
+        let view = api.config().await?;
+        let mut draft = ConfigDocument::parse(SHIPPED)?;
+        set(
+            &mut draft,
+            &layouts,
+            "server.port",
+            toml_edit::Value::from(8300),
+        )?;
+        let plans = [
+            proxy::plan_push(
+                &draft,
+                &layouts,
+                &view,
+                api.base_url(),
+                proxy::PushMode::Api,
+            )?,
+            proxy::plan_push(
+                &draft,
+                &layouts,
+                &view,
+                api.base_url(),
+                proxy::PushMode::File,
+            )?,
+        ];
+        server.set_fault(fault);
+        let started = Instant::now();
+        let err = api.config().await.err().ok_or("a faulty proxy answered")?;
+        assert!(
+            started.elapsed() < timeout + Duration::from_millis(700),
+            "{fault:?} took {:?}",
+            started.elapsed()
+        );
+        let text = err.to_string();
+        println!("{fault:?} -> {text}");
+        assert!(
+            text.contains(expected) && text.contains(&server.url()),
+            "{fault:?}: {text}"
+        );
+        for plan in &plans {
+            let result = proxy::execute_push(&api, plan, &layouts, true).await;
+            assert!(
+                matches!(result, Err(proxy::PushError::Proxy(_))),
+                "{fault:?}: {result:?}"
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path)?,
+            SHIPPED,
+            "{fault:?} wrote something"
+        );
+        assert_eq!(server.puts(), 0);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unreachable_proxy_is_a_connect_error() -> TestResult {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let api = client(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2))?;
+    let err = api.health().await.err().ok_or("nothing listens there")?;
+    assert!(
+        matches!(err, ProxyError::Connect { .. }) && err.is_unreachable(),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("is the proxy running"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn history_records_pushes_and_revert_pushes_the_previous_values() -> TestResult {
+    let layouts = layouts()?;
+    let history_dir = tempfile::tempdir()?;
+    let (_dir, path, server) = proxy_with(FULL, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let view = api.config().await?;
+    let mut draft = ConfigDocument::parse(FULL)?;
+    set(
+        &mut draft,
+        &layouts,
+        "timeouts.backend_timeout_ms",
+        toml_edit::Value::from(90_000),
+    )?;
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::File,
+    )?;
+    let result = proxy::execute_push(&api, &plan, &layouts, false).await;
+    proxy::history::record(
+        history_dir.path(),
+        &proxy::HistoryEntry::of_push("test", &plan, &result),
+    )?;
+    result?;
+    let listed = proxy::history::list(history_dir.path())?;
+    assert_eq!(listed.entries.len(), 1);
+    let entry = &listed.entries[0];
+    assert_eq!(
+        (
+            entry.changes[0].before.clone(),
+            entry.changes[0].after.clone()
+        ),
+        (json!(180_000), json!(90_000))
+    );
+    let current = ConfigDocument::parse(&std::fs::read_to_string(&path)?)?;
+    let revert = proxy::history::revert_draft(entry, &current, &layouts)?;
+    let view = api.config().await?;
+    let plan = proxy::plan_push(
+        &revert,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::File,
+    )?;
+    assert_eq!(
+        plan.body(),
+        serde_json::Map::from_iter([("backend_timeout_ms".to_owned(), json!(180_000))])
+    );
+    let outcome = proxy::execute_push(&api, &plan, &layouts, false).await?;
+    assert!(outcome.verified);
+    assert_eq!(
+        std::fs::read_to_string(&path)?,
+        FULL,
+        "the revert restored the file byte for byte"
+    );
+    Ok(())
+}
+
+/// Preview → push → read-back against a real proxy:
+/// `IW_STUDIO_LIVE_PROXY=http://127.0.0.1:8100 IW_STUDIO_LIVE_CONFIG=/path/chat_proxy.toml cargo test --test proxy_live -- --ignored`.
+/// Pushes the file's own values back by API with one key toggled, then restores it.
+#[tokio::test]
+#[ignore = "needs a real proxy: set IW_STUDIO_LIVE_PROXY and IW_STUDIO_LIVE_CONFIG"]
+async fn live_proxy_preview_push_read_back() -> TestResult {
+    let url = std::env::var("IW_STUDIO_LIVE_PROXY")?;
+    let config: PathBuf = std::env::var("IW_STUDIO_LIVE_CONFIG")?.into();
+    let layouts = layouts()?;
+    let api = client(&url, Duration::from_secs(10))?;
+    let view = api.config().await?;
+    let text = std::fs::read_to_string(&config)?;
+    let draft = ConfigDocument::parse(&text)?;
+    let p = proxy::preview(&draft, &layouts, Some(&view), &view.env_overrides);
+    assert!(
+        p.mismatches.is_empty(),
+        "the real proxy disagrees with the model: {:?}",
+        p.mismatches
+    );
+    let original = view
+        .file
+        .get("enable_metrics")
+        .cloned()
+        .ok_or("no enable_metrics")?;
+    let flipped = !original.as_bool().ok_or("enable_metrics is not a bool")?;
+    let mut edited = draft.clone();
+    set(
+        &mut edited,
+        &layouts,
+        "server.enable_metrics",
+        toml_edit::Value::from(flipped),
+    )?;
+    let plan = proxy::plan_push(
+        &edited,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::Api,
+    )?;
+    let outcome = proxy::execute_push(&api, &plan, &layouts, true).await?;
+    assert!(outcome.verified, "{outcome:?}");
+    api.put_config(serde_json::Map::from_iter([(
+        "enable_metrics".to_owned(),
+        original,
+    )]))
+    .await?;
     Ok(())
 }

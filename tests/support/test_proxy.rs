@@ -473,7 +473,17 @@ fn current_fault(shared: &Shared) -> Fault {
 
 async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     match current_fault(&shared) {
-        Fault::None | Fault::Reset => next.run(request).await,
+        Fault::None => next.run(request).await,
+        // New connections are reset by the listener; one kept alive from
+        // before breaks off mid-answer instead.
+        Fault::Reset => {
+            let broken = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::from(
+                    std::io::ErrorKind::ConnectionReset,
+                ))
+            });
+            Response::new(axum::body::Body::from_stream(broken))
+        }
         Fault::Slow(d) => {
             tokio::time::sleep(d).await;
             next.run(request).await

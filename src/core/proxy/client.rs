@@ -320,8 +320,12 @@ fn snippet(body: &[u8]) -> String {
 
 /// reqwest's top-level message is vague ("error sending request"); the
 /// sources say "connection refused" or "connection reset".
+/// The top level (which repeats the URL) is left out when there are sources.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
+    let mut parts = Vec::new();
+    if e.source().is_none() {
+        parts.push(e.to_string());
+    }
     let mut source = e.source();
     while let Some(s) = source {
         let text = s.to_string();

@@ -280,11 +280,10 @@ fn planned_changes(
         .zip(rows)
         .filter_map(|((_, field), row)| {
             let before = view.file.get(&field.key).cloned().unwrap_or(Value::Null);
-            let lands_as = match mode {
-                PushMode::Api => read_back_of(field, &row.draft),
-                PushMode::File => row.draft.clone(),
-            };
-            (lands_as != before).then(|| PlannedChange {
+            let differs = row.draft != before;
+            // `null` sent for a key whose file holds "" would be written as "" again.
+            let no_op_put = mode == PushMode::Api && read_back_of(field, &row.draft) == before;
+            (differs && !no_op_put).then(|| PlannedChange {
                 key: field.key.clone(),
                 path: field.path.clone(),
                 before,
