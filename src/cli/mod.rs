@@ -1,5 +1,7 @@
 //! The headless front end: clap commands over `crate::core`.
 
+pub mod proxy;
+
 /// `--format` on every command.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
