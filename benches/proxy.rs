@@ -25,17 +25,28 @@ fn bench_preview(c: &mut Criterion) {
         eprintln!("the shipped file does not parse");
         return;
     };
-    let env: BTreeMap<String, String> = [("CHAT_PROXY_PORT", "18100"), ("CHAT_PROXY_ENABLE_METRICS", "yes")]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let env: BTreeMap<String, String> = [
+        ("CHAT_PROXY_PORT", "18100"),
+        ("CHAT_PROXY_ENABLE_METRICS", "yes"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
     c.bench_function("preview_offline_shipped_file", |b| {
         b.iter(|| preview(black_box(&doc), &layouts, None, black_box(&env)))
     });
     let offline = preview(&doc, &layouts, None, &env);
     let view = ProxyConfigView {
-        runtime: offline.rows.iter().map(|r| (r.key.clone(), r.effective.clone())).collect(),
-        file: offline.rows.iter().map(|r| (r.key.clone(), r.draft.clone())).collect(),
+        runtime: offline
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.effective.clone()))
+            .collect(),
+        file: offline
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.draft.clone()))
+            .collect(),
         config_file_path: "/srv/imageworks/configs/chat_proxy.toml".to_owned(),
         env_overrides: env.clone(),
         precedence: Vec::new(),
@@ -49,7 +60,10 @@ fn bench_cli_preview(c: &mut Criterion) {
     let Ok(dir) = tempfile::tempdir() else { return };
     let live = dir.path().join("chat_proxy.toml");
     let draft = dir.path().join("draft.toml");
-    if std::fs::write(&live, SHIPPED).and_then(|_| std::fs::write(&draft, SHIPPED)).is_err() {
+    if std::fs::write(&live, SHIPPED)
+        .and_then(|_| std::fs::write(&draft, SHIPPED))
+        .is_err()
+    {
         return;
     }
     let Ok(proxy) = test_proxy::TestProxy::start(&live, BTreeMap::new()) else {
@@ -70,7 +84,13 @@ fn bench_cli_preview(c: &mut Criterion) {
     c.bench_function("cli_preview_against_local_proxy", |b| {
         b.iter(|| {
             let (mut out, mut err) = (Vec::new(), Vec::new());
-            let code = run_preview_with(&args, &mut Out { out: &mut out, err: &mut err });
+            let code = run_preview_with(
+                &args,
+                &mut Out {
+                    out: &mut out,
+                    err: &mut err,
+                },
+            );
             assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
             out.len()
         })

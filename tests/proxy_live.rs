@@ -849,3 +849,112 @@ async fn live_proxy_preview_push_read_back() -> TestResult {
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn tricky_values_are_written_as_the_core_simulates() -> TestResult {
+    let layouts = layouts()?;
+    let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;
+    let api = client(&server.url(), Duration::from_secs(5))?;
+    let view = api.config().await?;
+    let mut draft = ConfigDocument::parse(SHIPPED)?;
+    set(
+        &mut draft,
+        &layouts,
+        "server.log_path",
+        toml_edit::Value::from("C:\\logs\\\"proxy\"\tü.jsonl"),
+    )?;
+    set(
+        &mut draft,
+        &layouts,
+        "server.host",
+        toml_edit::Value::from("0.0.0.0"),
+    )?;
+    set(
+        &mut draft,
+        &layouts,
+        "autostart.autostart_map_raw",
+        toml_edit::Value::from("a=b,c=d"),
+    )?;
+    set(
+        &mut draft,
+        &layouts,
+        "vllm.vllm_gpu_memory_utilization",
+        toml_edit::Value::from(1.0),
+    )?;
+    set(
+        &mut draft,
+        &layouts,
+        "vllm.vllm_max_model_len",
+        toml_edit::Value::from(32768),
+    )?;
+    set(
+        &mut draft,
+        &layouts,
+        "vision_preprocess.vision_downscale_backends",
+        toml_edit::Value::from_iter(["vllm", "ollama", "lmdeploy"]),
+    )?;
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::Api,
+    )?;
+    assert_eq!(plan.changes.len(), 6, "{:?}", plan.changes);
+    let outcome = proxy::execute_push(&api, &plan, &layouts, true).await?;
+    assert!(outcome.verified, "{outcome:?}");
+    assert_eq!(std::fs::read_to_string(&path)?, plan.new_text);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_token_is_sent_from_its_env_var_and_never_shown() -> TestResult {
+    let (_dir, _path, server) = proxy_with(SHIPPED, env(&[]))?;
+    // PATH is always set, so it stands in for a token without touching the environment.
+    let token = std::env::var("PATH")?;
+    let with_token = HttpProxyClient::new(&ClientConfig {
+        base_url: server.url(),
+        timeout: Duration::from_secs(5),
+        token_env: Some("PATH".to_owned()),
+        ca_file: None,
+    })?;
+    with_token.health().await?;
+    assert_eq!(server.last_authorization(), Some(format!("Bearer {token}")));
+    assert!(!format!("{with_token:?}").contains(&token));
+    let missing = HttpProxyClient::new(&ClientConfig {
+        base_url: server.url(),
+        timeout: Duration::from_secs(5),
+        token_env: Some("IW_STUDIO_TEST_TOKEN_NEVER_SET".to_owned()),
+        ca_file: None,
+    })?;
+    let err = missing.health().await.err().ok_or("sent without a token")?;
+    assert!(matches!(err, ProxyError::TokenMissing { .. }), "{err:?}");
+    let bad_ca = HttpProxyClient::new(&ClientConfig {
+        base_url: server.url(),
+        timeout: Duration::from_secs(5),
+        token_env: None,
+        ca_file: Some(PathBuf::from("/nonexistent/ca.pem")),
+    });
+    assert!(
+        matches!(bad_ca, Err(ProxyError::CaFile { .. })),
+        "{bad_ca:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_worker_answers_on_a_channel_through_a_boxed_api() -> TestResult {
+    let (_dir, _path, server) = proxy_with(SHIPPED, env(&[]))?;
+    let api: std::sync::Arc<dyn ProxyApi> =
+        std::sync::Arc::new(client(&server.url(), Duration::from_secs(5))?);
+    let worker = proxy::ProxyWorker::new()?;
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let task_api = api.clone();
+    let answer = worker.spawn(async move { task_api.config().await }, move || {
+        let _ = done_tx.send(());
+    });
+    done_rx.recv_timeout(Duration::from_secs(5))?;
+    let view = answer.try_recv()??;
+    assert_eq!(view.runtime.get("port"), Some(&json!(8100)));
+    Ok(())
+}

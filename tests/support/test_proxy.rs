@@ -339,6 +339,8 @@ struct Shared {
     fault: Mutex<Fault>,
     started: Instant,
     puts: Mutex<usize>,
+    /// The `Authorization` header of the last request.
+    last_auth: Mutex<Option<String>>,
 }
 
 pub struct TestProxy {
@@ -358,6 +360,7 @@ impl TestProxy {
             fault: Mutex::new(Fault::None),
             started: Instant::now(),
             puts: Mutex::new(0),
+            last_auth: Mutex::new(None),
         });
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
@@ -385,6 +388,10 @@ impl TestProxy {
         if let Ok(mut f) = self.shared.fault.lock() {
             *f = fault;
         }
+    }
+
+    pub fn last_authorization(&self) -> Option<String> {
+        self.shared.last_auth.lock().ok().and_then(|a| a.clone())
     }
 
     /// How many PUTs were answered 200 (a refused push must leave this at 0).
@@ -472,6 +479,13 @@ fn current_fault(shared: &Shared) -> Fault {
 }
 
 async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if let Ok(mut auth) = shared.last_auth.lock() {
+        *auth = request
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+    }
     match current_fault(&shared) {
         Fault::None => next.run(request).await,
         // New connections are reset by the listener; one kept alive from

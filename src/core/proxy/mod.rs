@@ -24,3 +24,5 @@ pub use push::{
 };
 pub mod history;
 pub use history::{HistoryEntry, HistoryError, HistoryList, HistoryResult};
+pub mod worker;
+pub use worker::ProxyWorker;

@@ -84,8 +84,29 @@ pub fn format_value(value: &Value) -> String {
             let inner: Vec<String> = items.iter().map(format_value).collect();
             format!("[{}]", inner.join(", "))
         }
+        Value::String(s) => basic_string(s),
         other => json_to_toml(other).to_string().trim().to_owned(),
     }
+}
+
+/// A TOML basic string, always double-quoted (toml_edit would pick a
+/// literal string for text with quotes; the proxy's writer does not).
+fn basic_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Something in the current file that a `PUT` will not keep.
@@ -345,5 +366,82 @@ impl LineIndex {
 
     fn text<'a>(&self, text: &'a str, line: usize) -> &'a str {
         text.lines().nth(line.saturating_sub(1)).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layouts() -> Result<LayoutSet, String> {
+        LayoutSet::builtin().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn regenerated_defaults_lose_nothing_and_have_misc_last() -> Result<(), String> {
+        let layouts = layouts()?;
+        let text = regenerate(&Map::new(), &Map::new(), &layouts);
+        assert!(text.starts_with("# ImageWorks Chat Proxy configuration.\n# Generated automatically. Edit values as needed.\n\n[general]\nschema_version = 1\n"));
+        assert!(
+            text.ends_with("[misc]\nvllm_restart_backoff_s = 2.0"),
+            "{text}"
+        );
+        assert!(text.contains("loopback_alias = \"\"\n"));
+        assert_eq!(losses(&text, &layouts), vec![]);
+        Ok(())
+    }
+
+    #[test]
+    fn each_kind_of_loss_is_named_with_its_line() -> Result<(), String> {
+        let layouts = layouts()?;
+        let text = "stray = 1\n[server]\nhost = \"a#b\" # why\nport = 0x1F90\nbogus = 2\n[general]\n# own line\nschema_version = 1\n[ui.pages]\nmodels = true\n";
+        let found = losses(text, &layouts);
+        let expected = vec![
+            Loss::Comment {
+                line: 3,
+                text: "# why".into(),
+            },
+            Loss::Comment {
+                line: 7,
+                text: "# own line".into(),
+            },
+            Loss::Key {
+                path: "stray".into(),
+                line: 1,
+            },
+            Loss::Formatting {
+                line: 4,
+                before: "port = 0x1F90".into(),
+                after: "port = 8080".into(),
+            },
+            Loss::Key {
+                path: "server.bogus".into(),
+                line: 5,
+            },
+            Loss::Table {
+                name: "[ui]".into(),
+                line: 9,
+                keys: 1,
+            },
+            Loss::Layout {
+                what: "sections and keys are put in the proxy's fixed order".into(),
+            },
+            Loss::Layout {
+                what: "the final newline is removed".into(),
+            },
+        ];
+        assert_eq!(found, expected);
+        Ok(())
+    }
+
+    #[test]
+    fn strings_are_always_basic_strings() {
+        assert_eq!(format_value(&Value::from("a\"b\\c\n")), r#""a\"b\\c\n""#);
+        assert_eq!(format_value(&Value::from(2.0)), "2.0");
+        assert_eq!(
+            format_value(&serde_json::json!(["a", "b"])),
+            r#"["a", "b"]"#
+        );
+        assert_eq!(format_value(&Value::Null), r#""""#);
     }
 }
