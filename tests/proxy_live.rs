@@ -958,3 +958,40 @@ fn the_worker_answers_on_a_channel_through_a_boxed_api() -> TestResult {
     assert_eq!(view.runtime.get("port"), Some(&json!(8100)));
     Ok(())
 }
+
+#[tokio::test]
+async fn dotted_keys_and_inline_tables_are_read_like_tables() -> TestResult {
+    let text = "server.port = 9100\nlimits = { max_image_bytes = 123, disable_tool_normalization = true }\n[vllm]\nvllm_port = 25000\n";
+    let p = assert_preview_matches(text, &[("CHAT_PROXY_MAX_IMAGE_BYTES", "")]).await?;
+    assert_eq!(p.row("port").ok_or("row")?.effective, json!(9100));
+    assert_eq!(p.row("max_image_bytes").ok_or("row")?.effective, json!(123));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_full_example_under_a_mixed_environment() -> TestResult {
+    let p = assert_preview_matches(
+        FULL,
+        &[
+            ("CHAT_PROXY_VLLM_START_TIMEOUT_S", "12.5"),
+            ("CHAT_PROXY_IMAGE_JPEG_QUALITY", " 70 "),
+            ("CHAT_PROXY_OLLAMA_BASE_URL", "http://gpu-box:11434"),
+            ("CHAT_PROXY_VLLM_MAX_MODEL_LEN", "  "),
+            ("CHAT_PROXY_UNRELATED", "x"),
+        ],
+    )
+    .await?;
+    assert_eq!(
+        p.row("vllm_start_timeout_s").ok_or("row")?.effective,
+        json!(300)
+    );
+    assert_eq!(
+        p.row("image_jpeg_quality").ok_or("row")?.effective,
+        json!(70)
+    );
+    assert_eq!(
+        p.row("vllm_max_model_len").ok_or("row")?.effective,
+        json!(16384)
+    );
+    Ok(())
+}
