@@ -79,16 +79,21 @@ fn bench_cli_preview(c: &mut Criterion) {
             ca_file: None,
         },
         only_diff: false,
-        format: OutputFormat::Json,
     };
     c.bench_function("cli_preview_against_local_proxy", |b| {
         b.iter(|| {
+            // The command loads the layouts once per run, as the binary does.
+            let Ok(layouts) = LayoutSet::builtin() else {
+                panic!("the built-in layouts do not load");
+            };
             let (mut out, mut err) = (Vec::new(), Vec::new());
             let code = run_preview_with(
+                &layouts,
                 &args,
                 &mut Out {
                     out: &mut out,
                     err: &mut err,
+                    format: OutputFormat::Json,
                 },
             );
             assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));

@@ -2,3 +2,4 @@
 //! model registry, with a GUI and a CLI over one UI-free core.
 pub mod cli;
 pub mod core;
+pub mod ui;

@@ -1,1 +1,27 @@
-fn main() {}
+//! `iw-studio`: the GUI with no subcommand (or a file path), the CLI otherwise.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use iw_studio::cli::{self, Cli, exit};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::UNREADABLE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    match &cli.command {
+        Some(command) => ExitCode::from(cli::run(&cli, command)),
+        None => ExitCode::from(iw_studio::ui::run_gui(
+            cli.file.clone(),
+            cli.layouts.clone(),
+        )),
+    }
+}

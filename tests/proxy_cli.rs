@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use iw_studio::cli::OutputFormat;
 use iw_studio::cli::proxy::{
-    CliPushMode, ConnectOpts, DiffArgs, Out, PreviewArgs, PushArgs, StatusArgs, run_diff_with,
-    run_preview_with, run_push_with, run_status_with,
+    CliPushMode, ConnectOpts, DiffArgs, Out, PreviewArgs, ProxyCommand, PushArgs, StatusArgs,
+    run_proxy_with,
 };
+use iw_studio::core::layout::LayoutSet;
 use serde_json::Value;
 use test_proxy::TestProxy;
 
@@ -46,12 +47,26 @@ fn setup(
     Ok((dir, live, draft, proxy))
 }
 
-fn run(f: impl FnOnce(&mut Out<'_>) -> u8) -> (u8, String, String) {
+/// Run a command as the binary would (stdin is not a terminal), capturing its output.
+fn run(command: ProxyCommand, format: OutputFormat) -> (u8, String, String) {
+    let Ok(layouts) = LayoutSet::builtin() else {
+        return (
+            u8::MAX,
+            String::new(),
+            "the built-in layouts do not load".to_owned(),
+        );
+    };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = f(&mut Out {
-        out: &mut out,
-        err: &mut err,
-    });
+    let code = run_proxy_with(
+        &layouts,
+        &command,
+        false,
+        &mut Out {
+            out: &mut out,
+            err: &mut err,
+            format,
+        },
+    );
     (
         code,
         String::from_utf8_lossy(&out).into_owned(),
@@ -69,7 +84,6 @@ fn push_args(file: &Path, url: &str) -> PushArgs {
         dry_run: false,
         history_dir: None,
         profile: "cli".to_owned(),
-        format: OutputFormat::Human,
     }
 }
 
@@ -82,9 +96,8 @@ fn preview_json_has_the_documented_shape() -> TestResult {
         proxy: Some(proxy.url()),
         connect: connect(),
         only_diff: true,
-        format: OutputFormat::Json,
     };
-    let (code, out, err) = run(|o| run_preview_with(&args, o));
+    let (code, out, err) = run(ProxyCommand::Preview(args), OutputFormat::Json);
     assert_eq!(code, 0, "{err}");
     let body: Value = serde_json::from_str(&out)?;
     let keys: Vec<&String> = body.as_object().ok_or("not an object")?.keys().collect();
@@ -138,9 +151,8 @@ fn offline_preview_is_labelled_and_uses_no_proxy() -> TestResult {
         proxy: None,
         connect: connect(),
         only_diff: true,
-        format: OutputFormat::Human,
     };
-    let (code, out, _) = run(|o| run_preview_with(&args, o));
+    let (code, out, _) = run(ProxyCommand::Preview(args), OutputFormat::Human);
     assert_eq!(code, 0);
     assert!(out.starts_with("offline preview"), "{out}");
     assert!(
@@ -154,13 +166,19 @@ fn offline_preview_is_labelled_and_uses_no_proxy() -> TestResult {
 fn a_lossy_push_without_yes_and_without_a_terminal_is_refused() -> TestResult {
     let draft = FULL.replace("port = 8100", "port = 8101");
     let (_dir, live, draft_path, proxy) = setup(FULL, &draft, &[])?;
-    let (code, out, err) = run(|o| run_push_with(&push_args(&draft_path, &proxy.url()), false, o));
+    let push = ProxyCommand::Push(push_args(&draft_path, &proxy.url()));
+    let (code, out, err) = run(push.clone(), OutputFormat::Human);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(
         err.contains("would lose") && err.contains("[ui]") && err.contains("[storage]"),
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&live)?, FULL);
+    let (code, out, _) = run(push, OutputFormat::Json);
+    assert_eq!(code, 1);
+    let body: Value = serde_json::from_str(&out)?;
+    let losses = body["details"].as_array().ok_or("no loss list")?;
+    assert!(losses.iter().any(|l| l["name"] == "[ui]"), "{out}");
     assert_eq!(proxy.puts(), 0);
     Ok(())
 }
@@ -172,8 +190,7 @@ fn dry_run_writes_nothing_and_yes_pushes() -> TestResult {
     let mut args = push_args(&draft_path, &proxy.url());
     args.dry_run = true;
     args.yes = true;
-    args.format = OutputFormat::Json;
-    let (code, out, err) = run(|o| run_push_with(&args, false, o));
+    let (code, out, err) = run(ProxyCommand::Push(args.clone()), OutputFormat::Json);
     assert_eq!(code, 0, "{err}");
     let body: Value = serde_json::from_str(&out)?;
     assert_eq!(body["plan"]["changes"][0]["key"], "port");
@@ -181,7 +198,7 @@ fn dry_run_writes_nothing_and_yes_pushes() -> TestResult {
     assert_eq!(std::fs::read_to_string(&live)?, FULL);
     args.dry_run = false;
     args.history_dir = Some(dir.path().join("history"));
-    let (code, out, err) = run(|o| run_push_with(&args, false, o));
+    let (code, out, err) = run(ProxyCommand::Push(args), OutputFormat::Json);
     assert_eq!(code, 0, "{out}\n{err}");
     let body: Value = serde_json::from_str(&out)?;
     assert_eq!(body["result"]["verified"], true);
@@ -201,9 +218,8 @@ fn file_push_and_diff() -> TestResult {
         proxy: proxy.url(),
         connect: connect(),
         mode: CliPushMode::File,
-        format: OutputFormat::Human,
     };
-    let (code, out, _) = run(|o| run_diff_with(&diff, o));
+    let (code, out, _) = run(ProxyCommand::Diff(diff), OutputFormat::Human);
     assert_eq!(code, 0);
     assert!(
         out.contains("-max_image_pixels = 896\n+max_image_pixels = 1024"),
@@ -211,7 +227,7 @@ fn file_push_and_diff() -> TestResult {
     );
     let mut args = push_args(&draft_path, &proxy.url());
     args.mode = CliPushMode::File;
-    let (code, out, err) = run(|o| run_push_with(&args, false, o));
+    let (code, out, err) = run(ProxyCommand::Push(args), OutputFormat::Human);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("Restart required"), "{out}");
     assert_eq!(std::fs::read_to_string(&live)?, draft);
@@ -222,18 +238,18 @@ fn file_push_and_diff() -> TestResult {
 #[test]
 fn exit_codes_for_bad_files_invalid_drafts_and_unreachable_proxies() -> TestResult {
     let (_dir, _live, draft_path, proxy) = setup(FULL, "[server\n", &[])?;
-    let (code, _, err) = run(|o| run_push_with(&push_args(&draft_path, &proxy.url()), false, o));
+    let push = ProxyCommand::Push(push_args(&draft_path, &proxy.url()));
+    let (code, _, err) = run(push.clone(), OutputFormat::Human);
     assert_eq!(code, 2, "not TOML: {err}");
     std::fs::write(&draft_path, "[server]\nport = \"abc\"\n")?;
-    let (code, _, err) = run(|o| run_push_with(&push_args(&draft_path, &proxy.url()), false, o));
+    let (code, _, err) = run(push, OutputFormat::Human);
     assert_eq!(code, 1, "invalid draft: {err}");
     assert!(err.contains("server.port"), "{err}");
     let status = StatusArgs {
         proxy: proxy.url(),
         connect: connect(),
-        format: OutputFormat::Json,
     };
-    let (code, out, _) = run(|o| run_status_with(&status, o));
+    let (code, out, _) = run(ProxyCommand::Status(status), OutputFormat::Json);
     assert_eq!(code, 0);
     assert_eq!(
         serde_json::from_str::<Value>(&out)?["health"]["status"],
@@ -244,15 +260,42 @@ fn exit_codes_for_bad_files_invalid_drafts_and_unreachable_proxies() -> TestResu
         .port();
     let gone = StatusArgs {
         proxy: format!("http://127.0.0.1:{port}"),
-        ..status
+        connect: connect(),
     };
-    let (code, _, _) = run(|o| run_status_with(&gone, o));
+    let (code, _, err) = run(ProxyCommand::Status(gone), OutputFormat::Human);
     assert_eq!(code, 2);
+    assert!(err.contains("cannot connect"), "{err}");
     let bad_url = StatusArgs {
         proxy: "ftp://x".to_owned(),
         connect: connect(),
-        format: OutputFormat::Human,
     };
-    assert_eq!(run(|o| run_status_with(&bad_url, o)).0, 2);
+    assert_eq!(run(ProxyCommand::Status(bad_url), OutputFormat::Human).0, 2);
+    Ok(())
+}
+
+#[test]
+fn the_proxy_command_parses_from_the_command_line() -> TestResult {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Top {
+        #[command(subcommand)]
+        command: ProxyCommand,
+    }
+    let top = Top::try_parse_from([
+        "proxy",
+        "push",
+        "c.toml",
+        "--proxy",
+        "http://127.0.0.1:8100",
+        "--mode",
+        "file",
+        "--yes",
+        "--dry-run",
+    ])?;
+    let ProxyCommand::Push(args) = top.command else {
+        return Err("not a push".into());
+    };
+    assert!(args.yes && args.dry_run && args.mode == CliPushMode::File);
+    assert_eq!(args.connect.timeout, 5.0);
     Ok(())
 }

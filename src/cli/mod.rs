@@ -1,14 +1,14 @@
 //! The headless front end: clap commands over `crate::core`.
 
+mod config;
+mod output;
 pub mod proxy;
 
-/// `--format` on every command.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    #[default]
-    Human,
-    Json,
-}
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use output::OutputFormat;
 
 /// Exit codes shared by every command.
 pub mod exit {
@@ -18,4 +18,76 @@ pub mod exit {
     pub const FINDINGS: u8 = 1;
     /// Unreadable file, not TOML/JSON, bad usage.
     pub const UNREADABLE: u8 = 2;
+}
+
+/// ImageWorks Config Studio: edit chat_proxy.toml and the model registry
+/// losslessly, preview what the proxy will run with, push safely.
+#[derive(Debug, Parser)]
+#[command(name = "iw-studio", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Open this chat_proxy.toml in the GUI (default: the last file, or the sample).
+    pub file: Option<PathBuf>,
+    /// Read layouts from this folder instead of the built-in ui_layouts/.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub layouts: Option<PathBuf>,
+    /// Output format of every command.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a chat_proxy.toml (exit 1 on an error, 0 with only warnings).
+    Check { file: PathBuf },
+    /// Print the value a file sets, as a TOML literal (exit 1 when it is not set).
+    Get { file: PathBuf, path: String },
+    /// Set a value (read as TOML; a bare word counts as a string for string fields).
+    Set {
+        file: PathBuf,
+        path: String,
+        value: String,
+        /// Save even when the result has validation errors.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove a key so the proxy uses its default.
+    Unset {
+        file: PathBuf,
+        path: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a JSON Schema (draft 2020-12) of chat_proxy.toml for Taplo / VS Code.
+    Schema,
+    /// Print a complete chat_proxy.toml with every setting at its default.
+    Defaults,
+}
+
+/// Run a headless command; returns the process exit code.
+pub fn run(cli: &Cli, command: &Command) -> u8 {
+    let layouts = match output::load_layouts(cli.layouts.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::UNREADABLE;
+        }
+    };
+    let format = cli.format;
+    match command {
+        Command::Check { file } => config::check(&layouts, file, format),
+        Command::Get { file, path } => config::get(&layouts, file, path, format),
+        Command::Set {
+            file,
+            path,
+            value,
+            force,
+        } => config::set(&layouts, file, path, Some(value), *force, format),
+        Command::Unset { file, path, force } => {
+            config::set(&layouts, file, path, None, *force, format)
+        }
+        Command::Schema => config::schema(&layouts),
+        Command::Defaults => config::defaults(&layouts),
+    }
 }

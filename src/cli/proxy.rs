@@ -45,8 +45,6 @@ pub struct StatusArgs {
     pub proxy: String,
     #[command(flatten)]
     pub connect: ConnectOpts,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -61,8 +59,6 @@ pub struct PreviewArgs {
     /// Only settings that differ: from the proxy's file when connected, from the default offline.
     #[arg(long)]
     pub only_diff: bool,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -76,8 +72,6 @@ pub struct DiffArgs {
     /// Diff for an API push (the proxy's regenerated file) or a file push (the draft as is).
     #[arg(long, value_enum, default_value_t)]
     pub mode: CliPushMode,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -103,8 +97,6 @@ pub struct PushArgs {
     /// Profile name recorded in the history.
     #[arg(long, default_value = "cli")]
     pub profile: String,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -123,36 +115,52 @@ impl From<CliPushMode> for PushMode {
     }
 }
 
-/// Where output goes: stdout and stderr in the binary, buffers in tests.
+/// `iw-studio proxy <command>`: the lead adds one variant
+/// `Proxy { #[command(subcommand)] command: ProxyCommand }` to the top-level enum.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum ProxyCommand {
+    /// Is the proxy up, where is its file, which env overrides and models does it have.
+    Status(StatusArgs),
+    /// What the proxy would run with under a draft: default | file | env | effective, per setting.
+    Preview(PreviewArgs),
+    /// The changes a push would make, the resulting file as a diff, and what it would lose.
+    Diff(DiffArgs),
+    /// Push a draft to the proxy (API or file), with stale guard and read-back.
+    Push(PushArgs),
+}
+
+/// Run a proxy command with the process's stdout/stderr; returns the exit code.
+pub fn run_proxy(layouts: &LayoutSet, command: &ProxyCommand, format: OutputFormat) -> u8 {
+    let interactive = std::io::stdin().is_terminal();
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let mut o = Out {
+        out: &mut stdout,
+        err: &mut stderr,
+        format,
+    };
+    run_proxy_with(layouts, command, interactive, &mut o)
+}
+
+/// Same, writing to `o` (tests); `interactive` says whether stdin may be asked for confirmation.
+pub fn run_proxy_with(
+    layouts: &LayoutSet,
+    command: &ProxyCommand,
+    interactive: bool,
+    o: &mut Out<'_>,
+) -> u8 {
+    match command {
+        ProxyCommand::Status(args) => run_status_with(args, o),
+        ProxyCommand::Preview(args) => run_preview_with(layouts, args, o),
+        ProxyCommand::Diff(args) => run_diff_with(layouts, args, o),
+        ProxyCommand::Push(args) => run_push_with(layouts, args, interactive, o),
+    }
+}
+
+/// Where output goes (stdout and stderr in the binary, buffers in tests) and in which format.
 pub struct Out<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
-}
-
-/// Run with the process's stdout and stderr.
-fn with_std_out(f: impl FnOnce(&mut Out<'_>) -> u8) -> u8 {
-    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
-    f(&mut Out {
-        out: &mut stdout,
-        err: &mut stderr,
-    })
-}
-
-pub fn run_status(args: &StatusArgs) -> u8 {
-    with_std_out(|o| run_status_with(args, o))
-}
-
-pub fn run_preview(args: &PreviewArgs) -> u8 {
-    with_std_out(|o| run_preview_with(args, o))
-}
-
-pub fn run_diff(args: &DiffArgs) -> u8 {
-    with_std_out(|o| run_diff_with(args, o))
-}
-
-pub fn run_push(args: &PushArgs) -> u8 {
-    let interactive = std::io::stdin().is_terminal();
-    with_std_out(|o| run_push_with(args, interactive, o))
+    pub format: OutputFormat,
 }
 
 /// A failure that ends the command: the code, and a JSON-able message.
@@ -178,8 +186,8 @@ impl From<ProxyError> for Fail {
     }
 }
 
-fn report_fail(fail: Fail, format: OutputFormat, o: &mut Out<'_>) -> u8 {
-    match format {
+fn report_fail(fail: Fail, o: &mut Out<'_>) -> u8 {
+    match o.format {
         OutputFormat::Json => {
             let body = json!({"error": fail.message, "details": fail.details});
             let _ = writeln!(o.out, "{}", pretty(&body));
@@ -214,11 +222,6 @@ fn client(url: &str, c: &ConnectOpts) -> Result<HttpProxyClient, Fail> {
     Ok(profile.client()?)
 }
 
-fn layouts() -> Result<LayoutSet, Fail> {
-    LayoutSet::builtin()
-        .map_err(|e| Fail::unreadable(format!("the built-in layouts do not load: {e}")))
-}
-
 fn load_draft(path: &std::path::Path) -> Result<ConfigDocument, Fail> {
     let loaded = read_text(path).map_err(|e| Fail::unreadable(e.to_string()))?;
     ConfigDocument::parse(&loaded.text)
@@ -233,7 +236,7 @@ pub fn run_status_with(args: &StatusArgs, o: &mut Out<'_>) -> u8 {
             print_status(args, &health, &view, &models, o);
             exit::OK
         }
-        Err(f) => report_fail(f, args.format, o),
+        Err(f) => report_fail(f, o),
     }
 }
 
@@ -261,7 +264,7 @@ fn print_status(
     o: &mut Out<'_>,
 ) {
     let ids: Vec<&str> = models.data.iter().map(|m| m.id.as_str()).collect();
-    match args.format {
+    match o.format {
         OutputFormat::Json => {
             let body = json!({
                 "proxy": args.proxy,
@@ -301,8 +304,8 @@ fn print_status(
 
 // ---- preview ----
 
-pub fn run_preview_with(args: &PreviewArgs, o: &mut Out<'_>) -> u8 {
-    match preview_command(args) {
+pub fn run_preview_with(layouts: &LayoutSet, args: &PreviewArgs, o: &mut Out<'_>) -> u8 {
+    match preview_command(layouts, args) {
         Ok(p) => {
             print_preview(args, &p, o);
             if p.mismatches.is_empty() {
@@ -311,19 +314,18 @@ pub fn run_preview_with(args: &PreviewArgs, o: &mut Out<'_>) -> u8 {
                 exit::FINDINGS
             }
         }
-        Err(f) => report_fail(f, args.format, o),
+        Err(f) => report_fail(f, o),
     }
 }
 
-fn preview_command(args: &PreviewArgs) -> Result<Preview, Fail> {
-    let layouts = layouts()?;
+fn preview_command(layouts: &LayoutSet, args: &PreviewArgs) -> Result<Preview, Fail> {
     let draft = load_draft(&args.file)?;
     let Some(url) = &args.proxy else {
-        return Ok(preview(&draft, &layouts, None, &local_proxy_env()));
+        return Ok(preview(&draft, layouts, None, &local_proxy_env()));
     };
     let api = client(url, &args.connect)?;
     let view = runtime()?.block_on(api.config())?;
-    Ok(preview(&draft, &layouts, Some(&view), &view.env_overrides))
+    Ok(preview(&draft, layouts, Some(&view), &view.env_overrides))
 }
 
 fn shown_rows<'p>(args: &PreviewArgs, p: &'p Preview) -> Vec<&'p PreviewRow> {
@@ -356,7 +358,7 @@ pub fn row_json(r: &PreviewRow) -> Value {
 
 fn print_preview(args: &PreviewArgs, p: &Preview, o: &mut Out<'_>) {
     let rows = shown_rows(args, p);
-    match args.format {
+    match o.format {
         OutputFormat::Json => {
             let body = json!({"proxy": args.proxy, "settings": rows.iter().map(|r| row_json(r)).collect::<Vec<_>>()});
             let _ = writeln!(o.out, "{}", pretty(&body));
@@ -421,22 +423,21 @@ fn human_row(r: &PreviewRow) -> String {
 struct Planned {
     api: HttpProxyClient,
     plan: PushPlan,
-    layouts: LayoutSet,
 }
 
 fn make_plan(
+    layouts: &LayoutSet,
     file: &std::path::Path,
     url: &str,
     c: &ConnectOpts,
     mode: PushMode,
     rt: &tokio::runtime::Runtime,
 ) -> Result<Planned, Fail> {
-    let layouts = layouts()?;
     let draft = load_draft(file)?;
     let api = client(url, c)?;
     let view = rt.block_on(api.config())?;
-    let plan = plan_push(&draft, &layouts, &view, api.base_url(), mode).map_err(push_fail)?;
-    Ok(Planned { api, plan, layouts })
+    let plan = plan_push(&draft, layouts, &view, api.base_url(), mode).map_err(push_fail)?;
+    Ok(Planned { api, plan })
 }
 
 fn push_fail(e: PushError) -> Fail {
@@ -469,9 +470,10 @@ fn push_fail(e: PushError) -> Fail {
     }
 }
 
-pub fn run_diff_with(args: &DiffArgs, o: &mut Out<'_>) -> u8 {
+pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u8 {
     let planned = runtime().and_then(|rt| {
         make_plan(
+            layouts,
             &args.file,
             &args.proxy,
             &args.connect,
@@ -481,10 +483,10 @@ pub fn run_diff_with(args: &DiffArgs, o: &mut Out<'_>) -> u8 {
     });
     match planned {
         Ok(p) => {
-            print_plan(&args.proxy, &p.plan, args.format, None, o);
+            print_plan(&args.proxy, &p.plan, None, o);
             exit::OK
         }
-        Err(f) => report_fail(f, args.format, o),
+        Err(f) => report_fail(f, o),
     }
 }
 
@@ -502,14 +504,8 @@ fn plan_json(plan: &PushPlan) -> Value {
     })
 }
 
-fn print_plan(
-    url: &str,
-    plan: &PushPlan,
-    format: OutputFormat,
-    result: Option<Value>,
-    o: &mut Out<'_>,
-) {
-    if format == OutputFormat::Json {
+fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &mut Out<'_>) {
+    if o.format == OutputFormat::Json {
         let mut body = json!({"proxy": url, "plan": plan_json(plan)});
         if let (Some(r), Value::Object(map)) = (result, &mut body) {
             map.insert("result".to_owned(), r);
@@ -558,16 +554,27 @@ fn print_plan(
     }
 }
 
-pub fn run_push_with(args: &PushArgs, interactive: bool, o: &mut Out<'_>) -> u8 {
-    match push_command(args, interactive, o) {
+pub fn run_push_with(
+    layouts: &LayoutSet,
+    args: &PushArgs,
+    interactive: bool,
+    o: &mut Out<'_>,
+) -> u8 {
+    match push_command(layouts, args, interactive, o) {
         Ok(code) => code,
-        Err(f) => report_fail(f, args.format, o),
+        Err(f) => report_fail(f, o),
     }
 }
 
-fn push_command(args: &PushArgs, interactive: bool, o: &mut Out<'_>) -> Result<u8, Fail> {
+fn push_command(
+    layouts: &LayoutSet,
+    args: &PushArgs,
+    interactive: bool,
+    o: &mut Out<'_>,
+) -> Result<u8, Fail> {
     let rt = runtime()?;
-    let Planned { api, plan, layouts } = make_plan(
+    let Planned { api, plan } = make_plan(
+        layouts,
         &args.file,
         &args.proxy,
         &args.connect,
@@ -575,14 +582,14 @@ fn push_command(args: &PushArgs, interactive: bool, o: &mut Out<'_>) -> Result<u
         &rt,
     )?;
     if args.dry_run || plan.is_empty() {
-        print_plan(&args.proxy, &plan, args.format, None, o);
+        print_plan(&args.proxy, &plan, None, o);
         return Ok(exit::OK);
     }
-    if args.format == OutputFormat::Human {
-        print_plan(&args.proxy, &plan, args.format, None, o);
+    if o.format == OutputFormat::Human {
+        print_plan(&args.proxy, &plan, None, o);
     }
     let confirmed = args.yes || (plan.needs_confirmation() && interactive && ask(o));
-    let result = rt.block_on(execute_push(&api, &plan, &layouts, confirmed));
+    let result = rt.block_on(execute_push(&api, &plan, layouts, confirmed));
     if let Some(dir) = &args.history_dir
         && !matches!(result, Err(PushError::NeedsConfirmation { .. }))
     {
@@ -608,8 +615,8 @@ fn ask(o: &mut Out<'_>) -> bool {
 }
 
 fn report_outcome(args: &PushArgs, plan: &PushPlan, outcome: &PushOutcome, o: &mut Out<'_>) {
-    if args.format == OutputFormat::Json {
-        print_plan(&args.proxy, plan, args.format, Some(json!(outcome)), o);
+    if o.format == OutputFormat::Json {
+        print_plan(&args.proxy, plan, Some(json!(outcome)), o);
         return;
     }
     let _ = writeln!(o.out, "{}", outcome.message);

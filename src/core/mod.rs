@@ -1,6 +1,11 @@
 //! The UI-free core: everything the GUI and the CLI share.
-pub mod safe_save;
-pub mod layout;
+pub mod config_file;
+pub mod defaults;
 pub mod document;
+pub mod layout;
+pub mod safe_save;
+pub mod schema;
+pub mod session;
 pub mod validate;
+pub mod value_input;
 pub mod proxy;

@@ -56,7 +56,9 @@ pub enum SaveError {
         expected: String,
         found: String,
     },
-    #[error("{path}: was deleted on disk since it was opened; save again explicitly to recreate it")]
+    #[error(
+        "{path}: was deleted on disk since it was opened; save again explicitly to recreate it"
+    )]
     Deleted { path: PathBuf },
 }
 
@@ -136,7 +138,11 @@ pub fn current_fingerprint(path: &Path) -> Result<Option<Fingerprint>, SaveError
 }
 
 /// Atomically replace `path` with `bytes`, keeping the previous version as `<file>.bak`.
-pub fn save_atomically(path: &Path, bytes: &[u8], expect: Expect) -> Result<SaveOutcome, SaveError> {
+pub fn save_atomically(
+    path: &Path,
+    bytes: &[u8],
+    expect: Expect,
+) -> Result<SaveOutcome, SaveError> {
     let on_disk = match fs::read(path) {
         Ok(b) => Some(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -156,7 +162,10 @@ pub fn save_atomically(path: &Path, bytes: &[u8], expect: Expect) -> Result<Save
         None => None,
     };
     write_replace(path, bytes)?;
-    Ok(SaveOutcome::Written { fingerprint, backup })
+    Ok(SaveOutcome::Written {
+        fingerprint,
+        backup,
+    })
 }
 
 fn check_expectation(path: &Path, on_disk: Option<&[u8]>, expect: Expect) -> Result<(), SaveError> {
@@ -230,7 +239,13 @@ mod tests {
         let out = save_atomically(&path, b"two\n", Expect::Unchanged(loaded.fingerprint))?;
         assert_eq!(fs::read_to_string(&path)?, "two\n");
         assert_eq!(fs::read_to_string(backup_path(&path))?, "one\n");
-        assert!(matches!(out, SaveOutcome::Written { backup: Some(_), .. }));
+        assert!(matches!(
+            out,
+            SaveOutcome::Written {
+                backup: Some(_),
+                ..
+            }
+        ));
         // The loaded fingerprint is stale now: a second save must be refused.
         let err = save_atomically(&path, b"three\n", Expect::Unchanged(loaded.fingerprint))
             .err()

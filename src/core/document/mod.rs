@@ -120,10 +120,14 @@ impl ConfigDocument {
         self.get(path)?.as_value()
     }
 
-
     /// Set a value; returns whether the document changed. An equal value
     /// (same type and value) leaves every byte alone.
-    pub fn set_value(&mut self, layouts: &LayoutSet, path: &DocPath, mut value: Value) -> Result<bool, EditError> {
+    pub fn set_value(
+        &mut self,
+        layouts: &LayoutSet,
+        path: &DocPath,
+        mut value: Value,
+    ) -> Result<bool, EditError> {
         let (parent_path, key) = split_key(path)?;
         let table = self.table_mut_creating(layouts, &parent_path, path)?;
         if let Some(existing) = table.get(key).and_then(Item::as_value) {
@@ -169,7 +173,12 @@ impl ConfigDocument {
     }
 
     /// Append a new `[[table]]` entry; returns its index.
-    pub fn push_array_entry(&mut self, layouts: &LayoutSet, table: &str, mut entry: Table) -> Result<usize, EditError> {
+    pub fn push_array_entry(
+        &mut self,
+        layouts: &LayoutSet,
+        table: &str,
+        mut entry: Table,
+    ) -> Result<usize, EditError> {
         self.array_mut_creating(table)?;
         let position = placement::position_for_new_array_entry(layouts, &mut self.doc, table);
         entry.set_position(Some(position));
@@ -205,7 +214,12 @@ impl ConfigDocument {
     }
 
     /// Move entry `from` to index `to`, keeping each entry's own comments.
-    pub fn move_array_entry(&mut self, table: &str, from: usize, to: usize) -> Result<(), EditError> {
+    pub fn move_array_entry(
+        &mut self,
+        table: &str,
+        from: usize,
+        to: usize,
+    ) -> Result<(), EditError> {
         self.array_entry(table, from)?;
         self.array_entry(table, to)?;
         let array = self.array_mut_creating(table)?;
@@ -277,7 +291,9 @@ impl ConfigDocument {
         let mut segments = path.0.iter().peekable();
         while let Some(seg) = segments.next() {
             let Segment::Key(key) = seg else {
-                return Err(EditError::NotAnArray { path: full.to_string() });
+                return Err(EditError::NotAnArray {
+                    path: full.to_string(),
+                });
             };
             walked = walked.child(key);
             let item = table.get_mut(key).ok_or_else(|| EditError::NotATable {

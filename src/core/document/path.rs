@@ -45,7 +45,9 @@ impl DocPath {
             }
             while !rest.is_empty() {
                 let close = rest.find(']').ok_or_else(|| err("a `[` is not closed"))?;
-                let index = rest[1..close].parse().map_err(|_| err("an index is not a number"))?;
+                let index = rest[1..close]
+                    .parse()
+                    .map_err(|_| err("an index is not a number"))?;
                 segments.push(Segment::Index(index));
                 rest = &rest[close + 1..];
                 if !rest.is_empty() && !rest.starts_with('[') {
@@ -137,7 +139,10 @@ mod tests {
         let p = DocPath::parse("endpoints[1].aliases")?;
         assert_eq!(p.to_string(), "endpoints[1].aliases");
         assert_eq!(p.pattern(), "endpoints[].aliases");
-        assert_eq!(DocPath::parse("endpoints.1.name")?, DocPath::parse("endpoints[1].name")?);
+        assert_eq!(
+            DocPath::parse("endpoints.1.name")?,
+            DocPath::parse("endpoints[1].name")?
+        );
         assert_eq!(DocPath::parse("server.port")?.0.len(), 2);
         assert!(DocPath::parse("a..b").is_err());
         assert!(DocPath::parse("a[x]").is_err());

@@ -94,7 +94,7 @@ pub(super) fn create_tables(layouts: &LayoutSet, doc: &mut DocumentMut, path: &D
         return;
     }
     let position = new_table_position(layouts, doc, &keys.join("."));
-    let header = take_file_header_if_first(doc, position);
+    let header = take_file_header_if_first(doc, position).or_else(|| take_lone_comments(doc));
     let mut table = doc.as_table_mut();
     for (depth, key) in keys.iter().enumerate() {
         let last = depth + 1 == keys.len();
@@ -132,7 +132,11 @@ fn needs_creation(root: &Table, keys: &[&str]) -> bool {
 
 /// Position for a new entry of `[[table]]`: after its last entry, or where the
 /// layouts put the table when it has none.
-pub(super) fn position_for_new_array_entry(layouts: &LayoutSet, doc: &mut DocumentMut, table: &str) -> isize {
+pub(super) fn position_for_new_array_entry(
+    layouts: &LayoutSet,
+    doc: &mut DocumentMut,
+    table: &str,
+) -> isize {
     let last = doc
         .get(table)
         .and_then(Item::as_array_of_tables)
@@ -235,6 +239,20 @@ pub(super) fn bump_positions_after(table: &mut Table, position: isize) {
     }
 }
 
+/// In a file of nothing but comments, toml_edit keeps them as trailing text,
+/// which would print after a new table; they are the file's header.
+fn take_lone_comments(doc: &mut DocumentMut) -> Option<String> {
+    if !doc.as_table().is_empty() {
+        return None;
+    }
+    let trailing = doc.trailing().as_str()?.to_owned();
+    if trailing.trim().is_empty() {
+        return None;
+    }
+    doc.set_trailing("");
+    Some(format!("{}\n", trailing.trim_end_matches('\n').to_owned() + "\n"))
+}
+
 /// A comment block at the top of the file is stored as the first table's
 /// prefix. When a new table goes before that one, the block stays at the top
 /// of the file (it is the file's header, not the old table's comment); a
@@ -247,7 +265,12 @@ fn take_file_header_if_first(doc: &mut DocumentMut, position: isize) -> Option<S
         return None;
     }
     let first = table_mut_by_keys(doc.as_table_mut(), &first_path)?;
-    let prefix = first.decor().prefix().and_then(|p| p.as_str()).unwrap_or("").to_owned();
+    let prefix = first
+        .decor()
+        .prefix()
+        .and_then(|p| p.as_str())
+        .unwrap_or("")
+        .to_owned();
     let split = prefix.rfind("\n\n").map_or(0, |i| i + 2);
     let (header, glued) = prefix.split_at(split);
     first.decor_mut().set_prefix(format!("\n{glued}"));

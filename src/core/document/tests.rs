@@ -48,7 +48,11 @@ fn changing_one_value_changes_one_line() -> Result<(), Box<dyn std::error::Error
 fn equal_value_leaves_bytes_alone() -> Result<(), Box<dyn std::error::Error>> {
     let mut doc = ConfigDocument::parse(SHIPPED)?;
     assert!(!doc.set_value(&layouts(), &path("server.port"), val("8100"))?);
-    assert!(!doc.set_value(&layouts(), &path("vllm.vllm_gpu_memory_utilization"), val("0.75"))?);
+    assert!(!doc.set_value(
+        &layouts(),
+        &path("vllm.vllm_gpu_memory_utilization"),
+        val("0.75")
+    )?);
     assert_eq!(doc.text(), SHIPPED);
     Ok(())
 }
@@ -58,13 +62,17 @@ fn trailing_comment_survives_a_change() -> Result<(), Box<dyn std::error::Error>
     let text = "[server]\nport = 8100   # prod port\nhost = \"x\"\n";
     let mut doc = ConfigDocument::parse(text)?;
     doc.set_value(&layouts(), &path("server.port"), val("9001"))?;
-    assert_eq!(doc.text(), "[server]\nport = 9001   # prod port\nhost = \"x\"\n");
+    assert_eq!(
+        doc.text(),
+        "[server]\nport = 9001   # prod port\nhost = \"x\"\n"
+    );
     Ok(())
 }
 
 #[test]
 fn missing_key_goes_after_its_layout_predecessor() -> Result<(), Box<dyn std::error::Error>> {
-    let text = "[server]\nhost = \"127.0.0.1\"\nenable_metrics = false\n\n[limits]\nmax_image_bytes = 1\n";
+    let text =
+        "[server]\nhost = \"127.0.0.1\"\nenable_metrics = false\n\n[limits]\nmax_image_bytes = 1\n";
     let mut doc = ConfigDocument::parse(text)?;
     doc.set_value(&layouts(), &path("server.port"), val("9001"))?;
     assert_eq!(
@@ -84,18 +92,34 @@ fn missing_section_goes_after_its_siblings() -> Result<(), Box<dyn std::error::E
         "# head\n\n[server]\nport = 1\n\n[timeouts]\nbackend_timeout_ms = 5\n\n[limits]\nmax_image_bytes = 1\n"
     );
     doc.set_value(&layouts(), &path("general.schema_version"), val("1"))?;
-    assert!(doc.text().starts_with("# head\n\n[general]\nschema_version = 1\n\n[server]"), "{}", doc.text());
+    assert!(
+        doc.text()
+            .starts_with("# head\n\n[general]\nschema_version = 1\n\n[server]"),
+        "{}",
+        doc.text()
+    );
     Ok(())
 }
 
 #[test]
 fn nested_tables_get_implicit_parents() -> Result<(), Box<dyn std::error::Error>> {
     let mut doc = ConfigDocument::parse(SHIPPED)?;
-    doc.set_value(&layouts(), &path("storage.assets.images.backend"), val("\"s3\""))?;
-    doc.set_value(&layouts(), &path("storage.assets.images.bucket"), val("\"pics\""))?;
+    doc.set_value(
+        &layouts(),
+        &path("storage.assets.images.backend"),
+        val("\"s3\""),
+    )?;
+    doc.set_value(
+        &layouts(),
+        &path("storage.assets.images.bucket"),
+        val("\"pics\""),
+    )?;
     doc.set_value(&layouts(), &path("ui.pages.results"), val("false"))?;
     let text = doc.text();
-    assert!(text.starts_with(SHIPPED), "existing bytes must stay:\n{text}");
+    assert!(
+        text.starts_with(SHIPPED),
+        "existing bytes must stay:\n{text}"
+    );
     assert_eq!(
         &text[SHIPPED.len()..],
         "\n[ui.pages]\nresults = false\n\n[storage.assets.images]\nbackend = \"s3\"\nbucket = \"pics\"\n"
@@ -108,7 +132,10 @@ fn remove_drops_only_that_line() -> Result<(), Box<dyn std::error::Error>> {
     let mut doc = ConfigDocument::parse(SHIPPED)?;
     assert!(doc.remove(&path("limits.max_image_bytes"))?);
     assert!(!doc.remove(&path("limits.max_image_bytes"))?);
-    assert_eq!(doc.text(), SHIPPED.replace("max_image_bytes = 9000000\n", ""));
+    assert_eq!(
+        doc.text(),
+        SHIPPED.replace("max_image_bytes = 9000000\n", "")
+    );
     Ok(())
 }
 
@@ -144,10 +171,20 @@ fn array_entries_can_be_added_moved_duplicated_removed() -> Result<(), Box<dyn s
     entry.insert("name", toml_edit::value("c"));
     assert_eq!(doc.push_array_entry(&l, "endpoints", entry)?, 2);
     assert_eq!(names(&doc), ["a", "b", "c"]);
-    assert!(doc.text().contains("name = \"b\"\n\n[[endpoints]]\nname = \"c\"\n\n[ollama]"), "{}", doc.text());
+    assert!(
+        doc.text()
+            .contains("name = \"b\"\n\n[[endpoints]]\nname = \"c\"\n\n[ollama]"),
+        "{}",
+        doc.text()
+    );
     doc.move_array_entry("endpoints", 0, 2)?;
     assert_eq!(names(&doc), ["b", "c", "a"]);
-    assert!(doc.text().contains("# first\n[[endpoints]]\nname = \"a\"\n\n[ollama]"), "{}", doc.text());
+    assert!(
+        doc.text()
+            .contains("# first\n[[endpoints]]\nname = \"a\"\n\n[ollama]"),
+        "{}",
+        doc.text()
+    );
     doc.move_array_entry("endpoints", 2, 0)?;
     doc.remove_array_entry("endpoints", 2)?;
     assert_eq!(doc.text(), ENDPOINTS);
@@ -161,7 +198,9 @@ fn array_entries_can_be_added_moved_duplicated_removed() -> Result<(), Box<dyn s
 
 #[test]
 fn parse_error_has_line_column_and_text() {
-    let err = ConfigDocument::parse("[server]\nport = = 1\n").err().expect("must fail");
+    let err = ConfigDocument::parse("[server]\nport = = 1\n")
+        .err()
+        .expect("must fail");
     assert_eq!((err.line, err.column), (2, 8));
     assert_eq!(err.line_text, "port = = 1");
     assert!(err.to_string().contains("line 2, column 8"), "{err}");

@@ -21,11 +21,15 @@ pub fn type_name_of(value: &Value) -> &'static str {
 pub fn check_value(field: &Field, value: &Value) -> Result<(), String> {
     match (field.ty, value) {
         (FieldType::Bool, Value::Boolean(_)) => Ok(()),
-        (FieldType::Int | FieldType::OptionalInt, Value::Integer(i)) => check_range(field, *i.value() as f64),
+        (FieldType::Int | FieldType::OptionalInt, Value::Integer(i)) => {
+            check_range(field, *i.value() as f64)
+        }
         (FieldType::OptionalInt, Value::String(s)) if s.value().is_empty() => Ok(()),
         (FieldType::Float, Value::Float(f)) => check_range(field, *f.value()),
         (FieldType::Float, Value::Integer(i)) => check_range(field, *i.value() as f64),
-        (FieldType::String | FieldType::OptionalString | FieldType::Path, Value::String(_)) => Ok(()),
+        (FieldType::String | FieldType::OptionalString | FieldType::Path, Value::String(_)) => {
+            Ok(())
+        }
         (FieldType::Enum, Value::String(s)) => check_enum(field, s.value()),
         (FieldType::Url, Value::String(s)) => check_url(s.value()),
         (FieldType::EnvVar, Value::String(s)) => check_env_name(s.value()),
@@ -40,7 +44,11 @@ pub fn check_value(field: &Field, value: &Value) -> Result<(), String> {
 }
 
 fn check_range(field: &Field, n: f64) -> Result<(), String> {
-    let unit = field.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+    let unit = field
+        .unit
+        .as_deref()
+        .map(|u| format!(" {u}"))
+        .unwrap_or_default();
     if let Some(min) = field.min
         && n < min
     {
@@ -65,7 +73,10 @@ fn check_enum(field: &Field, s: &str) -> Result<(), String> {
 fn check_url(s: &str) -> Result<(), String> {
     match url::Url::parse(s) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
-        Ok(u) => Err(format!("`{s}` is not an http(s) URL with a host (scheme `{}`)", u.scheme())),
+        Ok(u) => Err(format!(
+            "`{s}` is not an http(s) URL with a host (scheme `{}`)",
+            u.scheme()
+        )),
         Err(e) => Err(format!("`{s}` is not a valid URL: {e}")),
     }
 }
@@ -75,7 +86,10 @@ pub(crate) fn check_env_name(s: &str) -> Result<(), String> {
     let mut chars = s.chars();
     let ok = match chars.next() {
         None => true,
-        Some(c) => (c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        Some(c) => {
+            (c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
     };
     if ok {
         Ok(())

@@ -19,10 +19,22 @@ pub struct LayoutError {
 /// The repository's `ui_layouts/`, compiled in so the binary is self-contained.
 pub fn builtin_layout_sources() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("ui_layouts/proxy.toml", include_str!("../../../ui_layouts/proxy.toml")),
-        ("ui_layouts/ui.toml", include_str!("../../../ui_layouts/ui.toml")),
-        ("ui_layouts/storage.toml", include_str!("../../../ui_layouts/storage.toml")),
-        ("ui_layouts/endpoints.toml", include_str!("../../../ui_layouts/endpoints.toml")),
+        (
+            "ui_layouts/proxy.toml",
+            include_str!("../../../ui_layouts/proxy.toml"),
+        ),
+        (
+            "ui_layouts/ui.toml",
+            include_str!("../../../ui_layouts/ui.toml"),
+        ),
+        (
+            "ui_layouts/storage.toml",
+            include_str!("../../../ui_layouts/storage.toml"),
+        ),
+        (
+            "ui_layouts/endpoints.toml",
+            include_str!("../../../ui_layouts/endpoints.toml"),
+        ),
     ]
 }
 
@@ -53,7 +65,10 @@ pub(super) fn read_dir_sources(dir: &Path) -> Result<Vec<(String, String)>, Layo
 }
 
 /// Parse every file for `target`, check them together, return pages in order.
-pub(super) fn parse_all(target: Target, sources: &[(&str, &str)]) -> Result<Vec<Page>, LayoutError> {
+pub(super) fn parse_all(
+    target: Target,
+    sources: &[(&str, &str)],
+) -> Result<Vec<Page>, LayoutError> {
     let mut files = Vec::new();
     for (name, text) in sources {
         let spec: FileSpec = toml::from_str(text).map_err(|e| LayoutError {
@@ -93,7 +108,9 @@ struct Checker {
 impl Checker {
     fn claim_path(&mut self, path: &str, origin: &Origin) -> Result<(), String> {
         if let Some(first) = self.paths.get(path) {
-            return Err(format!("duplicate field path `{path}` (first declared at {first})"));
+            return Err(format!(
+                "duplicate field path `{path}` (first declared at {first})"
+            ));
         }
         self.paths.insert(path.to_owned(), origin.clone());
         Ok(())
@@ -133,7 +150,10 @@ impl FileCtx<'_> {
         let origin = self.origin(&spanned);
         let spec = spanned.into_inner();
         if let Some(first) = checker.page_ids.get(&spec.id) {
-            return Err(self.err(&origin, format!("duplicate page id `{}` (first at {first})", spec.id)));
+            return Err(self.err(
+                &origin,
+                format!("duplicate page id `{}` (first at {first})", spec.id),
+            ));
         }
         checker.page_ids.insert(spec.id.clone(), origin.clone());
         let sections = spec
@@ -152,11 +172,18 @@ impl FileCtx<'_> {
         })
     }
 
-    fn section(&self, spanned: Spanned<SectionSpec>, checker: &mut Checker) -> Result<Section, LayoutError> {
+    fn section(
+        &self,
+        spanned: Spanned<SectionSpec>,
+        checker: &mut Checker,
+    ) -> Result<Section, LayoutError> {
         let origin = self.origin(&spanned);
         let spec = spanned.into_inner();
         if spec.kind == SectionKind::Map && spec.instances.is_empty() {
-            return Err(self.err(&origin, format!("section `{}` is a map but lists no `instances`", spec.id)));
+            return Err(self.err(
+                &origin,
+                format!("section `{}` is a map but lists no `instances`", spec.id),
+            ));
         }
         let prefix = match spec.kind {
             SectionKind::Table => spec.table.clone(),
@@ -194,7 +221,10 @@ impl FileCtx<'_> {
         let Some(discriminator) = common.iter().find(|f| f.key == spec.discriminator) else {
             return Err(self.err(
                 origin,
-                format!("variant discriminator `{}` is not a field of this section", spec.discriminator),
+                format!(
+                    "variant discriminator `{}` is not a field of this section",
+                    spec.discriminator
+                ),
             ));
         };
         let mut options = Vec::new();
@@ -204,7 +234,10 @@ impl FileCtx<'_> {
             if !discriminator.values.contains(&option.value) {
                 return Err(self.err(
                     &opt_origin,
-                    format!("variant `{}` is not an allowed value of `{}`", option.value, discriminator.key),
+                    format!(
+                        "variant `{}` is not an allowed value of `{}`",
+                        option.value, discriminator.key
+                    ),
                 ));
             }
             // Variant fields share paths across variants (s3 and firebase both
@@ -217,7 +250,9 @@ impl FileCtx<'_> {
             let fields = self.fields(option.field, prefix, &mut scope)?;
             for f in &fields {
                 if let Some(env) = &f.env {
-                    checker.claim_env(env, &f.origin).map_err(|m| self.err(&f.origin, m))?;
+                    checker
+                        .claim_env(env, &f.origin)
+                        .map_err(|m| self.err(&f.origin, m))?;
                 }
             }
             options.push(Variant {
@@ -239,22 +274,39 @@ impl FileCtx<'_> {
         prefix: &str,
         checker: &mut Checker,
     ) -> Result<Vec<Field>, LayoutError> {
-        specs.into_iter().map(|s| self.field(s, prefix, checker)).collect()
+        specs
+            .into_iter()
+            .map(|s| self.field(s, prefix, checker))
+            .collect()
     }
 
-    fn field(&self, spanned: Spanned<FieldSpec>, prefix: &str, checker: &mut Checker) -> Result<Field, LayoutError> {
+    fn field(
+        &self,
+        spanned: Spanned<FieldSpec>,
+        prefix: &str,
+        checker: &mut Checker,
+    ) -> Result<Field, LayoutError> {
         let origin = self.origin(&spanned);
         let spec = spanned.into_inner();
         let path = if prefix.ends_with("[]") || prefix.is_empty() {
-            format!("{prefix}.{}", spec.key).trim_start_matches('.').to_owned()
+            format!("{prefix}.{}", spec.key)
+                .trim_start_matches('.')
+                .to_owned()
         } else {
             format!("{prefix}.{}", spec.key)
         };
-        checker.claim_path(&path, &origin).map_err(|m| self.err(&origin, m))?;
+        checker
+            .claim_path(&path, &origin)
+            .map_err(|m| self.err(&origin, m))?;
         if let Some(env) = &spec.env {
-            checker.claim_env(env, &origin).map_err(|m| self.err(&origin, m))?;
+            checker
+                .claim_env(env, &origin)
+                .map_err(|m| self.err(&origin, m))?;
             if spec.env_parse.is_none() {
-                return Err(self.err(&origin, format!("`{path}` names env var `{env}` but no `env_parse`")));
+                return Err(self.err(
+                    &origin,
+                    format!("`{path}` names env var `{env}` but no `env_parse`"),
+                ));
             }
         }
         let field = build_field(spec, path, origin.clone()).map_err(|m| self.err(&origin, m))?;

@@ -4,8 +4,8 @@
 //! from them, the validator checks documents against them, the CLI derives
 //! `schema` and `defaults` from them. Nothing about a setting lives in Rust.
 
-mod load;
 mod field_check;
+mod load;
 mod spec;
 
 pub use field_check::{check_value, type_name_of};
@@ -144,7 +144,11 @@ impl Section {
     pub fn field_for_variant(&self, variant: Option<&str>, key: &str) -> Option<&Field> {
         self.field(key).or_else(|| {
             let variants = self.variants.as_ref()?;
-            variants.option(variant?)?.fields.iter().find(|f| f.key == key)
+            variants
+                .option(variant?)?
+                .fields
+                .iter()
+                .find(|f| f.key == key)
         })
     }
 
@@ -241,9 +245,14 @@ impl LayoutSet {
     /// `server`, `storage.assets.images` (a map instance), `endpoints[]`.
     pub fn section_for_pattern(&self, pattern: &str) -> Option<&Section> {
         if let Some(table) = pattern.strip_suffix("[]") {
-            return self.section_for_table(table).filter(|s| s.kind == SectionKind::Array);
+            return self
+                .section_for_table(table)
+                .filter(|s| s.kind == SectionKind::Array);
         }
-        if let Some(s) = self.section_for_table(pattern).filter(|s| s.kind == SectionKind::Table) {
+        if let Some(s) = self
+            .section_for_table(pattern)
+            .filter(|s| s.kind == SectionKind::Table)
+        {
             return Some(s);
         }
         let (parent, instance) = pattern.rsplit_once('.')?;

@@ -48,7 +48,12 @@ impl FieldType {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Self::String | Self::OptionalString | Self::Enum | Self::Url | Self::Path | Self::EnvVar
+            Self::String
+                | Self::OptionalString
+                | Self::Enum
+                | Self::Url
+                | Self::Path
+                | Self::EnvVar
         )
     }
 }

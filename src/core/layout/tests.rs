@@ -18,24 +18,57 @@ fn builtin_layouts_cover_every_proxy_setting() {
     let backoff = set.field("vllm.vllm_restart_backoff_s").expect("backoff");
     assert!(!backoff.read_by_proxy);
     assert_eq!(backoff.proxy_section.as_deref(), Some("misc"));
-    assert_eq!(set.field("server.log_prompts").and_then(|f| f.env.clone()), None);
-    let remote = set.field("vllm.vllm_remote_executor_url").expect("remote url");
+    assert_eq!(
+        set.field("server.log_prompts").and_then(|f| f.env.clone()),
+        None
+    );
+    let remote = set
+        .field("vllm.vllm_remote_executor_url")
+        .expect("remote url");
     assert_eq!(remote.env.as_deref(), Some("CHAT_PROXY_VLLM_REMOTE_URL"));
 }
 
 #[test]
 fn builtin_layouts_cover_imageworks_sections() {
     let set = builtin();
-    let pages: Vec<_> = set.section_for_table("ui.pages").expect("ui.pages").fields.iter().map(|f| f.key.as_str()).collect();
+    let pages: Vec<_> = set
+        .section_for_table("ui.pages")
+        .expect("ui.pages")
+        .fields
+        .iter()
+        .map(|f| f.key.as_str())
+        .collect();
     assert_eq!(pages.len(), 10);
     let modules = set.section_for_table("ui.modules").expect("ui.modules");
     assert_eq!(modules.fields.len(), 7);
-    assert!(modules.fields.iter().all(|f| f.depends_on.as_deref().is_some_and(|d| d.starts_with("ui.pages."))));
-    let assets = set.section_for_table("storage.assets").expect("storage.assets");
+    assert!(modules.fields.iter().all(|f| {
+        f.depends_on
+            .as_deref()
+            .is_some_and(|d| d.starts_with("ui.pages."))
+    }));
+    let assets = set
+        .section_for_table("storage.assets")
+        .expect("storage.assets");
     assert_eq!(assets.kind, SectionKind::Map);
     let variants = assets.variants.as_ref().expect("variants");
-    let s3: Vec<_> = variants.option("s3").expect("s3").fields.iter().map(|f| f.key.as_str()).collect();
-    assert_eq!(s3, ["bucket", "region", "endpoint_url", "path_prefix", "access_key_env", "secret_key_env"]);
+    let s3: Vec<_> = variants
+        .option("s3")
+        .expect("s3")
+        .fields
+        .iter()
+        .map(|f| f.key.as_str())
+        .collect();
+    assert_eq!(
+        s3,
+        [
+            "bucket",
+            "region",
+            "endpoint_url",
+            "path_prefix",
+            "access_key_env",
+            "secret_key_env"
+        ]
+    );
     let endpoints = set.section_for_table("endpoints").expect("endpoints");
     assert_eq!(endpoints.kind, SectionKind::Array);
 }
@@ -48,7 +81,8 @@ const HEAD: &str = "target = \"chat_proxy\"\n[[page]]\nid = \"p\"\ntitle = \"P\"
 
 #[test]
 fn unknown_type_names_file_and_line() {
-    let text = format!("{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"integer\"\n");
+    let text =
+        format!("{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"integer\"\n");
     let err = load_one(&text).err().expect("must fail");
     assert_eq!(err.file, "ui_layouts/test.toml");
     assert_eq!(err.line, 12, "{err}");
@@ -57,28 +91,41 @@ fn unknown_type_names_file_and_line() {
 
 #[test]
 fn default_must_fit_its_type() {
-    let text = format!("{HEAD}\n[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"int\"\ndefault = \"x\"\n");
+    let text = format!(
+        "{HEAD}\n[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"int\"\ndefault = \"x\"\n"
+    );
     let err = load_one(&text).err().expect("must fail");
     assert_eq!(err.line, 10, "{err}");
     assert!(err.message.contains("default does not fit"), "{err}");
-    let text = format!("{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"int\"\nmax = 5\ndefault = 9\n");
+    let text = format!(
+        "{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"int\"\nmax = 5\ndefault = 9\n"
+    );
     assert!(load_one(&text).is_err());
 }
 
 #[test]
 fn duplicate_path_and_env_are_refused() {
     let field = "[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"bool\"\nenv = \"X_A\"\nenv_parse = \"bool\"\n";
-    let err = load_one(&format!("{HEAD}{field}{field}")).err().expect("dup path");
+    let err = load_one(&format!("{HEAD}{field}{field}"))
+        .err()
+        .expect("dup path");
     assert!(err.message.contains("duplicate field path `s.a`"), "{err}");
     assert_eq!(err.line, 15);
     let other = field.replace("key = \"a\"", "key = \"b\"");
-    let err = load_one(&format!("{HEAD}{field}{other}")).err().expect("dup env");
-    assert!(err.message.contains("env var `X_A` is named twice"), "{err}");
+    let err = load_one(&format!("{HEAD}{field}{other}"))
+        .err()
+        .expect("dup env");
+    assert!(
+        err.message.contains("env var `X_A` is named twice"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_layout_keys_are_refused() {
-    let text = format!("{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"bool\"\ncolour = 1\n");
+    let text = format!(
+        "{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"bool\"\ncolour = 1\n"
+    );
     let err = load_one(&text).err().expect("must fail");
     assert!(err.message.contains("colour"), "{err}");
 }

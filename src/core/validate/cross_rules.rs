@@ -37,7 +37,13 @@ fn bool_setting(root: &Table, layouts: &LayoutSet, path: &str) -> Option<bool> {
     }
 }
 
-fn finding(locator: &Locator<'_>, severity: Severity, path: String, item: Option<&Item>, message: String) -> Finding {
+fn finding(
+    locator: &Locator<'_>,
+    severity: Severity,
+    path: String,
+    item: Option<&Item>,
+    message: String,
+) -> Finding {
     let (line, column) = locator.at(item.and_then(Item::span));
     Finding {
         severity,
@@ -51,13 +57,25 @@ fn finding(locator: &Locator<'_>, severity: Severity, path: String, item: Option
 /// `ui.default_page` must name a page that is on.
 fn enabled_in(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mut Vec<Finding>) {
     for (_, _, field) in layouts.all_fields() {
-        let Some(table) = &field.enabled_in else { continue };
+        let Some(table) = &field.enabled_in else {
+            continue;
+        };
         let item = item_at(root, &field.path);
-        let chosen = item.and_then(Item::as_str).or_else(|| field.default.as_ref()?.as_str());
+        let chosen = item
+            .and_then(Item::as_str)
+            .or_else(|| field.default.as_ref()?.as_str());
         let Some(chosen) = chosen else { continue };
         if bool_setting(root, layouts, &format!("{table}.{chosen}")) == Some(false) {
-            let message = format!("`{chosen}` is switched off in [{table}]; pick a page that is on, or switch it on");
-            out.push(finding(locator, Severity::Error, field.path.clone(), item, message));
+            let message = format!(
+                "`{chosen}` is switched off in [{table}]; pick a page that is on, or switch it on"
+            );
+            out.push(finding(
+                locator,
+                Severity::Error,
+                field.path.clone(),
+                item,
+                message,
+            ));
         }
     }
 }
@@ -69,11 +87,22 @@ fn depends_on(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mu
             continue;
         };
         let item = item_at(root, &field.path);
-        if item.and_then(Item::as_bool) != Some(true) || bool_setting(root, layouts, parent) != Some(false) {
+        if item.and_then(Item::as_bool) != Some(true)
+            || bool_setting(root, layouts, parent) != Some(false)
+        {
             continue;
         }
-        let message = format!("`{}` is on but `{parent}` is off, so it will not show", field.key);
-        out.push(finding(locator, Severity::Warning, field.path.clone(), item, message));
+        let message = format!(
+            "`{}` is on but `{parent}` is off, so it will not show",
+            field.key
+        );
+        out.push(finding(
+            locator,
+            Severity::Warning,
+            field.path.clone(),
+            item,
+            message,
+        ));
     }
 }
 
@@ -86,13 +115,19 @@ fn unique_groups(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: 
         };
         for (i, entry) in entries.iter().enumerate() {
             for field in &section.fields {
-                let Some(group) = &field.unique_group else { continue };
-                let Some(item) = entry.get(&field.key) else { continue };
+                let Some(group) = &field.unique_group else {
+                    continue;
+                };
+                let Some(item) = entry.get(&field.key) else {
+                    continue;
+                };
                 for value in strings(item) {
                     let path = format!("{}[{i}].{}", section.table, field.key);
                     match seen.get(&(group.clone(), value.to_owned())) {
                         Some(first) => {
-                            let message = format!("`{value}` is already used by {first}; names and aliases must be unique");
+                            let message = format!(
+                                "`{value}` is already used by {first}; names and aliases must be unique"
+                            );
                             out.push(finding(locator, Severity::Error, path, Some(item), message));
                         }
                         None => {

@@ -18,7 +18,9 @@ impl<'a> Locator<'a> {
 
     /// 1-based line and character column of the start of `span`.
     pub(super) fn at(&self, span: Option<Range<usize>>) -> (Option<usize>, Option<usize>) {
-        let Some(span) = span else { return (None, None) };
+        let Some(span) = span else {
+            return (None, None);
+        };
         let starts = self.line_starts.get_or_init(|| {
             std::iter::once(0)
                 .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))

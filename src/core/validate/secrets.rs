@@ -27,7 +27,8 @@ pub fn looks_like_secret(s: &str) -> Option<&'static str> {
 fn is_aws_key_id(s: &str) -> bool {
     (s.starts_with("AKIA") || s.starts_with("ASIA"))
         && s.len() == 20
-        && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// Long, unbroken and high in entropy, with letters and digits mixed: how
@@ -36,7 +37,9 @@ fn is_random_token(s: &str) -> bool {
     if s.len() < 24 || s.chars().any(char::is_whitespace) || s.contains("://") {
         return false;
     }
-    let env_style = s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let env_style = s
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
     let has_digit = s.chars().any(|c| c.is_ascii_digit());
     let has_upper = s.chars().any(|c| c.is_ascii_uppercase());
     let has_lower = s.chars().any(|c| c.is_ascii_lowercase());
@@ -67,7 +70,10 @@ mod tests {
         assert!(looks_like_secret("AKIAIOSFODNN7EXAMPLE").is_some());
         assert!(looks_like_secret("-----BEGIN PRIVATE KEY-----\nabc").is_some());
         assert!(looks_like_secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").is_some());
-        assert!(looks_like_secret("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc==").is_some());
+        assert!(
+            looks_like_secret("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc==")
+                .is_some()
+        );
         assert!(looks_like_secret("sk-proj-abcdefghijklmnop1234").is_some());
         for fine in [
             "AWS_SECRET_ACCESS_KEY",

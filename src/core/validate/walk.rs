@@ -27,7 +27,13 @@ pub(super) fn walk(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>) -> 
 }
 
 impl Walker<'_> {
-    fn push(&mut self, severity: Severity, path: &DocPath, span: Option<std::ops::Range<usize>>, message: String) {
+    fn push(
+        &mut self,
+        severity: Severity,
+        path: &DocPath,
+        span: Option<std::ops::Range<usize>>,
+        message: String,
+    ) {
         let (line, column) = self.locator.at(span);
         self.findings.push(Finding {
             severity,
@@ -84,7 +90,11 @@ impl Walker<'_> {
 
     fn unknown_table(&mut self, path: &DocPath, table: &Table) {
         let parent = path.parent().map(|p| p.pattern()).unwrap_or_default();
-        if let Some(section) = self.layouts.section_for_table(&parent).filter(|s| s.kind == SectionKind::Map) {
+        if let Some(section) = self
+            .layouts
+            .section_for_table(&parent)
+            .filter(|s| s.kind == SectionKind::Map)
+        {
             let message = format!(
                 "unknown {} `{}`; known: {}",
                 section.title.to_lowercase(),
@@ -144,7 +154,11 @@ impl Walker<'_> {
         key_span: Option<std::ops::Range<usize>>,
     ) {
         let Some(value) = item.as_value() else {
-            let message = format!("expected {}, found {}", field.ty.describe(), item.type_name());
+            let message = format!(
+                "expected {}, found {}",
+                field.ty.describe(),
+                item.type_name()
+            );
             return self.push(Severity::Error, path, key_span, message);
         };
         if !field.read_by_proxy {
@@ -169,7 +183,12 @@ impl Walker<'_> {
     }
 
     /// True when a literal secret was found (and reported).
-    fn secret_in(&mut self, path: &DocPath, value: &Value, span: Option<std::ops::Range<usize>>) -> bool {
+    fn secret_in(
+        &mut self,
+        path: &DocPath,
+        value: &Value,
+        span: Option<std::ops::Range<usize>>,
+    ) -> bool {
         let strings: Vec<&str> = match value {
             Value::String(s) => vec![s.value()],
             Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
@@ -212,7 +231,10 @@ impl Walker<'_> {
         };
         let mut suggestion = hint(key, candidates);
         if suggestion.is_empty() {
-            suggestion = hint(key, self.layouts.all_fields().map(|(_, _, f)| f.key.as_str()));
+            suggestion = hint(
+                key,
+                self.layouts.all_fields().map(|(_, _, f)| f.key.as_str()),
+            );
         }
         let place = match section {
             Some(s) if s.kind == SectionKind::Table => format!(" in [{}]", s.table),
@@ -222,7 +244,13 @@ impl Walker<'_> {
         self.push(Severity::Warning, path, span, message);
     }
 
-    fn required_fields(&mut self, section: &Section, variant: Option<&str>, path: &DocPath, table: &Table) {
+    fn required_fields(
+        &mut self,
+        section: &Section,
+        variant: Option<&str>,
+        path: &DocPath,
+        table: &Table,
+    ) {
         let span = table.span();
         let common = section.fields.iter();
         let chosen = section
@@ -239,7 +267,12 @@ impl Walker<'_> {
                     _ => format!("`{}` is required", field.key),
                 };
                 let message = format!("{why} ({})", field.ty.describe());
-                self.push(Severity::Error, &path.child(&field.key), span.clone(), message);
+                self.push(
+                    Severity::Error,
+                    &path.child(&field.key),
+                    span.clone(),
+                    message,
+                );
             }
         }
     }
@@ -247,8 +280,14 @@ impl Walker<'_> {
 
 fn other_variant_field(section: &Section, table: &Table, key: &str) -> Option<String> {
     let variants = section.variants.as_ref()?;
-    let owner = variants.options.iter().find(|o| o.fields.iter().any(|f| f.key == key))?;
-    let current = table.get(&variants.discriminator).and_then(Item::as_str).unwrap_or("the default");
+    let owner = variants
+        .options
+        .iter()
+        .find(|o| o.fields.iter().any(|f| f.key == key))?;
+    let current = table
+        .get(&variants.discriminator)
+        .and_then(Item::as_str)
+        .unwrap_or("the default");
     Some(format!(
         "`{key}` belongs to {} `{}`, not `{current}`; it is ignored while this one is chosen",
         variants.discriminator, owner.value

@@ -1,0 +1,242 @@
+//! check / get / set / unset / schema / defaults on a chat_proxy.toml.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::exit;
+use super::output::OutputFormat;
+use crate::core::config_file::{ConfigFile, OpenError};
+use crate::core::document::DocPath;
+use crate::core::layout::LayoutSet;
+use crate::core::safe_save::SaveOutcome;
+use crate::core::schema::toml_to_json;
+use crate::core::validate::{Finding, has_errors, validate_document};
+use crate::core::value_input::parse_input;
+use crate::core::{defaults, schema};
+
+fn open(
+    layouts: &LayoutSet,
+    file: &Path,
+    format: OutputFormat,
+) -> Result<(ConfigFile, Vec<Finding>), u8> {
+    ConfigFile::open_validated(file, Some(layouts)).map_err(|e| {
+        let extra = match &e {
+            OpenError::Parse { error, .. } => {
+                json!({"file": file, "line": error.line, "column": error.column})
+            }
+            OpenError::Read(_) => json!({"file": file}),
+        };
+        format.error(&e.to_string(), extra);
+        exit::UNREADABLE
+    })
+}
+
+fn findings_json(file: &Path, findings: &[Finding]) -> serde_json::Value {
+    json!({"file": file, "findings": findings})
+}
+
+fn findings_text(file: &Path, findings: &[Finding]) -> String {
+    let mut out: Vec<String> = findings
+        .iter()
+        .map(|f| format!("{}:{f}", file.display()))
+        .collect();
+    let errors = findings.iter().filter(|f| f.is_error()).count();
+    out.push(format!(
+        "{}: {errors} error(s), {} warning(s)",
+        file.display(),
+        findings.len() - errors
+    ));
+    out.join("\n")
+}
+
+pub(super) fn check(layouts: &LayoutSet, file: &Path, format: OutputFormat) -> u8 {
+    let findings = match ConfigFile::open_validated(file, Some(layouts)) {
+        Ok((_, findings)) => findings,
+        Err(OpenError::Parse { error, .. }) => {
+            let finding = Finding {
+                severity: crate::core::validate::Severity::Error,
+                path: String::new(),
+                line: Some(error.line),
+                column: Some(error.column),
+                message: format!(
+                    "not valid TOML: {} (`{}`)",
+                    error.message,
+                    error.line_text.trim()
+                ),
+            };
+            let findings = [finding];
+            format.emit(
+                || findings_text(file, &findings),
+                || findings_json(file, &findings),
+            );
+            return exit::UNREADABLE;
+        }
+        Err(e) => {
+            format.error(&e.to_string(), json!({"file": file}));
+            return exit::UNREADABLE;
+        }
+    };
+    format.emit(
+        || findings_text(file, &findings),
+        || findings_json(file, &findings),
+    );
+    if has_errors(&findings) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
+}
+
+fn parse_path(path: &str, format: OutputFormat) -> Result<DocPath, u8> {
+    DocPath::parse(path).map_err(|e| {
+        format.error(&e.to_string(), json!({"path": path}));
+        exit::UNREADABLE
+    })
+}
+
+pub(super) fn get(layouts: &LayoutSet, file: &Path, path: &str, format: OutputFormat) -> u8 {
+    let (config, _) = match open(layouts, file, format) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let doc_path = match parse_path(path, format) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let field = layouts.field(&doc_path.to_string());
+    let default = field.map(|f| f.default_text());
+    match config
+        .doc
+        .get(&doc_path)
+        .and_then(toml_edit::Item::as_value)
+    {
+        Some(value) => {
+            let literal = value.to_string().trim().to_owned();
+            format.emit(
+                || literal.clone(),
+                || json!({"file": file, "path": path, "set": true, "value": toml_to_json(value), "toml": literal, "default": default}),
+            );
+            exit::OK
+        }
+        None => {
+            let why = match &default {
+                Some(d) => format!(
+                    "{path} is not set in {}; the proxy uses its default {d}",
+                    file.display()
+                ),
+                None => format!("{path} is not set in {}", file.display()),
+            };
+            format.emit(
+                || String::new(),
+                || json!({"file": file, "path": path, "set": false, "value": null, "default": default, "message": why}),
+            );
+            if format == OutputFormat::Human {
+                eprintln!("{why}");
+            }
+            exit::FINDINGS
+        }
+    }
+}
+
+/// `set` with a value, `unset` without one.
+pub(super) fn set(
+    layouts: &LayoutSet,
+    file: &Path,
+    path: &str,
+    raw: Option<&String>,
+    force: bool,
+    format: OutputFormat,
+) -> u8 {
+    let (mut config, _) = match open(layouts, file, format) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let doc_path = match parse_path(path, format) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let field = layouts.field(&doc_path.pattern());
+    let changed = match raw {
+        Some(raw) => parse_input(field, raw).and_then(|value| {
+            config
+                .doc
+                .set_value(layouts, &doc_path, value)
+                .map_err(|e| e.to_string())
+        }),
+        None => config.doc.remove(&doc_path).map_err(|e| e.to_string()),
+    };
+    let changed = match changed {
+        Ok(c) => c,
+        Err(message) => {
+            format.error(&message, json!({"file": file, "path": path}));
+            return exit::FINDINGS;
+        }
+    };
+    if !changed {
+        format.emit(
+            || format!("{path}: unchanged; {} not written", file.display()),
+            || json!({"file": file, "path": path, "changed": false}),
+        );
+        return exit::OK;
+    }
+    let findings = validate_document(&config.doc, layouts);
+    if has_errors(&findings) && !force {
+        return refuse(file, path, &findings, format);
+    }
+    match config.save() {
+        Ok(outcome) => {
+            let backup = match &outcome {
+                SaveOutcome::Written { backup, .. } => backup.clone(),
+                SaveOutcome::Unchanged { .. } => None,
+            };
+            format.emit(
+                || {
+                    let b = backup
+                        .as_ref()
+                        .map(|b| format!(" (previous version in {})", b.display()))
+                        .unwrap_or_default();
+                    format!("{path}: saved {}{b}", file.display())
+                },
+                || json!({"file": file, "path": path, "changed": true, "backup": backup, "findings": findings}),
+            );
+            exit::OK
+        }
+        Err(e) => {
+            format.error(&e.to_string(), json!({"file": file, "path": path}));
+            exit::FINDINGS
+        }
+    }
+}
+
+/// Nothing is written; errors at the edited path come first.
+fn refuse(file: &Path, path: &str, findings: &[Finding], format: OutputFormat) -> u8 {
+    let mut errors: Vec<&Finding> = findings.iter().filter(|f| f.is_error()).collect();
+    errors.sort_by_key(|f| f.path != path);
+    let lines: Vec<String> = errors.iter().map(|f| format!("  {f}")).collect();
+    let message = format!(
+        "not saved: the result would have {} error(s); {} is unchanged (use --force to save anyway)\n{}",
+        errors.len(),
+        file.display(),
+        lines.join("\n")
+    );
+    format.error(
+        &message,
+        json!({"file": file, "path": path, "findings": errors}),
+    );
+    exit::FINDINGS
+}
+
+pub(super) fn schema(layouts: &LayoutSet) -> u8 {
+    let schema = schema::json_schema(layouts);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&schema).unwrap_or_default()
+    );
+    exit::OK
+}
+
+pub(super) fn defaults(layouts: &LayoutSet) -> u8 {
+    print!("{}", defaults::defaults_text(layouts));
+    exit::OK
+}

@@ -1,0 +1,395 @@
+//! An editing session over one `chat_proxy.toml`: the document as the single
+//! source of truth, every change as a `Command`, undo/redo, the raw text
+//! (which may not parse while someone types), findings, and safe save.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use toml_edit::{Table, Value};
+
+use crate::core::config_file::{ConfigFile, OpenError};
+use crate::core::document::{ConfigDocument, DocPath, EditError, ParseError, parse_spanned};
+use crate::core::layout::LayoutSet;
+use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
+use crate::core::validate::{Finding, has_errors, validate_parsed};
+
+/// Every change a front end can make.
+#[derive(Clone, Debug)]
+pub enum Command {
+    SetValue {
+        path: DocPath,
+        value: Value,
+    },
+    Remove {
+        path: DocPath,
+    },
+    PushArrayEntry {
+        table: String,
+        entry: Table,
+    },
+    DuplicateArrayEntry {
+        table: String,
+        index: usize,
+    },
+    RemoveArrayEntry {
+        table: String,
+        index: usize,
+    },
+    MoveArrayEntry {
+        table: String,
+        from: usize,
+        to: usize,
+    },
+    /// The raw text editor's content, parsed or not.
+    ReplaceText(String),
+    /// Several changes as one undo step (switching a storage backend).
+    Batch(Vec<Command>),
+}
+
+impl Command {
+    /// Consecutive commands with the same key merge into one undo step
+    /// (typing in one field, typing in the raw editor).
+    fn coalesce_key(&self) -> Option<String> {
+        match self {
+            Self::SetValue { path, value } if value.is_str() => Some(format!("set:{path}")),
+            Self::ReplaceText(_) => Some("text".to_owned()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Snapshot {
+    doc: ConfigDocument,
+    raw: String,
+    parse_error: Option<ParseError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error("the raw text does not parse (line {}, column {}): fix it before editing forms or saving", .0.line, .0.column)]
+    TextInvalid(ParseError),
+    #[error(
+        "not saved: the document has {0} error(s); fix them or use the Problems panel to find them"
+    )]
+    HasErrors(usize),
+    #[error(transparent)]
+    Save(#[from] SaveError),
+    #[error("this document has no file yet: use Save as")]
+    NoPath,
+}
+
+#[derive(Clone, Debug)]
+pub struct EditSession {
+    layouts: Arc<LayoutSet>,
+    doc: ConfigDocument,
+    /// What the raw editor shows; equals `doc.text()` unless it fails to parse.
+    raw: String,
+    parse_error: Option<ParseError>,
+    findings: Vec<Finding>,
+    path: Option<PathBuf>,
+    /// The bytes the file had when read or last saved, and their fingerprint.
+    disk_text: String,
+    fingerprint: Option<Fingerprint>,
+    undo: Vec<(Snapshot, Option<String>)>,
+    redo: Vec<Snapshot>,
+    /// Bumped on every change, so views can cache derived data.
+    revision: u64,
+}
+
+impl EditSession {
+    pub fn open(path: &Path, layouts: Arc<LayoutSet>) -> Result<Self, OpenError> {
+        let (file, findings) = ConfigFile::open_validated(path, Some(&layouts))?;
+        let text = file.doc.text();
+        Ok(Self {
+            layouts,
+            raw: text.clone(),
+            doc: file.doc,
+            parse_error: None,
+            findings,
+            path: Some(file.path),
+            disk_text: text,
+            fingerprint: Some(file.fingerprint),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            revision: 0,
+        })
+    }
+
+    /// A new, unsaved document from text (e.g. the generated defaults).
+    pub fn from_text(text: &str, layouts: Arc<LayoutSet>) -> Result<Self, ParseError> {
+        let doc = ConfigDocument::parse(text)?;
+        let mut session = Self {
+            layouts,
+            raw: text.to_owned(),
+            doc,
+            parse_error: None,
+            findings: Vec::new(),
+            path: None,
+            disk_text: String::new(),
+            fingerprint: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            revision: 0,
+        };
+        session.revalidate();
+        Ok(session)
+    }
+
+    pub fn layouts(&self) -> &Arc<LayoutSet> {
+        &self.layouts
+    }
+    pub fn doc(&self) -> &ConfigDocument {
+        &self.doc
+    }
+    pub fn raw_text(&self) -> &str {
+        &self.raw
+    }
+    pub fn parse_error(&self) -> Option<&ParseError> {
+        self.parse_error.as_ref()
+    }
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+    pub fn disk_text(&self) -> &str {
+        &self.disk_text
+    }
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Unsaved changes: the text differs from what is on disk (or there is no file).
+    pub fn is_dirty(&self) -> bool {
+        self.path.is_none() || self.raw != self.disk_text
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.findings.iter().filter(|f| f.is_error()).count()
+            + usize::from(self.parse_error.is_some())
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.findings.len() - self.findings.iter().filter(|f| f.is_error()).count()
+    }
+
+    /// Apply a change as one undo step (or merged into the previous one).
+    pub fn apply(&mut self, command: Command) -> Result<bool, SessionError> {
+        if let (Some(e), false) = (
+            &self.parse_error,
+            matches!(command, Command::ReplaceText(_)),
+        ) {
+            return Err(SessionError::TextInvalid(e.clone()));
+        }
+        let before = self.snapshot();
+        let key = command.coalesce_key();
+        let changed = self.execute(command)?;
+        if !changed {
+            return Ok(false);
+        }
+        let merge = key.is_some() && self.undo.last().is_some_and(|(_, k)| *k == key);
+        if !merge {
+            self.undo.push((before, key));
+        }
+        self.redo.clear();
+        self.after_change();
+        Ok(true)
+    }
+
+    fn execute(&mut self, command: Command) -> Result<bool, SessionError> {
+        let layouts = Arc::clone(&self.layouts);
+        Ok(match command {
+            Command::SetValue { path, value } => self.doc.set_value(&layouts, &path, value)?,
+            Command::Remove { path } => self.doc.remove(&path)?,
+            Command::PushArrayEntry { table, entry } => {
+                self.doc.push_array_entry(&layouts, &table, entry)?;
+                true
+            }
+            Command::DuplicateArrayEntry { table, index } => {
+                self.doc.duplicate_array_entry(&table, index)?;
+                true
+            }
+            Command::RemoveArrayEntry { table, index } => {
+                self.doc.remove_array_entry(&table, index)?;
+                true
+            }
+            Command::MoveArrayEntry { table, from, to } => {
+                if from == to {
+                    return Ok(false);
+                }
+                self.doc.move_array_entry(&table, from, to)?;
+                true
+            }
+            Command::ReplaceText(text) => return Ok(self.replace_text(text)),
+            Command::Batch(commands) => {
+                let mut any = false;
+                for c in commands {
+                    any |= self.execute(c)?;
+                }
+                any
+            }
+        })
+    }
+
+    fn replace_text(&mut self, text: String) -> bool {
+        if text == self.raw {
+            return false;
+        }
+        match ConfigDocument::parse(&text) {
+            Ok(doc) => {
+                self.doc = doc;
+                self.parse_error = None;
+            }
+            // Keep the last good document: the forms show it read-only.
+            Err(e) => self.parse_error = Some(e),
+        }
+        self.raw = text;
+        true
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            doc: self.doc.clone(),
+            raw: self.raw.clone(),
+            parse_error: self.parse_error.clone(),
+        }
+    }
+
+    fn restore(&mut self, s: Snapshot) {
+        self.doc = s.doc;
+        self.raw = s.raw;
+        self.parse_error = s.parse_error;
+        self.after_change_keep_raw();
+    }
+
+    pub fn undo(&mut self) -> bool {
+        let Some((snapshot, _)) = self.undo.pop() else {
+            return false;
+        };
+        self.redo.push(self.snapshot());
+        self.restore(snapshot);
+        true
+    }
+
+    pub fn redo(&mut self) -> bool {
+        let Some(snapshot) = self.redo.pop() else {
+            return false;
+        };
+        self.undo.push((self.snapshot(), None));
+        self.restore(snapshot);
+        true
+    }
+
+    fn after_change(&mut self) {
+        if self.parse_error.is_none() {
+            self.raw = self.doc.text();
+        }
+        self.after_change_keep_raw();
+    }
+
+    fn after_change_keep_raw(&mut self) {
+        self.revision += 1;
+        self.revalidate();
+    }
+
+    fn revalidate(&mut self) {
+        if self.parse_error.is_some() {
+            return; // findings of the last good state stay visible
+        }
+        self.findings = match parse_spanned(&self.raw) {
+            Ok(parsed) => validate_parsed(&parsed, &self.layouts),
+            Err(e) => {
+                self.parse_error = Some(e);
+                Vec::new()
+            }
+        };
+    }
+
+    /// Save to the session's file; refused with errors, an unparsable text,
+    /// or when the file changed on disk (unless `overwrite` was confirmed).
+    pub fn save(&mut self, overwrite: bool) -> Result<SaveOutcome, SessionError> {
+        let path = self.path.clone().ok_or(SessionError::NoPath)?;
+        let expect = match (overwrite, self.fingerprint) {
+            (true, _) => Expect::Anything,
+            (false, Some(fp)) => Expect::Unchanged(fp),
+            (false, None) => Expect::Absent,
+        };
+        self.write(&path, expect)
+    }
+
+    /// Save under a new name (refuses to replace an existing file unless `overwrite`).
+    pub fn save_as(&mut self, path: &Path, overwrite: bool) -> Result<SaveOutcome, SessionError> {
+        let expect = if overwrite {
+            Expect::Anything
+        } else {
+            Expect::Absent
+        };
+        let outcome = self.write(path, expect)?;
+        self.path = Some(path.to_path_buf());
+        Ok(outcome)
+    }
+
+    fn write(&mut self, path: &Path, expect: Expect) -> Result<SaveOutcome, SessionError> {
+        if let Some(e) = &self.parse_error {
+            return Err(SessionError::TextInvalid(e.clone()));
+        }
+        if has_errors(&self.findings) {
+            return Err(SessionError::HasErrors(self.error_count()));
+        }
+        let text = self.doc.text();
+        let outcome = safe_save::save_atomically(path, text.as_bytes(), expect)?;
+        self.fingerprint = Some(outcome.fingerprint());
+        self.disk_text = text;
+        Ok(outcome)
+    }
+
+    /// What is on disk now, when it differs from what this session read or saved.
+    pub fn external_change(&self) -> Option<String> {
+        let path = self.path.as_ref()?;
+        let loaded = safe_save::read_text(path).ok()?;
+        (Some(loaded.fingerprint) != self.fingerprint).then_some(loaded.text)
+    }
+
+    /// Replace the session's content with the file on disk (undoable).
+    pub fn reload(&mut self) -> Result<(), OpenError> {
+        let path = self
+            .path
+            .clone()
+            .ok_or(OpenError::Read(SaveError::Deleted {
+                path: PathBuf::new(),
+            }))?;
+        let (file, _) = ConfigFile::open_validated(&path, None)?;
+        let text = file.doc.text();
+        let before = self.snapshot();
+        self.doc = file.doc;
+        self.raw = text.clone();
+        self.parse_error = None;
+        self.disk_text = text;
+        self.fingerprint = Some(file.fingerprint);
+        self.undo.push((before, None));
+        self.redo.clear();
+        self.after_change_keep_raw();
+        Ok(())
+    }
+
+    /// Keep this session's text but accept the disk's new content as the base
+    /// (after "Keep mine": the next save overwrites knowingly).
+    pub fn adopt_disk_version(&mut self, disk_text: String) {
+        self.fingerprint = Some(Fingerprint::of(disk_text.as_bytes()));
+        self.disk_text = disk_text;
+    }
+}
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;

@@ -1,0 +1,101 @@
+use super::*;
+
+const SHIPPED: &str = include_str!("../../sample_configs/chat_proxy.toml");
+
+fn layouts() -> Arc<LayoutSet> {
+    Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn set(path: &str, value: &str) -> Command {
+    Command::SetValue {
+        path: DocPath::parse(path).unwrap_or_else(|e| panic!("{e}")),
+        value: value.parse().unwrap_or_else(|e| panic!("{e}")),
+    }
+}
+
+fn open_copy() -> Result<(tempfile::TempDir, PathBuf, EditSession), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("chat_proxy.toml");
+    std::fs::write(&path, SHIPPED)?;
+    let session = EditSession::open(&path, layouts())?;
+    Ok((dir, path, session))
+}
+
+#[test]
+fn undo_gives_back_the_exact_bytes() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, _path, mut s) = open_copy()?;
+    assert!(!s.is_dirty());
+    s.apply(set("server.port", "9001"))?;
+    s.apply(set("ui.pages.results", "false"))?;
+    assert!(s.is_dirty());
+    assert!(s.undo() && s.undo());
+    assert_eq!(s.doc().text(), SHIPPED);
+    assert!(!s.is_dirty());
+    assert!(s.redo());
+    assert!(s.doc().text().contains("port = 9001"));
+    Ok(())
+}
+
+#[test]
+fn typing_in_one_field_is_one_undo_step() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, _path, mut s) = open_copy()?;
+    for text in ["\"0\"", "\"0.0\"", "\"0.0.0.0\""] {
+        s.apply(set("server.host", text))?;
+    }
+    assert!(s.undo());
+    assert!(!s.can_undo());
+    assert_eq!(s.doc().text(), SHIPPED);
+    Ok(())
+}
+
+#[test]
+fn broken_raw_text_blocks_forms_and_saving() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, path, mut s) = open_copy()?;
+    s.apply(Command::ReplaceText(
+        SHIPPED.replace("port = 8100", "port = = 8100"),
+    ))?;
+    let err = s.parse_error().ok_or("must not parse")?;
+    assert_eq!(err.line, 10);
+    assert!(
+        s.doc().text().contains("port = 8100"),
+        "forms keep the last good state"
+    );
+    assert!(matches!(
+        s.apply(set("server.port", "1")),
+        Err(SessionError::TextInvalid(_))
+    ));
+    assert!(matches!(s.save(false), Err(SessionError::TextInvalid(_))));
+    assert_eq!(std::fs::read_to_string(&path)?, SHIPPED);
+    s.apply(Command::ReplaceText(
+        SHIPPED.replace("port = 8100", "port = 8200"),
+    ))?;
+    assert!(s.parse_error().is_none());
+    assert!(s.doc().text().contains("port = 8200"));
+    Ok(())
+}
+
+#[test]
+fn errors_block_saving() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, path, mut s) = open_copy()?;
+    s.apply(set("vision_preprocess.image_jpeg_quality", "900"))?;
+    assert_eq!(s.error_count(), 1);
+    assert!(matches!(s.save(false), Err(SessionError::HasErrors(1))));
+    assert_eq!(std::fs::read_to_string(&path)?, SHIPPED);
+    Ok(())
+}
+
+#[test]
+fn external_change_is_detected_and_save_refused() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, path, mut s) = open_copy()?;
+    s.apply(set("server.port", "9001"))?;
+    std::fs::write(&path, SHIPPED.replace("8100", "8111"))?;
+    assert!(s.external_change().is_some());
+    let err = s.save(false).err().ok_or("must be refused")?;
+    assert!(err.to_string().contains("changed on disk"), "{err}");
+    s.reload()?;
+    assert!(s.doc().text().contains("port = 8111"));
+    assert!(!s.is_dirty());
+    assert!(s.undo(), "reload is undoable");
+    assert!(s.doc().text().contains("port = 9001"));
+    Ok(())
+}

@@ -1,0 +1,305 @@
+//! The CLI as a user runs it: the real binary on copies of real files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const SHIPPED: &str = include_str!("../../shared/fixtures/imageworks/chat_proxy.toml");
+
+fn studio(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iw-studio"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run iw-studio: {e}"))
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn copy_of(text: &str) -> Result<(tempfile::TempDir, PathBuf), std::io::Error> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("chat_proxy.toml");
+    std::fs::write(&path, text)?;
+    Ok((dir, path))
+}
+
+fn arg(p: &Path) -> &str {
+    p.to_str().unwrap_or_default()
+}
+
+fn sample(name: &str) -> String {
+    format!("{}/sample_configs/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn check_shipped_file_warns_about_backoff_at_line_60() -> TestResult {
+    let out = studio(&["check", &sample("chat_proxy.toml"), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out))?;
+    let findings = json["findings"].as_array().ok_or("findings")?;
+    assert_eq!(findings.len(), 1, "{json}");
+    assert_eq!(findings[0]["severity"], "warning");
+    assert_eq!(findings[0]["path"], "vllm.vllm_restart_backoff_s");
+    assert_eq!(findings[0]["line"], 60);
+    assert_eq!(findings[0]["column"], 1);
+    assert!(
+        json["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("chat_proxy.toml"))
+    );
+    let human = studio(&["check", &sample("chat_proxy.toml")]);
+    assert!(
+        stdout(&human).contains(
+            "chat_proxy.toml:60:1: warning: vllm.vllm_restart_backoff_s: the proxy never reads"
+        ),
+        "{}",
+        stdout(&human)
+    );
+    Ok(())
+}
+
+#[test]
+fn check_exit_codes_follow_severity() {
+    assert_eq!(
+        studio(&["check", &sample("broken/wrong_types.toml")])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        studio(&["check", &sample("broken/inline_secret.toml")])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        studio(&["check", &sample("broken/wrong_section.toml")])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        studio(&["check", &sample("full_example.toml")])
+            .status
+            .code(),
+        Some(0)
+    );
+    let missing = studio(&["check", "/nonexistent/chat_proxy.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("/nonexistent/chat_proxy.toml: cannot read"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn malformed_file_exits_2_with_line_and_column_and_is_never_written() -> TestResult {
+    let broken = std::fs::read_to_string(sample("broken/not_toml.toml"))?;
+    let (_dir, path) = copy_of(&broken)?;
+    let out = studio(&["check", arg(&path), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out))?;
+    assert_eq!(json["findings"][0]["line"], 4, "{json}");
+    assert!(json["findings"][0]["column"].as_u64().is_some());
+    let set = studio(&["set", arg(&path), "server.port", "9001"]);
+    assert_eq!(set.status.code(), Some(2));
+    assert!(stderr(&set).contains(":4:"), "{}", stderr(&set));
+    assert_eq!(std::fs::read_to_string(&path)?, broken);
+    Ok(())
+}
+
+#[test]
+fn set_port_replaces_exactly_one_line() -> TestResult {
+    let (_dir, path) = copy_of(SHIPPED)?;
+    let out = studio(&["set", arg(&path), "server.port", "9001"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = std::fs::read_to_string(&path)?;
+    let diff: Vec<_> = SHIPPED
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(diff, [("port = 8100", "port = 9001")]);
+    assert_eq!(SHIPPED.lines().count(), after.lines().count());
+    let backup = std::fs::read_to_string(path.with_file_name("chat_proxy.toml.bak"))?;
+    assert_eq!(backup, SHIPPED);
+    Ok(())
+}
+
+#[test]
+fn set_wrong_type_exits_1_names_path_and_leaves_bytes() -> TestResult {
+    let (_dir, path) = copy_of(SHIPPED)?;
+    for value in ["abc", "\"abc\""] {
+        let out = studio(&["set", arg(&path), "server.port", value]);
+        assert_eq!(out.status.code(), Some(1), "{value}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("server.port") && err.contains("an integer"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&path)?, SHIPPED);
+    }
+    let forced = studio(&["set", arg(&path), "server.port", "\"abc\"", "--force"]);
+    assert_eq!(forced.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&path)?.contains("port = \"abc\""));
+    Ok(())
+}
+
+#[test]
+fn set_same_value_is_byte_identical_and_writes_nothing() -> TestResult {
+    let (_dir, path) = copy_of(SHIPPED)?;
+    let out = studio(&["set", arg(&path), "server.port", "8100"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("unchanged"));
+    assert_eq!(std::fs::read_to_string(&path)?, SHIPPED);
+    assert!(!path.with_file_name("chat_proxy.toml.bak").exists());
+    Ok(())
+}
+
+#[test]
+fn set_reads_toml_values_and_bare_words_for_strings() -> TestResult {
+    let (_dir, path) = copy_of(SHIPPED)?;
+    let p = arg(&path);
+    assert_eq!(
+        studio(&["set", p, "server.host", "0.0.0.0"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        studio(&[
+            "set",
+            p,
+            "vision_preprocess.vision_downscale_backends",
+            "[\"vllm\",\"ollama\"]"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        studio(&["set", p, "server.enable_metrics", "true"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let bad_list = studio(&[
+        "set",
+        p,
+        "vision_preprocess.vision_downscale_backends",
+        "vllm",
+    ]);
+    assert_eq!(bad_list.status.code(), Some(1));
+    let text = std::fs::read_to_string(&path)?;
+    assert!(text.contains("host = \"0.0.0.0\"\n"));
+    assert!(text.contains("vision_downscale_backends = [\"vllm\",\"ollama\"]\n"));
+    assert!(text.contains("enable_metrics = true\n"));
+    Ok(())
+}
+
+#[test]
+fn get_prints_literals_and_reports_defaults() -> TestResult {
+    let p = sample("chat_proxy.toml");
+    let out = studio(&["get", &p, "vision_preprocess.vision_downscale_backends"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out).trim(), "[\"vllm\"]");
+    let host = studio(&["get", &p, "server.host"]);
+    assert_eq!(stdout(&host).trim(), "\"127.0.0.1\"");
+    let missing = studio(&["get", &sample("broken/wrong_section.toml"), "server.port"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("the proxy uses its default 8100"),
+        "{}",
+        stderr(&missing)
+    );
+    let json = studio(&["get", &p, "server.port", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json))?;
+    assert_eq!(
+        (v["value"].as_i64(), v["set"].as_bool()),
+        (Some(8100), Some(true))
+    );
+    Ok(())
+}
+
+#[test]
+fn unset_removes_the_line() -> TestResult {
+    let (_dir, path) = copy_of(SHIPPED)?;
+    let out = studio(&["unset", arg(&path), "limits.max_image_bytes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&path)?,
+        SHIPPED.replace("max_image_bytes = 9000000\n", "")
+    );
+    Ok(())
+}
+
+#[test]
+fn schema_describes_every_section() -> TestResult {
+    let out = studio(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let s: serde_json::Value = serde_json::from_str(&stdout(&out))?;
+    assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    let port = &s["properties"]["server"]["properties"]["port"];
+    assert_eq!(
+        (
+            port["type"].as_str(),
+            port["default"].as_i64(),
+            port["maximum"].as_i64()
+        ),
+        (Some("integer"), Some(8100), Some(65535))
+    );
+    assert!(
+        port["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("CHAT_PROXY_PORT"))
+    );
+    assert_eq!(
+        s["properties"]["ui"]["properties"]["pages"]["properties"]["results"]["type"],
+        "boolean"
+    );
+    assert_eq!(
+        s["properties"]["storage"]["properties"]["assets"]["properties"]["images"]["properties"]["backend"]
+            ["enum"][1],
+        "s3"
+    );
+    assert_eq!(s["properties"]["endpoints"]["type"], "array");
+    assert_eq!(s["properties"]["endpoints"]["items"]["required"][0], "name");
+    let count: usize = s["properties"]
+        .as_object()
+        .ok_or("props")?
+        .values()
+        .filter_map(|sec| sec["properties"].as_object())
+        .map(|p| p.len())
+        .sum();
+    assert!(count >= 43, "{count}");
+    Ok(())
+}
+
+#[test]
+fn defaults_is_complete_and_passes_check() -> TestResult {
+    let out = studio(&["defaults"]);
+    assert_eq!(out.status.code(), Some(0));
+    let (_dir, path) = copy_of(&stdout(&out))?;
+    let check = studio(&["check", arg(&path), "--format", "json"]);
+    assert_eq!(check.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&check))?;
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(0), "{v}");
+    assert!(stdout(&out).contains("port = 8100"));
+    Ok(())
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    assert_eq!(studio(&["set", "only-a-file"]).status.code(), Some(2));
+    assert_eq!(
+        studio(&["get", &sample("chat_proxy.toml"), "server..port"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
