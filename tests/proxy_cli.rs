@@ -206,6 +206,15 @@ fn dry_run_writes_nothing_and_yes_pushes() -> TestResult {
     assert_eq!(proxy.puts(), 1);
     let history = iw_studio::core::proxy::history::list(&dir.path().join("history"))?;
     assert_eq!(history.entries.len(), 1);
+    let listed = ProxyCommand::History(iw_studio::cli::proxy::HistoryArgs {
+        history_dir: dir.path().join("history"),
+    });
+    let (code, out, _) = run(listed, OutputFormat::Human);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("server.port: 8100 -> 8101") && out.contains("pushed"),
+        "{out}"
+    );
     Ok(())
 }
 

@@ -995,3 +995,34 @@ async fn the_full_example_under_a_mixed_environment() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_file_edited_after_the_preview_is_not_overwritten() -> TestResult {
+    let layouts = layouts()?;
+    for mode in [proxy::PushMode::Api, proxy::PushMode::File] {
+        let (_dir, path, server) = proxy_with(FULL, env(&[]))?;
+        let api = client(&server.url(), Duration::from_secs(5))?;
+        let view = api.config().await?;
+        let mut draft = ConfigDocument::parse(FULL)?;
+        set(
+            &mut draft,
+            &layouts,
+            "server.port",
+            toml_edit::Value::from(8200),
+        )?;
+        let plan = proxy::plan_push(&draft, &layouts, &view, api.base_url(), mode)?;
+        // Same values, new comment: the proxy's file view cannot see this.
+        let edited = format!("# added by hand\n{FULL}");
+        std::fs::write(&path, &edited)?;
+        let result = proxy::execute_push(&api, &plan, &layouts, true).await;
+        let refused = match &result {
+            Err(proxy::PushError::FileChanged { .. }) => mode == proxy::PushMode::Api,
+            Err(proxy::PushError::Save(e)) => e.is_conflict() && mode == proxy::PushMode::File,
+            _ => false,
+        };
+        assert!(refused, "{mode:?}: {result:?}");
+        assert_eq!(std::fs::read_to_string(&path)?, edited);
+        assert_eq!(server.puts(), 0);
+    }
+    Ok(())
+}

@@ -127,6 +127,15 @@ pub enum ProxyCommand {
     Diff(DiffArgs),
     /// Push a draft to the proxy (API or file), with stale guard and read-back.
     Push(PushArgs),
+    /// List the pushes recorded in a history folder, oldest first.
+    History(HistoryArgs),
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct HistoryArgs {
+    /// The folder given to `push --history-dir`.
+    #[arg(long, value_name = "DIR")]
+    pub history_dir: PathBuf,
 }
 
 /// Run a proxy command with the process's stdout/stderr; returns the exit code.
@@ -153,6 +162,7 @@ pub fn run_proxy_with(
         ProxyCommand::Preview(args) => run_preview_with(layouts, args, o),
         ProxyCommand::Diff(args) => run_diff_with(layouts, args, o),
         ProxyCommand::Push(args) => run_push_with(layouts, args, interactive, o),
+        ProxyCommand::History(args) => run_history_with(args, o),
     }
 }
 
@@ -445,7 +455,9 @@ fn push_fail(e: PushError) -> Fail {
         PushError::Invalid { findings } => (exit::FINDINGS, json!(findings)),
         PushError::NeedsConfirmation { losses } => (exit::FINDINGS, json!(losses)),
         PushError::Stale { conflicts } => (exit::FINDINGS, json!(conflicts)),
-        PushError::FileNotReachable { .. } => (exit::FINDINGS, Value::Null),
+        PushError::FileNotReachable { .. } | PushError::FileChanged { .. } => {
+            (exit::FINDINGS, Value::Null)
+        }
         PushError::Save(s) if s.is_conflict() => (exit::FINDINGS, Value::Null),
         PushError::Save(_) | PushError::Proxy(_) => (exit::UNREADABLE, Value::Null),
     };
@@ -637,4 +649,49 @@ fn report_outcome(args: &PushArgs, plan: &PushPlan, outcome: &PushOutcome, o: &m
             "Restart required: the proxy applies the new values only after a restart."
         );
     }
+}
+
+// ---- history ----
+
+pub fn run_history_with(args: &HistoryArgs, o: &mut Out<'_>) -> u8 {
+    let listed = match history::list(&args.history_dir) {
+        Ok(l) => l,
+        Err(e) => return report_fail(Fail::unreadable(e.to_string()), o),
+    };
+    if o.format == OutputFormat::Json {
+        let body = json!({"entries": listed.entries, "unreadable_lines": listed.unreadable_lines});
+        let _ = writeln!(o.out, "{}", pretty(&body));
+        return exit::OK;
+    }
+    if listed.entries.is_empty() {
+        let _ = writeln!(
+            o.out,
+            "No pushes recorded in {}.",
+            args.history_dir.display()
+        );
+    }
+    for (i, e) in listed.entries.iter().enumerate() {
+        let result = match &e.result {
+            history::HistoryResult::Pushed { verified: true, .. } => "pushed".to_owned(),
+            history::HistoryResult::Pushed {
+                verified: false, ..
+            } => "pushed, NOT read back".to_owned(),
+            history::HistoryResult::Failed { error } => format!("failed: {error}"),
+        };
+        let _ = writeln!(
+            o.out,
+            "#{i} {} {} {:?} via profile {}: {result}",
+            e.time, e.base_url, e.mode, e.profile
+        );
+        for c in &e.changes {
+            let _ = writeln!(o.out, "    {}: {} -> {}", c.path, c.before, c.after);
+        }
+    }
+    for line in &listed.unreadable_lines {
+        let _ = writeln!(
+            o.err,
+            "warning: history line {line} is not a valid entry and was skipped"
+        );
+    }
+    exit::OK
 }

@@ -13,7 +13,9 @@ use super::effective::preview;
 use super::writer::{Loss, losses, regenerate};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::{Field, LayoutSet};
-use crate::core::safe_save::{Expect, Fingerprint, SaveError, read_text, save_atomically};
+use crate::core::safe_save::{
+    Expect, Fingerprint, SaveError, current_fingerprint, read_text, save_atomically,
+};
 use crate::core::validate::{Finding, validate_document};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +130,10 @@ pub enum PushError {
         "the proxy's file {path} is not on this machine, so a file push is impossible; use an API push (lossy) or run the studio where the proxy runs"
     )]
     FileNotReachable { path: String },
+    #[error(
+        "{path} changed on disk since the preview (comments or other tables may differ from the diff you saw); reload and review before pushing"
+    )]
+    FileChanged { path: String },
     #[error("the push would lose {} thing(s) from the proxy's file; confirm to go ahead (--yes), or use a file push: {}", losses.len(), losses.iter().map(Loss::describe).collect::<Vec<_>>().join("; "))]
     NeedsConfirmation { losses: Vec<Loss> },
     #[error("the proxy's config changed since the preview ({}); reload and review before pushing", conflicts.iter().map(|c| c.key.as_str()).collect::<Vec<_>>().join(", "))]
@@ -337,6 +343,7 @@ pub async fn execute_push(
     }
     let fresh = api.config().await?;
     check_stale(plan, &fresh)?;
+    check_file_unchanged(plan)?;
     let (message, backup) = match plan.mode {
         PushMode::Api => (api.put_config(plan.body()).await?.message, None),
         PushMode::File => write_file(plan)?,
@@ -379,6 +386,26 @@ pub fn check_stale(plan: &PushPlan, fresh: &ProxyConfigView) -> Result<(), PushE
         Ok(())
     } else {
         Err(PushError::Stale { conflicts })
+    }
+}
+
+/// The loss list and diff were made from the file's text at planning time;
+/// an API push must not destroy text the user has not seen. (A file push
+/// gets the same check from `save_atomically`.)
+fn check_file_unchanged(plan: &PushPlan) -> Result<(), PushError> {
+    let Some(expected) = plan.file_fingerprint else {
+        return Ok(());
+    };
+    if plan.mode == PushMode::File {
+        return Ok(());
+    }
+    let now = current_fingerprint(Path::new(&plan.config_file_path))?;
+    if now == Some(expected) {
+        Ok(())
+    } else {
+        Err(PushError::FileChanged {
+            path: plan.config_file_path.clone(),
+        })
     }
 }
 
