@@ -21,16 +21,20 @@ pub struct ProxyConfigView {
     pub precedence: Vec<String>,
 }
 
-/// `PUT /v1/config/chat-proxy` answered 200.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `PUT /v1/config/chat-proxy` answered 200. Lenient on purpose: the file is
+/// already written when this arrives, so a missing field must not turn a
+/// successful write into an error (the push reads the config back anyway).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PutResponse {
+    #[serde(default)]
     pub status: String,
-    #[serde(flatten)]
-    pub view: ProxyConfigView,
     #[serde(default)]
     pub requires_restart: bool,
     #[serde(default)]
     pub message: String,
+    /// `runtime`, `file`, `config_file_path`, ... as sent.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
 }
 
 /// `GET /v1/health`.

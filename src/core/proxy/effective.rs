@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use toml_edit::{Item, TableLike};
 
 use super::api_types::ProxyConfigView;
@@ -235,19 +235,32 @@ pub fn type_matches(ty: FieldType, value: &toml_edit::Value) -> bool {
     }
 }
 
+/// The proxy's `runtime` for a `file` view and an env: env values that the
+/// proxy applies replace file values. Keys missing from `file` are none.
+pub fn runtime_from(
+    layouts: &LayoutSet,
+    file: &Map<String, Value>,
+    env: &BTreeMap<String, String>,
+) -> Map<String, Value> {
+    layouts
+        .proxy_fields()
+        .map(|(_, field)| {
+            let file_value = file.get(&field.key).cloned().unwrap_or(Value::Null);
+            let applied = env_value(field, env).and_then(|e| e.outcome.applied().cloned());
+            (field.key.clone(), applied.unwrap_or(file_value))
+        })
+        .collect()
+}
+
 /// The proxy's merge of its own current file view and env, compared with the
 /// `runtime` it reported.
 fn mismatches(layouts: &LayoutSet, view: &ProxyConfigView) -> Vec<PreviewMismatch> {
-    layouts
-        .proxy_fields()
-        .filter_map(|(_, field)| {
-            let file = view.file.get(&field.key).cloned().unwrap_or(Value::Null);
-            let applied =
-                env_value(field, &view.env_overrides).and_then(|e| e.outcome.applied().cloned());
-            let expected = applied.unwrap_or(file);
-            let runtime = view.runtime.get(&field.key).cloned();
-            (runtime.as_ref() != Some(&expected)).then(|| PreviewMismatch {
-                key: field.key.clone(),
+    runtime_from(layouts, &view.file, &view.env_overrides)
+        .into_iter()
+        .filter_map(|(key, expected)| {
+            let runtime = view.runtime.get(&key).cloned();
+            (runtime.as_ref() != Some(&expected)).then_some(PreviewMismatch {
+                key,
                 expected,
                 runtime,
             })

@@ -26,3 +26,5 @@ pub mod history;
 pub use history::{HistoryEntry, HistoryError, HistoryList, HistoryResult};
 pub mod worker;
 pub use worker::ProxyWorker;
+pub mod fake;
+pub use fake::FakeProxy;
