@@ -19,9 +19,12 @@ fn settings(layouts: &LayoutSet) -> Vec<(String, Field)> {
 fn literal(field: &Field, seed: u64) -> String {
     let n = seed % 1000;
     match field.ty {
-        FieldType::Bool => (seed % 2 == 0).to_string(),
+        FieldType::Bool => seed.is_multiple_of(2).to_string(),
         FieldType::Int | FieldType::OptionalInt => {
-            let (lo, hi) = (field.min.unwrap_or(0.0) as u64, field.max.unwrap_or(1e6) as u64);
+            let (lo, hi) = (
+                field.min.unwrap_or(0.0) as u64,
+                field.max.unwrap_or(1e6) as u64,
+            );
             (lo + seed % (hi - lo + 1)).to_string()
         }
         FieldType::Float => format!("{:.2}", 0.05 + (n as f64) / 1100.0),
@@ -38,21 +41,36 @@ fn render_doc(all: &[(String, Field)], picks: &[(usize, u64, bool)]) -> String {
     let mut by_table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for &(i, seed, comment) in picks {
         let (table, field) = &all[i % all.len()];
-        let line = format!("{} = {}{}", field.key, literal(field, seed), if comment { "   # note" } else { "" });
+        let line = format!(
+            "{} = {}{}",
+            field.key,
+            literal(field, seed),
+            if comment { "   # note" } else { "" }
+        );
         let lines = by_table.entry(table).or_default();
-        if !lines.iter().any(|l| l.starts_with(&format!("{} =", field.key))) {
+        if !lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{} =", field.key)))
+        {
             lines.push(line);
         }
     }
     let mut out = String::from("# generated\n");
     for (table, lines) in by_table {
-        out.push_str(&format!("\n# about {table}\n[{table}]\n{}\n", lines.join("\n")));
+        out.push_str(&format!(
+            "\n# about {table}\n[{table}]\n{}\n",
+            lines.join("\n")
+        ));
     }
     out
 }
 
 /// Lines outside the edited keys and outside tables the edits created.
-fn untouched_lines(text: &str, edited: &BTreeSet<(String, String)>, original_tables: &BTreeSet<String>) -> Vec<String> {
+fn untouched_lines(
+    text: &str,
+    edited: &BTreeSet<(String, String)>,
+    original_tables: &BTreeSet<String>,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut table = String::new();
     for line in text.lines() {

@@ -128,7 +128,7 @@ pub(super) fn get(layouts: &LayoutSet, file: &Path, path: &str, format: OutputFo
                 None => format!("{path} is not set in {}", file.display()),
             };
             format.emit(
-                || String::new(),
+                String::new,
                 || json!({"file": file, "path": path, "set": false, "value": null, "default": default, "message": why}),
             );
             if format == OutputFormat::Human {

@@ -250,7 +250,10 @@ fn take_lone_comments(doc: &mut DocumentMut) -> Option<String> {
         return None;
     }
     doc.set_trailing("");
-    Some(format!("{}\n", trailing.trim_end_matches('\n').to_owned() + "\n"))
+    Some(format!(
+        "{}\n",
+        trailing.trim_end_matches('\n').to_owned() + "\n"
+    ))
 }
 
 /// A comment block at the top of the file is stored as the first table's

@@ -198,9 +198,7 @@ fn array_entries_can_be_added_moved_duplicated_removed() -> Result<(), Box<dyn s
 
 #[test]
 fn parse_error_has_line_column_and_text() {
-    let err = ConfigDocument::parse("[server]\nport = = 1\n")
-        .err()
-        .expect("must fail");
+    let err = ConfigDocument::parse("[server]\nport = = 1\n").expect_err("must fail");
     assert_eq!((err.line, err.column), (2, 8));
     assert_eq!(err.line_text, "port = = 1");
     assert!(err.to_string().contains("line 2, column 8"), "{err}");

@@ -83,7 +83,7 @@ const HEAD: &str = "target = \"chat_proxy\"\n[[page]]\nid = \"p\"\ntitle = \"P\"
 fn unknown_type_names_file_and_line() {
     let text =
         format!("{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"integer\"\n");
-    let err = load_one(&text).err().expect("must fail");
+    let err = load_one(&text).expect_err("must fail");
     assert_eq!(err.file, "ui_layouts/test.toml");
     assert_eq!(err.line, 12, "{err}");
     assert!(err.message.contains("integer"), "{err}");
@@ -94,7 +94,7 @@ fn default_must_fit_its_type() {
     let text = format!(
         "{HEAD}\n[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"int\"\ndefault = \"x\"\n"
     );
-    let err = load_one(&text).err().expect("must fail");
+    let err = load_one(&text).expect_err("must fail");
     assert_eq!(err.line, 10, "{err}");
     assert!(err.message.contains("default does not fit"), "{err}");
     let text = format!(
@@ -106,15 +106,11 @@ fn default_must_fit_its_type() {
 #[test]
 fn duplicate_path_and_env_are_refused() {
     let field = "[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"bool\"\nenv = \"X_A\"\nenv_parse = \"bool\"\n";
-    let err = load_one(&format!("{HEAD}{field}{field}"))
-        .err()
-        .expect("dup path");
+    let err = load_one(&format!("{HEAD}{field}{field}")).expect_err("dup path");
     assert!(err.message.contains("duplicate field path `s.a`"), "{err}");
     assert_eq!(err.line, 15);
     let other = field.replace("key = \"a\"", "key = \"b\"");
-    let err = load_one(&format!("{HEAD}{field}{other}"))
-        .err()
-        .expect("dup env");
+    let err = load_one(&format!("{HEAD}{field}{other}")).expect_err("dup env");
     assert!(
         err.message.contains("env var `X_A` is named twice"),
         "{err}"
@@ -126,6 +122,6 @@ fn unknown_layout_keys_are_refused() {
     let text = format!(
         "{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"bool\"\ncolour = 1\n"
     );
-    let err = load_one(&text).err().expect("must fail");
+    let err = load_one(&text).expect_err("must fail");
     assert!(err.message.contains("colour"), "{err}");
 }

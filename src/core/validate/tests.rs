@@ -224,9 +224,7 @@ fn endpoint_requires_its_fields() {
 
 #[test]
 fn not_toml_gives_line_and_column() {
-    let err = validate_text(&sample("broken/not_toml.toml"), &layouts())
-        .err()
-        .expect("must fail");
+    let err = validate_text(&sample("broken/not_toml.toml"), &layouts()).expect_err("must fail");
     assert_eq!(err.line, 4, "{err}");
     assert!(err.line_text.contains("log_path"), "{err}");
 }

@@ -1,0 +1,33 @@
+//! Everything the user can ask for, handled in one place (`app::handle`).
+
+use std::path::PathBuf;
+
+use crate::core::session::Command;
+use crate::ui::nav::PageId;
+
+#[derive(Debug)]
+pub enum Action {
+    /// A change to the document (undoable).
+    Edit(Command),
+    Undo,
+    Redo,
+    Save,
+    /// Save even though the file changed on disk (after the user confirmed).
+    SaveOverwriting,
+    SaveAs,
+    SaveAsPath(PathBuf),
+    Open,
+    OpenPath(PathBuf),
+    NewFromDefaults,
+    Reload,
+    /// Keep the edits after an external change; the next save overwrites.
+    KeepMine,
+    Navigate(PageId),
+    /// Show the page holding this setting and highlight it.
+    Focus(String),
+    FocusFind,
+    ShowProblems,
+    /// Close after the user chose to discard unsaved changes.
+    DiscardAndClose,
+    CancelClose,
+}

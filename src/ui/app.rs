@@ -1,0 +1,591 @@
+//! The app: state, the frame, and the one place where actions are handled.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+use serde::{Deserialize, Serialize};
+
+use crate::core::defaults::defaults_text;
+use crate::core::layout::LayoutSet;
+use crate::core::safe_save::SaveOutcome;
+use crate::core::session::{EditSession, SessionError};
+use crate::ui::actions::Action;
+use crate::ui::file_dialog::{FileDialogs, Purpose};
+use crate::ui::file_watch::FileWatch;
+use crate::ui::nav::{PageId, page_for_path};
+use crate::ui::page_ctx::{PageCtx, ViewState};
+use crate::ui::pages::{diff, layout_page, raw_toml, welcome};
+use crate::ui::panels::status_bar::Status;
+use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
+use crate::ui::theme;
+
+const SETTINGS_KEY: &str = "iw-studio";
+const MAX_RECENT: usize = 8;
+
+/// What survives a restart (eframe persistence).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppSettings {
+    pub recent: Vec<PathBuf>,
+    pub last_file: Option<PathBuf>,
+    pub last_page: Option<PageId>,
+}
+
+impl AppSettings {
+    fn remember(&mut self, path: &Path) {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path.clone());
+        self.recent.truncate(MAX_RECENT);
+        self.last_file = Some(path);
+    }
+}
+
+/// Modal questions the app may be asking.
+#[derive(Debug, Default, PartialEq, Eq)]
+enum Dialog {
+    #[default]
+    None,
+    /// Unsaved changes and the window is closing.
+    ConfirmClose,
+    /// Save refused: the file changed on disk.
+    SaveConflict,
+    /// The file changed on disk while open.
+    ExternalChange { disk: String, show_diff: bool },
+}
+
+pub struct StudioApp {
+    layouts: Arc<LayoutSet>,
+    session: Option<EditSession>,
+    page: PageId,
+    view: ViewState,
+    status: Status,
+    settings: AppSettings,
+    dialogs: FileDialogs,
+    dialog: Dialog,
+    watch: Option<FileWatch>,
+    find_query: String,
+    show_problems: bool,
+    allow_close: bool,
+    window_title: String,
+}
+
+impl StudioApp {
+    pub fn new(layouts: Arc<LayoutSet>, settings: AppSettings) -> Self {
+        let page = settings
+            .last_page
+            .clone()
+            .filter(|p| !matches!(p, PageId::Layout(id) if layouts.page(id).is_none()))
+            .unwrap_or_else(|| first_page(&layouts));
+        Self {
+            layouts,
+            session: None,
+            page,
+            view: ViewState::default(),
+            status: Status::default(),
+            settings,
+            dialogs: FileDialogs::new(),
+            dialog: Dialog::None,
+            watch: None,
+            find_query: String::new(),
+            show_problems: false,
+            allow_close: false,
+            window_title: String::new(),
+        }
+    }
+
+    /// Create from eframe: restore settings, open `file` (or the last one).
+    pub fn from_creation_context(
+        cc: &eframe::CreationContext<'_>,
+        layouts: Arc<LayoutSet>,
+        file: Option<PathBuf>,
+    ) -> Self {
+        let settings: AppSettings = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
+            .unwrap_or_default();
+        let mut app = Self::new(layouts, settings);
+        let file = file.or_else(|| app.settings.last_file.clone().filter(|p| p.is_file()));
+        if let Some(path) = file {
+            app.open(&cc.egui_ctx, &path);
+        }
+        app
+    }
+
+    pub fn session(&self) -> Option<&EditSession> {
+        self.session.as_ref()
+    }
+
+    pub fn page(&self) -> &PageId {
+        &self.page
+    }
+
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// Whether the app asks about a file changed on disk.
+    pub fn offers_reload(&self) -> bool {
+        matches!(self.dialog, Dialog::ExternalChange { .. })
+    }
+
+    pub fn open(&mut self, ctx: &egui::Context, path: &Path) {
+        match EditSession::open(path, Arc::clone(&self.layouts)) {
+            Ok(session) => {
+                self.status.info(format!(
+                    "Opened {} ({} errors, {} warnings)",
+                    path.display(),
+                    session.error_count(),
+                    session.warning_count()
+                ));
+                self.session = Some(session);
+                self.settings.remember(path);
+                self.watch = FileWatch::new(path, ctx);
+                self.view = ViewState::default();
+                self.dialog = Dialog::None;
+            }
+            Err(e) => self.status.error(format!("Cannot open: {e}")),
+        }
+    }
+
+    /// Apply one action; everything the user asks for goes through here.
+    pub fn handle(&mut self, ctx: &egui::Context, action: Action) {
+        match action {
+            Action::Edit(command) => self.edit(command),
+            Action::Undo => self.with_session(|s, st| {
+                if s.undo() {
+                    st.info("Undone");
+                }
+            }),
+            Action::Redo => self.with_session(|s, st| {
+                if s.redo() {
+                    st.info("Redone");
+                }
+            }),
+            Action::Save => self.save(false),
+            Action::SaveOverwriting => self.save(true),
+            Action::SaveAs => {
+                let near = self
+                    .session
+                    .as_ref()
+                    .and_then(|s| s.path().map(Path::to_path_buf));
+                self.dialogs.start(ctx, Purpose::SaveAs, near.as_deref());
+            }
+            Action::SaveAsPath(path) => self.save_as(ctx, &path),
+            Action::Open => {
+                let near = self
+                    .session
+                    .as_ref()
+                    .and_then(|s| s.path().map(Path::to_path_buf));
+                self.dialogs.start(ctx, Purpose::Open, near.as_deref());
+            }
+            Action::OpenPath(path) => self.open(ctx, &path),
+            Action::NewFromDefaults => self.new_from_defaults(),
+            Action::Reload => self.reload(),
+            Action::KeepMine => self.keep_mine(),
+            Action::Navigate(page) => {
+                self.page = page;
+                self.view.focus_path = None;
+            }
+            Action::Focus(path) => self.focus(&path),
+            Action::FocusFind => {
+                ctx.memory_mut(|m| m.request_focus(egui::Id::unique(find::FIND_ID)))
+            }
+            Action::ShowProblems => self.show_problems = true,
+            Action::DiscardAndClose => {
+                self.allow_close = true;
+                self.dialog = Dialog::None;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            Action::CancelClose => self.dialog = Dialog::None,
+        }
+    }
+
+    fn with_session(&mut self, f: impl FnOnce(&mut EditSession, &mut Status)) {
+        if let Some(s) = self.session.as_mut() {
+            f(s, &mut self.status);
+        }
+    }
+
+    fn edit(&mut self, command: crate::core::session::Command) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        if let Err(e) = session.apply(command) {
+            self.status.error(e.to_string());
+        }
+    }
+
+    fn save(&mut self, overwrite: bool) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        if session.path().is_none() {
+            self.status.info("Choose where to save the new file");
+            return self
+                .dialogs
+                .start(&egui::Context::default(), Purpose::SaveAs, None);
+        }
+        match session.save(overwrite) {
+            Ok(outcome) => {
+                self.status.info(saved_message(session.path(), &outcome));
+                self.dialog = Dialog::None;
+            }
+            Err(SessionError::Save(e)) if e.is_conflict() => {
+                self.status.error(e.to_string());
+                self.dialog = Dialog::SaveConflict;
+            }
+            Err(e) => {
+                self.status.error(e.to_string());
+                if matches!(e, SessionError::HasErrors(_)) {
+                    self.show_problems = true;
+                }
+            }
+        }
+    }
+
+    fn save_as(&mut self, ctx: &egui::Context, path: &Path) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        // The path field and the native dialog both confirmed the name.
+        match session.save_as(path, true) {
+            Ok(outcome) => {
+                self.status.info(saved_message(Some(path), &outcome));
+                self.settings.remember(path);
+                self.watch = FileWatch::new(path, ctx);
+            }
+            Err(e) => self.status.error(e.to_string()),
+        }
+    }
+
+    fn new_from_defaults(&mut self) {
+        match EditSession::from_text(&defaults_text(&self.layouts), Arc::clone(&self.layouts)) {
+            Ok(session) => {
+                self.session = Some(session);
+                self.watch = None;
+                self.view = ViewState::default();
+                self.status
+                    .info("New document with every setting at its default; Save to choose a file");
+            }
+            Err(e) => self
+                .status
+                .error(format!("The generated defaults do not parse: {e}")),
+        }
+    }
+
+    fn reload(&mut self) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        match session.reload() {
+            Ok(()) => self
+                .status
+                .info("Reloaded from disk (Ctrl+Z brings your version back)"),
+            Err(e) => self.status.error(e.to_string()),
+        }
+        self.dialog = Dialog::None;
+    }
+
+    fn keep_mine(&mut self) {
+        if let (Some(session), Dialog::ExternalChange { disk, .. }) =
+            (self.session.as_mut(), std::mem::take(&mut self.dialog))
+        {
+            session.adopt_disk_version(disk);
+            self.status
+                .info("Kept your version; saving will replace the file on disk");
+        }
+    }
+
+    fn focus(&mut self, path: &str) {
+        if let Some(page) = page_for_path(&self.layouts, path) {
+            self.page = page;
+        } else {
+            self.page = PageId::RawToml;
+        }
+        self.view.focus_path = Some(path.to_owned());
+        self.view.focus_scrolled = false;
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Action> {
+        let mut out = Vec::new();
+        let cmd = Modifiers::COMMAND;
+        let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
+        ctx.input_mut(|i| {
+            // Most specific first: Ctrl+Shift+Z before Ctrl+Z.
+            let table = [
+                (KeyboardShortcut::new(cmd_shift, Key::Z), Action::Redo),
+                (KeyboardShortcut::new(cmd_shift, Key::S), Action::SaveAs),
+                (KeyboardShortcut::new(cmd, Key::Z), Action::Undo),
+                (KeyboardShortcut::new(cmd, Key::Y), Action::Redo),
+                (KeyboardShortcut::new(cmd, Key::S), Action::Save),
+                (KeyboardShortcut::new(cmd, Key::O), Action::Open),
+                (KeyboardShortcut::new(cmd, Key::F), Action::FocusFind),
+            ];
+            for (shortcut, action) in table {
+                if i.consume_shortcut(&shortcut) {
+                    out.push(action);
+                }
+            }
+        });
+        out
+    }
+
+    fn check_external_change(&mut self) {
+        let changed = self.watch.as_ref().is_some_and(FileWatch::poll);
+        if !changed || self.dialog != Dialog::None {
+            return;
+        }
+        if let Some(disk) = self.session.as_ref().and_then(EditSession::external_change) {
+            self.dialog = Dialog::ExternalChange {
+                disk,
+                show_diff: false,
+            };
+            self.status.info("The file changed on disk");
+        }
+    }
+
+    /// Poll the file watcher now (tests call this; the app does it every frame).
+    pub fn poll_external_change(&mut self) {
+        if self.dialog == Dialog::None
+            && let Some(disk) = self.session.as_ref().and_then(EditSession::external_change)
+        {
+            self.dialog = Dialog::ExternalChange {
+                disk,
+                show_diff: false,
+            };
+        }
+    }
+
+    fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            ui.add_space(3.0);
+            ui.horizontal(|ui| {
+                top_bar::show(ui, self.session.as_ref(), actions);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if self.session.is_some() {
+                        find::show(ui, &self.layouts, &mut self.find_query, actions);
+                    }
+                });
+            });
+            ui.add_space(3.0);
+        });
+        let counts = self
+            .session
+            .as_ref()
+            .map_or((0, 0), |s| (s.error_count(), s.warning_count()));
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            status_bar::show(ui, &self.status, &mut self.show_problems, counts);
+        });
+        let Some(session) = self.session.as_ref() else {
+            egui::CentralPanel::default()
+                .show(ui, |ui| welcome::show(ui, &self.settings.recent, actions));
+            return;
+        };
+        if self.show_problems {
+            egui::Panel::bottom("problems")
+                .resizable(true)
+                .default_size(160.0)
+                .show(ui, |ui| {
+                    problems::show(ui, session, actions);
+                });
+        }
+        egui::Panel::left("nav")
+            .resizable(true)
+            .default_size(theme::NAV_WIDTH)
+            .show(ui, |ui| {
+                nav::show(ui, &self.layouts, session, &self.page, actions);
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            external_change_banner(ui, &mut self.dialog, session, actions);
+            let mut ctx = PageCtx {
+                session,
+                actions,
+                view: &mut self.view,
+                read_only: session.parse_error().is_some(),
+            };
+            match &self.page {
+                PageId::Layout(id) => match self.layouts.page(id) {
+                    Some(page) => layout_page::show(ui, &mut ctx, page),
+                    None => {
+                        ui.label(format!("No layout page `{id}`"));
+                    }
+                },
+                PageId::RawToml => raw_toml::show(ui, &mut ctx),
+                PageId::Diff => diff::show(ui, &mut ctx),
+            }
+        });
+    }
+
+    fn modal_dialogs(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        match self.dialog {
+            Dialog::ConfirmClose => {
+                let name = self
+                    .session
+                    .as_ref()
+                    .and_then(EditSession::path)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "the new document".into());
+                egui::Modal::new(egui::Id::unique("confirm_close")).show(ctx, |ui| {
+                    ui.heading("Unsaved changes");
+                    ui.label(format!("Save the changes to {name} before closing?"));
+                    ui.horizontal(|ui| {
+                        if ui.button("Save").clicked() {
+                            actions.push(Action::Save);
+                        }
+                        if ui.button("Discard").clicked() {
+                            actions.push(Action::DiscardAndClose);
+                        }
+                        if ui.button("Cancel").clicked() {
+                            actions.push(Action::CancelClose);
+                        }
+                    });
+                });
+            }
+            Dialog::SaveConflict => {
+                egui::Modal::new(egui::Id::unique("save_conflict")).show(ctx, |ui| {
+                    ui.heading("The file changed on disk");
+                    ui.label("Someone (or the proxy's API) wrote the file since you opened it. Saving now replaces their version; its content is kept in the .bak file.");
+                    ui.horizontal(|ui| {
+                        if ui.button("Overwrite").clicked() {
+                            actions.push(Action::SaveOverwriting);
+                        }
+                        if ui.button("Reload theirs").clicked() {
+                            actions.push(Action::Reload);
+                        }
+                        if ui.button("Show diff").clicked()
+                            && let Some(disk) = self.session.as_ref().and_then(EditSession::external_change) {
+                                self.dialog = Dialog::ExternalChange { disk, show_diff: true };
+                            }
+                        if ui.button("Cancel").clicked() {
+                            actions.push(Action::CancelClose);
+                        }
+                    });
+                });
+            }
+            Dialog::None | Dialog::ExternalChange { .. } => {}
+        }
+    }
+
+    /// Draw one frame and apply what it asked for (also used by tests and benches).
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let mut actions = self.shortcuts(&ctx);
+        self.draw(ui, &mut actions);
+        self.modal_dialogs(&ctx, &mut actions);
+        self.status.busy = self
+            .dialogs
+            .is_open()
+            .then(|| "Choosing a file…".to_owned());
+        if let Some((purpose, path)) = self.dialogs.show(&ctx) {
+            actions.push(match purpose {
+                Purpose::Open => Action::OpenPath(path),
+                Purpose::SaveAs => Action::SaveAsPath(path),
+            });
+        }
+        for action in actions {
+            self.handle(&ctx, action);
+        }
+        self.settings.last_page = Some(self.page.clone());
+    }
+}
+
+fn external_change_banner(
+    ui: &mut egui::Ui,
+    dialog: &mut Dialog,
+    session: &EditSession,
+    actions: &mut Vec<Action>,
+) {
+    let Dialog::ExternalChange { disk, show_diff } = dialog else {
+        return;
+    };
+    let name = session
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    theme::card(ui.visuals()).show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(format!("⚠ {name} changed on disk."))
+                    .color(theme::warning(ui.visuals()))
+                    .strong(),
+            );
+            if ui
+                .button("Reload")
+                .on_hover_text("Take the version on disk (undoable)")
+                .clicked()
+            {
+                actions.push(Action::Reload);
+            }
+            if ui
+                .button("Keep mine")
+                .on_hover_text("Keep editing; saving will replace the file on disk")
+                .clicked()
+            {
+                actions.push(Action::KeepMine);
+            }
+            ui.toggle_value(show_diff, "Show diff");
+        });
+        if *show_diff {
+            ui.set_max_height(240.0);
+            diff::show_diff(ui, disk, session.raw_text(), "on disk now", "this document");
+        }
+    });
+    ui.add_space(6.0);
+}
+
+fn first_page(layouts: &LayoutSet) -> PageId {
+    layouts
+        .pages
+        .first()
+        .map_or(PageId::RawToml, |p| PageId::Layout(p.id.clone()))
+}
+
+fn saved_message(path: Option<&Path>, outcome: &SaveOutcome) -> String {
+    let name = path.map(|p| p.display().to_string()).unwrap_or_default();
+    match outcome {
+        SaveOutcome::Unchanged { .. } => {
+            format!("{name} already had this content; nothing written")
+        }
+        SaveOutcome::Written {
+            backup: Some(b), ..
+        } => format!("Saved {name} (previous version in {})", b.display()),
+        SaveOutcome::Written { backup: None, .. } => format!("Saved {name}"),
+    }
+}
+
+impl eframe::App for StudioApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.check_external_change();
+        let closing = ctx.input(|i| i.viewport().close_requested());
+        if closing && !self.allow_close && self.session.as_ref().is_some_and(EditSession::is_dirty)
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.dialog = Dialog::ConfirmClose;
+        }
+        let title = match &self.session {
+            Some(s) => format!(
+                "{}{} — Config Studio",
+                if s.is_dirty() { "● " } else { "" },
+                s.path()
+                    .and_then(Path::file_name)
+                    .map_or_else(|| "untitled".into(), |n| n.to_string_lossy().into_owned())
+            ),
+            None => "Config Studio".to_owned(),
+        };
+        // Only on change: every viewport command schedules another frame.
+        if title != self.window_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.window_title = title;
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+}

@@ -1,0 +1,62 @@
+//! What a page gets to draw with: the session to read, a list to push
+//! actions onto (applied in one place after the frame), and view state.
+
+use std::collections::HashMap;
+
+use toml_edit::Value;
+
+use crate::core::document::DocPath;
+use crate::core::session::{Command, EditSession};
+use crate::core::validate::Finding;
+use crate::ui::actions::Action;
+
+/// Transient state of the views (not part of the document).
+#[derive(Default)]
+pub struct ViewState {
+    /// A setting the user jumped to (from Problems or Find): highlighted, scrolled to.
+    pub focus_path: Option<String>,
+    pub focus_scrolled: bool,
+    /// Fields of a storage backend the user switched away from, by
+    /// (asset table, backend): switching back restores them.
+    pub variant_stash: HashMap<(String, String), Vec<(String, Value)>>,
+    /// Text typed into a field whose file value has the wrong type, until it parses.
+    pub raw_buffers: HashMap<String, String>,
+    /// Which endpoint cards are expanded.
+    pub expanded: HashMap<String, bool>,
+}
+
+pub struct PageCtx<'a> {
+    pub session: &'a EditSession,
+    pub actions: &'a mut Vec<Action>,
+    pub view: &'a mut ViewState,
+    /// The raw text does not parse: forms show the last good state, read-only.
+    pub read_only: bool,
+}
+
+impl PageCtx<'_> {
+    pub fn edit(&mut self, command: Command) {
+        self.actions.push(Action::Edit(command));
+    }
+
+    pub fn set(&mut self, path: &DocPath, value: impl Into<Value>) {
+        self.edit(Command::SetValue {
+            path: path.clone(),
+            value: value.into(),
+        });
+    }
+
+    pub fn value(&self, path: &DocPath) -> Option<&Value> {
+        self.session.doc().get_value(path)
+    }
+
+    pub fn findings_at<'s>(&'s self, path: &'s str) -> impl Iterator<Item = &'s Finding> + 's {
+        self.session
+            .findings()
+            .iter()
+            .filter(move |f| f.path == path)
+    }
+
+    pub fn is_focused(&self, path: &str) -> bool {
+        self.view.focus_path.as_deref() == Some(path)
+    }
+}

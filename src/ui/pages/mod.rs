@@ -1,0 +1,7 @@
+//! One file per page.
+pub mod diff;
+pub mod endpoints;
+pub mod layout_page;
+pub mod raw_toml;
+pub mod storage;
+pub mod welcome;

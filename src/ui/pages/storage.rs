@@ -1,0 +1,186 @@
+//! Storage: one card per asset kind. The backend combo box swaps the fields
+//! below it; fields of a backend switched away from are kept for the session
+//! and come back when it is chosen again.
+
+use egui::{RichText, Ui};
+use toml_edit::Value;
+
+use crate::core::document::DocPath;
+use crate::core::layout::{Section, Variants};
+use crate::core::session::Command;
+use crate::ui::page_ctx::PageCtx;
+use crate::ui::pages::layout_page::section_title;
+use crate::ui::theme;
+use crate::ui::widgets::{FieldPlace, field_rows};
+
+pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section) {
+    section_title(ui, section);
+    let Some(variants) = &section.variants else {
+        return;
+    };
+    let fallback = fallback_backend(ctx, variants);
+    for instance in &section.instances {
+        let table = DocPath::keys(&section.table_path()).child(instance);
+        theme::card(ui.visuals()).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            asset_card(ui, ctx, section, variants, instance, &table, &fallback);
+        });
+        ui.add_space(theme::ROW_GAP);
+    }
+}
+
+/// The default backend's value (the file's, else the layout default).
+fn fallback_backend(ctx: &PageCtx<'_>, variants: &Variants) -> String {
+    let Some(path) = &variants.fallback else {
+        return String::new();
+    };
+    let from_file = DocPath::parse(path)
+        .ok()
+        .and_then(|p| ctx.value(&p).and_then(Value::as_str).map(str::to_owned));
+    from_file
+        .or_else(|| {
+            let field = ctx.session.layouts().field(path)?;
+            field.default.as_ref()?.as_str().map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
+fn asset_card(
+    ui: &mut Ui,
+    ctx: &mut PageCtx<'_>,
+    section: &Section,
+    variants: &Variants,
+    instance: &str,
+    table: &DocPath,
+    fallback: &str,
+) {
+    let has_table = ctx.session.doc().table_at(table).is_some();
+    let disc_path = table.child(&variants.discriminator);
+    let chosen = ctx
+        .value(&disc_path)
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(title_case(instance)).strong().size(16.0));
+        if !has_table {
+            ui.label(
+                RichText::new(format!("uses the default backend ({fallback})"))
+                    .color(theme::muted(ui.visuals())),
+            );
+        }
+    });
+    ui.add_enabled_ui(!ctx.read_only, |ui| {
+        ui.horizontal(|ui| {
+            let label = ui.label("Backend");
+            let current = chosen.clone().unwrap_or_default();
+            let mut pick = current.clone();
+            let shown = match &chosen {
+                Some(v) => variants
+                    .option(v)
+                    .map_or_else(|| v.clone(), |o| o.label.clone()),
+                None => format!("Default ({fallback})"),
+            };
+            egui::ComboBox::from_id_salt(("backend", instance))
+                .selected_text(shown)
+                .width(theme::EDITOR_WIDTH)
+                .show_ui(ui, |ui| {
+                    for option in &variants.options {
+                        ui.selectable_value(&mut pick, option.value.clone(), &option.label);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if pick != current {
+                let command = switch_backend(
+                    ctx,
+                    variants,
+                    table,
+                    chosen.as_deref().unwrap_or(fallback),
+                    &pick,
+                );
+                ctx.edit(command);
+            }
+            if has_table
+                && ui
+                    .small_button("Use default backend")
+                    .on_hover_text(format!(
+                        "Remove [{table}] so this asset kind uses the default backend"
+                    ))
+                    .clicked()
+            {
+                ctx.edit(Command::Remove {
+                    path: table.clone(),
+                });
+            }
+        });
+    });
+    for f in ctx.findings_at(&disc_path.to_string()) {
+        ui.colored_label(theme::error(ui.visuals()), &f.message);
+    }
+    let variant = chosen.as_deref().unwrap_or(fallback);
+    let Some(option) = variants.option(variant) else {
+        return;
+    };
+    if !has_table {
+        return;
+    }
+    let places: Vec<FieldPlace<'_>> = option
+        .fields
+        .iter()
+        .map(|f| FieldPlace {
+            field: f,
+            path: table.child(&f.key),
+        })
+        .collect();
+    field_rows(ui, ctx, &format!("{}-{instance}", section.id), &places);
+}
+
+/// One undo step: stash the old backend's fields, drop them, set the new
+/// backend, bring back what was typed for it earlier in this session.
+fn switch_backend(
+    ctx: &mut PageCtx<'_>,
+    variants: &Variants,
+    table: &DocPath,
+    from: &str,
+    to: &str,
+) -> Command {
+    let mut commands = Vec::new();
+    let table_key = table.to_string();
+    if let Some(old) = variants.option(from) {
+        let mut stash = Vec::new();
+        for field in &old.fields {
+            let path = table.child(&field.key);
+            if let Some(v) = ctx.value(&path) {
+                stash.push((field.key.clone(), v.clone()));
+                commands.push(Command::Remove { path });
+            }
+        }
+        if !stash.is_empty() {
+            ctx.view
+                .variant_stash
+                .insert((table_key.clone(), from.to_owned()), stash);
+        }
+    }
+    commands.push(Command::SetValue {
+        path: table.child(&variants.discriminator),
+        value: Value::from(to),
+    });
+    if let Some(stash) = ctx.view.variant_stash.get(&(table_key, to.to_owned())) {
+        for (key, value) in stash {
+            commands.push(Command::SetValue {
+                path: table.child(key),
+                value: value.clone(),
+            });
+        }
+    }
+    Command::Batch(commands)
+}
+
+fn title_case(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+        .replace('_', " ")
+}

@@ -1,0 +1,6 @@
+//! The frame around the pages.
+pub mod find;
+pub mod nav;
+pub mod problems;
+pub mod status_bar;
+pub mod top_bar;

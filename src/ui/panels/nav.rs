@@ -1,0 +1,103 @@
+//! Left navigation, generated from the layouts, grouped as they say.
+
+use egui::{RichText, Ui};
+
+use crate::core::layout::LayoutSet;
+use crate::core::session::EditSession;
+use crate::ui::actions::Action;
+use crate::ui::nav::{PageId, page_for_path};
+use crate::ui::theme;
+
+pub fn show(
+    ui: &mut Ui,
+    layouts: &LayoutSet,
+    session: &EditSession,
+    current: &PageId,
+    actions: &mut Vec<Action>,
+) {
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        let mut group = "";
+        for page in &layouts.pages {
+            if page.group != group {
+                group = &page.group;
+                ui.add_space(8.0);
+                ui.label(
+                    RichText::new(group)
+                        .small()
+                        .strong()
+                        .color(theme::muted(ui.visuals())),
+                );
+            }
+            let id = PageId::Layout(page.id.clone());
+            let (errors, warnings) = counts_for(layouts, session, &id);
+            entry(
+                ui,
+                &format!("{} {}", page.icon, page.title),
+                &id,
+                current,
+                errors,
+                warnings,
+                actions,
+            );
+        }
+        ui.add_space(8.0);
+        ui.label(
+            RichText::new("Document")
+                .small()
+                .strong()
+                .color(theme::muted(ui.visuals())),
+        );
+        let parse_errors = usize::from(session.parse_error().is_some());
+        entry(
+            ui,
+            "📝 Raw TOML",
+            &PageId::RawToml,
+            current,
+            parse_errors,
+            0,
+            actions,
+        );
+        entry(ui, "± Diff", &PageId::Diff, current, 0, 0, actions);
+    });
+}
+
+fn counts_for(layouts: &LayoutSet, session: &EditSession, page: &PageId) -> (usize, usize) {
+    session
+        .findings()
+        .iter()
+        .filter(|f| page_for_path(layouts, &f.path).as_ref() == Some(page))
+        .fold(
+            (0, 0),
+            |(e, w), f| if f.is_error() { (e + 1, w) } else { (e, w + 1) },
+        )
+}
+
+fn entry(
+    ui: &mut Ui,
+    title: &str,
+    id: &PageId,
+    current: &PageId,
+    errors: usize,
+    warnings: usize,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        if ui.selectable_label(current == id, title).clicked() {
+            actions.push(Action::Navigate(id.clone()));
+        }
+        let v = ui.visuals().clone();
+        if errors > 0 {
+            ui.label(
+                RichText::new(format!("⛔{errors}"))
+                    .small()
+                    .color(theme::error(&v)),
+            );
+        } else if warnings > 0 {
+            ui.label(
+                RichText::new(format!("⚠{warnings}"))
+                    .small()
+                    .color(theme::warning(&v)),
+            );
+        }
+    });
+}

@@ -1,0 +1,48 @@
+//! Messages, progress, and the Problems toggle.
+
+use egui::{RichText, Ui};
+
+use crate::ui::theme;
+
+#[derive(Clone, Debug, Default)]
+pub struct Status {
+    pub text: String,
+    pub is_error: bool,
+    /// Something is running (a file dialog, a request).
+    pub busy: Option<String>,
+}
+
+impl Status {
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.text = text.into();
+        self.is_error = false;
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.text = text.into();
+        self.is_error = true;
+    }
+}
+
+pub fn show(ui: &mut Ui, status: &Status, show_problems: &mut bool, counts: (usize, usize)) {
+    ui.horizontal(|ui| {
+        if let Some(busy) = &status.busy {
+            ui.spinner();
+            ui.label(busy);
+            ui.separator();
+        }
+        let v = ui.visuals().clone();
+        let text = RichText::new(&status.text);
+        ui.label(if status.is_error {
+            text.color(theme::error(&v))
+        } else {
+            text
+        });
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let (errors, warnings) = counts;
+            let label = format!("Problems ({errors} errors, {warnings} warnings)");
+            ui.toggle_value(show_problems, label)
+                .on_hover_text("Show or hide the Problems panel");
+        });
+    });
+}

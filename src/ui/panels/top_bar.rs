@@ -1,0 +1,119 @@
+//! File path, unsaved marker, finding counts, and the file/edit buttons.
+
+use egui::{RichText, Ui};
+
+use crate::core::session::EditSession;
+use crate::ui::actions::Action;
+use crate::ui::theme;
+
+pub fn show(ui: &mut Ui, session: Option<&EditSession>, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        button(
+            ui,
+            "📂 Open",
+            "Open a chat_proxy.toml (Ctrl+O)",
+            true,
+            Action::Open,
+            actions,
+        );
+        let has = session.is_some();
+        let dirty = session.is_some_and(EditSession::is_dirty);
+        button(
+            ui,
+            "💾 Save",
+            "Save (Ctrl+S): validated, atomic, previous version kept as .bak",
+            has && dirty,
+            Action::Save,
+            actions,
+        );
+        button(
+            ui,
+            "Save as…",
+            "Save under a new name (Ctrl+Shift+S)",
+            has,
+            Action::SaveAs,
+            actions,
+        );
+        button(
+            ui,
+            "⟲ Reload",
+            "Read the file from disk again (undoable)",
+            session.is_some_and(|s| s.path().is_some()),
+            Action::Reload,
+            actions,
+        );
+        ui.separator();
+        button(
+            ui,
+            "↩ Undo",
+            "Undo (Ctrl+Z)",
+            session.is_some_and(EditSession::can_undo),
+            Action::Undo,
+            actions,
+        );
+        button(
+            ui,
+            "↪ Redo",
+            "Redo (Ctrl+Shift+Z or Ctrl+Y)",
+            session.is_some_and(EditSession::can_redo),
+            Action::Redo,
+            actions,
+        );
+        ui.separator();
+        if let Some(s) = session {
+            file_label(ui, s, actions);
+        }
+    });
+}
+
+fn button(
+    ui: &mut Ui,
+    text: &str,
+    tip: &str,
+    enabled: bool,
+    action: Action,
+    actions: &mut Vec<Action>,
+) {
+    if ui
+        .add_enabled(enabled, egui::Button::new(text))
+        .on_hover_text(tip)
+        .clicked()
+    {
+        actions.push(action);
+    }
+}
+
+fn file_label(ui: &mut Ui, s: &EditSession, actions: &mut Vec<Action>) {
+    let name = s.path().map_or_else(
+        || "untitled (not saved yet)".to_owned(),
+        |p| p.display().to_string(),
+    );
+    ui.label(RichText::new(name).monospace());
+    if s.is_dirty() {
+        ui.label(RichText::new("● unsaved").color(theme::warning(ui.visuals())))
+            .on_hover_text("The document differs from the file on disk");
+    }
+    let errors = s.error_count();
+    let warnings = s.warning_count();
+    let v = ui.visuals().clone();
+    let counts = ui.add(
+        egui::Button::new(RichText::new(format!("⛔ {errors}  ⚠ {warnings}")).color(
+            if errors > 0 {
+                theme::error(&v)
+            } else if warnings > 0 {
+                theme::warning(&v)
+            } else {
+                theme::ok(&v)
+            },
+        ))
+        .frame(false),
+    );
+    if counts
+        .on_hover_text(format!(
+            "{errors} error(s), {warnings} warning(s): show the Problems panel"
+        ))
+        .clicked()
+    {
+        actions.push(Action::ShowProblems);
+    }
+}

@@ -1,0 +1,470 @@
+//! One setting as a form row: label (help on hover) and badges, the editor
+//! for its type, its default and env var, its findings, and "reset".
+
+use egui::{RichText, Ui};
+use toml_edit::{Array, Value};
+
+use super::{badge, list_editor, toggle};
+use crate::core::document::DocPath;
+use crate::core::layout::{Field, FieldType, check_value};
+use crate::core::session::Command;
+use crate::core::validate::Severity;
+use crate::ui::page_ctx::PageCtx;
+use crate::ui::theme;
+
+/// A field at a concrete place in the document.
+pub struct FieldPlace<'a> {
+    pub field: &'a Field,
+    pub path: DocPath,
+}
+
+/// Rows for several fields, aligned in a grid.
+pub fn field_rows(ui: &mut Ui, ctx: &mut PageCtx<'_>, id: &str, places: &[FieldPlace<'_>]) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .spacing([16.0, theme::ROW_GAP])
+        .min_col_width(theme::LABEL_WIDTH)
+        .show(ui, |ui| {
+            for place in places {
+                field_row(ui, ctx, place);
+                ui.end_row();
+            }
+        });
+}
+
+fn field_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
+    let field = place.field;
+    let path_text = place.path.to_string();
+    let focused = ctx.is_focused(&path_text);
+    let label = ui
+        .horizontal(|ui| {
+            let label = ui
+                .label(RichText::new(&field.label).strong())
+                .on_hover_text(hover_help(field));
+            row_badges(ui, field);
+            label
+        })
+        .inner;
+    let frame = if focused {
+        egui::Frame::new()
+            .fill(theme::focus_fill(ui.visuals()))
+            .corner_radius(4)
+            .inner_margin(2)
+    } else {
+        egui::Frame::new()
+    };
+    let response = frame
+        .show(ui, |ui| {
+            ui.vertical(|ui| {
+                ui.add_enabled_ui(!ctx.read_only, |ui| {
+                    ui.horizontal(|ui| {
+                        editor(ui, ctx, place, label.id);
+                        reset_button(ui, ctx, place);
+                    });
+                });
+                details_line(ui, ctx, place);
+                findings(ui, ctx, &path_text);
+            });
+        })
+        .response;
+    if focused && !ctx.view.focus_scrolled {
+        response.scroll_to_me(Some(egui::Align::Center));
+        ctx.view.focus_scrolled = true;
+    }
+}
+
+fn hover_help(field: &Field) -> String {
+    let mut text = field.help.clone();
+    text.push_str(&format!("\n\nKey: {}", field.path));
+    text
+}
+
+fn row_badges(ui: &mut Ui, field: &Field) {
+    let v = ui.visuals().clone();
+    if !field.read_by_proxy {
+        badge(
+            ui,
+            "not read by the proxy",
+            theme::warning(&v),
+            "The stock proxy never reads this key from the file; only its env var or the default apply.",
+        );
+    }
+    if field.needs_restart {
+        badge(
+            ui,
+            "restart",
+            theme::muted(&v),
+            "Takes effect after the proxy (or ImageWorks) restarts: there is no hot reload.",
+        );
+    }
+}
+
+/// Default, env var, and whether that variable is set here.
+fn details_line(ui: &mut Ui, ctx: &PageCtx<'_>, place: &FieldPlace<'_>) {
+    let field = place.field;
+    let set = ctx.value(&place.path).is_some();
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 6.0;
+        let muted = theme::muted(ui.visuals());
+        let state = if set {
+            "set in file"
+        } else {
+            "unset: default applies"
+        };
+        ui.label(
+            RichText::new(format!("default {} · {state}", field.default_text()))
+                .small()
+                .color(muted),
+        );
+        if let Some(unit) = &field.unit {
+            ui.label(RichText::new(unit).small().color(muted));
+        }
+        if let Some(env) = &field.env {
+            env_badge(ui, env);
+        }
+    });
+}
+
+fn env_badge(ui: &mut Ui, env: &str) {
+    let v = ui.visuals().clone();
+    match std::env::var(env) {
+        Ok(value) => badge(
+            ui,
+            &format!("env {env} is set here"),
+            theme::warning(&v),
+            &format!("{env}={value} in this environment overrides the file value."),
+        ),
+        Err(_) => {
+            ui.label(
+                RichText::new(format!("env {env}"))
+                    .small()
+                    .monospace()
+                    .color(theme::muted(&v)),
+            )
+            .on_hover_text(format!(
+                "The proxy takes {env} over the file value when it is set."
+            ));
+        }
+    }
+}
+
+fn findings(ui: &mut Ui, ctx: &PageCtx<'_>, path: &str) {
+    for f in ctx.findings_at(path) {
+        let tone = match f.severity {
+            Severity::Error => theme::error(ui.visuals()),
+            Severity::Warning => theme::warning(ui.visuals()),
+        };
+        let icon = if f.is_error() { "⛔" } else { "⚠" };
+        ui.label(RichText::new(format!("{icon} {}", f.message)).color(tone));
+    }
+}
+
+fn reset_button(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
+    let set = ctx.value(&place.path).is_some();
+    let tip = format!(
+        "Reset to default: removes `{}` from the file, so the proxy uses its built-in default ({}). \
+         The default is not written, so a later change of the built-in default applies too.",
+        place.field.key,
+        place.field.default_text()
+    );
+    let button = ui
+        .add_enabled(set, egui::Button::new("↺").small())
+        .on_hover_text(tip);
+    button.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Button,
+            set,
+            format!("Reset {}", place.field.label),
+        )
+    });
+    if button.clicked() {
+        ctx.edit(Command::Remove {
+            path: place.path.clone(),
+        });
+    }
+}
+
+/// The editor for the field's type, labelled by `label_id` for AccessKit.
+fn editor(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>, label_id: egui::Id) {
+    let field = place.field;
+    let current = ctx.value(&place.path).cloned();
+    if let Some(value) = &current
+        && !fits_editor(field, value)
+    {
+        return raw_editor(ui, ctx, place, value, label_id);
+    }
+    let effective = current.clone().or_else(|| field.default.clone());
+    match field.ty {
+        FieldType::Bool => {
+            let mut on = effective.as_ref().and_then(Value::as_bool).unwrap_or(false);
+            if toggle(ui, &mut on, &field.label)
+                .labelled_by(label_id)
+                .changed()
+            {
+                ctx.set(&place.path, on);
+            }
+        }
+        FieldType::Int | FieldType::OptionalInt => int_editor(
+            ui,
+            ctx,
+            place,
+            current.as_ref(),
+            effective.as_ref(),
+            label_id,
+        ),
+        FieldType::Float => {
+            let mut n = effective.as_ref().and_then(as_f64).unwrap_or(0.0);
+            let mut drag = egui::DragValue::new(&mut n).speed(0.01).max_decimals(3);
+            if let (Some(min), Some(max)) = (field.min, field.max) {
+                drag = drag.range(min..=max);
+            }
+            if ui.add(drag).labelled_by(label_id).changed() {
+                ctx.set(&place.path, n);
+            }
+        }
+        FieldType::Enum => enum_editor(ui, ctx, place, effective.as_ref(), label_id),
+        FieldType::StringList => {
+            let mut items: Vec<String> = effective
+                .as_ref()
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let id = ui.scope_id().with(place.path.to_string());
+            if list_editor(ui, id, &field.label, &mut items) {
+                let array: Array = items.iter().map(String::as_str).collect();
+                ctx.set(&place.path, Value::Array(array));
+            }
+        }
+        FieldType::String
+        | FieldType::OptionalString
+        | FieldType::Path
+        | FieldType::Url
+        | FieldType::EnvVar => {
+            text_editor(ui, ctx, place, current.as_ref(), label_id);
+        }
+    }
+}
+
+fn as_f64(v: &Value) -> Option<f64> {
+    v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+}
+
+/// Whether the typed editor can show this value (else the raw literal editor).
+fn fits_editor(field: &Field, value: &Value) -> bool {
+    match field.ty {
+        FieldType::Bool => value.is_bool(),
+        FieldType::Int => value.is_integer(),
+        FieldType::OptionalInt => value.is_integer() || value.as_str() == Some(""),
+        FieldType::Float => value.is_float() || value.is_integer(),
+        FieldType::StringList => value
+            .as_array()
+            .is_some_and(|a| a.iter().all(Value::is_str)),
+        _ => value.is_str(),
+    }
+}
+
+fn int_editor(
+    ui: &mut Ui,
+    ctx: &mut PageCtx<'_>,
+    place: &FieldPlace<'_>,
+    current: Option<&Value>,
+    effective: Option<&Value>,
+    label_id: egui::Id,
+) {
+    let field = place.field;
+    if field.ty == FieldType::OptionalInt && effective.and_then(Value::as_integer).is_none() {
+        let shown = if current.is_some() {
+            "\"\" (none)"
+        } else {
+            "none"
+        };
+        ui.label(RichText::new(shown).italics())
+            .labelled_by(label_id);
+        if ui.small_button("Set a value").clicked() {
+            ctx.set(&place.path, field.min.map_or(0, |m| m as i64));
+        }
+        return;
+    }
+    let mut n = effective.and_then(Value::as_integer).unwrap_or(0);
+    let mut drag = egui::DragValue::new(&mut n);
+    if let Some(unit) = &field.unit {
+        drag = drag.suffix(format!(" {unit}"));
+    }
+    let (lo, hi) = (
+        field.min.map_or(i64::MIN, |m| m as i64),
+        field.max.map_or(i64::MAX, |m| m as i64),
+    );
+    drag = drag.range(lo..=hi);
+    if ui.add(drag).labelled_by(label_id).changed() {
+        ctx.set(&place.path, n);
+    }
+    if field.ty == FieldType::OptionalInt
+        && ui
+            .small_button("None")
+            .on_hover_text("Remove the key: none")
+            .clicked()
+    {
+        ctx.edit(Command::Remove {
+            path: place.path.clone(),
+        });
+    }
+}
+
+fn enum_editor(
+    ui: &mut Ui,
+    ctx: &mut PageCtx<'_>,
+    place: &FieldPlace<'_>,
+    effective: Option<&Value>,
+    label_id: egui::Id,
+) {
+    let field = place.field;
+    let selected = effective.and_then(Value::as_str).unwrap_or("").to_owned();
+    let mut choice = selected.clone();
+    egui::ComboBox::from_id_salt(("enum", place.path.to_string()))
+        .selected_text(if selected.is_empty() {
+            "(unset)".to_owned()
+        } else {
+            selected.clone()
+        })
+        .width(theme::EDITOR_WIDTH)
+        .show_ui(ui, |ui| {
+            for v in &field.values {
+                ui.selectable_value(&mut choice, v.clone(), v);
+            }
+        })
+        .response
+        .labelled_by(label_id);
+    if choice != selected {
+        ctx.set(&place.path, choice);
+    }
+}
+
+fn text_editor(
+    ui: &mut Ui,
+    ctx: &mut PageCtx<'_>,
+    place: &FieldPlace<'_>,
+    current: Option<&Value>,
+    label_id: egui::Id,
+) {
+    let field = place.field;
+    let optional = field.ty == FieldType::OptionalString;
+    if optional {
+        let mut is_set = current.is_some();
+        if ui
+            .checkbox(&mut is_set, "set")
+            .on_hover_text("Unset means none")
+            .changed()
+        {
+            if is_set {
+                ctx.set(&place.path, "");
+            } else {
+                ctx.edit(Command::Remove {
+                    path: place.path.clone(),
+                });
+            }
+        }
+        if !is_set {
+            ui.label(RichText::new("none").italics())
+                .labelled_by(label_id);
+            return;
+        }
+    }
+    let default = field.default.as_ref().and_then(Value::as_str).unwrap_or("");
+    let mut text = current
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+        .to_owned();
+    let hint = if optional && field.empty_means_none {
+        "\"\" means none"
+    } else {
+        default
+    };
+    let edit = egui::TextEdit::singleline(&mut text)
+        .desired_width(theme::EDITOR_WIDTH)
+        .hint_text(hint);
+    let edit = if field.ty == FieldType::EnvVar
+        || field.ty == FieldType::Path
+        || field.ty == FieldType::Url
+    {
+        edit.font(egui::TextStyle::Monospace)
+    } else {
+        edit
+    };
+    if ui.add(edit).labelled_by(label_id).changed() {
+        ctx.set(&place.path, text.clone());
+    }
+    if field.ty == FieldType::EnvVar && !text.is_empty() {
+        env_var_state(ui, &text);
+    }
+    if current.is_some()
+        && let Err(problem) = check_value(field, &Value::from(text.as_str()))
+    {
+        ui.label(RichText::new("⛔").color(theme::error(ui.visuals())))
+            .on_hover_text(problem);
+    }
+}
+
+/// Whether the named variable is set here: never its value (it is a secret).
+fn env_var_state(ui: &mut Ui, name: &str) {
+    let v = ui.visuals().clone();
+    if std::env::var_os(name).is_some() {
+        badge(
+            ui,
+            "set here",
+            theme::ok(&v),
+            &format!("{name} is set in this environment (its value is never shown)."),
+        );
+    } else {
+        badge(
+            ui,
+            "not set here",
+            theme::warning(&v),
+            &format!("{name} is not set in this environment."),
+        );
+    }
+}
+
+/// A value of the wrong type: edit its TOML literal until it parses.
+fn raw_editor(
+    ui: &mut Ui,
+    ctx: &mut PageCtx<'_>,
+    place: &FieldPlace<'_>,
+    value: &Value,
+    label_id: egui::Id,
+) {
+    let key = place.path.to_string();
+    let mut text = ctx
+        .view
+        .raw_buffers
+        .get(&key)
+        .cloned()
+        .unwrap_or_else(|| value.to_string().trim().to_owned());
+    let edit = egui::TextEdit::singleline(&mut text)
+        .desired_width(theme::EDITOR_WIDTH)
+        .font(egui::TextStyle::Monospace);
+    let response = ui.add(edit).labelled_by(label_id);
+    if response.changed() {
+        if let Ok(parsed) = text.parse::<Value>() {
+            ctx.set(&place.path, parsed);
+        }
+        ctx.view.raw_buffers.insert(key.clone(), text);
+    }
+    if response.lost_focus() {
+        ctx.view.raw_buffers.remove(&key);
+    }
+    ui.label(
+        RichText::new("TOML literal")
+            .small()
+            .color(theme::muted(ui.visuals())),
+    )
+    .on_hover_text(format!(
+        "The file holds {} here, which is not {}; type a TOML value or reset it.",
+        value.to_string().trim(),
+        place.field.ty.describe()
+    ));
+}
