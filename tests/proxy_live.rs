@@ -956,6 +956,31 @@ fn the_worker_answers_on_a_channel_through_a_boxed_api() -> TestResult {
     done_rx.recv_timeout(Duration::from_secs(5))?;
     let view = answer.try_recv()??;
     assert_eq!(view.runtime.get("port"), Some(&json!(8100)));
+    // A whole push runs on the worker too (its future is Send + 'static once inputs are owned).
+    let layouts = std::sync::Arc::new(layouts()?);
+    let mut draft = ConfigDocument::parse(SHIPPED)?;
+    set(
+        &mut draft,
+        &layouts,
+        "server.port",
+        toml_edit::Value::from(8555),
+    )?;
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::Api,
+    )?;
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let answer = worker.spawn(
+        async move { proxy::execute_push(&*api, &plan, &layouts, true).await },
+        move || {
+            let _ = done_tx.send(());
+        },
+    );
+    done_rx.recv_timeout(Duration::from_secs(5))?;
+    assert!(answer.try_recv()??.verified);
     Ok(())
 }
 
