@@ -801,9 +801,25 @@ async fn history_records_pushes_and_revert_pushes_the_previous_values() -> TestR
     Ok(())
 }
 
+/// Puts the real proxy's file back byte for byte, however the test ends.
+struct RestoreFile {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl Drop for RestoreFile {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::write(&self.path, &self.bytes) {
+            eprintln!("could not restore {}: {e}", self.path.display());
+        }
+    }
+}
+
 /// Preview → push → read-back against a real proxy:
 /// `IW_STUDIO_LIVE_PROXY=http://127.0.0.1:8100 IW_STUDIO_LIVE_CONFIG=/path/chat_proxy.toml cargo test --test proxy_live -- --ignored`.
-/// Pushes the file's own values back by API with one key toggled, then restores it.
+/// `IW_STUDIO_LIVE_CONFIG` is the proxy's own file (it must be on this machine):
+/// the test previews it, pushes `enable_metrics` flipped by API, checks the
+/// read-back, then writes the original bytes back (the PUT regenerates the file).
 #[tokio::test]
 #[ignore = "needs a real proxy: set IW_STUDIO_LIVE_PROXY and IW_STUDIO_LIVE_CONFIG"]
 async fn live_proxy_preview_push_read_back() -> TestResult {
@@ -812,26 +828,36 @@ async fn live_proxy_preview_push_read_back() -> TestResult {
     let layouts = layouts()?;
     let api = client(&url, Duration::from_secs(10))?;
     let view = api.config().await?;
-    let text = std::fs::read_to_string(&config)?;
-    let draft = ConfigDocument::parse(&text)?;
+    let _restore = RestoreFile {
+        path: config.clone(),
+        bytes: std::fs::read(&config)?,
+    };
+    let draft = ConfigDocument::parse(&std::fs::read_to_string(&config)?)?;
     let p = proxy::preview(&draft, &layouts, Some(&view), &view.env_overrides);
     assert!(
         p.mismatches.is_empty(),
         "the real proxy disagrees with the model: {:?}",
         p.mismatches
     );
+    for row in &p.rows {
+        assert!(
+            !row.flags.changed,
+            "{} differs between the file and the proxy's view",
+            row.key
+        );
+        assert_eq!(Some(&row.effective), row.runtime.as_ref(), "{}", row.key);
+    }
     let original = view
         .file
         .get("enable_metrics")
-        .cloned()
-        .ok_or("no enable_metrics")?;
-    let flipped = !original.as_bool().ok_or("enable_metrics is not a bool")?;
+        .and_then(Value::as_bool)
+        .ok_or("enable_metrics is not a bool")?;
     let mut edited = draft.clone();
     set(
         &mut edited,
         &layouts,
         "server.enable_metrics",
-        toml_edit::Value::from(flipped),
+        toml_edit::Value::from(!original),
     )?;
     let plan = proxy::plan_push(
         &edited,
@@ -840,13 +866,14 @@ async fn live_proxy_preview_push_read_back() -> TestResult {
         api.base_url(),
         proxy::PushMode::Api,
     )?;
+    assert_eq!(plan.changes.len(), 1, "{:?}", plan.changes);
     let outcome = proxy::execute_push(&api, &plan, &layouts, true).await?;
     assert!(outcome.verified, "{outcome:?}");
-    api.put_config(serde_json::Map::from_iter([(
-        "enable_metrics".to_owned(),
-        original,
-    )]))
-    .await?;
+    assert_eq!(
+        std::fs::read_to_string(&config)?,
+        plan.new_text,
+        "the proxy wrote what the studio simulated"
+    );
     Ok(())
 }
 
