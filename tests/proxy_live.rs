@@ -550,6 +550,40 @@ async fn file_push_refuses_a_file_elsewhere() -> TestResult {
         proxy::PushMode::Api,
     )?;
     assert_eq!(plan.current, proxy::CurrentText::Regenerated);
+    // A file at the same path here with other values is another machine's file.
+    let mut draft = draft.clone();
+    set(
+        &mut draft,
+        &layouts,
+        "limits.max_image_bytes",
+        toml_edit::Value::from(1_000_000),
+    )?;
+    let mut view = api.config().await?;
+    view.file.insert("port".into(), json!(9000));
+    view.runtime.insert("port".into(), json!(9000));
+    let server_view = api.config().await?;
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::Api,
+    )?;
+    assert_eq!(plan.current, proxy::CurrentText::Regenerated);
+    let mut plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        api.base_url(),
+        proxy::PushMode::File,
+    )?;
+    // Pretend the proxy still reports that view, so only the identity check can stop it.
+    plan.base_view = server_view.file.clone();
+    let refused = proxy::execute_push(&api, &plan, &layouts, true).await;
+    let Err(proxy::PushError::NotTheProxysFile { differing, .. }) = refused else {
+        return Err(format!("expected a refusal, got {refused:?}").into());
+    };
+    assert_eq!(differing, vec!["port".to_owned()]);
     Ok(())
 }
 

@@ -455,9 +455,9 @@ fn push_fail(e: PushError) -> Fail {
         PushError::Invalid { findings } => (exit::FINDINGS, json!(findings)),
         PushError::NeedsConfirmation { losses } => (exit::FINDINGS, json!(losses)),
         PushError::Stale { conflicts } => (exit::FINDINGS, json!(conflicts)),
-        PushError::FileNotReachable { .. } | PushError::FileChanged { .. } => {
-            (exit::FINDINGS, Value::Null)
-        }
+        PushError::FileNotReachable { .. }
+        | PushError::FileChanged { .. }
+        | PushError::NotTheProxysFile { .. } => (exit::FINDINGS, Value::Null),
         PushError::Save(s) if s.is_conflict() => (exit::FINDINGS, Value::Null),
         PushError::Save(_) | PushError::Proxy(_) => (exit::UNREADABLE, Value::Null),
     };

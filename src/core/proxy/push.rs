@@ -2,6 +2,7 @@
 //! what is lost), then execute with a stale guard and a read-back. Everything
 //! returns data; the CLI prints it, the GUI shows it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -85,6 +86,9 @@ pub struct PushPlan {
     pub restart_required: bool,
     #[serde(skip)]
     file_fingerprint: Option<Fingerprint>,
+    /// Keys where the local file at the proxy's path disagrees with the proxy's view.
+    #[serde(skip)]
+    local_differs: Vec<String>,
 }
 
 impl PushPlan {
@@ -130,6 +134,14 @@ pub enum PushError {
         "the proxy's file {path} is not on this machine, so a file push is impossible; use an API push (lossy) or run the studio where the proxy runs"
     )]
     FileNotReachable { path: String },
+    #[error(
+        "{path} exists on this machine but is not the proxy's file: its values differ from what the proxy reads ({}); is the proxy on another machine? use an API push",
+        differing.join(", ")
+    )]
+    NotTheProxysFile {
+        path: String,
+        differing: Vec<String>,
+    },
     #[error(
         "{path} changed on disk since the preview (comments or other tables may differ from the diff you saw); reload and review before pushing"
     )]
@@ -191,7 +203,15 @@ pub fn plan_push(
     if findings.iter().any(Finding::is_error) {
         return Err(PushError::Invalid { findings });
     }
-    let local = read_local_file(&view.config_file_path)?;
+    let mut local = read_local_file(&view.config_file_path)?;
+    let local_differs = local
+        .as_ref()
+        .map(|file| keys_differing(&file.1, layouts, view))
+        .unwrap_or_default();
+    if mode == PushMode::Api && !local_differs.is_empty() {
+        // Another machine's file or a stale view; either way not the text to diff against.
+        local = None;
+    }
     if mode == PushMode::File && local.is_none() {
         return Err(PushError::FileNotReachable {
             path: view.config_file_path.clone(),
@@ -230,6 +250,7 @@ pub fn plan_push(
         loss_basis,
         warnings: findings,
         file_fingerprint: local.map(|(_, _, fp)| fp),
+        local_differs,
         changes,
     })
 }
@@ -269,6 +290,22 @@ fn read_local_file(path: &str) -> Result<Option<(PathBuf, String, Fingerprint)>,
     }
     let loaded = read_text(path)?;
     Ok(Some((loaded.path, loaded.text, loaded.fingerprint)))
+}
+
+/// Keys whose value, as the proxy would read them from `text`, differ from
+/// the proxy's `file` view: a file at the proxy's path that is not the
+/// proxy's file (another machine, another checkout). Text that is not TOML
+/// cannot be the file the proxy just read.
+fn keys_differing(text: &str, layouts: &LayoutSet, view: &ProxyConfigView) -> Vec<String> {
+    let Ok(doc) = ConfigDocument::parse(text) else {
+        return vec!["(the file here is not valid TOML)".to_owned()];
+    };
+    preview(&doc, layouts, None, &BTreeMap::new())
+        .rows
+        .into_iter()
+        .filter(|r| view.file.get(&r.key).unwrap_or(&Value::Null) != &r.draft)
+        .map(|r| r.key)
+        .collect()
 }
 
 /// Keys whose value as the proxy reads it differs between the draft and the
@@ -343,6 +380,7 @@ pub async fn execute_push(
     }
     let fresh = api.config().await?;
     check_stale(plan, &fresh)?;
+    check_same_file(plan)?;
     check_file_unchanged(plan)?;
     let (message, backup) = match plan.mode {
         PushMode::Api => (api.put_config(plan.body()).await?.message, None),
@@ -387,6 +425,18 @@ pub fn check_stale(plan: &PushPlan, fresh: &ProxyConfigView) -> Result<(), PushE
     } else {
         Err(PushError::Stale { conflicts })
     }
+}
+
+/// With the proxy's view unchanged since planning, a local file that reads
+/// differently is not the proxy's file; a file push must not touch it.
+fn check_same_file(plan: &PushPlan) -> Result<(), PushError> {
+    if plan.mode == PushMode::File && !plan.local_differs.is_empty() {
+        return Err(PushError::NotTheProxysFile {
+            path: plan.config_file_path.clone(),
+            differing: plan.local_differs.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// The loss list and diff were made from the file's text at planning time;
