@@ -3,6 +3,7 @@
 mod config;
 mod output;
 pub mod proxy;
+pub mod registry;
 
 use std::path::PathBuf;
 
@@ -63,6 +64,9 @@ pub enum Command {
     Schema,
     /// Print a complete chat_proxy.toml with every setting at its default.
     Defaults,
+    /// The layered model registry (curated / discovered / merged JSON).
+    #[command(subcommand)]
+    Registry(registry::RegistryCmd),
 }
 
 /// Run a headless command; returns the process exit code.
@@ -89,5 +93,6 @@ pub fn run(cli: &Cli, command: &Command) -> u8 {
         }
         Command::Schema => config::schema(&layouts),
         Command::Defaults => config::defaults(&layouts),
+        Command::Registry(cmd) => registry::run(cmd, format),
     }
 }

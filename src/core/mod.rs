@@ -4,6 +4,7 @@ pub mod defaults;
 pub mod document;
 pub mod layout;
 pub mod proxy;
+pub mod registry;
 pub mod safe_save;
 pub mod schema;
 pub mod session;

@@ -471,6 +471,7 @@ impl StudioApp {
     /// Draw one frame and apply what it asked for (also used by tests and benches).
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        self.check_external_change();
         let mut actions = self.shortcuts(&ctx);
         self.draw(ui, &mut actions);
         self.modal_dialogs(&ctx, &mut actions);
@@ -557,7 +558,6 @@ fn saved_message(path: Option<&Path>, outcome: &SaveOutcome) -> String {
 
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.check_external_change();
         let closing = ctx.input(|i| i.viewport().close_requested());
         if closing && !self.allow_close && self.session.as_ref().is_some_and(EditSession::is_dirty)
         {

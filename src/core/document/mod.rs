@@ -196,6 +196,8 @@ impl ConfigDocument {
         placement::bump_positions_after(self.doc.as_table_mut(), position);
         let mut copy = copy;
         copy.set_position(Some(position + 1));
+        // The original's leading comment describes the original, not the copy.
+        copy.decor_mut().set_prefix("\n");
         let array = self.array_mut_creating(table)?;
         array.insert(index + 1, copy);
         self.touch();

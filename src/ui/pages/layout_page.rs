@@ -136,32 +136,34 @@ fn toggle_grid(ui: &mut Ui, ctx: &mut PageCtx<'_>, page: &Page, section: &Sectio
 fn toggle_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, page: &Page, parent: &Field, path: &DocPath) {
     let on = bool_value(ctx, parent, path);
     theme::card(ui.visuals()).show(ui, |ui| {
-        ui.set_width(270.0);
-        ui.set_min_height(70.0);
-        ui.add_enabled_ui(!ctx.read_only, |ui| {
-            bool_line(ui, ctx, parent, path, true);
-        });
-        let children: Vec<&Field> = page
-            .sections
-            .iter()
-            .flat_map(|s| s.fields.iter())
-            .filter(|f| f.depends_on.as_deref() == Some(parent.path.as_str()))
-            .collect();
-        if children.is_empty() {
-            ui.label(
-                RichText::new(&parent.help)
-                    .small()
-                    .color(theme::muted(ui.visuals())),
-            );
-        }
-        ui.add_enabled_ui(on && !ctx.read_only, |ui| {
-            for child in children {
-                let child_path = DocPath::parse(&child.path).unwrap_or_default();
-                ui.indent(("module", &child.path), |ui| {
-                    bool_line(ui, ctx, child, &child_path, false)
-                });
+        ui.vertical(|ui| {
+            ui.set_width(270.0);
+            ui.set_min_height(70.0);
+            ui.add_enabled_ui(!ctx.read_only, |ui| {
+                bool_line(ui, ctx, parent, path, true);
+            });
+            let children: Vec<&Field> = page
+                .sections
+                .iter()
+                .flat_map(|s| s.fields.iter())
+                .filter(|f| f.depends_on.as_deref() == Some(parent.path.as_str()))
+                .collect();
+            if children.is_empty() {
+                ui.label(
+                    RichText::new(&parent.help)
+                        .small()
+                        .color(theme::muted(ui.visuals())),
+                );
             }
-        });
+            ui.add_enabled_ui(on && !ctx.read_only, |ui| {
+                for child in children {
+                    let child_path = DocPath::parse(&child.path).unwrap_or_default();
+                    ui.indent(("module", &child.path), |ui| {
+                        bool_line(ui, ctx, child, &child_path, false)
+                    });
+                }
+            });
+        })
     });
 }
 

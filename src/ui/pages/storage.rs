@@ -71,7 +71,7 @@ fn asset_card(
     });
     ui.add_enabled_ui(!ctx.read_only, |ui| {
         ui.horizontal(|ui| {
-            let label = ui.label("Backend");
+            let label = ui.label(format!("{} backend", title_case(instance)));
             let current = chosen.clone().unwrap_or_default();
             let mut pick = current.clone();
             let shown = match &chosen {

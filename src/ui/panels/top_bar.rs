@@ -90,7 +90,7 @@ fn file_label(ui: &mut Ui, s: &EditSession, actions: &mut Vec<Action>) {
     );
     ui.label(RichText::new(name).monospace());
     if s.is_dirty() {
-        ui.label(RichText::new("● unsaved").color(theme::warning(ui.visuals())))
+        ui.label(RichText::new("⏺ unsaved").color(theme::warning(ui.visuals())))
             .on_hover_text("The document differs from the file on disk");
     }
     let errors = s.error_count();

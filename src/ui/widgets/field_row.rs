@@ -214,7 +214,11 @@ fn editor(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>, label_id: 
         ),
         FieldType::Float => {
             let mut n = effective.as_ref().and_then(as_f64).unwrap_or(0.0);
-            let mut drag = egui::DragValue::new(&mut n).speed(0.01).max_decimals(3);
+            // Never clamp what the file says: an out-of-range value stays visible (with its error).
+            let mut drag = egui::DragValue::new(&mut n)
+                .speed(0.01)
+                .max_decimals(3)
+                .clamp_existing_to_range(false);
             if let (Some(min), Some(max)) = (field.min, field.max) {
                 drag = drag.range(min..=max);
             }
@@ -291,7 +295,7 @@ fn int_editor(
         return;
     }
     let mut n = effective.and_then(Value::as_integer).unwrap_or(0);
-    let mut drag = egui::DragValue::new(&mut n);
+    let mut drag = egui::DragValue::new(&mut n).clamp_existing_to_range(false);
     if let Some(unit) = &field.unit {
         drag = drag.suffix(format!(" {unit}"));
     }

@@ -1,0 +1,304 @@
+//! `registry` subcommands: list, check, show, set, promote.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use super::{OutputFormat, exit};
+use crate::core::registry::json_text::to_python_json;
+use crate::core::registry::{
+    EditOutcome, Finding, RegistryCommand, RegistryStore, SaveReport, Severity, apply_command,
+    validate,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq, clap::Subcommand)]
+pub enum RegistryCmd {
+    /// List the merged entries.
+    List { dir: PathBuf },
+    /// Validate the registry; exits 1 when there is an error.
+    Check { dir: PathBuf },
+    /// Print one merged entry.
+    Show {
+        dir: PathBuf,
+        name: String,
+        /// Also print where each field's value comes from.
+        #[arg(long)]
+        provenance: bool,
+    },
+    /// Set a field in the curated layer (VALUE is JSON; a bare word is a string).
+    Set {
+        dir: PathBuf,
+        name: String,
+        field: String,
+        value: String,
+    },
+    /// Copy a discovered entry into the curated layer.
+    Promote { dir: PathBuf, name: String },
+}
+
+/// Run a registry command, printing to stdout/stderr; returns the exit code.
+pub fn run(cmd: &RegistryCmd, format: OutputFormat) -> u8 {
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    run_with(cmd, format, &mut stdout.lock(), &mut stderr.lock())
+}
+
+/// `run` with explicit output streams (for tests and embedding).
+pub fn run_with(
+    cmd: &RegistryCmd,
+    format: OutputFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let result = match cmd {
+        RegistryCmd::List { dir } => list(dir, format, out),
+        RegistryCmd::Check { dir } => check(dir, format, out),
+        RegistryCmd::Show {
+            dir,
+            name,
+            provenance,
+        } => show(dir, name, *provenance, format, out),
+        RegistryCmd::Set {
+            dir,
+            name,
+            field,
+            value,
+        } => {
+            let command = RegistryCommand::SetField {
+                name: name.clone(),
+                path: field.clone(),
+                value: parse_cli_value(value),
+            };
+            edit(dir, &command, format, out)
+        }
+        RegistryCmd::Promote { dir, name } => {
+            let command = RegistryCommand::Promote { name: name.clone() };
+            edit(dir, &command, format, out)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure { code, message }) => {
+            let _ = writeln!(err, "error: {message}");
+            code
+        }
+    }
+}
+
+/// An error message with the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn new(code: u8, message: impl ToString) -> Self {
+        Self {
+            code,
+            message: message.to_string(),
+        }
+    }
+}
+
+fn write_failed(e: io::Error) -> Failure {
+    Failure::new(exit::UNREADABLE, format!("cannot write output: {e}"))
+}
+
+/// VALUE as JSON; anything that is not JSON (a bare word) is a string.
+pub fn parse_cli_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+fn load(dir: &Path) -> Result<RegistryStore, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::new(
+            exit::UNREADABLE,
+            format!("{}: not a folder", dir.display()),
+        ));
+    }
+    RegistryStore::load(dir).map_err(|e| Failure::new(exit::UNREADABLE, e))
+}
+
+fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), Failure> {
+    out.write_all(to_python_json(value).as_bytes())
+        .map_err(write_failed)
+}
+
+fn list(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Failure> {
+    let store = load(dir)?;
+    let rows: Vec<Value> = store.merged().entries.iter().map(list_row).collect();
+    match format {
+        OutputFormat::Json => print_json(out, &json!({ "entries": rows }))?,
+        OutputFormat::Human => {
+            for row in &rows {
+                writeln!(out, "{}", human_row(row)).map_err(write_failed)?;
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn list_row(entry: &crate::core::registry::MergedEntry) -> Value {
+    let view = entry.view();
+    json!({
+        "name": view.name(),
+        "display_name": view.display_name(),
+        "backend": view.backend(),
+        "layer": entry.layer.as_str(),
+        "host": view.host(),
+        "port": view.port(),
+        "quantization": view.quantization(),
+        "capabilities": view.capabilities(),
+        "deprecated": view.deprecated(),
+    })
+}
+
+fn human_row(row: &Value) -> String {
+    let s = |k: &str| match row.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "-".into(),
+        Some(other) => other.to_string(),
+    };
+    let deprecated = if row.get("deprecated") == Some(&Value::Bool(true)) {
+        "  [deprecated]"
+    } else {
+        ""
+    };
+    format!(
+        "{:<50} {:<9} {:<20} {}:{} {}{deprecated}",
+        s("name"),
+        s("backend"),
+        s("layer"),
+        s("host"),
+        s("port"),
+        s("quantization"),
+    )
+}
+
+fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Failure> {
+    let store = load(dir)?;
+    let findings = validate(&store);
+    match format {
+        OutputFormat::Json => {
+            let items: Vec<Value> = findings.iter().map(finding_json).collect();
+            print_json(out, &json!({ "findings": items }))?;
+        }
+        OutputFormat::Human => {
+            for f in &findings {
+                writeln!(
+                    out,
+                    "{}: {}: {}: {}",
+                    f.severity.as_str(),
+                    f.entry,
+                    f.field,
+                    f.message
+                )
+                .map_err(write_failed)?;
+            }
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            let warnings = findings.len() - errors;
+            writeln!(out, "{errors} error(s), {warnings} warning(s)").map_err(write_failed)?;
+        }
+    }
+    let has_error = findings.iter().any(|f| f.severity == Severity::Error);
+    Ok(if has_error { exit::FINDINGS } else { exit::OK })
+}
+
+fn finding_json(f: &Finding) -> Value {
+    json!({
+        "severity": f.severity.as_str(),
+        "entry": f.entry,
+        "field": f.field,
+        "message": f.message,
+    })
+}
+
+fn show(
+    dir: &Path,
+    name: &str,
+    with_provenance: bool,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<u8, Failure> {
+    let store = load(dir)?;
+    let entry = store
+        .merged()
+        .get(name)
+        .ok_or_else(|| Failure::new(exit::FINDINGS, format!("{name}: no such entry")))?;
+    if !with_provenance {
+        print_json(out, &entry.value)?;
+        return Ok(exit::OK);
+    }
+    let fields = store.provenance(name).unwrap_or_default();
+    match format {
+        OutputFormat::Json => {
+            let map: Map<String, Value> = fields
+                .iter()
+                .map(|(path, source)| (path.clone(), Value::from(source.as_str())))
+                .collect();
+            let doc =
+                json!({"entry": entry.value, "layer": entry.layer.as_str(), "provenance": map});
+            print_json(out, &doc)?;
+        }
+        OutputFormat::Human => {
+            print_json(out, &entry.value)?;
+            writeln!(out, "\nlayer: {}", entry.layer.as_str()).map_err(write_failed)?;
+            for (path, source) in &fields {
+                writeln!(out, "{path:<50} {}", source.as_str()).map_err(write_failed)?;
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn edit(
+    dir: &Path,
+    command: &RegistryCommand,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<u8, Failure> {
+    let mut store = load(dir)?;
+    let outcome =
+        apply_command(&mut store, command).map_err(|e| Failure::new(exit::FINDINGS, e))?;
+    let report = match outcome {
+        EditOutcome::Unchanged => SaveReport::default(),
+        EditOutcome::Changed => store.save().map_err(|e| Failure::new(exit::FINDINGS, e))?,
+    };
+    report_save(&report, outcome, format, out)?;
+    Ok(exit::OK)
+}
+
+fn report_save(
+    report: &SaveReport,
+    outcome: EditOutcome,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let written: Vec<String> = report
+        .written
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    match format {
+        OutputFormat::Json => print_json(
+            out,
+            &json!({
+                "changed": outcome == EditOutcome::Changed,
+                "written": written,
+                "discovered_reloaded": report.discovered_reloaded,
+            }),
+        ),
+        OutputFormat::Human => {
+            let text = if written.is_empty() {
+                "unchanged: the value is already there; nothing written".to_string()
+            } else {
+                format!("written: {}", written.join(", "))
+            };
+            writeln!(out, "{text}").map_err(write_failed)
+        }
+    }
+}

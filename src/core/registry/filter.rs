@@ -1,0 +1,55 @@
+//! Filtering the merged list for the entry table (runs on every keystroke).
+
+use super::merge::{EntryLayer, Merged};
+use super::model::RegistryEntry;
+
+/// What the entry table shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Case-insensitive text matched against name, display name, backend,
+    /// served model id, quantization and aliases; every word must match.
+    pub text: String,
+    pub backend: Option<String>,
+    pub layer: Option<EntryLayer>,
+    pub hide_deprecated: bool,
+}
+
+/// Indexes into `merged.entries` of the entries the filter keeps, in order.
+pub fn filter_entries(merged: &Merged, filter: &Filter) -> Vec<usize> {
+    let words: Vec<String> = filter
+        .text
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect();
+    merged
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| filter.layer.is_none_or(|l| l == e.layer))
+        .filter(|(_, e)| keeps(&e.view(), filter, &words, &e.search_text))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn keeps(e: &RegistryEntry<'_>, filter: &Filter, words: &[String], haystack: &str) -> bool {
+    if filter.hide_deprecated && e.deprecated() {
+        return false;
+    }
+    if let Some(backend) = &filter.backend
+        && e.backend() != Some(backend.as_str())
+    {
+        return false;
+    }
+    words.iter().all(|w| haystack.contains(w.as_str()))
+}
+
+/// The lower-cased text an entry is searched by (see `MergedEntry::search_text`).
+pub(crate) fn search_text(e: &RegistryEntry<'_>) -> String {
+    let mut parts = vec![e.name()];
+    parts.extend(e.display_name());
+    parts.extend(e.backend());
+    parts.extend(e.served_model_id());
+    parts.extend(e.quantization());
+    parts.extend(e.model_aliases());
+    parts.join("\n").to_lowercase()
+}

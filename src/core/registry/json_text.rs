@@ -1,0 +1,356 @@
+//! Lossless JSON text for the registry files.
+//!
+//! ImageWorks writes every registry file with Python's `json.dumps(data,
+//! indent=2)` plus a trailing newline. To give back the same bytes after an
+//! unedited load/save we parse with key order preserved (`preserve_order`)
+//! and number text preserved (`arbitrary_precision`), and write with the exact
+//! layout and escaping rules of Python's encoder in indent mode.
+
+use serde_json::{Number, Value};
+
+/// A JSON syntax error with the 1-based line and column serde_json reports.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct JsonTextError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Parse JSON text, keeping key order and each number's original text.
+pub fn parse(text: &str) -> Result<Value, JsonTextError> {
+    serde_json::from_str(text).map_err(JsonTextError::from)
+}
+
+impl From<serde_json::Error> for JsonTextError {
+    fn from(e: serde_json::Error) -> Self {
+        Self {
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        }
+    }
+}
+
+/// serde_json appends " at line L column C"; we report those separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(pos) => message[..pos].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Exactly what Python's `json.dumps(value, indent=2)` prints, plus "\n".
+pub fn to_python_json(value: &Value) -> String {
+    let mut out = String::with_capacity(4096);
+    write_value(&mut out, value, 0);
+    out.push('\n');
+    out
+}
+
+/// `to_python_json` of a list, without first copying it into a `Value`.
+pub fn list_to_python_json<'a>(items: impl ExactSizeIterator<Item = &'a Value>) -> String {
+    let mut out = String::with_capacity(4096 * items.len().max(1));
+    if items.len() == 0 {
+        out.push_str("[]");
+    } else {
+        out.push('[');
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            newline_indent(&mut out, 1);
+            write_value(&mut out, item, 1);
+        }
+        out.push_str("\n]");
+    }
+    out.push('\n');
+    out
+}
+
+fn write_value(out: &mut String, value: &Value, depth: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        // With `arbitrary_precision` a number displays as the text it was
+        // read from (or created with), so file numbers survive unchanged.
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => write_array(out, items, depth),
+        Value::Object(map) => write_object(out, map, depth),
+    }
+}
+
+fn write_array(out: &mut String, items: &[Value], depth: usize) {
+    if items.is_empty() {
+        out.push_str("[]");
+        return;
+    }
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        newline_indent(out, depth + 1);
+        write_value(out, item, depth + 1);
+    }
+    newline_indent(out, depth);
+    out.push(']');
+}
+
+fn write_object(out: &mut String, map: &serde_json::Map<String, Value>, depth: usize) {
+    if map.is_empty() {
+        out.push_str("{}");
+        return;
+    }
+    out.push('{');
+    for (i, (key, item)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        newline_indent(out, depth + 1);
+        write_string(out, key);
+        out.push_str(": ");
+        write_value(out, item, depth + 1);
+    }
+    newline_indent(out, depth);
+    out.push('}');
+}
+
+fn newline_indent(out: &mut String, depth: usize) {
+    out.push('\n');
+    for _ in 0..depth {
+        out.push_str("  ");
+    }
+}
+
+/// Python's `ensure_ascii=True` string encoder.
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' | '\u{7f}' => out.push(c),
+            _ => push_unicode_escape(out, c),
+        }
+    }
+    out.push('"');
+}
+
+/// `\uXXXX` in lowercase hex; characters beyond the BMP as a surrogate pair.
+fn push_unicode_escape(out: &mut String, c: char) {
+    let mut units = [0u16; 2];
+    for unit in c.encode_utf16(&mut units) {
+        out.push_str(&format!("\\u{unit:04x}"));
+    }
+}
+
+/// A float as Python's `repr` prints it: shortest round-trip digits,
+/// positional between 1e-4 and 1e16, else `d.ddde±XX`; integral values get `.0`.
+/// Non-finite values have no JSON form; they print as Python's `NaN`/`Infinity`.
+pub fn python_float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    // Rust's `{:e}` gives the shortest digits that round-trip, like Python.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    // Python's decpt: value = 0.DIGITS * 10^decpt.
+    let decpt = exp + 1;
+    let body = if decpt <= -4 || decpt > 16 {
+        exponent_form(&digits, exp)
+    } else {
+        positional_form(&digits, decpt)
+    };
+    format!("{sign}{body}")
+}
+
+fn exponent_form(digits: &str, exp: i32) -> String {
+    let (first, rest) = digits.split_at(1.min(digits.len()));
+    let fraction = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(".{rest}")
+    };
+    let exp_sign = if exp < 0 { '-' } else { '+' };
+    format!("{first}{fraction}e{exp_sign}{:02}", exp.abs())
+}
+
+fn positional_form(digits: &str, decpt: i32) -> String {
+    let n = digits.len() as i32;
+    if decpt <= 0 {
+        format!("0.{}{digits}", "0".repeat((-decpt) as usize))
+    } else if decpt < n {
+        let (int, frac) = digits.split_at(decpt as usize);
+        format!("{int}.{frac}")
+    } else {
+        format!("{digits}{}.0", "0".repeat((decpt - n) as usize))
+    }
+}
+
+/// A JSON number holding `f` in Python's float text (`None` for NaN/inf).
+pub fn python_float(f: f64) -> Option<Value> {
+    if !f.is_finite() {
+        return None;
+    }
+    number_from_text(&python_float_repr(f)).map(Value::Number)
+}
+
+fn number_from_text(text: &str) -> Option<Number> {
+    serde_json::from_str::<Number>(text).ok()
+}
+
+/// Rewrite every float in a newly created value into Python's float text
+/// (`1e-5` becomes `1e-05`, `1E5` becomes `100000.0`); integers stay as they
+/// are. Used for values typed by people, never for values read from files.
+pub fn pythonize_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(num) = python_text_of_float(n).and_then(|py| number_from_text(&py)) {
+                *n = num;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(pythonize_numbers),
+        Value::Object(map) => map.values_mut().for_each(pythonize_numbers),
+        _ => {}
+    }
+}
+
+/// Python reads a number with a fraction or exponent as a float.
+fn python_text_of_float(n: &Number) -> Option<String> {
+    let text = n.to_string();
+    if !text.contains(['.', 'e', 'E']) {
+        return None;
+    }
+    n.as_f64().filter(|f| f.is_finite()).map(python_float_repr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn python_float_edge_cases() {
+        let cases = [
+            (0.1, "0.1"),
+            (1e-05, "1e-05"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (123456789.0, "123456789.0"),
+            (2.0, "2.0"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (0.0001, "0.0001"),
+            (0.00012345, "0.00012345"),
+            (1.5e-7, "1.5e-07"),
+            (1.2345e20, "1.2345e+20"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (0.95, "0.95"),
+            (-2.5, "-2.5"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(python_float_repr(f), want, "repr of {f:?}");
+        }
+    }
+
+    #[test]
+    fn python_layout_and_escapes() -> Result<(), JsonTextError> {
+        let v = parse(
+            r#"{"a": [], "b": {}, "c": [1, {"d": null}], "e": "x\"\\\n\r\t\b\f\u0001\u007f é 😀"}"#,
+        )?;
+        let want = "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": null\n    }\n  ],\n  \"e\": \"x\\\"\\\\\\n\\r\\t\\b\\f\\u0001\u{7f} \\u00e9 \\ud83d\\ude00\"\n}\n";
+        assert_eq!(to_python_json(&v), want);
+        Ok(())
+    }
+
+    #[test]
+    fn list_writer_matches_value_writer() -> Result<(), JsonTextError> {
+        for text in ["[]", "[1]", "[{\"a\": [1, 2]}, {}, null]"] {
+            let value = parse(text)?;
+            let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+            assert_eq!(list_to_python_json(items.iter()), to_python_json(&value));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn number_text_survives() -> Result<(), JsonTextError> {
+        let text = "[\n  1e-05,\n  12345678901234567890123,\n  0.90,\n  -0.0\n]\n";
+        assert_eq!(to_python_json(&parse(text)?), text);
+        Ok(())
+    }
+
+    #[test]
+    fn new_floats_are_pythonized() -> Result<(), JsonTextError> {
+        let mut v = parse("[1e-5, 1E5, 2.50, 7, 1e16]")?;
+        pythonize_numbers(&mut v);
+        assert_eq!(
+            to_python_json(&v),
+            "[\n  1e-05,\n  100000.0,\n  2.5,\n  7,\n  1e+16\n]\n"
+        );
+        assert_eq!(python_float(0.5), Some(parse("0.5")?));
+        Ok(())
+    }
+
+    #[test]
+    fn parse_error_names_line_and_column() {
+        let err = parse("[\n  {\"a\": 1,}\n]").err();
+        let err = err.as_ref().map(|e| (e.line, e.column));
+        assert_eq!(err, Some((2, 11)));
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| python_float(f).unwrap_or(Value::Null)),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((any::<String>(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn random_values_round_trip(v in arb_json()) {
+            let text = to_python_json(&v);
+            prop_assert!(text.is_ascii());
+            let back = parse(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(back, v);
+        }
+
+        #[test]
+        fn python_repr_round_trips_f64(f in any::<f64>().prop_filter("finite", |f| f.is_finite())) {
+            let text = python_float_repr(f);
+            let back: f64 = text.parse().map_err(|_| TestCaseError::fail(text.clone()))?;
+            prop_assert_eq!(back.to_bits(), f.to_bits());
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! The ImageWorks model registry: lossless JSON, layer merge with
+//! provenance, conflict-safe store, edit commands, validation and filtering.
+//! See `docs/model-registry.md` in the shared docs for the file contract.
+
+pub mod edit;
+pub mod filter;
+pub mod json_text;
+pub mod merge;
+pub mod model;
+pub mod store;
+pub mod validate;
+
+pub use edit::{EditError, EditHistory, EditOutcome, RegistryCommand, apply_command};
+pub use filter::{Filter, filter_entries};
+pub use merge::{EntryLayer, FieldSource, Merged, MergedEntry, merge_layers, provenance};
+pub use model::RegistryEntry;
+pub use store::{RegistryError, RegistryStore, SaveReport, resolve_dir};
+pub use validate::{Finding, Severity, validate};

@@ -1,0 +1,297 @@
+//! `registry` CLI commands, run through `cli::registry::run_with` on copies
+//! of the sample registry.
+
+use std::fs;
+use std::path::Path;
+use std::time::SystemTime;
+
+use clap::Parser;
+use iw_studio::cli::registry::{RegistryCmd, parse_cli_value, run_with};
+use iw_studio::cli::{OutputFormat, exit};
+use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
+use serde_json::{Value, json};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_configs/registry");
+const FILES: [&str; 3] = [CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE];
+
+/// A stand-in for the binary's argument parser, so tests exercise the clap definitions.
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: RegistryCmd,
+}
+
+fn sample_copy() -> Result<tempfile::TempDir, std::io::Error> {
+    let dir = tempfile::tempdir()?;
+    for f in FILES {
+        fs::copy(Path::new(SAMPLE).join(f), dir.path().join(f))?;
+    }
+    Ok(dir)
+}
+
+struct Run {
+    code: u8,
+    out: String,
+    err: String,
+}
+
+fn run(args: &[&str], format: OutputFormat) -> Result<Run, Box<dyn std::error::Error>> {
+    let cli = Cli::try_parse_from(std::iter::once("registry").chain(args.iter().copied()))?;
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_with(&cli.cmd, format, &mut out, &mut err);
+    Ok(Run {
+        code,
+        out: String::from_utf8(out)?,
+        err: String::from_utf8(err)?,
+    })
+}
+
+fn dir_arg(dir: &Path) -> Result<String, &'static str> {
+    dir.to_str().map(String::from).ok_or("non-UTF-8 temp path")
+}
+
+fn snapshot_of(dir: &Path) -> Result<Vec<(Vec<u8>, SystemTime)>, std::io::Error> {
+    FILES
+        .iter()
+        .map(|f| {
+            Ok((
+                fs::read(dir.join(f))?,
+                fs::metadata(dir.join(f))?.modified()?,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn list_json_has_the_documented_fields() -> TestResult {
+    let r = run(&["list", SAMPLE], OutputFormat::Json)?;
+    assert_eq!(r.code, exit::OK, "{}", r.err);
+    let doc: Value = serde_json::from_str(&r.out)?;
+    let entries = doc["entries"].as_array().ok_or("no entries")?;
+    assert_eq!(entries.len(), 16);
+    let florence = entries
+        .iter()
+        .find(|e| e["name"] == json!("florence-2-large_(FP16)"))
+        .ok_or("florence missing")?;
+    let keys: Vec<&str> = florence
+        .as_object()
+        .ok_or("not an object")?
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "name",
+            "display_name",
+            "backend",
+            "layer",
+            "host",
+            "port",
+            "quantization",
+            "capabilities",
+            "deprecated"
+        ]
+    );
+    assert_eq!(florence["layer"], json!("curated+discovered"));
+    assert_eq!(florence["port"], json!(24002));
+    assert_eq!(florence["deprecated"], json!(false));
+    assert_eq!(
+        florence["capabilities"],
+        json!(["text", "language", "chat"])
+    );
+    Ok(())
+}
+
+#[test]
+fn list_human_prints_one_line_per_entry() -> TestResult {
+    let r = run(&["list", SAMPLE], OutputFormat::Human)?;
+    assert_eq!(r.code, exit::OK);
+    assert_eq!(r.out.lines().count(), 16);
+    assert!(r.out.contains("siglip-large-patch16-384_(FP32)"));
+    Ok(())
+}
+
+#[test]
+fn check_exit_codes() -> TestResult {
+    let r = run(&["check", SAMPLE], OutputFormat::Human)?;
+    assert_eq!(r.code, exit::OK, "{}", r.out);
+    assert!(r.out.contains("0 error(s)"), "{}", r.out);
+    let dir = sample_copy()?;
+    let d = dir_arg(dir.path())?;
+    let set = run(
+        &["set", &d, "florence-2-large_(FP16)", "backend", "tgi"],
+        OutputFormat::Human,
+    )?;
+    assert_eq!(set.code, exit::OK, "{}", set.err);
+    let r = run(&["check", &d], OutputFormat::Json)?;
+    assert_eq!(r.code, exit::FINDINGS);
+    let doc: Value = serde_json::from_str(&r.out)?;
+    let errors: Vec<&Value> = doc["findings"]
+        .as_array()
+        .ok_or("no findings")?
+        .iter()
+        .filter(|f| f["severity"] == json!("error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["field"], json!("backend"));
+    Ok(())
+}
+
+#[test]
+fn unreadable_and_malformed_registries_exit_2() -> TestResult {
+    let r = run(&["list", "/nonexistent/registry"], OutputFormat::Human)?;
+    assert_eq!(r.code, exit::UNREADABLE);
+    let dir = sample_copy()?;
+    fs::write(dir.path().join(CURATED_FILE), "[\n  {\n")?;
+    let r = run(&["check", &dir_arg(dir.path())?], OutputFormat::Human)?;
+    assert_eq!(r.code, exit::UNREADABLE);
+    assert!(
+        r.err.contains(CURATED_FILE) && r.err.contains("line 3"),
+        "{}",
+        r.err
+    );
+    Ok(())
+}
+
+#[test]
+fn show_with_provenance() -> TestResult {
+    let r = run(
+        &["show", SAMPLE, "florence-2-large_(FP16)", "--provenance"],
+        OutputFormat::Json,
+    )?;
+    assert_eq!(r.code, exit::OK, "{}", r.err);
+    let doc: Value = serde_json::from_str(&r.out)?;
+    assert_eq!(doc["layer"], json!("curated+discovered"));
+    assert_eq!(
+        doc["provenance"]["display_name"],
+        json!("curated-over-discovered")
+    );
+    assert_eq!(doc["provenance"]["downloaded_at"], json!("discovered"));
+    assert_eq!(doc["entry"]["backend_config"]["port"], json!(24002));
+    let plain = run(
+        &["show", SAMPLE, "florence-2-large_(FP16)"],
+        OutputFormat::Human,
+    )?;
+    let entry: Value = serde_json::from_str(&plain.out)?;
+    assert_eq!(entry, doc["entry"]);
+    let missing = run(&["show", SAMPLE, "nope"], OutputFormat::Human)?;
+    assert_eq!(missing.code, exit::FINDINGS);
+    assert!(missing.err.contains("nope"), "{}", missing.err);
+    Ok(())
+}
+
+#[test]
+fn set_writes_curated_and_snapshot_and_same_value_writes_nothing() -> TestResult {
+    let dir = sample_copy()?;
+    let d = dir_arg(dir.path())?;
+    let r = run(
+        &[
+            "set",
+            &d,
+            "florence-2-large_(FP16)",
+            "backend_config.port",
+            "24010",
+        ],
+        OutputFormat::Json,
+    )?;
+    assert_eq!(r.code, exit::OK, "{}", r.err);
+    let report: Value = serde_json::from_str(&r.out)?;
+    assert_eq!(report["changed"], json!(true));
+    assert_eq!(report["written"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        fs::read(dir.path().join(DISCOVERED_FILE))?,
+        fs::read(Path::new(SAMPLE).join(DISCOVERED_FILE))?
+    );
+    let before = snapshot_of(dir.path())?;
+    let again = run(
+        &[
+            "set",
+            &d,
+            "florence-2-large_(FP16)",
+            "backend_config.port",
+            "24010",
+        ],
+        OutputFormat::Human,
+    )?;
+    assert_eq!(again.code, exit::OK);
+    assert!(again.out.contains("nothing written"), "{}", again.out);
+    assert_eq!(snapshot_of(dir.path())?, before);
+    // The value already in the shipped registry: nothing changes either.
+    let dir2 = sample_copy()?;
+    let before = snapshot_of(dir2.path())?;
+    let same = run(
+        &[
+            "set",
+            &dir_arg(dir2.path())?,
+            "gpt-oss-20b_(MXFP4)",
+            "display_name",
+            "gpt-oss-20b (MXFP4)",
+        ],
+        OutputFormat::Human,
+    )?;
+    assert_eq!(same.code, exit::OK, "{}", same.err);
+    assert_eq!(snapshot_of(dir2.path())?, before);
+    Ok(())
+}
+
+#[test]
+fn set_refusals_exit_1() -> TestResult {
+    let dir = sample_copy()?;
+    let d = dir_arg(dir.path())?;
+    let r = run(
+        &["set", &d, "no-such-model", "display_name", "x"],
+        OutputFormat::Human,
+    )?;
+    assert_eq!(r.code, exit::FINDINGS);
+    assert!(r.err.contains("no-such-model"), "{}", r.err);
+    let r = run(
+        &["promote", &d, "florence-2-large_(FP16)"],
+        OutputFormat::Human,
+    )?;
+    assert_eq!(r.code, exit::FINDINGS);
+    assert!(r.err.contains("already curated"), "{}", r.err);
+    Ok(())
+}
+
+#[test]
+fn promote_copies_without_dynamic_fields() -> TestResult {
+    let dir = sample_copy()?;
+    let d = dir_arg(dir.path())?;
+    let r = run(
+        &["promote", &d, "siglip-large-patch16-384_(FP32)"],
+        OutputFormat::Human,
+    )?;
+    assert_eq!(r.code, exit::OK, "{}", r.err);
+    let curated: Value = serde_json::from_str(&fs::read_to_string(dir.path().join(CURATED_FILE))?)?;
+    let promoted = curated
+        .as_array()
+        .and_then(|c| c.last())
+        .ok_or("nothing promoted")?;
+    assert_eq!(promoted["name"], json!("siglip-large-patch16-384_(FP32)"));
+    assert!(promoted.get("download_path").is_none() && promoted.get("downloaded_at").is_none());
+    assert!(promoted["metadata"].get("created_from_download").is_none());
+    assert_eq!(
+        fs::read(dir.path().join(DISCOVERED_FILE))?,
+        fs::read(Path::new(SAMPLE).join(DISCOVERED_FILE))?
+    );
+    let list = run(&["list", &d], OutputFormat::Json)?;
+    let doc: Value = serde_json::from_str(&list.out)?;
+    let layer = doc["entries"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["name"] == promoted["name"]))
+        .map(|e| e["layer"].clone());
+    assert_eq!(layer, Some(json!("curated+discovered")));
+    Ok(())
+}
+
+#[test]
+fn cli_values_are_json_or_bare_strings() {
+    assert_eq!(parse_cli_value("24001"), json!(24001));
+    assert_eq!(parse_cli_value("true"), json!(true));
+    assert_eq!(parse_cli_value("[\"a\"]"), json!(["a"]));
+    assert_eq!(parse_cli_value("\"quoted\""), json!("quoted"));
+    assert_eq!(parse_cli_value("Qwen 3 (FP8)"), json!("Qwen 3 (FP8)"));
+}
