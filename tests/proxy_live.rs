@@ -699,7 +699,10 @@ async fn every_fault_gives_a_clear_error_within_the_timeout_and_writes_nothing()
         (Fault::Hang, "no answer within 0.8 s"),
         (Fault::ServerError, "HTTP 500"),
         (Fault::Reset, "connection"),
-        (Fault::Garbage, "not the expected JSON (line 1, column"),
+        (
+            Fault::Garbage,
+            "not the JSON the chat proxy sends (line 1, column 24: expected",
+        ),
     ];
     for (fault, expected) in faults {
         let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;

@@ -65,7 +65,7 @@ pub enum ProxyError {
         url: String,
         reason: String,
     },
-    #[error("{method} {url}: HTTP {status}{}: {body}", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    #[error("{method} {url}: HTTP {status}: {}; {}", detail.as_deref().unwrap_or(body), status_hint(*status))]
     Status {
         method: &'static str,
         url: String,
@@ -76,7 +76,7 @@ pub enum ProxyError {
         body: String,
     },
     #[error(
-        "{method} {url}: the answer is not the expected JSON (line {line}, column {column}: {reason}); body starts `{body}`"
+        "{method} {url}: the answer is not the JSON the chat proxy sends (line {line}, column {column}: {reason}); body starts `{body}`; is this URL the chat proxy?"
     )]
     InvalidJson {
         method: &'static str,
@@ -193,7 +193,11 @@ impl HttpProxyClient {
             url,
             line: e.line(),
             column: e.column(),
-            reason: e.to_string(),
+            // serde_json repeats the position at the end; it is in the message already.
+            reason: e
+                .to_string()
+                .trim_end_matches(&format!(" at line {} column {}", e.line(), e.column()))
+                .to_owned(),
             body: snippet(&bytes),
         })
     }
@@ -290,6 +294,18 @@ fn read_ca(path: &std::path::Path) -> Result<reqwest::Certificate, ProxyError> {
     let pem = std::fs::read(path).map_err(|e| err(e.to_string()))?;
     reqwest::Certificate::from_pem(&pem)
         .map_err(|e| err(format!("not a PEM certificate: {}", error_chain(&e))))
+}
+
+/// What to do about an HTTP error status.
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 | 403 => "the proxy wants credentials: set the profile's token env var",
+        404 => "this proxy has no such endpoint; is the URL the chat proxy's?",
+        400..=499 => "the proxy refused the request",
+        _ => {
+            "the proxy failed; check its log (a config file that is not valid TOML makes it answer 500)"
+        }
+    }
 }
 
 fn status_error(method: &'static str, url: String, status: u16, body: &[u8]) -> ProxyError {
