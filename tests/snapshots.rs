@@ -89,3 +89,41 @@ fn welcome_screen() {
     h.run();
     h.snapshot("welcome");
 }
+
+/// Hide text that holds the wall-clock time of the last refresh.
+fn mask_clock(h: &mut egui_kittest::Harness<'_, iw_studio::ui::StudioApp>) {
+    use egui_kittest::kittest::Queryable;
+    let rects: Vec<egui::Rect> = h
+        .query_all_by(|n| n.value().is_some_and(|v| v.contains("refreshed")))
+        .map(|n| n.rect())
+        .collect();
+    for r in rects {
+        h.mask(r);
+    }
+}
+
+#[test]
+fn preview_page_offline_and_connected_and_push_dialog() {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    // A relative path (never written here) keeps the images independent of temp names.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = Path::new("sample_configs/full_example.toml");
+    let (mut app, _fake) =
+        common::app_with_fake_proxy(path, &[("CHAT_PROXY_PORT", "18100")], &dir.path().join("h"));
+    app.handle(&egui::Context::default(), Action::Navigate(PageId::Preview));
+    let mut h = snapshot_harness(app);
+    h.run();
+    h.snapshot("page_preview_offline");
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    common::run_until(&mut h, |app| {
+        app.live().config.value().is_some() && app.live().models.value().is_some()
+    });
+    mask_clock(&mut h);
+    h.snapshot("page_preview_connected");
+    h.get_by_role_and_label(Role::Button, "⬆ Push via API…")
+        .click();
+    h.run();
+    mask_clock(&mut h);
+    h.snapshot("push_dialog");
+}

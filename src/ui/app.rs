@@ -13,9 +13,10 @@ use crate::core::session::{EditSession, SessionError};
 use crate::ui::actions::Action;
 use crate::ui::file_dialog::{FileDialogs, Purpose};
 use crate::ui::file_watch::FileWatch;
+use crate::ui::live::LiveProxy;
 use crate::ui::nav::{PageId, page_for_path};
 use crate::ui::page_ctx::{PageCtx, ViewState};
-use crate::ui::pages::{diff, layout_page, raw_toml, welcome};
+use crate::ui::pages::{diff, layout_page, preview, push_dialog, raw_toml, welcome};
 use crate::ui::panels::status_bar::Status;
 use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
 use crate::ui::theme;
@@ -30,6 +31,7 @@ pub struct AppSettings {
     pub recent: Vec<PathBuf>,
     pub last_file: Option<PathBuf>,
     pub last_page: Option<PageId>,
+    pub proxy_profiles: crate::core::proxy::Profiles,
 }
 
 impl AppSettings {
@@ -69,10 +71,20 @@ pub struct StudioApp {
     show_problems: bool,
     allow_close: bool,
     window_title: String,
+    live: LiveProxy,
 }
 
 impl StudioApp {
     pub fn new(layouts: Arc<LayoutSet>, settings: AppSettings) -> Self {
+        Self::with_live(
+            layouts,
+            settings.clone(),
+            LiveProxy::new(settings.proxy_profiles.clone(), history_dir()),
+        )
+    }
+
+    /// With a given live-proxy connection (tests pass a fake proxy and a temp history).
+    pub fn with_live(layouts: Arc<LayoutSet>, settings: AppSettings, live: LiveProxy) -> Self {
         let page = settings
             .last_page
             .clone()
@@ -92,6 +104,7 @@ impl StudioApp {
             show_problems: false,
             allow_close: false,
             window_title: String::new(),
+            live,
         }
     }
 
@@ -123,6 +136,14 @@ impl StudioApp {
 
     pub fn status(&self) -> &Status {
         &self.status
+    }
+
+    pub fn live(&self) -> &LiveProxy {
+        &self.live
+    }
+
+    pub fn live_mut(&mut self) -> &mut LiveProxy {
+        &mut self.live
     }
 
     /// Whether the app asks about a file changed on disk.
@@ -375,8 +396,15 @@ impl StudioApp {
             .session
             .as_ref()
             .map_or((0, 0), |s| (s.error_count(), s.warning_count()));
+        let proxy_line = self.live.status_line();
         egui::Panel::bottom("status_bar").show(ui, |ui| {
-            status_bar::show(ui, &self.status, &mut self.show_problems, counts);
+            status_bar::show(
+                ui,
+                &self.status,
+                &mut self.show_problems,
+                counts,
+                &proxy_line,
+            );
         });
         let Some(session) = self.session.as_ref() else {
             egui::CentralPanel::default()
@@ -414,6 +442,7 @@ impl StudioApp {
                 },
                 PageId::RawToml => raw_toml::show(ui, &mut ctx),
                 PageId::Diff => diff::show(ui, &mut ctx),
+                PageId::Preview => preview::show(ui, &mut self.live, session, &self.layouts),
             }
         });
     }
@@ -472,9 +501,11 @@ impl StudioApp {
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.check_external_change();
+        self.live.poll(&ctx);
         let mut actions = self.shortcuts(&ctx);
         self.draw(ui, &mut actions);
         self.modal_dialogs(&ctx, &mut actions);
+        push_dialog::show(&ctx, &mut self.live, &self.layouts);
         self.status.busy = self
             .dialogs
             .is_open()
@@ -489,6 +520,7 @@ impl StudioApp {
             self.handle(&ctx, action);
         }
         self.settings.last_page = Some(self.page.clone());
+        self.settings.proxy_profiles = self.live.profiles.clone();
     }
 }
 
@@ -534,6 +566,11 @@ fn external_change_banner(
         }
     });
     ui.add_space(6.0);
+}
+
+/// Where pushes are recorded: the app's data folder (`~/.local/share/...`).
+fn history_dir() -> Option<PathBuf> {
+    eframe::storage_dir("ImageWorks Config Studio").map(|d| d.join("push-history"))
 }
 
 fn first_page(layouts: &LayoutSet) -> PageId {

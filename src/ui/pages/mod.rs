@@ -2,6 +2,8 @@
 pub mod diff;
 pub mod endpoints;
 pub mod layout_page;
+pub mod preview;
+pub mod push_dialog;
 pub mod raw_toml;
 pub mod storage;
 pub mod welcome;
