@@ -131,3 +131,39 @@ fn unreachable_proxy_is_reported_and_the_ui_keeps_working() {
         &iw_studio::ui::nav::PageId::Layout("server".into())
     );
 }
+
+#[test]
+fn profiles_can_be_added_and_edited() {
+    let (dir, path) = copy_of("chat_proxy.toml");
+    let (app, _fake) = app_with_fake_proxy(&path, &[], &dir.path().join("h"));
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_label("Connection profiles").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "➕ New profile")
+        .click();
+    h.run();
+    assert_eq!(h.state().live().profiles.all().len(), 2);
+    assert_eq!(h.state().live().profiles.active().name, "profile-1");
+    let url = h.get_by_role_and_label(Role::TextInput, "Base URL");
+    url.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Base URL")
+        .type_text("http://staging:8100");
+    h.run();
+    assert_eq!(
+        h.state().live().profiles.active().base_url,
+        "http://staging:8100"
+    );
+    assert_eq!(
+        h.state().live().base_url(),
+        "http://staging:8100",
+        "the next request uses the edited profile"
+    );
+}

@@ -111,12 +111,18 @@ impl LiveProxy {
     /// Switch profile: forget the old proxy's answers.
     pub fn set_active_profile(&mut self, name: &str) {
         if self.profiles.set_active(name).is_ok() {
-            self.api = None;
-            self.health = Remote::Idle;
-            self.config = Remote::Idle;
-            self.models = Remote::Idle;
-            self.push = PushState::Closed;
+            self.profile_changed();
         }
+    }
+
+    /// The active profile's settings changed: the next request builds a new client.
+    pub fn profile_changed(&mut self) {
+        self.api = None;
+        self.setup_error = None;
+        self.health = Remote::Idle;
+        self.config = Remote::Idle;
+        self.models = Remote::Idle;
+        self.push = PushState::Closed;
     }
 
     pub fn base_url(&self) -> String {

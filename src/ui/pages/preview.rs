@@ -16,6 +16,7 @@ use crate::ui::widgets::badge;
 pub fn show(ui: &mut Ui, live: &mut LiveProxy, session: &EditSession, layouts: &LayoutSet) {
     ui.heading("🔍 Preview & push");
     connection_bar(ui, live);
+    super::profiles::show(ui, live);
     let preview = live.preview(session.doc(), layouts);
     mode_banner(ui, live, &preview);
     ui.horizontal(|ui| {
