@@ -18,6 +18,19 @@ pub struct FieldPlace<'a> {
     pub path: DocPath,
 }
 
+impl<'a> FieldPlace<'a> {
+    /// Each field at its key below `table` (a section, a map instance, an array entry).
+    pub fn under(table: &DocPath, fields: impl IntoIterator<Item = &'a Field>) -> Vec<Self> {
+        fields
+            .into_iter()
+            .map(|field| Self {
+                field,
+                path: table.child(&field.key),
+            })
+            .collect()
+    }
+}
+
 /// Rows for several fields, aligned in a grid.
 pub fn field_rows(ui: &mut Ui, ctx: &mut PageCtx<'_>, id: &str, places: &[FieldPlace<'_>]) {
     egui::Grid::new(id)
