@@ -29,5 +29,6 @@ pub enum Action {
     ShowProblems,
     /// Close after the user chose to discard unsaved changes.
     DiscardAndClose,
-    CancelClose,
+    /// Close the question on screen without doing anything.
+    DismissDialog,
 }

@@ -184,8 +184,8 @@ impl StudioApp {
                     st.info("Redone");
                 }
             }),
-            Action::Save => self.save(false),
-            Action::SaveOverwriting => self.save(true),
+            Action::Save => self.save(ctx, false),
+            Action::SaveOverwriting => self.save(ctx, true),
             Action::SaveAs => {
                 let near = self
                     .session
@@ -219,7 +219,7 @@ impl StudioApp {
                 self.dialog = Dialog::None;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
-            Action::CancelClose => self.dialog = Dialog::None,
+            Action::DismissDialog => self.dialog = Dialog::None,
         }
     }
 
@@ -238,15 +238,13 @@ impl StudioApp {
         }
     }
 
-    fn save(&mut self, overwrite: bool) {
+    fn save(&mut self, ctx: &egui::Context, overwrite: bool) {
         let Some(session) = self.session.as_mut() else {
             return;
         };
         if session.path().is_none() {
             self.status.info("Choose where to save the new file");
-            return self
-                .dialogs
-                .start(&egui::Context::default(), Purpose::SaveAs, None);
+            return self.dialogs.start(ctx, Purpose::SaveAs, None);
         }
         match session.save(overwrite) {
             Ok(outcome) => {
@@ -467,7 +465,7 @@ impl StudioApp {
                             actions.push(Action::DiscardAndClose);
                         }
                         if ui.button("Cancel").clicked() {
-                            actions.push(Action::CancelClose);
+                            actions.push(Action::DismissDialog);
                         }
                     });
                 });
@@ -488,7 +486,7 @@ impl StudioApp {
                                 self.dialog = Dialog::ExternalChange { disk, show_diff: true };
                             }
                         if ui.button("Cancel").clicked() {
-                            actions.push(Action::CancelClose);
+                            actions.push(Action::DismissDialog);
                         }
                     });
                 });
@@ -508,7 +506,7 @@ impl StudioApp {
         push_dialog::show(&ctx, &mut self.live, &self.layouts);
         self.status.busy = self
             .dialogs
-            .is_open()
+            .is_waiting()
             .then(|| "Choosing a file…".to_owned());
         if let Some((purpose, path)) = self.dialogs.show(&ctx) {
             actions.push(match purpose {
