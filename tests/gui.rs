@@ -337,3 +337,38 @@ fn endpoints_can_be_added_and_duplicates_are_flagged() {
         h.state().status()
     );
 }
+
+#[test]
+fn new_from_defaults_then_save_through_the_path_field() {
+    // No desktop portal here: the dialog must fall back to a path field, never hang.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let target = dir.path().join("new_chat_proxy.toml");
+    let mut h = harness(app_with(None));
+    h.run();
+    h.get_by_role_and_label(Role::Button, "✨ New from defaults")
+        .click();
+    h.run();
+    assert!(
+        h.state()
+            .session()
+            .is_some_and(|s| s.is_dirty() && s.path().is_none())
+    );
+    save(&mut h);
+    let field = h.get_by_role_and_label(Role::TextInput, "File path");
+    field.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "File path")
+        .type_text(&target.display().to_string());
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Save").click();
+    h.run();
+    let written = std::fs::read_to_string(&target)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", h.state().status()));
+    assert!(written.contains("port = 8100"));
+    assert_eq!(
+        h.state().session().and_then(|s| s.path()),
+        Some(target.as_path())
+    );
+    assert!(h.state().session().is_some_and(|s| !s.is_dirty()));
+}

@@ -8,6 +8,7 @@ use common::{app_with, changed_lines, harness, snapshot_harness};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use iw_studio::core::proxy::api_types::ModelList;
 use iw_studio::core::registry::merge::EntryLayer;
 use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
 use iw_studio::ui::StudioApp;
@@ -317,15 +318,32 @@ fn new_entry_duplicate_delete_and_deprecate() {
 }
 
 #[test]
-fn served_ids_show_as_a_column_when_known() {
-    let (_dir, toml, _) = workspace();
-    let mut h = harness(app_with(Some(&toml)));
+fn models_served_by_the_connected_proxy_show_as_a_column() {
+    let (dir, toml, _) = workspace();
+    let (app, fake) = common::app_with_fake_proxy(&toml, &[], &dir.path().join("history"));
+    let model = |id: &str| {
+        serde_json::from_value(serde_json::json!({"id": id}))
+            .unwrap_or_else(|e| panic!("model entry: {e}"))
+    };
+    fake.set_models(ModelList {
+        object: "list".into(),
+        data: vec![model("gpt-oss-20b_(MXFP4)"), model("not-in-the-registry")],
+    });
+    let mut h = harness(app);
     h.run();
     open_registry_page(&mut h);
-    assert!(h.query_by_label("Served now").is_none());
-    let served = ["gpt-oss-20b_(MXFP4)".to_owned()].into_iter().collect();
-    h.state_mut().registry_mut().served = Some(served);
+    assert!(
+        h.query_by_label("Served now").is_none(),
+        "not connected yet"
+    );
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
     h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    common::run_until(&mut h, |app| app.live().models.value().is_some());
+    open_registry_page(&mut h);
     assert!(h.query_by_label("Served now").is_some());
     assert_eq!(h.query_all_by_label("served").count(), 1);
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::exit;
-use super::output::OutputFormat;
+use super::output::{OutputFormat, print_out};
 use crate::core::config_file::{ConfigFile, OpenError};
 use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
@@ -229,14 +229,15 @@ fn refuse(file: &Path, path: &str, findings: &[Finding], format: OutputFormat) -
 
 pub(super) fn schema(layouts: &LayoutSet) -> u8 {
     let schema = schema::json_schema(layouts);
-    println!(
-        "{}",
+    print_out(&format!(
+        "{}
+",
         serde_json::to_string_pretty(&schema).unwrap_or_default()
-    );
+    ));
     exit::OK
 }
 
 pub(super) fn defaults(layouts: &LayoutSet) -> u8 {
-    print!("{}", defaults::defaults_text(layouts));
+    print_out(&defaults::defaults_text(layouts));
     exit::OK
 }

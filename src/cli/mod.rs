@@ -2,6 +2,7 @@
 
 mod config;
 mod output;
+pub mod proxy;
 pub mod registry;
 
 use std::path::PathBuf;
@@ -66,6 +67,9 @@ pub enum Command {
     /// The layered model registry (curated / discovered / merged JSON).
     #[command(subcommand)]
     Registry(registry::RegistryCmd),
+    /// Talk to a running chat proxy: status, preview, diff, push, history.
+    #[command(flatten)]
+    Proxy(proxy::ProxyCommand),
 }
 
 /// Run a headless command; returns the process exit code.
@@ -93,5 +97,6 @@ pub fn run(cli: &Cli, command: &Command) -> u8 {
         Command::Schema => config::schema(&layouts),
         Command::Defaults => config::defaults(&layouts),
         Command::Registry(cmd) => registry::run(cmd, format),
+        Command::Proxy(command) => proxy::run_proxy(&layouts, command, format),
     }
 }

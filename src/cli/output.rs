@@ -6,6 +6,13 @@ use serde_json::Value as Json;
 
 use crate::core::layout::{LayoutError, LayoutSet, Target};
 
+/// Print to stdout; a reader that went away (`| head`) is not an error.
+pub fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 /// `--format` on every command.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -21,13 +28,14 @@ impl OutputFormat {
             Self::Human => {
                 let text = human();
                 if !text.is_empty() {
-                    println!("{}", text.trim_end());
+                    print_out(&format!("{}\n", text.trim_end()));
                 }
             }
-            Self::Json => println!(
-                "{}",
+            Self::Json => print_out(&format!(
+                "{}
+",
                 serde_json::to_string_pretty(&json()).unwrap_or_default()
-            ),
+            )),
         }
     }
 
@@ -40,7 +48,10 @@ impl OutputFormat {
                 if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
                     d.extend(e.clone());
                 }
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                print_out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&doc).unwrap_or_default()
+                ));
             }
         }
     }

@@ -79,6 +79,8 @@ pub fn run_with(
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`| head`): stop quietly, as command-line tools do.
+        Err(Failure { code, message }) if message.is_empty() => code,
         Err(Failure { code, message }) => {
             let _ = writeln!(err, "error: {message}");
             code
@@ -102,6 +104,9 @@ impl Failure {
 }
 
 fn write_failed(e: io::Error) -> Failure {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return Failure::new(exit::OK, "");
+    }
     Failure::new(exit::UNREADABLE, format!("cannot write output: {e}"))
 }
 

@@ -3,6 +3,7 @@ pub mod config_file;
 pub mod defaults;
 pub mod document;
 pub mod layout;
+pub mod proxy;
 pub mod registry;
 pub mod safe_save;
 pub mod schema;

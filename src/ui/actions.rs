@@ -30,7 +30,8 @@ pub enum Action {
     ShowProblems,
     /// Close after the user chose to discard unsaved changes.
     DiscardAndClose,
-    CancelClose,
+    /// Close the question on screen without doing anything.
+    DismissDialog,
     /// Something on the Registry page (its own registry and history).
     Registry(RegistryAction),
 }

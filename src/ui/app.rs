@@ -13,10 +13,11 @@ use crate::core::session::{EditSession, SessionError};
 use crate::ui::actions::Action;
 use crate::ui::file_dialog::{FileDialogs, Purpose};
 use crate::ui::file_watch::FileWatch;
+use crate::ui::live::LiveProxy;
 use crate::ui::nav::{PageId, page_for_path};
 use crate::ui::page_ctx::{PageCtx, ViewState};
 use crate::ui::pages::registry::{self, RegistryAction, RegistryState};
-use crate::ui::pages::{diff, layout_page, raw_toml, welcome};
+use crate::ui::pages::{diff, layout_page, preview, push_dialog, raw_toml, welcome};
 use crate::ui::panels::status_bar::Status;
 use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
 use crate::ui::theme;
@@ -31,6 +32,7 @@ pub struct AppSettings {
     pub recent: Vec<PathBuf>,
     pub last_file: Option<PathBuf>,
     pub last_page: Option<PageId>,
+    pub proxy_profiles: crate::core::proxy::Profiles,
 }
 
 impl AppSettings {
@@ -70,12 +72,22 @@ pub struct StudioApp {
     show_problems: bool,
     allow_close: bool,
     window_title: String,
+    live: LiveProxy,
     /// The Registry page: its own registry, history and view state.
     registry: RegistryState,
 }
 
 impl StudioApp {
     pub fn new(layouts: Arc<LayoutSet>, settings: AppSettings) -> Self {
+        Self::with_live(
+            layouts,
+            settings.clone(),
+            LiveProxy::new(settings.proxy_profiles.clone(), history_dir()),
+        )
+    }
+
+    /// With a given live-proxy connection (tests pass a fake proxy and a temp history).
+    pub fn with_live(layouts: Arc<LayoutSet>, settings: AppSettings, live: LiveProxy) -> Self {
         let page = settings
             .last_page
             .clone()
@@ -95,6 +107,7 @@ impl StudioApp {
             show_problems: false,
             allow_close: false,
             window_title: String::new(),
+            live,
             registry: RegistryState::new(),
         }
     }
@@ -147,6 +160,14 @@ impl StudioApp {
         &self.status
     }
 
+    pub fn live(&self) -> &LiveProxy {
+        &self.live
+    }
+
+    pub fn live_mut(&mut self) -> &mut LiveProxy {
+        &mut self.live
+    }
+
     /// Whether the app asks about a file changed on disk.
     pub fn offers_reload(&self) -> bool {
         matches!(self.dialog, Dialog::ExternalChange { .. })
@@ -194,8 +215,8 @@ impl StudioApp {
                     st.info("Redone");
                 }
             }),
-            Action::Save => self.save(false),
-            Action::SaveOverwriting => self.save(true),
+            Action::Save => self.save(ctx, false),
+            Action::SaveOverwriting => self.save(ctx, true),
             Action::SaveAs => {
                 let near = self
                     .session
@@ -229,7 +250,7 @@ impl StudioApp {
                 self.dialog = Dialog::None;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
-            Action::CancelClose => self.dialog = Dialog::None,
+            Action::DismissDialog => self.dialog = Dialog::None,
         }
     }
 
@@ -248,15 +269,13 @@ impl StudioApp {
         }
     }
 
-    fn save(&mut self, overwrite: bool) {
+    fn save(&mut self, ctx: &egui::Context, overwrite: bool) {
         let Some(session) = self.session.as_mut() else {
             return;
         };
         if session.path().is_none() {
             self.status.info("Choose where to save the new file");
-            return self
-                .dialogs
-                .start(&egui::Context::default(), Purpose::SaveAs, None);
+            return self.dialogs.start(ctx, Purpose::SaveAs, None);
         }
         match session.save(overwrite) {
             Ok(outcome) => {
@@ -406,8 +425,15 @@ impl StudioApp {
             .session
             .as_ref()
             .map_or((0, 0), |s| (s.error_count(), s.warning_count()));
+        let proxy_line = self.live.status_line();
         egui::Panel::bottom("status_bar").show(ui, |ui| {
-            status_bar::show(ui, &self.status, &mut self.show_problems, counts);
+            status_bar::show(
+                ui,
+                &self.status,
+                &mut self.show_problems,
+                counts,
+                &proxy_line,
+            );
         });
         let Some(session) = self.session.as_ref() else {
             egui::CentralPanel::default()
@@ -452,6 +478,7 @@ impl StudioApp {
                 },
                 PageId::RawToml => raw_toml::show(ui, &mut ctx),
                 PageId::Diff => diff::show(ui, &mut ctx),
+                PageId::Preview => preview::show(ui, &mut self.live, session, &self.layouts),
                 PageId::Registry => registry::show(ui, &mut self.registry, ctx.actions),
             }
         });
@@ -482,13 +509,13 @@ impl StudioApp {
                         }
                         if registry_unsaved && ui.button("💾 Save registry").clicked() {
                             actions.push(Action::Registry(RegistryAction::Save));
-                            actions.push(Action::CancelClose);
+                            actions.push(Action::DismissDialog);
                         }
                         if ui.button("Discard").clicked() {
                             actions.push(Action::DiscardAndClose);
                         }
                         if ui.button("Cancel").clicked() {
-                            actions.push(Action::CancelClose);
+                            actions.push(Action::DismissDialog);
                         }
                     });
                 });
@@ -509,7 +536,7 @@ impl StudioApp {
                                 self.dialog = Dialog::ExternalChange { disk, show_diff: true };
                             }
                         if ui.button("Cancel").clicked() {
-                            actions.push(Action::CancelClose);
+                            actions.push(Action::DismissDialog);
                         }
                     });
                 });
@@ -522,6 +549,14 @@ impl StudioApp {
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.check_external_change();
+        self.live.poll(&ctx);
+        // The Registry table shows which entries the connected proxy serves (`/v1/models`).
+        let served = self
+            .live
+            .models
+            .value()
+            .map(|m| m.data.iter().map(|e| e.id.clone()).collect());
+        self.registry.set_served(served);
         let mut actions = self.shortcuts(&ctx);
         if self.page == PageId::Registry {
             // On the Registry page, Ctrl+S saves the registry (as Ctrl+Z undoes its edits).
@@ -533,9 +568,10 @@ impl StudioApp {
         }
         self.draw(ui, &mut actions);
         self.modal_dialogs(&ctx, &mut actions);
+        push_dialog::show(&ctx, &mut self.live, &self.layouts);
         self.status.busy = self
             .dialogs
-            .is_open()
+            .is_waiting()
             .then(|| "Choosing a file…".to_owned());
         if let Some((purpose, path)) = self.dialogs.show(&ctx) {
             actions.push(match purpose {
@@ -547,6 +583,7 @@ impl StudioApp {
             self.handle(&ctx, action);
         }
         self.settings.last_page = Some(self.page.clone());
+        self.settings.proxy_profiles = self.live.profiles.clone();
     }
 }
 
@@ -592,6 +629,11 @@ fn external_change_banner(
         }
     });
     ui.add_space(6.0);
+}
+
+/// Where pushes are recorded: the app's data folder (`~/.local/share/...`).
+fn history_dir() -> Option<PathBuf> {
+    eframe::storage_dir("ImageWorks Config Studio").map(|d| d.join("push-history"))
 }
 
 fn first_page(layouts: &LayoutSet) -> PageId {

@@ -54,8 +54,9 @@ impl FileDialogs {
         }
     }
 
-    pub fn is_open(&self) -> bool {
-        !matches!(self.state, State::Idle)
+    /// Waiting on the system dialog (the path field needs no spinner).
+    pub fn is_waiting(&self) -> bool {
+        matches!(self.state, State::Native { .. })
     }
 
     pub fn start(&mut self, ctx: &Context, purpose: Purpose, near: Option<&Path>) {

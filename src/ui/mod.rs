@@ -4,6 +4,7 @@ pub mod actions;
 pub mod app;
 mod file_dialog;
 mod file_watch;
+pub mod live;
 pub mod nav;
 pub mod page_ctx;
 pub mod pages;

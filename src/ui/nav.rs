@@ -10,6 +10,8 @@ pub enum PageId {
     Layout(String),
     RawToml,
     Diff,
+    /// The live proxy: effective-config preview and push.
+    Preview,
     /// The model registry manager.
     Registry,
 }
@@ -22,6 +24,7 @@ impl PageId {
                 .map_or_else(|| id.clone(), |p| p.title.clone()),
             Self::RawToml => "Raw TOML".to_owned(),
             Self::Diff => "Diff".to_owned(),
+            Self::Preview => "Preview & push".to_owned(),
             Self::Registry => "Registry".to_owned(),
         }
     }

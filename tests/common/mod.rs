@@ -8,6 +8,7 @@ use egui_kittest::Harness;
 use iw_studio::core::layout::LayoutSet;
 use iw_studio::ui::StudioApp;
 use iw_studio::ui::app::AppSettings;
+use iw_studio::ui::live::LiveProxy;
 
 pub const SIZE: [f32; 2] = [1280.0, 860.0];
 
@@ -27,7 +28,9 @@ pub fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
 
 pub fn app_with(path: Option<&Path>) -> StudioApp {
     let layouts = Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")));
-    let mut app = StudioApp::new(layouts, AppSettings::default());
+    // No history folder: tests never read or write the machine's app data.
+    let live = LiveProxy::new(Default::default(), None);
+    let mut app = StudioApp::with_live(layouts, AppSettings::default(), live);
     if let Some(path) = path {
         app.open(&egui::Context::default(), path);
         assert!(app.session().is_some(), "{:?}", app.status());
@@ -61,4 +64,49 @@ pub fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
         .filter(|(a, b)| a != b)
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
         .collect()
+}
+
+/// The app on `name`, talking to an in-memory proxy whose file is the shipped
+/// chat_proxy.toml and whose env sets `env`; pushes are recorded in `history`.
+pub fn app_with_fake_proxy(
+    path: &Path,
+    env: &[(&str, &str)],
+    history: &Path,
+) -> (StudioApp, Arc<iw_studio::core::proxy::FakeProxy>) {
+    let layouts = Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+    let shipped = std::fs::read_to_string(sample("chat_proxy.toml")).unwrap_or_default();
+    let doc = iw_studio::core::document::ConfigDocument::parse(&shipped)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let env = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let fake = Arc::new(iw_studio::core::proxy::FakeProxy::from_document(
+        &doc,
+        &layouts,
+        env,
+        "/srv/imageworks/configs/chat_proxy.toml",
+    ));
+    let live =
+        LiveProxy::new(Default::default(), Some(history.to_path_buf())).with_api(fake.clone());
+    let mut app = StudioApp::with_live(layouts, AppSettings::default(), live);
+    app.open(&egui::Context::default(), path);
+    (app, fake)
+}
+
+/// Draw frames until `done` holds (answers arrive from the worker thread).
+pub fn run_until(h: &mut Harness<'_, StudioApp>, done: impl Fn(&StudioApp) -> bool) {
+    for _ in 0..200 {
+        // Spinners repaint on their own while a request runs: step, do not settle.
+        h.run_steps(3);
+        if done(h.state()) {
+            let _ = h.try_run();
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!(
+        "timed out waiting for the proxy; status: {:?}",
+        h.state().status()
+    );
 }

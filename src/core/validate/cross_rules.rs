@@ -108,7 +108,8 @@ fn depends_on(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mu
 
 /// Values of every field in one unique group (endpoint names and aliases).
 fn unique_groups(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mut Vec<Finding>) {
-    let mut seen: HashMap<(String, String), String> = HashMap::new();
+    // Borrowed keys: a big file has tens of thousands of names and aliases.
+    let mut seen: HashMap<(&str, &str), (usize, &str)> = HashMap::new();
     for section in layouts.sections().filter(|s| s.kind == SectionKind::Array) {
         let Some(entries) = root.get(&section.table).and_then(Item::as_array_of_tables) else {
             continue;
@@ -122,16 +123,17 @@ fn unique_groups(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: 
                     continue;
                 };
                 for value in strings(item) {
-                    let path = format!("{}[{i}].{}", section.table, field.key);
-                    match seen.get(&(group.clone(), value.to_owned())) {
-                        Some(first) => {
+                    match seen.get(&(group.as_str(), value)) {
+                        Some((first_i, first_key)) => {
+                            let first = format!("{}[{first_i}].{first_key}", section.table);
                             let message = format!(
                                 "`{value}` is already used by {first}; names and aliases must be unique"
                             );
+                            let path = format!("{}[{i}].{}", section.table, field.key);
                             out.push(finding(locator, Severity::Error, path, Some(item), message));
                         }
                         None => {
-                            seen.insert((group.clone(), value.to_owned()), path);
+                            seen.insert((group.as_str(), value), (i, field.key.as_str()));
                         }
                     }
                 }

@@ -76,7 +76,13 @@ pub fn validate_parsed(parsed: &toml_edit::Document<String>, layouts: &LayoutSet
     let locator = locate::Locator::new(parsed.raw());
     let mut findings = walk::walk(parsed.as_table(), layouts, &locator);
     findings.extend(cross_rules::check(parsed.as_table(), layouts, &locator));
-    findings.sort_by_key(|f| (f.line.unwrap_or(usize::MAX), f.severity, f.path.clone()));
+    findings.sort_by(|a, b| {
+        (a.line.unwrap_or(usize::MAX), a.severity, &a.path).cmp(&(
+            b.line.unwrap_or(usize::MAX),
+            b.severity,
+            &b.path,
+        ))
+    });
     findings
 }
 

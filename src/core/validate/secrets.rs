@@ -46,16 +46,18 @@ fn is_random_token(s: &str) -> bool {
     !env_style && has_digit && (has_upper || has_lower) && entropy_bits_per_char(s) >= 3.8
 }
 
+/// Shannon entropy over bytes (tokens are ASCII; a byte histogram needs no allocation).
 fn entropy_bits_per_char(s: &str) -> f64 {
-    let mut counts = std::collections::HashMap::new();
-    for c in s.chars() {
-        *counts.entry(c).or_insert(0usize) += 1;
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[usize::from(b)] += 1;
     }
-    let n = s.chars().count() as f64;
+    let n = s.len() as f64;
     counts
-        .values()
+        .iter()
+        .filter(|&&k| k > 0)
         .map(|&k| {
-            let p = k as f64 / n;
+            let p = f64::from(k) / n;
             -p * p.log2()
         })
         .sum()

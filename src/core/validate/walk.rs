@@ -70,21 +70,22 @@ impl Walker<'_> {
     }
 
     fn known_below(&self, pattern: &str) -> bool {
-        let prefix = format!("{pattern}.");
-        self.layouts.known_tables().any(|t| t.starts_with(&prefix))
+        self.layouts.known_tables().any(|t| {
+            t.len() > pattern.len() && t.starts_with(pattern) && t.as_bytes()[pattern.len()] == b'.'
+        })
     }
 
     fn array(&mut self, path: &DocPath, array: &toml_edit::ArrayOfTables) {
         let pattern = format!("{}[]", path.pattern());
-        if self.layouts.section_for_pattern(&pattern).is_none() {
+        let Some(section) = self.layouts.section_for_pattern(&pattern) else {
             let message = format!(
                 "unknown array of tables [[{path}]]; ImageWorks and the proxy ignore it{}",
                 hint(&path.to_string(), self.layouts.known_tables())
             );
             return self.push(Severity::Warning, path, array.span(), message);
-        }
+        };
         for (i, entry) in array.iter().enumerate() {
-            self.table(&path.index(i), entry);
+            self.section_table(section, &path.index(i), entry);
         }
     }
 
@@ -119,16 +120,15 @@ impl Walker<'_> {
     fn section_table(&mut self, section: &Section, path: &DocPath, table: &Table) {
         let variant = self.variant_of(section, table);
         for (key, item) in table.iter() {
-            let child = path.child(key);
-            let key_span = table.key(key).and_then(toml_edit::Key::span);
             if let Some(field) = section.field_for_variant(variant.as_deref(), key) {
-                self.field_value(section, field, &child, item, key_span);
+                // The key's span and path are only needed when there is something to say.
+                self.field_value(section, field, path, key, table, item);
             } else if let Item::Table(t) = item {
-                self.table(&child, t);
+                self.table(&path.child(key), t);
             } else if let Item::ArrayOfTables(a) = item {
-                self.array(&child, a);
+                self.array(&path.child(key), a);
             } else {
-                self.stray_key(Some(section), &child, table, key);
+                self.stray_key(Some(section), &path.child(key), table, key);
             }
         }
         self.required_fields(section, variant.as_deref(), path, table);
@@ -149,26 +149,33 @@ impl Walker<'_> {
         &mut self,
         section: &Section,
         field: &Field,
-        path: &DocPath,
+        parent: &DocPath,
+        key: &str,
+        table: &Table,
         item: &Item,
-        key_span: Option<std::ops::Range<usize>>,
     ) {
+        let key_span = || table.key(key).and_then(toml_edit::Key::span);
         let Some(value) = item.as_value() else {
             let message = format!(
                 "expected {}, found {}",
                 field.ty.describe(),
                 item.type_name()
             );
-            return self.push(Severity::Error, path, key_span, message);
+            return self.push(Severity::Error, &parent.child(key), key_span(), message);
         };
         if !field.read_by_proxy {
-            self.never_read(field, path, key_span.clone());
+            self.never_read(field, &parent.child(key), key_span());
         }
-        if section.scan_secrets && self.secret_in(path, value, key_span.clone()) {
+        if section.scan_secrets && self.secret_in(parent, key, value, key_span()) {
             return;
         }
         if let Err(message) = check_value(field, value) {
-            self.push(Severity::Error, path, value.span().or(key_span), message);
+            self.push(
+                Severity::Error,
+                &parent.child(key),
+                value.span().or_else(key_span),
+                message,
+            );
         }
     }
 
@@ -183,20 +190,26 @@ impl Walker<'_> {
     }
 
     /// True when a literal secret was found (and reported).
+    /// True when a literal secret was found (and reported).
     fn secret_in(
         &mut self,
-        path: &DocPath,
+        parent: &DocPath,
+        key: &str,
         value: &Value,
         span: Option<std::ops::Range<usize>>,
     ) -> bool {
-        let strings: Vec<&str> = match value {
-            Value::String(s) => vec![s.value()],
-            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
+        let found = match value {
+            Value::String(s) => looks_like_secret(s.value()),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .find_map(looks_like_secret),
+            _ => None,
         };
-        let Some(kind) = strings.iter().find_map(|s| looks_like_secret(s)) else {
+        let Some(kind) = found else {
             return false;
         };
+        let path = &parent.child(key);
         let message = format!(
             "this looks like a literal secret ({kind}); never store secrets in the file: \
              put it in an environment variable and give the variable's name here"

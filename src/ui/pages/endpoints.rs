@@ -100,14 +100,7 @@ fn entry_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, index: usiz
         });
         ctx.view.expanded.insert(key, open);
         if open {
-            let places: Vec<FieldPlace<'_>> = section
-                .fields
-                .iter()
-                .map(|f| FieldPlace {
-                    field: f,
-                    path: base.child(&f.key),
-                })
-                .collect();
+            let places = FieldPlace::under(&base, &section.fields);
             field_rows(ui, ctx, &format!("endpoint-{index}"), &places);
         }
     });

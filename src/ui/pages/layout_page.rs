@@ -58,13 +58,7 @@ fn section_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, fields: &
         ui.set_width(ui.available_width());
         section_title(ui, section);
         let table = DocPath::keys(&section.table_path());
-        let places: Vec<FieldPlace<'_>> = fields
-            .iter()
-            .map(|f| FieldPlace {
-                field: f,
-                path: table.child(&f.key),
-            })
-            .collect();
+        let places = FieldPlace::under(&table, fields.iter().copied());
         field_rows(ui, ctx, &section.id, &places);
     });
 }

@@ -124,14 +124,7 @@ fn asset_card(
     if !has_table {
         return;
     }
-    let places: Vec<FieldPlace<'_>> = option
-        .fields
-        .iter()
-        .map(|f| FieldPlace {
-            field: f,
-            path: table.child(&f.key),
-        })
-        .collect();
+    let places = FieldPlace::under(table, &option.fields);
     field_rows(ui, ctx, &format!("{}-{instance}", section.id), &places);
 }
 

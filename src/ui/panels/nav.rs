@@ -61,6 +61,22 @@ pub fn show(
         entry(ui, "± Diff", &PageId::Diff, current, 0, 0, actions);
         ui.add_space(8.0);
         ui.label(
+            RichText::new("Live proxy")
+                .small()
+                .strong()
+                .color(theme::muted(ui.visuals())),
+        );
+        entry(
+            ui,
+            "🔍 Preview & push",
+            &PageId::Preview,
+            current,
+            0,
+            0,
+            actions,
+        );
+        ui.add_space(8.0);
+        ui.label(
             RichText::new("Registry")
                 .small()
                 .strong()

@@ -24,7 +24,13 @@ impl Status {
     }
 }
 
-pub fn show(ui: &mut Ui, status: &Status, show_problems: &mut bool, counts: (usize, usize)) {
+pub fn show(
+    ui: &mut Ui,
+    status: &Status,
+    show_problems: &mut bool,
+    counts: (usize, usize),
+    proxy: &str,
+) {
     ui.horizontal(|ui| {
         if let Some(busy) = &status.busy {
             ui.spinner();
@@ -43,6 +49,8 @@ pub fn show(ui: &mut Ui, status: &Status, show_problems: &mut bool, counts: (usi
             let label = format!("Problems ({errors} errors, {warnings} warnings)");
             ui.toggle_value(show_problems, label)
                 .on_hover_text("Show or hide the Problems panel");
+            ui.separator();
+            ui.label(RichText::new(proxy).small());
         });
     });
 }

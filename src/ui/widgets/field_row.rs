@@ -18,6 +18,19 @@ pub struct FieldPlace<'a> {
     pub path: DocPath,
 }
 
+impl<'a> FieldPlace<'a> {
+    /// Each field at its key below `table` (a section, a map instance, an array entry).
+    pub fn under(table: &DocPath, fields: impl IntoIterator<Item = &'a Field>) -> Vec<Self> {
+        fields
+            .into_iter()
+            .map(|field| Self {
+                field,
+                path: table.child(&field.key),
+            })
+            .collect()
+    }
+}
+
 /// Rows for several fields, aligned in a grid.
 pub fn field_rows(ui: &mut Ui, ctx: &mut PageCtx<'_>, id: &str, places: &[FieldPlace<'_>]) {
     egui::Grid::new(id)
@@ -342,7 +355,7 @@ fn enum_editor(
         })
         .width(theme::EDITOR_WIDTH)
         .show_ui(ui, |ui| {
-            for v in &field.values {
+            for v in field.values.iter().filter(|v| offered(ctx, field, v)) {
                 ui.selectable_value(&mut choice, v.clone(), v);
             }
         })
@@ -351,6 +364,27 @@ fn enum_editor(
     if choice != selected {
         ctx.set(&place.path, choice);
     }
+}
+
+/// An enum value is offered unless it names something switched off
+/// (`default_page` lists only pages that are on).
+fn offered(ctx: &PageCtx<'_>, field: &Field, value: &str) -> bool {
+    let Some(table) = &field.enabled_in else {
+        return true;
+    };
+    let path = format!("{table}.{value}");
+    let in_file = DocPath::parse(&path)
+        .ok()
+        .and_then(|p| ctx.value(&p).and_then(Value::as_bool));
+    let default = || {
+        ctx.session
+            .layouts()
+            .field(&path)?
+            .default
+            .as_ref()?
+            .as_bool()
+    };
+    in_file.or_else(default).unwrap_or(true)
 }
 
 fn text_editor(

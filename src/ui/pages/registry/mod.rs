@@ -180,6 +180,14 @@ impl RegistryState {
         &self.findings
     }
 
+    /// Served model ids of the connected proxy (`None`: not connected).
+    pub fn set_served(&mut self, served: Option<HashSet<String>>) {
+        if self.served != served {
+            self.served = served;
+            self.rows_stale = true;
+        }
+    }
+
     /// Look for the registry folder again the next time the page is shown
     /// (another chat_proxy.toml was opened). A registry with unsaved edits
     /// stays; so does the current one when no folder is found.

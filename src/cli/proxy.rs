@@ -1,0 +1,697 @@
+//! `iw-studio proxy …`: status, preview, diff and push against a live proxy.
+//! The lead wires these into the top-level command enum; each `run_*`
+//! returns the process exit code.
+//!
+//! Exit codes: 0 ok (also "nothing to push" and `--dry-run`); 1 findings or
+//! refused (validation errors, unconfirmed losses, stale guard, file push
+//! impossible, a value that did not read back, a proxy that disagrees with
+//! the preview model); 2 unreadable file or not TOML, bad usage (bad URL),
+//! proxy unreachable or answering with an error or bad JSON.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use super::{OutputFormat, exit};
+use crate::core::document::ConfigDocument;
+use crate::core::layout::LayoutSet;
+use crate::core::proxy::history::{self, HistoryEntry};
+use crate::core::proxy::{
+    ConnectionProfile, HttpProxyClient, Preview, PreviewRow, ProxyApi, ProxyConfigView, ProxyError,
+    PushError, PushMode, PushOutcome, PushPlan, Source, execute_push, local_proxy_env, plan_push,
+    preview,
+};
+use crate::core::safe_save::read_text;
+
+/// How to reach the proxy (besides its URL).
+#[derive(clap::Args, Clone, Debug)]
+pub struct ConnectOpts {
+    /// Seconds to wait for each answer.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// Env var holding a bearer token (the token is read at request time, never printed).
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Extra CA certificate (PEM) to trust for https.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct StatusArgs {
+    /// Base URL of the proxy, e.g. http://127.0.0.1:8100.
+    #[arg(long, value_name = "URL")]
+    pub proxy: String,
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct PreviewArgs {
+    /// The draft `chat_proxy.toml`.
+    pub file: PathBuf,
+    /// Compare with this proxy (its env and file); without it, this machine's CHAT_PROXY_* vars are used.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Only settings that differ: from the proxy's file when connected, from the default offline.
+    #[arg(long)]
+    pub only_diff: bool,
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct DiffArgs {
+    /// The draft `chat_proxy.toml`.
+    pub file: PathBuf,
+    #[arg(long, value_name = "URL")]
+    pub proxy: String,
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Diff for an API push (the proxy's regenerated file) or a file push (the draft as is).
+    #[arg(long, value_enum, default_value_t)]
+    pub mode: CliPushMode,
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct PushArgs {
+    /// The draft `chat_proxy.toml`.
+    pub file: PathBuf,
+    #[arg(long, value_name = "URL")]
+    pub proxy: String,
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// api: PUT the changed keys (the proxy rewrites its file, lossy); file: write the draft to the proxy's file (lossless, same machine).
+    #[arg(long, value_enum, default_value_t)]
+    pub mode: CliPushMode,
+    /// Accept the losses of an API push without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Show what would happen; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Record the push in this folder's push history.
+    #[arg(long, value_name = "DIR")]
+    pub history_dir: Option<PathBuf>,
+    /// Profile name recorded in the history.
+    #[arg(long, default_value = "cli")]
+    pub profile: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CliPushMode {
+    #[default]
+    Api,
+    File,
+}
+
+impl From<CliPushMode> for PushMode {
+    fn from(m: CliPushMode) -> Self {
+        match m {
+            CliPushMode::Api => PushMode::Api,
+            CliPushMode::File => PushMode::File,
+        }
+    }
+}
+
+/// `iw-studio proxy <command>`: the lead adds one variant
+/// `Proxy { #[command(subcommand)] command: ProxyCommand }` to the top-level enum.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum ProxyCommand {
+    /// Is the proxy up, where is its file, which env overrides and models does it have.
+    Status(StatusArgs),
+    /// What the proxy would run with under a draft: default | file | env | effective, per setting.
+    Preview(PreviewArgs),
+    /// The changes a push would make, the resulting file as a diff, and what it would lose.
+    Diff(DiffArgs),
+    /// Push a draft to the proxy (API or file), with stale guard and read-back.
+    Push(PushArgs),
+    /// List the pushes recorded in a history folder, oldest first.
+    History(HistoryArgs),
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct HistoryArgs {
+    /// The folder given to `push --history-dir`.
+    #[arg(long, value_name = "DIR")]
+    pub history_dir: PathBuf,
+}
+
+/// Run a proxy command with the process's stdout/stderr; returns the exit code.
+pub fn run_proxy(layouts: &LayoutSet, command: &ProxyCommand, format: OutputFormat) -> u8 {
+    let interactive = std::io::stdin().is_terminal();
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let mut o = Out {
+        out: &mut stdout,
+        err: &mut stderr,
+        format,
+    };
+    run_proxy_with(layouts, command, interactive, &mut o)
+}
+
+/// Same, writing to `o` (tests); `interactive` says whether stdin may be asked for confirmation.
+pub fn run_proxy_with(
+    layouts: &LayoutSet,
+    command: &ProxyCommand,
+    interactive: bool,
+    o: &mut Out<'_>,
+) -> u8 {
+    match command {
+        ProxyCommand::Status(args) => run_status_with(args, o),
+        ProxyCommand::Preview(args) => run_preview_with(layouts, args, o),
+        ProxyCommand::Diff(args) => run_diff_with(layouts, args, o),
+        ProxyCommand::Push(args) => run_push_with(layouts, args, interactive, o),
+        ProxyCommand::History(args) => run_history_with(args, o),
+    }
+}
+
+/// Where output goes (stdout and stderr in the binary, buffers in tests) and in which format.
+pub struct Out<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub format: OutputFormat,
+}
+
+/// A failure that ends the command: the code, and a JSON-able message.
+struct Fail {
+    code: u8,
+    message: String,
+    details: Value,
+}
+
+impl Fail {
+    fn unreadable(message: String) -> Self {
+        Self {
+            code: exit::UNREADABLE,
+            message,
+            details: Value::Null,
+        }
+    }
+}
+
+impl From<ProxyError> for Fail {
+    fn from(e: ProxyError) -> Self {
+        Self::unreadable(e.to_string())
+    }
+}
+
+fn report_fail(fail: Fail, o: &mut Out<'_>) -> u8 {
+    match o.format {
+        OutputFormat::Json => {
+            let body = json!({"error": fail.message, "details": fail.details});
+            let _ = writeln!(o.out, "{}", pretty(&body));
+        }
+        OutputFormat::Human => {
+            let _ = writeln!(o.err, "error: {}", fail.message);
+        }
+    }
+    fail.code
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot encode output: {e}\"}}"))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Fail::unreadable(format!("cannot start the async runtime: {e}")))
+}
+
+fn client(url: &str, c: &ConnectOpts) -> Result<HttpProxyClient, Fail> {
+    let profile = ConnectionProfile {
+        name: "cli".to_owned(),
+        base_url: url.to_owned(),
+        token_env: c.token_env.clone(),
+        timeout_s: c.timeout,
+        ca_file: c.ca_file.clone(),
+    };
+    Ok(profile.client()?)
+}
+
+fn load_draft(path: &std::path::Path) -> Result<ConfigDocument, Fail> {
+    let loaded = read_text(path).map_err(|e| Fail::unreadable(e.to_string()))?;
+    ConfigDocument::parse(&loaded.text)
+        .map_err(|e| Fail::unreadable(format!("{}: {e}", path.display())))
+}
+
+// ---- status ----
+
+pub fn run_status_with(args: &StatusArgs, o: &mut Out<'_>) -> u8 {
+    match status(args) {
+        Ok((health, view, models)) => {
+            print_status(args, &health, &view, &models, o);
+            exit::OK
+        }
+        Err(f) => report_fail(f, o),
+    }
+}
+
+type StatusData = (
+    crate::core::proxy::Health,
+    ProxyConfigView,
+    crate::core::proxy::ModelList,
+);
+
+fn status(args: &StatusArgs) -> Result<StatusData, Fail> {
+    let api = client(&args.proxy, &args.connect)?;
+    runtime()?.block_on(async {
+        let health = api.health().await?;
+        let view = api.config().await?;
+        let models = api.models().await?;
+        Ok((health, view, models))
+    })
+}
+
+fn print_status(
+    args: &StatusArgs,
+    health: &crate::core::proxy::Health,
+    view: &ProxyConfigView,
+    models: &crate::core::proxy::ModelList,
+    o: &mut Out<'_>,
+) {
+    let ids: Vec<&str> = models.data.iter().map(|m| m.id.as_str()).collect();
+    match o.format {
+        OutputFormat::Json => {
+            let body = json!({
+                "proxy": args.proxy,
+                "health": health,
+                "config_file_path": view.config_file_path,
+                "env_overrides": view.env_overrides,
+                "models": ids,
+            });
+            let _ = writeln!(o.out, "{}", pretty(&body));
+        }
+        OutputFormat::Human => {
+            let _ = writeln!(
+                o.out,
+                "{}: {} (up {:.0} s)\nconfig file: {}\nenv overrides: {}\nmodels: {}",
+                args.proxy,
+                health.status,
+                health.uptime_seconds,
+                view.config_file_path,
+                if view.env_overrides.is_empty() {
+                    "none".to_owned()
+                } else {
+                    view.env_overrides
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                if ids.is_empty() {
+                    "none".to_owned()
+                } else {
+                    ids.join(", ")
+                },
+            );
+        }
+    }
+}
+
+// ---- preview ----
+
+pub fn run_preview_with(layouts: &LayoutSet, args: &PreviewArgs, o: &mut Out<'_>) -> u8 {
+    match preview_command(layouts, args) {
+        Ok(p) => {
+            print_preview(args, &p, o);
+            if p.mismatches.is_empty() {
+                exit::OK
+            } else {
+                exit::FINDINGS
+            }
+        }
+        Err(f) => report_fail(f, o),
+    }
+}
+
+fn preview_command(layouts: &LayoutSet, args: &PreviewArgs) -> Result<Preview, Fail> {
+    let draft = load_draft(&args.file)?;
+    let Some(url) = &args.proxy else {
+        return Ok(preview(&draft, layouts, None, &local_proxy_env()));
+    };
+    let api = client(url, &args.connect)?;
+    let view = runtime()?.block_on(api.config())?;
+    Ok(preview(&draft, layouts, Some(&view), &view.env_overrides))
+}
+
+fn shown_rows<'p>(args: &PreviewArgs, p: &'p Preview) -> Vec<&'p PreviewRow> {
+    p.rows
+        .iter()
+        .filter(|r| {
+            !args.only_diff
+                || match args.proxy {
+                    Some(_) => r.flags.changed,
+                    None => r.source != Source::Default,
+                }
+        })
+        .collect()
+}
+
+/// One row in the documented JSON shape.
+pub fn row_json(r: &PreviewRow) -> Value {
+    json!({
+        "path": r.path,
+        "default": r.default,
+        "file": r.file,
+        "draft": r.draft,
+        "env": r.env.as_ref().map(|e| json!({"var": e.var, "raw": e.raw})),
+        "effective": r.effective,
+        "source": r.source,
+        "runtime": r.runtime,
+        "flags": r.flags.names(),
+    })
+}
+
+fn print_preview(args: &PreviewArgs, p: &Preview, o: &mut Out<'_>) {
+    let rows = shown_rows(args, p);
+    match o.format {
+        OutputFormat::Json => {
+            let body = json!({"proxy": args.proxy, "settings": rows.iter().map(|r| row_json(r)).collect::<Vec<_>>()});
+            let _ = writeln!(o.out, "{}", pretty(&body));
+        }
+        OutputFormat::Human => {
+            let label = match &args.proxy {
+                Some(url) => format!("preview against {url} (env from the proxy)"),
+                None => "offline preview (env from this machine's CHAT_PROXY_* vars)".to_owned(),
+            };
+            let _ = writeln!(o.out, "{label}");
+            for r in rows {
+                let _ = writeln!(o.out, "{}", human_row(r));
+            }
+        }
+    }
+    for m in &p.mismatches {
+        let _ = writeln!(
+            o.err,
+            "warning: the proxy reports {} = {} but its own file and env give {}; it does not behave like the stock proxy",
+            m.key,
+            m.runtime
+                .as_ref()
+                .map_or("nothing".to_owned(), Value::to_string),
+            m.expected
+        );
+    }
+}
+
+fn human_row(r: &PreviewRow) -> String {
+    let mut line = format!(
+        "{:<46} {:<24} ({:?})",
+        r.path,
+        r.effective.to_string(),
+        r.source
+    );
+    if let Some(env) = &r.env {
+        let verdict = if env.outcome.applied().is_some() {
+            "applied"
+        } else {
+            "ignored"
+        };
+        line.push_str(&format!("  env {}={:?} {verdict}", env.var, env.raw));
+    }
+    if r.flags.changed
+        && let Some(file) = &r.file
+    {
+        line.push_str(&format!("  proxy file {file} -> draft {}", r.draft));
+    }
+    let flags = r.flags.names();
+    if !flags.is_empty() {
+        line.push_str(&format!("  [{}]", flags.join(", ")));
+    }
+    if !r.ignored_at.is_empty() {
+        line.push_str(&format!("  ignored at {}", r.ignored_at.join(", ")));
+    }
+    line
+}
+
+// ---- diff and push ----
+
+/// The proxy, the plan and what it is based on.
+struct Planned {
+    api: HttpProxyClient,
+    plan: PushPlan,
+}
+
+fn make_plan(
+    layouts: &LayoutSet,
+    file: &std::path::Path,
+    url: &str,
+    c: &ConnectOpts,
+    mode: PushMode,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Planned, Fail> {
+    let draft = load_draft(file)?;
+    let api = client(url, c)?;
+    let view = rt.block_on(api.config())?;
+    let plan = plan_push(&draft, layouts, &view, api.base_url(), mode).map_err(push_fail)?;
+    Ok(Planned { api, plan })
+}
+
+fn push_fail(e: PushError) -> Fail {
+    let (code, details) = match &e {
+        PushError::Invalid { findings } => (exit::FINDINGS, json!(findings)),
+        PushError::NeedsConfirmation { losses } => (exit::FINDINGS, json!(losses)),
+        PushError::Stale { conflicts } => (exit::FINDINGS, json!(conflicts)),
+        PushError::FileNotReachable { .. }
+        | PushError::FileChanged { .. }
+        | PushError::NotTheProxysFile { .. } => (exit::FINDINGS, Value::Null),
+        PushError::Save(s) if s.is_conflict() => (exit::FINDINGS, Value::Null),
+        PushError::Save(_) | PushError::Proxy(_) => (exit::UNREADABLE, Value::Null),
+    };
+    let mut message = e.to_string();
+    if let PushError::Stale { conflicts } = &e {
+        for c in conflicts {
+            message.push_str(&format!(
+                "\n  {}: base {} | theirs {} | mine {}",
+                c.key,
+                c.base,
+                c.theirs,
+                c.mine
+                    .as_ref()
+                    .map_or("(unchanged)".to_owned(), Value::to_string)
+            ));
+        }
+    }
+    Fail {
+        code,
+        message,
+        details,
+    }
+}
+
+pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u8 {
+    let planned = runtime().and_then(|rt| {
+        make_plan(
+            layouts,
+            &args.file,
+            &args.proxy,
+            &args.connect,
+            args.mode.into(),
+            &rt,
+        )
+    });
+    match planned {
+        Ok(p) => {
+            print_plan(&args.proxy, &p.plan, None, o);
+            exit::OK
+        }
+        Err(f) => report_fail(f, o),
+    }
+}
+
+fn plan_json(plan: &PushPlan) -> Value {
+    json!({
+        "mode": plan.mode,
+        "config_file_path": plan.config_file_path,
+        "compared_with": plan.current,
+        "changes": plan.changes,
+        "diff": plan.diff,
+        "losses": plan.losses,
+        "loss_basis": plan.loss_basis,
+        "restart_required": plan.restart_required,
+        "warnings": plan.warnings,
+    })
+}
+
+fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &mut Out<'_>) {
+    if o.format == OutputFormat::Json {
+        let mut body = json!({"proxy": url, "plan": plan_json(plan)});
+        if let (Some(r), Value::Object(map)) = (result, &mut body) {
+            map.insert("result".to_owned(), r);
+        }
+        let _ = writeln!(o.out, "{}", pretty(&body));
+        return;
+    }
+    if plan.is_empty() {
+        let _ = writeln!(
+            o.out,
+            "No changes: the proxy's file already has the draft's values."
+        );
+        return;
+    }
+    let _ = writeln!(
+        o.out,
+        "{} change(s) for {url} ({:?} push):",
+        plan.changes.len(),
+        plan.mode
+    );
+    for c in &plan.changes {
+        let _ = writeln!(o.out, "  {}: {} -> {}", c.path, c.before, c.after);
+    }
+    if matches!(plan.current, crate::core::proxy::CurrentText::Regenerated) {
+        let _ = writeln!(
+            o.out,
+            "(the proxy's file is not on this machine; the diff starts from its values as the proxy would write them)"
+        );
+    }
+    let _ = write!(o.out, "{}", plan.diff);
+    if !plan.losses.is_empty() {
+        let _ = writeln!(o.out, "An API push loses {} thing(s):", plan.losses.len());
+        for l in &plan.losses {
+            let _ = writeln!(o.out, "  - {}", l.describe());
+        }
+        let _ = writeln!(
+            o.out,
+            "Use --mode file to keep them (the proxy's file must be on this machine)."
+        );
+    }
+    if plan.restart_required {
+        let _ = writeln!(
+            o.out,
+            "Restart chat-proxy after pushing: it does not reload its config."
+        );
+    }
+}
+
+pub fn run_push_with(
+    layouts: &LayoutSet,
+    args: &PushArgs,
+    interactive: bool,
+    o: &mut Out<'_>,
+) -> u8 {
+    match push_command(layouts, args, interactive, o) {
+        Ok(code) => code,
+        Err(f) => report_fail(f, o),
+    }
+}
+
+fn push_command(
+    layouts: &LayoutSet,
+    args: &PushArgs,
+    interactive: bool,
+    o: &mut Out<'_>,
+) -> Result<u8, Fail> {
+    let rt = runtime()?;
+    let Planned { api, plan } = make_plan(
+        layouts,
+        &args.file,
+        &args.proxy,
+        &args.connect,
+        args.mode.into(),
+        &rt,
+    )?;
+    if args.dry_run || plan.is_empty() {
+        print_plan(&args.proxy, &plan, None, o);
+        return Ok(exit::OK);
+    }
+    if o.format == OutputFormat::Human {
+        print_plan(&args.proxy, &plan, None, o);
+    }
+    let confirmed = args.yes || (plan.needs_confirmation() && interactive && ask(o));
+    let result = rt.block_on(execute_push(&api, &plan, layouts, confirmed));
+    if let Some(dir) = &args.history_dir
+        && !matches!(result, Err(PushError::NeedsConfirmation { .. }))
+    {
+        let entry = HistoryEntry::of_push(&args.profile, &plan, &result);
+        if let Err(e) = history::record(dir, &entry) {
+            let _ = writeln!(o.err, "warning: {e}");
+        }
+    }
+    let outcome = result.map_err(push_fail)?;
+    report_outcome(args, &plan, &outcome, o);
+    Ok(if outcome.verified {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
+}
+
+fn ask(o: &mut Out<'_>) -> bool {
+    let _ = write!(o.err, "Push anyway and lose the above? [y/N] ");
+    let _ = o.err.flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+fn report_outcome(args: &PushArgs, plan: &PushPlan, outcome: &PushOutcome, o: &mut Out<'_>) {
+    if o.format == OutputFormat::Json {
+        print_plan(&args.proxy, plan, Some(json!(outcome)), o);
+        return;
+    }
+    let _ = writeln!(o.out, "{}", outcome.message);
+    for k in &outcome.pushed {
+        let verdict = if k.ok { "ok" } else { "DID NOT READ BACK" };
+        let _ = writeln!(
+            o.out,
+            "  {}: {} -> {} (reads back {}: {verdict})",
+            k.key, k.before, k.after, k.read_back
+        );
+    }
+    if let Some(b) = &outcome.backup {
+        let _ = writeln!(o.out, "Previous file kept as {}", b.display());
+    }
+    if outcome.restart_required {
+        let _ = writeln!(
+            o.out,
+            "Restart required: the proxy applies the new values only after a restart."
+        );
+    }
+}
+
+// ---- history ----
+
+pub fn run_history_with(args: &HistoryArgs, o: &mut Out<'_>) -> u8 {
+    let listed = match history::list(&args.history_dir) {
+        Ok(l) => l,
+        Err(e) => return report_fail(Fail::unreadable(e.to_string()), o),
+    };
+    if o.format == OutputFormat::Json {
+        let body = json!({"entries": listed.entries, "unreadable_lines": listed.unreadable_lines});
+        let _ = writeln!(o.out, "{}", pretty(&body));
+        return exit::OK;
+    }
+    if listed.entries.is_empty() {
+        let _ = writeln!(
+            o.out,
+            "No pushes recorded in {}.",
+            args.history_dir.display()
+        );
+    }
+    for (i, e) in listed.entries.iter().enumerate() {
+        let result = match &e.result {
+            history::HistoryResult::Pushed { verified: true, .. } => "pushed".to_owned(),
+            history::HistoryResult::Pushed {
+                verified: false, ..
+            } => "pushed, NOT read back".to_owned(),
+            history::HistoryResult::Failed { error } => format!("failed: {error}"),
+        };
+        let _ = writeln!(
+            o.out,
+            "#{i} {} {} {:?} via profile {}: {result}",
+            e.time, e.base_url, e.mode, e.profile
+        );
+        for c in &e.changes {
+            let _ = writeln!(o.out, "    {}: {} -> {}", c.path, c.before, c.after);
+        }
+    }
+    for line in &listed.unreadable_lines {
+        let _ = writeln!(
+            o.err,
+            "warning: history line {line} is not a valid entry and was skipped"
+        );
+    }
+    exit::OK
+}

@@ -1,0 +1,69 @@
+//! The JSON bodies of the proxy's endpoints (contract §3–§5).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// `GET /v1/config/chat-proxy`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProxyConfigView {
+    /// defaults < file < env, computed at request time (what a restart would run with).
+    pub runtime: Map<String, Value>,
+    /// defaults < file, no env.
+    pub file: Map<String, Value>,
+    /// Absolute path of the proxy's file on the proxy's machine.
+    pub config_file_path: String,
+    /// Every `CHAT_PROXY_*` var of the proxy process, raw.
+    #[serde(default)]
+    pub env_overrides: BTreeMap<String, String>,
+    #[serde(default)]
+    pub precedence: Vec<String>,
+}
+
+/// `PUT /v1/config/chat-proxy` answered 200. Lenient on purpose: the file is
+/// already written when this arrives, so a missing field must not turn a
+/// successful write into an error (the push reads the config back anyway).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutResponse {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub requires_restart: bool,
+    #[serde(default)]
+    pub message: String,
+    /// `runtime`, `file`, `config_file_path`, ... as sent.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// `GET /v1/health`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    #[serde(default)]
+    pub uptime_seconds: f64,
+}
+
+/// `GET /v1/models`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelList {
+    #[serde(default)]
+    pub object: String,
+    #[serde(default)]
+    pub data: Vec<ModelEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelEntry {
+    pub id: String,
+    #[serde(default)]
+    pub object: String,
+    #[serde(default)]
+    pub created: i64,
+    #[serde(default)]
+    pub owned_by: String,
+    /// display_name, logical_id, backend, format, quantization, size_bytes, capabilities.
+    #[serde(default)]
+    pub extensions: Map<String, Value>,
+}

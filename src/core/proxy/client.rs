@@ -1,0 +1,354 @@
+//! Talking to the proxy over HTTP. The GUI drives [`ProxyApi`] from a
+//! background runtime and gets results over channels; tests and the GUI's
+//! demo mode can put a fake behind the same trait.
+
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Once;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::api_types::{Health, ModelList, ProxyConfigView, PutResponse};
+
+/// A boxed future, so the trait stays object-safe (`Box<dyn ProxyApi>`).
+pub type ApiFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProxyError>> + Send + 'a>>;
+
+/// The proxy endpoints the studio uses.
+pub trait ProxyApi: Send + Sync {
+    /// The base URL, for messages and history.
+    fn base_url(&self) -> &str;
+    fn health(&self) -> ApiFuture<'_, Health>;
+    fn config(&self) -> ApiFuture<'_, ProxyConfigView>;
+    fn models(&self) -> ApiFuture<'_, ModelList>;
+    /// `PUT` the flat keys in `changes`; the proxy rewrites its whole file.
+    fn put_config(&self, changes: Map<String, Value>) -> ApiFuture<'_, PutResponse>;
+}
+
+/// Every way talking to the proxy can fail, saying what, where and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    #[error("`{url}` is not a usable proxy URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("cannot read CA file {path}: {reason}; fix the profile's CA file or remove it")]
+    CaFile { path: PathBuf, reason: String },
+    #[error(
+        "env var {var} (the profile's token) is not set or not Unicode; set it or clear the token setting"
+    )]
+    TokenMissing { var: String },
+    #[error("cannot set up the HTTP client: {reason}")]
+    Client { reason: String },
+    #[error(
+        "{method} {url}: no answer within {after_s} s; is the proxy busy or hung? raise the timeout or restart it"
+    )]
+    Timeout {
+        method: &'static str,
+        url: String,
+        after_s: f64,
+    },
+    #[error(
+        "{method} {url}: cannot connect ({reason}); is the proxy running and is the URL right?"
+    )]
+    Connect {
+        method: &'static str,
+        url: String,
+        reason: String,
+    },
+    #[error(
+        "{method} {url}: the connection broke ({reason}); try again, and check the proxy's log if it persists"
+    )]
+    Transport {
+        method: &'static str,
+        url: String,
+        reason: String,
+    },
+    #[error("{method} {url}: HTTP {status}: {}; {}", detail.as_deref().unwrap_or(body), status_hint(*status))]
+    Status {
+        method: &'static str,
+        url: String,
+        status: u16,
+        /// FastAPI's `detail`, when the body has one.
+        detail: Option<String>,
+        /// The start of the body.
+        body: String,
+    },
+    #[error(
+        "{method} {url}: the answer is not the JSON the chat proxy sends (line {line}, column {column}: {reason}); body starts `{body}`; is this URL the chat proxy?"
+    )]
+    InvalidJson {
+        method: &'static str,
+        url: String,
+        line: usize,
+        column: usize,
+        reason: String,
+        body: String,
+    },
+}
+
+impl ProxyError {
+    /// True for "the proxy could not be reached at all".
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Self::Timeout { .. } | Self::Connect { .. } | Self::Transport { .. }
+        )
+    }
+}
+
+/// How to reach one proxy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientConfig {
+    pub base_url: String,
+    pub timeout: Duration,
+    /// Name of the env var holding a bearer token, read at request time.
+    pub token_env: Option<String>,
+    /// A PEM file with an extra CA to trust besides the system roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// The real client, on reqwest with rustls.
+#[derive(Clone)]
+pub struct HttpProxyClient {
+    http: reqwest::Client,
+    base_url: String,
+    timeout: Duration,
+    token_env: Option<String>,
+}
+
+impl fmt::Debug for HttpProxyClient {
+    // Only the token's variable name is shown; the token itself is never held.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpProxyClient")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("token_env", &self.token_env)
+            .finish_non_exhaustive()
+    }
+}
+
+const BODY_SNIPPET: usize = 200;
+
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Another part of the process may have installed one already; either is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl HttpProxyClient {
+    pub fn new(config: &ClientConfig) -> Result<Self, ProxyError> {
+        install_crypto_provider();
+        let base_url = normalize_base_url(&config.base_url)?;
+        let mut builder = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout);
+        if let Some(path) = &config.ca_file {
+            builder = builder.tls_certs_merge([read_ca(path)?]);
+        }
+        let http = builder.build().map_err(|e| ProxyError::Client {
+            reason: error_chain(&e),
+        })?;
+        Ok(Self {
+            http,
+            base_url,
+            timeout: config.timeout,
+            token_env: config.token_env.clone(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ProxyError> {
+        let url = self.url(path);
+        let request = self.authorize(self.http.get(&url))?;
+        self.send(request, "GET", url).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        method: &'static str,
+        url: String,
+    ) -> Result<T, ProxyError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error(method, &url, &e))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(method, &url, &e))?;
+        if !status.is_success() {
+            return Err(status_error(method, url, status.as_u16(), &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ProxyError::InvalidJson {
+            method,
+            url,
+            line: e.line(),
+            column: e.column(),
+            // serde_json repeats the position at the end; it is in the message already.
+            reason: e
+                .to_string()
+                .trim_end_matches(&format!(" at line {} column {}", e.line(), e.column()))
+                .to_owned(),
+            body: snippet(&bytes),
+        })
+    }
+
+    /// The token is read from its env var for each request and never kept.
+    fn authorize(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, ProxyError> {
+        let Some(var) = &self.token_env else {
+            return Ok(request);
+        };
+        match std::env::var(var) {
+            Ok(token) if !token.is_empty() => Ok(request.bearer_auth(token)),
+            _ => Err(ProxyError::TokenMissing { var: var.clone() }),
+        }
+    }
+
+    fn transport_error(&self, method: &'static str, url: &str, e: &reqwest::Error) -> ProxyError {
+        let url = url.to_owned();
+        if e.is_timeout() {
+            ProxyError::Timeout {
+                method,
+                url,
+                after_s: self.timeout.as_secs_f64(),
+            }
+        } else if e.is_connect() {
+            ProxyError::Connect {
+                method,
+                url,
+                reason: error_chain(e),
+            }
+        } else {
+            ProxyError::Transport {
+                method,
+                url,
+                reason: error_chain(e),
+            }
+        }
+    }
+}
+
+impl ProxyApi for HttpProxyClient {
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn health(&self) -> ApiFuture<'_, Health> {
+        Box::pin(self.get_json("/v1/health"))
+    }
+
+    fn config(&self) -> ApiFuture<'_, ProxyConfigView> {
+        Box::pin(self.get_json("/v1/config/chat-proxy"))
+    }
+
+    fn models(&self) -> ApiFuture<'_, ModelList> {
+        Box::pin(self.get_json("/v1/models"))
+    }
+
+    fn put_config(&self, changes: Map<String, Value>) -> ApiFuture<'_, PutResponse> {
+        Box::pin(async move {
+            let url = self.url("/v1/config/chat-proxy");
+            let request = self.authorize(self.http.put(&url).json(&changes))?;
+            self.send(request, "PUT", url).await
+        })
+    }
+}
+
+/// `http://host:port` without a trailing slash; only http and https.
+pub fn normalize_base_url(raw: &str) -> Result<String, ProxyError> {
+    let bad = |reason: String| ProxyError::BadUrl {
+        url: raw.to_owned(),
+        reason,
+    };
+    let parsed = url::Url::parse(raw.trim())
+        .map_err(|e| bad(format!("{e} (expected e.g. http://127.0.0.1:8100)")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad(format!(
+            "scheme `{}` is not http or https",
+            parsed.scheme()
+        )));
+    }
+    if parsed.host_str().is_none() {
+        return Err(bad("it has no host".to_owned()));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+fn read_ca(path: &std::path::Path) -> Result<reqwest::Certificate, ProxyError> {
+    let err = |reason: String| ProxyError::CaFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    reqwest::Certificate::from_pem(&pem)
+        .map_err(|e| err(format!("not a PEM certificate: {}", error_chain(&e))))
+}
+
+/// What to do about an HTTP error status.
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 | 403 => "the proxy wants credentials: set the profile's token env var",
+        404 => "this proxy has no such endpoint; is the URL the chat proxy's?",
+        400..=499 => "the proxy refused the request",
+        _ => {
+            "the proxy failed; check its log (a config file that is not valid TOML makes it answer 500)"
+        }
+    }
+}
+
+fn status_error(method: &'static str, url: String, status: u16, body: &[u8]) -> ProxyError {
+    let detail = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("detail").cloned())
+        .map(|d| match d {
+            Value::String(s) => s,
+            other => other.to_string(),
+        });
+    ProxyError::Status {
+        method,
+        url,
+        status,
+        detail,
+        body: snippet(body),
+    }
+}
+
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(BODY_SNIPPET).collect();
+    if text.chars().count() > BODY_SNIPPET {
+        out.push('…');
+    }
+    out
+}
+
+/// reqwest's top-level message is vague ("error sending request"); the
+/// sources say "connection refused" or "connection reset".
+/// The top level (which repeats the URL) is left out when there are sources.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = Vec::new();
+    if e.source().is_none() {
+        parts.push(e.to_string());
+    }
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,239 @@
+//! A local record of every push, and "revert" as a new push of the previous
+//! values. Stored as JSON lines in a folder the caller chooses (the app's
+//! data dir; a tempdir in tests): one append per push, readable by people
+//! and tools, no git library to build (git2 needs libgit2's C build, gix is
+//! large; neither buys anything for an append-only log).
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::json_value::json_to_toml;
+use super::push::{PushError, PushMode, PushOutcome, PushPlan};
+use crate::core::document::{ConfigDocument, DocPath, EditError};
+use crate::core::layout::LayoutSet;
+
+pub const HISTORY_FILE: &str = "proxy_push_history.jsonl";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryChange {
+    pub key: String,
+    pub path: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum HistoryResult {
+    Pushed {
+        verified: bool,
+        restart_required: bool,
+        backup: Option<PathBuf>,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Seconds since the Unix epoch.
+    pub time_unix_s: u64,
+    /// UTC, `2026-11-24T11:44:20Z`.
+    pub time: String,
+    pub profile: String,
+    pub base_url: String,
+    pub mode: PushMode,
+    pub changes: Vec<HistoryChange>,
+    pub result: HistoryResult,
+}
+
+impl HistoryEntry {
+    /// The record of running `plan` (successfully or not).
+    pub fn of_push(
+        profile: &str,
+        plan: &PushPlan,
+        result: &Result<PushOutcome, PushError>,
+    ) -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self {
+            time_unix_s: now,
+            time: utc_text(now),
+            profile: profile.to_owned(),
+            base_url: plan.base_url.clone(),
+            mode: plan.mode,
+            changes: plan
+                .changes
+                .iter()
+                .map(|c| HistoryChange {
+                    key: c.key.clone(),
+                    path: c.path.clone(),
+                    before: c.before.clone(),
+                    after: c.after.clone(),
+                })
+                .collect(),
+            result: match result {
+                Ok(o) => HistoryResult::Pushed {
+                    verified: o.verified,
+                    restart_required: o.restart_required,
+                    backup: o.backup.clone(),
+                },
+                Err(e) => HistoryResult::Failed {
+                    error: e.to_string(),
+                },
+            },
+        }
+    }
+
+    pub fn succeeded(&self) -> bool {
+        matches!(self.result, HistoryResult::Pushed { .. })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error(
+        "push history {path}: cannot {action}: {source}; check the folder exists and is writable"
+    )]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("push history: cannot encode an entry: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("cannot revert: {0}")]
+    Edit(#[from] EditError),
+    #[error("cannot revert `{key}`: no setting has that key in the layouts")]
+    UnknownKey { key: String },
+    #[error("cannot revert a push that failed (nothing was changed by it)")]
+    NotPushed,
+}
+
+/// Everything readable in the history; lines that do not parse are counted, not fatal.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HistoryList {
+    /// Oldest first.
+    pub entries: Vec<HistoryEntry>,
+    /// 1-based line numbers that are not valid entries.
+    pub unreadable_lines: Vec<usize>,
+}
+
+pub fn history_path(dir: &Path) -> PathBuf {
+    dir.join(HISTORY_FILE)
+}
+
+/// Append one entry (creating the folder and file as needed).
+pub fn record(dir: &Path, entry: &HistoryEntry) -> Result<(), HistoryError> {
+    let path = history_path(dir);
+    let io = |action, source| HistoryError::Io {
+        path: path.clone(),
+        action,
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io("create its folder", e))?;
+    let mut line = serde_json::to_string(entry)?;
+    line.push('\n');
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| io("open", e))?;
+    file.write_all(line.as_bytes())
+        .map_err(|e| io("append to", e))?;
+    file.sync_all().map_err(|e| io("sync", e))
+}
+
+/// All entries, oldest first; no history yet is an empty list.
+pub fn list(dir: &Path) -> Result<HistoryList, HistoryError> {
+    let path = history_path(dir);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HistoryList::default()),
+        Err(source) => {
+            return Err(HistoryError::Io {
+                path,
+                action: "read",
+                source,
+            });
+        }
+    };
+    let mut out = HistoryList::default();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        match serde_json::from_str(line) {
+            Ok(entry) => out.entries.push(entry),
+            Err(_) => out.unreadable_lines.push(i + 1),
+        }
+    }
+    Ok(out)
+}
+
+/// A draft that puts back the values `entry` replaced, starting from `base`
+/// (the document being edited). Push it with `plan_push` like any draft, so
+/// validation, the stale guard and the loss list apply to a revert too.
+pub fn revert_draft(
+    entry: &HistoryEntry,
+    base: &ConfigDocument,
+    layouts: &LayoutSet,
+) -> Result<ConfigDocument, HistoryError> {
+    if !entry.succeeded() {
+        return Err(HistoryError::NotPushed);
+    }
+    let mut draft = base.clone();
+    for change in &entry.changes {
+        let (section, field) =
+            layouts
+                .proxy_field_by_key(&change.key)
+                .ok_or_else(|| HistoryError::UnknownKey {
+                    key: change.key.clone(),
+                })?;
+        let path = DocPath::keys(&[section.table.as_str(), field.key.as_str()]);
+        draft.set_value(layouts, &path, json_to_toml(&change.before))?;
+    }
+    Ok(draft)
+}
+
+/// Unix seconds as UTC `YYYY-MM-DDThh:mm:ssZ` (days-to-civil, no date crate needed).
+fn utc_text(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_text_matches_known_dates() {
+        assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_text(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_text(1_795_520_660), "2026-11-24T11:44:20Z");
+    }
+}

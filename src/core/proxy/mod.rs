@@ -1,0 +1,44 @@
+//! The live chat proxy: what it will run with, what a push does to its file,
+//! talking to it, and pushing drafts to it safely. The stock proxy's
+//! behaviour is the contract in `shared/docs/chat-proxy-config-api.md`;
+//! every setting's key, section, order, default, env var and parse kind
+//! comes from the layouts.
+//!
+//! The flow a front end drives (the GUI from a [`ProxyWorker`], the CLI on
+//! its own runtime):
+//! 1. [`ProxyApi::config`] → [`ProxyConfigView`] (or offline: [`local_proxy_env`]).
+//! 2. [`preview`] → [`Preview`]: one [`PreviewRow`] per setting plus
+//!    [`PreviewMismatch`]es when the proxy does not behave like the model.
+//! 3. [`plan_push`] with the same view → [`PushPlan`] (changes, diff, losses),
+//!    or [`PushError::Invalid`] for a draft with validation errors.
+//! 4. [`execute_push`] → [`PushOutcome`] (stale guard, write, read-back);
+//!    record it with [`history::record`]`(dir, &`[`HistoryEntry::of_push`]`(..))`.
+
+pub mod api_types;
+pub mod client;
+pub mod effective;
+pub mod env_parse;
+pub mod fake;
+pub mod history;
+pub mod json_value;
+pub mod profiles;
+pub mod push;
+pub mod worker;
+pub mod writer;
+
+pub use api_types::{Health, ModelEntry, ModelList, ProxyConfigView, PutResponse};
+pub use client::{ApiFuture, ClientConfig, HttpProxyClient, ProxyApi, ProxyError};
+pub use effective::{
+    EnvValue, Flags, Preview, PreviewMismatch, PreviewMode, PreviewRow, Source, local_proxy_env,
+    preview, runtime_from,
+};
+pub use env_parse::{EnvOutcome, parse_env_value};
+pub use fake::FakeProxy;
+pub use history::{HistoryEntry, HistoryError, HistoryList, HistoryResult};
+pub use profiles::{ConnectionProfile, ProfileError, Profiles};
+pub use push::{
+    CurrentText, LossBasis, PlannedChange, PushError, PushMode, PushOutcome, PushPlan, PushedKey,
+    StaleConflict, execute_push, plan_push,
+};
+pub use worker::ProxyWorker;
+pub use writer::{Loss, PROXY_HEADER, losses, regenerate};

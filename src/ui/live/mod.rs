@@ -1,0 +1,319 @@
+//! The connection to a live proxy: profiles, requests on a background
+//! runtime (the UI thread never waits on the network), the last answers,
+//! and the push in flight.
+
+mod remote;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant, SystemTime};
+
+pub use remote::Remote;
+
+use crate::core::document::ConfigDocument;
+use crate::core::layout::LayoutSet;
+use crate::core::proxy::history::{self, HistoryEntry};
+use crate::core::proxy::{
+    Health, ModelList, Preview, Profiles, ProxyApi, ProxyConfigView, ProxyWorker, PushError,
+    PushMode, PushOutcome, PushPlan, local_proxy_env, plan_push, preview,
+};
+
+/// What the push dialog shows.
+pub enum PushState {
+    Closed,
+    /// Planning failed (validation errors, file not reachable, ...).
+    Refused(String),
+    /// The plan, waiting for the admin.
+    Review {
+        plan: Box<PushPlan>,
+        confirmed: bool,
+    },
+    Running {
+        plan: Box<PushPlan>,
+        rx: Receiver<Result<PushOutcome, PushError>>,
+    },
+    Done {
+        plan: Box<PushPlan>,
+        result: Result<PushOutcome, String>,
+        stale: Vec<crate::core::proxy::StaleConflict>,
+    },
+}
+
+pub struct LiveProxy {
+    pub profiles: Profiles,
+    api: Option<Arc<dyn ProxyApi>>,
+    worker: Option<ProxyWorker>,
+    pub health: Remote<Health>,
+    pub config: Remote<ProxyConfigView>,
+    pub models: Remote<ModelList>,
+    /// Refresh every N seconds while set.
+    pub auto_refresh_s: Option<u64>,
+    last_request: Option<Instant>,
+    pub push: PushState,
+    pub push_mode: PushMode,
+    /// Where pushes are recorded.
+    pub history_dir: Option<PathBuf>,
+    pub history: Vec<HistoryEntry>,
+    pub only_differences: bool,
+    /// Shown when the background runtime or the client cannot be made.
+    pub setup_error: Option<String>,
+}
+
+impl LiveProxy {
+    pub fn new(profiles: Profiles, history_dir: Option<PathBuf>) -> Self {
+        let mut live = Self {
+            profiles,
+            api: None,
+            worker: None,
+            health: Remote::Idle,
+            config: Remote::Idle,
+            models: Remote::Idle,
+            auto_refresh_s: None,
+            last_request: None,
+            push: PushState::Closed,
+            push_mode: PushMode::Api,
+            history_dir,
+            history: Vec::new(),
+            only_differences: false,
+            setup_error: None,
+        };
+        live.reload_history();
+        live
+    }
+
+    /// Use this client instead of one built from the active profile (tests, demos).
+    pub fn with_api(mut self, api: Arc<dyn ProxyApi>) -> Self {
+        self.api = Some(api);
+        self
+    }
+
+    fn api(&mut self) -> Option<Arc<dyn ProxyApi>> {
+        if self.api.is_none() {
+            match self.profiles.active().client() {
+                Ok(client) => self.api = Some(Arc::new(client)),
+                Err(e) => self.setup_error = Some(e.to_string()),
+            }
+        }
+        self.api.clone()
+    }
+
+    fn worker(&mut self) -> Option<&ProxyWorker> {
+        if self.worker.is_none() {
+            match ProxyWorker::new() {
+                Ok(w) => self.worker = Some(w),
+                Err(e) => self.setup_error = Some(format!("cannot start the network thread: {e}")),
+            }
+        }
+        self.worker.as_ref()
+    }
+
+    /// Switch profile: forget the old proxy's answers.
+    pub fn set_active_profile(&mut self, name: &str) {
+        if self.profiles.set_active(name).is_ok() {
+            self.profile_changed();
+        }
+    }
+
+    /// The active profile's settings changed: the next request builds a new client.
+    pub fn profile_changed(&mut self) {
+        self.api = None;
+        self.setup_error = None;
+        self.health = Remote::Idle;
+        self.config = Remote::Idle;
+        self.models = Remote::Idle;
+        self.push = PushState::Closed;
+    }
+
+    pub fn base_url(&self) -> String {
+        self.api.as_ref().map_or_else(
+            || self.profiles.active().base_url.clone(),
+            |a| a.base_url().to_owned(),
+        )
+    }
+
+    /// Ask for health, config and models, off the UI thread.
+    pub fn refresh(&mut self, ctx: &egui::Context) {
+        let Some(api) = self.api() else { return };
+        let Some(worker) = self.worker() else { return };
+        let repaint = |ctx: &egui::Context| {
+            let ctx = ctx.clone();
+            move || ctx.request_repaint()
+        };
+        let a = Arc::clone(&api);
+        let health = worker.spawn(async move { a.health().await }, repaint(ctx));
+        let a = Arc::clone(&api);
+        let config = worker.spawn(async move { a.config().await }, repaint(ctx));
+        let a = api;
+        let models = worker.spawn(async move { a.models().await }, repaint(ctx));
+        self.health.start(health);
+        self.config.start(config);
+        self.models.start(models);
+        self.last_request = Some(Instant::now());
+    }
+
+    /// Take answers that arrived; refresh when the interval is up.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        self.health.poll();
+        self.config.poll();
+        self.models.poll();
+        self.poll_push(ctx);
+        if let (Some(every), Some(last)) = (self.auto_refresh_s, self.last_request) {
+            let every = Duration::from_secs(every.max(1));
+            if last.elapsed() >= every && !self.config.is_pending() {
+                self.refresh(ctx);
+            }
+            ctx.request_repaint_after(every.saturating_sub(last.elapsed()));
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        matches!(self.health, Remote::Ready { .. })
+    }
+
+    /// One line for the status bar.
+    pub fn status_line(&self) -> String {
+        let url = self.base_url();
+        match (&self.health, self.health.value()) {
+            (Remote::Idle, _) => format!("proxy {url}: not checked (Preview & push, Refresh)"),
+            (Remote::Pending { .. }, _) => format!("proxy {url}: checking…"),
+            (Remote::Ready { at, .. }, Some(h)) => format!(
+                "proxy {url}: connected, up {}, refreshed {}",
+                human_duration(h.uptime_seconds),
+                clock(*at)
+            ),
+            (Remote::Failed { error, .. }, _)
+                if error.contains("connect") || error.contains("timed out") =>
+            {
+                format!("proxy {url}: unreachable")
+            }
+            (Remote::Failed { .. }, _) => format!("proxy {url}: error"),
+            (Remote::Ready { .. }, None) => format!("proxy {url}"),
+        }
+    }
+
+    /// The preview of `draft`: against the proxy's view when there is one, else offline.
+    pub fn preview(&self, draft: &ConfigDocument, layouts: &LayoutSet) -> Preview {
+        match self.config.value() {
+            Some(view) => preview(draft, layouts, Some(view), &view.env_overrides),
+            None => preview(draft, layouts, None, &local_proxy_env()),
+        }
+    }
+
+    /// Plan a push of `draft` from the view the admin is looking at.
+    pub fn open_push(&mut self, draft: &ConfigDocument, layouts: &LayoutSet) {
+        let Some(view) = self.config.value() else {
+            self.push =
+                PushState::Refused("Not connected: refresh the proxy's config first.".into());
+            return;
+        };
+        self.push = match plan_push(draft, layouts, view, &self.base_url(), self.push_mode) {
+            Ok(plan) => PushState::Review {
+                plan: Box::new(plan),
+                confirmed: false,
+            },
+            Err(e) => PushState::Refused(e.to_string()),
+        };
+    }
+
+    /// Send the reviewed plan (through the same checks: stale guard, read-back).
+    pub fn start_push(&mut self, ctx: &egui::Context, layouts: &Arc<LayoutSet>) {
+        let PushState::Review { plan, confirmed } =
+            std::mem::replace(&mut self.push, PushState::Closed)
+        else {
+            return;
+        };
+        if plan.needs_confirmation() && !confirmed {
+            self.push = PushState::Review { plan, confirmed };
+            return;
+        }
+        let (Some(api), Some(worker)) = (self.api(), self.worker()) else {
+            self.push = PushState::Refused(self.setup_error.clone().unwrap_or_default());
+            return;
+        };
+        let task_plan = (*plan).clone();
+        let layouts = Arc::clone(layouts);
+        let repaint = ctx.clone();
+        let rx = worker.spawn(
+            async move {
+                crate::core::proxy::execute_push(api.as_ref(), &task_plan, &layouts, confirmed)
+                    .await
+            },
+            move || repaint.request_repaint(),
+        );
+        self.push = PushState::Running { plan, rx };
+    }
+
+    fn poll_push(&mut self, ctx: &egui::Context) {
+        let PushState::Running { rx, .. } = &self.push else {
+            return;
+        };
+        let Ok(result) = rx.try_recv() else { return };
+        let PushState::Running { plan, .. } = std::mem::replace(&mut self.push, PushState::Closed)
+        else {
+            return;
+        };
+        self.record(&plan, &result);
+        let stale = match &result {
+            Err(PushError::Stale { conflicts }) => conflicts.clone(),
+            _ => Vec::new(),
+        };
+        self.push = PushState::Done {
+            plan,
+            result: result.map_err(|e| e.to_string()),
+            stale,
+        };
+        self.refresh(ctx);
+    }
+
+    fn record(&mut self, plan: &PushPlan, result: &Result<PushOutcome, PushError>) {
+        let Some(dir) = &self.history_dir else { return };
+        let entry = HistoryEntry::of_push(&self.profiles.active().name, plan, result);
+        if let Err(e) = history::record(dir, &entry) {
+            self.setup_error = Some(format!("the push was not recorded in the history: {e}"));
+        }
+        self.reload_history();
+    }
+
+    pub fn reload_history(&mut self) {
+        if let Some(dir) = &self.history_dir {
+            self.history = history::list(dir).map(|h| h.entries).unwrap_or_default();
+        }
+    }
+
+    /// Plan a push that puts back what history entry `index` replaced.
+    pub fn open_revert(&mut self, index: usize, draft: &ConfigDocument, layouts: &LayoutSet) {
+        let Some(entry) = self.history.get(index) else {
+            return;
+        };
+        match history::revert_draft(entry, draft, layouts) {
+            Ok(reverted) => {
+                self.push_mode = entry.mode;
+                self.open_push(&reverted, layouts);
+            }
+            Err(e) => self.push = PushState::Refused(e.to_string()),
+        }
+    }
+}
+
+pub fn human_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m {}s", s / 60, s % 60),
+        _ => format!("{}h {}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// Local wall-clock time of day, HH:MM:SS (UTC; the machine has no tz database here).
+pub fn clock(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!(
+        "{:02}:{:02}:{:02} UTC",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    )
+}

@@ -1,0 +1,391 @@
+//! Preview & push: what the proxy will actually run with, and why. One row
+//! per setting: default | the proxy's file | this draft | env override |
+//! effective after push and restart | what the proxy reports now.
+
+use egui::{RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+use serde_json::Value;
+
+use crate::core::layout::LayoutSet;
+use crate::core::proxy::{EnvOutcome, Preview, PreviewMode, PreviewRow, PushMode, Source};
+use crate::core::session::EditSession;
+use crate::ui::live::{LiveProxy, clock, human_duration};
+use crate::ui::theme;
+use crate::ui::widgets::badge;
+
+pub fn show(ui: &mut Ui, live: &mut LiveProxy, session: &EditSession, layouts: &LayoutSet) {
+    ui.heading("🔍 Preview & push");
+    connection_bar(ui, live);
+    super::profiles::show(ui, live);
+    let preview = live.preview(session.doc(), layouts);
+    mode_banner(ui, live, &preview);
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut live.only_differences, "Only what differs")
+            .on_hover_text(
+                "Hide settings that are at their default everywhere and unchanged by this draft",
+            );
+        ui.separator();
+        let connected = live.config.value().is_some();
+        let errors = session.error_count();
+        let can_push = connected && errors == 0 && session.parse_error().is_none();
+        let why = if !connected {
+            "Connect to a proxy first"
+        } else if errors > 0 {
+            "The draft has errors: the proxy would accept them and fail later"
+        } else {
+            "Review the push: the changes, the file as the proxy will write it, and what is lost"
+        };
+        for (label, mode) in [
+            ("⬆ Push via API…", PushMode::Api),
+            ("⬆ Push file…", PushMode::File),
+        ] {
+            if ui
+                .add_enabled(can_push, egui::Button::new(label))
+                .on_hover_text(why)
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                live.push_mode = mode;
+                live.open_push(session.doc(), layouts);
+            }
+        }
+    });
+    ui.add_space(4.0);
+    let rows: Vec<&PreviewRow> = preview
+        .rows
+        .iter()
+        .filter(|r| !live.only_differences || differs(r))
+        .collect();
+    egui::ScrollArea::vertical()
+        .id_salt("preview_scroll")
+        .max_height(ui.available_height() * 0.62)
+        .show(ui, |ui| {
+            table(ui, &rows, preview.mode == PreviewMode::Connected);
+        });
+    ui.separator();
+    ui.columns(2, |cols| {
+        models_panel(&mut cols[0], live);
+        history_panel(&mut cols[1], live, session, layouts);
+    });
+}
+
+fn differs(r: &PreviewRow) -> bool {
+    let f = r.flags;
+    f.changed
+        || f.masked_by_env
+        || f.ignored_by_proxy
+        || f.not_coerced
+        || r.effective != r.default
+        || r.source != Source::Default
+}
+
+fn connection_bar(ui: &mut Ui, live: &mut LiveProxy) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Proxy profile");
+        let active = live.profiles.active().name.clone();
+        let mut pick = active.clone();
+        egui::ComboBox::from_id_salt("profile")
+            .selected_text(&active)
+            .show_ui(ui, |ui| {
+                for p in live.profiles.all() {
+                    ui.selectable_value(
+                        &mut pick,
+                        p.name.clone(),
+                        format!("{}  ({})", p.name, p.base_url),
+                    );
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if pick != active {
+            live.set_active_profile(&pick);
+        }
+        ui.label(RichText::new(live.base_url()).monospace());
+        let busy = live.health.is_pending() || live.config.is_pending();
+        if ui
+            .add_enabled(!busy, egui::Button::new("⟲ Refresh"))
+            .on_hover_text("Ask the proxy for its health, config and models")
+            .clicked()
+        {
+            live.refresh(ui.ctx());
+        }
+        if busy {
+            ui.spinner();
+        }
+        let mut auto = live.auto_refresh_s.is_some();
+        if ui.checkbox(&mut auto, "every").changed() {
+            live.auto_refresh_s = auto.then_some(10);
+        }
+        let mut secs = live.auto_refresh_s.unwrap_or(10);
+        if ui
+            .add_enabled(
+                auto,
+                egui::DragValue::new(&mut secs).range(2..=3600).suffix(" s"),
+            )
+            .changed()
+        {
+            live.auto_refresh_s = Some(secs);
+        }
+    });
+    if let Some(e) = &live.setup_error {
+        ui.colored_label(theme::error(ui.visuals()), e);
+    }
+}
+
+fn mode_banner(ui: &mut Ui, live: &LiveProxy, preview: &Preview) {
+    let v = ui.visuals().clone();
+    if let Some(e) = live.config.error() {
+        ui.colored_label(theme::error(&v), format!("⛔ {e}"));
+    }
+    match preview.mode {
+        PreviewMode::Connected => {
+            let path = live
+                .config
+                .value()
+                .map(|c| c.config_file_path.clone())
+                .unwrap_or_default();
+            let uptime = live
+                .health
+                .value()
+                .map(|h| human_duration(h.uptime_seconds))
+                .unwrap_or_else(|| "?".into());
+            let at = live.config.fetched_at().map(clock).unwrap_or_default();
+            ui.label(
+                RichText::new(format!(
+                    "Connected to {} · file {path} · up {uptime} · refreshed {at}",
+                    live.base_url()
+                ))
+                .color(theme::ok(&v)),
+            );
+        }
+        PreviewMode::Offline => {
+            ui.label(
+                RichText::new("OFFLINE PREVIEW: built-in defaults < this draft < this machine's CHAT_PROXY_* environment. No proxy is connected, so there is no proxy file or runtime to compare with.")
+                    .color(theme::warning(&v))
+                    .strong(),
+            );
+        }
+    }
+    if !preview.mismatches.is_empty() {
+        theme::card(&v).fill(theme::badge_fill(&v, theme::error(&v))).show(ui, |ui| {
+            ui.label(RichText::new("⛔ The proxy does not behave as the studio models it").strong().color(theme::error(&v)));
+            ui.label("Computing its own file and env the way the contract says gives different values than the runtime it reports. The proxy has probably changed: treat this preview with care.");
+            for m in &preview.mismatches {
+                ui.label(RichText::new(format!("{}: studio computes {} · proxy reports {}", m.key, m.expected, m.runtime.as_ref().map_or("(missing)".into(), Value::to_string))).monospace());
+            }
+        });
+    }
+}
+
+fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool) {
+    let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 8.0;
+    TableBuilder::new(ui)
+        .id_salt("preview_table")
+        .striped(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(210.0).resizable(true))
+        .columns(Column::initial(105.0).resizable(true).clip(true), 6)
+        .column(Column::remainder())
+        .header(22.0, |mut h| {
+            for title in [
+                "Setting",
+                "Default",
+                "Proxy file",
+                "This draft",
+                "Env override",
+                "Effective",
+                "Runtime now",
+                "Notes",
+            ] {
+                h.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(text_height, rows.len(), |mut row| {
+                let r = rows[row.index()];
+                row.col(|ui| {
+                    ui.label(&r.label)
+                        .on_hover_text(format!("{} (API key `{}`)", r.path, r.key));
+                });
+                row.col(|ui| value_cell(ui, Some(&r.default), false));
+                row.col(|ui| value_cell(ui, r.file.as_ref(), !connected));
+                row.col(|ui| value_cell(ui, Some(&r.draft), false));
+                row.col(|ui| env_cell(ui, r));
+                row.col(|ui| {
+                    let source = match r.source {
+                        Source::Default => "default",
+                        Source::File => "file",
+                        Source::Env => "env",
+                    };
+                    ui.label(RichText::new(compact(&r.effective)).monospace().strong())
+                        .on_hover_text(format!("from the {source}"));
+                });
+                row.col(|ui| value_cell(ui, r.runtime.as_ref(), !connected));
+                row.col(|ui| badges(ui, r));
+            });
+        });
+}
+
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+fn value_cell(ui: &mut Ui, v: Option<&Value>, offline: bool) {
+    match v {
+        Some(v) => {
+            ui.label(RichText::new(compact(v)).monospace());
+        }
+        None => {
+            ui.label(
+                RichText::new(if offline { "offline" } else { "—" })
+                    .color(theme::muted(ui.visuals())),
+            );
+        }
+    }
+}
+
+fn env_cell(ui: &mut Ui, r: &PreviewRow) {
+    let Some(env) = &r.env else {
+        ui.label(RichText::new("—").color(theme::muted(ui.visuals())));
+        return;
+    };
+    let (text, tip) = match &env.outcome {
+        EnvOutcome::Applied(v) => (
+            format!("{}={}", env.var, env.raw),
+            format!("applied as {}", compact(v)),
+        ),
+        EnvOutcome::Ignored { why } => (format!("{}={} (ignored)", env.var, env.raw), why.clone()),
+    };
+    ui.label(RichText::new(text).monospace().small())
+        .on_hover_text(tip);
+}
+
+fn badges(ui: &mut Ui, r: &PreviewRow) {
+    let v = ui.visuals().clone();
+    let f = r.flags;
+    if f.changed {
+        badge(
+            ui,
+            "changed",
+            theme::accent(&v),
+            "This draft changes the proxy's file value",
+        );
+    }
+    if f.masked_by_env {
+        badge(
+            ui,
+            "masked by env",
+            theme::warning(&v),
+            "An env var the proxy applies wins over the file value",
+        );
+    }
+    if f.ignored_by_proxy {
+        let at = r.ignored_at.join(", ");
+        badge(
+            ui,
+            "ignored",
+            theme::warning(&v),
+            &format!("The proxy never reads the key where the draft has it ({at})"),
+        );
+    }
+    if f.not_coerced {
+        badge(
+            ui,
+            "not coerced",
+            theme::error(&v),
+            "The file value has the wrong type; the proxy passes it on as it is",
+        );
+    }
+    if f.needs_restart && f.changed {
+        badge(
+            ui,
+            "restart",
+            theme::muted(&v),
+            "Takes effect after the proxy restarts",
+        );
+    }
+}
+
+fn models_panel(ui: &mut Ui, live: &LiveProxy) {
+    ui.label(RichText::new("Served now (/v1/models)").strong());
+    let Some(models) = live.models.value() else {
+        ui.label(
+            RichText::new(
+                live.models
+                    .error()
+                    .unwrap_or("Not loaded: connect and refresh."),
+            )
+            .color(theme::muted(ui.visuals())),
+        );
+        return;
+    };
+    egui::ScrollArea::vertical()
+        .id_salt("models")
+        .max_height(160.0)
+        .show(ui, |ui| {
+            egui::Grid::new("models_grid").striped(true).show(ui, |ui| {
+                ui.strong("Model");
+                ui.strong("Backend");
+                ui.strong("Capabilities");
+                ui.end_row();
+                for m in &models.data {
+                    ui.label(RichText::new(&m.id).monospace());
+                    ui.label(
+                        m.extensions
+                            .get("backend")
+                            .and_then(Value::as_str)
+                            .unwrap_or("?"),
+                    );
+                    let caps = m.extensions.get("capabilities").and_then(Value::as_object);
+                    let on: Vec<&str> = ["vision", "tools"]
+                        .into_iter()
+                        .filter(|c| {
+                            caps.and_then(|m| m.get(*c)).and_then(Value::as_bool) == Some(true)
+                        })
+                        .collect();
+                    ui.label(if on.is_empty() {
+                        "text".to_owned()
+                    } else {
+                        on.join(", ")
+                    });
+                    ui.end_row();
+                }
+            });
+        });
+}
+
+fn history_panel(ui: &mut Ui, live: &mut LiveProxy, session: &EditSession, layouts: &LayoutSet) {
+    ui.label(RichText::new("Push history").strong());
+    if live.history_dir.is_none() {
+        ui.label(
+            RichText::new("No history folder (the app has no data directory).")
+                .color(theme::muted(ui.visuals())),
+        );
+        return;
+    }
+    if live.history.is_empty() {
+        ui.label(RichText::new("No pushes yet.").color(theme::muted(ui.visuals())));
+    }
+    let mut revert = None;
+    egui::ScrollArea::vertical().id_salt("history").max_height(160.0).show(ui, |ui| {
+        for (i, entry) in live.history.iter().enumerate().rev() {
+            ui.horizontal(|ui| {
+                let keys: Vec<String> = entry.changes.iter().map(|c| format!("{}: {} -> {}", c.key, c.before, c.after)).collect();
+                let ok = if entry.succeeded() { "✔" } else { "✖" };
+                ui.label(format!("{ok} {} · {} · {:?}", entry.time, entry.profile, entry.mode))
+                    .on_hover_text(keys.join("\n"));
+                if entry.succeeded() && ui.small_button("Revert…").on_hover_text("Push the previous values back (validated, diffed and confirmed like any push)").clicked() {
+                    revert = Some(i);
+                }
+            });
+        }
+    });
+    if let Some(i) = revert {
+        live.open_revert(i, session.doc(), layouts);
+    }
+}

@@ -1,0 +1,169 @@
+//! Preview & push against an in-memory proxy, driven by labels.
+
+mod common;
+
+use common::{app_with_fake_proxy, copy_of, harness, run_until};
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
+use iw_studio::ui::live::PushState;
+
+fn has_text(h: &egui_kittest::Harness<'_, iw_studio::ui::StudioApp>, text: &str) -> bool {
+    h.query_all_by(|n| {
+        n.value().is_some_and(|v| v.contains(text)) || n.label().is_some_and(|l| l.contains(text))
+    })
+    .next()
+    .is_some()
+}
+
+#[test]
+fn preview_shows_env_masking_and_push_reads_back() {
+    let (dir, path) = copy_of("full_example.toml");
+    let history = dir.path().join("history");
+    let (app, fake) = app_with_fake_proxy(&path, &[("CHAT_PROXY_PORT", "18100")], &history);
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    assert!(
+        has_text(&h, "OFFLINE PREVIEW"),
+        "without a proxy the preview says it is offline"
+    );
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_until(&mut h, |app| {
+        app.live().config.value().is_some() && app.live().health.value().is_some()
+    });
+    assert!(has_text(&h, "Connected to"));
+    assert!(
+        has_text(&h, "CHAT_PROXY_PORT=18100"),
+        "the env override is shown with its raw value"
+    );
+    assert!(has_text(&h, "masked by env"));
+    assert!(h.state().live().status_line().contains("connected"));
+
+    h.get_by_role_and_label(Role::Button, "⬆ Push via API…")
+        .click();
+    h.run();
+    assert!(matches!(h.state().live().push, PushState::Review { .. }));
+    assert!(
+        has_text(&h, "[ui]") && has_text(&h, "[storage]"),
+        "the loss list names what the proxy drops"
+    );
+    let push = h.get_by_role_and_label(Role::Button, "⬆ Push");
+    assert!(
+        push.accesskit_node().is_disabled(),
+        "a lossy push needs confirmation first"
+    );
+    h.get_by_role_and_label(Role::CheckBox, "I understand: push anyway and lose these")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⬆ Push").click();
+    run_until(&mut h, |app| {
+        matches!(app.live().push, PushState::Done { .. })
+    });
+    let puts = fake.puts();
+    assert_eq!(puts.len(), 1, "one PUT");
+    assert!(
+        puts[0].contains_key("max_image_pixels") && !puts[0].contains_key("host"),
+        "only changed keys: {:?}",
+        puts[0]
+    );
+    let PushState::Done { result, .. } = &h.state().live().push else {
+        unreachable!()
+    };
+    let outcome = result.as_ref().unwrap_or_else(|e| panic!("{e}"));
+    assert!(outcome.verified && outcome.restart_required, "{outcome:?}");
+    assert!(has_text(&h, "Read back"));
+    assert_eq!(h.state().live().history.len(), 1, "the push is recorded");
+}
+
+#[test]
+fn a_draft_with_errors_cannot_be_pushed() {
+    let (dir, path) = copy_of("broken/wrong_types.toml");
+    let (app, fake) = app_with_fake_proxy(&path, &[], &dir.path().join("h"));
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_until(&mut h, |app| app.live().config.value().is_some());
+    assert!(
+        h.get_by_role_and_label(Role::Button, "⬆ Push via API…")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert!(fake.puts().is_empty());
+}
+
+#[test]
+fn unreachable_proxy_is_reported_and_the_ui_keeps_working() {
+    let (dir, path) = copy_of("chat_proxy.toml");
+    let (app, fake) = app_with_fake_proxy(&path, &[], &dir.path().join("h"));
+    fake.set_unreachable(true);
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_until(&mut h, |app| app.live().health.error().is_some());
+    assert!(
+        h.state().live().status_line().contains("unreachable")
+            || h.state().live().status_line().contains("error")
+    );
+    assert!(
+        has_text(&h, "OFFLINE PREVIEW"),
+        "falls back to the offline preview"
+    );
+    // Still responsive: navigation works.
+    h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Server")))
+        .click();
+    h.run();
+    assert_eq!(
+        h.state().page(),
+        &iw_studio::ui::nav::PageId::Layout("server".into())
+    );
+}
+
+#[test]
+fn profiles_can_be_added_and_edited() {
+    let (dir, path) = copy_of("chat_proxy.toml");
+    let (app, _fake) = app_with_fake_proxy(&path, &[], &dir.path().join("h"));
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_label("Connection profiles").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "➕ New profile")
+        .click();
+    h.run();
+    assert_eq!(h.state().live().profiles.all().len(), 2);
+    assert_eq!(h.state().live().profiles.active().name, "profile-1");
+    let url = h.get_by_role_and_label(Role::TextInput, "Base URL");
+    url.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Base URL")
+        .type_text("http://staging:8100");
+    h.run();
+    assert_eq!(
+        h.state().live().profiles.active().base_url,
+        "http://staging:8100"
+    );
+    assert_eq!(
+        h.state().live().base_url(),
+        "http://staging:8100",
+        "the next request uses the edited profile"
+    );
+}

@@ -1,0 +1,718 @@
+//! A stand-in for the stock ImageWorks chat proxy, written from the contract
+//! (`shared/docs/chat-proxy-config-api.md`) independently of the studio's
+//! core, so tests check the core against a second model of the proxy.
+//! Quirks included: no type checks, lossy regeneration, `""` as none for two
+//! keys, `vllm_restart_backoff_s` never read. Binds to 127.0.0.1:0 only and
+//! stops when dropped. Usable from benches through `#[path]`.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+
+/// (section or none, key, default as JSON text, env var, env parse kind).
+/// The proxy's own field list, in its order (contract §1).
+const FIELDS: &[(Option<&str>, &str, &str, &str, &str)] = &[
+    (
+        Some("general"),
+        "schema_version",
+        "1",
+        "CHAT_PROXY_SCHEMA_VERSION",
+        "int",
+    ),
+    (
+        Some("general"),
+        "require_template",
+        "true",
+        "CHAT_PROXY_REQUIRE_TEMPLATE",
+        "bool",
+    ),
+    (
+        Some("server"),
+        "host",
+        "\"127.0.0.1\"",
+        "CHAT_PROXY_HOST",
+        "str",
+    ),
+    (Some("server"), "port", "8100", "CHAT_PROXY_PORT", "int"),
+    (
+        Some("server"),
+        "enable_metrics",
+        "false",
+        "CHAT_PROXY_ENABLE_METRICS",
+        "bool",
+    ),
+    (
+        Some("server"),
+        "log_path",
+        "\"logs/chat_proxy.jsonl\"",
+        "CHAT_PROXY_LOG_PATH",
+        "str",
+    ),
+    (
+        Some("server"),
+        "max_log_bytes",
+        "25000000",
+        "CHAT_PROXY_MAX_LOG_BYTES",
+        "int",
+    ),
+    (
+        Some("server"),
+        "loopback_alias",
+        "null",
+        "CHAT_PROXY_LOOPBACK_ALIAS",
+        "str",
+    ),
+    (
+        Some("server"),
+        "include_non_installed",
+        "false",
+        "CHAT_PROXY_INCLUDE_NON_INSTALLED",
+        "bool",
+    ),
+    (
+        Some("server"),
+        "suppress_decorations",
+        "true",
+        "CHAT_PROXY_SUPPRESS_DECORATIONS",
+        "bool",
+    ),
+    (Some("server"), "log_prompts", "false", "", ""),
+    (
+        Some("timeouts"),
+        "backend_timeout_ms",
+        "120000",
+        "CHAT_PROXY_BACKEND_TIMEOUT_MS",
+        "int",
+    ),
+    (
+        Some("timeouts"),
+        "stream_idle_timeout_ms",
+        "60000",
+        "CHAT_PROXY_STREAM_IDLE_TIMEOUT_MS",
+        "int",
+    ),
+    (
+        Some("timeouts"),
+        "autostart_grace_period_s",
+        "120",
+        "CHAT_PROXY_AUTOSTART_GRACE_PERIOD_S",
+        "int",
+    ),
+    (
+        Some("autostart"),
+        "autostart_enabled",
+        "true",
+        "CHAT_PROXY_AUTOSTART_ENABLED",
+        "bool",
+    ),
+    (
+        Some("autostart"),
+        "autostart_map_raw",
+        "null",
+        "CHAT_PROXY_AUTOSTART_MAP",
+        "str",
+    ),
+    (
+        Some("limits"),
+        "max_image_bytes",
+        "6000000",
+        "CHAT_PROXY_MAX_IMAGE_BYTES",
+        "int",
+    ),
+    (
+        Some("limits"),
+        "disable_tool_normalization",
+        "false",
+        "CHAT_PROXY_DISABLE_TOOL_NORMALIZATION",
+        "bool",
+    ),
+    (
+        Some("vision_preprocess"),
+        "auto_downscale_images",
+        "true",
+        "CHAT_PROXY_AUTO_DOWNSCALE_IMAGES",
+        "bool",
+    ),
+    (
+        Some("vision_preprocess"),
+        "max_image_pixels",
+        "448",
+        "CHAT_PROXY_MAX_IMAGE_PIXELS",
+        "int",
+    ),
+    (
+        Some("vision_preprocess"),
+        "image_jpeg_quality",
+        "85",
+        "CHAT_PROXY_IMAGE_JPEG_QUALITY",
+        "int",
+    ),
+    (
+        Some("vision_preprocess"),
+        "vision_downscale_backends",
+        "[\"vllm\"]",
+        "CHAT_PROXY_VISION_DOWNSCALE_BACKENDS",
+        "list",
+    ),
+    (
+        Some("vision_history"),
+        "vision_truncate_history",
+        "true",
+        "CHAT_PROXY_VISION_TRUNCATE_HISTORY",
+        "bool",
+    ),
+    (
+        Some("vision_history"),
+        "vision_keep_system",
+        "true",
+        "CHAT_PROXY_VISION_KEEP_SYSTEM",
+        "bool",
+    ),
+    (
+        Some("vision_history"),
+        "vision_keep_last_n_turns",
+        "0",
+        "CHAT_PROXY_VISION_KEEP_LAST_N_TURNS",
+        "int",
+    ),
+    (
+        Some("reasoning_history"),
+        "reasoning_truncate_history",
+        "false",
+        "CHAT_PROXY_REASONING_TRUNCATE_HISTORY",
+        "bool",
+    ),
+    (
+        Some("reasoning_history"),
+        "reasoning_keep_system",
+        "true",
+        "CHAT_PROXY_REASONING_KEEP_SYSTEM",
+        "bool",
+    ),
+    (
+        Some("reasoning_history"),
+        "reasoning_keep_last_n_turns",
+        "1",
+        "CHAT_PROXY_REASONING_KEEP_LAST_N_TURNS",
+        "int",
+    ),
+    (
+        Some("vllm"),
+        "vllm_single_port",
+        "true",
+        "CHAT_PROXY_VLLM_SINGLE_PORT",
+        "bool",
+    ),
+    (
+        Some("vllm"),
+        "vllm_port",
+        "24001",
+        "CHAT_PROXY_VLLM_PORT",
+        "int",
+    ),
+    (
+        Some("vllm"),
+        "vllm_state_path",
+        "\"_staging/active_vllm.json\"",
+        "CHAT_PROXY_VLLM_STATE_PATH",
+        "str",
+    ),
+    (
+        Some("vllm"),
+        "vllm_start_timeout_s",
+        "180",
+        "CHAT_PROXY_VLLM_START_TIMEOUT_S",
+        "int",
+    ),
+    (
+        Some("vllm"),
+        "vllm_stop_timeout_s",
+        "30",
+        "CHAT_PROXY_VLLM_STOP_TIMEOUT_S",
+        "int",
+    ),
+    (
+        Some("vllm"),
+        "vllm_health_timeout_s",
+        "120",
+        "CHAT_PROXY_VLLM_HEALTH_TIMEOUT_S",
+        "int",
+    ),
+    (
+        Some("vllm"),
+        "vllm_gpu_memory_utilization",
+        "0.75",
+        "CHAT_PROXY_VLLM_GPU_MEMORY_UTILIZATION",
+        "float",
+    ),
+    (
+        Some("vllm"),
+        "vllm_max_model_len",
+        "null",
+        "CHAT_PROXY_VLLM_MAX_MODEL_LEN",
+        "int_nonempty",
+    ),
+    (
+        Some("vllm"),
+        "vllm_remote_executor_url",
+        "null",
+        "CHAT_PROXY_VLLM_REMOTE_URL",
+        "str",
+    ),
+    (
+        Some("vllm"),
+        "vllm_executor_workdir",
+        "null",
+        "CHAT_PROXY_VLLM_EXECUTOR_CWD",
+        "str",
+    ),
+    (
+        Some("vllm"),
+        "vllm_health_host",
+        "\"127.0.0.1\"",
+        "CHAT_PROXY_VLLM_HEALTH_HOST",
+        "str",
+    ),
+    (
+        Some("ollama"),
+        "ollama_base_url",
+        "\"http://127.0.0.1:11434\"",
+        "CHAT_PROXY_OLLAMA_BASE_URL",
+        "str",
+    ),
+    (
+        Some("ollama"),
+        "ollama_stop_timeout_s",
+        "30",
+        "CHAT_PROXY_OLLAMA_STOP_TIMEOUT_S",
+        "int",
+    ),
+    (
+        Some("ollama"),
+        "ollama_allow_cpu_fallback",
+        "false",
+        "CHAT_PROXY_OLLAMA_ALLOW_CPU_FALLBACK",
+        "bool",
+    ),
+    (
+        None,
+        "vllm_restart_backoff_s",
+        "2.0",
+        "CHAT_PROXY_VLLM_RESTART_BACKOFF_S",
+        "float",
+    ),
+];
+
+/// Keys where `""` in the file means none.
+const EMPTY_IS_NONE: &[&str] = &["autostart_map_raw", "loopback_alias"];
+
+/// How the next requests misbehave.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fault {
+    None,
+    /// Answer correctly, after this delay.
+    Slow(Duration),
+    /// 500 with a plain-text body.
+    ServerError,
+    /// Accept the connection and reset it at once.
+    Reset,
+    /// 200 with a body that is not JSON.
+    Garbage,
+    /// Accept and never answer.
+    Hang,
+}
+
+struct Shared {
+    file: PathBuf,
+    env: BTreeMap<String, String>,
+    fault: Mutex<Fault>,
+    started: Instant,
+    puts: Mutex<usize>,
+    /// The `Authorization` header of the last request.
+    last_auth: Mutex<Option<String>>,
+}
+
+pub struct TestProxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestProxy {
+    /// Serve `file` (created with defaults on first read if missing) with
+    /// `env` as the proxy's `CHAT_PROXY_*` environment.
+    pub fn start(file: &Path, env: BTreeMap<String, String>) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            file: file.to_path_buf(),
+            env,
+            fault: Mutex::new(Fault::None),
+            started: Instant::now(),
+            puts: Mutex::new(0),
+            last_auth: Mutex::new(None),
+        });
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = shared.clone();
+        let thread = std::thread::spawn(move || serve(std_listener, state, rx));
+        Ok(Self {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn config_path(&self) -> &Path {
+        &self.shared.file
+    }
+
+    pub fn set_fault(&self, fault: Fault) {
+        if let Ok(mut f) = self.shared.fault.lock() {
+            *f = fault;
+        }
+    }
+
+    pub fn last_authorization(&self) -> Option<String> {
+        self.shared.last_auth.lock().ok().and_then(|a| a.clone())
+    }
+
+    /// How many PUTs were answered 200 (a refused push must leave this at 0).
+    pub fn puts(&self) -> usize {
+        self.shared.puts.lock().map(|n| *n).unwrap_or(usize::MAX)
+    }
+}
+
+impl Drop for TestProxy {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    rt.block_on(async move {
+        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+            return;
+        };
+        let app = Router::new()
+            .route("/v1/health", get(health))
+            .route("/v1/models", get(models))
+            .route("/v1/config/chat-proxy", get(get_config).put(put_config))
+            .layer(axum::middleware::from_fn_with_state(shared.clone(), faults))
+            .with_state(shared.clone());
+        let listener = FaultyListener {
+            inner: listener,
+            shared,
+        };
+        tokio::select! {
+            _ = axum::serve(listener, app) => {}
+            _ = stop => {}
+        }
+    });
+    // Hung connections are dropped with the runtime instead of waited for.
+    rt.shutdown_background();
+}
+
+/// Resets connections at accept time in `Fault::Reset`.
+struct FaultyListener {
+    inner: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl axum::serve::Listener for FaultyListener {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, addr)) = self.inner.accept().await else {
+                continue;
+            };
+            if current_fault(&self.shared) == Fault::Reset {
+                let _ = stream.set_zero_linger();
+                drop(stream);
+                continue;
+            }
+            return (stream, addr);
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+fn current_fault(shared: &Shared) -> Fault {
+    shared.fault.lock().map(|f| *f).unwrap_or(Fault::None)
+}
+
+async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if let Ok(mut auth) = shared.last_auth.lock() {
+        *auth = request
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+    }
+    match current_fault(&shared) {
+        Fault::None => next.run(request).await,
+        // New connections are reset by the listener; one kept alive from
+        // before breaks off mid-answer instead.
+        Fault::Reset => {
+            let broken = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::from(
+                    std::io::ErrorKind::ConnectionReset,
+                ))
+            });
+            Response::new(axum::body::Body::from_stream(broken))
+        }
+        Fault::Slow(d) => {
+            tokio::time::sleep(d).await;
+            next.run(request).await
+        }
+        Fault::ServerError => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+        }
+        Fault::Garbage => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"runtime\": {\"port\": 81<html>oops",
+        )
+            .into_response(),
+        Fault::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            next.run(request).await
+        }
+    }
+}
+
+async fn health(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({"status": "ok", "uptime_seconds": shared.started.elapsed().as_secs_f64()}))
+}
+
+async fn models() -> Json<Value> {
+    Json(json!({"object": "list", "data": [{
+        "id": "qwen2.5-vl-7b", "object": "model", "created": 1_700_000_000, "owned_by": "imageworks",
+        "extensions": {"display_name": "Qwen2.5 VL 7B", "logical_id": "qwen2.5-vl-7b", "backend": "vllm",
+            "format": "awq", "quantization": "awq", "size_bytes": 6_000_000_000_u64,
+            "capabilities": {"vision": true, "tools": true}}
+    }]}))
+}
+
+fn error(status: StatusCode, detail: &str) -> Response {
+    (status, Json(json!({"detail": detail}))).into_response()
+}
+
+async fn get_config(State(shared): State<Arc<Shared>>) -> Response {
+    match file_view(&shared) {
+        Ok(file) => Json(config_body(&shared, file)).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+async fn put_config(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let changes = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(map)) if !map.is_empty() => map,
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Request body must be a non-empty object.",
+            );
+        }
+    };
+    let mut unknown: Vec<&str> = changes
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !FIELDS.iter().any(|f| f.1 == *k))
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort_unstable();
+        let detail = format!("'Unknown configuration field(s): {}'", unknown.join(", "));
+        return error(StatusCode::BAD_REQUEST, &detail);
+    }
+    let mut file = match file_view(&shared) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    for (k, v) in changes {
+        file.insert(k, v);
+    }
+    if let Err(e) = write_atomically(&shared.file, &render(&file)) {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+    }
+    if let Ok(mut n) = shared.puts.lock() {
+        *n += 1;
+    }
+    match file_view(&shared) {
+        Ok(file) => {
+            let mut body = config_body(&shared, file);
+            if let Value::Object(map) = &mut body {
+                map.insert("status".into(), json!("written"));
+                map.insert("requires_restart".into(), json!(true));
+                map.insert(
+                    "message".into(),
+                    json!("Config file updated. Restart chat-proxy to apply changes."),
+                );
+            }
+            Json(body).into_response()
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+fn config_body(shared: &Shared, file: Map<String, Value>) -> Value {
+    let runtime = apply_env(file.clone(), &shared.env);
+    json!({
+        "runtime": runtime,
+        "file": file,
+        "config_file_path": shared.file.display().to_string(),
+        "env_overrides": shared.env,
+        "precedence": ["Environment variables (CHAT_PROXY_*)",
+                       "Config file (configs/chat_proxy.toml)", "Built-in defaults"],
+    })
+}
+
+fn default_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// defaults < file: a key counts only in its own section; values are not checked.
+fn file_view(shared: &Shared) -> Result<Map<String, Value>, String> {
+    if !shared.file.exists() {
+        let defaults: Map<String, Value> = FIELDS
+            .iter()
+            .map(|f| (f.1.to_owned(), default_of(f.2)))
+            .collect();
+        write_atomically(&shared.file, &render(&defaults)).map_err(|e| e.to_string())?;
+    }
+    let text = std::fs::read_to_string(&shared.file).map_err(|e| e.to_string())?;
+    let parsed: toml::Table =
+        toml::from_str(&text).map_err(|e| format!("Invalid config file: {e}"))?;
+    let mut view = Map::new();
+    for (section, key, default, _, _) in FIELDS {
+        let found = section
+            .and_then(|s| parsed.get(s))
+            .and_then(|t| t.as_table())
+            .and_then(|t| t.get(*key));
+        let value = match found {
+            Some(v) => {
+                let json = serde_json::to_value(v).unwrap_or(Value::Null);
+                if json == json!("") && EMPTY_IS_NONE.contains(key) {
+                    Value::Null
+                } else {
+                    json
+                }
+            }
+            None => default_of(default),
+        };
+        view.insert((*key).to_owned(), value);
+    }
+    Ok(view)
+}
+
+fn apply_env(mut values: Map<String, Value>, env: &BTreeMap<String, String>) -> Map<String, Value> {
+    for (_, key, _, var, kind) in FIELDS {
+        let Some(raw) = env.get(*var).filter(|_| !var.is_empty()) else {
+            continue;
+        };
+        let parsed = match *kind {
+            "bool" => Some(json!(
+                ["1", "true", "yes", "on"].contains(&raw.trim().to_lowercase().as_str())
+            )),
+            "int" => raw.trim().parse::<i64>().ok().map(Value::from),
+            "int_nonempty" => (!raw.is_empty())
+                .then(|| raw.trim().parse::<i64>().ok().map(Value::from))
+                .flatten(),
+            "float" => raw.trim().parse::<f64>().ok().map(Value::from),
+            "list" => {
+                let items: Vec<&str> = raw
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                (!items.is_empty()).then(|| json!(items))
+            }
+            _ if raw.is_empty() && EMPTY_IS_NONE.contains(key) => Some(Value::Null),
+            _ => Some(json!(raw)),
+        };
+        if let Some(v) = parsed {
+            values.insert((*key).to_owned(), v);
+        }
+    }
+    values
+}
+
+/// The proxy's writer: header, its sections in order, then `[misc]`; no trailing newline.
+fn render(values: &Map<String, Value>) -> String {
+    let mut out = String::from(
+        "# ImageWorks Chat Proxy configuration.\n# Generated automatically. Edit values as needed.\n",
+    );
+    let mut current: Option<&str> = None;
+    for (section, key, _, _, _) in FIELDS {
+        let section = section.unwrap_or("misc");
+        if current != Some(section) {
+            out.push_str(&format!("\n[{section}]\n"));
+            current = Some(section);
+        }
+        let value = values.get(*key).cloned().unwrap_or(Value::Null);
+        out.push_str(&format!("{key} = {}\n", literal(&value)));
+    }
+    out.trim_end_matches('\n').to_owned()
+}
+
+fn literal(value: &Value) -> String {
+    match value {
+        Value::Null => "\"\"".to_owned(),
+        Value::Number(n) if n.is_f64() => format!("{:?}", n.as_f64().unwrap_or_default()),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(literal).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{ {} }}",
+            map.iter()
+                .map(|(k, v)| format!("{k} = {}", literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
