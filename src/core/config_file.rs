@@ -52,22 +52,9 @@ impl ConfigFile {
 
     /// Save over the file, refusing when it changed on disk since it was read.
     pub fn save(&mut self) -> Result<SaveOutcome, SaveError> {
-        self.save_with(Expect::Unchanged(self.fingerprint))
-    }
-
-    /// Save after the user confirmed overwriting a file changed on disk.
-    pub fn save_overwriting(&mut self) -> Result<SaveOutcome, SaveError> {
-        self.save_with(Expect::Anything)
-    }
-
-    fn save_with(&mut self, expect: Expect) -> Result<SaveOutcome, SaveError> {
+        let expect = Expect::Unchanged(self.fingerprint);
         let outcome = safe_save::save_atomically(&self.path, self.doc.text().as_bytes(), expect)?;
         self.fingerprint = outcome.fingerprint();
         Ok(outcome)
-    }
-
-    /// Whether the file on disk is no longer what was read.
-    pub fn changed_on_disk(&self) -> Result<bool, SaveError> {
-        Ok(safe_save::current_fingerprint(&self.path)? != Some(self.fingerprint))
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use crate::core::layout::{Field, FieldType, LayoutSet, Section, SectionKind};
+use crate::core::proxy::json_value::toml_to_json;
 
 pub fn json_schema(layouts: &LayoutSet) -> Json {
     let mut root = object_schema(
@@ -117,7 +118,7 @@ fn field_schema(f: &Field) -> Json {
     };
     s["title"] = json!(f.label);
     s["description"] = json!(description(f));
-    if let Some(d) = f.default.as_ref().and_then(toml_to_json) {
+    if let Some(d) = f.default.as_ref().map(toml_to_json) {
         s["default"] = d;
     }
     if let Some(min) = f.min {
@@ -149,23 +150,6 @@ fn number(n: f64) -> Json {
     } else {
         json!(n)
     }
-}
-
-/// A TOML value as JSON (the proxy reports values as JSON too).
-pub fn toml_to_json(v: &toml_edit::Value) -> Option<Json> {
-    Some(match v {
-        toml_edit::Value::String(s) => json!(s.value()),
-        toml_edit::Value::Integer(i) => json!(i.value()),
-        toml_edit::Value::Float(f) => json!(f.value()),
-        toml_edit::Value::Boolean(b) => json!(b.value()),
-        toml_edit::Value::Datetime(d) => json!(d.value().to_string()),
-        toml_edit::Value::Array(a) => Json::Array(a.iter().filter_map(toml_to_json).collect()),
-        toml_edit::Value::InlineTable(t) => Json::Object(
-            t.iter()
-                .filter_map(|(k, v)| Some((k.to_owned(), toml_to_json(v)?)))
-                .collect(),
-        ),
-    })
 }
 
 fn merge(target: &mut Json, extra: &Json) {

@@ -16,20 +16,6 @@ pub enum PageId {
     Registry,
 }
 
-impl PageId {
-    pub fn title(&self, layouts: &LayoutSet) -> String {
-        match self {
-            Self::Layout(id) => layouts
-                .page(id)
-                .map_or_else(|| id.clone(), |p| p.title.clone()),
-            Self::RawToml => "Raw TOML".to_owned(),
-            Self::Diff => "Diff".to_owned(),
-            Self::Preview => "Preview & push".to_owned(),
-            Self::Registry => "Registry".to_owned(),
-        }
-    }
-}
-
 /// The layout page that shows a setting (`endpoints[2].name` → endpoints).
 pub fn page_for_path(layouts: &LayoutSet, path: &str) -> Option<PageId> {
     let pattern = crate::core::document::DocPath::parse(path).ok()?.pattern();

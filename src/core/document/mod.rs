@@ -53,11 +53,6 @@ impl ConfigDocument {
         Ok(Self::from_spanned(parsed))
     }
 
-    /// An empty document (for "New from defaults").
-    pub fn empty() -> Self {
-        Self::default()
-    }
-
     /// Take over an already-parsed document (spans are dropped for editing).
     pub fn from_spanned(parsed: toml_edit::Document<String>) -> Self {
         let pristine = parsed.raw().to_owned();

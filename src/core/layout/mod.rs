@@ -54,15 +54,6 @@ pub struct Field {
 }
 
 impl Field {
-    /// The flat key the proxy's API uses (`PUT {"port": 8123}`).
-    pub fn proxy_key(&self) -> &str {
-        &self.key
-    }
-
-    pub fn is_optional(&self) -> bool {
-        matches!(self.ty, FieldType::OptionalString | FieldType::OptionalInt)
-    }
-
     /// The default as TOML text, or "none".
     pub fn default_text(&self) -> String {
         match &self.default {
