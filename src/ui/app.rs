@@ -73,6 +73,7 @@ pub struct StudioApp {
     allow_close: bool,
     window_title: String,
     live: LiveProxy,
+    served_generation: Option<u64>,
     /// The Registry page: its own registry, history and view state.
     registry: RegistryState,
 }
@@ -108,6 +109,7 @@ impl StudioApp {
             allow_close: false,
             window_title: String::new(),
             live,
+            served_generation: None,
             registry: RegistryState::new(),
         }
     }
@@ -396,18 +398,6 @@ impl StudioApp {
         }
     }
 
-    /// Poll the file watcher now (tests call this; the app does it every frame).
-    pub fn poll_external_change(&mut self) {
-        if self.dialog == Dialog::None
-            && let Some(disk) = self.session.as_ref().and_then(EditSession::external_change)
-        {
-            self.dialog = Dialog::ExternalChange {
-                disk,
-                show_diff: false,
-            };
-        }
-    }
-
     fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(3.0);
@@ -550,13 +540,17 @@ impl StudioApp {
         let ctx = ui.ctx().clone();
         self.check_external_change();
         self.live.poll(&ctx);
-        // The Registry table shows which entries the connected proxy serves (`/v1/models`).
-        let served = self
-            .live
-            .models
-            .value()
-            .map(|m| m.data.iter().map(|e| e.id.clone()).collect());
-        self.registry.set_served(served);
+        // The Registry table shows which entries the connected proxy serves
+        // (`/v1/models`); rebuilt only when that answer changes.
+        if self.served_generation != Some(self.live.models_generation()) {
+            self.served_generation = Some(self.live.models_generation());
+            let served = self
+                .live
+                .models
+                .value()
+                .map(|m| m.data.iter().map(|e| e.id.clone()).collect());
+            self.registry.set_served(served);
+        }
         let mut actions = self.shortcuts(&ctx);
         if self.page == PageId::Registry {
             // On the Registry page, Ctrl+S saves the registry (as Ctrl+Z undoes its edits).

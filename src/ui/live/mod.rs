@@ -58,6 +58,8 @@ pub struct LiveProxy {
     pub only_differences: bool,
     /// Shown when the background runtime or the client cannot be made.
     pub setup_error: Option<String>,
+    /// Bumped whenever `models` changes, so views derive from it only then.
+    models_generation: u64,
 }
 
 impl LiveProxy {
@@ -77,6 +79,7 @@ impl LiveProxy {
             history: Vec::new(),
             only_differences: false,
             setup_error: None,
+            models_generation: 0,
         };
         live.reload_history();
         live
@@ -122,6 +125,7 @@ impl LiveProxy {
         self.health = Remote::Idle;
         self.config = Remote::Idle;
         self.models = Remote::Idle;
+        self.models_generation += 1;
         self.push = PushState::Closed;
     }
 
@@ -156,7 +160,9 @@ impl LiveProxy {
     pub fn poll(&mut self, ctx: &egui::Context) {
         self.health.poll();
         self.config.poll();
-        self.models.poll();
+        if self.models.poll() {
+            self.models_generation += 1;
+        }
         self.poll_push(ctx);
         if let (Some(every), Some(last)) = (self.auto_refresh_s, self.last_request) {
             let every = Duration::from_secs(every.max(1));
@@ -165,6 +171,10 @@ impl LiveProxy {
             }
             ctx.request_repaint_after(every.saturating_sub(last.elapsed()));
         }
+    }
+
+    pub fn models_generation(&self) -> u64 {
+        self.models_generation
     }
 
     pub fn is_connected(&self) -> bool {

@@ -1,5 +1,7 @@
 //! Left navigation, generated from the layouts, grouped as they say.
 
+use std::collections::HashMap;
+
 use egui::{RichText, Ui};
 
 use crate::core::layout::LayoutSet;
@@ -16,6 +18,7 @@ pub fn show(
     registry_counts: (usize, usize),
     actions: &mut Vec<Action>,
 ) {
+    let counts = counts_by_page(layouts, session);
     egui::ScrollArea::vertical().show(ui, |ui| {
         let mut group = "";
         for page in &layouts.pages {
@@ -30,7 +33,7 @@ pub fn show(
                 );
             }
             let id = PageId::Layout(page.id.clone());
-            let (errors, warnings) = counts_for(layouts, session, &id);
+            let (errors, warnings) = counts.get(&id).copied().unwrap_or_default();
             entry(
                 ui,
                 &format!("{} {}", page.icon, page.title),
@@ -95,15 +98,21 @@ pub fn show(
     });
 }
 
-fn counts_for(layouts: &LayoutSet, session: &EditSession, page: &PageId) -> (usize, usize) {
-    session
-        .findings()
-        .iter()
-        .filter(|f| page_for_path(layouts, &f.path).as_ref() == Some(page))
-        .fold(
-            (0, 0),
-            |(e, w), f| if f.is_error() { (e + 1, w) } else { (e, w + 1) },
-        )
+/// Errors and warnings per page, in one pass over the findings (a finding's
+/// page is found by parsing its path, so not once per page per frame).
+fn counts_by_page(layouts: &LayoutSet, session: &EditSession) -> HashMap<PageId, (usize, usize)> {
+    let mut counts: HashMap<PageId, (usize, usize)> = HashMap::new();
+    for f in session.findings() {
+        if let Some(page) = page_for_path(layouts, &f.path) {
+            let (e, w) = counts.entry(page).or_default();
+            if f.is_error() {
+                *e += 1;
+            } else {
+                *w += 1;
+            }
+        }
+    }
+    counts
 }
 
 fn entry(
