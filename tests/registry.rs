@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use iw_studio::core::registry::json_text::{parse, to_python_json};
+use iw_studio::core::registry::layer::{parse_entries, summary_of};
 use iw_studio::core::registry::merge::provenance;
 use iw_studio::core::registry::store::{
-    CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE, parse_entries, resolve_dir_with_env,
+    CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE, resolve_dir_with_env,
 };
 use iw_studio::core::registry::validate::{self as rules, validate_parts};
 use iw_studio::core::registry::{
@@ -51,6 +52,22 @@ fn entries(dir: &Path, file: &str) -> Result<Vec<Value>, Box<dyn std::error::Err
     Ok(parse_entries(&dir.join(file), &read(dir, file)?)?)
 }
 
+/// The whole merged list, as the snapshot holds it.
+fn merged_list(cur: &[Value], dis: &[Value], snapshot: &[Value]) -> Value {
+    let merged = merge_layers(cur, dis, snapshot);
+    Value::Array(
+        merged
+            .values(cur, dis, snapshot)
+            .map(|v| v.into_owned())
+            .collect(),
+    )
+}
+
+/// The curated layer's entries as values.
+fn curated(s: &RegistryStore) -> Vec<Value> {
+    s.curated().iter().cloned().collect()
+}
+
 fn name_of(v: &Value) -> &str {
     RegistryEntry::new(v).name()
 }
@@ -59,7 +76,7 @@ fn name_of(v: &Value) -> &str {
 fn assert_snapshot_is_merge(dir: &Path) -> TestResult {
     let cur = entries(dir, CURATED_FILE)?;
     let dis = entries(dir, DISCOVERED_FILE)?;
-    let want = to_python_json(&merge_layers(&cur, &dis, &[]).to_value());
+    let want = to_python_json(&merged_list(&cur, &dis, &[]));
     assert_eq!(read(dir, SNAPSHOT_FILE)?, want);
     Ok(())
 }
@@ -96,11 +113,28 @@ fn merge_of_fixture_layers_equals_fixture_snapshot() -> TestResult {
     let snapshot = entries(dir, SNAPSHOT_FILE)?;
     let merged = merge_layers(&cur, &dis, &snapshot);
     assert_eq!((cur.len(), dis.len(), merged.entries.len()), (14, 16, 16));
-    assert_eq!(merged.to_value(), Value::Array(snapshot));
-    assert_eq!(
-        to_python_json(&merged.to_value()),
-        read(dir, SNAPSHOT_FILE)?
-    );
+    let list = merged_list(&cur, &dis, &snapshot);
+    assert_eq!(list, Value::Array(snapshot));
+    assert_eq!(to_python_json(&list), read(dir, SNAPSHOT_FILE)?);
+    Ok(())
+}
+
+/// The store parses the discovered layer lazily and merges summaries: what
+/// it shows must be exactly the eager merge.
+#[test]
+fn lazy_store_matches_the_eager_merge() -> TestResult {
+    let dir = Path::new(SAMPLE);
+    let store = RegistryStore::load(dir)?;
+    let want = entries(dir, SNAPSHOT_FILE)?;
+    assert_eq!(store.merged().entries.len(), want.len());
+    for (i, (entry, whole)) in store.merged().entries.iter().zip(&want).enumerate() {
+        assert_eq!(store.value_at(i), whole, "{}", entry.name());
+        assert_eq!(entry.view().value(), &summary_of(whole), "{}", entry.name());
+        let caps: Vec<&str> = entry.capabilities().collect();
+        assert_eq!(caps, RegistryEntry::new(whole).capabilities());
+    }
+    let dis = entries(dir, DISCOVERED_FILE)?;
+    assert!(store.discovered().iter().eq(dis.iter()));
     Ok(())
 }
 
@@ -120,14 +154,14 @@ fn fixture_provenance_and_layers() -> TestResult {
     // Every leaf of the merged entry has exactly one answer.
     let entry = store.merged().get(BOTH).ok_or("missing")?;
     let mut leaves = 0;
-    iw_studio::core::registry::merge::walk_leaves(&entry.value, &mut Vec::new(), &mut |_, _| {
-        leaves += 1
-    });
+    let whole = store.value(entry.name()).ok_or("missing")?;
+    iw_studio::core::registry::merge::walk_leaves(whole, &mut Vec::new(), &mut |_, _| leaves += 1);
     assert_eq!(prov.len(), leaves);
     let only = provenance(
         store.merged().get(DISCOVERED_ONLY).ok_or("missing")?,
         store.curated(),
         store.discovered(),
+        store.snapshot_only(),
     );
     assert!(only.iter().all(|(_, s)| *s == FieldSource::Discovered));
     Ok(())
@@ -227,7 +261,7 @@ fn discovered_only_edit_creates_a_minimal_overlay() -> TestResult {
         value: json!(24005),
     };
     EditHistory::new().apply(&mut store, &cmd)?;
-    let overlay = store.curated().last().ok_or("no overlay")?;
+    let overlay = store.curated().iter().last().ok_or("no overlay")?;
     assert_eq!(
         overlay,
         &json!({"name": DISCOVERED_ONLY, "backend_config": {"port": 24005}})
@@ -236,7 +270,8 @@ fn discovered_only_edit_creates_a_minimal_overlay() -> TestResult {
     assert_eq!(merged.view().port(), Some(24005));
     assert_eq!(merged.layer, EntryLayer::Both);
     // The rest of backend_config still comes from discovered.
-    assert!(merged.value["backend_config"]["model_path"].is_string());
+    let whole = store.value(DISCOVERED_ONLY).ok_or("missing")?;
+    assert!(whole["backend_config"]["model_path"].is_string());
     store.save()?;
     assert_snapshot_is_merge(dir.path())?;
     Ok(())
@@ -283,7 +318,7 @@ fn edits_keep_key_order_and_append_new_keys() -> TestResult {
 fn check_undo_redo(cmd: RegistryCommand, check: impl Fn(&RegistryStore) -> bool) -> TestResult {
     let dir = sample_copy()?;
     let mut store = RegistryStore::load(dir.path())?;
-    let original = store.curated().to_vec();
+    let original = curated(&store);
     let mut history = EditHistory::new();
     assert_eq!(
         history.apply(&mut store, &cmd)?,
@@ -291,14 +326,14 @@ fn check_undo_redo(cmd: RegistryCommand, check: impl Fn(&RegistryStore) -> bool)
         "{cmd:?}"
     );
     assert!(check(&store), "after {cmd:?}");
-    let edited = store.curated().to_vec();
+    let edited = curated(&store);
     assert_eq!(history.undo_label(), Some(cmd.label().as_str()));
     assert!(history.undo(&mut store));
     assert_eq!(history.redo_label(), Some(cmd.label().as_str()));
-    assert_eq!(store.curated(), &original[..], "undo {cmd:?}");
+    assert_eq!(curated(&store), original, "undo {cmd:?}");
     assert!(!store.has_pending_edits());
     assert!(history.redo(&mut store));
-    assert_eq!(store.curated(), &edited[..], "redo {cmd:?}");
+    assert_eq!(curated(&store), edited, "redo {cmd:?}");
     assert!(!history.can_redo());
     // What was applied survives a save and a reload.
     store.save()?;
@@ -321,8 +356,9 @@ fn new_entry_with_undo_redo() -> TestResult {
     check_undo_redo(RegistryCommand::NewEntry { entry }, |s| {
         s.merged()
             .get("new-model")
-            .map(|e| (e.layer, e.value["temperature"].to_string()))
-            == Some((EntryLayer::CuratedOnly, "1e-05".into()))
+            .map(|e| (e.layer, s.value(e.name())))
+            .map(|(l, v)| (l, v.map(|v| v["temperature"].to_string())))
+            == Some((EntryLayer::CuratedOnly, Some("1e-05".into())))
     })
 }
 
@@ -354,7 +390,7 @@ fn deprecate_discovered_only_with_undo_redo() -> TestResult {
             name: DISCOVERED_ONLY.into(),
         },
         |s| {
-            s.curated().last() == Some(&json!({"name": DISCOVERED_ONLY, "deprecated": true}))
+            s.curated().iter().last() == Some(&json!({"name": DISCOVERED_ONLY, "deprecated": true}))
                 && s.merged()
                     .get(DISCOVERED_ONLY)
                     .is_some_and(|e| e.view().deprecated())
@@ -479,7 +515,8 @@ fn discovered_rewritten_on_disk_loses_nothing() -> TestResult {
     let reloaded = RegistryStore::load(dir.path())?;
     let entry = reloaded.merged().get(BOTH).ok_or("missing")?;
     assert_eq!(entry.view().display_name(), Some("Edited"));
-    assert_eq!(entry.value["last_accessed"], json!("2030-01-01T00:00:00"));
+    let whole = reloaded.value(BOTH).ok_or("missing")?;
+    assert_eq!(whole["last_accessed"], json!("2030-01-01T00:00:00"));
     assert!(reloaded.merged().get("fresh-download").is_some());
     assert_snapshot_is_merge(dir.path())?;
     Ok(())
@@ -520,7 +557,7 @@ fn missing_layers_are_empty_and_malformed_files_are_located() -> TestResult {
         dir.path().join(CURATED_FILE),
     )?;
     let store = RegistryStore::load(dir.path())?;
-    assert!(store.discovered().is_empty());
+    assert!(store.discovered().iter().next().is_none());
     assert_eq!(store.merged().entries.len(), 14);
     fs::write(
         dir.path().join(DISCOVERED_FILE),
@@ -786,8 +823,8 @@ fn validate_parts_runs_every_rule() {
         json!({"name": "a", "backend": "tgi", "download_path": "/x"}),
         json!({"name": "a"}),
     ];
-    let merged = merge_layers(&cur, &[], &[]);
-    let f = validate_parts(&cur, &[], &merged, Path::new("/nonexistent/configs"));
+    let merged = merge_layers(&cur, &[][..], &[]);
+    let f = validate_parts(&cur, &[][..], &merged, Path::new("/nonexistent/configs"));
     let fields: Vec<_> = f.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, ["name", "backend", "download_path"]);
 }

@@ -385,8 +385,8 @@ fn toggling_a_capability_and_resetting_it_to_the_discovered_value() {
         h.state()
             .registry()
             .store()
-            .and_then(|s| s.merged().get(name))
-            .and_then(|e| e.value["capabilities"]["vision"].as_bool())
+            .and_then(|s| s.value(name))
+            .and_then(|e| e["capabilities"]["vision"].as_bool())
     };
     select(&mut h, name);
     assert_eq!(vision(&h), Some(false));

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use iw_studio::core::registry::json_text::to_python_json;
+use iw_studio::core::registry::json_text::list_to_python_json;
 use iw_studio::core::registry::merge_layers;
 use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
 use serde_json::Value;
@@ -50,9 +50,11 @@ pub fn write_large_registry(dir: &Path) {
         }
     }
     let merged = merge_layers(&big_cur, &big_dis, &[]);
-    let write =
-        |file: &str, v: Value| fs::write(dir.join(file), to_python_json(&v)).expect("write");
-    write(DISCOVERED_FILE, Value::Array(big_dis));
-    write(CURATED_FILE, Value::Array(big_cur));
-    write(SNAPSHOT_FILE, merged.to_value());
+    let snapshot = list_to_python_json(merged.values(&big_cur, &big_dis, &[]));
+    fs::write(dir.join(SNAPSHOT_FILE), snapshot).expect("write");
+    let write = |file: &str, v: &[Value]| {
+        fs::write(dir.join(file), list_to_python_json(v.iter())).expect("write")
+    };
+    write(DISCOVERED_FILE, &big_dis);
+    write(CURATED_FILE, &big_cur);
 }

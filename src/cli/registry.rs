@@ -154,7 +154,7 @@ fn list_row(entry: &crate::core::registry::MergedEntry) -> Value {
         "host": view.host(),
         "port": view.port(),
         "quantization": view.quantization(),
-        "capabilities": view.capabilities(),
+        "capabilities": entry.capabilities().collect::<Vec<_>>(),
         "deprecated": view.deprecated(),
     })
 }
@@ -234,8 +234,9 @@ fn show(
         .merged()
         .get(name)
         .ok_or_else(|| Failure::new(exit::FINDINGS, format!("{name}: no such entry")))?;
+    let value = store.value(name).unwrap_or(&Value::Null);
     if !with_provenance {
-        print_json(out, &entry.value)?;
+        print_json(out, value)?;
         return Ok(exit::OK);
     }
     let fields = store.provenance(name).unwrap_or_default();
@@ -245,12 +246,11 @@ fn show(
                 .iter()
                 .map(|(path, source)| (path.clone(), Value::from(source.as_str())))
                 .collect();
-            let doc =
-                json!({"entry": entry.value, "layer": entry.layer.as_str(), "provenance": map});
+            let doc = json!({"entry": value, "layer": entry.layer.as_str(), "provenance": map});
             print_json(out, &doc)?;
         }
         OutputFormat::Human => {
-            print_json(out, &entry.value)?;
+            print_json(out, value)?;
             writeln!(out, "\nlayer: {}", entry.layer.as_str()).map_err(write_failed)?;
             for (path, source) in &fields {
                 writeln!(out, "{path:<50} {}", source.as_str()).map_err(write_failed)?;

@@ -8,7 +8,7 @@
 //! proxy's PUT, ImageWorks' discovery scan) is never silently overwritten.
 
 use std::fs;
-use std::io::Write;
+use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -136,11 +136,35 @@ pub fn backup_path(path: &Path) -> PathBuf {
 
 /// Fingerprint of what is on disk now, `None` when the file does not exist.
 pub fn current_fingerprint(path: &Path) -> Result<Option<Fingerprint>, SaveError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(Fingerprint::of(&bytes))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(SaveError::io(path, "read", e)),
+    fingerprint_in_chunks(path, |_| {})
+}
+
+/// The fingerprint of the file at `path` (`None`: there is none), read in
+/// chunks that are also handed to `each_chunk`: a large file is hashed (and
+/// scanned) without being held in memory.
+pub fn fingerprint_in_chunks(
+    path: &Path,
+    mut each_chunk: impl FnMut(&[u8]),
+) -> Result<Option<Fingerprint>, SaveError> {
+    let mut file = match fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(SaveError::io(path, "read", e)),
+    };
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 1 << 20];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&buffer[..n]);
+                each_chunk(&buffer[..n]);
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(SaveError::io(path, "read", e)),
+        }
     }
+    Ok(Some(Fingerprint(hasher.finalize().into())))
 }
 
 /// Atomically replace `path` with `bytes`, keeping the previous version as `<file>.bak`.

@@ -9,8 +9,9 @@
 use serde_json::{Map, Value};
 
 use super::json_text::pythonize_numbers;
+use super::layer::{EntrySource, LazyLayer};
 use super::merge::EntryLayer;
-use super::model::{RegistryEntry, get_path, without_dynamic_fields};
+use super::model::{get_path, without_dynamic_fields};
 use super::store::RegistryStore;
 
 /// One user action on the registry.
@@ -94,38 +95,12 @@ struct EntryChange {
 }
 
 impl EntryChange {
-    fn apply(&self, curated: &mut Vec<Value>) {
-        put(
-            curated,
-            self.index,
-            self.before.is_some(),
-            self.after.clone(),
-        );
+    fn apply(&self, curated: &mut LazyLayer) {
+        curated.put(self.index, self.before.is_some(), self.after.clone());
     }
 
-    fn revert(&self, curated: &mut Vec<Value>) {
-        put(
-            curated,
-            self.index,
-            self.after.is_some(),
-            self.before.clone(),
-        );
-    }
-}
-
-/// Make position `index` hold `value` (insert, replace or remove).
-fn put(curated: &mut Vec<Value>, index: usize, occupied: bool, value: Option<Value>) {
-    match (occupied, value) {
-        (true, Some(v)) => {
-            if let Some(slot) = curated.get_mut(index) {
-                *slot = v;
-            }
-        }
-        (true, None) if index < curated.len() => {
-            curated.remove(index);
-        }
-        (false, Some(v)) => curated.insert(index.min(curated.len()), v),
-        _ => {}
+    fn revert(&self, curated: &mut LazyLayer) {
+        curated.put(self.index, self.after.is_some(), self.before.clone());
     }
 }
 
@@ -230,10 +205,7 @@ fn plan(
 }
 
 fn curated_index(store: &RegistryStore, name: &str) -> Option<usize> {
-    store
-        .curated()
-        .iter()
-        .position(|e| RegistryEntry::new(e).name() == name)
+    store.curated().names().position(|n| n == name)
 }
 
 fn bad_field(name: &str, path: &str, message: &str) -> EditError {
@@ -257,7 +229,7 @@ fn plan_set(
         return Err(bad_field(name, path, "empty path segment"));
     }
     if let Some(index) = curated_index(store, name) {
-        let before = store.curated()[index].clone();
+        let before = store.curated().full(index).clone();
         if get_path(&before, path) == Some(&value) {
             return Ok(None);
         }
@@ -271,10 +243,9 @@ fn plan_set(
         }));
     }
     let merged = store
-        .merged()
-        .get(name)
+        .value(name)
         .ok_or_else(|| EditError::UnknownEntry { name: name.into() })?;
-    if get_path(&merged.value, path) == Some(&value) {
+    if get_path(merged, path) == Some(&value) {
         return Ok(None);
     }
     // A discovered-only entry gets a minimal curated overlay that wins in the merge.
@@ -319,7 +290,7 @@ fn plan_remove(
     path: &str,
 ) -> Result<Option<EntryChange>, EditError> {
     let index = curated_index(store, name).ok_or_else(|| not_curated(store, name))?;
-    let before = store.curated()[index].clone();
+    let before = store.curated().full(index).clone();
     let mut after = before.clone();
     let mut keys: Vec<&str> = path.split('.').collect();
     let Some(last) = keys.pop() else {
@@ -374,10 +345,9 @@ fn plan_duplicate(
     new_name: &str,
 ) -> Result<Option<EntryChange>, EditError> {
     let source = store
-        .merged()
-        .get(name)
+        .value(name)
         .ok_or_else(|| EditError::UnknownEntry { name: name.into() })?;
-    let mut copy = without_dynamic_fields(&source.value);
+    let mut copy = without_dynamic_fields(source);
     if let Some(map) = copy.as_object_mut() {
         map.insert("name".into(), Value::from(new_name));
     }
@@ -389,7 +359,7 @@ fn plan_delete(store: &RegistryStore, name: &str) -> Result<Option<EntryChange>,
     Ok(Some(EntryChange {
         label: String::new(),
         index,
-        before: Some(store.curated()[index].clone()),
+        before: Some(store.curated().full(index).clone()),
         after: None,
     }))
 }

@@ -1,6 +1,6 @@
 //! Filtering the merged list for the entry table (runs on every keystroke).
 
-use super::merge::{EntryLayer, Merged};
+use super::merge::{EntryLayer, Merged, MergedEntry};
 use super::model::RegistryEntry;
 
 /// What the entry table shows.
@@ -28,12 +28,13 @@ pub fn filter_entries(merged: &Merged, filter: &Filter) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(_, e)| filter.layer.is_none_or(|l| l == e.layer))
-        .filter(|(_, e)| keeps(&e.view(), filter, &words, &e.search_text))
+        .filter(|(_, e)| keeps(e, filter, &words))
         .map(|(i, _)| i)
         .collect()
 }
 
-fn keeps(e: &RegistryEntry<'_>, filter: &Filter, words: &[String], haystack: &str) -> bool {
+fn keeps(entry: &MergedEntry, filter: &Filter, words: &[String]) -> bool {
+    let e = entry.view();
     if filter.hide_deprecated && e.deprecated() {
         return false;
     }
@@ -42,18 +43,10 @@ fn keeps(e: &RegistryEntry<'_>, filter: &Filter, words: &[String], haystack: &st
     {
         return false;
     }
-    if !filter.capabilities.is_empty() {
-        let caps = e.value().get("capabilities");
-        let on = |c: &String| {
-            caps.and_then(|m| m.get(c.as_str()))
-                .and_then(serde_json::Value::as_bool)
-                == Some(true)
-        };
-        if !filter.capabilities.iter().all(on) {
-            return false;
-        }
+    if !filter.capabilities.iter().all(|c| entry.has_capability(c)) {
+        return false;
     }
-    words.iter().all(|w| haystack.contains(w.as_str()))
+    words.iter().all(|w| entry.search_text.contains(w.as_str()))
 }
 
 /// The lower-cased text an entry is searched by (see `MergedEntry::search_text`).

@@ -6,7 +6,11 @@
 //! and number text preserved (`arbitrary_precision`), and write with the exact
 //! layout and escaping rules of Python's encoder in indent mode.
 
+use std::borrow::{Borrow, Cow};
+
 use serde_json::{Number, Value};
+
+use super::parallel::par_map;
 
 /// A JSON syntax error with the 1-based line and column serde_json reports.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,7 +53,7 @@ pub fn to_python_json(value: &Value) -> String {
 }
 
 /// `to_python_json` of a list, without first copying it into a `Value`.
-pub fn list_to_python_json<'a>(items: impl ExactSizeIterator<Item = &'a Value>) -> String {
+pub fn list_to_python_json(items: impl ExactSizeIterator<Item = impl Borrow<Value>>) -> String {
     let mut out = String::with_capacity(4096 * items.len().max(1));
     if items.len() == 0 {
         out.push_str("[]");
@@ -60,11 +64,37 @@ pub fn list_to_python_json<'a>(items: impl ExactSizeIterator<Item = &'a Value>) 
                 out.push(',');
             }
             newline_indent(&mut out, 1);
-            write_value(&mut out, item, 1);
+            write_value(&mut out, item.borrow(), 1);
         }
         out.push_str("\n]");
     }
     out.push('\n');
+    out
+}
+
+/// `list_to_python_json` of `len` items produced by `item`, each produced
+/// and written on a worker thread: saving a large registry parses and
+/// merges every entry that was not kept in memory.
+pub fn list_in_parallel<'a>(len: usize, item: impl Fn(usize) -> Cow<'a, Value> + Sync) -> String {
+    if len == 0 {
+        return "[]\n".into();
+    }
+    let indexes: Vec<usize> = (0..len).collect();
+    let texts = par_map(&indexes, |_, &i| {
+        let mut text = String::with_capacity(4096);
+        write_value(&mut text, &item(i), 1);
+        text
+    });
+    let mut out = String::with_capacity(texts.iter().map(|t| t.len() + 4).sum::<usize>() + 4);
+    out.push('[');
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        newline_indent(&mut out, 1);
+        out.push_str(text);
+    }
+    out.push_str("\n]\n");
     out
 }
 

@@ -4,16 +4,25 @@
 //! names skipped); each curated entry either is new or is deep-merged over
 //! the discovered one (`null` skipped, objects recurse, anything else
 //! replaces); snapshot-only entries are adopted as discovered; order is
-//! first-seen. Provenance is computed on demand per entry, because the GUI
-//! only needs it for the entry on screen and computing it for every entry
-//! would dominate load time on large registries.
+//! first-seen.
+//!
+//! A merge builds only each entry's summary (`layer::SUMMARY_KEYS`), which
+//! is all the table, filter and validator read; the whole merged entry is
+//! built the first time something asks for it, and provenance is computed
+//! per entry on demand. On large registries building every merged entry in
+//! full would dominate load time and double the memory held.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
+use super::capabilities::{CapsPart, merged_on_flags};
 use super::filter::search_text;
+use super::layer::{EntrySource, summary_of};
 use super::model::RegistryEntry;
+use super::parallel::par_map;
 
 /// Which layers hold an entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,14 +67,22 @@ impl FieldSource {
 }
 
 /// One merged entry and where its parts come from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct MergedEntry {
-    pub value: Value,
     pub layer: EntryLayer,
-    /// Index into the curated layer, when the entry has a curated part.
+    /// Index into the curated layer of the last curated part, if any.
     pub curated_index: Option<usize>,
     /// Index into the discovered layer (or the snapshot for `SnapshotOnly`).
     pub discovered_index: Option<usize>,
+    /// Every curated part, in merge order (a repeated curated name merges
+    /// over its first copy).
+    overlays: Vec<usize>,
+    /// The merged summary fields.
+    summary: Value,
+    /// The merged capability flags that are on, in key order.
+    capabilities: Vec<Box<str>>,
+    /// The whole merged entry, once built.
+    full: OnceLock<Value>,
     /// Lower-cased text the filter searches, built once per merge so that
     /// filtering on every keystroke does no allocation per entry.
     pub(crate) search_text: String,
@@ -73,16 +90,66 @@ pub struct MergedEntry {
 
 impl MergedEntry {
     pub fn name(&self) -> &str {
-        RegistryEntry::new(&self.value).name()
+        RegistryEntry::new(&self.summary).name()
     }
 
+    /// Named access to the summary fields (`layer::SUMMARY_KEYS`); the
+    /// whole entry is `value`, its capabilities are `capabilities`.
     pub fn view(&self) -> RegistryEntry<'_> {
-        RegistryEntry::new(&self.value)
+        RegistryEntry::new(&self.summary)
+    }
+
+    /// The capability flags that are `true`, in key order.
+    pub fn capabilities(&self) -> impl Iterator<Item = &str> {
+        self.capabilities.iter().map(|c| &**c)
+    }
+
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.capabilities().any(|c| c == name)
+    }
+
+    /// The whole merged entry, built on first use from the layers it was
+    /// merged from (which must be the ones passed here).
+    pub fn value<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
+        &self,
+        curated: &C,
+        discovered: &D,
+        snapshot: &[Value],
+    ) -> &Value {
+        self.full
+            .get_or_init(|| self.build_value(curated, discovered, snapshot))
+    }
+
+    /// `value`, without keeping what was built.
+    pub(crate) fn value_cow<'a, C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
+        &'a self,
+        curated: &C,
+        discovered: &D,
+        snapshot: &[Value],
+    ) -> Cow<'a, Value> {
+        match self.full.get() {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(self.build_value(curated, discovered, snapshot)),
+        }
+    }
+
+    fn build_value<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
+        &self,
+        curated: &C,
+        discovered: &D,
+        snapshot: &[Value],
+    ) -> Value {
+        let base = self.discovered_index.map(|i| match self.layer {
+            EntryLayer::SnapshotOnly => snapshot[i].clone(),
+            _ => discovered.parsed(i).into_owned(),
+        });
+        let overlays = self.overlays.iter().map(|&i| curated.parsed(i));
+        merge_parts(base, overlays)
     }
 }
 
 /// The merged registry, in first-seen order, with a name index.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Merged {
     pub entries: Vec<MergedEntry>,
     by_name: HashMap<String, usize>,
@@ -97,45 +164,35 @@ impl Merged {
         self.position(name).map(|i| &self.entries[i])
     }
 
-    /// The merged list as written to `model_registry.json`.
-    pub fn to_value(&self) -> Value {
-        Value::Array(self.entries.iter().map(|e| e.value.clone()).collect())
+    /// Every whole merged entry, as written to `model_registry.json`; the
+    /// layers must be the ones merged. Entries not yet built are built one
+    /// at a time and not kept.
+    pub fn values<'a, C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
+        &'a self,
+        curated: &'a C,
+        discovered: &'a D,
+        snapshot: &'a [Value],
+    ) -> impl ExactSizeIterator<Item = Cow<'a, Value>> + 'a {
+        self.entries
+            .iter()
+            .map(move |e| e.value_cow(curated, discovered, snapshot))
     }
-}
-
-fn entry_name(value: &Value) -> &str {
-    RegistryEntry::new(value).name()
 }
 
 /// Merge the layers by ImageWorks' rule.
 ///
 /// Two passes: the first decides, by name, which layer entries make up
 /// each merged entry (and in which order); the second builds the merged
-/// values, on several threads for large registries (each entry is built
-/// independently; with mimalloc's per-thread heaps this halves the merge
-/// of 10,000 entries on two cores).
-pub fn merge_layers(curated: &[Value], discovered: &[Value], snapshot: &[Value]) -> Merged {
+/// summaries, in parallel for large registries.
+pub fn merge_layers<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
+    curated: &C,
+    discovered: &D,
+    snapshot: &[Value],
+) -> Merged {
     let plan = plan_merge(curated, discovered, snapshot);
-    let build = |slot: &Slot| build_entry(slot, curated, discovered, snapshot);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let entries: Vec<MergedEntry> = if threads < 2 || plan.len() < 512 {
-        plan.iter().map(build).collect()
-    } else {
-        let chunk = plan.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = plan
-                .chunks(chunk)
-                .map(|slots| scope.spawn(move || slots.iter().map(build).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        })
-    };
+    let entries = par_map(&plan, |_, slot| {
+        build_entry(slot, curated, discovered, snapshot)
+    });
     let by_name = entries
         .iter()
         .enumerate()
@@ -149,15 +206,19 @@ struct Slot {
     layer: EntryLayer,
     /// Discovered (or, for `SnapshotOnly`, snapshot) index.
     base: Option<usize>,
-    /// Curated indexes merged in order (a repeated curated name merges over its first copy).
+    /// Curated indexes merged in order.
     overlays: Vec<usize>,
 }
 
-fn plan_merge(curated: &[Value], discovered: &[Value], snapshot: &[Value]) -> Vec<Slot> {
+fn plan_merge<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
+    curated: &C,
+    discovered: &D,
+    snapshot: &[Value],
+) -> Vec<Slot> {
     let mut slots: Vec<Slot> = Vec::with_capacity(discovered.len() + curated.len() / 8);
     let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(discovered.len());
-    for (i, entry) in discovered.iter().enumerate() {
-        let name = entry_name(entry);
+    for i in 0..discovered.len() {
+        let name = discovered.name(i);
         if name.is_empty() {
             continue;
         }
@@ -174,8 +235,8 @@ fn plan_merge(curated: &[Value], discovered: &[Value], snapshot: &[Value]) -> Ve
             }
         }
     }
-    for (i, entry) in curated.iter().enumerate() {
-        let name = entry_name(entry);
+    for i in 0..curated.len() {
+        let name = curated.name(i);
         if name.is_empty() {
             continue;
         }
@@ -197,8 +258,8 @@ fn plan_merge(curated: &[Value], discovered: &[Value], snapshot: &[Value]) -> Ve
             }
         }
     }
-    for (i, entry) in snapshot.iter().enumerate() {
-        let name = entry_name(entry);
+    for i in 0..snapshot.len() {
+        let name = snapshot.name(i);
         if name.is_empty() || by_name.contains_key(name) {
             continue;
         }
@@ -212,41 +273,56 @@ fn plan_merge(curated: &[Value], discovered: &[Value], snapshot: &[Value]) -> Ve
     slots
 }
 
-fn build_entry(
+fn build_entry<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
     slot: &Slot,
-    curated: &[Value],
-    discovered: &[Value],
+    curated: &C,
+    discovered: &D,
     snapshot: &[Value],
 ) -> MergedEntry {
     let base = slot.base.map(|i| match slot.layer {
-        EntryLayer::SnapshotOnly => &snapshot[i],
-        _ => &discovered[i],
+        EntryLayer::SnapshotOnly => summary_of(&snapshot[i]),
+        _ => discovered.summary(i).into_owned(),
     });
-    let mut overlays = slot.overlays.iter().map(|&i| &curated[i]);
-    let mut value = match (base, overlays.next()) {
-        (Some(b), Some(o)) => {
-            // Measured: cloning the discovered entry and merging over it is
-            // faster than building the merged map key by key (IndexMap's
-            // clone copies its hash table instead of re-hashing every key).
-            let mut merged = b.clone();
-            deep_merge_over(&mut merged, o);
-            merged
-        }
-        (Some(b), None) => b.clone(),
-        (None, Some(o)) => o.clone(),
-        (None, None) => Value::Null,
-    };
-    for overlay in overlays {
-        deep_merge_over(&mut value, overlay);
-    }
-    let search_text = search_text(&RegistryEntry::new(&value));
+    let overlays = slot.overlays.iter().map(|&i| curated.summary(i));
+    let summary = merge_parts(base, overlays);
+    let base_caps = slot.base.and_then(|i| match slot.layer {
+        EntryLayer::SnapshotOnly => snapshot[i].get("capabilities").map(CapsPart::from_value),
+        _ => discovered.capabilities(i),
+    });
+    let overlay_caps = slot.overlays.iter().map(|&i| curated.capabilities(i));
+    let capabilities = merged_on_flags(base_caps, overlay_caps);
+    let search_text = search_text(&RegistryEntry::new(&summary));
     MergedEntry {
-        value,
         layer: slot.layer,
         curated_index: slot.overlays.last().copied(),
         discovered_index: slot.base,
+        overlays: slot.overlays.clone(),
+        summary,
+        capabilities,
+        full: OnceLock::new(),
         search_text,
     }
+}
+
+/// The base (or the first overlay, when there is no base) with every
+/// further overlay deep-merged over it.
+fn merge_parts<'a>(
+    base: Option<Value>,
+    mut overlays: impl Iterator<Item = Cow<'a, Value>>,
+) -> Value {
+    let mut value = match (base, overlays.next()) {
+        (Some(mut base), Some(first)) => {
+            deep_merge_over(&mut base, &first);
+            base
+        }
+        (Some(base), None) => base,
+        (None, Some(first)) => first.into_owned(),
+        (None, None) => Value::Null,
+    };
+    for overlay in overlays {
+        deep_merge_over(&mut value, &overlay);
+    }
+    value
 }
 
 /// Deep-merge `overlay` over `base`: nulls skipped, objects recurse, rest replaces.
@@ -277,19 +353,27 @@ fn merge_maps(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
 /// Source of every leaf field of one merged entry, in the entry's key order.
 /// Leaves are non-object values and empty objects; lists count as one leaf
 /// because the merge replaces them whole.
-pub fn provenance(
+pub fn provenance<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
     entry: &MergedEntry,
-    curated: &[Value],
-    discovered: &[Value],
+    curated: &C,
+    discovered: &D,
+    snapshot: &[Value],
 ) -> Vec<(String, FieldSource)> {
-    let cur = entry.curated_index.and_then(|i| curated.get(i));
+    let cur = entry
+        .curated_index
+        .filter(|&i| i < curated.len())
+        .map(|i| curated.full(i));
     let dis = match entry.layer {
         EntryLayer::SnapshotOnly => None,
-        _ => entry.discovered_index.and_then(|i| discovered.get(i)),
+        _ => entry
+            .discovered_index
+            .filter(|&i| i < discovered.len())
+            .map(|i| discovered.full(i)),
     };
     let mut out = Vec::new();
     let mut path = Vec::new();
-    walk_leaves(&entry.value, &mut path, &mut |p, _| {
+    let value = entry.value(curated, discovered, snapshot);
+    walk_leaves(value, &mut path, &mut |p, _| {
         let source = match entry.layer {
             EntryLayer::SnapshotOnly => FieldSource::SnapshotOnly,
             _ => leaf_source(p, cur, dis),
@@ -374,19 +458,23 @@ mod tests {
             json!({"name": "a", "x": null, "o": {"q": 3, "r": null}, "l": [], "n": "new"}),
             json!({"name": "b", "z": null}),
         ];
-        let m = merge_layers(
-            &cur,
-            &dis,
-            &[json!({"name": "s", "k": 1}), json!({"name": "a"})],
-        );
+        let snap = [json!({"name": "s", "k": 1}), json!({"name": "a"})];
+        let m = merge_layers(&cur, &dis, &snap);
+        let values: Vec<Value> = m.values(&cur, &dis, &snap).map(Cow::into_owned).collect();
         assert_eq!(
-            m.to_value(),
+            Value::Array(values),
             json!([
                 {"name": "a", "x": 1, "o": {"p": 1, "q": 3}, "l": [], "n": "new"},
                 {"name": "b", "z": null},
                 {"name": "s", "k": 1}
             ])
         );
+        for e in &m.entries {
+            let whole = e.value(&cur, &dis, &snap);
+            assert_eq!(e.view().value(), &summary_of(whole), "{}", e.name());
+            let caps: Vec<&str> = e.capabilities().collect();
+            assert_eq!(caps, RegistryEntry::new(whole).capabilities());
+        }
         let layers: Vec<_> = m.entries.iter().map(|e| e.layer).collect();
         assert_eq!(
             layers,
@@ -396,7 +484,7 @@ mod tests {
                 EntryLayer::SnapshotOnly
             ]
         );
-        let prov = provenance(&m.entries[0], &cur, &dis);
+        let prov = provenance(&m.entries[0], &cur, &dis, &snap);
         let want = [
             ("name", FieldSource::CuratedOverDiscovered),
             ("x", FieldSource::Discovered),
@@ -407,7 +495,7 @@ mod tests {
         ];
         let got: Vec<_> = prov.iter().map(|(p, s)| (p.as_str(), *s)).collect();
         assert_eq!(got, want);
-        let prov_b = provenance(&m.entries[1], &cur, &dis);
+        let prov_b = provenance(&m.entries[1], &cur, &dis, &snap);
         assert_eq!(prov_b[1], ("z".to_string(), FieldSource::Curated));
     }
 }

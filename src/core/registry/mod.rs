@@ -2,16 +2,20 @@
 //! provenance, conflict-safe store, edit commands, validation and filtering.
 //! See `docs/model-registry.md` in the shared docs for the file contract.
 
+pub mod capabilities;
 pub mod edit;
 pub mod filter;
 pub mod json_text;
+pub mod layer;
 pub mod merge;
 pub mod model;
+mod parallel;
 pub mod store;
 pub mod validate;
 
 pub use edit::{EditError, EditHistory, EditOutcome, RegistryCommand, apply_command};
 pub use filter::{Filter, filter_entries};
+pub use layer::{EntrySource, LazyLayer};
 pub use merge::{EntryLayer, FieldSource, Merged, MergedEntry, merge_layers, provenance};
 pub use model::RegistryEntry;
 pub use store::{RegistryError, RegistryStore, SaveReport, resolve_dir};

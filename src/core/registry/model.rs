@@ -101,16 +101,14 @@ impl<'a> RegistryEntry<'a> {
             .filter(|s| !s.trim().is_empty())
     }
 
-    /// `metadata.registry_layer` as ImageWorks recorded it.
-    pub fn recorded_layer(&self) -> Option<&'a str> {
-        self.str_at("metadata.registry_layer")
-    }
-
     /// Paths of the runtime-state fields this entry carries (see `is_dynamic`).
     pub fn dynamic_fields(&self) -> Vec<String> {
         dynamic_field_paths(self.value)
     }
 }
+
+/// The one nested runtime-state field ImageWorks writes.
+pub const CREATED_FROM_DOWNLOAD: &str = "metadata.created_from_download";
 
 /// Whether the top-level field `key` with `value` is runtime state written
 /// by download/scan tools rather than curated metadata.
@@ -145,8 +143,8 @@ pub fn dynamic_field_paths(entry: &Value) -> Vec<String> {
         .filter(|(k, v)| is_dynamic(k, v))
         .map(|(k, _)| k.clone())
         .collect();
-    if get_path(entry, "metadata.created_from_download").is_some() {
-        paths.push("metadata.created_from_download".into());
+    if get_path(entry, CREATED_FROM_DOWNLOAD).is_some() {
+        paths.push(CREATED_FROM_DOWNLOAD.into());
     }
     paths
 }

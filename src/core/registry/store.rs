@@ -10,13 +10,17 @@
 use std::collections::HashSet;
 use std::env;
 use std::ffi::OsString;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::thread;
 
 use serde_json::Value;
 
-use super::json_text::{self, list_to_python_json};
-use super::merge::{EntryLayer, Merged, merge_layers};
+use super::json_text;
+use super::layer::{EntrySource, LazyLayer, parse_entries};
+use super::merge::{EntryLayer, FieldSource, Merged, merge_layers};
+use super::parallel::join;
 use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
 
 pub const CURATED_FILE: &str = "model_registry.curated.json";
@@ -49,104 +53,52 @@ pub enum RegistryError {
     CuratedConflict { path: PathBuf },
 }
 
-/// One layer file as read: its entries and the bytes a save compares against.
-#[derive(Clone, Debug)]
-pub struct LayerFile {
-    pub path: PathBuf,
-    /// The layer's entries; for the snapshot only those in neither layer
-    /// (the rest of it is derived and regenerated on save).
-    pub entries: Vec<Value>,
-    /// Text as read; `None` when the file did not exist. Its fingerprint
-    /// (for the conflict check) is computed from it when a save needs it:
-    /// hashing a large registry's ~200 MB on every load would be wasted.
-    original: Option<String>,
+/// One registry file as last read or written: what a save compares and
+/// checks for conflicts against.
+#[derive(Clone)]
+struct LayerFile {
+    path: PathBuf,
+    seen: Seen,
+}
+
+/// What is known of a file's content as last read or written.
+#[derive(Clone)]
+enum Seen {
+    Absent,
+    /// Its text (shared with the layer parsed from it). The fingerprint is
+    /// computed when a save needs it: hashing a large registry's layers on
+    /// every load would be wasted.
+    Text(Arc<String>),
+    /// Only its fingerprint: a large file not worth holding.
+    Hashed(Fingerprint),
 }
 
 impl LayerFile {
-    fn load(path: PathBuf) -> Result<Self, RegistryError> {
-        let mut file = Self::read(path)?;
-        if let Some(text) = &file.original {
-            file.entries = parse_entries(&file.path, text)?;
-        }
-        Ok(file)
-    }
-
-    /// Read the file's text and fingerprint without parsing it.
     fn read(path: PathBuf) -> Result<Self, RegistryError> {
-        if !path.exists() {
+        let seen = if path.exists() {
+            Seen::Text(Arc::new(safe_save::read_text_unhashed(&path)?))
+        } else {
             // A missing layer is an empty list (ImageWorks creates it lazily).
-            return Ok(Self {
-                path,
-                entries: Vec::new(),
-                original: None,
-            });
-        }
-        let text = safe_save::read_text_unhashed(&path)?;
-        Ok(Self {
-            path,
-            entries: Vec::new(),
-            original: Some(text),
-        })
-    }
-
-    /// Read the snapshot, keeping only the entries that are in neither layer
-    /// (the ones the merge adopts). Most snapshots hold none, so the names
-    /// are skimmed first and the full parse happens only when needed.
-    fn load_snapshot(
-        path: PathBuf,
-        curated: &[Value],
-        discovered: &[Value],
-    ) -> Result<Self, RegistryError> {
-        let (file, names) = Self::skim_snapshot(path)?;
-        file.adopt_snapshot_only(&names, curated, discovered)
-    }
-
-    /// Read the snapshot and the names of its entries (independent of the layers).
-    fn skim_snapshot(path: PathBuf) -> Result<(Self, Vec<String>), RegistryError> {
-        let file = Self::read(path)?;
-        let names = match &file.original {
-            Some(text) => match scan_names(text) {
-                Some(names) => names,
-                None => skim_names(&file.path, text)?,
-            },
-            None => Vec::new(),
+            Seen::Absent
         };
-        Ok((file, names))
+        Ok(Self { path, seen })
     }
 
-    fn adopt_snapshot_only(
-        mut self,
-        names: &[String],
-        curated: &[Value],
-        discovered: &[Value],
-    ) -> Result<Self, RegistryError> {
-        let known: HashSet<&str> = curated.iter().chain(discovered).map(entry_name).collect();
-        let all_known = names
-            .iter()
-            .all(|n| n.is_empty() || known.contains(n.as_str()));
-        if let (false, Some(text)) = (all_known, &self.original) {
-            let mut entries = parse_entries(&self.path, text)?;
-            entries.retain(|e| !known.contains(entry_name(e)));
-            self.entries = entries;
+    fn fingerprint(&self) -> Option<Fingerprint> {
+        match &self.seen {
+            Seen::Absent => None,
+            Seen::Text(text) => Some(Fingerprint::of(text.as_bytes())),
+            Seen::Hashed(fingerprint) => Some(*fingerprint),
         }
-        Ok(self)
     }
 
-    /// Fingerprint of the file as last read or written (`None`: absent).
-    pub fn fingerprint(&self) -> Option<Fingerprint> {
-        self.original
-            .as_ref()
-            .map(|text| Fingerprint::of(text.as_bytes()))
-    }
-
-    /// The file text this layer would be saved as.
-    pub fn serialized(&self) -> String {
-        list_to_python_json(self.entries.iter())
-    }
-
-    fn changed_text(&self) -> Option<String> {
-        let text = self.serialized();
-        (self.original.as_deref() != Some(text.as_str())).then_some(text)
+    /// Whether writing `text` would change the file.
+    fn differs_from(&self, text: &str) -> bool {
+        match &self.seen {
+            Seen::Absent => true,
+            Seen::Text(seen) => seen.as_str() != text,
+            Seen::Hashed(fingerprint) => Fingerprint::of(text.as_bytes()) != *fingerprint,
+        }
     }
 
     fn expectation(&self) -> Expect {
@@ -163,46 +115,97 @@ impl LayerFile {
 
     fn write(&mut self, text: String) -> Result<SaveOutcome, SaveError> {
         let outcome = safe_save::save_atomically(&self.path, text.as_bytes(), self.expectation())?;
-        self.original = Some(text);
+        self.seen = Seen::Hashed(outcome.fingerprint());
         Ok(outcome)
     }
 }
 
-/// Parse a registry file: a JSON array of objects.
-pub fn parse_entries(path: &Path, text: &str) -> Result<Vec<Value>, RegistryError> {
-    let value = json_text::parse(text).map_err(|e| RegistryError::Malformed {
-        path: path.to_path_buf(),
-        line: e.line,
-        column: e.column,
-        message: e.message,
-    })?;
-    let Value::Array(entries) = value else {
-        return Err(RegistryError::Malformed {
-            path: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            message: "expected a JSON array of entries".into(),
-        });
-    };
-    if let Some(index) = entries.iter().position(|e| !e.is_object()) {
-        return Err(RegistryError::BadShape {
-            path: path.to_path_buf(),
-            index,
-            message: "is not a JSON object".into(),
-        });
+impl fmt::Debug for LayerFile {
+    // The text can be tens of megabytes: show its size, not its content.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seen = match &self.seen {
+            Seen::Absent => "absent".to_string(),
+            Seen::Text(text) => format!("{} bytes", text.len()),
+            Seen::Hashed(fp) => format!("sha256 {}", fp.short()),
+        };
+        f.debug_struct("LayerFile")
+            .field("path", &self.path)
+            .field("seen", &seen)
+            .finish()
     }
+}
+
+/// A layer file, its entries parsed lazily.
+fn load_layer(path: PathBuf) -> Result<(LayerFile, LazyLayer), RegistryError> {
+    let file = LayerFile::read(path)?;
+    let entries = match &file.seen {
+        Seen::Text(text) => LazyLayer::parse(&file.path, Arc::clone(text))?,
+        _ => LazyLayer::default(),
+    };
+    Ok((file, entries))
+}
+
+/// The snapshot and the names of its entries. The snapshot is derived and
+/// most hold no entry outside the two layers, so it is streamed past a
+/// `NameScanner` and only its fingerprint is kept; the full parse happens
+/// only when needed (`snapshot_only_entries`).
+fn skim_snapshot(path: PathBuf) -> Result<(LayerFile, Vec<String>), RegistryError> {
+    let mut scanner = NameScanner::default();
+    let fingerprint = safe_save::fingerprint_in_chunks(&path, |chunk| scanner.feed(chunk))?;
+    match (fingerprint, scanner.finish()) {
+        (None, _) => Ok((
+            LayerFile {
+                path,
+                seen: Seen::Absent,
+            },
+            Vec::new(),
+        )),
+        (Some(fingerprint), Some(names)) => Ok((
+            LayerFile {
+                path,
+                seen: Seen::Hashed(fingerprint),
+            },
+            names,
+        )),
+        // Another layout: read it whole (which also reports where it is malformed).
+        (Some(_), None) => {
+            let file = LayerFile::read(path)?;
+            let names = match &file.seen {
+                Seen::Text(text) => skim_names(&file.path, text)?,
+                _ => Vec::new(),
+            };
+            Ok((file, names))
+        }
+    }
+}
+
+/// The snapshot's entries that are in neither layer (the merge adopts them).
+fn snapshot_only_entries(
+    file: &mut LayerFile,
+    names: &[String],
+    curated: &LazyLayer,
+    discovered: &LazyLayer,
+) -> Result<Vec<Value>, RegistryError> {
+    let known: HashSet<&str> = (0..curated.len())
+        .map(|i| curated.name(i))
+        .chain((0..discovered.len()).map(|i| discovered.name(i)))
+        .collect();
+    if names
+        .iter()
+        .all(|n| n.is_empty() || known.contains(n.as_str()))
+    {
+        return Ok(Vec::new());
+    }
+    if !matches!(file.seen, Seen::Text(_)) {
+        *file = LayerFile::read(file.path.clone())?;
+    }
+    let text = match &file.seen {
+        Seen::Text(text) => Arc::clone(text),
+        _ => return Ok(Vec::new()),
+    };
+    let mut entries = parse_entries(&file.path, &text)?;
+    entries.retain(|e| !known.contains(e.get("name").and_then(Value::as_str).unwrap_or("")));
     Ok(entries)
-}
-
-/// A worker's result; a panic in it is re-raised here rather than swallowed.
-fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
-    handle
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
-fn entry_name(entry: &Value) -> &str {
-    entry.get("name").and_then(Value::as_str).unwrap_or("")
 }
 
 /// Only the `name` of each entry; every other field is skipped unparsed.
@@ -235,51 +238,109 @@ fn skim_names(path: &Path, text: &str) -> Result<Vec<String>, RegistryError> {
 }
 
 /// The entry names of a snapshot in the layout ImageWorks (and this crate)
-/// writes, `json.dumps(indent=2)`, found by scanning for the lines that
-/// open an entry (`\n  {`) and hold its `name` (`\n    "name": "..."`):
-/// an order of magnitude faster than tokenising the whole file. Raw
-/// newlines only ever come from the indentation (strings escape them), so
-/// these lines are exactly the entries and their top-level `name`s. `None`
-/// when the text is not in that layout or an entry has no string name; the
-/// caller then parses it (and reports where it is malformed). A file in
-/// that layout is not otherwise checked here: the snapshot is derived, and
-/// is rewritten from the two layers on the next save.
-fn scan_names(text: &str) -> Option<Vec<String>> {
-    const ENTRY: &str = "\n  {";
-    const NAME: &str = "\n    \"name\": \"";
-    if !text.starts_with("[\n  {") || !text.trim_end().ends_with("}\n]") {
-        return None;
-    }
-    let bytes = text.as_bytes();
-    let mut entries = 0;
-    let mut names = Vec::new();
-    // One pass over the line starts.
-    for i in memchr::memchr_iter(b'\n', bytes) {
-        let line = &bytes[i..];
-        if line.starts_with(ENTRY.as_bytes()) {
-            // `{` then a newline (or `}` of an empty entry): anything else is another layout.
-            if !matches!(line.get(ENTRY.len()), Some(b'\n' | b'}')) {
-                return None;
-            }
-            entries += 1;
-        } else if line.starts_with(NAME.as_bytes()) {
-            let start = i + NAME.len();
-            let rest = &text[start..];
-            let end = find_string_end(rest)?;
-            let raw = &rest[..end];
-            if raw.contains('\\') {
-                names.push(serde_json::from_str(&text[start - 1..=start + end]).ok()?);
+/// writes, `json.dumps(indent=2)`, found from the lines that open an entry
+/// (`  {`) and hold its `name` (`    "name": "..."`) as the file streams
+/// past: an order of magnitude faster than tokenising, and nothing is held.
+/// Raw newlines only ever come from the indentation (strings escape them),
+/// so these lines are exactly the entries and their top-level `name`s.
+/// `finish` gives `None` when the text is not in that layout or an entry
+/// has no string name; the caller then parses it (and reports where it is
+/// malformed). A file in that layout is not otherwise checked here: the
+/// snapshot is derived, and is rewritten from the two layers on the next save.
+#[derive(Default)]
+struct NameScanner {
+    /// The unfinished last line of the chunks so far.
+    partial: Vec<u8>,
+    lines: usize,
+    entries: usize,
+    names: Vec<String>,
+    /// The last line ended with `}`.
+    after_brace: bool,
+    /// The last non-blank line was `]`, right after a line ending in `}`.
+    closed: bool,
+    failed: bool,
+}
+
+impl NameScanner {
+    const ENTRY: &[u8] = b"  {";
+    const NAME: &[u8] = b"    \"name\": \"";
+
+    fn feed(&mut self, chunk: &[u8]) {
+        let mut rest = chunk;
+        while let Some(nl) = memchr::memchr(b'\n', rest) {
+            if self.partial.is_empty() {
+                self.line(&rest[..nl]);
             } else {
-                names.push(raw.to_owned());
+                let mut line = std::mem::take(&mut self.partial);
+                line.extend_from_slice(&rest[..nl]);
+                self.line(&line);
+                line.clear();
+                self.partial = line;
+            }
+            rest = &rest[nl + 1..];
+        }
+        self.partial.extend_from_slice(rest);
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        if self.failed {
+            return;
+        }
+        self.lines += 1;
+        let first_lines_ok = match self.lines {
+            1 => line == b"[",
+            2 => line.starts_with(Self::ENTRY),
+            _ => true,
+        };
+        if !first_lines_ok {
+            self.failed = true;
+            return;
+        }
+        if let Some(after) = line.strip_prefix(Self::ENTRY) {
+            // `{` alone, or `{}`: anything else is another layout.
+            self.failed |= !(after.is_empty() || after.starts_with(b"}"));
+            self.entries += 1;
+        } else if let Some(body) = line.strip_prefix(Self::NAME) {
+            match name_in(body) {
+                Some(name) => self.names.push(name),
+                None => self.failed = true,
             }
         }
+        let trimmed = line.trim_ascii_end();
+        if trimmed == b"]" {
+            self.closed = self.after_brace;
+        } else if !trimmed.is_empty() {
+            self.closed = false;
+        }
+        self.after_brace = line.ends_with(b"}");
     }
-    (names.len() == entries).then_some(names)
+
+    fn finish(mut self) -> Option<Vec<String>> {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(&line);
+        }
+        (!self.failed && self.closed && self.names.len() == self.entries).then_some(self.names)
+    }
+}
+
+/// The string that starts `body` (just after its opening quote), decoded.
+fn name_in(body: &[u8]) -> Option<String> {
+    let end = find_string_end(body)?;
+    let raw = &body[..end];
+    if raw.contains(&b'\\') {
+        let mut quoted = Vec::with_capacity(raw.len() + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(raw);
+        quoted.push(b'"');
+        serde_json::from_slice(&quoted).ok()
+    } else {
+        String::from_utf8(raw.to_vec()).ok()
+    }
 }
 
 /// Byte offset of the closing quote of a JSON string body.
-fn find_string_end(body: &str) -> Option<usize> {
-    let bytes = body.as_bytes();
+fn find_string_end(bytes: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -305,33 +366,41 @@ pub struct SaveReport {
 #[derive(Clone, Debug)]
 pub struct RegistryStore {
     dir: PathBuf,
-    curated: LayerFile,
-    discovered: LayerFile,
-    snapshot: LayerFile,
+    curated_file: LayerFile,
+    discovered_file: LayerFile,
+    snapshot_file: LayerFile,
+    curated: LazyLayer,
+    discovered: LazyLayer,
+    /// Entries found only in `model_registry.json` (adopted as discovered).
+    snapshot_only: Vec<Value>,
     merged: Merged,
 }
 
 impl RegistryStore {
     /// Read the three files of `dir` and merge them.
     pub fn load(dir: &Path) -> Result<Self, RegistryError> {
-        // The three files are independent until the merge: read, hash and
-        // parse them in parallel.
+        // The three files are independent until the merge: read and parse
+        // them in parallel.
         let (curated, discovered, skimmed) = thread::scope(|scope| {
-            let curated = scope.spawn(|| LayerFile::load(dir.join(CURATED_FILE)));
-            let skimmed = scope.spawn(|| LayerFile::skim_snapshot(dir.join(SNAPSHOT_FILE)));
-            let discovered = LayerFile::load(dir.join(DISCOVERED_FILE));
+            let curated = scope.spawn(|| load_layer(dir.join(CURATED_FILE)));
+            let skimmed = scope.spawn(|| skim_snapshot(dir.join(SNAPSHOT_FILE)));
+            let discovered = load_layer(dir.join(DISCOVERED_FILE));
             (join(curated), discovered, join(skimmed))
         });
-        let (curated, discovered) = (curated?, discovered?);
-        let (snapshot, names) = skimmed?;
-        let snapshot =
-            snapshot.adopt_snapshot_only(&names, &curated.entries, &discovered.entries)?;
-        let merged = merge_layers(&curated.entries, &discovered.entries, &snapshot.entries);
+        let ((curated_file, curated), (discovered_file, discovered)) = (curated?, discovered?);
+        let (snapshot_file, names) = skimmed?;
+        let mut snapshot_file = snapshot_file;
+        let snapshot_only =
+            snapshot_only_entries(&mut snapshot_file, &names, &curated, &discovered)?;
+        let merged = merge_layers(&curated, &discovered, &snapshot_only);
         Ok(Self {
             dir: dir.to_path_buf(),
+            curated_file,
+            discovered_file,
+            snapshot_file,
             curated,
             discovered,
-            snapshot,
+            snapshot_only,
             merged,
         })
     }
@@ -340,88 +409,89 @@ impl RegistryStore {
         &self.dir
     }
 
-    pub fn curated(&self) -> &[Value] {
-        &self.curated.entries
+    pub fn curated(&self) -> &LazyLayer {
+        &self.curated
     }
 
-    pub fn discovered(&self) -> &[Value] {
-        &self.discovered.entries
+    pub fn discovered(&self) -> &LazyLayer {
+        &self.discovered
     }
 
     /// Entries found only in `model_registry.json` (adopted as discovered).
     pub fn snapshot_only(&self) -> &[Value] {
-        &self.snapshot.entries
+        &self.snapshot_only
     }
 
     pub fn merged(&self) -> &Merged {
         &self.merged
     }
 
-    pub fn curated_file(&self) -> &LayerFile {
-        &self.curated
+    /// The whole merged entry `name` (built on first use, then kept).
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.merged.position(name).map(|i| self.value_at(i))
     }
 
-    pub fn discovered_file(&self) -> &LayerFile {
-        &self.discovered
-    }
-
-    pub fn snapshot_file(&self) -> &LayerFile {
-        &self.snapshot
+    /// The whole merged entry at `index` of `merged().entries`.
+    pub fn value_at(&self, index: usize) -> &Value {
+        self.merged.entries[index].value(&self.curated, &self.discovered, &self.snapshot_only)
     }
 
     /// Field provenance of the merged entry `name`.
-    pub fn provenance(&self, name: &str) -> Option<Vec<(String, super::merge::FieldSource)>> {
+    pub fn provenance(&self, name: &str) -> Option<Vec<(String, FieldSource)>> {
         let entry = self.merged.get(name)?;
         Some(super::merge::provenance(
             entry,
-            &self.curated.entries,
-            &self.discovered.entries,
+            &self.curated,
+            &self.discovered,
+            &self.snapshot_only,
         ))
     }
 
     /// Replace the curated layer (used by edit commands) and re-merge.
-    pub(crate) fn curated_entries_mut(&mut self) -> &mut Vec<Value> {
-        &mut self.curated.entries
+    pub(crate) fn curated_entries_mut(&mut self) -> &mut LazyLayer {
+        &mut self.curated
     }
 
     pub(crate) fn remerge(&mut self) {
-        self.merged = merge_layers(
-            &self.curated.entries,
-            &self.discovered.entries,
-            &self.snapshot.entries,
-        );
+        self.merged = merge_layers(&self.curated, &self.discovered, &self.snapshot_only);
+    }
+
+    /// The curated file's new text, when saving would change it.
+    fn curated_changed_text(&self) -> Option<String> {
+        if self.curated.is_pristine() {
+            return None;
+        }
+        let text = json_text::list_in_parallel(self.curated.len(), |i| self.curated.parsed(i));
+        self.curated_file.differs_from(&text).then_some(text)
     }
 
     /// Whether saving would change the curated file. This serializes the
     /// curated layer, so call it after an edit rather than on every frame.
     pub fn has_pending_edits(&self) -> bool {
-        self.curated.changed_text().is_some()
+        self.curated_changed_text().is_some()
     }
 
-    /// Write the changed layers, then the regenerated snapshot.
+    /// Write the curated layer if it changed, then the regenerated
+    /// snapshot. The discovered layer is ImageWorks' and is never written.
     pub fn save(&mut self) -> Result<SaveReport, RegistryError> {
         let mut report = SaveReport::default();
-        let curated_text = self.curated.changed_text();
-        if curated_text.is_some() && self.curated.changed_on_disk()? {
+        let curated_text = self.curated_changed_text();
+        if curated_text.is_some() && self.curated_file.changed_on_disk()? {
             return Err(RegistryError::CuratedConflict {
-                path: self.curated.path.clone(),
+                path: self.curated_file.path.clone(),
             });
         }
-        if self.discovered.changed_on_disk()? {
+        if self.discovered_file.changed_on_disk()? {
             self.reload_discovered_and_snapshot()?;
             report.discovered_reloaded = true;
-        } else if self.snapshot.changed_on_disk()? {
+        } else if self.snapshot_file.changed_on_disk()? {
             // The snapshot is derived; a newer one only matters for the
             // snapshot-only entries it may carry, which we re-adopt.
             self.reload_snapshot()?;
         }
         if let Some(text) = curated_text {
-            let outcome = self.curated.write(text).map_err(curated_conflict)?;
-            note_written(&mut report, &self.curated.path, &outcome);
-        }
-        if let Some(text) = self.discovered.changed_text() {
-            let outcome = self.discovered.write(text)?;
-            note_written(&mut report, &self.discovered.path, &outcome);
+            let outcome = self.curated_file.write(text).map_err(curated_conflict)?;
+            note_written(&mut report, &self.curated_file.path, &outcome);
         }
         self.write_snapshot(&mut report)?;
         Ok(report)
@@ -430,32 +500,42 @@ impl RegistryStore {
     /// Take ImageWorks' new discovered layer (and the snapshot it wrote with
     /// it) and re-merge our curated edits over it.
     fn reload_discovered_and_snapshot(&mut self) -> Result<(), RegistryError> {
-        self.discovered = LayerFile::load(self.discovered.path.clone())?;
+        (self.discovered_file, self.discovered) = load_layer(self.discovered_file.path.clone())?;
         self.reload_snapshot()
     }
 
     fn reload_snapshot(&mut self) -> Result<(), RegistryError> {
-        let path = self.snapshot.path.clone();
-        self.snapshot =
-            LayerFile::load_snapshot(path, &self.curated.entries, &self.discovered.entries)?;
+        let (mut file, names) = skim_snapshot(self.snapshot_file.path.clone())?;
+        self.snapshot_only =
+            snapshot_only_entries(&mut file, &names, &self.curated, &self.discovered)?;
+        self.snapshot_file = file;
         self.remerge();
         Ok(())
     }
 
     fn write_snapshot(&mut self, report: &mut SaveReport) -> Result<(), RegistryError> {
-        let text = list_to_python_json(self.merged.entries.iter().map(|e| &e.value));
-        if self.snapshot.original.as_deref() == Some(text.as_str()) {
+        let (merged, curated, discovered) = (&self.merged, &self.curated, &self.discovered);
+        let text = json_text::list_in_parallel(merged.entries.len(), |i| {
+            merged.entries[i].value_cow(curated, discovered, &self.snapshot_only)
+        });
+        if !self.snapshot_file.differs_from(&text) {
             return Ok(());
         }
-        let outcome = self.snapshot.write(text)?;
-        self.snapshot.entries = self
-            .merged
-            .entries
-            .iter()
-            .filter(|e| e.layer == EntryLayer::SnapshotOnly)
-            .map(|e| e.value.clone())
-            .collect();
-        note_written(report, &self.snapshot.path, &outcome);
+        let outcome = self.snapshot_file.write(text)?;
+        note_written(report, &self.snapshot_file.path, &outcome);
+        // The file now holds only what the merge kept: a snapshot-only entry
+        // shadowed by a curated one of the same name is gone from disk.
+        let before = self.snapshot_only.len();
+        let merged = &self.merged;
+        self.snapshot_only.retain(|e| {
+            let name = e.get("name").and_then(Value::as_str).unwrap_or("");
+            merged
+                .get(name)
+                .is_some_and(|m| m.layer == EntryLayer::SnapshotOnly)
+        });
+        if self.snapshot_only.len() != before {
+            self.remerge();
+        }
         Ok(())
     }
 }
@@ -514,6 +594,21 @@ pub fn resolve_dir_with_env(
 mod tests {
     use super::*;
 
+    /// The scanner fed `text` in chunks of `size` bytes.
+    fn scan_in_chunks(text: &str, size: usize) -> Option<Vec<String>> {
+        let mut scanner = NameScanner::default();
+        text.as_bytes().chunks(size).for_each(|c| scanner.feed(c));
+        scanner.finish()
+    }
+
+    fn scan_names(text: &str) -> Option<Vec<String>> {
+        let whole = scan_in_chunks(text, text.len().max(1));
+        for size in [1, 2, 3, 7, 64] {
+            assert_eq!(scan_in_chunks(text, size), whole, "chunks of {size}");
+        }
+        whole
+    }
+
     #[test]
     fn scanned_names_match_parsed_names() -> Result<(), RegistryError> {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -525,6 +620,15 @@ mod tests {
         let escaped = "[\n  {\n    \"name\": \"a\\\"b\\u00e9\",\n    \"o\": {\n      \"name\": \"inner\"\n    }\n  }\n]\n";
         assert_eq!(scan_names(escaped), Some(vec!["a\"b\u{e9}".to_owned()]));
         assert_eq!(scan_names("[{\"name\": \"x\"}]"), None, "compact layout");
+        assert_eq!(
+            scan_names("[\n  {\n    \"name\": \"x\"\n  }\n\n]"),
+            None,
+            "blank line"
+        );
+        assert_eq!(
+            scan_names("[\n  {\n    \"name\": \"x\"\n  }\n]  \n\n"),
+            Some(vec!["x".to_owned()])
+        );
         Ok(())
     }
 }

@@ -3,8 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use serde_json::Value;
-
+use super::layer::EntrySource;
 use super::merge::Merged;
 use super::model::{DEFAULT_HOST, RegistryEntry};
 use super::store::RegistryStore;
@@ -56,9 +55,9 @@ pub fn validate(store: &RegistryStore) -> Vec<Finding> {
 }
 
 /// All findings; `registry_dir`'s parent anchors relative chat template paths.
-pub fn validate_parts(
-    curated: &[Value],
-    discovered: &[Value],
+pub fn validate_parts<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
+    curated: &C,
+    discovered: &D,
     merged: &Merged,
     registry_dir: &Path,
 ) -> Vec<Finding> {
@@ -76,11 +75,10 @@ pub fn validate_parts(
 }
 
 /// The same name twice in one layer: ImageWorks keeps only the last one.
-pub fn duplicate_names(layer: &str, entries: &[Value]) -> Vec<Finding> {
+pub fn duplicate_names<D: EntrySource + ?Sized>(layer: &str, entries: &D) -> Vec<Finding> {
     let mut seen = HashSet::new();
-    entries
-        .iter()
-        .map(|e| RegistryEntry::new(e).name())
+    (0..entries.len())
+        .map(|i| entries.name(i))
         .filter(|n| !n.is_empty() && !seen.insert(*n))
         .map(|n| {
             let msg = format!(
@@ -238,15 +236,14 @@ pub fn missing_chat_templates(entries: &[RegistryEntry<'_>], registry_dir: &Path
 }
 
 /// Runtime state in the curated layer belongs in discovered.
-pub fn dynamic_fields_in_curated(curated: &[Value]) -> Vec<Finding> {
-    curated
-        .iter()
-        .map(RegistryEntry::new)
-        .flat_map(|e| {
-            e.dynamic_fields().into_iter().map(move |field| {
+pub fn dynamic_fields_in_curated<C: EntrySource + ?Sized>(curated: &C) -> Vec<Finding> {
+    (0..curated.len())
+        .flat_map(|i| {
+            let name = curated.name(i);
+            curated.dynamic_fields(i).into_iter().map(move |field| {
                 let msg =
                     "runtime state in the curated layer; it belongs in discovered".to_string();
-                finding(Severity::Warning, e.name(), &field, msg)
+                finding(Severity::Warning, name, &field, msg)
             })
         })
         .collect()

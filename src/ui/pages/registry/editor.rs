@@ -93,6 +93,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
         }
     };
     let name = entry.name().to_owned();
+    let whole = store.value(&name).unwrap_or(&Value::Null);
     let prov = store.provenance(&name).unwrap_or_default();
     header(ui, entry, &state.new_name, actions);
     egui::ScrollArea::vertical()
@@ -112,7 +113,8 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
                                 let source = provenance_of(&prov, &field.path);
                                 field_row(
                                     ui,
-                                    entry,
+                                    &name,
+                                    whole,
                                     field,
                                     source,
                                     &mut state.edit_buffers,
@@ -127,7 +129,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
             egui::CollapsingHeader::new("Raw JSON (merged entry, read-only)")
                 .id_salt("registry_raw_json")
                 .show(ui, |ui| {
-                    let mut text = json_text::to_python_json(&entry.value);
+                    let mut text = json_text::to_python_json(whole);
                     ui.add(
                         egui::TextEdit::multiline(&mut text)
                             .font(egui::TextStyle::Monospace)
@@ -218,14 +220,14 @@ fn header(ui: &mut Ui, entry: &MergedEntry, new_name: &str, actions: &mut Vec<Ac
 
 fn field_row(
     ui: &mut Ui,
-    entry: &MergedEntry,
+    name: &str,
+    whole: &Value,
     field: &Field,
     source: Provenance,
     buffers: &mut std::collections::HashMap<String, String>,
     actions: &mut Vec<Action>,
 ) {
-    let name = entry.name();
-    let value = get_path(&entry.value, &field.path);
+    let value = get_path(whole, &field.path);
     let mut hover = field.help.clone();
     if !hover.is_empty() {
         hover.push_str("\n\n");

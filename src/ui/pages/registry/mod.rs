@@ -72,7 +72,7 @@ impl SortColumn {
             Self::Layer => entry.layer.as_str().to_owned(),
             Self::Capabilities => TABLE_CAPABILITIES
                 .iter()
-                .map(|c| if has_capability(entry, c) { '1' } else { '0' })
+                .map(|c| if entry.has_capability(c) { '1' } else { '0' })
                 .collect(),
             Self::Deprecated => u8::from(view.deprecated()).to_string(),
             Self::Served => {
@@ -94,15 +94,6 @@ pub fn host_port(entry: &MergedEntry) -> String {
         (Some(host), None) => host.to_owned(),
         (None, None) => String::new(),
     }
-}
-
-pub fn has_capability(entry: &MergedEntry, capability: &str) -> bool {
-    entry
-        .value
-        .get("capabilities")
-        .and_then(|c| c.get(capability))
-        .and_then(Value::as_bool)
-        == Some(true)
 }
 
 /// The loaded registry and everything the page shows about it.

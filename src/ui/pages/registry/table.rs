@@ -3,9 +3,7 @@
 use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::{
-    RegistryAction, RegistryState, SortColumn, TABLE_CAPABILITIES, has_capability, host_port,
-};
+use super::{RegistryAction, RegistryState, SortColumn, TABLE_CAPABILITIES, host_port};
 use crate::core::registry::merge::EntryLayer;
 use crate::ui::actions::Action;
 use crate::ui::theme;
@@ -147,7 +145,7 @@ pub fn show(
                         SortColumn::Capabilities => {
                             let tone = theme::accent(ui.visuals());
                             for cap in TABLE_CAPABILITIES {
-                                if has_capability(entry, cap) {
+                                if entry.has_capability(cap) {
                                     badge(ui, cap, tone, &format!("capabilities.{cap} is true"));
                                 }
                             }
