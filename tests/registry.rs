@@ -183,6 +183,51 @@ fn open_and_save_without_edits_touches_nothing() -> TestResult {
     Ok(())
 }
 
+/// Pending edits are judged against the file as last saved: an edit made
+/// and undone after a save leaves nothing to save.
+#[test]
+fn edits_undone_after_a_save_leave_nothing_pending() -> TestResult {
+    let dir = sample_copy()?;
+    let mut store = RegistryStore::load(dir.path())?;
+    let mut history = EditHistory::new();
+    let set = |v: &str| RegistryCommand::SetField {
+        name: BOTH.into(),
+        path: "display_name".into(),
+        value: json!(v),
+    };
+    history.apply(&mut store, &set("First"))?;
+    assert!(store.has_pending_edits());
+    store.save()?;
+    assert!(!store.has_pending_edits());
+    history.apply(&mut store, &set("Second"))?;
+    assert!(store.has_pending_edits());
+    assert!(history.undo(&mut store));
+    assert!(!store.has_pending_edits());
+    let report = store.save()?;
+    assert!(report.written.is_empty(), "{report:?}");
+    assert_eq!(
+        store.value(BOTH).map(|v| v["display_name"].clone()),
+        Some(json!("First"))
+    );
+    Ok(())
+}
+
+/// A hand-formatted curated file is read in full (not by lines) and, with
+/// no edit, never rewritten into ImageWorks' layout.
+#[test]
+fn a_curated_file_in_another_layout_is_left_alone() -> TestResult {
+    let dir = sample_copy()?;
+    let compact = serde_json::to_string(&entries(dir.path(), CURATED_FILE)?)?;
+    fs::write(dir.path().join(CURATED_FILE), &compact)?;
+    let mut store = RegistryStore::load(dir.path())?;
+    assert_eq!(store.curated().len(), 14);
+    assert!(!store.has_pending_edits());
+    store.save()?;
+    assert_eq!(read(dir.path(), CURATED_FILE)?, compact);
+    assert_snapshot_is_merge(dir.path())?;
+    Ok(())
+}
+
 #[test]
 fn setting_display_name_changes_one_curated_line() -> TestResult {
     let dir = sample_copy()?;

@@ -138,9 +138,8 @@ impl EntrySource for Vec<Value> {
 pub struct LazyLayer {
     text: Arc<String>,
     entries: Vec<LazyEntry>,
-    /// How many entries `text` holds: with every entry still its own span,
-    /// in order, the layer is exactly the file.
-    spans_in_text: usize,
+    /// Where each entry of `text` is, in file order.
+    original_spans: Vec<Range<usize>>,
 }
 
 #[derive(Clone)]
@@ -222,10 +221,11 @@ impl LazyLayer {
                 full: OnceLock::new(),
             })
         })?;
+        let original_spans = entries.iter().filter_map(|e| e.span.clone()).collect();
         Ok(Self {
             text,
-            spans_in_text: entries.len(),
             entries,
+            original_spans,
         })
     }
 
@@ -255,18 +255,21 @@ impl LazyLayer {
         (0..self.entries.len()).map(|i| self.parsed(i))
     }
 
-    /// Whether the entries are still exactly those of the text read, in
-    /// order (then saving would write the same file).
-    pub fn is_pristine(&self) -> bool {
-        self.entries.len() == self.spans_in_text
+    /// Whether the entries are still those of the text read, in order, as
+    /// values: an edit that was undone is no change. Only edited entries are
+    /// compared (each with its original), so this stays cheap after every
+    /// edit on a large layer, unlike serializing it.
+    pub fn matches_text(&self) -> bool {
+        self.entries.len() == self.original_spans.len()
             && self
                 .entries
                 .iter()
-                .try_fold(0, |next, e| match &e.span {
-                    Some(span) if span.start >= next => Some(span.end),
-                    _ => None,
+                .zip(&self.original_spans)
+                .all(|(entry, original)| match (&entry.span, entry.full.get()) {
+                    (Some(span), _) => span == original,
+                    (None, Some(value)) => *value == self.parse_span(original),
+                    (None, None) => false,
                 })
-                .is_some()
     }
 
     /// Make position `index` hold `value`: replace it when `occupied`, else
@@ -301,7 +304,7 @@ impl From<Vec<Value>> for LazyLayer {
         Self {
             text: Arc::default(),
             entries: values.into_iter().map(LazyEntry::from_value).collect(),
-            spans_in_text: 0,
+            original_spans: Vec::new(),
         }
     }
 }

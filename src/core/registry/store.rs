@@ -113,7 +113,7 @@ impl LayerFile {
         Ok(safe_save::current_fingerprint(&self.path)? != self.fingerprint())
     }
 
-    fn write(&mut self, text: String) -> Result<SaveOutcome, SaveError> {
+    fn write(&mut self, text: &str) -> Result<SaveOutcome, SaveError> {
         let outcome = safe_save::save_atomically(&self.path, text.as_bytes(), self.expectation())?;
         self.seen = Seen::Hashed(outcome.fingerprint());
         Ok(outcome)
@@ -458,17 +458,18 @@ impl RegistryStore {
 
     /// The curated file's new text, when saving would change it.
     fn curated_changed_text(&self) -> Option<String> {
-        if self.curated.is_pristine() {
+        if self.curated.matches_text() {
             return None;
         }
         let text = json_text::list_in_parallel(self.curated.len(), |i| self.curated.parsed(i));
         self.curated_file.differs_from(&text).then_some(text)
     }
 
-    /// Whether saving would change the curated file. This serializes the
-    /// curated layer, so call it after an edit rather than on every frame.
+    /// Whether the curated layer differs from the file as read or last
+    /// saved. Compares only edited entries, but call it after an edit
+    /// rather than on every frame.
     pub fn has_pending_edits(&self) -> bool {
-        self.curated_changed_text().is_some()
+        !self.curated.matches_text()
     }
 
     /// Write the curated layer if it changed, then the regenerated
@@ -490,8 +491,15 @@ impl RegistryStore {
             self.reload_snapshot()?;
         }
         if let Some(text) = curated_text {
-            let outcome = self.curated_file.write(text).map_err(curated_conflict)?;
+            let text = Arc::new(text);
+            let outcome = self.curated_file.write(&text).map_err(curated_conflict)?;
             note_written(&mut report, &self.curated_file.path, &outcome);
+            // Re-read the layer from what was written, so that it matches its
+            // file again (same entries, same order: the merge stays valid).
+            // Should that fail, the layer as edited is still right, only slower.
+            if let Ok(layer) = LazyLayer::parse(&self.curated_file.path, text) {
+                self.curated = layer;
+            }
         }
         self.write_snapshot(&mut report)?;
         Ok(report)
@@ -521,7 +529,7 @@ impl RegistryStore {
         if !self.snapshot_file.differs_from(&text) {
             return Ok(());
         }
-        let outcome = self.snapshot_file.write(text)?;
+        let outcome = self.snapshot_file.write(&text)?;
         note_written(report, &self.snapshot_file.path, &outcome);
         // The file now holds only what the merge kept: a snapshot-only entry
         // shadowed by a curated one of the same name is gone from disk.
