@@ -9,9 +9,12 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use iw_studio::core::proxy::api_types::ModelList;
+use iw_studio::core::registry::RegistryCommand;
 use iw_studio::core::registry::merge::EntryLayer;
 use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
 use iw_studio::ui::StudioApp;
+use iw_studio::ui::pages::registry::RegistryAction;
+use iw_studio::ui::panels::status_bar::Status;
 
 /// A chat_proxy.toml with a copy of the sample registry in `configs/` beside it.
 fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
@@ -27,11 +30,18 @@ fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (dir, toml, configs)
 }
 
+/// Show the Registry page and wait for the registry it opens (on a worker thread).
 fn open_registry_page(h: &mut Harness<'_, StudioApp>) {
     h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Registry")))
         .click();
-    h.run();
-    h.run();
+    // The spinner repaints while the registry opens: step, do not settle.
+    h.run_steps(2);
+    wait_for_registry(h);
+}
+
+/// Step frames until the open or save under way is done.
+fn wait_for_registry(h: &mut Harness<'_, StudioApp>) {
+    common::run_until(h, |app| !app.registry().is_busy());
 }
 
 fn read(path: &Path) -> String {
@@ -150,7 +160,8 @@ fn editing_display_name_and_saving_changes_one_line_of_the_curated_file() {
     assert_eq!(shown, Some("Qwen3 8B (edited)"));
     h.get_by_role_and_label(Role::Button, "💾 Save registry")
         .click();
-    h.run();
+    h.run_steps(2);
+    wait_for_registry(&mut h);
     let changed = changed_lines(&cur_before, &read(&curated));
     assert_eq!(changed.len(), 1, "{changed:?}");
     assert!(
@@ -364,7 +375,8 @@ fn ctrl_s_on_the_registry_page_saves_the_registry() {
         .focus();
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
-    h.run();
+    h.run_steps(2);
+    wait_for_registry(&mut h);
     assert!(!h.state().registry().has_unsaved_edits());
     let changed = changed_lines(&before, &read(&curated));
     assert_eq!(changed.len(), 1, "{changed:?}");
@@ -407,4 +419,73 @@ fn toggling_a_capability_and_resetting_it_to_the_discovered_value() {
         .unwrap_or_else(|| panic!("loaded"));
     let curated = store.curated().iter().find(|e| e["name"] == name);
     assert!(curated.is_some_and(|e| e["capabilities"].get("vision").is_none()));
+}
+
+/// Poll the page until its open or save is done (no frames drawn).
+fn finish_job(app: &mut StudioApp, status: &mut Status) {
+    for _ in 0..500 {
+        app.registry_mut().poll(status);
+        if !app.registry().is_busy() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the registry job did not finish: {status:?}");
+}
+
+/// Opening and saving run on a worker thread; until they are done, edits
+/// are refused with a message (nothing is queued or lost), browsing is not.
+#[test]
+fn edits_wait_while_the_registry_opens_or_saves() {
+    let (_dir, _toml, configs) = workspace();
+    let curated = configs.join(CURATED_FILE);
+    let before = read(&curated);
+    let mut app = app_with(None);
+    let mut status = Status::default();
+    let set = |value: &str| {
+        RegistryAction::Apply(RegistryCommand::SetField {
+            name: "qwen3_8b_(Q4_K_M)".into(),
+            path: "display_name".into(),
+            value: serde_json::json!(value),
+        })
+    };
+    app.registry_mut()
+        .handle(RegistryAction::Load(configs.clone()), None, &mut status);
+    assert!(app.registry().is_busy());
+    app.registry_mut()
+        .handle(set("Too early"), None, &mut status);
+    assert!(status.text.starts_with("Wait: Opening"), "{status:?}");
+    finish_job(&mut app, &mut status);
+    assert!(status.text.starts_with("Opened registry"), "{status:?}");
+    assert_eq!(
+        app.registry().store().map(|s| s.merged().entries.len()),
+        Some(16)
+    );
+    assert!(
+        !app.registry().history().can_undo(),
+        "the early edit was not applied"
+    );
+
+    app.registry_mut().handle(set("Saved"), None, &mut status);
+    app.registry_mut()
+        .handle(RegistryAction::Save, None, &mut status);
+    assert!(app.registry().is_busy());
+    app.registry_mut()
+        .handle(set("During the save"), None, &mut status);
+    assert!(status.text.starts_with("Wait: Saving"), "{status:?}");
+    app.registry_mut().handle(
+        RegistryAction::Sort(iw_studio::ui::pages::registry::SortColumn::Backend),
+        None,
+        &mut status,
+    );
+    assert_eq!(
+        app.registry().sort().0,
+        iw_studio::ui::pages::registry::SortColumn::Backend
+    );
+    finish_job(&mut app, &mut status);
+    assert!(status.text.contains(CURATED_FILE), "{status:?}");
+    assert!(!app.registry().has_unsaved_edits());
+    let changed = changed_lines(&before, &read(&curated));
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0].1.contains("\"Saved\""), "{changed:?}");
 }

@@ -540,6 +540,10 @@ impl StudioApp {
         let ctx = ui.ctx().clone();
         self.check_external_change();
         self.live.poll(&ctx);
+        self.registry.poll(&mut self.status);
+        if self.registry.is_busy() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
         // The Registry table shows which entries the connected proxy serves
         // (`/v1/models`); rebuilt only when that answer changes.
         if self.served_generation != Some(self.live.models_generation()) {

@@ -369,11 +369,15 @@ pub struct RegistryStore {
     curated_file: LayerFile,
     discovered_file: LayerFile,
     snapshot_file: LayerFile,
-    curated: LazyLayer,
-    discovered: LazyLayer,
+    // The layers and the merge are shared, so that a copy of the store
+    // (to save on a worker thread while the page keeps showing this one)
+    // costs a few reference counts; an edit copies the curated layer only
+    // if such a copy still shares it.
+    curated: Arc<LazyLayer>,
+    discovered: Arc<LazyLayer>,
     /// Entries found only in `model_registry.json` (adopted as discovered).
     snapshot_only: Vec<Value>,
-    merged: Merged,
+    merged: Arc<Merged>,
 }
 
 impl RegistryStore {
@@ -398,10 +402,10 @@ impl RegistryStore {
             curated_file,
             discovered_file,
             snapshot_file,
-            curated,
-            discovered,
+            curated: Arc::new(curated),
+            discovered: Arc::new(discovered),
             snapshot_only,
-            merged,
+            merged: Arc::new(merged),
         })
     }
 
@@ -433,7 +437,7 @@ impl RegistryStore {
 
     /// The whole merged entry at `index` of `merged().entries`.
     pub fn value_at(&self, index: usize) -> &Value {
-        self.merged.entries[index].value(&self.curated, &self.discovered, &self.snapshot_only)
+        self.merged.entries[index].value(&*self.curated, &*self.discovered, &self.snapshot_only)
     }
 
     /// Field provenance of the merged entry `name`.
@@ -441,19 +445,23 @@ impl RegistryStore {
         let entry = self.merged.get(name)?;
         Some(super::merge::provenance(
             entry,
-            &self.curated,
-            &self.discovered,
+            &*self.curated,
+            &*self.discovered,
             &self.snapshot_only,
         ))
     }
 
     /// Replace the curated layer (used by edit commands) and re-merge.
     pub(crate) fn curated_entries_mut(&mut self) -> &mut LazyLayer {
-        &mut self.curated
+        Arc::make_mut(&mut self.curated)
     }
 
     pub(crate) fn remerge(&mut self) {
-        self.merged = merge_layers(&self.curated, &self.discovered, &self.snapshot_only);
+        self.merged = Arc::new(merge_layers(
+            &*self.curated,
+            &*self.discovered,
+            &self.snapshot_only,
+        ));
     }
 
     /// The curated file's new text, when saving would change it.
@@ -498,7 +506,7 @@ impl RegistryStore {
             // file again (same entries, same order: the merge stays valid).
             // Should that fail, the layer as edited is still right, only slower.
             if let Ok(layer) = LazyLayer::parse(&self.curated_file.path, text) {
-                self.curated = layer;
+                self.curated = Arc::new(layer);
             }
         }
         self.write_snapshot(&mut report)?;
@@ -508,7 +516,8 @@ impl RegistryStore {
     /// Take ImageWorks' new discovered layer (and the snapshot it wrote with
     /// it) and re-merge our curated edits over it.
     fn reload_discovered_and_snapshot(&mut self) -> Result<(), RegistryError> {
-        (self.discovered_file, self.discovered) = load_layer(self.discovered_file.path.clone())?;
+        let (file, layer) = load_layer(self.discovered_file.path.clone())?;
+        (self.discovered_file, self.discovered) = (file, Arc::new(layer));
         self.reload_snapshot()
     }
 
@@ -522,7 +531,7 @@ impl RegistryStore {
     }
 
     fn write_snapshot(&mut self, report: &mut SaveReport) -> Result<(), RegistryError> {
-        let (merged, curated, discovered) = (&self.merged, &self.curated, &self.discovered);
+        let (merged, curated, discovered) = (&*self.merged, &*self.curated, &*self.discovered);
         let text = json_text::list_in_parallel(merged.entries.len(), |i| {
             merged.entries[i].value_cow(curated, discovered, &self.snapshot_only)
         });

@@ -24,3 +24,11 @@ pub enum RegistryAction {
     /// Sort the table by a column (again: reverse).
     Sort(SortColumn),
 }
+
+impl RegistryAction {
+    /// Whether the action changes or replaces the registry, and so must wait
+    /// for an open or save under way (selecting and sorting need not).
+    pub fn waits_for_jobs(&self) -> bool {
+        !matches!(self, Self::Select(_) | Self::Sort(_))
+    }
+}

@@ -7,10 +7,11 @@
 
 pub mod actions;
 pub mod editor;
+mod job;
 pub mod table;
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use egui::{RichText, Ui};
 use serde_json::{Value, json};
@@ -124,6 +125,8 @@ pub struct RegistryState {
     scroll_to_selected: bool,
     /// Edits made since the registry was loaded or saved.
     unsaved: bool,
+    /// An open or a save running on a worker thread.
+    job: Option<job::Job>,
 }
 
 impl Default for RegistryState {
@@ -156,6 +159,25 @@ impl RegistryState {
             table_scroll: None,
             scroll_to_selected: false,
             unsaved: false,
+            job: None,
+        }
+    }
+
+    /// Whether an open or a save is running; edits wait for it.
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Apply the outcome of the open or save under way, once it is done.
+    pub fn poll(&mut self, status: &mut Status) {
+        let Some(done) = self.job.as_ref().and_then(job::Job::poll) else {
+            return;
+        };
+        self.job = None;
+        match done {
+            job::Done::Opened(opened) => self.finish_open(*opened, status),
+            job::Done::Saved(saved) => self.finish_save(*saved, status),
+            job::Done::Failed(message) => status.error(message),
         }
     }
 
@@ -217,29 +239,55 @@ impl RegistryState {
             })
     }
 
-    /// Load the registry in `dir`, replacing the one shown (and its history).
+    /// Load the registry in `dir` on this thread, replacing the one shown
+    /// (and its history). The page opens folders with `open` instead.
     pub fn load(&mut self, dir: &Path) -> Result<usize, String> {
         self.resolved = true;
         self.dir_input = dir.display().to_string();
-        match RegistryStore::load(dir) {
-            Ok(store) => {
-                let count = store.merged().entries.len();
-                self.store = Some(store);
-                self.history = EditHistory::new();
-                self.selected = None;
-                self.edit_buffers.clear();
-                self.load_error = None;
-                self.last_save = None;
-                self.unsaved = false;
-                self.changed();
-                Ok(count)
-            }
-            Err(e) => {
-                let message = e.to_string();
-                self.load_error = Some(message.clone());
-                Err(message)
-            }
+        let result = RegistryStore::load(dir)
+            .map(|store| {
+                let findings = validate(&store);
+                (store, findings)
+            })
+            .map_err(|e| e.to_string());
+        self.install(result)
+    }
+
+    /// Start loading the registry in `dir` on a worker thread.
+    fn open(&mut self, dir: PathBuf, status: &mut Status) {
+        self.resolved = true;
+        self.dir_input = dir.display().to_string();
+        let job = job::Job::open(dir);
+        status.info(job.label.clone());
+        self.job = Some(job);
+    }
+
+    fn finish_open(&mut self, opened: job::Opened, status: &mut Status) {
+        match self.install(opened.result) {
+            Ok(count) => status.info(format!(
+                "Opened registry {} ({count} entries)",
+                opened.dir.display()
+            )),
+            Err(e) => status.error(format!("Cannot open the registry: {e}")),
         }
+    }
+
+    fn install(
+        &mut self,
+        result: Result<(RegistryStore, Vec<Finding>), String>,
+    ) -> Result<usize, String> {
+        let (store, findings) = result.inspect_err(|e| self.load_error = Some(e.clone()))?;
+        let count = store.merged().entries.len();
+        self.store = Some(store);
+        self.findings = findings;
+        self.rows_stale = true;
+        self.history = EditHistory::new();
+        self.selected = None;
+        self.edit_buffers.clear();
+        self.load_error = None;
+        self.last_save = None;
+        self.unsaved = false;
+        Ok(count)
     }
 
     /// Mark the filter as changed (the rows are recomputed before the next draw).
@@ -283,14 +331,18 @@ impl RegistryState {
         chat_proxy: Option<&Path>,
         status: &mut Status,
     ) {
+        if let (Some(job), true) = (&self.job, action.waits_for_jobs()) {
+            status.info(format!("Wait: {}", job.label));
+            return;
+        }
         match action {
             RegistryAction::Resolve => {
                 self.resolved = true;
                 if let Some(dir) = resolve_dir(None, chat_proxy) {
-                    self.load_reporting(&dir, status);
+                    self.open(dir, status);
                 }
             }
-            RegistryAction::Load(dir) => self.load_reporting(&dir, status),
+            RegistryAction::Load(dir) => self.open(dir, status),
             RegistryAction::Apply(command) => self.apply(command, status),
             RegistryAction::Undo => self.step(true, status),
             RegistryAction::Redo => self.step(false, status),
@@ -313,16 +365,6 @@ impl RegistryState {
         }
     }
 
-    fn load_reporting(&mut self, dir: &Path, status: &mut Status) {
-        match self.load(dir) {
-            Ok(count) => status.info(format!(
-                "Opened registry {} ({count} entries)",
-                dir.display()
-            )),
-            Err(e) => status.error(format!("Cannot open the registry: {e}")),
-        }
-    }
-
     fn apply(&mut self, command: RegistryCommand, status: &mut Status) {
         let Some(store) = self.store.as_mut() else {
             return;
@@ -342,7 +384,7 @@ impl RegistryState {
         match self.history.apply(store, &command) {
             Ok(EditOutcome::Changed) => {
                 status.info(command.label());
-                self.unsaved = true;
+                self.unsaved = store.has_pending_edits();
                 self.selected = show.filter(|n| store.merged().get(n).is_some());
                 if matches!(
                     command,
@@ -376,7 +418,7 @@ impl RegistryState {
         if let (true, Some(label)) = (done, label) {
             let verb = if undo { "Undone" } else { "Redone" };
             status.info(format!("{verb}: {label}"));
-            self.unsaved = true;
+            self.unsaved = store.has_pending_edits();
             self.edit_buffers.clear();
             if self
                 .selected
@@ -389,11 +431,22 @@ impl RegistryState {
         }
     }
 
+    /// Start saving on a worker thread, on a copy of the store.
     fn save(&mut self, status: &mut Status) {
-        let Some(store) = self.store.as_mut() else {
+        let Some(store) = self.store.clone() else {
             return;
         };
-        match store.save() {
+        let job = job::Job::save(store);
+        status.info(job.label.clone());
+        self.job = Some(job);
+    }
+
+    fn finish_save(&mut self, saved: job::Saved, status: &mut Status) {
+        // The saved store is what is on disk now, even after a failure part-way.
+        self.store = Some(saved.store);
+        self.findings = saved.findings;
+        self.rows_stale = true;
+        match saved.result {
             Ok(report) => {
                 let files: Vec<String> = report
                     .written
@@ -414,7 +467,6 @@ impl RegistryState {
                 status.info(text.clone());
                 self.last_save = Some(text);
                 self.unsaved = false;
-                self.changed();
             }
             Err(e) => {
                 status.error(format!("Registry not saved: {e}"));
@@ -433,6 +485,9 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     ui.heading("📚 Model registry");
     folder_row(ui, state, actions);
     if state.store.is_none() {
+        if state.job.is_some() {
+            return;
+        }
         if let Some(e) = &state.load_error {
             ui.label(RichText::new(format!("⛔ {e}")).color(theme::error(ui.visuals())));
         }
@@ -445,7 +500,9 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
         );
         return;
     }
-    toolbar(ui, state, actions);
+    // Edits wait for an open or save under way; browsing does not.
+    let idle = state.job.is_none();
+    ui.add_enabled_ui(idle, |ui| toolbar(ui, state, actions));
     filter_row(ui, state);
     findings_list(ui, state, actions);
     state.refresh_rows();
@@ -458,7 +515,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
         table::show(ui, state, scroll_to_selected, actions);
     });
     ui.separator();
-    editor::show(ui, state, actions);
+    ui.add_enabled_ui(idle, |ui| editor::show(ui, state, actions));
 }
 
 fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
@@ -479,7 +536,12 @@ fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>)
                 state.dir_input.trim().into(),
             )));
         }
-        if let Some(text) = &state.last_save {
+        // In this row so that the page below does not move while it runs.
+        if let Some(job) = &state.job {
+            ui.spinner();
+            let seconds = job.started.elapsed().as_secs_f32();
+            ui.label(format!("{} {seconds:.1} s", job.label));
+        } else if let Some(text) = &state.last_save {
             ui.label(
                 RichText::new(text)
                     .small()
