@@ -3,10 +3,11 @@
 //! Building full `serde_json::Value`s is most of the cost of opening a large
 //! registry (10,000 entries are ~80 MB of JSON per layer) and most of the
 //! memory it holds, yet browsing, filtering and validating read only a
-//! handful of top-level fields. So a layer file is split into entry spans
-//! in one validating pass, each entry's summary fields (and the names of its
-//! runtime-state fields) are parsed from its span, and the rest of an entry
-//! is parsed the first time something asks for it. Edits replace entries
+//! handful of top-level fields. So a layer keeps its file text, split into
+//! entry spans (by lines in ImageWorks' layout, else by a validating
+//! tokeniser pass); for each entry it reads its name and where its summary
+//! fields, its capabilities and its runtime-state fields are, and parses the
+//! whole entry the first time something asks for it. Edits replace entries
 //! with parsed values; untouched entries stay as text.
 
 use std::borrow::Cow;
@@ -296,16 +297,6 @@ impl LazyLayer {
         // The span passed the validating split and the summary parse, so
         // this parse cannot fail; Null would only hide a serde_json bug.
         serde_json::from_str(&self.text[span.clone()]).unwrap_or(Value::Null)
-    }
-}
-
-impl From<Vec<Value>> for LazyLayer {
-    fn from(values: Vec<Value>) -> Self {
-        Self {
-            text: Arc::default(),
-            entries: values.into_iter().map(LazyEntry::from_value).collect(),
-            original_spans: Vec::new(),
-        }
     }
 }
 
