@@ -11,8 +11,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// What a flag's value means to a reader, and to the merge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,9 +97,15 @@ impl<'a> CapsPart<'a> {
         }
     }
 
-    /// From the value's JSON text (already checked to be valid JSON).
+    /// From the value's JSON text (already checked to be valid JSON). Only
+    /// an object is parsed; anything else is told by its first byte.
     pub fn from_json(text: &'a str) -> Self {
-        serde_json::from_str::<CapsPart<'a>>(text).unwrap_or(Self::NotObject)
+        match text.as_bytes().first() {
+            Some(b'{') => serde_json::from_str::<FlagObject<'a>>(text)
+                .map_or(Self::NotObject, |object| Self::Flags(object.0)),
+            Some(b'n') => Self::Null,
+            _ => Self::NotObject,
+        }
     }
 }
 
@@ -144,58 +151,38 @@ fn merge_over<'a>(
     }
 }
 
-impl<'de> Deserialize<'de> for CapsPart<'de> {
+/// A capabilities object, read as flags. Values are kept as raw text and
+/// told apart by it: a `deserialize_any` visitor would see numbers that
+/// are not plain integers as maps (serde_json's `arbitrary_precision`).
+struct FlagObject<'de>(FlagList<'de>);
+
+impl<'de> Deserialize<'de> for FlagObject<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(PartVisitor)
+        deserializer.deserialize_map(FlagObjectVisitor)
     }
 }
 
-struct PartVisitor;
+struct FlagObjectVisitor;
 
-impl<'de> Visitor<'de> for PartVisitor {
-    type Value = CapsPart<'de>;
+impl<'de> Visitor<'de> for FlagObjectVisitor {
+    type Value = FlagObject<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
+        f.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut flags = FlagList::default();
         while let Some(FlagKey(key)) = map.next_key()? {
-            let flag = map.next_value::<FlagValue>()?.0;
+            let flag = match map.next_value::<&'de RawValue>()?.get() {
+                "true" => Flag::On,
+                "null" => Flag::Null,
+                _ => Flag::Off,
+            };
             // A repeated key keeps its first place and its last value.
             flags.set(key, flag, usize::MAX);
         }
-        Ok(CapsPart::Flags(flags))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(CapsPart::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(CapsPart::NotObject)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(CapsPart::NotObject)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(CapsPart::NotObject)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(CapsPart::NotObject)
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(CapsPart::NotObject)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(CapsPart::NotObject)
+        Ok(FlagObject(flags))
     }
 }
 
@@ -223,59 +210,6 @@ impl<'de> Visitor<'de> for FlagKeyVisitor {
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
         Ok(FlagKey(Cow::Owned(key.to_owned())))
-    }
-}
-
-/// A flag's value, classified and otherwise skipped.
-struct FlagValue(Flag);
-
-impl<'de> Deserialize<'de> for FlagValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(FlagValueVisitor)
-    }
-}
-
-struct FlagValueVisitor;
-
-impl<'de> Visitor<'de> for FlagValueVisitor {
-    type Value = FlagValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, on: bool) -> Result<FlagValue, E> {
-        Ok(FlagValue(if on { Flag::On } else { Flag::Off }))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<FlagValue, E> {
-        Ok(FlagValue(Flag::Null))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<FlagValue, E> {
-        Ok(FlagValue(Flag::Off))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<FlagValue, E> {
-        Ok(FlagValue(Flag::Off))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<FlagValue, E> {
-        Ok(FlagValue(Flag::Off))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<FlagValue, E> {
-        Ok(FlagValue(Flag::Off))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FlagValue, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(FlagValue(Flag::Off))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FlagValue, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(FlagValue(Flag::Off))
     }
 }
 
@@ -309,6 +243,8 @@ mod tests {
             json!(null),
             json!(["vision"]),
             json!(true),
+            json!(3),
+            json!(-0.5),
             json!({}),
         ];
         let options: Vec<Option<&Value>> = std::iter::once(None)

@@ -632,6 +632,9 @@ impl<'de> Visitor<'de> for MetadataVisitor {
         f.write_str("any JSON value")
     }
 
+    // Also reached by numbers other than plain integers, which serde_json
+    // (`arbitrary_precision`) hands over as a one-key map: that key is never
+    // `created_from_download`, so they count as no such key, as they should.
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MetadataProbe, A::Error> {
         let mut found = false;
         while let Some(key) = map.next_key::<MetadataKey>()? {
@@ -729,6 +732,24 @@ mod tests {
         let layer = lazy(r#"[{"name": "a", "n\u0061me": "b", "x": [1, {"name": 2}]}]"#)?;
         assert_eq!(*layer.summary(0), json!({"name": "b"}));
         assert_eq!(layer.full(0)["x"][1]["name"], json!(2));
+        Ok(())
+    }
+
+    #[test]
+    fn odd_values_read_as_a_full_parse_reads_them() -> Result<(), RegistryError> {
+        let text = r#"[{"name": "a", "metadata": 1.5, "capabilities": -0.5},
+            {"name": "b", "metadata": {"created_from_download": null}, "capabilities": null},
+            {"name": "c", "metadata": [1], "probes": {"x": 2.5}, "download_x": 1}]"#;
+        let layer = lazy(text)?;
+        let full = parse_entries(Path::new("x.json"), text)?;
+        for (i, entry) in full.iter().enumerate() {
+            assert_eq!(layer.dynamic_fields(i), dynamic_field_paths(entry), "{i}");
+            assert_eq!(
+                layer.capabilities(i),
+                entry.get("capabilities").map(CapsPart::from_value),
+                "{i}"
+            );
+        }
         Ok(())
     }
 
