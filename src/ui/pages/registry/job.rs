@@ -70,21 +70,15 @@ impl Job {
 
     fn spawn(label: String, work: impl FnOnce() -> Done + Send + 'static) -> Self {
         let (tx, done) = mpsc::channel();
-        let failed = label.clone();
+        let worker = tx.clone();
         let spawned = thread::Builder::new()
             .name("registry-job".into())
             .spawn(move || {
                 // The receiver only goes away with the page: nothing to tell then.
-                let _ = tx.send(work());
+                let _ = worker.send(work());
             });
         if let Err(e) = spawned {
-            let (tx, rx) = mpsc::channel();
-            let _ = tx.send(Done::Failed(format!("{failed} cannot start a thread: {e}")));
-            return Self {
-                label,
-                started: Instant::now(),
-                done: rx,
-            };
+            let _ = tx.send(Done::Failed(format!("{label} cannot start a thread: {e}")));
         }
         Self {
             label,
