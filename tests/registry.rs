@@ -454,7 +454,7 @@ fn promote_with_undo_redo() -> TestResult {
         let dis = s.discovered().iter().find(|e| name_of(e) == name);
         dynamic.is_empty()
             && c["metadata"]["registry_layer"] == json!("curated")
-            && c.get("performance").is_some() // the empty placeholder stays
+            && c.get("performance").is_some() // the empty seeded value stays
             && dis.is_some_and(|d| d.get("downloaded_at").is_some())
     })
 }

@@ -115,7 +115,7 @@ pub const CREATED_FROM_DOWNLOAD: &str = "metadata.created_from_download";
 pub fn is_dynamic(key: &str, value: &Value) -> bool {
     match key {
         "downloaded_at" | "last_accessed" => true,
-        // Empty `performance`/`probes` are the schema's placeholders, not state.
+        // Empty `performance`/`probes` are what ImageWorks seeds every entry with: no state yet.
         "performance" | "probes" => !is_empty_value(value),
         _ => key.starts_with("download_"),
     }

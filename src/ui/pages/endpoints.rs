@@ -36,7 +36,7 @@ pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section) {
     });
 }
 
-/// A new entry with a unique placeholder name and the layout's defaults.
+/// A new entry named `endpoint-N` (the first N not taken) with the layout's defaults.
 fn new_entry(ctx: &PageCtx<'_>, section: &Section, count: usize) -> toml_edit::Table {
     let mut entry = toml_edit::Table::new();
     let taken: Vec<String> = (0..count)
