@@ -6,12 +6,19 @@
 //! hands back the saved store, which reflects what is on disk even when the
 //! save failed half-way.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::thread;
 use std::time::Instant;
 
 use crate::core::registry::{Finding, RegistryStore, SaveReport, validate};
+
+/// The registry in `dir` and its findings.
+pub fn load_validated(dir: &Path) -> Result<(RegistryStore, Vec<Finding>), String> {
+    let store = RegistryStore::load(dir).map_err(|e| e.to_string())?;
+    let findings = validate(&store);
+    Ok((store, findings))
+}
 
 /// A registry opened (and validated) off the UI thread.
 pub struct Opened {
@@ -46,12 +53,7 @@ impl Job {
     pub fn open(dir: PathBuf) -> Self {
         let label = format!("Opening {}…", dir.display());
         Self::spawn(label, move || {
-            let result = RegistryStore::load(&dir)
-                .map(|store| {
-                    let findings = validate(&store);
-                    (store, findings)
-                })
-                .map_err(|e| e.to_string());
+            let result = load_validated(&dir);
             Done::Opened(Box::new(Opened { dir, result }))
         })
     }

@@ -244,13 +244,7 @@ impl RegistryState {
     pub fn load(&mut self, dir: &Path) -> Result<usize, String> {
         self.resolved = true;
         self.dir_input = dir.display().to_string();
-        let result = RegistryStore::load(dir)
-            .map(|store| {
-                let findings = validate(&store);
-                (store, findings)
-            })
-            .map_err(|e| e.to_string());
-        self.install(result)
+        self.install(job::load_validated(dir))
     }
 
     /// Start loading the registry in `dir` on a worker thread.
