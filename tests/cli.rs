@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const SHIPPED: &str = include_str!("../../shared/fixtures/imageworks/chat_proxy.toml");
+const SHIPPED: &str = include_str!("../sample_configs/chat_proxy.toml");
 
 fn studio(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_iw-studio"))

@@ -15,7 +15,7 @@ use test_proxy::{Fault, TestProxy};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const SHIPPED: &str = include_str!("../../shared/fixtures/imageworks/chat_proxy.toml");
+const SHIPPED: &str = include_str!("../sample_configs/chat_proxy.toml");
 
 fn layouts() -> Result<LayoutSet, Box<dyn std::error::Error>> {
     Ok(LayoutSet::builtin()?)

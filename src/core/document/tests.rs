@@ -1,7 +1,7 @@
 use super::*;
 use crate::core::layout::LayoutSet;
 
-const SHIPPED: &str = include_str!("../../../../shared/fixtures/imageworks/chat_proxy.toml");
+const SHIPPED: &str = include_str!("../../../sample_configs/chat_proxy.toml");
 
 fn layouts() -> LayoutSet {
     LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}"))
