@@ -405,7 +405,24 @@ fn table_ranges(
     Some(())
 }
 
-fn deletion(mut ranges: Vec<Range<usize>>) -> Splice {
+/// A cut that reaches the end of the file also takes the blank lines before
+/// it: they separated it from what stays, which now ends the file.
+fn with_separator_before(text: &str, range: Range<usize>) -> Range<usize> {
+    if range.end < text.len() {
+        return range;
+    }
+    let mut start = range.start;
+    while start > bom_len(text) {
+        let prev = line_start(text, start - 1);
+        if !super::lines::is_blank(&text[prev..start]) {
+            break;
+        }
+        start = prev;
+    }
+    start..range.end
+}
+
+fn deletion(text: &str, mut ranges: Vec<Range<usize>>) -> Splice {
     ranges.sort_by_key(|r| r.start);
     let mut merged: Vec<Range<usize>> = Vec::new();
     for r in ranges {
@@ -416,7 +433,7 @@ fn deletion(mut ranges: Vec<Range<usize>>) -> Splice {
     }
     let mut splice = Splice::default();
     for r in merged {
-        splice.push(r, String::new());
+        splice.push(with_separator_before(text, r), String::new());
     }
     splice
 }
@@ -430,7 +447,7 @@ pub(super) fn remove_item(
 ) -> Option<Splice> {
     let mut ranges = Vec::new();
     item_ranges(text, headers, spanned, key, spanned.get(key)?, &mut ranges)?;
-    Some(deletion(ranges))
+    Some(deletion(text, ranges))
 }
 
 /// Remove array entry `table[index]` with its comments and sub-tables.
@@ -444,7 +461,7 @@ pub(super) fn remove_entry(
     let entry = spanned_root.get(table)?.as_array_of_tables()?.get(index)?;
     let mut ranges = Vec::new();
     table_ranges(text, headers, entry, &mut ranges)?;
-    Some(deletion(ranges))
+    Some(deletion(text, ranges))
 }
 
 /// Headers `[first, last]` of entry `table[index]`: its own and its sub-tables',
@@ -508,7 +525,7 @@ pub(super) fn move_entry(
     } else {
         region_end(headers, to_last, text)
     };
-    let mut splice = Splice::replace(moved, String::new());
+    let mut splice = Splice::replace(with_separator_before(text, moved), String::new());
     if target == text.len() && !text.ends_with('\n') {
         block.insert_str(0, newline_at(text, target));
     }

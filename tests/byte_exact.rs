@@ -1,0 +1,229 @@
+//! `set server.port 9001` on valid TOML files that are not the shipped one:
+//! every original line except the port line keeps its bytes (newline, BOM,
+//! key spelling, order, final newline), through the session and the CLI.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use iw_studio::core::document::DocPath;
+use iw_studio::core::layout::LayoutSet;
+use iw_studio::core::session::{Command as Edit, EditSession};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// (name, file text): each holds `port = 8100` in `[server]`.
+const CASES: &[(&str, &str)] = &[
+    (
+        "crlf",
+        "# proxy\r\n[server]\r\nhost = \"127.0.0.1\"\r\nport = 8100\r\n\r\n[limits]\r\nmax_image_bytes = 9000000\r\n",
+    ),
+    (
+        "mixed newlines",
+        "[server]\r\nhost = \"127.0.0.1\"\nport = 8100\r\n\n[limits]\nmax_image_bytes = 1\r\n",
+    ),
+    (
+        "bom",
+        "\u{feff}[server]\nhost = \"127.0.0.1\"\nport = 8100\n",
+    ),
+    (
+        "bom crlf no final newline",
+        "\u{feff}[server]\r\nport = 8100\r\nhost = \"127.0.0.1\"",
+    ),
+    (
+        "quoted dotted key",
+        "\"name\".'last' = \"Dent\"\n[server]\nport = 8100\n",
+    ),
+    (
+        "dotted key with spaces",
+        "fruit . flavor = \"banana\"\nfruit.  color='y'\n[server]\nport = 8100\n",
+    ),
+    (
+        "out-of-order dotted keys",
+        "apple.type = \"fruit\"\norange.type = \"fruit\"\napple.skin = \"thin\"\norange.skin = \"thick\"\n\n[server]\nport = 8100\n",
+    ),
+    (
+        "dotted keys inside the table",
+        "[server]\nport = 8100\ntls.cert = \"a\"\nextra . 'x' = 1\ntls.key = \"b\"\n",
+    ),
+    ("quoted header", "[server]\nport = 8100\n\n[a.'b']\nk = 1\n"),
+    (
+        "quoted header with quotes",
+        "[a.'\"b\"']\nk = 1\n\n[server]\nport = 8100\n",
+    ),
+    (
+        "empty-name header",
+        "[\"\".a]\nk = 1\n[ server ]\nport = 8100\n",
+    ),
+    (
+        "quoted server header",
+        "[\"server\"]\nport = 8100   # the port\n",
+    ),
+    (
+        "no final newline",
+        "[server]\nport = 8100\n\n[ollama]\nollama_stop_timeout_s = 30",
+    ),
+    (
+        "port on the last line without newline",
+        "[server]\r\nhost = \"h\"\r\nport = 8100",
+    ),
+];
+
+/// `text` with its port line set to 9001, every other byte the same.
+fn expected(text: &str) -> String {
+    text.replacen("port = 8100", "port = 9001", 1)
+}
+
+fn layouts() -> Arc<LayoutSet> {
+    Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")))
+}
+
+#[test]
+fn session_set_port_changes_only_the_port_line() -> TestResult {
+    for (name, text) in CASES {
+        let mut session = EditSession::from_text(text, layouts())?;
+        let changed = session.apply(Edit::SetValue {
+            path: DocPath::parse("server.port")?,
+            value: "9001".parse()?,
+        })?;
+        assert!(changed, "{name}");
+        assert_eq!(session.doc().text(), expected(text), "{name}");
+        assert_eq!(session.doc().rendered_edits(), 0, "{name}");
+    }
+    Ok(())
+}
+
+#[test]
+fn cli_set_port_changes_only_the_port_line() -> TestResult {
+    for (name, text) in CASES {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("chat_proxy.toml");
+        std::fs::write(&path, text)?;
+        let out = Command::new(env!("CARGO_BIN_EXE_iw-studio"))
+            .args([
+                "set",
+                path.to_str().unwrap_or_default(),
+                "server.port",
+                "9001",
+            ])
+            .output()?;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&path)?, expected(text), "{name}");
+    }
+    Ok(())
+}
+
+#[test]
+fn new_lines_follow_the_file_newline_and_indentation() -> TestResult {
+    let text = "\u{feff}[server]\r\n  host = \"h\"\r\n  enable_metrics = false\r\n";
+    let mut session = EditSession::from_text(text, layouts())?;
+    session.apply(Edit::SetValue {
+        path: DocPath::parse("server.port")?,
+        value: "9001".parse()?,
+    })?;
+    assert_eq!(
+        session.doc().text(),
+        "\u{feff}[server]\r\n  host = \"h\"\r\n  port = 9001\r\n  enable_metrics = false\r\n"
+    );
+    session.apply(Edit::SetValue {
+        path: DocPath::parse("timeouts.backend_timeout_ms")?,
+        value: "5".parse()?,
+    })?;
+    let after = session.doc().text();
+    assert!(after.starts_with("\u{feff}[server]\r\n  host"), "{after:?}");
+    assert!(
+        after.contains("\r\n[timeouts]\r\nbackend_timeout_ms = 5\r\n"),
+        "{after:?}"
+    );
+    assert!(!after.replace("\r\n", "").contains('\n'), "{after:?}");
+    assert_eq!(session.doc().rendered_edits(), 0);
+    Ok(())
+}
+
+#[test]
+fn dotted_key_edits_keep_their_spelling() -> TestResult {
+    let text = "[server]\nport = 8100\ntls . \"cert\" = \"a\" # c\nextra = 1\n";
+    let mut session = EditSession::from_text(text, layouts())?;
+    session.apply(Edit::SetValue {
+        path: DocPath::parse("server.tls.cert")?,
+        value: "\"b\"".parse()?,
+    })?;
+    assert_eq!(
+        session.doc().text(),
+        "[server]\nport = 8100\ntls . \"cert\" = \"b\" # c\nextra = 1\n"
+    );
+    session.apply(Edit::SetValue {
+        path: DocPath::parse("server.tls.key")?,
+        value: "\"k\"".parse()?,
+    })?;
+    assert_eq!(
+        session.doc().text(),
+        "[server]\nport = 8100\ntls . \"cert\" = \"b\" # c\ntls . key = \"k\"\nextra = 1\n"
+    );
+    session.apply(Edit::Remove {
+        path: DocPath::parse("server.tls.cert")?,
+    })?;
+    assert_eq!(
+        session.doc().text(),
+        "[server]\nport = 8100\ntls . key = \"k\"\nextra = 1\n"
+    );
+    assert_eq!(session.doc().rendered_edits(), 0);
+    Ok(())
+}
+
+#[test]
+fn array_entry_edits_keep_crlf_and_other_lines() -> TestResult {
+    let text = "[server]\r\nport = 1\r\n\r\n# first\r\n[[endpoints]]\r\nname = \"a\"\r\n\r\n# second\r\n[[endpoints]]\r\nname = \"b\"";
+    let mut session = EditSession::from_text(text, layouts())?;
+    let mut entry = toml_edit::Table::new();
+    entry.insert("name", toml_edit::value("c"));
+    session.apply(Edit::PushArrayEntry {
+        table: "endpoints".to_owned(),
+        entry,
+    })?;
+    assert_eq!(
+        session.doc().text(),
+        format!("{text}\r\n\r\n[[endpoints]]\r\nname = \"c\"")
+    );
+    session.apply(Edit::MoveArrayEntry {
+        table: "endpoints".to_owned(),
+        from: 2,
+        to: 0,
+    })?;
+    assert!(
+        session.doc().text().starts_with(
+            "[server]\r\nport = 1\r\n\r\n[[endpoints]]\r\nname = \"c\"\r\n# first\r\n"
+        ),
+        "{:?}",
+        session.doc().text()
+    );
+    session.apply(Edit::RemoveArrayEntry {
+        table: "endpoints".to_owned(),
+        index: 0,
+    })?;
+    assert_eq!(session.doc().text(), text);
+    session.apply(Edit::DuplicateArrayEntry {
+        table: "endpoints".to_owned(),
+        index: 1,
+    })?;
+    assert_eq!(
+        session.doc().text(),
+        format!("{text}\r\n\r\n[[endpoints]]\r\nname = \"b\"")
+    );
+    assert_eq!(session.doc().rendered_edits(), 0);
+    Ok(())
+}
+
+#[test]
+fn raw_text_in_is_text_out() -> TestResult {
+    let mut session = EditSession::from_text("[server]\nport = 1\n", layouts())?;
+    for (_, text) in CASES {
+        session.apply(Edit::ReplaceText((*text).to_owned()))?;
+        assert_eq!(session.doc().text(), *text);
+    }
+    Ok(())
+}
