@@ -227,3 +227,86 @@ fn raw_text_in_is_text_out() -> TestResult {
     }
     Ok(())
 }
+
+mod registry_layers {
+    use std::path::Path;
+
+    use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
+    use iw_studio::core::registry::{EditHistory, RegistryCommand, RegistryStore};
+    use serde_json::json;
+
+    use super::TestResult;
+
+    const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_configs/registry");
+
+    /// The sample registry with every layer in Windows style: BOM and CRLF.
+    fn windows_copy() -> Result<tempfile::TempDir, std::io::Error> {
+        let dir = tempfile::tempdir()?;
+        for f in [CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE] {
+            let text = std::fs::read_to_string(Path::new(SAMPLE).join(f))?;
+            std::fs::write(
+                dir.path().join(f),
+                format!("\u{feff}{}", text.replace('\n', "\r\n")),
+            )?;
+        }
+        Ok(dir)
+    }
+
+    fn read(dir: &Path, f: &str) -> Result<String, std::io::Error> {
+        std::fs::read_to_string(dir.join(f))
+    }
+
+    #[test]
+    fn open_and_save_leaves_bom_and_crlf_layers_alone() -> TestResult {
+        let dir = windows_copy()?;
+        let before: Vec<String> = [CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE]
+            .iter()
+            .map(|f| read(dir.path(), f))
+            .collect::<Result<_, _>>()?;
+        let mut store = RegistryStore::load(dir.path())?;
+        assert!(store.save()?.written.is_empty());
+        for (f, text) in [CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE]
+            .iter()
+            .zip(before)
+        {
+            assert_eq!(read(dir.path(), f)?, text, "{f}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn an_edit_keeps_the_layers_bom_and_crlf() -> TestResult {
+        let dir = windows_copy()?;
+        let old = read(dir.path(), CURATED_FILE)?;
+        let mut store = RegistryStore::load(dir.path())?;
+        let cmd = RegistryCommand::SetField {
+            name: "florence-2-large_(FP16)".into(),
+            path: "display_name".into(),
+            value: json!("Florence 2 (large)"),
+        };
+        EditHistory::new().apply(&mut store, &cmd)?;
+        store.save()?;
+        let new = read(dir.path(), CURATED_FILE)?;
+        assert!(new.starts_with('\u{feff}'));
+        let changed: Vec<(&str, &str)> = old
+            .split_inclusive('\n')
+            .zip(new.split_inclusive('\n'))
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert_eq!(old.lines().count(), new.lines().count());
+        assert_eq!(
+            changed,
+            [(
+                "    \"display_name\": \"Florence-2 Large (FP16)\",\r\n",
+                "    \"display_name\": \"Florence 2 (large)\",\r\n"
+            )]
+        );
+        let snapshot = read(dir.path(), SNAPSHOT_FILE)?;
+        assert!(snapshot.starts_with('\u{feff}'));
+        assert!(!snapshot.replace("\r\n", "").contains('\n'));
+        assert!(snapshot.contains("Florence 2 (large)"));
+        let reloaded = RegistryStore::load(dir.path())?;
+        assert!(!reloaded.has_pending_edits());
+        Ok(())
+    }
+}
