@@ -11,8 +11,12 @@ pub(super) fn bom_len(text: &str) -> usize {
 
 /// Start of the line holding byte `pos` (never inside the BOM).
 pub(super) fn line_start(text: &str, pos: usize) -> usize {
+    let bom = bom_len(text);
+    if pos <= bom {
+        return pos.min(bom).max(if pos < bom { 0 } else { bom });
+    }
     let start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
-    start.max(bom_len(text).min(pos))
+    start.max(bom)
 }
 
 /// Start of the line after the one holding byte `pos` (or the end of the text).
@@ -38,9 +42,10 @@ pub(super) fn newline_at(text: &str, pos: usize) -> &'static str {
             "\n"
         };
     }
-    if pos > 0 {
+    let start = line_start(text, pos);
+    if start < pos && start > bom_len(text) {
         // The last line of a file without a final newline: look before it.
-        return newline_at(text, line_start(text, pos.saturating_sub(1)));
+        return newline_at(text, start);
     }
     file_newline(text)
 }
@@ -103,6 +108,9 @@ mod tests {
         let text = "\u{feff}a = 1\nb = 2";
         assert_eq!(line_start(text, 5), 3);
         assert_eq!(line_start(text, 10), 9);
+        assert_eq!(line_start(text, 2), 0);
+        assert_eq!(line_start(text, 3), 3);
+        assert_eq!(newline_at(text, 3), "\n");
         assert_eq!(next_line_start(text, 4), 9);
         assert_eq!(next_line_start(text, 10), text.len());
     }

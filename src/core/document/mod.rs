@@ -48,6 +48,9 @@ pub struct ConfigDocument {
     /// What is saved: the text as read, with each edit spliced in.
     text: String,
     modified: bool,
+    /// The newline the file used when read: a file whose edits leave it a
+    /// single line still writes new lines with it.
+    newline: &'static str,
     /// Edits whose splice failed and that were rendered from the model
     /// instead (a bug to report; tests assert there are none).
     rendered_edits: usize,
@@ -63,6 +66,7 @@ impl ConfigDocument {
     pub fn from_spanned(parsed: toml_edit::Document<String>) -> Self {
         Self {
             text: parsed.raw().to_owned(),
+            newline: lines::file_newline(parsed.raw()),
             doc: parsed.into_mut(),
             modified: false,
             rendered_edits: 0,
@@ -98,6 +102,7 @@ impl ConfigDocument {
         let spliced = splice
             .and_then(|s| s.apply(&self.text))
             .map(|t| keep_final_newline(&self.text, t))
+            .map(|t| self.in_remembered_newline(t))
             .and_then(|t| {
                 let parsed = toml_edit::Document::parse(t).ok()?;
                 same_content::tables_equal(parsed.as_table(), self.doc.as_table()).then_some(parsed)
@@ -114,6 +119,15 @@ impl ConfigDocument {
             self.text = self.doc.to_string();
         }
         self.modified = true;
+    }
+
+    /// A one-line text has no newline to copy: lines added to it take the
+    /// newline the file had when read.
+    fn in_remembered_newline(&self, edited: String) -> String {
+        if self.newline != "\r\n" || self.text.contains('\n') {
+            return edited;
+        }
+        lines::with_newline(&edited.replace("\r\n", "\n"), self.newline)
     }
 
     pub fn root(&self) -> &Table {
@@ -174,7 +188,7 @@ impl ConfigDocument {
             match table_at(s.as_table(), &parent_path) {
                 Some(spanned) => patch::insert_key(
                     text,
-                    s.as_table(),
+                    &patch::headers(&s),
                     spanned,
                     &parent_path,
                     self.table_at(&parent_path)?,
@@ -182,7 +196,7 @@ impl ConfigDocument {
                 ),
                 None => patch::insert_table(
                     text,
-                    &patch::headers(s.as_table(), text),
+                    &patch::headers(&s),
                     self.doc.as_table(),
                     &parent_path,
                 ),
@@ -203,7 +217,7 @@ impl ConfigDocument {
         }
         let splice = self.spanned().and_then(|s| {
             let text = s.raw();
-            let headers = patch::headers(s.as_table(), text);
+            let headers = patch::headers(&s);
             patch::remove_item(text, &headers, table_at(s.as_table(), &parent_path)?, key)
         });
         self.commit(splice);
@@ -231,7 +245,7 @@ impl ConfigDocument {
         let entry_path = DocPath(vec![Segment::Key(table.to_owned()), Segment::Index(index)]);
         let splice = self.spanned().and_then(|s| {
             let text = s.raw();
-            let headers = patch::headers(s.as_table(), text);
+            let headers = patch::headers(&s);
             patch::insert_table(text, &headers, self.doc.as_table(), &entry_path)
         });
         self.commit(splice);
@@ -251,7 +265,7 @@ impl ConfigDocument {
         array.insert(index + 1, copy);
         let splice = self.spanned().and_then(|s| {
             let text = s.raw();
-            patch::duplicate_entry(text, &patch::headers(s.as_table(), text), table, index)
+            patch::duplicate_entry(text, &patch::headers(&s), table, index)
         });
         self.commit(splice);
         Ok(index + 1)
@@ -266,7 +280,7 @@ impl ConfigDocument {
         }
         let splice = self.spanned().and_then(|s| {
             let text = s.raw();
-            let headers = patch::headers(s.as_table(), text);
+            let headers = patch::headers(&s);
             patch::remove_entry(text, &headers, s.as_table(), table, index)
         });
         self.commit(splice);
@@ -295,7 +309,7 @@ impl ConfigDocument {
         }
         let splice = self.spanned().and_then(|s| {
             let text = s.raw();
-            patch::move_entry(text, &patch::headers(s.as_table(), text), table, from, to)
+            patch::move_entry(text, &patch::headers(&s), table, from, to)
         });
         self.commit(splice);
         Ok(())

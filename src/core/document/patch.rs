@@ -75,12 +75,39 @@ pub(super) struct Header {
     glued: usize,
 }
 
-/// Every header of `root`, in text order.
-pub(super) fn headers(root: &Table, text: &str) -> Vec<Header> {
+/// Every header of the parsed text, in text order, then (as a header of no
+/// table) the comments after the last item, so that no table's region holds
+/// them: removing or moving the last table leaves the file's last words.
+pub(super) fn headers(spanned: &toml_edit::Document<String>) -> Vec<Header> {
+    let text = spanned.raw();
     let mut out = Vec::new();
-    collect_headers(root, text, &mut Vec::new(), &mut out);
+    collect_headers(spanned.as_table(), text, &mut Vec::new(), &mut out);
     out.sort_by_key(|h| h.line);
+    if let Some(trailing) = spanned.trailing().span()
+        && !text[trailing.clone()].trim().is_empty()
+    {
+        let end_words = first_non_blank_line(text, line_start(text, trailing.start));
+        out.push(Header {
+            path: DocPath::default(),
+            line: end_words,
+            glued: end_words,
+        });
+    }
     out
+}
+
+/// The trailing comments start at their first comment line: blank lines
+/// before them stay with the table above.
+fn first_non_blank_line(text: &str, start: usize) -> usize {
+    let mut pos = start;
+    while pos < text.len() {
+        let next = next_line_start(text, pos);
+        if !super::lines::is_blank(&text[pos..next]) {
+            return pos;
+        }
+        pos = next;
+    }
+    text.len()
 }
 
 fn collect_headers(table: &Table, text: &str, path: &mut Vec<Segment>, out: &mut Vec<Header>) {
@@ -186,7 +213,7 @@ fn insert_lines(text: &str, at: usize, body: &str) -> Splice {
 /// the text as `spanned`) next to the key it follows in the model.
 pub(super) fn insert_key(
     text: &str,
-    spanned_root: &Table,
+    headers: &[Header],
     spanned: &Table,
     parent: &DocPath,
     model: &Table,
@@ -228,7 +255,10 @@ pub(super) fn insert_key(
     }
     if parent.0.is_empty() {
         // The first root key: above the first table.
-        let first = headers(spanned_root, text).first().map(|h| h.glued);
+        let first = headers
+            .first()
+            .filter(|h| !h.path.0.is_empty())
+            .map(|h| h.glued);
         return Some(match first {
             Some(at) => insert_lines(text, at, &format!("{}\n", line(""))),
             None => insert_lines(text, text.len(), &line("")),
@@ -327,7 +357,12 @@ pub(super) fn insert_table(
     later.sort_by_key(|(p, _)| *p);
     let before = later
         .iter()
-        .find_map(|(_, other)| headers.iter().find(|h| h.path == *other));
+        .find_map(|(_, other)| headers.iter().find(|h| h.path == *other))
+        // Last in order: still above the comments that end the file.
+        .or_else(|| {
+            let end_words = headers.last().filter(|h| h.path.0.is_empty());
+            end_words.filter(|_| headers.len() > 1)
+        });
     let block = block.trim_end_matches('\n');
     if let Some(next) = before {
         return Some(insert_lines(text, next.glued, &format!("{block}\n")));
@@ -527,7 +562,9 @@ pub(super) fn move_entry(
     };
     let mut splice = Splice::replace(with_separator_before(text, moved), String::new());
     if target == text.len() && !text.ends_with('\n') {
-        block.insert_str(0, newline_at(text, target));
+        // Last in a file without a final newline: it ends the file as such.
+        let separator = eof_separator(text, newline_at(text, target));
+        block = format!("{separator}{}", block.trim_end_matches(['\r', '\n']));
     }
     splice.push(target..target, block);
     Some(splice)
