@@ -13,7 +13,7 @@ pub(super) fn bom_len(text: &str) -> usize {
 pub(super) fn line_start(text: &str, pos: usize) -> usize {
     let bom = bom_len(text);
     if pos <= bom {
-        return pos.min(bom).max(if pos < bom { 0 } else { bom });
+        return if pos < bom { 0 } else { bom };
     }
     let start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
     start.max(bom)
