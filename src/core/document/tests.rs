@@ -222,3 +222,29 @@ fn parse_error_has_line_column_and_text() {
     assert_eq!(err.line_text, "port = = 1");
     assert!(err.to_string().contains("line 2, column 8"), "{err}");
 }
+
+#[test]
+fn removing_a_table_removes_its_region_and_sub_tables() -> Result<(), Box<dyn std::error::Error>> {
+    let text = "[server]\r\nport = 1\r\n\r\n# about ui\r\n[ui]\r\nx = 1\r\n\r\n[limits]\r\nmax_image_bytes = 1\r\n\r\n[ui.pages]\r\nresults = false\r\n";
+    let mut doc = ConfigDocument::parse(text)?;
+    assert!(doc.remove(&path("ui"))?);
+    assert_eq!(
+        doc.text(),
+        "[server]\r\nport = 1\r\n\r\n[limits]\r\nmax_image_bytes = 1\r\n"
+    );
+    assert_spliced(&doc);
+    Ok(())
+}
+
+#[test]
+fn comments_ending_the_file_stay_last() -> Result<(), Box<dyn std::error::Error>> {
+    let text = "[server]\nport = 1\n\n# old = 2\n";
+    let mut doc = ConfigDocument::parse(text)?;
+    doc.set_value(&layouts(), &path("limits.max_image_bytes"), val("5"))?;
+    assert_eq!(
+        doc.text(),
+        "[server]\nport = 1\n\n[limits]\nmax_image_bytes = 5\n\n# old = 2\n"
+    );
+    assert_spliced(&doc);
+    Ok(())
+}
