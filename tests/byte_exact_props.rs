@@ -2,6 +2,7 @@
 //! comments everywhere, dotted keys with quoting and whitespace, out-of-order
 //! dotted keys, quoted and empty-name keys, inline tables, arrays of tables,
 //! multi-line strings, with or without a final newline), random set / unset /
+//! set-in-an-array-entry /
 //! add-key / add-table / array edits keep every line they do not touch
 //! byte-identical and in order, give new lines the file's newline, and the
 //! result parses to what the same edits give on a plain toml_edit document.
@@ -77,6 +78,8 @@ struct Generated {
     keys: Vec<KeyLines>,
     /// Lines of each `[[arr]]` entry, with the comment above it.
     entries: Vec<Range<usize>>,
+    /// The line of each entry's `id = ..` key.
+    entry_ids: Vec<usize>,
     counter: usize,
 }
 
@@ -187,6 +190,7 @@ fn generate(spec: &Spec) -> (String, Generated) {
         g.lines.push("# an entry".into());
         g.lines.push("[[arr]]".into());
         let n = g.fresh();
+        g.entry_ids.push(g.lines.len());
         g.lines.push(format!("id = {n}"));
         let keys_before = g.keys.len();
         g.table(&["arr".into()], items);
@@ -418,6 +422,21 @@ fn apply(
                 }
             }
         }
+        (5, _) if !*array_done && !g.entries.is_empty() => {
+            // A key of an array entry, as the endpoint forms edit them.
+            let i = a % g.entries.len();
+            let path = DocPath::parse(&format!("arr[{i}].id")).map_err(fail)?;
+            doc.set_value(layouts(), &path, value.clone())
+                .map_err(fail)?;
+            let entry = expected
+                .get_mut("arr")
+                .and_then(Item::as_array_of_tables_mut)
+                .and_then(|array| array.get_mut(i))
+                .ok_or_else(|| fail("no entry"))?;
+            entry.insert("id", Item::Value(value));
+            let line = g.entry_ids[i];
+            Ok(vec![line..line + 1])
+        }
         _ => Ok(Vec::new()),
     }
 }
@@ -444,7 +463,7 @@ proptest! {
     #[test]
     fn edits_keep_every_untouched_byte(
         spec in spec(),
-        ops in prop::collection::vec((0u8..5, any::<usize>(), any::<usize>(), -1000i64..1000), 1..4),
+        ops in prop::collection::vec((0u8..6, any::<usize>(), any::<usize>(), -1000i64..1000), 1..4),
     ) {
         let (original, g) = generate(&spec);
         let mut doc = ConfigDocument::parse(&original).map_err(|e| fail(format!("{e}\n{original}")))?;
