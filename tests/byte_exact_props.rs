@@ -435,7 +435,7 @@ fn apply(
                 .ok_or_else(|| fail("no entry"))?;
             entry.insert("id", Item::Value(value));
             let line = g.entry_ids[i];
-            Ok(vec![line..line + 1])
+            Ok(std::iter::once(line..line + 1).collect())
         }
         _ => Ok(Vec::new()),
     }
