@@ -1,11 +1,16 @@
 //! The lossless `chat_proxy.toml` document: the single source of truth every
-//! front end reads and edits. Untouched bytes stay as they were; a changed
-//! value keeps its trailing comment; a missing key or table is inserted where
-//! the layouts put it, formatted as a person would have written it.
+//! front end reads and edits. Every byte outside the lines an edit touches
+//! stays as it was (newlines, BOM, key spelling, order): edits are patches
+//! over the text (`patch.rs`); a changed value keeps its trailing comment; a
+//! missing key or table is inserted where the layouts put it, formatted as a
+//! person would have written it, with the newline of its neighbours.
 
+mod lines;
 pub(crate) mod parse_error;
+mod patch;
 mod path;
 pub(crate) mod placement;
+mod same_content;
 
 pub use parse_error::ParseError;
 pub use path::{DocPath, PathError, Segment};
@@ -38,13 +43,17 @@ pub enum EditError {
 /// A parsed `chat_proxy.toml`.
 #[derive(Clone, Debug, Default)]
 pub struct ConfigDocument {
+    /// The model: always the parse of `text`.
     doc: DocumentMut,
-    /// The text as read, while nothing has changed: an untouched document
-    /// is always written back byte for byte.
-    pristine: Option<String>,
-    /// toml_edit ends the last key with a newline; the proxy's own writer
-    /// does not, and such a file must keep its last line as it was.
-    no_final_newline: bool,
+    /// What is saved: the text as read, with each edit spliced in.
+    text: String,
+    modified: bool,
+    /// The newline the file used when read: a file whose edits leave it a
+    /// single line still writes new lines with it.
+    newline: &'static str,
+    /// Edits whose splice failed and that were rendered from the model
+    /// instead (a bug to report; tests assert there are none).
+    rendered_edits: usize,
 }
 
 impl ConfigDocument {
@@ -53,34 +62,72 @@ impl ConfigDocument {
         Ok(Self::from_spanned(parsed))
     }
 
-    /// Take over an already-parsed document (spans are dropped for editing).
+    /// Take over an already-parsed document.
     pub fn from_spanned(parsed: toml_edit::Document<String>) -> Self {
-        let pristine = parsed.raw().to_owned();
         Self {
-            no_final_newline: !pristine.is_empty() && !pristine.ends_with('\n'),
-            pristine: Some(pristine),
+            text: parsed.raw().to_owned(),
+            newline: lines::file_newline(parsed.raw()),
             doc: parsed.into_mut(),
+            modified: false,
+            rendered_edits: 0,
         }
     }
 
     pub fn text(&self) -> String {
-        if let Some(text) = &self.pristine {
-            return text.clone();
-        }
-        let mut text = self.doc.to_string();
-        if self.no_final_newline && text.ends_with('\n') {
-            text.pop();
-        }
-        text
+        self.text.clone()
     }
 
     /// Whether any edit has been applied since parsing.
     pub fn is_modified(&self) -> bool {
-        self.pristine.is_none()
+        self.modified
     }
 
-    fn touch(&mut self) {
-        self.pristine = None;
+    /// How many edits could not be spliced and were rendered whole
+    /// (losing formatting, never data). Zero unless there is a bug.
+    #[doc(hidden)]
+    pub fn rendered_edits(&self) -> usize {
+        self.rendered_edits
+    }
+
+    /// The current text parsed with spans, for locating what an edit touches.
+    fn spanned(&self) -> Option<toml_edit::Document<String>> {
+        toml_edit::Document::parse(self.text.clone()).ok()
+    }
+
+    /// Make `self.doc` (already edited) the document: apply `splice` to the
+    /// text and check that the result parses to the edited model. A splice
+    /// that is missing or wrong (a bug) falls back to rendering the model in
+    /// the file's newline style, so data is never lost, only formatting.
+    fn commit(&mut self, splice: Option<patch::Splice>) {
+        let spliced = splice
+            .and_then(|s| s.apply(&self.text))
+            .map(|t| keep_final_newline(&self.text, t))
+            .map(|t| self.in_remembered_newline(t))
+            .and_then(|t| {
+                let parsed = toml_edit::Document::parse(t).ok()?;
+                same_content::tables_equal(parsed.as_table(), self.doc.as_table()).then_some(parsed)
+            });
+        let parsed = spliced.or_else(|| {
+            self.rendered_edits += 1;
+            let rendered = rendered_like(&self.doc, &self.text);
+            toml_edit::Document::parse(rendered).ok()
+        });
+        if let Some(parsed) = parsed {
+            self.text = parsed.raw().to_owned();
+            self.doc = parsed.into_mut();
+        } else {
+            self.text = self.doc.to_string();
+        }
+        self.modified = true;
+    }
+
+    /// A one-line text has no newline to copy: lines added to it take the
+    /// newline the file had when read.
+    fn in_remembered_newline(&self, edited: String) -> String {
+        if self.newline != "\r\n" || self.text.contains('\n') {
+            return edited;
+        }
+        lines::with_newline(&edited.replace("\r\n", "\n"), self.newline)
     }
 
     pub fn root(&self) -> &Table {
@@ -95,20 +142,7 @@ impl ConfigDocument {
 
     /// The table at `path`, following array indices (`endpoints[1]`).
     pub fn table_at(&self, path: &DocPath) -> Option<&Table> {
-        let mut table = self.doc.as_table();
-        let mut segments = path.0.iter();
-        while let Some(seg) = segments.next() {
-            let Segment::Key(key) = seg else { return None };
-            table = match table.get(key)? {
-                Item::Table(t) => t,
-                Item::ArrayOfTables(a) => match segments.next()? {
-                    Segment::Index(i) => a.get(*i)?,
-                    Segment::Key(_) => return None,
-                },
-                _ => return None,
-            };
-        }
-        Some(table)
+        table_at(self.doc.as_table(), path)
     }
 
     pub fn get_value(&self, path: &DocPath) -> Option<&Value> {
@@ -130,8 +164,12 @@ impl ConfigDocument {
                 return Ok(false);
             }
             *value.decor_mut() = existing.decor().clone();
-            table.insert(key, Item::Value(value));
-            self.touch();
+            let splice = self.spanned().and_then(|s| {
+                patch::set_existing(table_at(s.as_table(), &parent_path)?, key, &value)
+            });
+            self.table_mut_creating(layouts, &parent_path, path)?
+                .insert(key, Item::Value(value));
+            self.commit(splice);
             return Ok(true);
         }
         if let Some(other) = table.get(key)
@@ -145,7 +183,26 @@ impl ConfigDocument {
         }
         table.insert(key, Item::Value(value));
         placement::place_new_key(layouts, &parent_path, table, key);
-        self.touch();
+        let splice = self.spanned().and_then(|s| {
+            let text = s.raw();
+            match table_at(s.as_table(), &parent_path) {
+                Some(spanned) => patch::insert_key(
+                    text,
+                    &patch::headers(&s),
+                    spanned,
+                    &parent_path,
+                    self.table_at(&parent_path)?,
+                    key,
+                ),
+                None => patch::insert_table(
+                    text,
+                    &patch::headers(&s),
+                    self.doc.as_table(),
+                    &parent_path,
+                ),
+            }
+        });
+        self.commit(splice);
         Ok(true)
     }
 
@@ -155,11 +212,16 @@ impl ConfigDocument {
         let Some(table) = self.existing_table_mut(&parent_path) else {
             return Ok(false);
         };
-        let removed = table.remove(key).is_some();
-        if removed {
-            self.touch();
+        if table.remove(key).is_none() {
+            return Ok(false);
         }
-        Ok(removed)
+        let splice = self.spanned().and_then(|s| {
+            let text = s.raw();
+            let headers = patch::headers(&s);
+            patch::remove_item(text, &headers, table_at(s.as_table(), &parent_path)?, key)
+        });
+        self.commit(splice);
+        Ok(true)
     }
 
     /// Entries of an array of tables (`endpoints`), or `None` when absent.
@@ -180,7 +242,13 @@ impl ConfigDocument {
         let array = self.array_mut_creating(table)?;
         array.push(entry);
         let index = array.len() - 1;
-        self.touch();
+        let entry_path = DocPath(vec![Segment::Key(table.to_owned()), Segment::Index(index)]);
+        let splice = self.spanned().and_then(|s| {
+            let text = s.raw();
+            let headers = patch::headers(&s);
+            patch::insert_table(text, &headers, self.doc.as_table(), &entry_path)
+        });
+        self.commit(splice);
         Ok(index)
     }
 
@@ -195,7 +263,11 @@ impl ConfigDocument {
         copy.decor_mut().set_prefix("\n");
         let array = self.array_mut_creating(table)?;
         array.insert(index + 1, copy);
-        self.touch();
+        let splice = self.spanned().and_then(|s| {
+            let text = s.raw();
+            patch::duplicate_entry(text, &patch::headers(&s), table, index)
+        });
+        self.commit(splice);
         Ok(index + 1)
     }
 
@@ -206,7 +278,12 @@ impl ConfigDocument {
         if array.is_empty() {
             self.doc.remove(table);
         }
-        self.touch();
+        let splice = self.spanned().and_then(|s| {
+            let text = s.raw();
+            let headers = patch::headers(&s);
+            patch::remove_entry(text, &headers, s.as_table(), table, index)
+        });
+        self.commit(splice);
         Ok(removed)
     }
 
@@ -230,7 +307,11 @@ impl ConfigDocument {
             entry.set_position(position);
             array.push(entry);
         }
-        self.touch();
+        let splice = self.spanned().and_then(|s| {
+            let text = s.raw();
+            patch::move_entry(text, &patch::headers(&s), table, from, to)
+        });
+        self.commit(splice);
         Ok(())
     }
 
@@ -327,6 +408,47 @@ impl ConfigDocument {
         }
         Ok(table)
     }
+}
+
+/// The table at `path` below `root`, following array indices (`endpoints[1]`).
+fn table_at<'a>(root: &'a Table, path: &DocPath) -> Option<&'a Table> {
+    let mut table = root;
+    let mut segments = path.0.iter();
+    while let Some(seg) = segments.next() {
+        let Segment::Key(key) = seg else { return None };
+        table = match table.get(key)? {
+            Item::Table(t) => t,
+            Item::ArrayOfTables(a) => match segments.next()? {
+                Segment::Index(i) => a.get(*i)?,
+                Segment::Key(_) => return None,
+            },
+            _ => return None,
+        };
+    }
+    Some(table)
+}
+
+/// `edited` ends with a newline exactly when `original` did (a file the
+/// proxy's own writer saved has none, and keeps none).
+fn keep_final_newline(original: &str, mut edited: String) -> String {
+    let had = original.is_empty() || original.ends_with('\n');
+    if !had && edited.ends_with('\n') {
+        edited.pop();
+        if edited.ends_with('\r') {
+            edited.pop();
+        }
+    }
+    edited
+}
+
+/// The model rendered by toml_edit, in the newline style of `like`, with its BOM.
+fn rendered_like(doc: &DocumentMut, like: &str) -> String {
+    let rendered = doc.to_string().replace("\r\n", "\n");
+    let mut text = lines::with_newline(&rendered, lines::file_newline(like));
+    if lines::bom_len(like) > 0 {
+        text.insert(0, '\u{feff}');
+    }
+    keep_final_newline(like, text)
 }
 
 fn split_key(path: &DocPath) -> Result<(DocPath, &str), EditError> {

@@ -15,6 +15,16 @@ fn val(v: &str) -> toml_edit::Value {
     v.parse().unwrap_or_else(|e| panic!("{v}: {e}"))
 }
 
+/// Every edit of `doc` was spliced into the text, none rendered.
+fn assert_spliced(doc: &ConfigDocument) {
+    assert_eq!(
+        doc.rendered_edits(),
+        0,
+        "an edit fell back to rendering:\n{}",
+        doc.text()
+    );
+}
+
 fn changed_lines(a: &str, b: &str) -> Vec<(String, String)> {
     let (la, lb): (Vec<_>, Vec<_>) = (a.lines().collect(), b.lines().collect());
     assert_eq!(la.len(), lb.len(), "line count differs:\n{b}");
@@ -41,6 +51,7 @@ fn changing_one_value_changes_one_line() -> Result<(), Box<dyn std::error::Error
         changed_lines(SHIPPED, &doc.text()),
         [("port = 8100".to_owned(), "port = 9001".to_owned())]
     );
+    assert_spliced(&doc);
     Ok(())
 }
 
@@ -54,6 +65,7 @@ fn equal_value_leaves_bytes_alone() -> Result<(), Box<dyn std::error::Error>> {
         val("0.75")
     )?);
     assert_eq!(doc.text(), SHIPPED);
+    assert_spliced(&doc);
     Ok(())
 }
 
@@ -66,6 +78,7 @@ fn trailing_comment_survives_a_change() -> Result<(), Box<dyn std::error::Error>
         doc.text(),
         "[server]\nport = 9001   # prod port\nhost = \"x\"\n"
     );
+    assert_spliced(&doc);
     Ok(())
 }
 
@@ -79,6 +92,7 @@ fn missing_key_goes_after_its_layout_predecessor() -> Result<(), Box<dyn std::er
         doc.text(),
         "[server]\nhost = \"127.0.0.1\"\nport = 9001\nenable_metrics = false\n\n[limits]\nmax_image_bytes = 1\n"
     );
+    assert_spliced(&doc);
     Ok(())
 }
 
@@ -98,6 +112,7 @@ fn missing_section_goes_after_its_siblings() -> Result<(), Box<dyn std::error::E
         "{}",
         doc.text()
     );
+    assert_spliced(&doc);
     Ok(())
 }
 
@@ -124,6 +139,7 @@ fn nested_tables_get_implicit_parents() -> Result<(), Box<dyn std::error::Error>
         &text[SHIPPED.len()..],
         "\n[ui.pages]\nresults = false\n\n[storage.assets.images]\nbackend = \"s3\"\nbucket = \"pics\"\n"
     );
+    assert_spliced(&doc);
     Ok(())
 }
 
@@ -136,6 +152,7 @@ fn remove_drops_only_that_line() -> Result<(), Box<dyn std::error::Error>> {
         doc.text(),
         SHIPPED.replace("max_image_bytes = 9000000\n", "")
     );
+    assert_spliced(&doc);
     Ok(())
 }
 
@@ -148,6 +165,7 @@ fn setting_below_a_value_is_refused() -> Result<(), Box<dyn std::error::Error>> 
         .ok_or("must fail")?;
     assert!(err.to_string().contains("server.port"), "{err}");
     assert_eq!(doc.text(), SHIPPED);
+    assert_spliced(&doc);
     Ok(())
 }
 
@@ -193,6 +211,7 @@ fn array_entries_can_be_added_moved_duplicated_removed() -> Result<(), Box<dyn s
     doc.set_value(&l, &path("endpoints[1].name"), val("\"z\""))?;
     assert_eq!(names(&doc), ["a", "z", "b"]);
     assert!(doc.remove_array_entry("endpoints", 7).is_err());
+    assert_spliced(&doc);
     Ok(())
 }
 
@@ -202,4 +221,30 @@ fn parse_error_has_line_column_and_text() {
     assert_eq!((err.line, err.column), (2, 8));
     assert_eq!(err.line_text, "port = = 1");
     assert!(err.to_string().contains("line 2, column 8"), "{err}");
+}
+
+#[test]
+fn removing_a_table_removes_its_region_and_sub_tables() -> Result<(), Box<dyn std::error::Error>> {
+    let text = "[server]\r\nport = 1\r\n\r\n# about ui\r\n[ui]\r\nx = 1\r\n\r\n[limits]\r\nmax_image_bytes = 1\r\n\r\n[ui.pages]\r\nresults = false\r\n";
+    let mut doc = ConfigDocument::parse(text)?;
+    assert!(doc.remove(&path("ui"))?);
+    assert_eq!(
+        doc.text(),
+        "[server]\r\nport = 1\r\n\r\n[limits]\r\nmax_image_bytes = 1\r\n"
+    );
+    assert_spliced(&doc);
+    Ok(())
+}
+
+#[test]
+fn comments_ending_the_file_stay_last() -> Result<(), Box<dyn std::error::Error>> {
+    let text = "[server]\nport = 1\n\n# old = 2\n";
+    let mut doc = ConfigDocument::parse(text)?;
+    doc.set_value(&layouts(), &path("limits.max_image_bytes"), val("5"))?;
+    assert_eq!(
+        doc.text(),
+        "[server]\nport = 1\n\n[limits]\nmax_image_bytes = 5\n\n# old = 2\n"
+    );
+    assert_spliced(&doc);
+    Ok(())
 }

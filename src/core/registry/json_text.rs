@@ -21,6 +21,47 @@ pub struct JsonTextError {
     pub message: String,
 }
 
+/// How a layer file writes its lines: a BOM and `\r\n` newlines stay on save
+/// (a registry edited on Windows keeps them). The writer below emits `\n`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TextStyle {
+    pub bom: bool,
+    pub crlf: bool,
+}
+
+const BOM: &str = "\u{feff}";
+
+impl TextStyle {
+    /// The style of a file from its first bytes (the first newline decides).
+    pub fn of(bytes: &[u8]) -> Self {
+        let bom = bytes.starts_with(BOM.as_bytes());
+        let crlf = bytes
+            .iter()
+            .position(|b| *b == b'\n')
+            .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r');
+        Self { bom, crlf }
+    }
+
+    /// `text` without its BOM (JSON parsers refuse one).
+    pub fn without_bom(text: &str) -> &str {
+        text.strip_prefix(BOM).unwrap_or(text)
+    }
+
+    /// `written` (from the writer: `\n`, no BOM) in this style.
+    pub fn apply(self, written: &str) -> String {
+        let mut out = String::with_capacity(written.len() + written.len() / 16 + BOM.len());
+        if self.bom {
+            out.push_str(BOM);
+        }
+        if self.crlf {
+            out.push_str(&written.replace('\n', "\r\n"));
+        } else {
+            out.push_str(written);
+        }
+        out
+    }
+}
+
 /// Parse JSON text, keeping key order and each number's original text.
 pub fn parse(text: &str) -> Result<Value, JsonTextError> {
     serde_json::from_str(text).map_err(JsonTextError::from)
@@ -296,6 +337,22 @@ mod tests {
         for (f, want) in cases {
             assert_eq!(python_float_repr(f), want, "repr of {f:?}");
         }
+    }
+
+    #[test]
+    fn text_style_is_detected_and_reapplied() {
+        let style = TextStyle::of("\u{feff}[\r\n  1\r\n]\r\n".as_bytes());
+        assert_eq!(
+            style,
+            TextStyle {
+                bom: true,
+                crlf: true
+            }
+        );
+        assert_eq!(style.apply("[\n  2\n]\n"), "\u{feff}[\r\n  2\r\n]\r\n");
+        assert_eq!(TextStyle::of(b"[\n]"), TextStyle::default());
+        assert_eq!(TextStyle::default().apply("[]\n"), "[]\n");
+        assert_eq!(TextStyle::without_bom("\u{feff}[]"), "[]");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::thread;
 
 use serde_json::Value;
 
-use super::json_text;
+use super::json_text::{self, TextStyle};
 use super::layer::{EntrySource, LazyLayer, parse_entries};
 use super::merge::{EntryLayer, FieldSource, Merged, merge_layers};
 use super::parallel::join;
@@ -59,13 +59,15 @@ pub enum RegistryError {
 struct LayerFile {
     path: PathBuf,
     seen: Seen,
+    /// Its BOM and newline style, which a save keeps.
+    style: TextStyle,
 }
 
 /// What is known of a file's content as last read or written.
 #[derive(Clone)]
 enum Seen {
     Absent,
-    /// Its text (shared with the layer parsed from it). The fingerprint is
+    /// Its text without the BOM (shared with the layer parsed from it). The fingerprint is
     /// computed when a save needs it: hashing a large registry's layers on
     /// every load would be wasted.
     Text(Arc<String>),
@@ -75,29 +77,43 @@ enum Seen {
 
 impl LayerFile {
     fn read(path: PathBuf) -> Result<Self, RegistryError> {
-        let seen = if path.exists() {
-            Seen::Text(Arc::new(safe_save::read_text_unhashed(&path)?))
+        let (seen, style) = if path.exists() {
+            let text = safe_save::read_text_unhashed(&path)?;
+            let style = TextStyle::of(text.as_bytes());
+            let text = match TextStyle::without_bom(&text).len() == text.len() {
+                true => text,
+                false => TextStyle::without_bom(&text).to_owned(),
+            };
+            (Seen::Text(Arc::new(text)), style)
         } else {
             // A missing layer is an empty list (ImageWorks creates it lazily).
-            Seen::Absent
+            (Seen::Absent, TextStyle::default())
         };
-        Ok(Self { path, seen })
+        Ok(Self { path, seen, style })
     }
 
     fn fingerprint(&self) -> Option<Fingerprint> {
         match &self.seen {
             Seen::Absent => None,
+            Seen::Text(text) if self.style.bom => {
+                Some(Fingerprint::of(format!("\u{feff}{text}").as_bytes()))
+            }
             Seen::Text(text) => Some(Fingerprint::of(text.as_bytes())),
             Seen::Hashed(fingerprint) => Some(*fingerprint),
         }
     }
 
-    /// Whether writing `text` would change the file.
-    fn differs_from(&self, text: &str) -> bool {
+    /// The writer's `text` in this file's style (BOM, newlines).
+    fn styled(&self, text: &str) -> String {
+        self.style.apply(text)
+    }
+
+    /// Whether writing `styled` (see [`Self::styled`]) would change the file.
+    fn differs_from(&self, styled: &str) -> bool {
         match &self.seen {
             Seen::Absent => true,
-            Seen::Text(seen) => seen.as_str() != text,
-            Seen::Hashed(fingerprint) => Fingerprint::of(text.as_bytes()) != *fingerprint,
+            Seen::Text(seen) => seen.as_str() != TextStyle::without_bom(styled),
+            Seen::Hashed(fingerprint) => Fingerprint::of(styled.as_bytes()) != *fingerprint,
         }
     }
 
@@ -151,12 +167,17 @@ fn load_layer(path: PathBuf) -> Result<(LayerFile, LazyLayer), RegistryError> {
 /// only when needed (`snapshot_only_entries`).
 fn skim_snapshot(path: PathBuf) -> Result<(LayerFile, Vec<String>), RegistryError> {
     let mut scanner = NameScanner::default();
-    let fingerprint = safe_save::fingerprint_in_chunks(&path, |chunk| scanner.feed(chunk))?;
+    let mut style = None;
+    let fingerprint = safe_save::fingerprint_in_chunks(&path, |chunk| {
+        style.get_or_insert_with(|| TextStyle::of(chunk));
+        scanner.feed(chunk);
+    })?;
     match (fingerprint, scanner.finish()) {
         (None, _) => Ok((
             LayerFile {
                 path,
                 seen: Seen::Absent,
+                style: TextStyle::default(),
             },
             Vec::new(),
         )),
@@ -164,6 +185,7 @@ fn skim_snapshot(path: PathBuf) -> Result<(LayerFile, Vec<String>), RegistryErro
             LayerFile {
                 path,
                 seen: Seen::Hashed(fingerprint),
+                style: style.unwrap_or_default(),
             },
             names,
         )),
@@ -470,6 +492,7 @@ impl RegistryStore {
             return None;
         }
         let text = json_text::list_in_parallel(self.curated.len(), |i| self.curated.parsed(i));
+        let text = self.curated_file.styled(&text);
         self.curated_file.differs_from(&text).then_some(text)
     }
 
@@ -499,8 +522,8 @@ impl RegistryStore {
             self.reload_snapshot()?;
         }
         if let Some(text) = curated_text {
-            let text = Arc::new(text);
             let outcome = self.curated_file.write(&text).map_err(curated_conflict)?;
+            let text = Arc::new(TextStyle::without_bom(&text).to_owned());
             note_written(&mut report, &self.curated_file.path, &outcome);
             // Re-read the layer from what was written, so that it matches its
             // file again (same entries, same order: the merge stays valid).
@@ -535,6 +558,7 @@ impl RegistryStore {
         let text = json_text::list_in_parallel(merged.entries.len(), |i| {
             merged.entries[i].value_cow(curated, discovered, &self.snapshot_only)
         });
+        let text = self.snapshot_file.styled(&text);
         if !self.snapshot_file.differs_from(&text) {
             return Ok(());
         }
