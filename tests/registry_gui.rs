@@ -479,7 +479,7 @@ fn edits_wait_while_the_registry_opens_or_saves() {
         &mut status,
     );
     assert_eq!(
-        app.registry().sort().0,
+        app.registry().sort().column,
         iw_studio::ui::pages::registry::SortColumn::Backend
     );
     finish_job(&mut app, &mut status);

@@ -7,6 +7,7 @@ use toml_edit::Value;
 
 use crate::core::document::DocPath;
 use crate::core::session::{Command, EditSession};
+use crate::core::storage_backend::BackendStash;
 use crate::core::validate::Finding;
 use crate::ui::actions::Action;
 
@@ -16,9 +17,9 @@ pub struct ViewState {
     /// A setting the user jumped to (from Problems or Find): highlighted, scrolled to.
     pub focus_path: Option<String>,
     pub focus_scrolled: bool,
-    /// Fields of a storage backend the user switched away from, by
-    /// (asset table, backend): switching back restores them.
-    pub variant_stash: HashMap<(String, String), Vec<(String, Value)>>,
+    /// Fields of a storage backend the user switched away from: switching
+    /// back restores them.
+    pub variant_stash: BackendStash,
     /// Text typed into a field whose file value has the wrong type, until it parses.
     pub raw_buffers: HashMap<String, String>,
     /// Which endpoint cards are expanded.

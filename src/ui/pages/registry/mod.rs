@@ -20,82 +20,15 @@ use crate::core::layout::{LayoutSet, Target, builtin_layout_sources};
 use crate::core::registry::merge::EntryLayer;
 use crate::core::registry::validate::Severity;
 use crate::core::registry::{
-    EditHistory, EditOutcome, Filter, Finding, MergedEntry, RegistryCommand, RegistryStore,
+    EditHistory, EditOutcome, Filter, Finding, RegistryCommand, RegistryStore, SortOrder,
     filter_entries, resolve_dir, validate,
 };
 use crate::ui::actions::Action;
 use crate::ui::panels::status_bar::Status;
 use crate::ui::theme;
 
+pub use crate::core::registry::sort::{SortColumn, TABLE_CAPABILITIES, host_port};
 pub use actions::RegistryAction;
-
-/// Capabilities the table shows as badges and offers as filters.
-pub const TABLE_CAPABILITIES: [&str; 4] = ["vision", "tools", "reasoning", "embedding"];
-
-/// Table columns (every one sortable).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SortColumn {
-    Name,
-    DisplayName,
-    Backend,
-    HostPort,
-    Quantization,
-    Layer,
-    Capabilities,
-    Deprecated,
-    Served,
-}
-
-impl SortColumn {
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Name => "Name",
-            Self::DisplayName => "Display name",
-            Self::Backend => "Backend",
-            Self::HostPort => "Host:port",
-            Self::Quantization => "Quant",
-            Self::Layer => "Layer",
-            Self::Capabilities => "Capabilities",
-            Self::Deprecated => "Deprecated",
-            Self::Served => "Served now",
-        }
-    }
-
-    /// The text the column is sorted by.
-    fn key(self, entry: &MergedEntry, served: Option<&HashSet<String>>) -> String {
-        let view = entry.view();
-        match self {
-            Self::Name => view.name().to_lowercase(),
-            Self::DisplayName => view.display_name().unwrap_or("").to_lowercase(),
-            Self::Backend => view.backend().unwrap_or("").to_owned(),
-            Self::HostPort => host_port(entry),
-            Self::Quantization => view.quantization().unwrap_or("").to_lowercase(),
-            Self::Layer => entry.layer.as_str().to_owned(),
-            Self::Capabilities => TABLE_CAPABILITIES
-                .iter()
-                .map(|c| if entry.has_capability(c) { '1' } else { '0' })
-                .collect(),
-            Self::Deprecated => u8::from(view.deprecated()).to_string(),
-            Self::Served => {
-                let id = view.served_model_id().unwrap_or(view.name());
-                u8::from(served.is_some_and(|s| s.contains(id))).to_string()
-            }
-        }
-    }
-}
-
-/// `host:port` as the table shows it (host defaults to 127.0.0.1).
-pub fn host_port(entry: &MergedEntry) -> String {
-    let view = entry.view();
-    match (view.host(), view.port()) {
-        (host, Some(port)) => format!(
-            "{}:{port}",
-            host.unwrap_or(crate::core::registry::model::DEFAULT_HOST)
-        ),
-        (Some(host), None) => host.to_owned(),
-        (None, None) => String::new(),
-    }
-}
 
 /// The loaded registry and everything the page shows about it.
 pub struct RegistryState {
@@ -108,7 +41,7 @@ pub struct RegistryState {
     history: EditHistory,
     findings: Vec<Finding>,
     pub filter: Filter,
-    sort: (SortColumn, bool),
+    sort: SortOrder,
     rows: Vec<usize>,
     rows_stale: bool,
     selected: Option<String>,
@@ -147,7 +80,7 @@ impl RegistryState {
             history: EditHistory::new(),
             findings: Vec::new(),
             filter: Filter::default(),
-            sort: (SortColumn::Name, false),
+            sort: SortOrder::default(),
             rows: Vec::new(),
             rows_stale: true,
             selected: None,
@@ -225,7 +158,7 @@ impl RegistryState {
         &self.rows
     }
 
-    pub fn sort(&self) -> (SortColumn, bool) {
+    pub fn sort(&self) -> SortOrder {
         self.sort
     }
 
@@ -305,16 +238,7 @@ impl RegistryState {
         };
         let merged = store.merged();
         let mut rows = filter_entries(merged, &self.filter);
-        let (column, descending) = self.sort;
-        if column != SortColumn::Name || descending {
-            let served = self.served.as_ref();
-            rows.sort_by_cached_key(|&i| column.key(&merged.entries[i], served));
-        } else {
-            rows.sort_by_cached_key(|&i| merged.entries[i].name().to_lowercase());
-        }
-        if descending {
-            rows.reverse();
-        }
+        self.sort.sort(merged, &mut rows, self.served.as_ref());
         self.rows = rows;
     }
 
@@ -349,11 +273,7 @@ impl RegistryState {
                 self.scroll_to_selected = true;
             }
             RegistryAction::Sort(column) => {
-                self.sort = if self.sort.0 == column {
-                    (column, !self.sort.1)
-                } else {
-                    (column, false)
-                };
+                self.sort = self.sort.clicked(column);
                 self.rows_stale = true;
             }
         }

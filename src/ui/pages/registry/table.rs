@@ -38,7 +38,7 @@ pub fn show(
     let rows = &state.rows;
     let selected = state.selected.as_deref();
     let served = state.served.as_ref();
-    let (sort_col, descending) = state.sort;
+    let (sort_col, descending) = (state.sort.column, state.sort.descending);
     let mut columns = vec![
         SortColumn::Name,
         SortColumn::DisplayName,
