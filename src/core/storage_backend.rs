@@ -112,7 +112,7 @@ path = "data/images"
     }
 
     fn images() -> DocPath {
-        DocPath::keys("storage.assets.images")
+        DocPath::keys(&["storage", "assets", "images"])
     }
 
     #[test]

@@ -76,6 +76,8 @@ pub struct StudioApp {
     served_generation: Option<u64>,
     /// The Registry page: its own registry, history and view state.
     registry: RegistryState,
+    /// What the last frame's view asked for; applied by the next `logic`.
+    pending: Vec<Action>,
 }
 
 impl StudioApp {
@@ -111,6 +113,7 @@ impl StudioApp {
             live,
             served_generation: None,
             registry: RegistryState::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -164,10 +167,6 @@ impl StudioApp {
 
     pub fn live(&self) -> &LiveProxy {
         &self.live
-    }
-
-    pub fn live_mut(&mut self) -> &mut LiveProxy {
-        &mut self.live
     }
 
     /// Whether the app asks about a file changed on disk.
@@ -535,53 +534,110 @@ impl StudioApp {
         }
     }
 
-    /// Draw one frame and apply what it asked for (also used by tests and benches).
-    pub fn frame(&mut self, ui: &mut egui::Ui) {
+    /// One whole frame: `logic`, then `ui`, as eframe runs them (for
+    /// harnesses that hand out a `Ui` only, such as snapshots and benches).
+    pub fn step(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        self.logic_step(&ctx);
+        self.ui_step(ui);
+    }
+
+    /// Everything but drawing: the close guard, answers from the proxy and
+    /// registry jobs, the file watch and file dialogs, the actions the last
+    /// frame collected, and the window title.
+    pub fn logic_step(&mut self, ctx: &egui::Context) {
+        self.close_guard(ctx);
         self.check_external_change();
-        self.live.poll(&ctx);
+        self.live.poll(ctx);
         self.registry.poll(&mut self.status);
         if self.registry.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
         }
-        // The Registry table shows which entries the connected proxy serves
-        // (`/v1/models`); rebuilt only when that answer changes.
-        if self.served_generation != Some(self.live.models_generation()) {
-            self.served_generation = Some(self.live.models_generation());
-            let served = self
-                .live
-                .models
-                .value()
-                .map(|m| m.data.iter().map(|e| e.id.clone()).collect());
-            self.registry.set_served(served);
-        }
-        let mut actions = self.shortcuts(&ctx);
-        if self.page == PageId::Registry {
-            // On the Registry page, Ctrl+S saves the registry (as Ctrl+Z undoes its edits).
-            for action in &mut actions {
-                if matches!(action, Action::Save) {
-                    *action = Action::Registry(RegistryAction::Save);
-                }
-            }
-        }
-        self.draw(ui, &mut actions);
-        self.modal_dialogs(&ctx, &mut actions);
-        push_dialog::show(&ctx, &mut self.live, &self.layouts);
+        self.sync_served_models();
         self.status.busy = self
             .dialogs
             .is_waiting()
             .then(|| "Choosing a file…".to_owned());
+        let mut actions = std::mem::take(&mut self.pending);
+        for action in self.shortcuts(ctx) {
+            // On the Registry page, Ctrl+S saves the registry (as Ctrl+Z undoes its edits).
+            actions.push(match action {
+                Action::Save if self.page == PageId::Registry => {
+                    Action::Registry(RegistryAction::Save)
+                }
+                other => other,
+            });
+        }
+        for action in actions {
+            self.handle(ctx, action);
+        }
+        self.settings.last_page = Some(self.page.clone());
+        self.settings.proxy_profiles = self.live.profiles.clone();
+        self.update_title(ctx);
+    }
+
+    /// Draw the frame; what the user asked for is kept for the next `logic`.
+    pub fn ui_step(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let mut actions = std::mem::take(&mut self.pending);
+        self.draw(ui, &mut actions);
+        self.modal_dialogs(&ctx, &mut actions);
+        push_dialog::show(&ctx, &mut self.live, &self.layouts);
         if let Some((purpose, path)) = self.dialogs.show(&ctx) {
             actions.push(match purpose {
                 Purpose::Open => Action::OpenPath(path),
                 Purpose::SaveAs => Action::SaveAsPath(path),
             });
         }
-        for action in actions {
-            self.handle(&ctx, action);
+        if !actions.is_empty() {
+            // Applied at the start of the next frame, which must come.
+            ctx.request_repaint();
         }
-        self.settings.last_page = Some(self.page.clone());
-        self.settings.proxy_profiles = self.live.profiles.clone();
+        self.pending = actions;
+    }
+
+    /// The Registry table shows which entries the connected proxy serves
+    /// (`/v1/models`); rebuilt only when that answer changes.
+    fn sync_served_models(&mut self) {
+        if self.served_generation == Some(self.live.models_generation()) {
+            return;
+        }
+        self.served_generation = Some(self.live.models_generation());
+        let served = self
+            .live
+            .models
+            .value()
+            .map(|m| m.data.iter().map(|e| e.id.clone()).collect());
+        self.registry.set_served(served);
+    }
+
+    /// Closing with unsaved edits asks first (the "Unsaved changes" modal).
+    fn close_guard(&mut self, ctx: &egui::Context) {
+        let closing = ctx.input(|i| i.viewport().close_requested());
+        let unsaved = self.session.as_ref().is_some_and(EditSession::is_dirty)
+            || self.registry.has_unsaved_edits();
+        if closing && !self.allow_close && unsaved {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.dialog = Dialog::ConfirmClose;
+        }
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.session {
+            Some(s) => format!(
+                "{}{} — Config Studio",
+                if s.is_dirty() { "● " } else { "" },
+                s.path()
+                    .and_then(Path::file_name)
+                    .map_or_else(|| "untitled".into(), |n| n.to_string_lossy().into_owned())
+            ),
+            None => "Config Studio".to_owned(),
+        };
+        // Only on change: every viewport command schedules another frame.
+        if title != self.window_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.window_title = title;
+        }
     }
 }
 
@@ -656,32 +712,11 @@ fn saved_message(path: Option<&Path>, outcome: &SaveOutcome) -> String {
 
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        let closing = ctx.input(|i| i.viewport().close_requested());
-        let unsaved = self.session.as_ref().is_some_and(EditSession::is_dirty)
-            || self.registry.has_unsaved_edits();
-        if closing && !self.allow_close && unsaved {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.dialog = Dialog::ConfirmClose;
-        }
-        let title = match &self.session {
-            Some(s) => format!(
-                "{}{} — Config Studio",
-                if s.is_dirty() { "● " } else { "" },
-                s.path()
-                    .and_then(Path::file_name)
-                    .map_or_else(|| "untitled".into(), |n| n.to_string_lossy().into_owned())
-            ),
-            None => "Config Studio".to_owned(),
-        };
-        // Only on change: every viewport command schedules another frame.
-        if title != self.window_title {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
-            self.window_title = title;
-        }
+        self.logic_step(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.frame(ui);
+        self.ui_step(ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
