@@ -177,10 +177,6 @@ impl LiveProxy {
         self.models_generation
     }
 
-    pub fn is_connected(&self) -> bool {
-        matches!(self.health, Remote::Ready { .. })
-    }
-
     /// One line for the status bar.
     pub fn status_line(&self) -> String {
         let url = self.base_url();
