@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::core::document::DocPath;
 use crate::core::session::Command;
 use crate::ui::nav::PageId;
 use crate::ui::pages::registry::RegistryAction;
@@ -25,7 +26,7 @@ pub enum Action {
     KeepMine,
     Navigate(PageId),
     /// Show the page holding this setting and highlight it.
-    Focus(String),
+    Focus(DocPath),
     FocusFind,
     ShowProblems,
     /// Close after the user chose to discard unsaved changes.

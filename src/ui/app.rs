@@ -7,6 +7,7 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 use serde::{Deserialize, Serialize};
 
 use crate::core::defaults::defaults_text;
+use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
 use crate::core::safe_save::SaveOutcome;
 use crate::core::session::{EditSession, SessionError};
@@ -349,13 +350,13 @@ impl StudioApp {
         }
     }
 
-    fn focus(&mut self, path: &str) {
+    fn focus(&mut self, path: &DocPath) {
         if let Some(page) = page_for_path(&self.layouts, path) {
             self.page = page;
         } else {
             self.page = PageId::RawToml;
         }
-        self.view.focus_path = Some(path.to_owned());
+        self.view.focus_path = Some(path.clone());
         self.view.focus_scrolled = false;
     }
 

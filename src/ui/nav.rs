@@ -17,8 +17,8 @@ pub enum PageId {
 }
 
 /// The layout page that shows a setting (`endpoints[2].name` → endpoints).
-pub fn page_for_path(layouts: &LayoutSet, path: &str) -> Option<PageId> {
-    let pattern = crate::core::document::DocPath::parse(path).ok()?.pattern();
+pub fn page_for_path(layouts: &LayoutSet, path: &crate::core::document::DocPath) -> Option<PageId> {
+    let pattern = path.pattern();
     let mut best: Option<(usize, &str)> = None;
     for page in &layouts.pages {
         for section in &page.sections {

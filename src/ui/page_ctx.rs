@@ -15,7 +15,7 @@ use crate::ui::actions::Action;
 #[derive(Default)]
 pub struct ViewState {
     /// A setting the user jumped to (from Problems or Find): highlighted, scrolled to.
-    pub focus_path: Option<String>,
+    pub focus_path: Option<DocPath>,
     pub focus_scrolled: bool,
     /// Fields of a storage backend the user switched away from: switching
     /// back restores them.
@@ -50,14 +50,14 @@ impl PageCtx<'_> {
         self.session.doc().get_value(path)
     }
 
-    pub fn findings_at<'s>(&'s self, path: &'s str) -> impl Iterator<Item = &'s Finding> + 's {
+    pub fn findings_at<'s>(&'s self, path: &'s DocPath) -> impl Iterator<Item = &'s Finding> + 's {
         self.session
             .findings()
             .iter()
-            .filter(move |f| f.path == path)
+            .filter(move |f| f.path == *path)
     }
 
-    pub fn is_focused(&self, path: &str) -> bool {
-        self.view.focus_path.as_deref() == Some(path)
+    pub fn is_focused(&self, path: &DocPath) -> bool {
+        self.view.focus_path.as_ref() == Some(path)
     }
 }

@@ -40,12 +40,12 @@ fn entry_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, index: usiz
         .session
         .findings()
         .iter()
-        .any(|f| f.is_error() && f.path.starts_with(&format!("{base}.")));
+        .any(|f| f.is_error() && f.path.starts_with(&base) && f.path != base);
     let focused_inside = ctx
         .view
         .focus_path
         .as_ref()
-        .is_some_and(|p| p.starts_with(&format!("{base}.")));
+        .is_some_and(|p| p.starts_with(&base) && *p != base);
     theme::card(ui.visuals()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         let key = base.to_string();

@@ -170,7 +170,7 @@ fn bool_value(ctx: &PageCtx<'_>, field: &Field, path: &DocPath) -> bool {
 
 fn bool_line(ui: &mut Ui, ctx: &mut PageCtx<'_>, field: &Field, path: &DocPath, strong: bool) {
     let mut on = bool_value(ctx, field, path);
-    let focused = ctx.is_focused(&path.to_string());
+    let focused = ctx.is_focused(path);
     ui.horizontal(|ui| {
         if toggle(ui, &mut on, &field.label)
             .on_hover_text(&field.help)
@@ -188,8 +188,7 @@ fn bool_line(ui: &mut Ui, ctx: &mut PageCtx<'_>, field: &Field, path: &DocPath, 
         ui.label(text)
             .on_hover_text(format!("{}\n\nKey: {path}", field.help));
     });
-    let path_text = path.to_string();
-    for f in ctx.findings_at(&path_text) {
+    for f in ctx.findings_at(path) {
         let tone = if f.is_error() {
             theme::error(ui.visuals())
         } else {

@@ -100,7 +100,7 @@ fn asset_card(
             }
         });
     });
-    for f in ctx.findings_at(&disc_path.to_string()) {
+    for f in ctx.findings_at(&disc_path) {
         ui.colored_label(theme::error(ui.visuals()), &f.message);
     }
     let variant = chosen.as_deref().unwrap_or(fallback);
