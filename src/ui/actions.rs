@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::core::document::DocPath;
 use crate::core::session::Command;
+use crate::ui::live::LiveAction;
 use crate::ui::nav::PageId;
 use crate::ui::pages::registry::RegistryAction;
 
@@ -35,4 +36,6 @@ pub enum Action {
     DismissDialog,
     /// Something on the Registry page (its own registry and history).
     Registry(RegistryAction),
+    /// Something about the live proxy: refresh, profiles, push, revert.
+    Live(LiveAction),
 }

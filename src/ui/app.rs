@@ -77,6 +77,8 @@ pub struct StudioApp {
     served_generation: Option<u64>,
     /// The Registry page: its own registry, history and view state.
     registry: RegistryState,
+    /// The Preview & push page's view toggles.
+    preview_view: preview::PreviewView,
     /// What the last frame's view asked for; applied by the next `logic`.
     pending: Vec<Action>,
 }
@@ -114,6 +116,7 @@ impl StudioApp {
             live,
             served_generation: None,
             registry: RegistryState::new(),
+            preview_view: preview::PreviewView::default(),
             pending: Vec::new(),
         }
     }
@@ -207,6 +210,10 @@ impl StudioApp {
                 self.registry_action(RegistryAction::Redo);
             }
             Action::Registry(action) => self.registry_action(action),
+            Action::Live(action) => {
+                let draft = self.session.as_ref().map(EditSession::doc);
+                self.live.handle(ctx, action, draft, &self.layouts);
+            }
             Action::Undo => self.with_session(|s, st| {
                 if s.undo() {
                     st.info("Undone");
@@ -468,7 +475,14 @@ impl StudioApp {
                 },
                 PageId::RawToml => raw_toml::show(ui, &mut ctx),
                 PageId::Diff => diff::show(ui, &mut ctx),
-                PageId::Preview => preview::show(ui, &mut self.live, session, &self.layouts),
+                PageId::Preview => preview::show(
+                    ui,
+                    &self.live,
+                    &mut self.preview_view,
+                    session,
+                    &self.layouts,
+                    ctx.actions,
+                ),
                 PageId::Registry => registry::show(ui, &mut self.registry, ctx.actions),
             }
         });
@@ -573,7 +587,7 @@ impl StudioApp {
             self.handle(ctx, action);
         }
         self.settings.last_page = Some(self.page.clone());
-        self.settings.proxy_profiles = self.live.profiles.clone();
+        self.settings.proxy_profiles = self.live.profiles().clone();
         self.update_title(ctx);
     }
 
@@ -583,7 +597,7 @@ impl StudioApp {
         let mut actions = std::mem::take(&mut self.pending);
         self.draw(ui, &mut actions);
         self.modal_dialogs(&ctx, &mut actions);
-        push_dialog::show(&ctx, &mut self.live, &self.layouts);
+        push_dialog::show(&ctx, &self.live, &mut actions);
         if let Some((purpose, path)) = self.dialogs.show(&ctx) {
             actions.push(match purpose {
                 Purpose::Open => Action::OpenPath(path),
@@ -606,7 +620,7 @@ impl StudioApp {
         self.served_generation = Some(self.live.models_generation());
         let served = self
             .live
-            .models
+            .models()
             .value()
             .map(|m| m.data.iter().map(|e| e.id.clone()).collect());
         self.registry.set_served(served);
