@@ -99,6 +99,8 @@ impl StudioApp {
             .clone()
             .filter(|p| !matches!(p, PageId::Layout(id) if layouts.page(id).is_none()))
             .unwrap_or_else(|| first_page(&layouts));
+        // One background worker for proxy requests and registry jobs.
+        let registry = RegistryState::with_worker(live.worker_slot().clone());
         Self {
             layouts,
             session: None,
@@ -115,7 +117,7 @@ impl StudioApp {
             window_title: String::new(),
             live,
             served_generation: None,
-            registry: RegistryState::new(),
+            registry,
             preview_view: preview::PreviewView::default(),
             pending: Vec::new(),
         }
@@ -564,10 +566,8 @@ impl StudioApp {
         self.close_guard(ctx);
         self.check_external_change();
         self.live.poll(ctx);
+        self.registry.set_repaint(ctx);
         self.registry.poll(&mut self.status);
-        if self.registry.is_busy() {
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
-        }
         self.sync_served_models();
         self.status.busy = self
             .dialogs

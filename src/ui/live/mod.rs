@@ -17,6 +17,7 @@ pub use remote::Remote;
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::history::{self, HistoryEntry};
+use crate::core::proxy::worker::WorkerSlot;
 use crate::core::proxy::{
     ConnectionProfile, Health, ModelList, Preview, Profiles, ProxyApi, ProxyConfigView,
     ProxyWorker, PushError, PushMode, PushOutcome, PushPlan, local_proxy_env, plan_push, preview,
@@ -49,7 +50,7 @@ pub enum PushState {
 pub struct LiveProxy {
     profiles: Profiles,
     api: Option<Arc<dyn ProxyApi>>,
-    worker: Option<ProxyWorker>,
+    worker: WorkerSlot,
     health: Remote<Health>,
     config: Remote<ProxyConfigView>,
     models: Remote<ModelList>,
@@ -74,7 +75,7 @@ impl LiveProxy {
         let mut live = Self {
             profiles,
             api: None,
-            worker: None,
+            worker: WorkerSlot::default(),
             health: Remote::Idle,
             config: Remote::Idle,
             models: Remote::Idle,
@@ -109,13 +110,18 @@ impl LiveProxy {
     }
 
     fn worker(&mut self) -> Option<&ProxyWorker> {
-        if self.worker.is_none() {
-            match ProxyWorker::new() {
-                Ok(w) => self.worker = Some(w),
-                Err(e) => self.setup_error = Some(format!("cannot start the network thread: {e}")),
+        match self.worker.get() {
+            Ok(worker) => Some(worker),
+            Err(e) => {
+                self.setup_error = Some(e.to_string());
+                None
             }
         }
-        self.worker.as_ref()
+    }
+
+    /// The background worker, to share with the registry jobs.
+    pub fn worker_slot(&self) -> &WorkerSlot {
+        &self.worker
     }
 
     pub fn profiles(&self) -> &Profiles {

@@ -17,11 +17,12 @@ use egui::{RichText, Ui};
 use serde_json::{Value, json};
 
 use crate::core::layout::{LayoutSet, Target, builtin_layout_sources};
+use crate::core::proxy::worker::WorkerSlot;
 use crate::core::registry::merge::EntryLayer;
 use crate::core::registry::validate::Severity;
 use crate::core::registry::{
-    EditHistory, EditOutcome, Filter, Finding, RegistryCommand, RegistryStore, SortOrder,
-    filter_entries, resolve_dir, validate,
+    EditHistory, EditOutcome, Filter, Finding, RegistryCommand, RegistryError, RegistryStore,
+    SortOrder, filter_entries, resolve_dir, validate,
 };
 use crate::ui::actions::Action;
 use crate::ui::panels::status_bar::Status;
@@ -58,8 +59,12 @@ pub struct RegistryState {
     scroll_to_selected: bool,
     /// Edits made since the registry was loaded or saved.
     unsaved: bool,
-    /// An open or a save running on a worker thread.
+    /// An open or a save running on the background worker.
     job: Option<job::Job>,
+    /// The app's background worker (shared with the live proxy).
+    worker: WorkerSlot,
+    /// Asked to repaint when a job is done (none when driven without a window).
+    repaint: Option<egui::Context>,
 }
 
 impl Default for RegistryState {
@@ -70,6 +75,11 @@ impl Default for RegistryState {
 
 impl RegistryState {
     pub fn new() -> Self {
+        Self::with_worker(WorkerSlot::default())
+    }
+
+    /// Run opens and saves on this worker.
+    pub fn with_worker(worker: WorkerSlot) -> Self {
         let layout = LayoutSet::from_sources(Target::RegistryEntry, &builtin_layout_sources())
             .map_err(|e| e.to_string());
         Self {
@@ -93,6 +103,24 @@ impl RegistryState {
             scroll_to_selected: false,
             unsaved: false,
             job: None,
+            worker,
+            repaint: None,
+        }
+    }
+
+    /// Repaint this context when an open or save finishes.
+    pub fn set_repaint(&mut self, ctx: &egui::Context) {
+        if self.repaint.is_none() {
+            self.repaint = Some(ctx.clone());
+        }
+    }
+
+    fn on_job_done(&self) -> impl FnOnce() + Send + 'static {
+        let ctx = self.repaint.clone();
+        move || {
+            if let Some(ctx) = ctx {
+                ctx.request_repaint();
+            }
         }
     }
 
@@ -110,7 +138,7 @@ impl RegistryState {
         match done {
             job::Done::Opened(opened) => self.finish_open(*opened, status),
             job::Done::Saved(saved) => self.finish_save(*saved, status),
-            job::Done::Failed(message) => status.error(message),
+            job::Done::Failed(e) => status.error(e.to_string()),
         }
     }
 
@@ -174,7 +202,7 @@ impl RegistryState {
 
     /// Load the registry in `dir` on this thread, replacing the one shown
     /// (and its history). The page opens folders with `open` instead.
-    pub fn load(&mut self, dir: &Path) -> Result<usize, String> {
+    pub fn load(&mut self, dir: &Path) -> Result<usize, RegistryError> {
         self.resolved = true;
         self.dir_input = dir.display().to_string();
         self.install(job::load_validated(dir))
@@ -184,7 +212,7 @@ impl RegistryState {
     fn open(&mut self, dir: PathBuf, status: &mut Status) {
         self.resolved = true;
         self.dir_input = dir.display().to_string();
-        let job = job::Job::open(dir);
+        let job = job::Job::open(&self.worker, dir, self.on_job_done());
         status.info(job.label.clone());
         self.job = Some(job);
     }
@@ -201,9 +229,9 @@ impl RegistryState {
 
     fn install(
         &mut self,
-        result: Result<(RegistryStore, Vec<Finding>), String>,
-    ) -> Result<usize, String> {
-        let (store, findings) = result.inspect_err(|e| self.load_error = Some(e.clone()))?;
+        result: Result<(RegistryStore, Vec<Finding>), RegistryError>,
+    ) -> Result<usize, RegistryError> {
+        let (store, findings) = result.inspect_err(|e| self.load_error = Some(e.to_string()))?;
         let count = store.merged().entries.len();
         self.store = Some(store);
         self.findings = findings;
@@ -350,7 +378,7 @@ impl RegistryState {
         let Some(store) = self.store.clone() else {
             return;
         };
-        let job = job::Job::save(store);
+        let job = job::Job::save(&self.worker, store, self.on_job_done());
         status.info(job.label.clone());
         self.job = Some(job);
     }
