@@ -17,8 +17,10 @@ use crate::ui::file_watch::FileWatch;
 use crate::ui::live::LiveProxy;
 use crate::ui::nav::{PageId, page_for_path};
 use crate::ui::page_ctx::{PageCtx, ViewState};
-use crate::ui::pages::registry::{self, RegistryAction, RegistryState};
-use crate::ui::pages::{diff, layout_page, preview, push_dialog, raw_toml, welcome};
+use crate::ui::pages::registry::{RegistryAction, RegistryState};
+use crate::ui::pages::{
+    DiffPage, LayoutPage, Page, PreviewPage, RawTomlPage, RegistryPage, diff, push_dialog, welcome,
+};
 use crate::ui::panels::status_bar::Status;
 use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
 use crate::ui::theme;
@@ -77,8 +79,8 @@ pub struct StudioApp {
     served_generation: Option<u64>,
     /// The Registry page: its own registry, history and view state.
     registry: RegistryState,
-    /// The Preview & push page's view toggles.
-    preview_view: preview::PreviewView,
+    /// The Preview & push page (its view toggles).
+    preview_page: PreviewPage,
     /// What the last frame's view asked for; applied by the next `logic`.
     pending: Vec<Action>,
 }
@@ -118,7 +120,7 @@ impl StudioApp {
             live,
             served_generation: None,
             registry,
-            preview_view: preview::PreviewView::default(),
+            preview_page: PreviewPage::default(),
             pending: Vec::new(),
         }
     }
@@ -464,29 +466,32 @@ impl StudioApp {
             external_change_banner(ui, &mut self.dialog, session, actions);
             let mut ctx = PageCtx {
                 session,
+                live: &self.live,
                 actions,
                 view: &mut self.view,
                 read_only: session.parse_error().is_some(),
             };
-            match &self.page {
+            let (mut layout_page, mut registry_page);
+            let page: &mut dyn Page = match &self.page {
                 PageId::Layout(id) => match self.layouts.page(id) {
-                    Some(page) => layout_page::show(ui, &mut ctx, page),
+                    Some(page) => {
+                        layout_page = LayoutPage(page);
+                        &mut layout_page
+                    }
                     None => {
                         ui.label(format!("No layout page `{id}`"));
+                        return;
                     }
                 },
-                PageId::RawToml => raw_toml::show(ui, &mut ctx),
-                PageId::Diff => diff::show(ui, &mut ctx),
-                PageId::Preview => preview::show(
-                    ui,
-                    &self.live,
-                    &mut self.preview_view,
-                    session,
-                    &self.layouts,
-                    ctx.actions,
-                ),
-                PageId::Registry => registry::show(ui, &mut self.registry, ctx.actions),
-            }
+                PageId::RawToml => &mut RawTomlPage,
+                PageId::Diff => &mut DiffPage,
+                PageId::Preview => &mut self.preview_page,
+                PageId::Registry => {
+                    registry_page = RegistryPage(&mut self.registry);
+                    &mut registry_page
+                }
+            };
+            page.ui(ui, &mut ctx);
         });
     }
 

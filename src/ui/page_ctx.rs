@@ -10,6 +10,7 @@ use crate::core::session::{Command, EditSession};
 use crate::core::storage_backend::BackendStash;
 use crate::core::validate::Finding;
 use crate::ui::actions::Action;
+use crate::ui::live::LiveProxy;
 
 /// Transient state of the views (not part of the document).
 #[derive(Default)]
@@ -28,6 +29,8 @@ pub struct ViewState {
 
 pub struct PageCtx<'a> {
     pub session: &'a EditSession,
+    /// The live proxy, read-only: pages change it with `Action::Live`.
+    pub live: &'a LiveProxy,
     pub actions: &'a mut Vec<Action>,
     pub view: &'a mut ViewState,
     /// The raw text does not parse: forms show the last good state, read-only.
