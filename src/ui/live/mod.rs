@@ -182,10 +182,7 @@ impl LiveProxy {
             LiveAction::RemoveProfile(name) => self.remove_profile(&name),
             LiveAction::EditProfile { name, edited } => {
                 match self.profiles.update(&name, *edited) {
-                    Ok(()) => {
-                        self.profile_error = None;
-                        self.profile_changed();
-                    }
+                    Ok(()) => self.profile_changed(),
                     Err(e) => self.profile_error = Some(e.to_string()),
                 }
             }
@@ -251,6 +248,7 @@ impl LiveProxy {
     fn profile_changed(&mut self) {
         self.api = None;
         self.setup_error = None;
+        self.profile_error = None;
         self.health = Remote::Idle;
         self.config = Remote::Idle;
         self.models = Remote::Idle;

@@ -95,7 +95,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     let name = entry.name().to_owned();
     let whole = store.value(&name).unwrap_or(&Value::Null);
     let prov = store.provenance(&name).unwrap_or_default();
-    header(ui, entry, &state.new_name, actions);
+    header(ui, entry, &state.view.new_name, actions);
     egui::ScrollArea::vertical()
         .id_salt("registry_editor_scroll")
         .auto_shrink([false, false])
@@ -117,7 +117,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
                                     whole,
                                     field,
                                     source,
-                                    &mut state.edit_buffers,
+                                    &mut state.view.edit_buffers,
                                     actions,
                                 );
                                 ui.end_row();

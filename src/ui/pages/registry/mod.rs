@@ -31,32 +31,41 @@ use crate::ui::theme;
 pub use crate::core::registry::sort::{SortColumn, TABLE_CAPABILITIES, host_port};
 pub use actions::RegistryAction;
 
-/// The loaded registry and everything the page shows about it.
+/// The page's view state: text being typed and scroll requests, none of
+/// it part of the registry.
+#[derive(Debug, Default)]
+struct RegistryView {
+    /// The folder field ("Choose registry folder…").
+    dir_input: String,
+    /// The name field for New / Duplicate.
+    new_name: String,
+    /// Text typed into an editor field, committed when the field loses focus.
+    edit_buffers: HashMap<String, String>,
+    /// Scroll the table to this offset on the next frame (benches, tests).
+    table_scroll: Option<f32>,
+    scroll_to_selected: bool,
+}
+
+/// The loaded registry (store, history, findings, filter, sort, selection,
+/// the job under way) and, apart in `view`, what the page is typing.
 pub struct RegistryState {
     /// The entry editor's layout (`ui_layouts/registry_entry.toml`).
-    pub(crate) layout: Result<LayoutSet, String>,
-    /// The folder field ("Choose registry folder…").
-    pub dir_input: String,
+    layout: Result<LayoutSet, String>,
+    view: RegistryView,
     resolved: bool,
     store: Option<RegistryStore>,
     history: EditHistory,
     findings: Vec<Finding>,
-    pub filter: Filter,
+    filter: Filter,
     sort: SortOrder,
     rows: Vec<usize>,
     rows_stale: bool,
     selected: Option<String>,
     /// Served model ids of a connected proxy; the table shows a column when `Some`.
-    pub served: Option<HashSet<String>>,
+    served: Option<HashSet<String>>,
     /// What the last save wrote.
-    pub last_save: Option<String>,
+    last_save: Option<String>,
     load_error: Option<String>,
-    pub(crate) new_name: String,
-    /// Text typed into an editor field, committed when the field loses focus.
-    pub(crate) edit_buffers: HashMap<String, String>,
-    /// Scroll the table to this offset on the next frame (benches, tests).
-    pub table_scroll: Option<f32>,
-    scroll_to_selected: bool,
     /// Edits made since the registry was loaded or saved.
     unsaved: bool,
     /// An open or a save running on the background worker.
@@ -84,7 +93,7 @@ impl RegistryState {
             .map_err(|e| e.to_string());
         Self {
             layout,
-            dir_input: String::new(),
+            view: RegistryView::default(),
             resolved: false,
             store: None,
             history: EditHistory::new(),
@@ -97,10 +106,6 @@ impl RegistryState {
             served: None,
             last_save: None,
             load_error: None,
-            new_name: String::new(),
-            edit_buffers: HashMap::new(),
-            table_scroll: None,
-            scroll_to_selected: false,
             unsaved: false,
             job: None,
             worker,
@@ -204,14 +209,14 @@ impl RegistryState {
     /// (and its history). The page opens folders with `open` instead.
     pub fn load(&mut self, dir: &Path) -> Result<usize, RegistryError> {
         self.resolved = true;
-        self.dir_input = dir.display().to_string();
+        self.view.dir_input = dir.display().to_string();
         self.install(job::load_validated(dir))
     }
 
     /// Start loading the registry in `dir` on a worker thread.
     fn open(&mut self, dir: PathBuf, status: &mut Status) {
         self.resolved = true;
-        self.dir_input = dir.display().to_string();
+        self.view.dir_input = dir.display().to_string();
         let job = job::Job::open(&self.worker, dir, self.on_job_done());
         status.info(job.label.clone());
         self.job = Some(job);
@@ -238,15 +243,26 @@ impl RegistryState {
         self.rows_stale = true;
         self.history = EditHistory::new();
         self.selected = None;
-        self.edit_buffers.clear();
+        self.view.edit_buffers.clear();
         self.load_error = None;
         self.last_save = None;
         self.unsaved = false;
         Ok(count)
     }
 
+    /// Search entries for this text (as typed into the filter field).
+    pub fn set_filter_text(&mut self, text: &str) {
+        text.clone_into(&mut self.filter.text);
+        self.filter_changed();
+    }
+
+    /// Scroll the table to this offset on the next frame (benches, tests).
+    pub fn scroll_table_to(&mut self, offset: f32) {
+        self.view.table_scroll = Some(offset);
+    }
+
     /// Mark the filter as changed (the rows are recomputed before the next draw).
-    pub fn filter_changed(&mut self) {
+    fn filter_changed(&mut self) {
         self.rows_stale = true;
     }
 
@@ -295,10 +311,10 @@ impl RegistryState {
             RegistryAction::Save => self.save(status),
             RegistryAction::Select(name) => {
                 if self.selected.as_deref() != Some(&name) {
-                    self.edit_buffers.clear();
+                    self.view.edit_buffers.clear();
                 }
                 self.selected = Some(name);
-                self.scroll_to_selected = true;
+                self.view.scroll_to_selected = true;
             }
             RegistryAction::Sort(column) => {
                 self.sort = self.sort.clicked(column);
@@ -332,8 +348,8 @@ impl RegistryState {
                     command,
                     RegistryCommand::NewEntry { .. } | RegistryCommand::Duplicate { .. }
                 ) {
-                    self.new_name.clear();
-                    self.scroll_to_selected = true;
+                    self.view.new_name.clear();
+                    self.view.scroll_to_selected = true;
                 }
                 self.changed();
             }
@@ -361,7 +377,7 @@ impl RegistryState {
             let verb = if undo { "Undone" } else { "Redone" };
             status.info(format!("{verb}: {label}"));
             self.unsaved = store.has_pending_edits();
-            self.edit_buffers.clear();
+            self.view.edit_buffers.clear();
             if self
                 .selected
                 .as_ref()
@@ -448,7 +464,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     filter_row(ui, state);
     findings_list(ui, state, actions);
     state.refresh_rows();
-    let scroll_to_selected = std::mem::take(&mut state.scroll_to_selected);
+    let scroll_to_selected = std::mem::take(&mut state.view.scroll_to_selected);
     // The editor takes the lower part once an entry is selected.
     let share = if state.selected.is_some() { 0.42 } else { 0.9 };
     let table_height = (ui.available_height() * share).max(160.0);
@@ -465,17 +481,18 @@ fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>)
         let label = ui.label("Registry folder");
         let edit = ui
             .add(
-                egui::TextEdit::singleline(&mut state.dir_input)
+                egui::TextEdit::singleline(&mut state.view.dir_input)
                     .desired_width(460.0)
                     .hint_text("Choose registry folder…")
                     .font(egui::TextStyle::Monospace),
             )
             .labelled_by(label.id);
         let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if (ui.button("📂 Open registry").clicked() || enter) && !state.dir_input.trim().is_empty()
+        if (ui.button("📂 Open registry").clicked() || enter)
+            && !state.view.dir_input.trim().is_empty()
         {
             actions.push(Action::Registry(RegistryAction::Load(
-                state.dir_input.trim().into(),
+                state.view.dir_input.trim().into(),
             )));
         }
         // In this row so that the page below does not move while it runs.
@@ -528,12 +545,12 @@ fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
         ui.separator();
         let label = ui.label("New name");
         ui.add(
-            egui::TextEdit::singleline(&mut state.new_name)
+            egui::TextEdit::singleline(&mut state.view.new_name)
                 .desired_width(220.0)
                 .hint_text("name for New / Duplicate"),
         )
         .labelled_by(label.id);
-        let name = state.new_name.trim().to_owned();
+        let name = state.view.new_name.trim().to_owned();
         if ui
             .add_enabled(!name.is_empty(), egui::Button::new("➕ New entry"))
             .on_hover_text("Add a curated entry with this name")

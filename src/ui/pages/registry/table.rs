@@ -29,7 +29,7 @@ pub fn show(
     scroll_to_selected: bool,
     actions: &mut Vec<Action>,
 ) {
-    let scroll = state.table_scroll.take();
+    let scroll = state.view.table_scroll.take();
     state.refresh_rows();
     let Some(store) = state.store.as_ref() else {
         return;
