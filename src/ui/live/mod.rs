@@ -315,9 +315,7 @@ impl LiveProxy {
                 human_duration(h.uptime_seconds),
                 clock(*at)
             ),
-            (Remote::Failed { error, .. }, _)
-                if error.contains("connect") || error.contains("timed out") =>
-            {
+            (Remote::Failed { .. }, _) if self.health.unreachable() => {
                 format!("proxy {url}: unreachable")
             }
             (Remote::Failed { .. }, _) => format!("proxy {url}: error"),

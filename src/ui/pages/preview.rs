@@ -329,11 +329,10 @@ fn models_panel(ui: &mut Ui, live: &LiveProxy) {
     ui.label(RichText::new("Served now (/v1/models)").strong());
     let Some(models) = live.models().value() else {
         ui.label(
-            RichText::new(
-                live.models()
-                    .error()
-                    .unwrap_or("Not loaded: connect and refresh."),
-            )
+            RichText::new(live.models().error().map_or_else(
+                || "Not loaded: connect and refresh.".to_owned(),
+                ToString::to_string,
+            ))
             .color(theme::muted(ui.visuals())),
         );
         return;
