@@ -7,18 +7,12 @@ use iw_studio::cli::{self, Cli, exit};
 
 /// mimalloc: loading a large model registry builds millions of small JSON
 /// values; with it, load + merge of 10,000 entries takes about a third less
-/// time than with the system allocator (BENCH_REGISTRY.md).
+/// time than with the system allocator (README, "Registry" figures).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    iw_studio::app_log::init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

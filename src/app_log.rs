@@ -1,0 +1,66 @@
+//! The activity log: what was saved, pushed or refused, and every error shown
+//! to the user, written through `tracing` to a daily-rotated file in the
+//! app's data folder (the last `KEEP_FILES` days are kept). People read it
+//! when a push or a save went wrong, so each line names the file or proxy.
+//!
+//! Messages at `warn` and above also go to stderr (`RUST_LOG` overrides).
+
+use std::path::PathBuf;
+
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, fmt};
+
+/// The app's name for its data folder (shared with eframe's persistence).
+pub const APP_NAME: &str = "ImageWorks Config Studio";
+/// Overrides the log folder (tests, portable installs).
+pub const LOG_DIR_ENV: &str = "IW_STUDIO_LOG_DIR";
+const KEEP_FILES: usize = 14;
+const FILE_PREFIX: &str = "iw-studio";
+
+/// Where the log files are: `$IW_STUDIO_LOG_DIR`, else `<data folder>/logs`.
+pub fn log_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(LOG_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    eframe::storage_dir(APP_NAME).map(|d| d.join("logs"))
+}
+
+/// Set up logging for the process. A log folder that cannot be made is not
+/// fatal: the tool still works, and says once on stderr why nothing is logged.
+pub fn init() {
+    let stderr = fmt::layer().with_writer(std::io::stderr).with_filter(
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+    );
+    let (file, problem) = match log_dir().map(|dir| file_appender(&dir)) {
+        Some(Ok(appender)) => {
+            let layer = fmt::layer()
+                .with_ansi(false)
+                .with_writer(appender)
+                .with_filter(Targets::new().with_target("iw_studio", LevelFilter::INFO));
+            (Some(layer), None)
+        }
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
+        .try_init();
+    if let Some(problem) = problem {
+        tracing::warn!("no activity log: {problem}");
+    }
+}
+
+fn file_appender(dir: &std::path::Path) -> Result<RollingFileAppender, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix(FILE_PREFIX)
+        .filename_suffix("log")
+        .max_log_files(KEEP_FILES)
+        .build(dir)
+        .map_err(|e| format!("cannot write logs in {}: {e}", dir.display()))
+}
