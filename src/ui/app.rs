@@ -255,7 +255,7 @@ impl StudioApp {
             }
             Action::Focus(path) => self.focus(&path),
             Action::FocusFind => {
-                ctx.memory_mut(|m| m.request_focus(egui::Id::unique(find::FIND_ID)))
+                ctx.memory_mut(|m| m.request_focus(egui::Id::unique(find::FIND_ID)));
             }
             Action::ShowProblems => self.show_problems = true,
             Action::DiscardAndClose => {
@@ -371,7 +371,7 @@ impl StudioApp {
         self.view.focus_scrolled = false;
     }
 
-    fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Action> {
+    fn shortcuts(ctx: &egui::Context) -> Vec<Action> {
         let mut out = Vec::new();
         let cmd = Modifiers::COMMAND;
         let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
@@ -502,8 +502,7 @@ impl StudioApp {
                     .session
                     .as_ref()
                     .and_then(EditSession::path)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "the new document".into());
+                    .map_or_else(|| "the new document".into(), |p| p.display().to_string());
                 let doc_dirty = self.session.as_ref().is_some_and(EditSession::is_dirty);
                 let registry_unsaved = self.registry.has_unsaved_edits();
                 egui::Modal::new(egui::Id::unique("confirm_close")).show(ctx, |ui| {
@@ -579,7 +578,7 @@ impl StudioApp {
             .is_waiting()
             .then(|| "Choosing a file…".to_owned());
         let mut actions = std::mem::take(&mut self.pending);
-        for action in self.shortcuts(ctx) {
+        for action in Self::shortcuts(ctx) {
             // On the Registry page, Ctrl+S saves the registry (as Ctrl+Z undoes its edits).
             actions.push(match action {
                 Action::Save if self.page == PageId::Registry => {

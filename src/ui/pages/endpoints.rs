@@ -64,7 +64,7 @@ fn entry_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, index: usiz
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.add_enabled_ui(!ctx.read_only, |ui| {
-                    entry_buttons(ui, ctx, section, index, count, &name)
+                    entry_buttons(ui, ctx, section, index, count, &name);
                 });
             });
         });

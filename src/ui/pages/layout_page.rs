@@ -28,7 +28,7 @@ pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, page: &Page) {
                 }
                 match section.kind {
                     SectionKind::Table if is_toggle_grid(page, section) => {
-                        toggle_grid(ui, ctx, page, section)
+                        toggle_grid(ui, ctx, page, section);
                     }
                     SectionKind::Table => section_card(ui, ctx, section, &own),
                     SectionKind::Map => storage::show(ui, ctx, section),
@@ -153,7 +153,7 @@ fn toggle_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, page: &Page, parent: &Field, 
                 for child in children {
                     let child_path = DocPath::parse(&child.path).unwrap_or_default();
                     ui.indent(("module", &child.path), |ui| {
-                        bool_line(ui, ctx, child, &child_path, false)
+                        bool_line(ui, ctx, child, &child_path, false);
                     });
                 }
             });

@@ -161,8 +161,7 @@ fn mode_banner(ui: &mut Ui, live: &LiveProxy, preview: &Preview) {
             let uptime = live
                 .health()
                 .value()
-                .map(|h| human_duration(h.uptime_seconds))
-                .unwrap_or_else(|| "?".into());
+                .map_or_else(|| "?".into(), |h| human_duration(h.uptime_seconds));
             let at = live.config().fetched_at().map(clock).unwrap_or_default();
             ui.label(
                 RichText::new(format!(
