@@ -54,7 +54,7 @@ fn main() {
     let mut app = StudioApp::new(Arc::clone(&layouts), AppSettings::default());
     app.open(&ctx, &sample);
     // One frame lays out fonts and caches; then measure memory as a user would see it.
-    let _ = ctx.run_ui(raw_input(0), |ui| app.frame(ui));
+    let _ = ctx.run_ui(raw_input(0), |ui| app.step(ui));
     println!(
         "resident memory after opening {}: {:.1} MB (headless, no GPU context)",
         sample.display(),
@@ -71,12 +71,12 @@ fn main() {
     for page in pages {
         app.handle(&ctx, Action::Navigate(page.clone()));
         for warm in 0..20 {
-            let _ = ctx.run_ui(raw_input(warm), |ui| app.frame(ui));
+            let _ = ctx.run_ui(raw_input(warm), |ui| app.step(ui));
         }
         let mut times = Vec::with_capacity(FRAMES);
         for frame in 0..FRAMES {
             let started = Instant::now();
-            let _ = std::hint::black_box(ctx.run_ui(raw_input(frame), |ui| app.frame(ui)));
+            let _ = std::hint::black_box(ctx.run_ui(raw_input(frame), |ui| app.step(ui)));
             times.push(started.elapsed());
         }
         times.sort();

@@ -148,7 +148,7 @@ fn main() {
     let total_height = ENTRIES as f32 * table::ROW_HEIGHT;
     for frame in 0..WARM_UP + FRAMES {
         // Three rows per frame, like a fast wheel scroll, wrapping at the end.
-        state.table_scroll = Some((frame as f32 * 3.0 * table::ROW_HEIGHT) % total_height);
+        state.scroll_table_to((frame as f32 * 3.0 * table::ROW_HEIGHT) % total_height);
         let started = Instant::now();
         let output = ctx.run_ui(input(), |ui| {
             egui::CentralPanel::default().show(ui, |ui| {
@@ -188,9 +188,8 @@ fn main() {
     .cycle()
     .take(90)
     {
-        state.filter.text = (*query).to_owned();
         let started = Instant::now();
-        state.filter_changed();
+        state.set_filter_text(query);
         std::hint::black_box(state.rows().len());
         times.push(started.elapsed());
     }

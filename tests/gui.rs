@@ -372,3 +372,76 @@ fn new_from_defaults_then_save_through_the_path_field() {
     );
     assert!(h.state().session().is_some_and(|s| !s.is_dirty()));
 }
+
+/// Ask the window to close, as the title bar's close button does.
+fn request_close(h: &mut egui_kittest::Harness<'_, iw_studio::ui::StudioApp>) {
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.step();
+}
+
+fn sent(
+    h: &egui_kittest::Harness<'_, iw_studio::ui::StudioApp>,
+    command: &egui::ViewportCommand,
+) -> bool {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .is_some_and(|v| v.commands.contains(command))
+}
+
+#[test]
+fn closing_with_unsaved_edits_asks_and_discard_closes() {
+    let (_dir, path) = copy_of("full_example.toml");
+    let before = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut h = common::eframe_harness(app_with(Some(&path)));
+    h.run();
+    click_nav(&mut h, "Pages & modules");
+    h.get_by_role_and_label(Role::CheckBox, "Results").click();
+    h.run();
+    assert!(h.state().session().is_some_and(|s| s.is_dirty()));
+
+    request_close(&mut h);
+    assert!(
+        sent(&h, &egui::ViewportCommand::CancelClose),
+        "the close is held back"
+    );
+    h.run();
+    assert!(
+        h.query_by_label("Unsaved changes").is_some(),
+        "the guard asks"
+    );
+
+    h.get_by_role_and_label(Role::Button, "Discard").click();
+    let mut closed = false;
+    for _ in 0..4 {
+        h.step();
+        closed |= sent(&h, &egui::ViewportCommand::Close);
+    }
+    assert!(closed, "Discard closes the window");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        before,
+        "nothing was saved"
+    );
+    request_close(&mut h);
+    assert!(
+        !sent(&h, &egui::ViewportCommand::CancelClose),
+        "after Discard the close goes through"
+    );
+}
+
+#[test]
+fn closing_without_unsaved_edits_does_not_ask() {
+    let (_dir, path) = copy_of("full_example.toml");
+    let mut h = common::eframe_harness(app_with(Some(&path)));
+    h.run();
+    request_close(&mut h);
+    assert!(!sent(&h, &egui::ViewportCommand::CancelClose));
+    h.run();
+    assert!(h.query_by_label("Unsaved changes").is_none());
+}

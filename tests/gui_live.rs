@@ -33,7 +33,7 @@ fn preview_shows_env_masking_and_push_reads_back() {
     );
     h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
     run_until(&mut h, |app| {
-        app.live().config.value().is_some() && app.live().health.value().is_some()
+        app.live().config().value().is_some() && app.live().health().value().is_some()
     });
     assert!(has_text(&h, "Connected to"));
     assert!(
@@ -46,7 +46,7 @@ fn preview_shows_env_masking_and_push_reads_back() {
     h.get_by_role_and_label(Role::Button, "⬆ Push via API…")
         .click();
     h.run();
-    assert!(matches!(h.state().live().push, PushState::Review { .. }));
+    assert!(matches!(h.state().live().push(), PushState::Review { .. }));
     assert!(
         has_text(&h, "[ui]") && has_text(&h, "[storage]"),
         "the loss list names what the proxy drops"
@@ -61,7 +61,7 @@ fn preview_shows_env_masking_and_push_reads_back() {
     h.run();
     h.get_by_role_and_label(Role::Button, "⬆ Push").click();
     run_until(&mut h, |app| {
-        matches!(app.live().push, PushState::Done { .. })
+        matches!(app.live().push(), PushState::Done { .. })
     });
     let puts = fake.puts();
     assert_eq!(puts.len(), 1, "one PUT");
@@ -70,13 +70,13 @@ fn preview_shows_env_masking_and_push_reads_back() {
         "only changed keys: {:?}",
         puts[0]
     );
-    let PushState::Done { result, .. } = &h.state().live().push else {
+    let PushState::Done { result, .. } = &h.state().live().push() else {
         unreachable!()
     };
     let outcome = result.as_ref().unwrap_or_else(|e| panic!("{e}"));
     assert!(outcome.verified && outcome.restart_required, "{outcome:?}");
     assert!(has_text(&h, "Read back"));
-    assert_eq!(h.state().live().history.len(), 1, "the push is recorded");
+    assert_eq!(h.state().live().history().len(), 1, "the push is recorded");
 }
 
 #[test]
@@ -91,7 +91,7 @@ fn a_draft_with_errors_cannot_be_pushed() {
     .click();
     h.run();
     h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
-    run_until(&mut h, |app| app.live().config.value().is_some());
+    run_until(&mut h, |app| app.live().config().value().is_some());
     assert!(
         h.get_by_role_and_label(Role::Button, "⬆ Push via API…")
             .accesskit_node()
@@ -113,7 +113,7 @@ fn unreachable_proxy_is_reported_and_the_ui_keeps_working() {
     .click();
     h.run();
     h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
-    run_until(&mut h, |app| app.live().health.error().is_some());
+    run_until(&mut h, |app| app.live().health().error().is_some());
     assert!(
         h.state().live().status_line().contains("unreachable")
             || h.state().live().status_line().contains("error")
@@ -148,8 +148,8 @@ fn profiles_can_be_added_and_edited() {
     h.get_by_role_and_label(Role::Button, "➕ New profile")
         .click();
     h.run();
-    assert_eq!(h.state().live().profiles.all().len(), 2);
-    assert_eq!(h.state().live().profiles.active().name, "profile-1");
+    assert_eq!(h.state().live().profiles().all().len(), 2);
+    assert_eq!(h.state().live().profiles().active().name, "profile-1");
     let url = h.get_by_role_and_label(Role::TextInput, "Base URL");
     url.focus();
     h.run();
@@ -158,7 +158,7 @@ fn profiles_can_be_added_and_edited() {
         .type_text("http://staging:8100");
     h.run();
     assert_eq!(
-        h.state().live().profiles.active().base_url,
+        h.state().live().profiles().active().base_url,
         "http://staging:8100"
     );
     assert_eq!(

@@ -353,7 +353,7 @@ fn models_served_by_the_connected_proxy_show_as_a_column() {
     .click();
     h.run();
     h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
-    common::run_until(&mut h, |app| app.live().models.value().is_some());
+    common::run_until(&mut h, |app| app.live().models().value().is_some());
     open_registry_page(&mut h);
     assert!(h.query_by_label("Served now").is_some());
     assert_eq!(h.query_all_by_label("served").count(), 1);
@@ -479,7 +479,7 @@ fn edits_wait_while_the_registry_opens_or_saves() {
         &mut status,
     );
     assert_eq!(
-        app.registry().sort().0,
+        app.registry().sort().column,
         iw_studio::ui::pages::registry::SortColumn::Backend
     );
     finish_job(&mut app, &mut status);

@@ -117,7 +117,7 @@ fn preview_page_offline_and_connected_and_push_dialog() {
     h.snapshot("page_preview_offline");
     h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
     common::run_until(&mut h, |app| {
-        app.live().config.value().is_some() && app.live().models.value().is_some()
+        app.live().config().value().is_some() && app.live().models().value().is_some()
     });
     mask_clock(&mut h);
     h.snapshot("page_preview_connected");

@@ -56,7 +56,7 @@ pub(super) fn check(layouts: &LayoutSet, file: &Path, format: OutputFormat) -> u
         Err(OpenError::Parse { error, .. }) => {
             let finding = Finding {
                 severity: crate::core::validate::Severity::Error,
-                path: String::new(),
+                path: DocPath::default(),
                 line: Some(error.line),
                 column: Some(error.column),
                 message: format!(
@@ -212,7 +212,7 @@ pub(super) fn set(
 /// Nothing is written; errors at the edited path come first.
 fn refuse(file: &Path, path: &str, findings: &[Finding], format: OutputFormat) -> u8 {
     let mut errors: Vec<&Finding> = findings.iter().filter(|f| f.is_error()).collect();
-    errors.sort_by_key(|f| f.path != path);
+    errors.sort_by_key(|f| f.path != *path);
     let lines: Vec<String> = errors.iter().map(|f| format!("  {f}")).collect();
     let message = format!(
         "not saved: the result would have {} error(s); {} is unchanged (use --force to save anyway)\n{}",

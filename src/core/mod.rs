@@ -1,4 +1,5 @@
 //! The UI-free core: everything the GUI and the CLI share.
+pub mod array_entry;
 pub mod config_file;
 pub mod defaults;
 pub mod document;
@@ -8,5 +9,6 @@ pub mod registry;
 pub mod safe_save;
 pub mod schema;
 pub mod session;
+pub mod storage_backend;
 pub mod validate;
 pub mod value_input;

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::core::document::DocPath;
 use crate::core::session::Command;
+use crate::ui::live::LiveAction;
 use crate::ui::nav::PageId;
 use crate::ui::pages::registry::RegistryAction;
 
@@ -25,7 +27,7 @@ pub enum Action {
     KeepMine,
     Navigate(PageId),
     /// Show the page holding this setting and highlight it.
-    Focus(String),
+    Focus(DocPath),
     FocusFind,
     ShowProblems,
     /// Close after the user chose to discard unsaved changes.
@@ -34,4 +36,6 @@ pub enum Action {
     DismissDialog,
     /// Something on the Registry page (its own registry and history).
     Registry(RegistryAction),
+    /// Something about the live proxy: refresh, profiles, push, revert.
+    Live(LiveAction),
 }

@@ -7,6 +7,7 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 use serde::{Deserialize, Serialize};
 
 use crate::core::defaults::defaults_text;
+use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
 use crate::core::safe_save::SaveOutcome;
 use crate::core::session::{EditSession, SessionError};
@@ -16,8 +17,10 @@ use crate::ui::file_watch::FileWatch;
 use crate::ui::live::LiveProxy;
 use crate::ui::nav::{PageId, page_for_path};
 use crate::ui::page_ctx::{PageCtx, ViewState};
-use crate::ui::pages::registry::{self, RegistryAction, RegistryState};
-use crate::ui::pages::{diff, layout_page, preview, push_dialog, raw_toml, welcome};
+use crate::ui::pages::registry::{RegistryAction, RegistryState};
+use crate::ui::pages::{
+    DiffPage, LayoutPage, Page, PreviewPage, RawTomlPage, RegistryPage, diff, push_dialog, welcome,
+};
 use crate::ui::panels::status_bar::Status;
 use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
 use crate::ui::theme;
@@ -76,6 +79,10 @@ pub struct StudioApp {
     served_generation: Option<u64>,
     /// The Registry page: its own registry, history and view state.
     registry: RegistryState,
+    /// The Preview & push page (its view toggles).
+    preview_page: PreviewPage,
+    /// What the last frame's view asked for; applied by the next `logic`.
+    pending: Vec<Action>,
 }
 
 impl StudioApp {
@@ -94,6 +101,8 @@ impl StudioApp {
             .clone()
             .filter(|p| !matches!(p, PageId::Layout(id) if layouts.page(id).is_none()))
             .unwrap_or_else(|| first_page(&layouts));
+        // One background worker for proxy requests and registry jobs.
+        let registry = RegistryState::with_worker(live.worker_slot().clone());
         Self {
             layouts,
             session: None,
@@ -110,7 +119,9 @@ impl StudioApp {
             window_title: String::new(),
             live,
             served_generation: None,
-            registry: RegistryState::new(),
+            registry,
+            preview_page: PreviewPage::default(),
+            pending: Vec::new(),
         }
     }
 
@@ -166,10 +177,6 @@ impl StudioApp {
         &self.live
     }
 
-    pub fn live_mut(&mut self) -> &mut LiveProxy {
-        &mut self.live
-    }
-
     /// Whether the app asks about a file changed on disk.
     pub fn offers_reload(&self) -> bool {
         matches!(self.dialog, Dialog::ExternalChange { .. })
@@ -207,6 +214,10 @@ impl StudioApp {
                 self.registry_action(RegistryAction::Redo);
             }
             Action::Registry(action) => self.registry_action(action),
+            Action::Live(action) => {
+                let draft = self.session.as_ref().map(EditSession::doc);
+                self.live.handle(ctx, action, draft, &self.layouts);
+            }
             Action::Undo => self.with_session(|s, st| {
                 if s.undo() {
                     st.info("Undone");
@@ -244,7 +255,7 @@ impl StudioApp {
             }
             Action::Focus(path) => self.focus(&path),
             Action::FocusFind => {
-                ctx.memory_mut(|m| m.request_focus(egui::Id::unique(find::FIND_ID)))
+                ctx.memory_mut(|m| m.request_focus(egui::Id::unique(find::FIND_ID)));
             }
             Action::ShowProblems => self.show_problems = true,
             Action::DiscardAndClose => {
@@ -350,17 +361,17 @@ impl StudioApp {
         }
     }
 
-    fn focus(&mut self, path: &str) {
+    fn focus(&mut self, path: &DocPath) {
         if let Some(page) = page_for_path(&self.layouts, path) {
             self.page = page;
         } else {
             self.page = PageId::RawToml;
         }
-        self.view.focus_path = Some(path.to_owned());
+        self.view.focus_path = Some(path.clone());
         self.view.focus_scrolled = false;
     }
 
-    fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Action> {
+    fn shortcuts(ctx: &egui::Context) -> Vec<Action> {
         let mut out = Vec::new();
         let cmd = Modifiers::COMMAND;
         let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
@@ -455,22 +466,32 @@ impl StudioApp {
             external_change_banner(ui, &mut self.dialog, session, actions);
             let mut ctx = PageCtx {
                 session,
+                live: &self.live,
                 actions,
                 view: &mut self.view,
                 read_only: session.parse_error().is_some(),
             };
-            match &self.page {
+            let (mut layout_page, mut registry_page);
+            let page: &mut dyn Page = match &self.page {
                 PageId::Layout(id) => match self.layouts.page(id) {
-                    Some(page) => layout_page::show(ui, &mut ctx, page),
+                    Some(page) => {
+                        layout_page = LayoutPage(page);
+                        &mut layout_page
+                    }
                     None => {
                         ui.label(format!("No layout page `{id}`"));
+                        return;
                     }
                 },
-                PageId::RawToml => raw_toml::show(ui, &mut ctx),
-                PageId::Diff => diff::show(ui, &mut ctx),
-                PageId::Preview => preview::show(ui, &mut self.live, session, &self.layouts),
-                PageId::Registry => registry::show(ui, &mut self.registry, ctx.actions),
-            }
+                PageId::RawToml => &mut RawTomlPage,
+                PageId::Diff => &mut DiffPage,
+                PageId::Preview => &mut self.preview_page,
+                PageId::Registry => {
+                    registry_page = RegistryPage(&mut self.registry);
+                    &mut registry_page
+                }
+            };
+            page.ui(ui, &mut ctx);
         });
     }
 
@@ -481,8 +502,7 @@ impl StudioApp {
                     .session
                     .as_ref()
                     .and_then(EditSession::path)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "the new document".into());
+                    .map_or_else(|| "the new document".into(), |p| p.display().to_string());
                 let doc_dirty = self.session.as_ref().is_some_and(EditSession::is_dirty);
                 let registry_unsaved = self.registry.has_unsaved_edits();
                 egui::Modal::new(egui::Id::unique("confirm_close")).show(ctx, |ui| {
@@ -535,53 +555,108 @@ impl StudioApp {
         }
     }
 
-    /// Draw one frame and apply what it asked for (also used by tests and benches).
-    pub fn frame(&mut self, ui: &mut egui::Ui) {
+    /// One whole frame: `logic`, then `ui`, as eframe runs them (for
+    /// harnesses that hand out a `Ui` only, such as snapshots and benches).
+    pub fn step(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        self.logic_step(&ctx);
+        self.ui_step(ui);
+    }
+
+    /// Everything but drawing: the close guard, answers from the proxy and
+    /// registry jobs, the file watch and file dialogs, the actions the last
+    /// frame collected, and the window title.
+    pub fn logic_step(&mut self, ctx: &egui::Context) {
+        self.close_guard(ctx);
         self.check_external_change();
-        self.live.poll(&ctx);
+        self.live.poll(ctx);
+        self.registry.set_repaint(ctx);
         self.registry.poll(&mut self.status);
-        if self.registry.is_busy() {
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
-        }
-        // The Registry table shows which entries the connected proxy serves
-        // (`/v1/models`); rebuilt only when that answer changes.
-        if self.served_generation != Some(self.live.models_generation()) {
-            self.served_generation = Some(self.live.models_generation());
-            let served = self
-                .live
-                .models
-                .value()
-                .map(|m| m.data.iter().map(|e| e.id.clone()).collect());
-            self.registry.set_served(served);
-        }
-        let mut actions = self.shortcuts(&ctx);
-        if self.page == PageId::Registry {
-            // On the Registry page, Ctrl+S saves the registry (as Ctrl+Z undoes its edits).
-            for action in &mut actions {
-                if matches!(action, Action::Save) {
-                    *action = Action::Registry(RegistryAction::Save);
-                }
-            }
-        }
-        self.draw(ui, &mut actions);
-        self.modal_dialogs(&ctx, &mut actions);
-        push_dialog::show(&ctx, &mut self.live, &self.layouts);
+        self.sync_served_models();
         self.status.busy = self
             .dialogs
             .is_waiting()
             .then(|| "Choosing a file…".to_owned());
+        let mut actions = std::mem::take(&mut self.pending);
+        for action in Self::shortcuts(ctx) {
+            // On the Registry page, Ctrl+S saves the registry (as Ctrl+Z undoes its edits).
+            actions.push(match action {
+                Action::Save if self.page == PageId::Registry => {
+                    Action::Registry(RegistryAction::Save)
+                }
+                other => other,
+            });
+        }
+        for action in actions {
+            self.handle(ctx, action);
+        }
+        self.settings.last_page = Some(self.page.clone());
+        self.settings.proxy_profiles = self.live.profiles().clone();
+        self.update_title(ctx);
+    }
+
+    /// Draw the frame; what the user asked for is kept for the next `logic`.
+    pub fn ui_step(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let mut actions = std::mem::take(&mut self.pending);
+        self.draw(ui, &mut actions);
+        self.modal_dialogs(&ctx, &mut actions);
+        push_dialog::show(&ctx, &self.live, &mut actions);
         if let Some((purpose, path)) = self.dialogs.show(&ctx) {
             actions.push(match purpose {
                 Purpose::Open => Action::OpenPath(path),
                 Purpose::SaveAs => Action::SaveAsPath(path),
             });
         }
-        for action in actions {
-            self.handle(&ctx, action);
+        if !actions.is_empty() {
+            // Applied at the start of the next frame, which must come.
+            ctx.request_repaint();
         }
-        self.settings.last_page = Some(self.page.clone());
-        self.settings.proxy_profiles = self.live.profiles.clone();
+        self.pending = actions;
+    }
+
+    /// The Registry table shows which entries the connected proxy serves
+    /// (`/v1/models`); rebuilt only when that answer changes.
+    fn sync_served_models(&mut self) {
+        if self.served_generation == Some(self.live.models_generation()) {
+            return;
+        }
+        self.served_generation = Some(self.live.models_generation());
+        let served = self
+            .live
+            .models()
+            .value()
+            .map(|m| m.data.iter().map(|e| e.id.clone()).collect());
+        self.registry.set_served(served);
+    }
+
+    /// Closing with unsaved edits asks first (the "Unsaved changes" modal).
+    fn close_guard(&mut self, ctx: &egui::Context) {
+        let closing = ctx.input(|i| i.viewport().close_requested());
+        let unsaved = self.session.as_ref().is_some_and(EditSession::is_dirty)
+            || self.registry.has_unsaved_edits();
+        if closing && !self.allow_close && unsaved {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.dialog = Dialog::ConfirmClose;
+        }
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.session {
+            Some(s) => format!(
+                "{}{} — Config Studio",
+                if s.is_dirty() { "● " } else { "" },
+                s.path()
+                    .and_then(Path::file_name)
+                    .map_or_else(|| "untitled".into(), |n| n.to_string_lossy().into_owned())
+            ),
+            None => "Config Studio".to_owned(),
+        };
+        // Only on change: every viewport command schedules another frame.
+        if title != self.window_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.window_title = title;
+        }
     }
 }
 
@@ -656,32 +731,11 @@ fn saved_message(path: Option<&Path>, outcome: &SaveOutcome) -> String {
 
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        let closing = ctx.input(|i| i.viewport().close_requested());
-        let unsaved = self.session.as_ref().is_some_and(EditSession::is_dirty)
-            || self.registry.has_unsaved_edits();
-        if closing && !self.allow_close && unsaved {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.dialog = Dialog::ConfirmClose;
-        }
-        let title = match &self.session {
-            Some(s) => format!(
-                "{}{} — Config Studio",
-                if s.is_dirty() { "● " } else { "" },
-                s.path()
-                    .and_then(Path::file_name)
-                    .map_or_else(|| "untitled".into(), |n| n.to_string_lossy().into_owned())
-            ),
-            None => "Config Studio".to_owned(),
-        };
-        // Only on change: every viewport command schedules another frame.
-        if title != self.window_title {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
-            self.window_title = title;
-        }
+        self.logic_step(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.frame(ui);
+        self.ui_step(ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -139,7 +139,7 @@ impl FileDialogs {
                         None
                     }
                     Err(mpsc::TryRecvError::Empty) => {
-                        if self.waiting_window(ctx) {
+                        if Self::waiting_window(ctx) {
                             self.fallback(purpose, None);
                         }
                         None
@@ -165,7 +165,7 @@ impl FileDialogs {
     }
 
     /// "Waiting for the file dialog…"; true when the user wants the path field.
-    fn waiting_window(&self, ctx: &Context) -> bool {
+    fn waiting_window(ctx: &Context) -> bool {
         let mut fallback = false;
         egui::Window::new("File dialog")
             .collapsible(false)

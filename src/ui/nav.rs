@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::layout::{LayoutSet, SectionKind};
+use crate::core::document::DocPath;
+use crate::core::layout::LayoutSet;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PageId {
@@ -17,32 +18,6 @@ pub enum PageId {
 }
 
 /// The layout page that shows a setting (`endpoints[2].name` → endpoints).
-pub fn page_for_path(layouts: &LayoutSet, path: &str) -> Option<PageId> {
-    let pattern = crate::core::document::DocPath::parse(path).ok()?.pattern();
-    let mut best: Option<(usize, &str)> = None;
-    for page in &layouts.pages {
-        for section in &page.sections {
-            let table = match section.kind {
-                SectionKind::Array => format!("{}[]", section.table),
-                _ => section.table.clone(),
-            };
-            let matches = pattern == table
-                || pattern.starts_with(&format!("{table}."))
-                || pattern.starts_with(&format!("{table}["));
-            if matches && best.is_none_or(|(len, _)| table.len() > len) {
-                best = Some((table.len(), &page.id));
-            }
-        }
-    }
-    if let Some((_, id)) = best {
-        return Some(PageId::Layout(id.to_owned()));
-    }
-    // A misplaced proxy key: show the page where it belongs.
-    let key = pattern.rsplit('.').next()?;
-    let (home, _) = layouts.proxy_field_by_key(key)?;
-    layouts
-        .pages
-        .iter()
-        .find(|p| p.sections.iter().any(|s| s.table == home.table))
-        .map(|p| PageId::Layout(p.id.clone()))
+pub fn page_for_path(layouts: &LayoutSet, path: &DocPath) -> Option<PageId> {
+    layouts.page_of(path).map(|p| PageId::Layout(p.id.clone()))
 }

@@ -7,18 +7,20 @@ use toml_edit::Value;
 
 use crate::core::document::DocPath;
 use crate::core::session::{Command, EditSession};
+use crate::core::storage_backend::BackendStash;
 use crate::core::validate::Finding;
 use crate::ui::actions::Action;
+use crate::ui::live::LiveProxy;
 
 /// Transient state of the views (not part of the document).
 #[derive(Default)]
 pub struct ViewState {
     /// A setting the user jumped to (from Problems or Find): highlighted, scrolled to.
-    pub focus_path: Option<String>,
+    pub focus_path: Option<DocPath>,
     pub focus_scrolled: bool,
-    /// Fields of a storage backend the user switched away from, by
-    /// (asset table, backend): switching back restores them.
-    pub variant_stash: HashMap<(String, String), Vec<(String, Value)>>,
+    /// Fields of a storage backend the user switched away from: switching
+    /// back restores them.
+    pub variant_stash: BackendStash,
     /// Text typed into a field whose file value has the wrong type, until it parses.
     pub raw_buffers: HashMap<String, String>,
     /// Which endpoint cards are expanded.
@@ -27,6 +29,8 @@ pub struct ViewState {
 
 pub struct PageCtx<'a> {
     pub session: &'a EditSession,
+    /// The live proxy, read-only: pages change it with `Action::Live`.
+    pub live: &'a LiveProxy,
     pub actions: &'a mut Vec<Action>,
     pub view: &'a mut ViewState,
     /// The raw text does not parse: forms show the last good state, read-only.
@@ -49,14 +53,14 @@ impl PageCtx<'_> {
         self.session.doc().get_value(path)
     }
 
-    pub fn findings_at<'s>(&'s self, path: &'s str) -> impl Iterator<Item = &'s Finding> + 's {
+    pub fn findings_at<'s>(&'s self, path: &'s DocPath) -> impl Iterator<Item = &'s Finding> + 's {
         self.session
             .findings()
             .iter()
-            .filter(move |f| f.path == path)
+            .filter(move |f| f.path == *path)
     }
 
-    pub fn is_focused(&self, path: &str) -> bool {
-        self.view.focus_path.as_deref() == Some(path)
+    pub fn is_focused(&self, path: &DocPath) -> bool {
+        self.view.focus_path.as_ref() == Some(path)
     }
 }

@@ -38,17 +38,23 @@ pub fn app_with(path: Option<&Path>) -> StudioApp {
     app
 }
 
+/// Frames run `logic` then `ui`, as under eframe (`StudioApp::step`).
 pub fn harness(app: StudioApp) -> Harness<'static, StudioApp> {
     Harness::builder()
         .with_size(SIZE)
-        .build_ui_state(|ui, app: &mut StudioApp| app.frame(ui), app)
+        .build_ui_state(|ui, app: &mut StudioApp| app.step(ui), app)
+}
+
+/// The app run through its `eframe::App` impl, window events included.
+pub fn eframe_harness(app: StudioApp) -> Harness<'static, StudioApp> {
+    Harness::builder().with_size(SIZE).build_eframe(|_cc| app)
 }
 
 pub fn snapshot_harness(app: StudioApp) -> Harness<'static, StudioApp> {
     Harness::builder()
         .with_size(SIZE)
         .wgpu()
-        .build_ui_state(|ui, app: &mut StudioApp| app.frame(ui), app)
+        .build_ui_state(|ui, app: &mut StudioApp| app.step(ui), app)
 }
 
 /// Lines that differ between two texts of equal line count.

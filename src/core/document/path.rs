@@ -79,6 +79,16 @@ impl DocPath {
         Some(Self(head.to_vec()))
     }
 
+    /// The whole document (used by findings about the file itself).
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// True when `self` is `prefix` or lies below it (`endpoints[1].name` in `endpoints[1]`).
+    pub fn starts_with(&self, prefix: &DocPath) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
+
     pub fn last_key(&self) -> Option<&str> {
         match self.0.last()? {
             Segment::Key(k) => Some(k),
@@ -123,6 +133,29 @@ impl fmt::Display for DocPath {
     }
 }
 
+/// Serialised as its text (`endpoints[1].name`), so JSON output reads as before.
+impl serde::Serialize for DocPath {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Compare with a path's text (`finding.path == "server.port"`).
+impl PartialEq<str> for DocPath {
+    fn eq(&self, other: &str) -> bool {
+        let mut text = String::with_capacity(other.len());
+        use std::fmt::Write;
+        let _ = write!(text, "{self}");
+        text == other
+    }
+}
+
+impl PartialEq<&str> for DocPath {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
 impl std::str::FromStr for DocPath {
     type Err = PathError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -147,6 +180,17 @@ mod tests {
         assert!(DocPath::parse("a..b").is_err());
         assert!(DocPath::parse("a[x]").is_err());
         assert!(DocPath::parse("").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn prefixes_text_compare_and_json() -> Result<(), Box<dyn std::error::Error>> {
+        let p = DocPath::parse("endpoints[1].name")?;
+        assert!(p.starts_with(&DocPath::parse("endpoints[1]")?));
+        assert!(!p.starts_with(&DocPath::parse("endpoints[10]")?));
+        assert!(p == "endpoints[1].name" && p != "endpoints[1]");
+        assert_eq!(serde_json::to_string(&p)?, "\"endpoints[1].name\"");
+        assert!(DocPath::default().is_root());
         Ok(())
     }
 }

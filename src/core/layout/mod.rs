@@ -6,10 +6,12 @@
 
 mod field_check;
 mod load;
+mod resolve;
 mod spec;
 
 pub use field_check::{check_value, type_name_of};
 pub use load::{LayoutError, builtin_layout_sources};
+pub use resolve::{Instance, ResolveError, Resolved};
 pub use spec::{Consumer, EnvParse, FieldType, SectionKind, Target};
 
 use std::collections::HashMap;

@@ -18,6 +18,7 @@ pub mod api_types;
 pub mod client;
 pub mod effective;
 pub mod env_parse;
+#[cfg(any(test, feature = "test-support"))]
 pub mod fake;
 pub mod history;
 pub mod json_value;
@@ -33,6 +34,7 @@ pub use effective::{
     preview, runtime_from,
 };
 pub use env_parse::{EnvOutcome, parse_env_value};
+#[cfg(any(test, feature = "test-support"))]
 pub use fake::FakeProxy;
 pub use history::{HistoryEntry, HistoryError, HistoryList, HistoryResult};
 pub use profiles::{ConnectionProfile, ProfileError, Profiles};

@@ -10,6 +10,7 @@ pub mod layer;
 pub mod merge;
 pub mod model;
 mod parallel;
+pub mod sort;
 pub mod store;
 pub mod validate;
 
@@ -18,5 +19,6 @@ pub use filter::{Filter, filter_entries};
 pub use layer::{EntrySource, LazyLayer};
 pub use merge::{EntryLayer, FieldSource, Merged, MergedEntry, merge_layers, provenance};
 pub use model::RegistryEntry;
+pub use sort::{SortColumn, SortOrder, TABLE_CAPABILITIES, host_port};
 pub use store::{RegistryError, RegistryStore, SaveReport, resolve_dir};
 pub use validate::{Finding, Severity, validate};

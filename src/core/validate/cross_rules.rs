@@ -7,6 +7,7 @@ use toml_edit::{Item, Table, Value};
 
 use super::locate::Locator;
 use super::{Finding, Severity};
+use crate::core::document::DocPath;
 use crate::core::layout::{LayoutSet, SectionKind};
 
 pub(super) fn check(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>) -> Vec<Finding> {
@@ -37,10 +38,15 @@ fn bool_setting(root: &Table, layouts: &LayoutSet, path: &str) -> Option<bool> {
     }
 }
 
+/// The document path of a plain table field (`ui.default_page`).
+fn table_field_path(dotted: &str) -> DocPath {
+    DocPath::keys(&dotted.split('.').collect::<Vec<_>>())
+}
+
 fn finding(
     locator: &Locator<'_>,
     severity: Severity,
-    path: String,
+    path: DocPath,
     item: Option<&Item>,
     message: String,
 ) -> Finding {
@@ -72,7 +78,7 @@ fn enabled_in(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mu
             out.push(finding(
                 locator,
                 Severity::Error,
-                field.path.clone(),
+                table_field_path(&field.path),
                 item,
                 message,
             ));
@@ -99,7 +105,7 @@ fn depends_on(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mu
         out.push(finding(
             locator,
             Severity::Warning,
-            field.path.clone(),
+            table_field_path(&field.path),
             item,
             message,
         ));
@@ -129,7 +135,9 @@ fn unique_groups(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: 
                             let message = format!(
                                 "`{value}` is already used by {first}; names and aliases must be unique"
                             );
-                            let path = format!("{}[{i}].{}", section.table, field.key);
+                            let path = DocPath::keys(&section.table_path())
+                                .index(i)
+                                .child(&field.key);
                             out.push(finding(locator, Severity::Error, path, Some(item), message));
                         }
                         None => {

@@ -13,7 +13,7 @@ pub use suggest::did_you_mean;
 
 use serde::Serialize;
 
-use crate::core::document::{ConfigDocument, ParseError, parse_spanned};
+use crate::core::document::{ConfigDocument, DocPath, ParseError, parse_spanned};
 use crate::core::layout::LayoutSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -36,8 +36,8 @@ impl std::fmt::Display for Severity {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    /// The setting it is about (`server.port`, `endpoints[1].name`); empty for the whole file.
-    pub path: String,
+    /// The setting it is about (`server.port`, `endpoints[1].name`); the root for the whole file.
+    pub path: DocPath,
     /// 1-based; `None` when the thing is missing from the file.
     pub line: Option<usize>,
     pub column: Option<usize>,
@@ -58,7 +58,7 @@ impl std::fmt::Display for Finding {
             _ => {}
         }
         write!(f, "{}: ", self.severity)?;
-        if !self.path.is_empty() {
+        if !self.path.is_root() {
             write!(f, "{}: ", self.path)?;
         }
         f.write_str(&self.message)
@@ -76,13 +76,8 @@ pub fn validate_parsed(parsed: &toml_edit::Document<String>, layouts: &LayoutSet
     let locator = locate::Locator::new(parsed.raw());
     let mut findings = walk::walk(parsed.as_table(), layouts, &locator);
     findings.extend(cross_rules::check(parsed.as_table(), layouts, &locator));
-    findings.sort_by(|a, b| {
-        (a.line.unwrap_or(usize::MAX), a.severity, &a.path).cmp(&(
-            b.line.unwrap_or(usize::MAX),
-            b.severity,
-            &b.path,
-        ))
-    });
+    // Ties on a line sort by the path's text, as people read it.
+    findings.sort_by_cached_key(|f| (f.line.unwrap_or(usize::MAX), f.severity, f.path.to_string()));
     findings
 }
 
@@ -93,7 +88,7 @@ pub fn validate_document(doc: &ConfigDocument, layouts: &LayoutSet) -> Vec<Findi
         Ok(findings) => findings,
         Err(e) => vec![Finding {
             severity: Severity::Error,
-            path: String::new(),
+            path: DocPath::default(),
             line: Some(e.line),
             column: Some(e.column),
             message: format!("not valid TOML: {}", e.message),

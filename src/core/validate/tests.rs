@@ -27,7 +27,7 @@ fn shipped_file_only_warns_about_the_backoff_key() {
     assert_eq!(findings.len(), 1, "{findings:#?}");
     let f = &findings[0];
     assert_eq!(
-        (f.severity, f.path.as_str(), f.line, f.column),
+        (f.severity, f.path.to_string().as_str(), f.line, f.column),
         (
             Severity::Warning,
             "vllm.vllm_restart_backoff_s",

@@ -37,7 +37,7 @@ impl Walker<'_> {
         let (line, column) = self.locator.at(span);
         self.findings.push(Finding {
             severity,
-            path: path.to_string(),
+            path: path.clone(),
             line,
             column,
             message,

@@ -2,7 +2,10 @@
 //! runtime (the UI thread never waits on the network), the last answers,
 //! and the push in flight.
 
+mod action;
 mod remote;
+
+pub use action::LiveAction;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,9 +17,10 @@ pub use remote::Remote;
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::history::{self, HistoryEntry};
+use crate::core::proxy::worker::WorkerSlot;
 use crate::core::proxy::{
-    Health, ModelList, Preview, Profiles, ProxyApi, ProxyConfigView, ProxyWorker, PushError,
-    PushMode, PushOutcome, PushPlan, local_proxy_env, plan_push, preview,
+    ConnectionProfile, Health, ModelList, Preview, Profiles, ProxyApi, ProxyConfigView,
+    ProxyWorker, PushError, PushMode, PushOutcome, PushPlan, local_proxy_env, plan_push, preview,
 };
 
 /// What the push dialog shows.
@@ -40,24 +44,28 @@ pub enum PushState {
     },
 }
 
+/// The live proxy's model: profiles, the answers, the push state machine
+/// and the push history. Changed only through [`LiveAction`]s (`handle`);
+/// the views read it through accessors.
 pub struct LiveProxy {
-    pub profiles: Profiles,
+    profiles: Profiles,
     api: Option<Arc<dyn ProxyApi>>,
-    worker: Option<ProxyWorker>,
-    pub health: Remote<Health>,
-    pub config: Remote<ProxyConfigView>,
-    pub models: Remote<ModelList>,
+    worker: WorkerSlot,
+    health: Remote<Health>,
+    config: Remote<ProxyConfigView>,
+    models: Remote<ModelList>,
     /// Refresh every N seconds while set.
-    pub auto_refresh_s: Option<u64>,
+    auto_refresh_s: Option<u64>,
     last_request: Option<Instant>,
-    pub push: PushState,
-    pub push_mode: PushMode,
+    push: PushState,
+    push_mode: PushMode,
     /// Where pushes are recorded.
-    pub history_dir: Option<PathBuf>,
-    pub history: Vec<HistoryEntry>,
-    pub only_differences: bool,
+    history_dir: Option<PathBuf>,
+    history: Vec<HistoryEntry>,
     /// Shown when the background runtime or the client cannot be made.
-    pub setup_error: Option<String>,
+    setup_error: Option<String>,
+    /// Why the last profile edit was refused (a duplicate name, ...).
+    profile_error: Option<String>,
     /// Bumped whenever `models` changes, so views derive from it only then.
     models_generation: u64,
 }
@@ -67,7 +75,7 @@ impl LiveProxy {
         let mut live = Self {
             profiles,
             api: None,
-            worker: None,
+            worker: WorkerSlot::default(),
             health: Remote::Idle,
             config: Remote::Idle,
             models: Remote::Idle,
@@ -77,8 +85,8 @@ impl LiveProxy {
             push_mode: PushMode::Api,
             history_dir,
             history: Vec::new(),
-            only_differences: false,
             setup_error: None,
+            profile_error: None,
             models_generation: 0,
         };
         live.reload_history();
@@ -102,26 +110,145 @@ impl LiveProxy {
     }
 
     fn worker(&mut self) -> Option<&ProxyWorker> {
-        if self.worker.is_none() {
-            match ProxyWorker::new() {
-                Ok(w) => self.worker = Some(w),
-                Err(e) => self.setup_error = Some(format!("cannot start the network thread: {e}")),
+        match self.worker.get() {
+            Ok(worker) => Some(worker),
+            Err(e) => {
+                self.setup_error = Some(e.to_string());
+                None
             }
         }
-        self.worker.as_ref()
+    }
+
+    /// The background worker, to share with the registry jobs.
+    pub fn worker_slot(&self) -> &WorkerSlot {
+        &self.worker
+    }
+
+    pub fn profiles(&self) -> &Profiles {
+        &self.profiles
+    }
+
+    pub fn health(&self) -> &Remote<Health> {
+        &self.health
+    }
+
+    pub fn config(&self) -> &Remote<ProxyConfigView> {
+        &self.config
+    }
+
+    pub fn models(&self) -> &Remote<ModelList> {
+        &self.models
+    }
+
+    pub fn push(&self) -> &PushState {
+        &self.push
+    }
+
+    /// Pushes recorded so far, oldest first.
+    pub fn history(&self) -> &[HistoryEntry] {
+        &self.history
+    }
+
+    /// Whether pushes are recorded at all (the app has a data folder).
+    pub fn records_history(&self) -> bool {
+        self.history_dir.is_some()
+    }
+
+    pub fn auto_refresh_s(&self) -> Option<u64> {
+        self.auto_refresh_s
+    }
+
+    pub fn setup_error(&self) -> Option<&str> {
+        self.setup_error.as_deref()
+    }
+
+    pub fn profile_error(&self) -> Option<&str> {
+        self.profile_error.as_deref()
+    }
+
+    /// Apply one change the user asked for; `draft` is the open document.
+    pub fn handle(
+        &mut self,
+        ctx: &egui::Context,
+        action: LiveAction,
+        draft: Option<&ConfigDocument>,
+        layouts: &Arc<LayoutSet>,
+    ) {
+        match action {
+            LiveAction::Refresh => self.refresh(ctx),
+            LiveAction::AutoRefresh(every) => self.auto_refresh_s = every,
+            LiveAction::SelectProfile(name) => self.set_active_profile(&name),
+            LiveAction::NewProfile => self.new_profile(),
+            LiveAction::RemoveProfile(name) => self.remove_profile(&name),
+            LiveAction::EditProfile { name, edited } => {
+                match self.profiles.update(&name, *edited) {
+                    Ok(()) => self.profile_changed(),
+                    Err(e) => self.profile_error = Some(e.to_string()),
+                }
+            }
+            LiveAction::OpenPush(mode) => {
+                if let Some(draft) = draft {
+                    self.push_mode = mode;
+                    self.open_push(draft, layouts);
+                }
+            }
+            LiveAction::ConfirmLosses(value) => {
+                if let PushState::Review { confirmed, .. } = &mut self.push {
+                    *confirmed = value;
+                }
+            }
+            LiveAction::Push => self.start_push(ctx, layouts),
+            LiveAction::ClosePush => {
+                // A push under way finishes and is recorded; only its dialog waits.
+                if !matches!(self.push, PushState::Running { .. }) {
+                    self.push = PushState::Closed;
+                }
+            }
+            LiveAction::Revert(index) => {
+                if let Some(draft) = draft {
+                    self.open_revert(index, draft, layouts);
+                }
+            }
+        }
+    }
+
+    /// A new profile `profile-N` (the first N free) on the active one's URL, made active.
+    fn new_profile(&mut self) {
+        let name = (1..)
+            .map(|n| format!("profile-{n}"))
+            .find(|n| self.profiles.get(n).is_none())
+            .unwrap_or_default();
+        let profile = ConnectionProfile::new(&name, &self.profiles.active().base_url);
+        if self.profiles.add(profile).is_ok() {
+            self.set_active_profile(&name);
+        }
+    }
+
+    /// Remove a profile (never the last one); the first left becomes active.
+    fn remove_profile(&mut self, name: &str) {
+        if self.profiles.all().len() <= 1 {
+            return;
+        }
+        if let Err(e) = self.profiles.remove(name) {
+            self.profile_error = Some(e.to_string());
+            return;
+        }
+        let first = self.profiles.active().name.clone();
+        self.set_active_profile(&first);
     }
 
     /// Switch profile: forget the old proxy's answers.
-    pub fn set_active_profile(&mut self, name: &str) {
+    fn set_active_profile(&mut self, name: &str) {
         if self.profiles.set_active(name).is_ok() {
             self.profile_changed();
         }
     }
 
     /// The active profile's settings changed: the next request builds a new client.
-    pub fn profile_changed(&mut self) {
+    fn profile_changed(&mut self) {
         self.api = None;
         self.setup_error = None;
+        self.profile_error = None;
         self.health = Remote::Idle;
         self.config = Remote::Idle;
         self.models = Remote::Idle;
@@ -137,7 +264,7 @@ impl LiveProxy {
     }
 
     /// Ask for health, config and models, off the UI thread.
-    pub fn refresh(&mut self, ctx: &egui::Context) {
+    fn refresh(&mut self, ctx: &egui::Context) {
         let Some(api) = self.api() else { return };
         let Some(worker) = self.worker() else { return };
         let repaint = |ctx: &egui::Context| {
@@ -177,10 +304,6 @@ impl LiveProxy {
         self.models_generation
     }
 
-    pub fn is_connected(&self) -> bool {
-        matches!(self.health, Remote::Ready { .. })
-    }
-
     /// One line for the status bar.
     pub fn status_line(&self) -> String {
         let url = self.base_url();
@@ -192,9 +315,7 @@ impl LiveProxy {
                 human_duration(h.uptime_seconds),
                 clock(*at)
             ),
-            (Remote::Failed { error, .. }, _)
-                if error.contains("connect") || error.contains("timed out") =>
-            {
+            (Remote::Failed { .. }, _) if self.health.unreachable() => {
                 format!("proxy {url}: unreachable")
             }
             (Remote::Failed { .. }, _) => format!("proxy {url}: error"),
@@ -211,7 +332,7 @@ impl LiveProxy {
     }
 
     /// Plan a push of `draft` from the view the admin is looking at.
-    pub fn open_push(&mut self, draft: &ConfigDocument, layouts: &LayoutSet) {
+    fn open_push(&mut self, draft: &ConfigDocument, layouts: &LayoutSet) {
         let Some(view) = self.config.value() else {
             self.push =
                 PushState::Refused("Not connected: refresh the proxy's config first.".into());
@@ -227,7 +348,7 @@ impl LiveProxy {
     }
 
     /// Send the reviewed plan (through the same checks: stale guard, read-back).
-    pub fn start_push(&mut self, ctx: &egui::Context, layouts: &Arc<LayoutSet>) {
+    fn start_push(&mut self, ctx: &egui::Context, layouts: &Arc<LayoutSet>) {
         let PushState::Review { plan, confirmed } =
             std::mem::replace(&mut self.push, PushState::Closed)
         else {
@@ -285,14 +406,14 @@ impl LiveProxy {
         self.reload_history();
     }
 
-    pub fn reload_history(&mut self) {
+    fn reload_history(&mut self) {
         if let Some(dir) = &self.history_dir {
             self.history = history::list(dir).map(|h| h.entries).unwrap_or_default();
         }
     }
 
     /// Plan a push that puts back what history entry `index` replaced.
-    pub fn open_revert(&mut self, index: usize, draft: &ConfigDocument, layouts: &LayoutSet) {
+    fn open_revert(&mut self, index: usize, draft: &ConfigDocument, layouts: &LayoutSet) {
         let Some(entry) = self.history.get(index) else {
             return;
         };

@@ -19,7 +19,7 @@ pub enum Remote<T> {
         at: SystemTime,
     },
     Failed {
-        error: String,
+        error: ProxyError,
         previous: Option<T>,
     },
 }
@@ -58,10 +58,7 @@ impl<T> Remote<T> {
                 value,
                 at: SystemTime::now(),
             },
-            Err(e) => Self::Failed {
-                error: e.to_string(),
-                previous,
-            },
+            Err(error) => Self::Failed { error, previous },
         };
         true
     }
@@ -79,11 +76,25 @@ impl<T> Remote<T> {
         matches!(self, Self::Pending { .. })
     }
 
-    pub fn error(&self) -> Option<&str> {
+    pub fn error(&self) -> Option<&ProxyError> {
         match self {
             Self::Failed { error, .. } => Some(error),
             _ => None,
         }
+    }
+
+    /// Whether the last request failed for want of a proxy to talk to (no
+    /// connection, no answer in time, the connection dropped), rather than
+    /// with an answer the proxy gave or a profile that cannot be used.
+    pub fn unreachable(&self) -> bool {
+        matches!(
+            self.error(),
+            Some(
+                ProxyError::Connect { .. }
+                    | ProxyError::Timeout { .. }
+                    | ProxyError::Transport { .. }
+            )
+        )
     }
 
     pub fn fetched_at(&self) -> Option<SystemTime> {
@@ -91,5 +102,38 @@ impl<T> Remote<T> {
             Self::Ready { at, .. } => Some(*at),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::channel;
+
+    use super::*;
+
+    #[test]
+    fn a_failure_keeps_the_last_value_and_its_kind() {
+        let mut remote = Remote::Idle;
+        let (tx, rx) = channel();
+        remote.start(rx);
+        let _ = tx.send(Ok(7));
+        assert!(remote.poll());
+        let (tx, rx) = channel();
+        remote.start(rx);
+        assert_eq!(remote.value(), Some(&7), "shown while the refresh runs");
+        let _ = tx.send(Err(ProxyError::Connect {
+            method: "GET",
+            url: "http://127.0.0.1:9/v1/health".into(),
+            reason: "connection refused".into(),
+        }));
+        assert!(remote.poll());
+        assert!(remote.unreachable());
+        assert_eq!(remote.value(), Some(&7));
+
+        let (tx, rx) = channel::<Result<i32, ProxyError>>();
+        remote.start(rx);
+        let _ = tx.send(Err(ProxyError::TokenMissing { var: "T".into() }));
+        assert!(remote.poll());
+        assert!(remote.error().is_some() && !remote.unreachable());
     }
 }

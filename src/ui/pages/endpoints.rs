@@ -1,9 +1,7 @@
 //! Endpoints: a list of `[[endpoints]]` with add / duplicate / remove /
 //! reorder; each entry's fields as form rows.
 
-use egui::{RichText, Ui};
-use toml_edit::Value;
-
+use crate::core::array_entry::{duplicate_entry, entry_name, push_new_entry};
 use crate::core::document::DocPath;
 use crate::core::layout::Section;
 use crate::core::session::Command;
@@ -11,6 +9,7 @@ use crate::ui::page_ctx::PageCtx;
 use crate::ui::pages::layout_page::section_title;
 use crate::ui::theme;
 use crate::ui::widgets::{FieldPlace, field_rows};
+use egui::{RichText, Ui};
 
 pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section) {
     section_title(ui, section);
@@ -28,54 +27,25 @@ pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section) {
     }
     ui.add_enabled_ui(!ctx.read_only, |ui| {
         if ui.button("➕ Add endpoint").clicked() {
-            ctx.edit(Command::PushArrayEntry {
-                table: section.table.clone(),
-                entry: new_entry(ctx, section, count),
-            });
+            ctx.edit(push_new_entry(ctx.session.doc(), section));
         }
     });
 }
 
-/// A new entry named `endpoint-N` (the first N not taken) with the layout's defaults.
-fn new_entry(ctx: &PageCtx<'_>, section: &Section, count: usize) -> toml_edit::Table {
-    let mut entry = toml_edit::Table::new();
-    let taken: Vec<String> = (0..count)
-        .filter_map(|i| entry_name(ctx, section, i))
-        .collect();
-    let name = (count + 1..)
-        .map(|n| format!("endpoint-{n}"))
-        .find(|n| !taken.contains(n))
-        .unwrap_or_default();
-    for field in &section.fields {
-        if field.key == "name" {
-            entry.insert("name", toml_edit::value(name.clone()));
-        } else if let (true, Some(default)) = (field.required, &field.default) {
-            entry.insert(&field.key, toml_edit::Item::Value(default.clone()));
-        }
-    }
-    entry
-}
-
-fn entry_name(ctx: &PageCtx<'_>, section: &Section, index: usize) -> Option<String> {
-    let path = DocPath::keys(&section.table_path())
-        .index(index)
-        .child("name");
-    ctx.value(&path).and_then(Value::as_str).map(str::to_owned)
-}
-
 fn entry_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, index: usize, count: usize) {
     let base = DocPath::keys(&section.table_path()).index(index);
-    let name = entry_name(ctx, section, index).unwrap_or_else(|| format!("entry {}", index + 1));
+    let name = entry_name(ctx.session.doc(), section, index)
+        .unwrap_or_else(|| format!("entry {}", index + 1));
     let has_error = ctx
         .session
         .findings()
         .iter()
-        .any(|f| f.is_error() && f.path.starts_with(&format!("{base}.")));
+        .any(|f| f.is_error() && f.path.starts_with(&base) && f.path != base);
     let focused_inside = ctx
         .view
         .focus_path
         .as_ref()
-        .is_some_and(|p| p.starts_with(&format!("{base}.")));
+        .is_some_and(|p| p.starts_with(&base) && *p != base);
     theme::card(ui.visuals()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         let key = base.to_string();
@@ -94,7 +64,7 @@ fn entry_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, index: usiz
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.add_enabled_ui(!ctx.read_only, |ui| {
-                    entry_buttons(ui, ctx, section, index, count, &name)
+                    entry_buttons(ui, ctx, section, index, count, &name);
                 });
             });
         });
@@ -122,20 +92,7 @@ fn entry_buttons(
         });
     }
     if labelled_button(ui, "📋", &format!("Duplicate endpoint {name}"), true).clicked() {
-        // A copy under the same name would clash at once: give it a new one.
-        let copy_name = DocPath::keys(&section.table_path())
-            .index(index + 1)
-            .child("name");
-        ctx.edit(Command::Batch(vec![
-            Command::DuplicateArrayEntry {
-                table: table.clone(),
-                index,
-            },
-            Command::SetValue {
-                path: copy_name,
-                value: Value::from(format!("{name}-copy")),
-            },
-        ]));
+        ctx.edit(duplicate_entry(section, index, name));
     }
     if labelled_button(
         ui,

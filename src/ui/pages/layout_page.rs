@@ -28,7 +28,7 @@ pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, page: &Page) {
                 }
                 match section.kind {
                     SectionKind::Table if is_toggle_grid(page, section) => {
-                        toggle_grid(ui, ctx, page, section)
+                        toggle_grid(ui, ctx, page, section);
                     }
                     SectionKind::Table => section_card(ui, ctx, section, &own),
                     SectionKind::Map => storage::show(ui, ctx, section),
@@ -153,7 +153,7 @@ fn toggle_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, page: &Page, parent: &Field, 
                 for child in children {
                     let child_path = DocPath::parse(&child.path).unwrap_or_default();
                     ui.indent(("module", &child.path), |ui| {
-                        bool_line(ui, ctx, child, &child_path, false)
+                        bool_line(ui, ctx, child, &child_path, false);
                     });
                 }
             });
@@ -170,7 +170,7 @@ fn bool_value(ctx: &PageCtx<'_>, field: &Field, path: &DocPath) -> bool {
 
 fn bool_line(ui: &mut Ui, ctx: &mut PageCtx<'_>, field: &Field, path: &DocPath, strong: bool) {
     let mut on = bool_value(ctx, field, path);
-    let focused = ctx.is_focused(&path.to_string());
+    let focused = ctx.is_focused(path);
     ui.horizontal(|ui| {
         if toggle(ui, &mut on, &field.label)
             .on_hover_text(&field.help)
@@ -188,8 +188,7 @@ fn bool_line(ui: &mut Ui, ctx: &mut PageCtx<'_>, field: &Field, path: &DocPath, 
         ui.label(text)
             .on_hover_text(format!("{}\n\nKey: {path}", field.help));
     });
-    let path_text = path.to_string();
-    for f in ctx.findings_at(&path_text) {
+    for f in ctx.findings_at(path) {
         let tone = if f.is_error() {
             theme::error(ui.visuals())
         } else {

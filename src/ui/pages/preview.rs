@@ -9,23 +9,38 @@ use serde_json::Value;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::{EnvOutcome, Preview, PreviewMode, PreviewRow, PushMode, Source};
 use crate::core::session::EditSession;
-use crate::ui::live::{LiveProxy, clock, human_duration};
+use crate::ui::actions::Action;
+use crate::ui::live::{LiveAction, LiveProxy, clock, human_duration};
 use crate::ui::theme;
 use crate::ui::widgets::badge;
 
-pub fn show(ui: &mut Ui, live: &mut LiveProxy, session: &EditSession, layouts: &LayoutSet) {
+/// The page's own view state (the live proxy's model is `LiveProxy`).
+#[derive(Debug, Default)]
+pub struct PreviewView {
+    /// Hide rows where nothing differs.
+    pub only_differences: bool,
+}
+
+pub fn show(
+    ui: &mut Ui,
+    live: &LiveProxy,
+    view: &mut PreviewView,
+    session: &EditSession,
+    layouts: &LayoutSet,
+    actions: &mut Vec<Action>,
+) {
     ui.heading("🔍 Preview & push");
-    connection_bar(ui, live);
-    super::profiles::show(ui, live);
+    connection_bar(ui, live, actions);
+    super::profiles::show(ui, live, actions);
     let preview = live.preview(session.doc(), layouts);
     mode_banner(ui, live, &preview);
     ui.horizontal(|ui| {
-        ui.checkbox(&mut live.only_differences, "Only what differs")
+        ui.checkbox(&mut view.only_differences, "Only what differs")
             .on_hover_text(
                 "Hide settings that are at their default everywhere and unchanged by this draft",
             );
         ui.separator();
-        let connected = live.config.value().is_some();
+        let connected = live.config().value().is_some();
         let errors = session.error_count();
         let can_push = connected && errors == 0 && session.parse_error().is_none();
         let why = if !connected {
@@ -45,8 +60,7 @@ pub fn show(ui: &mut Ui, live: &mut LiveProxy, session: &EditSession, layouts: &
                 .on_disabled_hover_text(why)
                 .clicked()
             {
-                live.push_mode = mode;
-                live.open_push(session.doc(), layouts);
+                actions.push(Action::Live(LiveAction::OpenPush(mode)));
             }
         }
     });
@@ -54,7 +68,7 @@ pub fn show(ui: &mut Ui, live: &mut LiveProxy, session: &EditSession, layouts: &
     let rows: Vec<&PreviewRow> = preview
         .rows
         .iter()
-        .filter(|r| !live.only_differences || differs(r))
+        .filter(|r| !view.only_differences || differs(r))
         .collect();
     egui::ScrollArea::vertical()
         .id_salt("preview_scroll")
@@ -65,7 +79,7 @@ pub fn show(ui: &mut Ui, live: &mut LiveProxy, session: &EditSession, layouts: &
     ui.separator();
     ui.columns(2, |cols| {
         models_panel(&mut cols[0], live);
-        history_panel(&mut cols[1], live, session, layouts);
+        history_panel(&mut cols[1], live, actions);
     });
 }
 
@@ -79,15 +93,15 @@ fn differs(r: &PreviewRow) -> bool {
         || r.source != Source::Default
 }
 
-fn connection_bar(ui: &mut Ui, live: &mut LiveProxy) {
+fn connection_bar(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
         let label = ui.label("Proxy profile");
-        let active = live.profiles.active().name.clone();
+        let active = live.profiles().active().name.clone();
         let mut pick = active.clone();
         egui::ComboBox::from_id_salt("profile")
             .selected_text(&active)
             .show_ui(ui, |ui| {
-                for p in live.profiles.all() {
+                for p in live.profiles().all() {
                     ui.selectable_value(
                         &mut pick,
                         p.name.clone(),
@@ -98,25 +112,25 @@ fn connection_bar(ui: &mut Ui, live: &mut LiveProxy) {
             .response
             .labelled_by(label.id);
         if pick != active {
-            live.set_active_profile(&pick);
+            actions.push(Action::Live(LiveAction::SelectProfile(pick)));
         }
         ui.label(RichText::new(live.base_url()).monospace());
-        let busy = live.health.is_pending() || live.config.is_pending();
+        let busy = live.health().is_pending() || live.config().is_pending();
         if ui
             .add_enabled(!busy, egui::Button::new("⟲ Refresh"))
             .on_hover_text("Ask the proxy for its health, config and models")
             .clicked()
         {
-            live.refresh(ui.ctx());
+            actions.push(Action::Live(LiveAction::Refresh));
         }
         if busy {
             ui.spinner();
         }
-        let mut auto = live.auto_refresh_s.is_some();
+        let mut auto = live.auto_refresh_s().is_some();
         if ui.checkbox(&mut auto, "every").changed() {
-            live.auto_refresh_s = auto.then_some(10);
+            actions.push(Action::Live(LiveAction::AutoRefresh(auto.then_some(10))));
         }
-        let mut secs = live.auto_refresh_s.unwrap_or(10);
+        let mut secs = live.auto_refresh_s().unwrap_or(10);
         if ui
             .add_enabled(
                 auto,
@@ -124,32 +138,31 @@ fn connection_bar(ui: &mut Ui, live: &mut LiveProxy) {
             )
             .changed()
         {
-            live.auto_refresh_s = Some(secs);
+            actions.push(Action::Live(LiveAction::AutoRefresh(Some(secs))));
         }
     });
-    if let Some(e) = &live.setup_error {
+    if let Some(e) = live.setup_error() {
         ui.colored_label(theme::error(ui.visuals()), e);
     }
 }
 
 fn mode_banner(ui: &mut Ui, live: &LiveProxy, preview: &Preview) {
     let v = ui.visuals().clone();
-    if let Some(e) = live.config.error() {
+    if let Some(e) = live.config().error() {
         ui.colored_label(theme::error(&v), format!("⛔ {e}"));
     }
     match preview.mode {
         PreviewMode::Connected => {
             let path = live
-                .config
+                .config()
                 .value()
                 .map(|c| c.config_file_path.clone())
                 .unwrap_or_default();
             let uptime = live
-                .health
+                .health()
                 .value()
-                .map(|h| human_duration(h.uptime_seconds))
-                .unwrap_or_else(|| "?".into());
-            let at = live.config.fetched_at().map(clock).unwrap_or_default();
+                .map_or_else(|| "?".into(), |h| human_duration(h.uptime_seconds));
+            let at = live.config().fetched_at().map(clock).unwrap_or_default();
             ui.label(
                 RichText::new(format!(
                     "Connected to {} · file {path} · up {uptime} · refreshed {at}",
@@ -313,13 +326,12 @@ fn badges(ui: &mut Ui, r: &PreviewRow) {
 
 fn models_panel(ui: &mut Ui, live: &LiveProxy) {
     ui.label(RichText::new("Served now (/v1/models)").strong());
-    let Some(models) = live.models.value() else {
+    let Some(models) = live.models().value() else {
         ui.label(
-            RichText::new(
-                live.models
-                    .error()
-                    .unwrap_or("Not loaded: connect and refresh."),
-            )
+            RichText::new(live.models().error().map_or_else(
+                || "Not loaded: connect and refresh.".to_owned(),
+                ToString::to_string,
+            ))
             .color(theme::muted(ui.visuals())),
         );
         return;
@@ -359,21 +371,21 @@ fn models_panel(ui: &mut Ui, live: &LiveProxy) {
         });
 }
 
-fn history_panel(ui: &mut Ui, live: &mut LiveProxy, session: &EditSession, layouts: &LayoutSet) {
+fn history_panel(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
     ui.label(RichText::new("Push history").strong());
-    if live.history_dir.is_none() {
+    if !live.records_history() {
         ui.label(
             RichText::new("No history folder (the app has no data directory).")
                 .color(theme::muted(ui.visuals())),
         );
         return;
     }
-    if live.history.is_empty() {
+    if live.history().is_empty() {
         ui.label(RichText::new("No pushes yet.").color(theme::muted(ui.visuals())));
     }
     let mut revert = None;
     egui::ScrollArea::vertical().id_salt("history").max_height(160.0).show(ui, |ui| {
-        for (i, entry) in live.history.iter().enumerate().rev() {
+        for (i, entry) in live.history().iter().enumerate().rev() {
             ui.horizontal(|ui| {
                 let keys: Vec<String> = entry.changes.iter().map(|c| format!("{}: {} -> {}", c.key, c.before, c.after)).collect();
                 let ok = if entry.succeeded() { "✔" } else { "✖" };
@@ -386,6 +398,6 @@ fn history_panel(ui: &mut Ui, live: &mut LiveProxy, session: &EditSession, layou
         }
     });
     if let Some(i) = revert {
-        live.open_revert(i, session.doc(), layouts);
+        actions.push(Action::Live(LiveAction::Revert(i)));
     }
 }

@@ -3,16 +3,16 @@
 
 use egui::{RichText, Ui};
 
-use crate::core::proxy::ConnectionProfile;
-use crate::ui::live::LiveProxy;
+use crate::ui::actions::Action;
+use crate::ui::live::{LiveAction, LiveProxy};
 use crate::ui::theme;
 
 /// The editable fields of the active profile, plus add / remove.
-pub fn show(ui: &mut Ui, live: &mut LiveProxy) {
+pub fn show(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
     egui::CollapsingHeader::new("Connection profiles")
         .id_salt("profiles")
         .show(ui, |ui| {
-            let active = live.profiles.active().clone();
+            let active = live.profiles().active().clone();
             let mut edited = active.clone();
             egui::Grid::new("profile_fields")
                 .num_columns(2)
@@ -55,34 +55,25 @@ pub fn show(ui: &mut Ui, live: &mut LiveProxy) {
                 };
                 ui.label(RichText::new(text).small().color(tone));
             }
+            if let Some(e) = live.profile_error() {
+                ui.colored_label(theme::error(ui.visuals()), e);
+            }
             if edited != active {
-                match live.profiles.update(&active.name, edited) {
-                    Ok(()) => live.profile_changed(),
-                    Err(e) => {
-                        ui.colored_label(theme::error(ui.visuals()), e.to_string());
-                    }
-                }
+                actions.push(Action::Live(LiveAction::EditProfile {
+                    name: active.name.clone(),
+                    edited: Box::new(edited),
+                }));
             }
             ui.horizontal(|ui| {
                 if ui.button("➕ New profile").clicked() {
-                    let name = (1..)
-                        .map(|n| format!("profile-{n}"))
-                        .find(|n| live.profiles.get(n).is_none())
-                        .unwrap_or_default();
-                    let profile = ConnectionProfile::new(&name, &live.profiles.active().base_url);
-                    if live.profiles.add(profile).is_ok() {
-                        live.set_active_profile(&name);
-                    }
+                    actions.push(Action::Live(LiveAction::NewProfile));
                 }
-                let name = live.profiles.active().name.clone();
-                let can_remove = live.profiles.all().len() > 1;
+                let can_remove = live.profiles().all().len() > 1;
                 if ui
                     .add_enabled(can_remove, egui::Button::new("🗑 Remove this profile"))
                     .clicked()
                 {
-                    let _ = live.profiles.remove(&name);
-                    let first = live.profiles.active().name.clone();
-                    live.set_active_profile(&first);
+                    actions.push(Action::Live(LiveAction::RemoveProfile(active.name.clone())));
                 }
             });
         });

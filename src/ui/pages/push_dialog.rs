@@ -2,18 +2,16 @@
 //! it (as a diff), what is lost (confirmation required), then the result
 //! with every value read back.
 
-use std::sync::Arc;
-
 use egui::{RichText, Ui};
 
-use crate::core::layout::LayoutSet;
 use crate::core::proxy::{PushMode, PushPlan};
-use crate::ui::live::{LiveProxy, PushState};
+use crate::ui::actions::Action;
+use crate::ui::live::{LiveAction, LiveProxy, PushState};
 use crate::ui::pages::diff::show_diff;
 use crate::ui::theme;
 
-pub fn show(ctx: &egui::Context, live: &mut LiveProxy, layouts: &Arc<LayoutSet>) {
-    if matches!(live.push, PushState::Closed) {
+pub fn show(ctx: &egui::Context, live: &LiveProxy, actions: &mut Vec<Action>) {
+    if matches!(live.push(), PushState::Closed) {
         return;
     }
     let mut close = false;
@@ -21,7 +19,7 @@ pub fn show(ctx: &egui::Context, live: &mut LiveProxy, layouts: &Arc<LayoutSet>)
     egui::Modal::new(egui::Id::unique("push_dialog")).show(ctx, |ui| {
         ui.set_width(900.0);
         ui.set_max_height(ctx.content_rect().height() - 80.0);
-        match &mut live.push {
+        match live.push() {
             PushState::Closed => {}
             PushState::Refused(why) => {
                 ui.heading("Push refused");
@@ -29,7 +27,11 @@ pub fn show(ctx: &egui::Context, live: &mut LiveProxy, layouts: &Arc<LayoutSet>)
                 close = ui.button("Close").clicked();
             }
             PushState::Review { plan, confirmed } => {
-                review(ui, plan, confirmed);
+                let mut ticked = *confirmed;
+                review(ui, plan, &mut ticked);
+                if ticked != *confirmed {
+                    actions.push(Action::Live(LiveAction::ConfirmLosses(ticked)));
+                }
                 ui.horizontal(|ui| {
                     let ready = !plan.is_empty() && (!plan.needs_confirmation() || *confirmed);
                     push = ui
@@ -57,10 +59,10 @@ pub fn show(ctx: &egui::Context, live: &mut LiveProxy, layouts: &Arc<LayoutSet>)
         }
     });
     if push {
-        live.start_push(ctx, layouts);
+        actions.push(Action::Live(LiveAction::Push));
     }
     if close {
-        live.push = PushState::Closed;
+        actions.push(Action::Live(LiveAction::ClosePush));
     }
 }
 

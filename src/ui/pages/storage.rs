@@ -8,6 +8,7 @@ use toml_edit::Value;
 use crate::core::document::DocPath;
 use crate::core::layout::{Section, Variants};
 use crate::core::session::Command;
+use crate::core::storage_backend::{fallback_backend, switch_backend};
 use crate::ui::page_ctx::PageCtx;
 use crate::ui::pages::layout_page::section_title;
 use crate::ui::theme;
@@ -18,7 +19,7 @@ pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section) {
     let Some(variants) = &section.variants else {
         return;
     };
-    let fallback = fallback_backend(ctx, variants);
+    let fallback = fallback_backend(ctx.session.doc(), ctx.session.layouts(), variants);
     for instance in &section.instances {
         let table = DocPath::keys(&section.table_path()).child(instance);
         theme::card(ui.visuals()).show(ui, |ui| {
@@ -27,22 +28,6 @@ pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section) {
         });
         ui.add_space(theme::ROW_GAP);
     }
-}
-
-/// The default backend's value (the file's, else the layout default).
-fn fallback_backend(ctx: &PageCtx<'_>, variants: &Variants) -> String {
-    let Some(path) = &variants.fallback else {
-        return String::new();
-    };
-    let from_file = DocPath::parse(path)
-        .ok()
-        .and_then(|p| ctx.value(&p).and_then(Value::as_str).map(str::to_owned));
-    from_file
-        .or_else(|| {
-            let field = ctx.session.layouts().field(path)?;
-            field.default.as_ref()?.as_str().map(str::to_owned)
-        })
-        .unwrap_or_default()
 }
 
 fn asset_card(
@@ -92,11 +77,12 @@ fn asset_card(
                 .labelled_by(label.id);
             if pick != current {
                 let command = switch_backend(
-                    ctx,
+                    ctx.session.doc(),
                     variants,
                     table,
                     chosen.as_deref().unwrap_or(fallback),
                     &pick,
+                    &mut ctx.view.variant_stash,
                 );
                 ctx.edit(command);
             }
@@ -114,7 +100,7 @@ fn asset_card(
             }
         });
     });
-    for f in ctx.findings_at(&disc_path.to_string()) {
+    for f in ctx.findings_at(&disc_path) {
         ui.colored_label(theme::error(ui.visuals()), &f.message);
     }
     let variant = chosen.as_deref().unwrap_or(fallback);
@@ -126,47 +112,6 @@ fn asset_card(
     }
     let places = FieldPlace::under(table, &option.fields);
     field_rows(ui, ctx, &format!("{}-{instance}", section.id), &places);
-}
-
-/// One undo step: stash the old backend's fields, drop them, set the new
-/// backend, bring back what was typed for it earlier in this session.
-fn switch_backend(
-    ctx: &mut PageCtx<'_>,
-    variants: &Variants,
-    table: &DocPath,
-    from: &str,
-    to: &str,
-) -> Command {
-    let mut commands = Vec::new();
-    let table_key = table.to_string();
-    if let Some(old) = variants.option(from) {
-        let mut stash = Vec::new();
-        for field in &old.fields {
-            let path = table.child(&field.key);
-            if let Some(v) = ctx.value(&path) {
-                stash.push((field.key.clone(), v.clone()));
-                commands.push(Command::Remove { path });
-            }
-        }
-        if !stash.is_empty() {
-            ctx.view
-                .variant_stash
-                .insert((table_key.clone(), from.to_owned()), stash);
-        }
-    }
-    commands.push(Command::SetValue {
-        path: table.child(&variants.discriminator),
-        value: Value::from(to),
-    });
-    if let Some(stash) = ctx.view.variant_stash.get(&(table_key, to.to_owned())) {
-        for (key, value) in stash {
-            commands.push(Command::SetValue {
-                path: table.child(key),
-                value: value.clone(),
-            });
-        }
-    }
-    Command::Batch(commands)
 }
 
 fn title_case(s: &str) -> String {

@@ -2,6 +2,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
 use crate::ui::actions::Action;
 use crate::ui::theme;
@@ -9,7 +10,7 @@ use crate::ui::theme;
 pub const FIND_ID: &str = "find_setting";
 
 pub struct Hit {
-    pub path: String,
+    pub path: DocPath,
     pub label: String,
     pub page: String,
 }
@@ -31,6 +32,7 @@ pub fn search(layouts: &LayoutSet, query: &str) -> Vec<Hit> {
             let head = format!("{} {}", f.path, f.label).to_lowercase();
             let rank = words.iter().filter(|w| !head.contains(w.as_str())).count();
             let path = f.path.replace(".*.", ".images.").replace("[]", "[0]");
+            let path = DocPath::parse(&path).ok()?;
             Some((
                 rank,
                 Hit {

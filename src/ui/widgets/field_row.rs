@@ -47,8 +47,7 @@ pub fn field_rows(ui: &mut Ui, ctx: &mut PageCtx<'_>, id: &str, places: &[FieldP
 
 fn field_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
     let field = place.field;
-    let path_text = place.path.to_string();
-    let focused = ctx.is_focused(&path_text);
+    let focused = ctx.is_focused(&place.path);
     let label = ui
         .horizontal(|ui| {
             let label = ui
@@ -76,7 +75,7 @@ fn field_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
                     });
                 });
                 details_line(ui, ctx, place);
-                findings(ui, ctx, &path_text);
+                findings(ui, ctx, &place.path);
             });
         })
         .response;
@@ -161,7 +160,7 @@ fn env_badge(ui: &mut Ui, env: &str) {
     }
 }
 
-fn findings(ui: &mut Ui, ctx: &PageCtx<'_>, path: &str) {
+fn findings(ui: &mut Ui, ctx: &PageCtx<'_>, path: &DocPath) {
     for f in ctx.findings_at(path) {
         let tone = match f.severity {
             Severity::Error => theme::error(ui.visuals()),

@@ -95,7 +95,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     let name = entry.name().to_owned();
     let whole = store.value(&name).unwrap_or(&Value::Null);
     let prov = store.provenance(&name).unwrap_or_default();
-    header(ui, entry, &state.new_name, actions);
+    header(ui, entry, &state.view.new_name, actions);
     egui::ScrollArea::vertical()
         .id_salt("registry_editor_scroll")
         .auto_shrink([false, false])
@@ -117,7 +117,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
                                     whole,
                                     field,
                                     source,
-                                    &mut state.edit_buffers,
+                                    &mut state.view.edit_buffers,
                                     actions,
                                 );
                                 ui.end_row();
@@ -261,24 +261,8 @@ fn field_row(
                 }
             }
             FieldType::Enum if value.is_none_or(Value::is_string) => {
-                let current = value.and_then(Value::as_str).unwrap_or("").to_owned();
-                let mut choice = current.clone();
-                egui::ComboBox::from_id_salt(("registry_enum", &field.path))
-                    .selected_text(if current.is_empty() {
-                        "(unset)"
-                    } else {
-                        &current
-                    })
-                    .width(theme::EDITOR_WIDTH)
-                    .show_ui(ui, |ui| {
-                        for v in &field.values {
-                            ui.selectable_value(&mut choice, v.clone(), v);
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-                if choice != current {
-                    actions.push(set(Value::String(choice)));
+                if let Some(choice) = enum_combo(ui, field, value, label.id) {
+                    actions.push(set(choice));
                 }
             }
             FieldType::StringList
@@ -286,20 +270,8 @@ fn field_row(
                     v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
                 }) =>
             {
-                let mut items: Vec<String> = value
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let id = ui.scope_id().with(("registry_list", &field.path));
-                if list_editor(ui, id, &field.label, &mut items) {
-                    actions.push(set(Value::Array(
-                        items.into_iter().map(Value::String).collect(),
-                    )));
+                if let Some(list) = string_list(ui, field, value) {
+                    actions.push(set(list));
                 }
             }
             FieldType::Int
@@ -315,9 +287,7 @@ fn field_row(
                 text_field(ui, field, value, label.id, buffers, actions, &set);
             }
             _ => {
-                let text = value
-                    .map(Value::to_string)
-                    .unwrap_or_else(|| "(unset)".into());
+                let text = value.map_or_else(|| "(unset)".into(), Value::to_string);
                 ui.label(RichText::new(text).monospace())
                     .labelled_by(label.id);
             }
@@ -436,4 +406,41 @@ fn text_field(
                 .color(theme::muted(ui.visuals())),
         );
     }
+}
+
+/// An enum field's combo box; the new value when the user picked one.
+fn enum_combo(ui: &mut Ui, field: &Field, value: Option<&Value>, label: egui::Id) -> Option<Value> {
+    let current = value.and_then(Value::as_str).unwrap_or("").to_owned();
+    let mut choice = current.clone();
+    egui::ComboBox::from_id_salt(("registry_enum", &field.path))
+        .selected_text(if current.is_empty() {
+            "(unset)"
+        } else {
+            &current
+        })
+        .width(theme::EDITOR_WIDTH)
+        .show_ui(ui, |ui| {
+            for v in &field.values {
+                ui.selectable_value(&mut choice, v.clone(), v);
+            }
+        })
+        .response
+        .labelled_by(label);
+    (choice != current).then_some(Value::String(choice))
+}
+
+/// A list-of-strings field's editor; the new list when the user changed it.
+fn string_list(ui: &mut Ui, field: &Field, value: Option<&Value>) -> Option<Value> {
+    let mut items: Vec<String> = value
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let id = ui.scope_id().with(("registry_list", &field.path));
+    list_editor(ui, id, &field.label, &mut items)
+        .then(|| Value::Array(items.into_iter().map(Value::String).collect()))
 }

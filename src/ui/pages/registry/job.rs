@@ -1,21 +1,21 @@
-//! Opening and saving the registry on a worker thread.
+//! Opening and saving the registry on the app's background worker.
 //!
 //! On a large registry both take long enough (a 10,000-entry registry opens
 //! in ~0.2 s and saves in ~2 s) to freeze the window if run in a frame. A
 //! save works on a copy of the store (cheap: its layers are shared) and
 //! hands back the saved store, which reflects what is on disk even when the
-//! save failed half-way.
+//! save failed half-way. The worker asks for a repaint when a job is done.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::thread;
 use std::time::Instant;
 
-use crate::core::registry::{Finding, RegistryStore, SaveReport, validate};
+use crate::core::proxy::worker::{WorkerSlot, WorkerUnavailable};
+use crate::core::registry::{Finding, RegistryError, RegistryStore, SaveReport, validate};
 
 /// The registry in `dir` and its findings.
-pub fn load_validated(dir: &Path) -> Result<(RegistryStore, Vec<Finding>), String> {
-    let store = RegistryStore::load(dir).map_err(|e| e.to_string())?;
+pub fn load_validated(dir: &Path) -> Result<(RegistryStore, Vec<Finding>), RegistryError> {
+    let store = RegistryStore::load(dir)?;
     let findings = validate(&store);
     Ok((store, findings))
 }
@@ -23,7 +23,7 @@ pub fn load_validated(dir: &Path) -> Result<(RegistryStore, Vec<Finding>), Strin
 /// A registry opened (and validated) off the UI thread.
 pub struct Opened {
     pub dir: PathBuf,
-    pub result: Result<(RegistryStore, Vec<Finding>), String>,
+    pub result: Result<(RegistryStore, Vec<Finding>), RegistryError>,
 }
 
 /// A registry saved off the UI thread: the store after the save, its
@@ -31,14 +31,26 @@ pub struct Opened {
 pub struct Saved {
     pub store: RegistryStore,
     pub findings: Vec<Finding>,
-    pub result: Result<SaveReport, String>,
+    pub result: Result<SaveReport, RegistryError>,
+}
+
+/// Why a job gave no outcome at all.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("{label} could not start: {source}")]
+    NotStarted {
+        label: String,
+        source: WorkerUnavailable,
+    },
+    /// The job panicked; nothing it did is known.
+    #[error("{label} stopped unexpectedly")]
+    Stopped { label: String },
 }
 
 pub enum Done {
     Opened(Box<Opened>),
     Saved(Box<Saved>),
-    /// The worker panicked; nothing it did is known.
-    Failed(String),
+    Failed(JobError),
 }
 
 /// A load or save under way.
@@ -50,38 +62,56 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn open(dir: PathBuf) -> Self {
+    pub fn open(
+        worker: &WorkerSlot,
+        dir: PathBuf,
+        on_done: impl FnOnce() + Send + 'static,
+    ) -> Self {
         let label = format!("Opening {}…", dir.display());
-        Self::spawn(label, move || {
+        Self::spawn(worker, label, on_done, move || {
             let result = load_validated(&dir);
             Done::Opened(Box::new(Opened { dir, result }))
         })
     }
 
-    pub fn save(mut store: RegistryStore) -> Self {
-        Self::spawn("Saving the registry…".into(), move || {
-            let result = store.save().map_err(|e| e.to_string());
-            let findings = validate(&store);
-            Done::Saved(Box::new(Saved {
-                store,
-                findings,
-                result,
-            }))
-        })
+    pub fn save(
+        worker: &WorkerSlot,
+        mut store: RegistryStore,
+        on_done: impl FnOnce() + Send + 'static,
+    ) -> Self {
+        Self::spawn(
+            worker,
+            "Saving the registry…".into(),
+            on_done,
+            move || {
+                let result = store.save();
+                let findings = validate(&store);
+                Done::Saved(Box::new(Saved {
+                    store,
+                    findings,
+                    result,
+                }))
+            },
+        )
     }
 
-    fn spawn(label: String, work: impl FnOnce() -> Done + Send + 'static) -> Self {
-        let (tx, done) = mpsc::channel();
-        let worker = tx.clone();
-        let spawned = thread::Builder::new()
-            .name("registry-job".into())
-            .spawn(move || {
-                // The receiver only goes away with the page: nothing to tell then.
-                let _ = worker.send(work());
-            });
-        if let Err(e) = spawned {
-            let _ = tx.send(Done::Failed(format!("{label} cannot start a thread: {e}")));
-        }
+    fn spawn(
+        worker: &WorkerSlot,
+        label: String,
+        on_done: impl FnOnce() + Send + 'static,
+        work: impl FnOnce() -> Done + Send + 'static,
+    ) -> Self {
+        let done = match worker.get() {
+            Ok(worker) => worker.spawn_blocking(work, on_done),
+            Err(source) => {
+                let (tx, rx) = mpsc::channel();
+                let _ = tx.send(Done::Failed(JobError::NotStarted {
+                    label: label.trim_end_matches('…').to_owned(),
+                    source,
+                }));
+                rx
+            }
+        };
         Self {
             label,
             started: Instant::now(),
@@ -94,10 +124,9 @@ impl Job {
         match self.done.try_recv() {
             Ok(done) => Some(done),
             Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => Some(Done::Failed(format!(
-                "{} stopped unexpectedly (see the log)",
-                self.label.trim_end_matches('…')
-            ))),
+            Err(TryRecvError::Disconnected) => Some(Done::Failed(JobError::Stopped {
+                label: self.label.trim_end_matches('…').to_owned(),
+            })),
         }
     }
 }

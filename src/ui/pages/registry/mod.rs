@@ -17,116 +17,63 @@ use egui::{RichText, Ui};
 use serde_json::{Value, json};
 
 use crate::core::layout::{LayoutSet, Target, builtin_layout_sources};
+use crate::core::proxy::worker::WorkerSlot;
 use crate::core::registry::merge::EntryLayer;
 use crate::core::registry::validate::Severity;
 use crate::core::registry::{
-    EditHistory, EditOutcome, Filter, Finding, MergedEntry, RegistryCommand, RegistryStore,
-    filter_entries, resolve_dir, validate,
+    EditHistory, EditOutcome, Filter, Finding, RegistryCommand, RegistryError, RegistryStore,
+    SortOrder, filter_entries, resolve_dir, validate,
 };
 use crate::ui::actions::Action;
 use crate::ui::panels::status_bar::Status;
 use crate::ui::theme;
 
+pub use crate::core::registry::sort::{SortColumn, TABLE_CAPABILITIES, host_port};
 pub use actions::RegistryAction;
 
-/// Capabilities the table shows as badges and offers as filters.
-pub const TABLE_CAPABILITIES: [&str; 4] = ["vision", "tools", "reasoning", "embedding"];
-
-/// Table columns (every one sortable).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SortColumn {
-    Name,
-    DisplayName,
-    Backend,
-    HostPort,
-    Quantization,
-    Layer,
-    Capabilities,
-    Deprecated,
-    Served,
+/// The page's view state: text being typed and scroll requests, none of
+/// it part of the registry.
+#[derive(Debug, Default)]
+struct RegistryView {
+    /// The folder field ("Choose registry folder…").
+    dir_input: String,
+    /// The name field for New / Duplicate.
+    new_name: String,
+    /// Text typed into an editor field, committed when the field loses focus.
+    edit_buffers: HashMap<String, String>,
+    /// Scroll the table to this offset on the next frame (benches, tests).
+    table_scroll: Option<f32>,
+    scroll_to_selected: bool,
 }
 
-impl SortColumn {
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Name => "Name",
-            Self::DisplayName => "Display name",
-            Self::Backend => "Backend",
-            Self::HostPort => "Host:port",
-            Self::Quantization => "Quant",
-            Self::Layer => "Layer",
-            Self::Capabilities => "Capabilities",
-            Self::Deprecated => "Deprecated",
-            Self::Served => "Served now",
-        }
-    }
-
-    /// The text the column is sorted by.
-    fn key(self, entry: &MergedEntry, served: Option<&HashSet<String>>) -> String {
-        let view = entry.view();
-        match self {
-            Self::Name => view.name().to_lowercase(),
-            Self::DisplayName => view.display_name().unwrap_or("").to_lowercase(),
-            Self::Backend => view.backend().unwrap_or("").to_owned(),
-            Self::HostPort => host_port(entry),
-            Self::Quantization => view.quantization().unwrap_or("").to_lowercase(),
-            Self::Layer => entry.layer.as_str().to_owned(),
-            Self::Capabilities => TABLE_CAPABILITIES
-                .iter()
-                .map(|c| if entry.has_capability(c) { '1' } else { '0' })
-                .collect(),
-            Self::Deprecated => u8::from(view.deprecated()).to_string(),
-            Self::Served => {
-                let id = view.served_model_id().unwrap_or(view.name());
-                u8::from(served.is_some_and(|s| s.contains(id))).to_string()
-            }
-        }
-    }
-}
-
-/// `host:port` as the table shows it (host defaults to 127.0.0.1).
-pub fn host_port(entry: &MergedEntry) -> String {
-    let view = entry.view();
-    match (view.host(), view.port()) {
-        (host, Some(port)) => format!(
-            "{}:{port}",
-            host.unwrap_or(crate::core::registry::model::DEFAULT_HOST)
-        ),
-        (Some(host), None) => host.to_owned(),
-        (None, None) => String::new(),
-    }
-}
-
-/// The loaded registry and everything the page shows about it.
+/// The loaded registry (store, history, findings, filter, sort, selection,
+/// the job under way) and, apart in `view`, what the page is typing.
 pub struct RegistryState {
     /// The entry editor's layout (`ui_layouts/registry_entry.toml`).
-    pub(crate) layout: Result<LayoutSet, String>,
-    /// The folder field ("Choose registry folder…").
-    pub dir_input: String,
+    layout: Result<LayoutSet, String>,
+    view: RegistryView,
     resolved: bool,
     store: Option<RegistryStore>,
     history: EditHistory,
     findings: Vec<Finding>,
-    pub filter: Filter,
-    sort: (SortColumn, bool),
+    filter: Filter,
+    sort: SortOrder,
     rows: Vec<usize>,
     rows_stale: bool,
     selected: Option<String>,
     /// Served model ids of a connected proxy; the table shows a column when `Some`.
-    pub served: Option<HashSet<String>>,
+    served: Option<HashSet<String>>,
     /// What the last save wrote.
-    pub last_save: Option<String>,
+    last_save: Option<String>,
     load_error: Option<String>,
-    pub(crate) new_name: String,
-    /// Text typed into an editor field, committed when the field loses focus.
-    pub(crate) edit_buffers: HashMap<String, String>,
-    /// Scroll the table to this offset on the next frame (benches, tests).
-    pub table_scroll: Option<f32>,
-    scroll_to_selected: bool,
     /// Edits made since the registry was loaded or saved.
     unsaved: bool,
-    /// An open or a save running on a worker thread.
+    /// An open or a save running on the background worker.
     job: Option<job::Job>,
+    /// The app's background worker (shared with the live proxy).
+    worker: WorkerSlot,
+    /// Asked to repaint when a job is done (none when driven without a window).
+    repaint: Option<egui::Context>,
 }
 
 impl Default for RegistryState {
@@ -137,29 +84,48 @@ impl Default for RegistryState {
 
 impl RegistryState {
     pub fn new() -> Self {
+        Self::with_worker(WorkerSlot::default())
+    }
+
+    /// Run opens and saves on this worker.
+    pub fn with_worker(worker: WorkerSlot) -> Self {
         let layout = LayoutSet::from_sources(Target::RegistryEntry, &builtin_layout_sources())
             .map_err(|e| e.to_string());
         Self {
             layout,
-            dir_input: String::new(),
+            view: RegistryView::default(),
             resolved: false,
             store: None,
             history: EditHistory::new(),
             findings: Vec::new(),
             filter: Filter::default(),
-            sort: (SortColumn::Name, false),
+            sort: SortOrder::default(),
             rows: Vec::new(),
             rows_stale: true,
             selected: None,
             served: None,
             last_save: None,
             load_error: None,
-            new_name: String::new(),
-            edit_buffers: HashMap::new(),
-            table_scroll: None,
-            scroll_to_selected: false,
             unsaved: false,
             job: None,
+            worker,
+            repaint: None,
+        }
+    }
+
+    /// Repaint this context when an open or save finishes.
+    pub fn set_repaint(&mut self, ctx: &egui::Context) {
+        if self.repaint.is_none() {
+            self.repaint = Some(ctx.clone());
+        }
+    }
+
+    fn on_job_done(&self) -> impl FnOnce() + Send + 'static {
+        let ctx = self.repaint.clone();
+        move || {
+            if let Some(ctx) = ctx {
+                ctx.request_repaint();
+            }
         }
     }
 
@@ -177,7 +143,7 @@ impl RegistryState {
         match done {
             job::Done::Opened(opened) => self.finish_open(*opened, status),
             job::Done::Saved(saved) => self.finish_save(*saved, status),
-            job::Done::Failed(message) => status.error(message),
+            job::Done::Failed(e) => status.error(e.to_string()),
         }
     }
 
@@ -225,7 +191,7 @@ impl RegistryState {
         &self.rows
     }
 
-    pub fn sort(&self) -> (SortColumn, bool) {
+    pub fn sort(&self) -> SortOrder {
         self.sort
     }
 
@@ -241,17 +207,17 @@ impl RegistryState {
 
     /// Load the registry in `dir` on this thread, replacing the one shown
     /// (and its history). The page opens folders with `open` instead.
-    pub fn load(&mut self, dir: &Path) -> Result<usize, String> {
+    pub fn load(&mut self, dir: &Path) -> Result<usize, RegistryError> {
         self.resolved = true;
-        self.dir_input = dir.display().to_string();
+        self.view.dir_input = dir.display().to_string();
         self.install(job::load_validated(dir))
     }
 
     /// Start loading the registry in `dir` on a worker thread.
     fn open(&mut self, dir: PathBuf, status: &mut Status) {
         self.resolved = true;
-        self.dir_input = dir.display().to_string();
-        let job = job::Job::open(dir);
+        self.view.dir_input = dir.display().to_string();
+        let job = job::Job::open(&self.worker, dir, self.on_job_done());
         status.info(job.label.clone());
         self.job = Some(job);
     }
@@ -268,24 +234,35 @@ impl RegistryState {
 
     fn install(
         &mut self,
-        result: Result<(RegistryStore, Vec<Finding>), String>,
-    ) -> Result<usize, String> {
-        let (store, findings) = result.inspect_err(|e| self.load_error = Some(e.clone()))?;
+        result: Result<(RegistryStore, Vec<Finding>), RegistryError>,
+    ) -> Result<usize, RegistryError> {
+        let (store, findings) = result.inspect_err(|e| self.load_error = Some(e.to_string()))?;
         let count = store.merged().entries.len();
         self.store = Some(store);
         self.findings = findings;
         self.rows_stale = true;
         self.history = EditHistory::new();
         self.selected = None;
-        self.edit_buffers.clear();
+        self.view.edit_buffers.clear();
         self.load_error = None;
         self.last_save = None;
         self.unsaved = false;
         Ok(count)
     }
 
+    /// Search entries for this text (as typed into the filter field).
+    pub fn set_filter_text(&mut self, text: &str) {
+        text.clone_into(&mut self.filter.text);
+        self.filter_changed();
+    }
+
+    /// Scroll the table to this offset on the next frame (benches, tests).
+    pub fn scroll_table_to(&mut self, offset: f32) {
+        self.view.table_scroll = Some(offset);
+    }
+
     /// Mark the filter as changed (the rows are recomputed before the next draw).
-    pub fn filter_changed(&mut self) {
+    fn filter_changed(&mut self) {
         self.rows_stale = true;
     }
 
@@ -305,16 +282,7 @@ impl RegistryState {
         };
         let merged = store.merged();
         let mut rows = filter_entries(merged, &self.filter);
-        let (column, descending) = self.sort;
-        if column != SortColumn::Name || descending {
-            let served = self.served.as_ref();
-            rows.sort_by_cached_key(|&i| column.key(&merged.entries[i], served));
-        } else {
-            rows.sort_by_cached_key(|&i| merged.entries[i].name().to_lowercase());
-        }
-        if descending {
-            rows.reverse();
-        }
+        self.sort.sort(merged, &mut rows, self.served.as_ref());
         self.rows = rows;
     }
 
@@ -343,17 +311,13 @@ impl RegistryState {
             RegistryAction::Save => self.save(status),
             RegistryAction::Select(name) => {
                 if self.selected.as_deref() != Some(&name) {
-                    self.edit_buffers.clear();
+                    self.view.edit_buffers.clear();
                 }
                 self.selected = Some(name);
-                self.scroll_to_selected = true;
+                self.view.scroll_to_selected = true;
             }
             RegistryAction::Sort(column) => {
-                self.sort = if self.sort.0 == column {
-                    (column, !self.sort.1)
-                } else {
-                    (column, false)
-                };
+                self.sort = self.sort.clicked(column);
                 self.rows_stale = true;
             }
         }
@@ -384,8 +348,8 @@ impl RegistryState {
                     command,
                     RegistryCommand::NewEntry { .. } | RegistryCommand::Duplicate { .. }
                 ) {
-                    self.new_name.clear();
-                    self.scroll_to_selected = true;
+                    self.view.new_name.clear();
+                    self.view.scroll_to_selected = true;
                 }
                 self.changed();
             }
@@ -413,7 +377,7 @@ impl RegistryState {
             let verb = if undo { "Undone" } else { "Redone" };
             status.info(format!("{verb}: {label}"));
             self.unsaved = store.has_pending_edits();
-            self.edit_buffers.clear();
+            self.view.edit_buffers.clear();
             if self
                 .selected
                 .as_ref()
@@ -430,7 +394,7 @@ impl RegistryState {
         let Some(store) = self.store.clone() else {
             return;
         };
-        let job = job::Job::save(store);
+        let job = job::Job::save(&self.worker, store, self.on_job_done());
         status.info(job.label.clone());
         self.job = Some(job);
     }
@@ -500,7 +464,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     filter_row(ui, state);
     findings_list(ui, state, actions);
     state.refresh_rows();
-    let scroll_to_selected = std::mem::take(&mut state.scroll_to_selected);
+    let scroll_to_selected = std::mem::take(&mut state.view.scroll_to_selected);
     // The editor takes the lower part once an entry is selected.
     let share = if state.selected.is_some() { 0.42 } else { 0.9 };
     let table_height = (ui.available_height() * share).max(160.0);
@@ -517,17 +481,18 @@ fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>)
         let label = ui.label("Registry folder");
         let edit = ui
             .add(
-                egui::TextEdit::singleline(&mut state.dir_input)
+                egui::TextEdit::singleline(&mut state.view.dir_input)
                     .desired_width(460.0)
                     .hint_text("Choose registry folder…")
                     .font(egui::TextStyle::Monospace),
             )
             .labelled_by(label.id);
         let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if (ui.button("📂 Open registry").clicked() || enter) && !state.dir_input.trim().is_empty()
+        if (ui.button("📂 Open registry").clicked() || enter)
+            && !state.view.dir_input.trim().is_empty()
         {
             actions.push(Action::Registry(RegistryAction::Load(
-                state.dir_input.trim().into(),
+                state.view.dir_input.trim().into(),
             )));
         }
         // In this row so that the page below does not move while it runs.
@@ -580,12 +545,12 @@ fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
         ui.separator();
         let label = ui.label("New name");
         ui.add(
-            egui::TextEdit::singleline(&mut state.new_name)
+            egui::TextEdit::singleline(&mut state.view.new_name)
                 .desired_width(220.0)
                 .hint_text("name for New / Duplicate"),
         )
         .labelled_by(label.id);
-        let name = state.new_name.trim().to_owned();
+        let name = state.view.new_name.trim().to_owned();
         if ui
             .add_enabled(!name.is_empty(), egui::Button::new("➕ New entry"))
             .on_hover_text("Add a curated entry with this name")

@@ -4,7 +4,10 @@ use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::{RegistryAction, RegistryState, SortColumn, TABLE_CAPABILITIES, host_port};
-use crate::core::registry::merge::EntryLayer;
+use std::collections::HashSet;
+
+use crate::core::registry::merge::{EntryLayer, MergedEntry};
+use crate::core::registry::sort::is_served;
 use crate::ui::actions::Action;
 use crate::ui::theme;
 use crate::ui::widgets::badge;
@@ -29,7 +32,7 @@ pub fn show(
     scroll_to_selected: bool,
     actions: &mut Vec<Action>,
 ) {
-    let scroll = state.table_scroll.take();
+    let scroll = state.view.table_scroll.take();
     state.refresh_rows();
     let Some(store) = state.store.as_ref() else {
         return;
@@ -38,7 +41,7 @@ pub fn show(
     let rows = &state.rows;
     let selected = state.selected.as_deref();
     let served = state.served.as_ref();
-    let (sort_col, descending) = state.sort;
+    let (sort_col, descending) = (state.sort.column, state.sort.descending);
     let mut columns = vec![
         SortColumn::Name,
         SortColumn::DisplayName,
@@ -72,16 +75,7 @@ pub fn show(
         .min_scrolled_height(0.0)
         .auto_shrink([false, true]);
     for col in &columns {
-        table = table.column(match col {
-            SortColumn::Name => Column::initial(200.0).at_least(80.0).clip(true),
-            SortColumn::DisplayName => Column::initial(150.0).at_least(60.0).clip(true),
-            SortColumn::Backend => Column::initial(66.0),
-            SortColumn::HostPort => Column::initial(175.0).clip(true),
-            SortColumn::Quantization => Column::initial(70.0).clip(true),
-            SortColumn::Layer => Column::initial(120.0),
-            SortColumn::Capabilities => Column::initial(150.0).clip(true),
-            SortColumn::Deprecated | SortColumn::Served => Column::remainder().at_least(60.0),
-        });
+        table = table.column(column_width(*col));
     }
     if let Some(offset) = scroll {
         table = table.vertical_scroll_offset(offset);
@@ -122,52 +116,68 @@ pub fn show(
                 let name = view.name();
                 row.set_selected(selected == Some(name));
                 for col in &columns {
-                    row.col(|ui| match col {
-                        SortColumn::Name => {
-                            ui.label(name);
-                        }
-                        SortColumn::DisplayName => {
-                            ui.label(view.display_name().unwrap_or(""));
-                        }
-                        SortColumn::Backend => {
-                            ui.label(view.backend().unwrap_or(""));
-                        }
-                        SortColumn::HostPort => {
-                            ui.label(RichText::new(host_port(entry)).monospace());
-                        }
-                        SortColumn::Quantization => {
-                            ui.label(view.quantization().unwrap_or(""));
-                        }
-                        SortColumn::Layer => {
-                            let tone = layer_tone(ui.visuals(), entry.layer);
-                            ui.label(RichText::new(entry.layer.as_str()).color(tone));
-                        }
-                        SortColumn::Capabilities => {
-                            let tone = theme::accent(ui.visuals());
-                            for cap in TABLE_CAPABILITIES {
-                                if entry.has_capability(cap) {
-                                    badge(ui, cap, tone, &format!("capabilities.{cap} is true"));
-                                }
-                            }
-                        }
-                        SortColumn::Deprecated => {
-                            if view.deprecated() {
-                                ui.label(
-                                    RichText::new("deprecated").color(theme::warning(ui.visuals())),
-                                );
-                            }
-                        }
-                        SortColumn::Served => {
-                            let id = view.served_model_id().unwrap_or(name);
-                            if served.is_some_and(|s| s.contains(id)) {
-                                ui.label(RichText::new("served").color(theme::ok(ui.visuals())));
-                            }
-                        }
-                    });
+                    row.col(|ui| cell(ui, *col, entry, served));
                 }
                 if row.response().clicked() {
                     actions.push(Action::Registry(RegistryAction::Select(name.to_owned())));
                 }
             });
         });
+}
+
+fn column_width(col: SortColumn) -> Column {
+    match col {
+        SortColumn::Name => Column::initial(200.0).at_least(80.0).clip(true),
+        SortColumn::DisplayName => Column::initial(150.0).at_least(60.0).clip(true),
+        SortColumn::Backend => Column::initial(66.0),
+        SortColumn::HostPort => Column::initial(175.0).clip(true),
+        SortColumn::Quantization => Column::initial(70.0).clip(true),
+        SortColumn::Layer => Column::initial(120.0),
+        SortColumn::Capabilities => Column::initial(150.0).clip(true),
+        SortColumn::Deprecated | SortColumn::Served => Column::remainder().at_least(60.0),
+    }
+}
+
+/// One cell of the table.
+fn cell(ui: &mut Ui, col: SortColumn, entry: &MergedEntry, served: Option<&HashSet<String>>) {
+    let view = entry.view();
+    match col {
+        SortColumn::Name => {
+            ui.label(view.name());
+        }
+        SortColumn::DisplayName => {
+            ui.label(view.display_name().unwrap_or(""));
+        }
+        SortColumn::Backend => {
+            ui.label(view.backend().unwrap_or(""));
+        }
+        SortColumn::HostPort => {
+            ui.label(RichText::new(host_port(entry)).monospace());
+        }
+        SortColumn::Quantization => {
+            ui.label(view.quantization().unwrap_or(""));
+        }
+        SortColumn::Layer => {
+            let tone = layer_tone(ui.visuals(), entry.layer);
+            ui.label(RichText::new(entry.layer.as_str()).color(tone));
+        }
+        SortColumn::Capabilities => {
+            let tone = theme::accent(ui.visuals());
+            for cap in TABLE_CAPABILITIES {
+                if entry.has_capability(cap) {
+                    badge(ui, cap, tone, &format!("capabilities.{cap} is true"));
+                }
+            }
+        }
+        SortColumn::Deprecated => {
+            if view.deprecated() {
+                ui.label(RichText::new("deprecated").color(theme::warning(ui.visuals())));
+            }
+        }
+        SortColumn::Served => {
+            if is_served(entry, served) {
+                ui.label(RichText::new("served").color(theme::ok(ui.visuals())));
+            }
+        }
+    }
 }
