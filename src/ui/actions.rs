@@ -38,4 +38,6 @@ pub enum Action {
     Registry(RegistryAction),
     /// Something about the live proxy: refresh, profiles, push, revert.
     Live(LiveAction),
+    /// Show the activity log's folder in the system's file manager.
+    OpenLogFolder,
 }

@@ -264,6 +264,7 @@ impl StudioApp {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             Action::DismissDialog => self.dialog = Dialog::None,
+            Action::OpenLogFolder => self.open_log_folder(),
         }
     }
 
@@ -351,6 +352,23 @@ impl StudioApp {
         self.dialog = Dialog::None;
     }
 
+    fn open_log_folder(&mut self) {
+        let Some(dir) = crate::app_log::log_dir() else {
+            return self
+                .status
+                .error("This system has no data folder, so nothing is logged");
+        };
+        let opened = std::fs::create_dir_all(&dir).and_then(|()| open::that_detached(&dir));
+        match opened {
+            Ok(()) => self
+                .status
+                .info(format!("Opened the log folder {}", dir.display())),
+            Err(e) => self
+                .status
+                .error(format!("Cannot open the log folder {}: {e}", dir.display())),
+        }
+    }
+
     fn keep_mine(&mut self) {
         if let (Some(session), Dialog::ExternalChange { disk, .. }) =
             (self.session.as_mut(), std::mem::take(&mut self.dialog))
@@ -434,6 +452,7 @@ impl StudioApp {
                 &mut self.show_problems,
                 counts,
                 &proxy_line,
+                actions,
             );
         });
         let Some(session) = self.session.as_ref() else {

@@ -2,6 +2,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::ui::actions::Action;
 use crate::ui::theme;
 
 #[derive(Clone, Debug, Default)]
@@ -18,9 +19,11 @@ impl Status {
         self.is_error = false;
     }
 
+    /// An error the user sees; it goes to the activity log too.
     pub fn error(&mut self, text: impl Into<String>) {
         self.text = text.into();
         self.is_error = true;
+        tracing::warn!("shown to the user: {}", self.text);
     }
 }
 
@@ -30,6 +33,7 @@ pub fn show(
     show_problems: &mut bool,
     counts: (usize, usize),
     proxy: &str,
+    actions: &mut Vec<Action>,
 ) {
     ui.horizontal(|ui| {
         if let Some(busy) = &status.busy {
@@ -49,6 +53,23 @@ pub fn show(
             let label = format!("Problems ({errors} errors, {warnings} warnings)");
             ui.toggle_value(show_problems, label)
                 .on_hover_text("Show or hide the Problems panel");
+            ui.separator();
+            let log_hint = crate::app_log::log_dir().map_or_else(
+                || "No data folder on this system: nothing is logged".to_owned(),
+                |d| {
+                    format!(
+                        "Saves, pushes, refusals and errors are logged in {}",
+                        d.display()
+                    )
+                },
+            );
+            if ui
+                .small_button("Open log folder")
+                .on_hover_text(log_hint)
+                .clicked()
+            {
+                actions.push(Action::OpenLogFolder);
+            }
             ui.separator();
             ui.label(RichText::new(proxy).small());
         });
