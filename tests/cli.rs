@@ -303,3 +303,65 @@ fn bad_usage_exits_2() {
         Some(2)
     );
 }
+
+const MAP_AND_ARRAY: &str = "[server]\nport = 8100\n\n[storage.assets.images]\nbackend = \"local\"\npath = \"/srv/images\"\n\n[[endpoints]]\nname = \"first\"\nkind = \"ollama\"\nbase_url = \"http://127.0.0.1:11434\"\n";
+
+#[test]
+fn set_get_unset_work_on_map_and_array_paths() -> TestResult {
+    let (_dir, path) = copy_of(MAP_AND_ARRAY)?;
+    let p = arg(&path);
+    let name = studio(&["set", p, "endpoints[0].name", "foo"]);
+    assert_eq!(name.status.code(), Some(0), "{}", stderr(&name));
+    let got = studio(&["get", p, "endpoints[0].name"]);
+    assert_eq!(stdout(&got).trim(), "\"foo\"");
+    // A bare word is a string for an enum; s3 then needs its bucket.
+    let backend = studio(&["set", p, "storage.assets.images.backend", "s3"]);
+    assert!(
+        !stderr(&backend).contains("not a TOML value"),
+        "{}",
+        stderr(&backend)
+    );
+    assert_eq!(backend.status.code(), Some(1), "{}", stderr(&backend));
+    assert!(stderr(&backend).contains("bucket"), "{}", stderr(&backend));
+    let forced = studio(&["set", p, "storage.assets.images.backend", "s3", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    let got = studio(&["get", p, "storage.assets.images.backend"]);
+    assert_eq!(stdout(&got).trim(), "\"s3\"");
+    let unset = studio(&["unset", p, "storage.assets.images.backend"]);
+    assert_eq!(unset.status.code(), Some(0), "{}", stderr(&unset));
+    let text = std::fs::read_to_string(&path)?;
+    assert!(
+        !text.contains("backend") && text.contains("name = \"foo\""),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[test]
+fn unknown_paths_get_a_did_you_mean() -> TestResult {
+    let (_dir, path) = copy_of(MAP_AND_ARRAY)?;
+    let p = arg(&path);
+    let set = studio(&["set", p, "server.prot", "9001"]);
+    assert_eq!(set.status.code(), Some(1));
+    assert!(
+        stderr(&set).contains("did you mean `server.port`"),
+        "{}",
+        stderr(&set)
+    );
+    let get = studio(&["get", p, "endpoints[0].nmae"]);
+    assert_eq!(get.status.code(), Some(1));
+    assert!(
+        stderr(&get).contains("did you mean `endpoints[0].name`"),
+        "{}",
+        stderr(&get)
+    );
+    let unset = studio(&["unset", p, "storage.assets.imagse.backend"]);
+    assert_eq!(unset.status.code(), Some(1));
+    assert!(
+        stderr(&unset).contains("did you mean `storage.assets.images.backend`"),
+        "{}",
+        stderr(&unset)
+    );
+    assert_eq!(std::fs::read_to_string(&path)?, MAP_AND_ARRAY);
+    Ok(())
+}

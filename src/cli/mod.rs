@@ -75,7 +75,7 @@ pub enum Command {
 /// Run a headless command; returns the process exit code.
 pub fn run(cli: &Cli, command: &Command) -> u8 {
     let layouts = match output::load_layouts(cli.layouts.as_deref()) {
-        Ok(l) => l,
+        Ok(l) => std::sync::Arc::new(l),
         Err(e) => {
             eprintln!("error: {e}");
             return exit::UNREADABLE;
