@@ -7,6 +7,7 @@ pub mod proxy;
 pub mod registry;
 pub mod safe_save;
 pub mod schema;
+pub mod search;
 pub mod session;
 pub mod validate;
 pub mod value_input;
