@@ -365,3 +365,18 @@ fn unknown_paths_get_a_did_you_mean() -> TestResult {
     assert_eq!(std::fs::read_to_string(&path)?, MAP_AND_ARRAY);
     Ok(())
 }
+
+#[test]
+fn global_flags_go_before_or_after_the_subcommand() -> TestResult {
+    let file = sample("chat_proxy.toml");
+    let before = studio(&["--format", "json", "check", &file]);
+    let after = studio(&["check", &file, "--format", "json"]);
+    assert_eq!(before.status.code(), Some(0), "{}", stderr(&before));
+    assert_eq!(stdout(&before), stdout(&after));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&before))?;
+    assert!(json["findings"].is_array(), "{json}");
+    let layouts = format!("{}/ui_layouts", env!("CARGO_MANIFEST_DIR"));
+    let get = studio(&["--layouts", &layouts, "get", &file, "server.port"]);
+    assert_eq!(get.status.code(), Some(0), "{}", stderr(&get));
+    Ok(())
+}

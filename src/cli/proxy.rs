@@ -1,6 +1,6 @@
-//! `iw-studio proxy …`: status, preview, diff and push against a live proxy.
-//! The lead wires these into the top-level command enum; each `run_*`
-//! returns the process exit code.
+//! `iw-studio status|preview|diff|push|history`: talk to a live proxy.
+//! These are top-level subcommands (flattened into `cli::Command`);
+//! `run_proxy` dispatches them and returns the process exit code.
 //!
 //! Exit codes: 0 ok (also "nothing to push" and `--dry-run`); 1 findings or
 //! refused (validation errors, unconfirmed losses, stale guard, file push
