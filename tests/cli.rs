@@ -380,3 +380,26 @@ fn global_flags_go_before_or_after_the_subcommand() -> TestResult {
     assert_eq!(get.status.code(), Some(0), "{}", stderr(&get));
     Ok(())
 }
+
+#[test]
+fn json_mode_errors_are_json_on_stderr() -> TestResult {
+    let (_dir, path) = copy_of(MAP_AND_ARRAY)?;
+    let p = arg(&path);
+    let cases: [(&[&str], &str, u8); 4] = [
+        (&["check", "/nonexistent/chat_proxy.toml"], "unreadable", 2),
+        (&["get", p, "server..port"], "bad_path", 2),
+        (&["set", p, "server.prot", "9001"], "refused", 1),
+        (&["unset", p, "server.nothing_here"], "refused", 1),
+    ];
+    for (args, kind, code) in cases {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let out = studio(&all);
+        assert_eq!(out.status.code(), Some(i32::from(code)), "{args:?}");
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+        let json: serde_json::Value = serde_json::from_str(&stderr(&out))?;
+        assert_eq!(json["error"]["kind"], kind, "{json}");
+        assert!(json["error"]["message"].is_string(), "{json}");
+    }
+    Ok(())
+}

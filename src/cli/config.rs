@@ -32,7 +32,7 @@ fn open_failed(file: &Path, e: &OpenError, format: OutputFormat) -> u8 {
         }
         OpenError::Read(_) => json!({"file": file}),
     };
-    format.error(&e.to_string(), extra);
+    format.error("unreadable", &e.to_string(), extra);
     exit::UNREADABLE
 }
 
@@ -77,7 +77,7 @@ pub(super) fn check(layouts: &LayoutSet, file: &Path, format: OutputFormat) -> u
             return exit::UNREADABLE;
         }
         Err(e) => {
-            format.error(&e.to_string(), json!({"file": file}));
+            format.error("unreadable", &e.to_string(), json!({"file": file}));
             return exit::UNREADABLE;
         }
     };
@@ -94,7 +94,7 @@ pub(super) fn check(layouts: &LayoutSet, file: &Path, format: OutputFormat) -> u
 
 fn parse_path(path: &str, format: OutputFormat) -> Result<DocPath, u8> {
     DocPath::parse(path).map_err(|e| {
-        format.error(&e.to_string(), json!({"path": path}));
+        format.error("bad_path", &e.to_string(), json!({"path": path}));
         exit::UNREADABLE
     })
 }
@@ -196,7 +196,7 @@ pub(super) fn set(
     let changed = match changed {
         Ok(c) => c,
         Err(message) => {
-            format.error(&message, json!({"file": file, "path": path}));
+            format.error("refused", &message, json!({"file": file, "path": path}));
             return exit::FINDINGS;
         }
     };
@@ -232,7 +232,11 @@ pub(super) fn set(
         }
         Err(SessionError::HasErrors(_)) => refuse(file, &doc_path, session.findings(), format),
         Err(e) => {
-            format.error(&e.to_string(), json!({"file": file, "path": path}));
+            format.error(
+                "save_failed",
+                &e.to_string(),
+                json!({"file": file, "path": path}),
+            );
             exit::FINDINGS
         }
     }
@@ -250,6 +254,7 @@ fn refuse(file: &Path, path: &DocPath, findings: &[Finding], format: OutputForma
         lines.join("\n")
     );
     format.error(
+        "refused",
         &message,
         json!({"file": file, "path": path, "findings": errors}),
     );
