@@ -199,8 +199,17 @@ impl From<ProxyError> for Fail {
 fn report_fail(fail: Fail, o: &mut Out<'_>) -> u8 {
     match o.format {
         OutputFormat::Json => {
-            let body = json!({"error": fail.message, "details": fail.details});
-            let _ = writeln!(o.out, "{}", pretty(&body));
+            let kind = if fail.code == exit::UNREADABLE {
+                "unreadable"
+            } else {
+                "refused"
+            };
+            let extra = match fail.details {
+                Value::Null => Value::Null,
+                details => json!({ "details": details }),
+            };
+            let body = super::output::error_json(kind, &fail.message, extra);
+            let _ = writeln!(o.err, "{}", pretty(&body));
         }
         OutputFormat::Human => {
             let _ = writeln!(o.err, "error: {}", fail.message);
