@@ -303,3 +303,103 @@ fn bad_usage_exits_2() {
         Some(2)
     );
 }
+
+const MAP_AND_ARRAY: &str = "[server]\nport = 8100\n\n[storage.assets.images]\nbackend = \"local\"\npath = \"/srv/images\"\n\n[[endpoints]]\nname = \"first\"\nkind = \"ollama\"\nbase_url = \"http://127.0.0.1:11434\"\n";
+
+#[test]
+fn set_get_unset_work_on_map_and_array_paths() -> TestResult {
+    let (_dir, path) = copy_of(MAP_AND_ARRAY)?;
+    let p = arg(&path);
+    let name = studio(&["set", p, "endpoints[0].name", "foo"]);
+    assert_eq!(name.status.code(), Some(0), "{}", stderr(&name));
+    let got = studio(&["get", p, "endpoints[0].name"]);
+    assert_eq!(stdout(&got).trim(), "\"foo\"");
+    // A bare word is a string for an enum; s3 then needs its bucket.
+    let backend = studio(&["set", p, "storage.assets.images.backend", "s3"]);
+    assert!(
+        !stderr(&backend).contains("not a TOML value"),
+        "{}",
+        stderr(&backend)
+    );
+    assert_eq!(backend.status.code(), Some(1), "{}", stderr(&backend));
+    assert!(stderr(&backend).contains("bucket"), "{}", stderr(&backend));
+    let forced = studio(&["set", p, "storage.assets.images.backend", "s3", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    let got = studio(&["get", p, "storage.assets.images.backend"]);
+    assert_eq!(stdout(&got).trim(), "\"s3\"");
+    let unset = studio(&["unset", p, "storage.assets.images.backend"]);
+    assert_eq!(unset.status.code(), Some(0), "{}", stderr(&unset));
+    let text = std::fs::read_to_string(&path)?;
+    assert!(
+        !text.contains("backend") && text.contains("name = \"foo\""),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[test]
+fn unknown_paths_get_a_did_you_mean() -> TestResult {
+    let (_dir, path) = copy_of(MAP_AND_ARRAY)?;
+    let p = arg(&path);
+    let set = studio(&["set", p, "server.prot", "9001"]);
+    assert_eq!(set.status.code(), Some(1));
+    assert!(
+        stderr(&set).contains("did you mean `server.port`"),
+        "{}",
+        stderr(&set)
+    );
+    let get = studio(&["get", p, "endpoints[0].nmae"]);
+    assert_eq!(get.status.code(), Some(1));
+    assert!(
+        stderr(&get).contains("did you mean `endpoints[0].name`"),
+        "{}",
+        stderr(&get)
+    );
+    let unset = studio(&["unset", p, "storage.assets.imagse.backend"]);
+    assert_eq!(unset.status.code(), Some(1));
+    assert!(
+        stderr(&unset).contains("did you mean `storage.assets.images.backend`"),
+        "{}",
+        stderr(&unset)
+    );
+    assert_eq!(std::fs::read_to_string(&path)?, MAP_AND_ARRAY);
+    Ok(())
+}
+
+#[test]
+fn global_flags_go_before_or_after_the_subcommand() -> TestResult {
+    let file = sample("chat_proxy.toml");
+    let before = studio(&["--format", "json", "check", &file]);
+    let after = studio(&["check", &file, "--format", "json"]);
+    assert_eq!(before.status.code(), Some(0), "{}", stderr(&before));
+    assert_eq!(stdout(&before), stdout(&after));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&before))?;
+    assert!(json["findings"].is_array(), "{json}");
+    let layouts = format!("{}/ui_layouts", env!("CARGO_MANIFEST_DIR"));
+    let get = studio(&["--layouts", &layouts, "get", &file, "server.port"]);
+    assert_eq!(get.status.code(), Some(0), "{}", stderr(&get));
+    Ok(())
+}
+
+#[test]
+fn json_mode_errors_are_json_on_stderr() -> TestResult {
+    let (_dir, path) = copy_of(MAP_AND_ARRAY)?;
+    let p = arg(&path);
+    let cases: [(&[&str], &str, u8); 4] = [
+        (&["check", "/nonexistent/chat_proxy.toml"], "unreadable", 2),
+        (&["get", p, "server..port"], "bad_path", 2),
+        (&["set", p, "server.prot", "9001"], "refused", 1),
+        (&["unset", p, "server.nothing_here"], "refused", 1),
+    ];
+    for (args, kind, code) in cases {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let out = studio(&all);
+        assert_eq!(out.status.code(), Some(i32::from(code)), "{args:?}");
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+        let json: serde_json::Value = serde_json::from_str(&stderr(&out))?;
+        assert_eq!(json["error"]["kind"], kind, "{json}");
+        assert!(json["error"]["message"].is_string(), "{json}");
+    }
+    Ok(())
+}

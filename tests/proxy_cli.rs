@@ -174,10 +174,11 @@ fn a_lossy_push_without_yes_and_without_a_terminal_is_refused() -> TestResult {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&live)?, FULL);
-    let (code, out, _) = run(push, OutputFormat::Json);
+    // JSON-mode errors are on stderr, under "error".
+    let (code, _, out) = run(push, OutputFormat::Json);
     assert_eq!(code, 1);
     let body: Value = serde_json::from_str(&out)?;
-    let losses = body["details"].as_array().ok_or("no loss list")?;
+    let losses = body["error"]["details"].as_array().ok_or("no loss list")?;
     assert!(losses.iter().any(|l| l["name"] == "[ui]"), "{out}");
     assert_eq!(proxy.puts(), 0);
     Ok(())
@@ -306,5 +307,30 @@ fn the_proxy_command_parses_from_the_command_line() -> TestResult {
     };
     assert!(args.yes && args.dry_run && args.mode == CliPushMode::File);
     assert_eq!(args.connect.timeout, 5.0);
+    Ok(())
+}
+
+#[test]
+fn json_mode_errors_are_json_on_stderr() -> TestResult {
+    let (_dir, _live, draft_path, proxy) = setup(FULL, "[server]\nport = \"abc\"\n", &[])?;
+    let push = ProxyCommand::Push(push_args(&draft_path, &proxy.url()));
+    let (code, out, err) = run(push, OutputFormat::Json);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.trim().is_empty(), "{out}");
+    let json: Value = serde_json::from_str(&err)?;
+    assert_eq!(json["error"]["kind"], "refused", "{json}");
+    assert!(json["error"]["message"].is_string(), "{json}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let gone = StatusArgs {
+        proxy: format!("http://127.0.0.1:{port}"),
+        connect: connect(),
+    };
+    let (code, out, err) = run(ProxyCommand::Status(gone), OutputFormat::Json);
+    assert_eq!(code, 2);
+    assert!(out.trim().is_empty(), "{out}");
+    let json: Value = serde_json::from_str(&err)?;
+    assert_eq!(json["error"]["kind"], "unreadable", "{json}");
     Ok(())
 }

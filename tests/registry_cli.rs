@@ -295,3 +295,23 @@ fn cli_values_are_json_or_bare_strings() {
     assert_eq!(parse_cli_value("\"quoted\""), json!("quoted"));
     assert_eq!(parse_cli_value("Qwen 3 (FP8)"), json!("Qwen 3 (FP8)"));
 }
+
+#[test]
+fn json_mode_errors_are_json_on_stderr() -> TestResult {
+    let dir = sample_copy()?;
+    let d = dir_arg(dir.path())?;
+    let missing = run(&["show", &d, "no-such-model"], OutputFormat::Json)?;
+    assert_eq!(missing.code, exit::FINDINGS);
+    let json: Value = serde_json::from_str(&missing.err)?;
+    assert_eq!(json["error"]["kind"], "refused", "{json}");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no-such-model"))
+    );
+    let unreadable = run(&["list", "/nonexistent/registry"], OutputFormat::Json)?;
+    assert_eq!(unreadable.code, exit::UNREADABLE);
+    let json: Value = serde_json::from_str(&unreadable.err)?;
+    assert_eq!(json["error"]["kind"], "unreadable", "{json}");
+    Ok(())
+}

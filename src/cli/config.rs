@@ -1,6 +1,7 @@
 //! check / get / set / unset / schema / defaults on a chat_proxy.toml.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::json;
 
@@ -11,7 +12,8 @@ use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::json_value::toml_to_json;
 use crate::core::safe_save::SaveOutcome;
-use crate::core::validate::{Finding, has_errors, validate_document};
+use crate::core::session::{Command, EditSession, SavePolicy, SessionError};
+use crate::core::validate::{Finding, has_errors};
 use crate::core::value_input::parse_input;
 use crate::core::{defaults, schema};
 
@@ -20,16 +22,18 @@ fn open(
     file: &Path,
     format: OutputFormat,
 ) -> Result<(ConfigFile, Vec<Finding>), u8> {
-    ConfigFile::open_validated(file, Some(layouts)).map_err(|e| {
-        let extra = match &e {
-            OpenError::Parse { error, .. } => {
-                json!({"file": file, "line": error.line, "column": error.column})
-            }
-            OpenError::Read(_) => json!({"file": file}),
-        };
-        format.error(&e.to_string(), extra);
-        exit::UNREADABLE
-    })
+    ConfigFile::open_validated(file, Some(layouts)).map_err(|e| open_failed(file, &e, format))
+}
+
+fn open_failed(file: &Path, e: &OpenError, format: OutputFormat) -> u8 {
+    let extra = match e {
+        OpenError::Parse { error, .. } => {
+            json!({"file": file, "line": error.line, "column": error.column})
+        }
+        OpenError::Read(_) => json!({"file": file}),
+    };
+    format.error("unreadable", &e.to_string(), extra);
+    exit::UNREADABLE
 }
 
 fn findings_json(file: &Path, findings: &[Finding]) -> serde_json::Value {
@@ -73,7 +77,7 @@ pub(super) fn check(layouts: &LayoutSet, file: &Path, format: OutputFormat) -> u
             return exit::UNREADABLE;
         }
         Err(e) => {
-            format.error(&e.to_string(), json!({"file": file}));
+            format.error("unreadable", &e.to_string(), json!({"file": file}));
             return exit::UNREADABLE;
         }
     };
@@ -90,7 +94,7 @@ pub(super) fn check(layouts: &LayoutSet, file: &Path, format: OutputFormat) -> u
 
 fn parse_path(path: &str, format: OutputFormat) -> Result<DocPath, u8> {
     DocPath::parse(path).map_err(|e| {
-        format.error(&e.to_string(), json!({"path": path}));
+        format.error("bad_path", &e.to_string(), json!({"path": path}));
         exit::UNREADABLE
     })
 }
@@ -104,8 +108,12 @@ pub(super) fn get(layouts: &LayoutSet, file: &Path, path: &str, format: OutputFo
         Ok(p) => p,
         Err(code) => return code,
     };
-    let field = layouts.field(&doc_path.to_string());
-    let default = field.map(|f| f.default_text());
+    let resolved = layouts.resolve(&doc_path);
+    let default = resolved
+        .as_ref()
+        .ok()
+        .and_then(|r| r.field)
+        .map(|f| f.default_text());
     match config
         .doc
         .get(&doc_path)
@@ -120,12 +128,13 @@ pub(super) fn get(layouts: &LayoutSet, file: &Path, path: &str, format: OutputFo
             exit::OK
         }
         None => {
-            let why = match &default {
-                Some(d) => format!(
+            let why = match (&default, &resolved) {
+                (Some(d), _) => format!(
                     "{path} is not set in {}; the proxy uses its default {d}",
                     file.display()
                 ),
-                None => format!("{path} is not set in {}", file.display()),
+                (None, Err(unknown)) => format!("{unknown}; it is not set in {}", file.display()),
+                (None, Ok(_)) => format!("{path} is not set in {}", file.display()),
             };
             format.emit(
                 String::new,
@@ -139,37 +148,55 @@ pub(super) fn get(layouts: &LayoutSet, file: &Path, path: &str, format: OutputFo
     }
 }
 
-/// `set` with a value, `unset` without one.
-pub(super) fn set(
+/// The change `set` (with a value) or `unset` (without) asks for. Setting
+/// needs a known path; unsetting also removes keys the layouts do not know.
+fn edit_command(
     layouts: &LayoutSet,
+    session: &EditSession,
+    path: &DocPath,
+    raw: Option<&String>,
+) -> Result<Command, String> {
+    let resolved = layouts.resolve(path);
+    match raw {
+        Some(raw) => {
+            let field = resolved.map_err(|e| e.to_string())?.field;
+            let value = parse_input(field, raw)?;
+            Ok(Command::SetValue {
+                path: path.clone(),
+                value,
+            })
+        }
+        None => match resolved {
+            Err(unknown) if session.doc().get(path).is_none() => Err(unknown.to_string()),
+            _ => Ok(Command::Remove { path: path.clone() }),
+        },
+    }
+}
+
+/// `set` with a value, `unset` without one: one `Command` through an
+/// `EditSession`, saved under the same rules as the GUI's Save.
+pub(super) fn set(
+    layouts: &Arc<LayoutSet>,
     file: &Path,
     path: &str,
     raw: Option<&String>,
     force: bool,
     format: OutputFormat,
 ) -> u8 {
-    let (mut config, _) = match open(layouts, file, format) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let mut session = match EditSession::open(file, Arc::clone(layouts)) {
+        Ok(s) => s,
+        Err(e) => return open_failed(file, &e, format),
     };
     let doc_path = match parse_path(path, format) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let field = layouts.field(&doc_path.pattern());
-    let changed = match raw {
-        Some(raw) => parse_input(field, raw).and_then(|value| {
-            config
-                .doc
-                .set_value(layouts, &doc_path, value)
-                .map_err(|e| e.to_string())
-        }),
-        None => config.doc.remove(&doc_path).map_err(|e| e.to_string()),
-    };
+    let changed = edit_command(layouts, &session, &doc_path, raw)
+        .and_then(|command| session.apply(command).map_err(|e| e.to_string()));
     let changed = match changed {
         Ok(c) => c,
         Err(message) => {
-            format.error(&message, json!({"file": file, "path": path}));
+            format.error("refused", &message, json!({"file": file, "path": path}));
             return exit::FINDINGS;
         }
     };
@@ -180,16 +207,17 @@ pub(super) fn set(
         );
         return exit::OK;
     }
-    let findings = validate_document(&config.doc, layouts);
-    if has_errors(&findings) && !force {
-        return refuse(file, path, &findings, format);
-    }
-    match config.save() {
+    let policy = SavePolicy {
+        force,
+        overwrite: false,
+    };
+    match session.save_with(policy) {
         Ok(outcome) => {
             let backup = match &outcome {
                 SaveOutcome::Written { backup, .. } => backup.clone(),
                 SaveOutcome::Unchanged { .. } => None,
             };
+            let findings = session.findings();
             format.emit(
                 || {
                     let b = backup
@@ -202,15 +230,20 @@ pub(super) fn set(
             );
             exit::OK
         }
+        Err(SessionError::HasErrors(_)) => refuse(file, &doc_path, session.findings(), format),
         Err(e) => {
-            format.error(&e.to_string(), json!({"file": file, "path": path}));
+            format.error(
+                "save_failed",
+                &e.to_string(),
+                json!({"file": file, "path": path}),
+            );
             exit::FINDINGS
         }
     }
 }
 
 /// Nothing is written; errors at the edited path come first.
-fn refuse(file: &Path, path: &str, findings: &[Finding], format: OutputFormat) -> u8 {
+fn refuse(file: &Path, path: &DocPath, findings: &[Finding], format: OutputFormat) -> u8 {
     let mut errors: Vec<&Finding> = findings.iter().filter(|f| f.is_error()).collect();
     errors.sort_by_key(|f| f.path != *path);
     let lines: Vec<String> = errors.iter().map(|f| format!("  {f}")).collect();
@@ -221,6 +254,7 @@ fn refuse(file: &Path, path: &str, findings: &[Finding], format: OutputFormat) -
         lines.join("\n")
     );
     format.error(
+        "refused",
         &message,
         json!({"file": file, "path": path, "findings": errors}),
     );

@@ -24,7 +24,7 @@ pub mod exit {
 /// ImageWorks Config Studio: edit chat_proxy.toml and the model registry
 /// losslessly, preview what the proxy will run with, push safely.
 #[derive(Debug, Parser)]
-#[command(name = "iw-studio", version, args_conflicts_with_subcommands = true)]
+#[command(name = "iw-studio", version)]
 pub struct Cli {
     /// Open this chat_proxy.toml in the GUI (default: the last file, or the sample).
     pub file: Option<PathBuf>,
@@ -75,7 +75,7 @@ pub enum Command {
 /// Run a headless command; returns the process exit code.
 pub fn run(cli: &Cli, command: &Command) -> u8 {
     let layouts = match output::load_layouts(cli.layouts.as_deref()) {
-        Ok(l) => l,
+        Ok(l) => std::sync::Arc::new(l),
         Err(e) => {
             eprintln!("error: {e}");
             return exit::UNREADABLE;
@@ -98,5 +98,22 @@ pub fn run(cli: &Cli, command: &Command) -> u8 {
         Command::Defaults => config::defaults(&layouts),
         Command::Registry(cmd) => registry::run(cmd, format),
         Command::Proxy(command) => proxy::run_proxy(&layouts, command, format),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn a_file_alone_opens_the_gui_and_flags_precede_subcommands() -> Result<(), clap::Error> {
+        let gui = Cli::try_parse_from(["iw-studio", "my.toml"])?;
+        assert!(gui.command.is_none() && gui.file.is_some());
+        let check = Cli::try_parse_from(["iw-studio", "--format", "json", "check", "f.toml"])?;
+        assert_eq!(check.format, OutputFormat::Json);
+        assert!(matches!(check.command, Some(Command::Check { .. })));
+        Ok(())
     }
 }

@@ -39,22 +39,28 @@ impl OutputFormat {
         }
     }
 
-    /// Print an error: to stderr for people, as `{"error": ...}` on stdout for JSON.
-    pub fn error(self, message: &str, extra: Json) {
+    /// Print an error on stderr: `error: …` for people, and for JSON
+    /// `{"error": {"kind", "message", "path"?, …}}` with `extra`'s fields.
+    pub fn error(self, kind: &str, message: &str, extra: Json) {
         match self {
             Self::Human => eprintln!("error: {message}"),
-            Self::Json => {
-                let mut doc = serde_json::json!({"error": message});
-                if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
-                    d.extend(e.clone());
-                }
-                print_out(&format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&doc).unwrap_or_default()
-                ));
-            }
+            Self::Json => eprintln!(
+                "{}",
+                serde_json::to_string_pretty(&error_json(kind, message, extra)).unwrap_or_default()
+            ),
         }
     }
+}
+
+/// The JSON shape of every CLI error.
+pub fn error_json(kind: &str, message: &str, extra: Json) -> Json {
+    let mut error = serde_json::json!({"kind": kind, "message": message});
+    if let (Some(e), Some(more)) = (error.as_object_mut(), extra.as_object()) {
+        for (k, v) in more {
+            e.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    serde_json::json!({ "error": error })
 }
 
 pub(super) fn load_layouts(dir: Option<&Path>) -> Result<LayoutSet, LayoutError> {

@@ -1,6 +1,6 @@
-//! `iw-studio proxy …`: status, preview, diff and push against a live proxy.
-//! The lead wires these into the top-level command enum; each `run_*`
-//! returns the process exit code.
+//! `iw-studio status|preview|diff|push|history`: talk to a live proxy.
+//! These are top-level subcommands (flattened into `cli::Command`);
+//! `run_proxy` dispatches them and returns the process exit code.
 //!
 //! Exit codes: 0 ok (also "nothing to push" and `--dry-run`); 1 findings or
 //! refused (validation errors, unconfirmed losses, stale guard, file push
@@ -199,8 +199,17 @@ impl From<ProxyError> for Fail {
 fn report_fail(fail: Fail, o: &mut Out<'_>) -> u8 {
     match o.format {
         OutputFormat::Json => {
-            let body = json!({"error": fail.message, "details": fail.details});
-            let _ = writeln!(o.out, "{}", pretty(&body));
+            let kind = if fail.code == exit::UNREADABLE {
+                "unreadable"
+            } else {
+                "refused"
+            };
+            let extra = match fail.details {
+                Value::Null => Value::Null,
+                details => json!({ "details": details }),
+            };
+            let body = super::output::error_json(kind, &fail.message, extra);
+            let _ = writeln!(o.err, "{}", pretty(&body));
         }
         OutputFormat::Human => {
             let _ = writeln!(o.err, "error: {}", fail.message);

@@ -82,7 +82,22 @@ pub fn run_with(
         // The reader went away (`| head`): stop quietly, as command-line tools do.
         Err(Failure { code, message }) if message.is_empty() => code,
         Err(Failure { code, message }) => {
-            let _ = writeln!(err, "error: {message}");
+            let _ = match format {
+                OutputFormat::Human => writeln!(err, "error: {message}"),
+                OutputFormat::Json => {
+                    let kind = if code == exit::UNREADABLE {
+                        "unreadable"
+                    } else {
+                        "refused"
+                    };
+                    let doc = super::output::error_json(kind, &message, Value::Null);
+                    writeln!(
+                        err,
+                        "{}",
+                        serde_json::to_string_pretty(&doc).unwrap_or_default()
+                    )
+                }
+            };
             code
         }
     }

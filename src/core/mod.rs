@@ -8,6 +8,7 @@ pub mod proxy;
 pub mod registry;
 pub mod safe_save;
 pub mod schema;
+pub mod search;
 pub mod session;
 pub mod storage_backend;
 pub mod validate;

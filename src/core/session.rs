@@ -81,6 +81,16 @@ pub enum SessionError {
     NoPath,
 }
 
+/// What a save may do beyond the default (refuse errors, refuse a file
+/// changed on disk). One rule for every front end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SavePolicy {
+    /// Save even when the document has validation errors (CLI `--force`).
+    pub force: bool,
+    /// Replace the file even when it changed on disk since it was read.
+    pub overwrite: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct EditSession {
     layouts: Arc<LayoutSet>,
@@ -318,13 +328,21 @@ impl EditSession {
     /// Save to the session's file; refused with errors, an unparsable text,
     /// or when the file changed on disk (unless `overwrite` was confirmed).
     pub fn save(&mut self, overwrite: bool) -> Result<SaveOutcome, SessionError> {
+        self.save_with(SavePolicy {
+            force: false,
+            overwrite,
+        })
+    }
+
+    /// Save to the session's file under `policy`.
+    pub fn save_with(&mut self, policy: SavePolicy) -> Result<SaveOutcome, SessionError> {
         let path = self.path.clone().ok_or(SessionError::NoPath)?;
-        let expect = match (overwrite, self.fingerprint) {
+        let expect = match (policy.overwrite, self.fingerprint) {
             (true, _) => Expect::Anything,
             (false, Some(fp)) => Expect::Unchanged(fp),
             (false, None) => Expect::Absent,
         };
-        self.write(&path, expect)
+        self.write(&path, expect, policy.force)
     }
 
     /// Save under a new name (refuses to replace an existing file unless `overwrite`).
@@ -334,16 +352,21 @@ impl EditSession {
         } else {
             Expect::Absent
         };
-        let outcome = self.write(path, expect)?;
+        let outcome = self.write(path, expect, false)?;
         self.path = Some(path.to_path_buf());
         Ok(outcome)
     }
 
-    fn write(&mut self, path: &Path, expect: Expect) -> Result<SaveOutcome, SessionError> {
+    fn write(
+        &mut self,
+        path: &Path,
+        expect: Expect,
+        force: bool,
+    ) -> Result<SaveOutcome, SessionError> {
         if let Some(e) = &self.parse_error {
             return Err(SessionError::TextInvalid(e.clone()));
         }
-        if has_errors(&self.findings) {
+        if has_errors(&self.findings) && !force {
             return Err(SessionError::HasErrors(self.error_count()));
         }
         let text = self.doc.text();

@@ -434,7 +434,8 @@ impl StudioApp {
                 top_bar::show(ui, self.session.as_ref(), actions);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if self.session.is_some() {
-                        find::show(ui, &self.layouts, &mut self.find_query, actions);
+                        let doc = self.session.as_ref().map(EditSession::doc);
+                        find::show(ui, &self.layouts, doc, &mut self.find_query, actions);
                     }
                 });
             });

@@ -2,52 +2,21 @@
 
 use egui::{RichText, Ui};
 
-use crate::core::document::DocPath;
+use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
+use crate::core::search::search;
 use crate::ui::actions::Action;
 use crate::ui::theme;
 
 pub const FIND_ID: &str = "find_setting";
 
-pub struct Hit {
-    pub path: DocPath,
-    pub label: String,
-    pub page: String,
-}
-
-/// Fields whose path, label or help contains every word of the query.
-pub fn search(layouts: &LayoutSet, query: &str) -> Vec<Hit> {
-    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-    if words.is_empty() {
-        return Vec::new();
-    }
-    let mut hits: Vec<(usize, Hit)> = layouts
-        .all_fields()
-        .filter_map(|(page, _, f)| {
-            let hay = format!("{} {} {}", f.path, f.label, f.help).to_lowercase();
-            if !words.iter().all(|w| hay.contains(w)) {
-                return None;
-            }
-            // Matches in the key or label rank above matches in the help.
-            let head = format!("{} {}", f.path, f.label).to_lowercase();
-            let rank = words.iter().filter(|w| !head.contains(w.as_str())).count();
-            let path = f.path.replace(".*.", ".images.").replace("[]", "[0]");
-            let path = DocPath::parse(&path).ok()?;
-            Some((
-                rank,
-                Hit {
-                    path,
-                    label: f.label.clone(),
-                    page: page.title.clone(),
-                },
-            ))
-        })
-        .collect();
-    hits.sort_by_key(|(rank, _)| *rank);
-    hits.into_iter().map(|(_, h)| h).collect()
-}
-
-pub fn show(ui: &mut Ui, layouts: &LayoutSet, query: &mut String, actions: &mut Vec<Action>) {
+pub fn show(
+    ui: &mut Ui,
+    layouts: &LayoutSet,
+    doc: Option<&ConfigDocument>,
+    query: &mut String,
+    actions: &mut Vec<Action>,
+) {
     let id = egui::Id::unique(FIND_ID);
     let response = ui.add(
         egui::TextEdit::singleline(query)
@@ -60,7 +29,7 @@ pub fn show(ui: &mut Ui, layouts: &LayoutSet, query: &mut String, actions: &mut 
     if query.trim().is_empty() {
         return;
     }
-    let hits = search(layouts, query);
+    let hits = search(layouts, doc, query);
     let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     if enter && let Some(first) = hits.first() {
         actions.push(Action::Focus(first.path.clone()));
@@ -92,34 +61,4 @@ pub fn show(ui: &mut Ui, layouts: &LayoutSet, query: &mut String, actions: &mut 
             }
         });
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_by_key_label_and_help() -> Result<(), Box<dyn std::error::Error>> {
-        let layouts = LayoutSet::builtin()?;
-        assert_eq!(
-            search(&layouts, "max_image_bytes")[0].path,
-            "limits.max_image_bytes"
-        );
-        assert_eq!(
-            search(&layouts, "jpeg quality")[0].path,
-            "vision_preprocess.image_jpeg_quality"
-        );
-        assert!(
-            search(&layouts, "prometheus")
-                .iter()
-                .any(|h| h.path == "server.enable_metrics")
-        );
-        assert!(
-            search(&layouts, "bucket")
-                .iter()
-                .any(|h| h.path == "storage.assets.images.bucket")
-        );
-        assert!(search(&layouts, "zzzz").is_empty());
-        Ok(())
-    }
 }
