@@ -357,7 +357,19 @@ impl EditSession {
         Ok(outcome)
     }
 
+    /// Write and record the outcome in the activity log, whatever it is.
     fn write(
+        &mut self,
+        path: &Path,
+        expect: Expect,
+        force: bool,
+    ) -> Result<SaveOutcome, SessionError> {
+        let result = self.write_checked(path, expect, force);
+        log_save(path, &result);
+        result
+    }
+
+    fn write_checked(
         &mut self,
         path: &Path,
         expect: Expect,
@@ -410,6 +422,20 @@ impl EditSession {
     pub fn adopt_disk_version(&mut self, disk_text: String) {
         self.fingerprint = Some(Fingerprint::of(disk_text.as_bytes()));
         self.disk_text = disk_text;
+    }
+}
+
+fn log_save(path: &Path, result: &Result<SaveOutcome, SessionError>) {
+    let file = path.display();
+    match result {
+        Ok(SaveOutcome::Written {
+            backup: Some(b), ..
+        }) => tracing::info!("saved {file} (previous version in {})", b.display()),
+        Ok(SaveOutcome::Written { backup: None, .. }) => tracing::info!("saved {file}"),
+        Ok(SaveOutcome::Unchanged { .. }) => {
+            tracing::info!("save of {file}: already this content, nothing written");
+        }
+        Err(e) => tracing::warn!("save refused, {file} not written: {e}"),
     }
 }
 

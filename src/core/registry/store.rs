@@ -505,7 +505,24 @@ impl RegistryStore {
 
     /// Write the curated layer if it changed, then the regenerated
     /// snapshot. The discovered layer is ImageWorks' and is never written.
+    /// The outcome goes to the activity log.
     pub fn save(&mut self) -> Result<SaveReport, RegistryError> {
+        let result = self.save_layers();
+        match &result {
+            Ok(report) if report.written.is_empty() => {
+                tracing::info!("registry in {}: nothing to write", self.dir.display());
+            }
+            Ok(report) => {
+                for path in &report.written {
+                    tracing::info!("saved {}", path.display());
+                }
+            }
+            Err(e) => tracing::warn!("registry save refused in {}: {e}", self.dir.display()),
+        }
+        result
+    }
+
+    fn save_layers(&mut self) -> Result<SaveReport, RegistryError> {
         let mut report = SaveReport::default();
         let curated_text = self.curated_changed_text();
         if curated_text.is_some() && self.curated_file.changed_on_disk()? {
