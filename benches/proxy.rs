@@ -83,9 +83,7 @@ fn bench_cli_preview(c: &mut Criterion) {
     c.bench_function("cli_preview_against_local_proxy", |b| {
         b.iter(|| {
             // The command loads the layouts once per run, as the binary does.
-            let Ok(layouts) = LayoutSet::builtin() else {
-                panic!("the built-in layouts do not load");
-            };
+            let layouts = LayoutSet::builtin().expect("the built-in layouts load");
             let (mut out, mut err) = (Vec::new(), Vec::new());
             let code = run_preview_with(
                 &layouts,

@@ -80,7 +80,7 @@ fn expected(text: &str) -> String {
 }
 
 fn layouts() -> Arc<LayoutSet> {
-    Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")))
+    Arc::new(LayoutSet::builtin().unwrap())
 }
 
 #[test]

@@ -20,7 +20,7 @@ use toml_edit::{DocumentMut, Item, Table, Value};
 
 fn layouts() -> &'static LayoutSet {
     static LAYOUTS: OnceLock<LayoutSet> = OnceLock::new();
-    LAYOUTS.get_or_init(|| LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")))
+    LAYOUTS.get_or_init(|| LayoutSet::builtin().unwrap())
 }
 
 /// One generated key-value: (key form, value form, trailing comment, comment above).

@@ -11,7 +11,7 @@ fn studio(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_iw-studio"))
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run iw-studio: {e}"))
+        .expect("cannot run iw-studio")
 }
 
 fn stdout(out: &Output) -> String {

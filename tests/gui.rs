@@ -179,7 +179,7 @@ fn raw_edit_with_syntax_error_shows_it_and_saves_nothing() {
         .map(|s| (s.parse_error().cloned(), s.raw_text().to_owned()));
     let (error, raw) = session.unwrap_or_default();
     assert!(raw.contains("[broken"), "the typed text is in the editor");
-    let error = error.unwrap_or_else(|| panic!("a syntax error is reported"));
+    let error = error.expect("a syntax error is reported");
     let shown = format!("Line {}, column", error.line);
     assert!(
         h.query_all_by(|n| n.value().is_some_and(|v| v.contains(&shown)))
@@ -233,7 +233,7 @@ fn external_change_is_detected_and_offered_for_reload() {
     let changed = std::fs::read_to_string(&path)
         .unwrap_or_default()
         .replace("port = 8100", "port = 8111");
-    std::fs::write(&path, &changed).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, &changed).unwrap();
     // The watcher thread reports within a moment; keep drawing until it does.
     for _ in 0..100 {
         h.run();
@@ -341,7 +341,7 @@ fn endpoints_can_be_added_and_duplicates_are_flagged() {
 #[test]
 fn new_from_defaults_then_save_through_the_path_field() {
     // No desktop portal here: the dialog must fall back to a path field, never hang.
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("new_chat_proxy.toml");
     let mut h = harness(app_with(None));
     h.run();
@@ -363,8 +363,7 @@ fn new_from_defaults_then_save_through_the_path_field() {
     h.run();
     h.get_by_role_and_label(Role::Button, "Save").click();
     h.run();
-    let written = std::fs::read_to_string(&target)
-        .unwrap_or_else(|e| panic!("{e}: {:?}", h.state().status()));
+    let written = std::fs::read_to_string(&target).unwrap();
     assert!(written.contains("port = 8100"));
     assert_eq!(
         h.state().session().and_then(|s| s.path()),

@@ -73,7 +73,7 @@ fn preview_shows_env_masking_and_push_reads_back() {
     let PushState::Done { result, .. } = &h.state().live().push() else {
         unreachable!()
     };
-    let outcome = result.as_ref().unwrap_or_else(|e| panic!("{e}"));
+    let outcome = result.as_ref().unwrap();
     assert!(outcome.verified && outcome.restart_required, "{outcome:?}");
     assert!(has_text(&h, "Read back"));
     assert_eq!(h.state().live().history().len(), 1, "the push is recorded");

@@ -18,14 +18,14 @@ use iw_studio::ui::panels::status_bar::Status;
 
 /// A chat_proxy.toml with a copy of the sample registry in `configs/` beside it.
 fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = tempfile::tempdir().expect("tempdir");
     let toml = dir.path().join("chat_proxy.toml");
-    std::fs::copy(common::sample("chat_proxy.toml"), &toml).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(common::sample("chat_proxy.toml"), &toml).unwrap();
     let configs = dir.path().join("configs");
-    std::fs::create_dir(&configs).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(&configs).unwrap();
     for f in [CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE] {
         std::fs::copy(common::sample("registry").join(f), configs.join(f))
-            .unwrap_or_else(|e| panic!("{f}: {e}"));
+            .expect("copy a registry layer");
     }
     (dir, toml, configs)
 }
@@ -45,7 +45,7 @@ fn wait_for_registry(h: &mut Harness<'_, StudioApp>) {
 }
 
 fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    std::fs::read_to_string(path).unwrap()
 }
 
 /// Click the entry's row; rows below the fold are brought in by filtering.
@@ -60,7 +60,7 @@ fn select(h: &mut Harness<'_, StudioApp>, name: &str) {
     }
     h.get_all_by_label(name)
         .next()
-        .unwrap_or_else(|| panic!("{name} is in the table"))
+        .expect("the entry is in the table")
         .click();
     h.run();
     assert_eq!(h.state().registry().selected(), Some(name));
@@ -87,7 +87,7 @@ fn the_registry_beside_the_open_file_is_loaded() {
         .state()
         .registry()
         .store()
-        .unwrap_or_else(|| panic!("{:?}", h.state().status()));
+        .expect("the registry is loaded");
     assert_eq!(store.dir(), configs);
     assert_eq!(store.merged().entries.len(), 16);
 }
@@ -126,7 +126,7 @@ fn clicking_a_header_sorts_the_table() {
     h.run();
     let reg = h.state_mut().registry_mut();
     let rows = reg.rows().to_vec();
-    let store = reg.store().unwrap_or_else(|| panic!("loaded"));
+    let store = reg.store().expect("loaded");
     let backends: Vec<&str> = rows
         .iter()
         .map(|&i| store.merged().entries[i].view().backend().unwrap_or(""))
@@ -148,11 +148,7 @@ fn editing_display_name_and_saving_changes_one_line_of_the_curated_file() {
     open_registry_page(&mut h);
     select(&mut h, "qwen3_8b_(Q4_K_M)");
     replace_text(&mut h, "Display name", "Qwen3 8B (edited)");
-    let store = h
-        .state()
-        .registry()
-        .store()
-        .unwrap_or_else(|| panic!("loaded"));
+    let store = h.state().registry().store().expect("loaded");
     let shown = store
         .merged()
         .get("qwen3_8b_(Q4_K_M)")
@@ -189,11 +185,7 @@ fn promoting_a_discovered_entry_makes_it_curated() {
     h.get_by_role_and_label(Role::Button, "🚀 Promote to curated")
         .click();
     h.run();
-    let store = h
-        .state()
-        .registry()
-        .store()
-        .unwrap_or_else(|| panic!("loaded"));
+    let store = h.state().registry().store().expect("loaded");
     assert_eq!(
         store.merged().get(name).map(|e| e.layer),
         Some(EntryLayer::Both)
@@ -254,7 +246,7 @@ fn clicking_a_finding_selects_its_entry() {
         n.role() == Role::Button && n.label().is_some_and(|l| l.contains(&finding.message))
     })
     .next()
-    .unwrap_or_else(|| panic!("finding shown"))
+    .expect("finding shown")
     .click();
     h.run();
     assert_eq!(
@@ -319,11 +311,7 @@ fn new_entry_duplicate_delete_and_deprecate() {
     );
     h.get_by_role_and_label(Role::Button, "⚠ Deprecate").click();
     h.run();
-    let store = h
-        .state()
-        .registry()
-        .store()
-        .unwrap_or_else(|| panic!("loaded"));
+    let store = h.state().registry().store().expect("loaded");
     let entry = store.merged().get("siglip-large-patch16-384_(FP32)");
     assert!(entry.is_some_and(|e| e.view().deprecated() && e.layer == EntryLayer::Both));
 }
@@ -332,10 +320,8 @@ fn new_entry_duplicate_delete_and_deprecate() {
 fn models_served_by_the_connected_proxy_show_as_a_column() {
     let (dir, toml, _) = workspace();
     let (app, fake) = common::app_with_fake_proxy(&toml, &[], &dir.path().join("history"));
-    let model = |id: &str| {
-        serde_json::from_value(serde_json::json!({"id": id}))
-            .unwrap_or_else(|e| panic!("model entry: {e}"))
-    };
+    let model =
+        |id: &str| serde_json::from_value(serde_json::json!({"id": id})).expect("model entry");
     fake.set_models(ModelList {
         object: "list".into(),
         data: vec![model("gpt-oss-20b_(MXFP4)"), model("not-in-the-registry")],
@@ -412,11 +398,7 @@ fn toggling_a_capability_and_resetting_it_to_the_discovered_value() {
         .click_accesskit();
     h.run();
     assert_eq!(vision(&h), Some(false), "{:?}", h.state().status());
-    let store = h
-        .state()
-        .registry()
-        .store()
-        .unwrap_or_else(|| panic!("loaded"));
+    let store = h.state().registry().store().expect("loaded");
     let curated = store.curated().iter().find(|e| e["name"] == name);
     assert!(curated.is_some_and(|e| e["capabilities"].get("vision").is_none()));
 }

@@ -25,7 +25,7 @@ fn shoot(mut app: iw_studio::ui::StudioApp, page: PageId, name: &str) {
 
 #[test]
 fn every_layout_page() {
-    let layouts = iw_studio::core::layout::LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let layouts = iw_studio::core::layout::LayoutSet::builtin().unwrap();
     // One harness for all pages: its snapshot results are checked together.
     let mut h = snapshot_harness(open("full_example.toml"));
     for page in &layouts.pages {
@@ -65,8 +65,8 @@ fn diff_page() {
         ("server.port", "9001"),
         ("limits.max_image_bytes", "12000000"),
     ] {
-        let path = DocPath::parse(path).unwrap_or_else(|e| panic!("{e}"));
-        let value = value.parse().unwrap_or_else(|e| panic!("{e}"));
+        let path = DocPath::parse(path).unwrap();
+        let value = value.parse().unwrap();
         app.handle(&ctx, Action::Edit(Command::SetValue { path, value }));
     }
     shoot(app, PageId::Diff, "page_diff");
@@ -107,7 +107,7 @@ fn preview_page_offline_and_connected_and_push_dialog() {
     use egui::accesskit::Role;
     use egui_kittest::kittest::Queryable;
     // A relative path (never written here) keeps the images independent of temp names.
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = Path::new("sample_configs/full_example.toml");
     let (mut app, _fake) =
         common::app_with_fake_proxy(path, &[("CHAT_PROXY_PORT", "18100")], &dir.path().join("h"));

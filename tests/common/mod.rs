@@ -20,14 +20,14 @@ pub fn sample(name: &str) -> PathBuf {
 
 /// A copy of a sample in a temp folder (tests write to it).
 pub fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("chat_proxy.toml");
-    std::fs::copy(sample(name), &path).unwrap_or_else(|e| panic!("copy {name}: {e}"));
+    std::fs::copy(sample(name), &path).expect("copy a sample config");
     (dir, path)
 }
 
 pub fn app_with(path: Option<&Path>) -> StudioApp {
-    let layouts = Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+    let layouts = Arc::new(LayoutSet::builtin().unwrap());
     // No history folder: tests never read or write the machine's app data.
     let live = LiveProxy::new(Default::default(), None);
     let mut app = StudioApp::with_live(layouts, AppSettings::default(), live);
@@ -79,10 +79,9 @@ pub fn app_with_fake_proxy(
     env: &[(&str, &str)],
     history: &Path,
 ) -> (StudioApp, Arc<iw_studio::core::proxy::FakeProxy>) {
-    let layouts = Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+    let layouts = Arc::new(LayoutSet::builtin().unwrap());
     let shipped = std::fs::read_to_string(sample("chat_proxy.toml")).unwrap_or_default();
-    let doc = iw_studio::core::document::ConfigDocument::parse(&shipped)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let doc = iw_studio::core::document::ConfigDocument::parse(&shipped).unwrap();
     let env = env
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

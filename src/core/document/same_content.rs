@@ -39,7 +39,7 @@ mod tests {
     use super::*;
 
     fn root(text: &str) -> toml_edit::DocumentMut {
-        text.parse().unwrap_or_else(|e| panic!("{e}"))
+        text.parse().unwrap()
     }
 
     #[test]

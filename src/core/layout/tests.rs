@@ -1,10 +1,7 @@
 use super::*;
 
 fn builtin() -> LayoutSet {
-    match LayoutSet::builtin() {
-        Ok(set) => set,
-        Err(e) => panic!("builtin layouts must load: {e}"),
-    }
+    LayoutSet::builtin().expect("builtin layouts must load")
 }
 
 #[test]
