@@ -3,6 +3,7 @@
 //! cross-references and literal secrets.
 
 mod cross_rules;
+pub mod dialect;
 mod locate;
 mod secrets;
 mod suggest;
@@ -76,6 +77,7 @@ pub fn validate_parsed(parsed: &toml_edit::Document<String>, layouts: &LayoutSet
     let locator = locate::Locator::new(parsed.raw());
     let mut findings = walk::walk(parsed.as_table(), layouts, &locator);
     findings.extend(cross_rules::check(parsed.as_table(), layouts, &locator));
+    findings.extend(dialect::check(parsed.raw()));
     findings.sort_by(|a, b| {
         (a.line.unwrap_or(usize::MAX), a.severity, &a.path).cmp(&(
             b.line.unwrap_or(usize::MAX),
