@@ -67,3 +67,51 @@ pub struct ModelEntry {
     #[serde(default)]
     pub extensions: Map<String, Value>,
 }
+
+impl ModelEntry {
+    /// The registry name of this model: `extensions.logical_id` (the real
+    /// proxy's `id` is a display id such as `"qwen2.5vl 7b (Q4 K M)"`),
+    /// falling back to `id` for proxies that send no `logical_id`.
+    pub fn registry_name(&self) -> &str {
+        self.extensions
+            .get("logical_id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&self.id)
+    }
+}
+
+impl ModelList {
+    /// The served entry for registry entry `name`, matched by `logical_id`.
+    pub fn served_match(&self, name: &str) -> Option<&ModelEntry> {
+        self.data.iter().find(|m| m.registry_name() == name)
+    }
+
+    /// Registry names of every served model.
+    pub fn served_names(&self) -> Vec<&str> {
+        self.data.iter().map(ModelEntry::registry_name).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn served_models_match_by_logical_id_then_id() -> Result<(), serde_json::Error> {
+        let list: ModelList = serde_json::from_value(serde_json::json!({
+            "object": "list",
+            "data": [
+                {"id": "qwen2.5vl 7b (Q4 K M)", "extensions": {
+                    "logical_id": "qwen2.5vl_7b_(Q4_K_M)", "backend": null}},
+                {"id": "plain-id", "extensions": {}}
+            ]
+        }))?;
+        assert_eq!(list.served_names(), ["qwen2.5vl_7b_(Q4_K_M)", "plain-id"]);
+        let hit = list.served_match("qwen2.5vl_7b_(Q4_K_M)");
+        assert_eq!(hit.map(|m| m.id.as_str()), Some("qwen2.5vl 7b (Q4 K M)"));
+        assert!(list.served_match("qwen2.5vl 7b (Q4 K M)").is_none());
+        assert!(list.served_match("plain-id").is_some());
+        Ok(())
+    }
+}
