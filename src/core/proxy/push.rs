@@ -356,8 +356,47 @@ pub fn unified_diff(before: &str, after: &str, name: &str) -> String {
 }
 
 /// Run a plan: stale guard, write, read back. `confirmed` must be true when
-/// the plan loses anything.
+/// the plan loses anything. The outcome goes to the activity log.
 pub async fn execute_push(
+    api: &dyn ProxyApi,
+    plan: &PushPlan,
+    layouts: &LayoutSet,
+    confirmed: bool,
+) -> Result<PushOutcome, PushError> {
+    let result = run_plan(api, plan, layouts, confirmed).await;
+    log_push(plan, &result);
+    result
+}
+
+fn log_push(plan: &PushPlan, result: &Result<PushOutcome, PushError>) {
+    let (url, mode) = (&plan.base_url, plan.mode);
+    let keys: Vec<&str> = plan.changes.iter().map(|c| c.path.as_str()).collect();
+    match result {
+        Ok(outcome) if outcome.pushed.is_empty() => {
+            tracing::info!("push to {url} ({mode:?}): nothing to push");
+        }
+        Ok(outcome) if outcome.verified => tracing::info!(
+            "pushed to {url} ({mode:?}): {}; reads back as sent",
+            keys.join(", ")
+        ),
+        Ok(outcome) => {
+            let wrong: Vec<&str> = outcome
+                .pushed
+                .iter()
+                .filter(|p| !p.ok)
+                .map(|p| p.key.as_str())
+                .collect();
+            tracing::warn!(
+                "pushed to {url} ({mode:?}): {}; read-back differs for {}",
+                keys.join(", "),
+                wrong.join(", ")
+            );
+        }
+        Err(e) => tracing::warn!("push to {url} ({mode:?}) refused or failed: {e}"),
+    }
+}
+
+async fn run_plan(
     api: &dyn ProxyApi,
     plan: &PushPlan,
     layouts: &LayoutSet,
