@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use iw_studio::cli::Out;
 use iw_studio::cli::OutputFormat;
-use iw_studio::cli::proxy::{ConnectOpts, Out, PreviewArgs, run_preview_with};
+use iw_studio::cli::proxy::{ConnectOpts, PreviewArgs, run_preview_with};
 use iw_studio::core::document::ConfigDocument;
 use iw_studio::core::layout::LayoutSet;
 use iw_studio::core::proxy::{ProxyConfigView, preview};

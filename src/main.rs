@@ -15,6 +15,18 @@ fn main() -> ExitCode {
     iw_studio::app_log::init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() && wants_json() => {
+            // Usage errors are JSON too when JSON was asked for.
+            let message = e.kind().as_str().unwrap_or("bad usage").to_owned();
+            let detail = e.to_string();
+            let doc = cli::output::error_json(
+                "usage",
+                &message,
+                serde_json::json!({ "details": detail.trim_end() }),
+            );
+            eprintln!("{}", cli::output::pretty(&doc));
+            return ExitCode::from(exit::UNREADABLE);
+        }
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() {
@@ -31,4 +43,13 @@ fn main() -> ExitCode {
             cli.layouts.clone(),
         )),
     }
+}
+
+/// `--format json` (or `--format=json`) anywhere on the command line.
+fn wants_json() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--format=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--format" && w[1] == "json")
 }

@@ -385,8 +385,11 @@ fn global_flags_go_before_or_after_the_subcommand() -> TestResult {
 fn json_mode_errors_are_json_on_stderr() -> TestResult {
     let (_dir, path) = copy_of(MAP_AND_ARRAY)?;
     let p = arg(&path);
-    let cases: [(&[&str], &str, u8); 4] = [
+    let cases: [(&[&str], &str, u8); 6] = [
         (&["check", "/nonexistent/chat_proxy.toml"], "unreadable", 2),
+        // Usage errors found by clap: a missing argument, an unknown flag.
+        (&["check"], "usage", 2),
+        (&["set", p, "server.port"], "usage", 2),
         (&["get", p, "server..port"], "bad_path", 2),
         (&["set", p, "server.prot", "9001"], "refused", 1),
         (&["unset", p, "server.nothing_here"], "refused", 1),

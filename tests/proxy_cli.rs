@@ -7,11 +7,11 @@ mod test_proxy;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use iw_studio::cli::OutputFormat;
 use iw_studio::cli::proxy::{
-    CliPushMode, ConnectOpts, DiffArgs, Out, PreviewArgs, ProxyCommand, PushArgs, StatusArgs,
+    CliPushMode, ConnectOpts, DiffArgs, PreviewArgs, ProxyCommand, PushArgs, StatusArgs,
     run_proxy_with,
 };
+use iw_studio::cli::{Out, OutputFormat};
 use iw_studio::core::layout::LayoutSet;
 use serde_json::Value;
 use test_proxy::TestProxy;

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use clap::Parser;
 use iw_studio::cli::registry::{RegistryCmd, parse_cli_value, run_with};
-use iw_studio::cli::{OutputFormat, exit};
+use iw_studio::cli::{Out, OutputFormat, exit};
 use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
 use serde_json::{Value, json};
 
@@ -40,7 +40,14 @@ struct Run {
 fn run(args: &[&str], format: OutputFormat) -> Result<Run, Box<dyn std::error::Error>> {
     let cli = Cli::try_parse_from(std::iter::once("registry").chain(args.iter().copied()))?;
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_with(&cli.cmd, format, &mut out, &mut err);
+    let code = run_with(
+        &cli.cmd,
+        &mut Out {
+            out: &mut out,
+            err: &mut err,
+            format,
+        },
+    );
     Ok(Run {
         code,
         out: String::from_utf8(out)?,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::exit;
-use super::output::{OutputFormat, print_out};
+use super::output::{Out, pretty};
 use crate::core::config_file::{ConfigFile, OpenError};
 use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
@@ -20,19 +20,19 @@ use crate::core::{defaults, schema};
 fn open(
     layouts: &LayoutSet,
     file: &Path,
-    format: OutputFormat,
+    o: &mut Out<'_>,
 ) -> Result<(ConfigFile, Vec<Finding>), u8> {
-    ConfigFile::open_validated(file, Some(layouts)).map_err(|e| open_failed(file, &e, format))
+    ConfigFile::open_validated(file, Some(layouts)).map_err(|e| open_failed(file, &e, o))
 }
 
-fn open_failed(file: &Path, e: &OpenError, format: OutputFormat) -> u8 {
+fn open_failed(file: &Path, e: &OpenError, o: &mut Out<'_>) -> u8 {
     let extra = match e {
         OpenError::Parse { error, .. } => {
             json!({"file": file, "line": error.line, "column": error.column})
         }
         OpenError::Read(_) => json!({"file": file}),
     };
-    format.error("unreadable", &e.to_string(), extra);
+    o.error("unreadable", &e.to_string(), extra);
     exit::UNREADABLE
 }
 
@@ -54,7 +54,7 @@ fn findings_text(file: &Path, findings: &[Finding]) -> String {
     out.join("\n")
 }
 
-pub(super) fn check(layouts: &LayoutSet, file: &Path, format: OutputFormat) -> u8 {
+pub(super) fn check(layouts: &LayoutSet, file: &Path, o: &mut Out<'_>) -> u8 {
     let findings = match ConfigFile::open_validated(file, Some(layouts)) {
         Ok((_, findings)) => findings,
         Err(OpenError::Parse { error, .. }) => {
@@ -70,18 +70,18 @@ pub(super) fn check(layouts: &LayoutSet, file: &Path, format: OutputFormat) -> u
                 ),
             };
             let findings = [finding];
-            format.emit(
+            o.emit(
                 || findings_text(file, &findings),
                 || findings_json(file, &findings),
             );
             return exit::UNREADABLE;
         }
         Err(e) => {
-            format.error("unreadable", &e.to_string(), json!({"file": file}));
+            o.error("unreadable", &e.to_string(), json!({"file": file}));
             return exit::UNREADABLE;
         }
     };
-    format.emit(
+    o.emit(
         || findings_text(file, &findings),
         || findings_json(file, &findings),
     );
@@ -92,19 +92,19 @@ pub(super) fn check(layouts: &LayoutSet, file: &Path, format: OutputFormat) -> u
     }
 }
 
-fn parse_path(path: &str, format: OutputFormat) -> Result<DocPath, u8> {
+fn parse_path(path: &str, o: &mut Out<'_>) -> Result<DocPath, u8> {
     DocPath::parse(path).map_err(|e| {
-        format.error("bad_path", &e.to_string(), json!({"path": path}));
+        o.error("bad_path", &e.to_string(), json!({"path": path}));
         exit::UNREADABLE
     })
 }
 
-pub(super) fn get(layouts: &LayoutSet, file: &Path, path: &str, format: OutputFormat) -> u8 {
-    let (config, _) = match open(layouts, file, format) {
+pub(super) fn get(layouts: &LayoutSet, file: &Path, path: &str, o: &mut Out<'_>) -> u8 {
+    let (config, _) = match open(layouts, file, o) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let doc_path = match parse_path(path, format) {
+    let doc_path = match parse_path(path, o) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -121,7 +121,7 @@ pub(super) fn get(layouts: &LayoutSet, file: &Path, path: &str, format: OutputFo
     {
         Some(value) => {
             let literal = value.to_string().trim().to_owned();
-            format.emit(
+            o.emit(
                 || literal.clone(),
                 || json!({"file": file, "path": path, "set": true, "value": toml_to_json(value), "toml": literal, "default": default}),
             );
@@ -136,13 +136,11 @@ pub(super) fn get(layouts: &LayoutSet, file: &Path, path: &str, format: OutputFo
                 (None, Err(unknown)) => format!("{unknown}; it is not set in {}", file.display()),
                 (None, Ok(_)) => format!("{path} is not set in {}", file.display()),
             };
-            format.emit(
+            o.emit(
                 String::new,
                 || json!({"file": file, "path": path, "set": false, "value": null, "default": default, "message": why}),
             );
-            if format == OutputFormat::Human {
-                eprintln!("{why}");
-            }
+            o.note(&why);
             exit::FINDINGS
         }
     }
@@ -181,13 +179,13 @@ pub(super) fn set(
     path: &str,
     raw: Option<&String>,
     force: bool,
-    format: OutputFormat,
+    o: &mut Out<'_>,
 ) -> u8 {
     let mut session = match EditSession::open(file, Arc::clone(layouts)) {
         Ok(s) => s,
-        Err(e) => return open_failed(file, &e, format),
+        Err(e) => return open_failed(file, &e, o),
     };
-    let doc_path = match parse_path(path, format) {
+    let doc_path = match parse_path(path, o) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -196,12 +194,12 @@ pub(super) fn set(
     let changed = match changed {
         Ok(c) => c,
         Err(message) => {
-            format.error("refused", &message, json!({"file": file, "path": path}));
+            o.error("refused", &message, json!({"file": file, "path": path}));
             return exit::FINDINGS;
         }
     };
     if !changed {
-        format.emit(
+        o.emit(
             || format!("{path}: unchanged; {} not written", file.display()),
             || json!({"file": file, "path": path, "changed": false}),
         );
@@ -218,7 +216,7 @@ pub(super) fn set(
                 SaveOutcome::Unchanged { .. } => None,
             };
             let findings = session.findings();
-            format.emit(
+            o.emit(
                 || {
                     let b = backup
                         .as_ref()
@@ -230,9 +228,9 @@ pub(super) fn set(
             );
             exit::OK
         }
-        Err(SessionError::HasErrors(_)) => refuse(file, &doc_path, session.findings(), format),
+        Err(SessionError::HasErrors(_)) => refuse(file, &doc_path, session.findings(), o),
         Err(e) => {
-            format.error(
+            o.error(
                 "save_failed",
                 &e.to_string(),
                 json!({"file": file, "path": path}),
@@ -243,7 +241,7 @@ pub(super) fn set(
 }
 
 /// Nothing is written; errors at the edited path come first.
-fn refuse(file: &Path, path: &DocPath, findings: &[Finding], format: OutputFormat) -> u8 {
+fn refuse(file: &Path, path: &DocPath, findings: &[Finding], o: &mut Out<'_>) -> u8 {
     let mut errors: Vec<&Finding> = findings.iter().filter(|f| f.is_error()).collect();
     errors.sort_by_key(|f| f.path != *path);
     let lines: Vec<String> = errors.iter().map(|f| format!("  {f}")).collect();
@@ -253,7 +251,7 @@ fn refuse(file: &Path, path: &DocPath, findings: &[Finding], format: OutputForma
         file.display(),
         lines.join("\n")
     );
-    format.error(
+    o.error(
         "refused",
         &message,
         json!({"file": file, "path": path, "findings": errors}),
@@ -261,17 +259,13 @@ fn refuse(file: &Path, path: &DocPath, findings: &[Finding], format: OutputForma
     exit::FINDINGS
 }
 
-pub(super) fn schema(layouts: &LayoutSet) -> u8 {
+pub(super) fn schema(layouts: &LayoutSet, o: &mut Out<'_>) -> u8 {
     let schema = schema::json_schema(layouts);
-    print_out(&format!(
-        "{}
-",
-        serde_json::to_string_pretty(&schema).unwrap_or_default()
-    ));
+    o.text(&format!("{}\n", pretty(&schema)));
     exit::OK
 }
 
-pub(super) fn defaults(layouts: &LayoutSet) -> u8 {
-    print_out(&defaults::defaults_text(layouts));
+pub(super) fn defaults(layouts: &LayoutSet, o: &mut Out<'_>) -> u8 {
+    o.text(&defaults::defaults_text(layouts));
     exit::OK
 }

@@ -1,7 +1,7 @@
 //! The headless front end: clap commands over `crate::core`.
 
 mod config;
-mod output;
+pub mod output;
 pub mod proxy;
 pub mod registry;
 
@@ -9,7 +9,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-pub use output::OutputFormat;
+use std::io::IsTerminal;
+
+pub use output::{CliError, Out, OutputFormat};
 
 /// Exit codes shared by every command.
 pub mod exit {
@@ -74,30 +76,38 @@ pub enum Command {
 
 /// Run a headless command; returns the process exit code.
 pub fn run(cli: &Cli, command: &Command) -> u8 {
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let mut o = Out {
+        out: &mut stdout,
+        err: &mut stderr,
+        format: cli.format,
+    };
+    run_with(cli, command, &mut o)
+}
+
+/// `run` writing to `o` (tests and embedding).
+pub fn run_with(cli: &Cli, command: &Command, o: &mut Out<'_>) -> u8 {
     let layouts = match output::load_layouts(cli.layouts.as_deref()) {
         Ok(l) => std::sync::Arc::new(l),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::UNREADABLE;
-        }
+        Err(e) => return o.fail(CliError::unreadable(e)),
     };
-    let format = cli.format;
     match command {
-        Command::Check { file } => config::check(&layouts, file, format),
-        Command::Get { file, path } => config::get(&layouts, file, path, format),
+        Command::Check { file } => config::check(&layouts, file, o),
+        Command::Get { file, path } => config::get(&layouts, file, path, o),
         Command::Set {
             file,
             path,
             value,
             force,
-        } => config::set(&layouts, file, path, Some(value), *force, format),
-        Command::Unset { file, path, force } => {
-            config::set(&layouts, file, path, None, *force, format)
+        } => config::set(&layouts, file, path, Some(value), *force, o),
+        Command::Unset { file, path, force } => config::set(&layouts, file, path, None, *force, o),
+        Command::Schema => config::schema(&layouts, o),
+        Command::Defaults => config::defaults(&layouts, o),
+        Command::Registry(cmd) => registry::run_with(cmd, o),
+        Command::Proxy(command) => {
+            let interactive = std::io::stdin().is_terminal();
+            proxy::run_proxy_with(&layouts, command, interactive, o)
         }
-        Command::Schema => config::schema(&layouts),
-        Command::Defaults => config::defaults(&layouts),
-        Command::Registry(cmd) => registry::run(cmd, format),
-        Command::Proxy(command) => proxy::run_proxy(&layouts, command, format),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `iw-studio status|preview|diff|push|history`: talk to a live proxy.
 //! These are top-level subcommands (flattened into `cli::Command`);
-//! `run_proxy` dispatches them and returns the process exit code.
+//! `run_proxy_with` dispatches them and returns the process exit code.
 //!
 //! Exit codes: 0 ok (also "nothing to push" and `--dry-run`); 1 findings or
 //! refused (validation errors, unconfirmed losses, stale guard, file push
@@ -8,11 +8,11 @@
 //! the preview model); 2 unreadable file or not TOML, bad usage (bad URL),
 //! proxy unreachable or answering with an error or bad JSON.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use super::output::{CliError, Out, pretty};
 use super::{OutputFormat, exit};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
@@ -138,19 +138,7 @@ pub struct HistoryArgs {
     pub history_dir: PathBuf,
 }
 
-/// Run a proxy command with the process's stdout/stderr; returns the exit code.
-pub fn run_proxy(layouts: &LayoutSet, command: &ProxyCommand, format: OutputFormat) -> u8 {
-    let interactive = std::io::stdin().is_terminal();
-    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
-    let mut o = Out {
-        out: &mut stdout,
-        err: &mut stderr,
-        format,
-    };
-    run_proxy_with(layouts, command, interactive, &mut o)
-}
-
-/// Same, writing to `o` (tests); `interactive` says whether stdin may be asked for confirmation.
+/// Run a proxy command writing to `o`; `interactive` says whether stdin may be asked for confirmation.
 pub fn run_proxy_with(
     layouts: &LayoutSet,
     command: &ProxyCommand,
@@ -166,71 +154,20 @@ pub fn run_proxy_with(
     }
 }
 
-/// Where output goes (stdout and stderr in the binary, buffers in tests) and in which format.
-pub struct Out<'a> {
-    pub out: &'a mut dyn Write,
-    pub err: &'a mut dyn Write,
-    pub format: OutputFormat,
-}
-
-/// A failure that ends the command: the code, and a JSON-able message.
-struct Fail {
-    code: u8,
-    message: String,
-    details: Value,
-}
-
-impl Fail {
-    fn unreadable(message: String) -> Self {
-        Self {
-            code: exit::UNREADABLE,
-            message,
-            details: Value::Null,
-        }
-    }
-}
-
-impl From<ProxyError> for Fail {
+impl From<ProxyError> for CliError {
     fn from(e: ProxyError) -> Self {
         Self::unreadable(e.to_string())
     }
 }
 
-fn report_fail(fail: Fail, o: &mut Out<'_>) -> u8 {
-    match o.format {
-        OutputFormat::Json => {
-            let kind = if fail.code == exit::UNREADABLE {
-                "unreadable"
-            } else {
-                "refused"
-            };
-            let extra = match fail.details {
-                Value::Null => Value::Null,
-                details => json!({ "details": details }),
-            };
-            let body = super::output::error_json(kind, &fail.message, extra);
-            let _ = writeln!(o.err, "{}", pretty(&body));
-        }
-        OutputFormat::Human => {
-            let _ = writeln!(o.err, "error: {}", fail.message);
-        }
-    }
-    fail.code
-}
-
-fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v)
-        .unwrap_or_else(|e| format!("{{\"error\": \"cannot encode output: {e}\"}}"))
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Fail::unreadable(format!("cannot start the async runtime: {e}")))
+        .map_err(|e| CliError::unreadable(format!("cannot start the async runtime: {e}")))
 }
 
-fn client(url: &str, c: &ConnectOpts) -> Result<HttpProxyClient, Fail> {
+fn client(url: &str, c: &ConnectOpts) -> Result<HttpProxyClient, CliError> {
     let profile = ConnectionProfile {
         name: "cli".to_owned(),
         base_url: url.to_owned(),
@@ -241,10 +178,10 @@ fn client(url: &str, c: &ConnectOpts) -> Result<HttpProxyClient, Fail> {
     Ok(profile.client()?)
 }
 
-fn load_draft(path: &std::path::Path) -> Result<ConfigDocument, Fail> {
-    let loaded = read_text(path).map_err(|e| Fail::unreadable(e.to_string()))?;
+fn load_draft(path: &std::path::Path) -> Result<ConfigDocument, CliError> {
+    let loaded = read_text(path).map_err(|e| CliError::unreadable(e.to_string()))?;
     ConfigDocument::parse(&loaded.text)
-        .map_err(|e| Fail::unreadable(format!("{}: {e}", path.display())))
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))
 }
 
 // ---- status ----
@@ -255,7 +192,7 @@ pub fn run_status_with(args: &StatusArgs, o: &mut Out<'_>) -> u8 {
             print_status(args, &health, &view, &models, o);
             exit::OK
         }
-        Err(f) => report_fail(f, o),
+        Err(f) => o.fail(f),
     }
 }
 
@@ -265,7 +202,7 @@ type StatusData = (
     crate::core::proxy::ModelList,
 );
 
-fn status(args: &StatusArgs) -> Result<StatusData, Fail> {
+fn status(args: &StatusArgs) -> Result<StatusData, CliError> {
     let api = client(&args.proxy, &args.connect)?;
     runtime()?.block_on(async {
         let health = api.health().await?;
@@ -333,11 +270,11 @@ pub fn run_preview_with(layouts: &LayoutSet, args: &PreviewArgs, o: &mut Out<'_>
                 exit::FINDINGS
             }
         }
-        Err(f) => report_fail(f, o),
+        Err(f) => o.fail(f),
     }
 }
 
-fn preview_command(layouts: &LayoutSet, args: &PreviewArgs) -> Result<Preview, Fail> {
+fn preview_command(layouts: &LayoutSet, args: &PreviewArgs) -> Result<Preview, CliError> {
     let draft = load_draft(&args.file)?;
     let Some(url) = &args.proxy else {
         return Ok(preview(&draft, layouts, None, &local_proxy_env()));
@@ -451,7 +388,7 @@ fn make_plan(
     c: &ConnectOpts,
     mode: PushMode,
     rt: &tokio::runtime::Runtime,
-) -> Result<Planned, Fail> {
+) -> Result<Planned, CliError> {
     let draft = load_draft(file)?;
     let api = client(url, c)?;
     let view = rt.block_on(api.config())?;
@@ -459,7 +396,7 @@ fn make_plan(
     Ok(Planned { api, plan })
 }
 
-fn push_fail(e: PushError) -> Fail {
+fn push_fail(e: PushError) -> CliError {
     let (code, details) = match &e {
         PushError::Invalid { findings } => (exit::FINDINGS, json!(findings)),
         PushError::NeedsConfirmation { losses } => (exit::FINDINGS, json!(losses)),
@@ -484,10 +421,11 @@ fn push_fail(e: PushError) -> Fail {
             ));
         }
     }
-    Fail {
+    CliError {
         code,
         message,
         details,
+        quiet: false,
     }
 }
 
@@ -507,7 +445,7 @@ pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u
             print_plan(&args.proxy, &p.plan, None, o);
             exit::OK
         }
-        Err(f) => report_fail(f, o),
+        Err(f) => o.fail(f),
     }
 }
 
@@ -583,7 +521,7 @@ pub fn run_push_with(
 ) -> u8 {
     match push_command(layouts, args, interactive, o) {
         Ok(code) => code,
-        Err(f) => report_fail(f, o),
+        Err(f) => o.fail(f),
     }
 }
 
@@ -592,7 +530,7 @@ fn push_command(
     args: &PushArgs,
     interactive: bool,
     o: &mut Out<'_>,
-) -> Result<u8, Fail> {
+) -> Result<u8, CliError> {
     let rt = runtime()?;
     let Planned { api, plan } = make_plan(
         layouts,
@@ -665,7 +603,7 @@ fn report_outcome(args: &PushArgs, plan: &PushPlan, outcome: &PushOutcome, o: &m
 pub fn run_history_with(args: &HistoryArgs, o: &mut Out<'_>) -> u8 {
     let listed = match history::list(&args.history_dir) {
         Ok(l) => l,
-        Err(e) => return report_fail(Fail::unreadable(e.to_string()), o),
+        Err(e) => return o.fail(CliError::unreadable(e.to_string())),
     };
     if o.format == OutputFormat::Json {
         let body = json!({"entries": listed.entries, "unreadable_lines": listed.unreadable_lines});

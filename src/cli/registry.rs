@@ -1,10 +1,11 @@
 //! `registry` subcommands: list, check, show, set, promote.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+use super::output::{CliError, Out};
 use super::{OutputFormat, exit};
 use crate::core::registry::json_text::to_python_json;
 use crate::core::registry::{
@@ -37,20 +38,10 @@ pub enum RegistryCmd {
     Promote { dir: PathBuf, name: String },
 }
 
-/// Run a registry command, printing to stdout/stderr; returns the exit code.
-pub fn run(cmd: &RegistryCmd, format: OutputFormat) -> u8 {
-    let stdout = io::stdout();
-    let stderr = io::stderr();
-    run_with(cmd, format, &mut stdout.lock(), &mut stderr.lock())
-}
-
-/// `run` with explicit output streams (for tests and embedding).
-pub fn run_with(
-    cmd: &RegistryCmd,
-    format: OutputFormat,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
+/// Run a registry command writing to `o`; returns the exit code.
+pub fn run_with(cmd: &RegistryCmd, o: &mut Out<'_>) -> u8 {
+    let format = o.format;
+    let out = &mut *o.out;
     let result = match cmd {
         RegistryCmd::List { dir } => list(dir, format, out),
         RegistryCmd::Check { dir } => check(dir, format, out),
@@ -79,50 +70,8 @@ pub fn run_with(
     };
     match result {
         Ok(code) => code,
-        // The reader went away (`| head`): stop quietly, as command-line tools do.
-        Err(Failure { code, message }) if message.is_empty() => code,
-        Err(Failure { code, message }) => {
-            let _ = match format {
-                OutputFormat::Human => writeln!(err, "error: {message}"),
-                OutputFormat::Json => {
-                    let kind = if code == exit::UNREADABLE {
-                        "unreadable"
-                    } else {
-                        "refused"
-                    };
-                    let doc = super::output::error_json(kind, &message, Value::Null);
-                    writeln!(
-                        err,
-                        "{}",
-                        serde_json::to_string_pretty(&doc).unwrap_or_default()
-                    )
-                }
-            };
-            code
-        }
+        Err(failure) => o.fail(failure),
     }
-}
-
-/// An error message with the exit code it maps to.
-struct Failure {
-    code: u8,
-    message: String,
-}
-
-impl Failure {
-    fn new(code: u8, message: impl ToString) -> Self {
-        Self {
-            code,
-            message: message.to_string(),
-        }
-    }
-}
-
-fn write_failed(e: io::Error) -> Failure {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        return Failure::new(exit::OK, "");
-    }
-    Failure::new(exit::UNREADABLE, format!("cannot write output: {e}"))
 }
 
 /// VALUE as JSON; anything that is not JSON (a bare word) is a string.
@@ -130,29 +79,29 @@ pub fn parse_cli_value(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
-fn load(dir: &Path) -> Result<RegistryStore, Failure> {
+fn load(dir: &Path) -> Result<RegistryStore, CliError> {
     if !dir.is_dir() {
-        return Err(Failure::new(
+        return Err(CliError::new(
             exit::UNREADABLE,
             format!("{}: not a folder", dir.display()),
         ));
     }
-    RegistryStore::load(dir).map_err(|e| Failure::new(exit::UNREADABLE, e))
+    RegistryStore::load(dir).map_err(|e| CliError::new(exit::UNREADABLE, e))
 }
 
-fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), Failure> {
+fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), CliError> {
     out.write_all(to_python_json(value).as_bytes())
-        .map_err(write_failed)
+        .map_err(|e| CliError::write_failed(&e))
 }
 
-fn list(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Failure> {
+fn list(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, CliError> {
     let store = load(dir)?;
     let rows: Vec<Value> = store.merged().entries.iter().map(list_row).collect();
     match format {
         OutputFormat::Json => print_json(out, &json!({ "entries": rows }))?,
         OutputFormat::Human => {
             for row in &rows {
-                writeln!(out, "{}", human_row(row)).map_err(write_failed)?;
+                writeln!(out, "{}", human_row(row)).map_err(|e| CliError::write_failed(&e))?;
             }
         }
     }
@@ -196,7 +145,7 @@ fn human_row(row: &Value) -> String {
     )
 }
 
-fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Failure> {
+fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, CliError> {
     let store = load(dir)?;
     let findings = validate(&store);
     match format {
@@ -214,14 +163,15 @@ fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Fa
                     f.field,
                     f.message
                 )
-                .map_err(write_failed)?;
+                .map_err(|e| CliError::write_failed(&e))?;
             }
             let errors = findings
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
                 .count();
             let warnings = findings.len() - errors;
-            writeln!(out, "{errors} error(s), {warnings} warning(s)").map_err(write_failed)?;
+            writeln!(out, "{errors} error(s), {warnings} warning(s)")
+                .map_err(|e| CliError::write_failed(&e))?;
         }
     }
     let has_error = findings.iter().any(|f| f.severity == Severity::Error);
@@ -243,12 +193,12 @@ fn show(
     with_provenance: bool,
     format: OutputFormat,
     out: &mut dyn Write,
-) -> Result<u8, Failure> {
+) -> Result<u8, CliError> {
     let store = load(dir)?;
     let entry = store
         .merged()
         .get(name)
-        .ok_or_else(|| Failure::new(exit::FINDINGS, format!("{name}: no such entry")))?;
+        .ok_or_else(|| CliError::new(exit::FINDINGS, format!("{name}: no such entry")))?;
     let value = store.value(name).unwrap_or(&Value::Null);
     if !with_provenance {
         print_json(out, value)?;
@@ -266,9 +216,11 @@ fn show(
         }
         OutputFormat::Human => {
             print_json(out, value)?;
-            writeln!(out, "\nlayer: {}", entry.layer.as_str()).map_err(write_failed)?;
+            writeln!(out, "\nlayer: {}", entry.layer.as_str())
+                .map_err(|e| CliError::write_failed(&e))?;
             for (path, source) in &fields {
-                writeln!(out, "{path:<50} {}", source.as_str()).map_err(write_failed)?;
+                writeln!(out, "{path:<50} {}", source.as_str())
+                    .map_err(|e| CliError::write_failed(&e))?;
             }
         }
     }
@@ -280,13 +232,13 @@ fn edit(
     command: &RegistryCommand,
     format: OutputFormat,
     out: &mut dyn Write,
-) -> Result<u8, Failure> {
+) -> Result<u8, CliError> {
     let mut store = load(dir)?;
     let outcome =
-        apply_command(&mut store, command).map_err(|e| Failure::new(exit::FINDINGS, e))?;
+        apply_command(&mut store, command).map_err(|e| CliError::new(exit::FINDINGS, e))?;
     let report = match outcome {
         EditOutcome::Unchanged => SaveReport::default(),
-        EditOutcome::Changed => store.save().map_err(|e| Failure::new(exit::FINDINGS, e))?,
+        EditOutcome::Changed => store.save().map_err(|e| CliError::new(exit::FINDINGS, e))?,
     };
     report_save(&report, outcome, format, out)?;
     Ok(exit::OK)
@@ -297,7 +249,7 @@ fn report_save(
     outcome: EditOutcome,
     format: OutputFormat,
     out: &mut dyn Write,
-) -> Result<(), Failure> {
+) -> Result<(), CliError> {
     let written: Vec<String> = report
         .written
         .iter()
@@ -318,7 +270,7 @@ fn report_save(
             } else {
                 format!("written: {}", written.join(", "))
             };
-            writeln!(out, "{text}").map_err(write_failed)
+            writeln!(out, "{text}").map_err(|e| CliError::write_failed(&e))
         }
     }
 }
