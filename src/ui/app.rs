@@ -646,7 +646,8 @@ impl StudioApp {
             .live
             .models()
             .value()
-            .map(|m| m.data.iter().map(|e| e.id.clone()).collect());
+            // The registry name is `extensions.logical_id`; `id` is the display id.
+            .map(|m| m.served_names().into_iter().map(str::to_owned).collect());
         self.registry.set_served(served);
     }
 
