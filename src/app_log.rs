@@ -3,7 +3,9 @@
 //! app's data folder (the last `KEEP_FILES` days are kept). People read it
 //! when a push or a save went wrong, so each line names the file or proxy.
 //!
-//! Messages at `warn` and above also go to stderr (`RUST_LOG` overrides).
+//! Activity lines use the target `activity`; they go to the file only, so a
+//! CLI's stderr carries its own messages (and JSON errors) alone. Other
+//! messages at `warn` and above also go to stderr (`RUST_LOG` overrides).
 
 use std::path::PathBuf;
 
@@ -39,7 +41,11 @@ pub fn init() {
             let layer = fmt::layer()
                 .with_ansi(false)
                 .with_writer(appender)
-                .with_filter(Targets::new().with_target("iw_studio", LevelFilter::INFO));
+                .with_filter(
+                    Targets::new()
+                        .with_target("activity", LevelFilter::INFO)
+                        .with_target("iw_studio", LevelFilter::INFO),
+                );
             (Some(layer), None)
         }
         Some(Err(e)) => (None, Some(e)),

@@ -9,6 +9,7 @@ const SHIPPED: &str = include_str!("../sample_configs/chat_proxy.toml");
 
 fn studio(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_iw-studio"))
+        .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
         .output()
         .expect("cannot run iw-studio")

@@ -31,9 +31,11 @@ fn cli_and_gui_write_identical_bytes() -> TestResult {
     for (path, value) in EDITS {
         let out = match value {
             Some((raw, _)) => Process::new(env!("CARGO_BIN_EXE_iw-studio"))
+                .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
                 .args(["set", cli_arg, path, raw])
                 .output()?,
             None => Process::new(env!("CARGO_BIN_EXE_iw-studio"))
+                .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
                 .args(["unset", cli_arg, path])
                 .output()?,
         };

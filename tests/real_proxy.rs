@@ -8,6 +8,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn studio(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_iw-studio"))
+        .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run iw-studio: {e}"))

@@ -430,12 +430,16 @@ fn log_save(path: &Path, result: &Result<SaveOutcome, SessionError>) {
     match result {
         Ok(SaveOutcome::Written {
             backup: Some(b), ..
-        }) => tracing::info!("saved {file} (previous version in {})", b.display()),
-        Ok(SaveOutcome::Written { backup: None, .. }) => tracing::info!("saved {file}"),
-        Ok(SaveOutcome::Unchanged { .. }) => {
-            tracing::info!("save of {file}: already this content, nothing written");
+        }) => {
+            tracing::info!(target: "activity", "saved {file} (previous version in {})", b.display())
         }
-        Err(e) => tracing::warn!("save refused, {file} not written: {e}"),
+        Ok(SaveOutcome::Written { backup: None, .. }) => {
+            tracing::info!(target: "activity", "saved {file}")
+        }
+        Ok(SaveOutcome::Unchanged { .. }) => {
+            tracing::info!(target: "activity", "save of {file}: already this content, nothing written");
+        }
+        Err(e) => tracing::warn!(target: "activity", "save refused, {file} not written: {e}"),
     }
 }
 

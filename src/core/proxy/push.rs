@@ -373,12 +373,13 @@ fn log_push(plan: &PushPlan, result: &Result<PushOutcome, PushError>) {
     let keys: Vec<&str> = plan.changes.iter().map(|c| c.path.as_str()).collect();
     match result {
         Ok(outcome) if outcome.pushed.is_empty() => {
-            tracing::info!("push to {url} ({mode:?}): nothing to push");
+            tracing::info!(target: "activity", "push to {url} ({mode:?}): nothing to push");
         }
-        Ok(outcome) if outcome.verified => tracing::info!(
-            "pushed to {url} ({mode:?}): {}; reads back as sent",
-            keys.join(", ")
-        ),
+        Ok(outcome) if outcome.verified => {
+            tracing::info!(target: "activity", "pushed to {url} ({mode:?}): {}; reads back as sent",
+                keys.join(", ")
+            )
+        }
         Ok(outcome) => {
             let wrong: Vec<&str> = outcome
                 .pushed
@@ -386,13 +387,14 @@ fn log_push(plan: &PushPlan, result: &Result<PushOutcome, PushError>) {
                 .filter(|p| !p.ok)
                 .map(|p| p.key.as_str())
                 .collect();
-            tracing::warn!(
-                "pushed to {url} ({mode:?}): {}; read-back differs for {}",
+            tracing::warn!(target: "activity", "pushed to {url} ({mode:?}): {}; read-back differs for {}",
                 keys.join(", "),
                 wrong.join(", ")
             );
         }
-        Err(e) => tracing::warn!("push to {url} ({mode:?}) refused or failed: {e}"),
+        Err(e) => {
+            tracing::warn!(target: "activity", "push to {url} ({mode:?}) refused or failed: {e}")
+        }
     }
 }
 

@@ -510,14 +510,16 @@ impl RegistryStore {
         let result = self.save_layers();
         match &result {
             Ok(report) if report.written.is_empty() => {
-                tracing::info!("registry in {}: nothing to write", self.dir.display());
+                tracing::info!(target: "activity", "registry in {}: nothing to write", self.dir.display());
             }
             Ok(report) => {
                 for path in &report.written {
-                    tracing::info!("saved {}", path.display());
+                    tracing::info!(target: "activity", "saved {}", path.display());
                 }
             }
-            Err(e) => tracing::warn!("registry save refused in {}: {e}", self.dir.display()),
+            Err(e) => {
+                tracing::warn!(target: "activity", "registry save refused in {}: {e}", self.dir.display())
+            }
         }
         result
     }

@@ -23,7 +23,7 @@ impl Status {
     pub fn error(&mut self, text: impl Into<String>) {
         self.text = text.into();
         self.is_error = true;
-        tracing::warn!("shown to the user: {}", self.text);
+        tracing::warn!(target: "activity", "shown to the user: {}", self.text);
     }
 }
 
