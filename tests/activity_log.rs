@@ -53,7 +53,10 @@ fn saved_refused_and_pushed_each_leave_a_line() {
     assert_eq!(refused.status.code(), Some(1), "{refused:?}");
     // The log line goes to the file, not to the command's own stderr.
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(!err.contains("WARN") && !err.contains("save refused"), "{err}");
+    assert!(
+        !err.contains("WARN") && !err.contains("save refused"),
+        "{err}"
+    );
     let lines = log_lines(&logs);
     assert!(
         lines.iter().any(|l| l.contains("save refused")
