@@ -64,10 +64,10 @@ fn main() {
         let mut group = criterion.benchmark_group(format!("config_{name}"));
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_with_input(BenchmarkId::new("studio", name), text, |b, t| {
-            b.iter(|| studio_pipeline(black_box(t), &layouts, &edit))
+            b.iter(|| studio_pipeline(black_box(t), &layouts, &edit));
         });
         group.bench_with_input(BenchmarkId::new("bare_toml_edit", name), text, |b, t| {
-            b.iter(|| bare_toml_edit(black_box(t)))
+            b.iter(|| bare_toml_edit(black_box(t)));
         });
         group.finish();
     }

@@ -34,7 +34,7 @@ fn bench_preview(c: &mut Criterion) {
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
     c.bench_function("preview_offline_shipped_file", |b| {
-        b.iter(|| preview(black_box(&doc), &layouts, None, black_box(&env)))
+        b.iter(|| preview(black_box(&doc), &layouts, None, black_box(&env)));
     });
     let offline = preview(&doc, &layouts, None, &env);
     let view = ProxyConfigView {
@@ -53,7 +53,7 @@ fn bench_preview(c: &mut Criterion) {
         precedence: Vec::new(),
     };
     c.bench_function("preview_connected_shipped_file", |b| {
-        b.iter(|| preview(black_box(&doc), &layouts, Some(&view), &view.env_overrides))
+        b.iter(|| preview(black_box(&doc), &layouts, Some(&view), &view.env_overrides));
     });
 }
 
@@ -97,7 +97,7 @@ fn bench_cli_preview(c: &mut Criterion) {
             );
             assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
             out.len()
-        })
+        });
     });
 }
 

@@ -20,21 +20,21 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("load_and_merge", |b| {
         // Dropping ~1 GB of JSON values is not part of opening a registry.
-        b.iter_with_large_drop(|| RegistryStore::load(dir.path()).expect("load"))
+        b.iter_with_large_drop(|| RegistryStore::load(dir.path()).expect("load"));
     });
     let store = RegistryStore::load(dir.path()).expect("load");
     assert_eq!(store.merged().entries.len(), ENTRIES);
     group.bench_function("merge_only", |b| {
         b.iter_with_large_drop(|| {
             merge_layers(store.curated(), store.discovered(), store.snapshot_only())
-        })
+        });
     });
     let filter = Filter {
         text: "qwen fp8".into(),
         ..Filter::default()
     };
     group.bench_function("filter_text_query", |b| {
-        b.iter(|| black_box(filter_entries(store.merged(), black_box(&filter))))
+        b.iter(|| black_box(filter_entries(store.merged(), black_box(&filter))));
     });
     group.finish();
 }

@@ -80,7 +80,7 @@ fn expected(text: &str) -> String {
 }
 
 fn layouts() -> Arc<LayoutSet> {
-    Arc::new(LayoutSet::builtin().unwrap())
+    Arc::new(LayoutSet::builtin().expect("the built-in layouts load"))
 }
 
 #[test]

@@ -20,7 +20,7 @@ use toml_edit::{DocumentMut, Item, Table, Value};
 
 fn layouts() -> &'static LayoutSet {
     static LAYOUTS: OnceLock<LayoutSet> = OnceLock::new();
-    LAYOUTS.get_or_init(|| LayoutSet::builtin().unwrap())
+    LAYOUTS.get_or_init(|| LayoutSet::builtin().expect("the built-in layouts load"))
 }
 
 /// One generated key-value: (key form, value form, trailing comment, comment above).
@@ -360,67 +360,7 @@ fn apply(
         }
         (4, _) if !*array_done => {
             *array_done = true;
-            let len = g.entries.len();
-            let expected_array = expected
-                .get_mut("arr")
-                .and_then(Item::as_array_of_tables_mut);
-            match (b % 4, len) {
-                (0, _) => {
-                    let mut entry = Table::new();
-                    entry.insert("id", toml_edit::value(v));
-                    doc.push_array_entry(layouts(), "arr", entry.clone())
-                        .map_err(fail)?;
-                    match expected_array {
-                        Some(array) => array.push(entry),
-                        None => {
-                            let mut array = toml_edit::ArrayOfTables::new();
-                            array.push(entry);
-                            expected.insert("arr", Item::ArrayOfTables(array));
-                        }
-                    }
-                    Ok(Vec::new())
-                }
-                (_, 0) => Ok(Vec::new()),
-                (1, len) => {
-                    let i = a % len;
-                    doc.duplicate_array_entry("arr", i).map_err(fail)?;
-                    if let Some(array) = expected_array {
-                        let copy = array.get(i).cloned().ok_or_else(|| fail("no entry"))?;
-                        let mut all: Vec<Table> = array.iter().cloned().collect();
-                        all.insert(i + 1, copy);
-                        array.clear();
-                        all.into_iter().for_each(|t| array.push(t));
-                    }
-                    Ok(Vec::new())
-                }
-                (2, len) => {
-                    let i = a % len;
-                    doc.remove_array_entry("arr", i).map_err(fail)?;
-                    if let Some(array) = expected_array {
-                        array.remove(i);
-                        if array.is_empty() {
-                            expected.remove("arr");
-                        }
-                    }
-                    Ok(vec![g.entries[i].clone()])
-                }
-                (_, len) => {
-                    let (from, to) = (a % len, b / 4 % len);
-                    doc.move_array_entry("arr", from, to).map_err(fail)?;
-                    if let Some(array) = expected_array {
-                        let mut all: Vec<Table> = array.iter().cloned().collect();
-                        let moved = all.remove(from);
-                        all.insert(to, moved);
-                        array.clear();
-                        all.into_iter().for_each(|t| array.push(t));
-                    }
-                    Ok(if from == to {
-                        Vec::new()
-                    } else {
-                        g.entries.clone()
-                    })
-                }
-            }
+            apply_array_op(a, b, v, g, doc, expected)
         }
         (5, _) if !*array_done && !g.entries.is_empty() => {
             // A key of an array entry, as the endpoint forms edit them.
@@ -512,6 +452,78 @@ proptest! {
         if spec.newline_mode < 2 && original.contains('\n') {
             let wrong = if spec.newline_mode == 1 { |l: &str| l.ends_with('\n') && !l.ends_with("\r\n") } else { |l: &str| l.ends_with("\r\n") };
             prop_assert!(!new_lines.iter().any(|l| wrong(l)), "{:?}\n{:?}", new_lines, text);
+        }
+    }
+}
+
+/// An array-of-tables operation: push, duplicate, remove or move an entry.
+fn apply_array_op(
+    a: usize,
+    b: usize,
+    v: i64,
+    g: &Generated,
+    doc: &mut ConfigDocument,
+    expected: &mut DocumentMut,
+) -> Result<Vec<Range<usize>>, TestCaseError> {
+    let len = g.entries.len();
+    let expected_array = expected
+        .get_mut("arr")
+        .and_then(Item::as_array_of_tables_mut);
+    match (b % 4, len) {
+        (0, _) => {
+            let mut entry = Table::new();
+            entry.insert("id", toml_edit::value(v));
+            doc.push_array_entry(layouts(), "arr", entry.clone())
+                .map_err(fail)?;
+            match expected_array {
+                Some(array) => array.push(entry),
+                None => {
+                    let mut array = toml_edit::ArrayOfTables::new();
+                    array.push(entry);
+                    expected.insert("arr", Item::ArrayOfTables(array));
+                }
+            }
+            Ok(Vec::new())
+        }
+        (_, 0) => Ok(Vec::new()),
+        (1, len) => {
+            let i = a % len;
+            doc.duplicate_array_entry("arr", i).map_err(fail)?;
+            if let Some(array) = expected_array {
+                let copy = array.get(i).cloned().ok_or_else(|| fail("no entry"))?;
+                let mut all: Vec<Table> = array.iter().cloned().collect();
+                all.insert(i + 1, copy);
+                array.clear();
+                all.into_iter().for_each(|t| array.push(t));
+            }
+            Ok(Vec::new())
+        }
+        (2, len) => {
+            let i = a % len;
+            doc.remove_array_entry("arr", i).map_err(fail)?;
+            if let Some(array) = expected_array {
+                array.remove(i);
+                if array.is_empty() {
+                    expected.remove("arr");
+                }
+            }
+            Ok(vec![g.entries[i].clone()])
+        }
+        (_, len) => {
+            let (from, to) = (a % len, b / 4 % len);
+            doc.move_array_entry("arr", from, to).map_err(fail)?;
+            if let Some(array) = expected_array {
+                let mut all: Vec<Table> = array.iter().cloned().collect();
+                let moved = all.remove(from);
+                all.insert(to, moved);
+                array.clear();
+                all.into_iter().for_each(|t| array.push(t));
+            }
+            Ok(if from == to {
+                Vec::new()
+            } else {
+                g.entries.clone()
+            })
         }
     }
 }

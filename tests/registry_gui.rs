@@ -20,9 +20,9 @@ use iw_studio::ui::panels::status_bar::Status;
 fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let toml = dir.path().join("chat_proxy.toml");
-    std::fs::copy(common::sample("chat_proxy.toml"), &toml).unwrap();
+    std::fs::copy(common::sample("chat_proxy.toml"), &toml).expect("copy the sample");
     let configs = dir.path().join("configs");
-    std::fs::create_dir(&configs).unwrap();
+    std::fs::create_dir(&configs).expect("make configs/");
     for f in [CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE] {
         std::fs::copy(common::sample("registry").join(f), configs.join(f))
             .expect("copy a registry layer");
@@ -45,7 +45,7 @@ fn wait_for_registry(h: &mut Harness<'_, StudioApp>) {
 }
 
 fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap()
+    std::fs::read_to_string(path).expect("read a registry file")
 }
 
 /// Click the entry's row; rows below the fold are brought in by filtering.

@@ -27,7 +27,7 @@ fn renamed(entry: &Value, copy: usize) -> Value {
             .get("name")
             .and_then(Value::as_str)
             .unwrap_or("")
-            .to_string();
+            .to_owned();
         map.insert("name".into(), Value::from(format!("{name}#{copy}")));
     }
     entry
@@ -53,7 +53,7 @@ pub fn write_large_registry(dir: &Path) {
     let snapshot = list_to_python_json(merged.values(&big_cur, &big_dis, &[]));
     fs::write(dir.join(SNAPSHOT_FILE), snapshot).expect("write");
     let write = |file: &str, v: &[Value]| {
-        fs::write(dir.join(file), list_to_python_json(v.iter())).expect("write")
+        fs::write(dir.join(file), list_to_python_json(v.iter())).expect("write");
     };
     write(DISCOVERED_FILE, &big_dis);
     write(CURATED_FILE, &big_cur);

@@ -76,7 +76,7 @@ pub fn run_with(cmd: &RegistryCmd, o: &mut Out<'_>) -> u8 {
 
 /// VALUE as JSON; anything that is not JSON (a bare word) is a string.
 pub fn parse_cli_value(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
 fn load(dir: &Path) -> Result<RegistryStore, CliError> {
@@ -266,7 +266,7 @@ fn report_save(
         ),
         OutputFormat::Human => {
             let text = if written.is_empty() {
-                "unchanged: the value is already there; nothing written".to_string()
+                "unchanged: the value is already there; nothing written".to_owned()
             } else {
                 format!("written: {}", written.join(", "))
             };

@@ -431,10 +431,10 @@ fn log_save(path: &Path, result: &Result<SaveOutcome, SessionError>) {
         Ok(SaveOutcome::Written {
             backup: Some(b), ..
         }) => {
-            tracing::info!(target: "activity", "saved {file} (previous version in {})", b.display())
+            tracing::info!(target: "activity", "saved {file} (previous version in {})", b.display());
         }
         Ok(SaveOutcome::Written { backup: None, .. }) => {
-            tracing::info!(target: "activity", "saved {file}")
+            tracing::info!(target: "activity", "saved {file}");
         }
         Ok(SaveOutcome::Unchanged { .. }) => {
             tracing::info!(target: "activity", "save of {file}: already this content, nothing written");

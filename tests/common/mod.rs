@@ -27,7 +27,7 @@ pub fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 pub fn app_with(path: Option<&Path>) -> StudioApp {
-    let layouts = Arc::new(LayoutSet::builtin().unwrap());
+    let layouts = Arc::new(LayoutSet::builtin().expect("the built-in layouts load"));
     // No history folder: tests never read or write the machine's app data.
     let live = LiveProxy::new(Default::default(), None);
     let mut app = StudioApp::with_live(layouts, AppSettings::default(), live);
@@ -79,9 +79,10 @@ pub fn app_with_fake_proxy(
     env: &[(&str, &str)],
     history: &Path,
 ) -> (StudioApp, Arc<iw_studio::core::proxy::FakeProxy>) {
-    let layouts = Arc::new(LayoutSet::builtin().unwrap());
+    let layouts = Arc::new(LayoutSet::builtin().expect("the built-in layouts load"));
     let shipped = std::fs::read_to_string(sample("chat_proxy.toml")).unwrap_or_default();
-    let doc = iw_studio::core::document::ConfigDocument::parse(&shipped).unwrap();
+    let doc = iw_studio::core::document::ConfigDocument::parse(&shipped)
+        .expect("the shipped file parses");
     let env = env
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -367,7 +367,9 @@ impl TestProxy {
         let addr = std_listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = shared.clone();
-        let thread = std::thread::spawn(move || serve(std_listener, state, rx));
+        let thread = std::thread::Builder::new()
+            .name("test-proxy".to_owned())
+            .spawn(move || serve(std_listener, state, rx))?;
         Ok(Self {
             addr,
             shared,
@@ -396,7 +398,7 @@ impl TestProxy {
 
     /// How many PUTs were answered 200 (a refused push must leave this at 0).
     pub fn puts(&self) -> usize {
-        self.shared.puts.lock().map(|n| *n).unwrap_or(usize::MAX)
+        self.shared.puts.lock().map_or(usize::MAX, |n| *n)
     }
 }
 
@@ -475,7 +477,7 @@ impl axum::serve::Listener for FaultyListener {
 }
 
 fn current_fault(shared: &Shared) -> Fault {
-    shared.fault.lock().map(|f| *f).unwrap_or(Fault::None)
+    shared.fault.lock().map_or(Fault::None, |f| *f)
 }
 
 async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {

@@ -111,7 +111,7 @@ fn first_non_blank_line(text: &str, start: usize) -> usize {
 }
 
 fn collect_headers(table: &Table, text: &str, path: &mut Vec<Segment>, out: &mut Vec<Header>) {
-    for (key, item) in table.iter() {
+    for (key, item) in table {
         match item {
             Item::Table(t) => {
                 path.push(Segment::Key(key.to_owned()));
@@ -313,7 +313,7 @@ fn render_table(path: &DocPath, table: &Table) -> Option<String> {
 
 /// Explicit tables of the model with their positions.
 fn positioned(table: &Table, path: &mut Vec<Segment>, out: &mut Vec<(isize, DocPath)>) {
-    for (key, item) in table.iter() {
+    for (key, item) in table {
         match item {
             Item::Table(t) => {
                 path.push(Segment::Key(key.to_owned()));
@@ -411,7 +411,7 @@ fn item_ranges(
         Item::Value(_) => out.push(key_value_lines(text, parent, key)?),
         Item::Table(t) => table_ranges(text, headers, t, out)?,
         Item::ArrayOfTables(array) => {
-            for entry in array.iter() {
+            for entry in array {
                 table_ranges(text, headers, entry, out)?;
             }
         }
@@ -431,7 +431,7 @@ fn table_ranges(
         let i = header_index(headers, table, text)?;
         out.push(headers[i].glued..region_end(headers, i, text));
     }
-    for (key, item) in table.iter() {
+    for (key, item) in table {
         if explicit && item.is_value() {
             continue; // inside the header's region
         }

@@ -213,7 +213,7 @@ fn max_position_in(table: &Table) -> Option<isize> {
 /// Positions of a table and every table below it.
 fn positions(table: &Table) -> Vec<isize> {
     let mut out: Vec<isize> = table.position().into_iter().collect();
-    for (_, item) in table.iter() {
+    for (_, item) in table {
         match item {
             Item::Table(t) => out.extend(positions(t)),
             Item::ArrayOfTables(a) => a.iter().for_each(|t| out.extend(positions(t))),
@@ -281,7 +281,7 @@ fn take_file_header_if_first(doc: &mut DocumentMut, position: isize) -> Option<S
 }
 
 fn collect_positioned(table: &Table, path: &mut Vec<String>, out: &mut Vec<(isize, Vec<String>)>) {
-    for (key, item) in table.iter() {
+    for (key, item) in table {
         if let Item::Table(t) = item {
             path.push(key.to_owned());
             if let (Some(p), false) = (t.position(), t.is_implicit()) {

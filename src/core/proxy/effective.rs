@@ -276,7 +276,7 @@ pub fn ignored_locations(
     layouts: &LayoutSet,
 ) -> HashMap<String, Vec<String>> {
     let mut found: HashMap<String, Vec<String>> = HashMap::new();
-    for (name, item) in doc.root().iter() {
+    for (name, item) in doc.root() {
         match item {
             Item::Value(_) => note_if_proxy_key(layouts, name, name, &mut found),
             _ => scan_table(layouts, name, item, &mut found),

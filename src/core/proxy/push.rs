@@ -378,7 +378,7 @@ fn log_push(plan: &PushPlan, result: &Result<PushOutcome, PushError>) {
         Ok(outcome) if outcome.verified => {
             tracing::info!(target: "activity", "pushed to {url} ({mode:?}): {}; reads back as sent",
                 keys.join(", ")
-            )
+            );
         }
         Ok(outcome) => {
             let wrong: Vec<&str> = outcome
@@ -393,7 +393,7 @@ fn log_push(plan: &PushPlan, result: &Result<PushOutcome, PushError>) {
             );
         }
         Err(e) => {
-            tracing::warn!(target: "activity", "push to {url} ({mode:?}) refused or failed: {e}")
+            tracing::warn!(target: "activity", "push to {url} ({mode:?}) refused or failed: {e}");
         }
     }
 }

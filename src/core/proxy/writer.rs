@@ -166,7 +166,7 @@ pub fn losses(current_text: &str, layouts: &LayoutSet) -> Vec<Loss> {
     let tables = proxy_tables(layouts);
     let mut out = comment_losses(current_text);
     let mut kept_order = Vec::new();
-    for (name, item) in parsed.as_table().iter() {
+    for (name, item) in parsed.as_table() {
         let line = lines.line_of(
             item.span()
                 .or_else(|| parsed.as_table().key(name).and_then(|k| k.span())),
@@ -230,7 +230,7 @@ fn table_losses(
         }
         kept_order.push(key.to_owned());
         if let Some(v) = value.as_value() {
-            let before = strip_comment(lines.text(text, line)).trim().to_owned();
+            let before = strip_comment(LineIndex::text(text, line)).trim().to_owned();
             let after = format!(
                 "{key} = {}",
                 format_value(&super::json_value::toml_to_json(v))
@@ -364,7 +364,7 @@ impl LineIndex {
         self.starts.partition_point(|s| *s <= span.start)
     }
 
-    fn text<'a>(&self, text: &'a str, line: usize) -> &'a str {
+    fn text(text: &str, line: usize) -> &str {
         text.lines().nth(line.saturating_sub(1)).unwrap_or_default()
     }
 }

@@ -249,7 +249,7 @@ fn plan_set(
         return Ok(None);
     }
     // A discovered-only entry gets a minimal curated overlay that wins in the merge.
-    let mut overlay = Value::Object(Map::from_iter([("name".to_string(), Value::from(name))]));
+    let mut overlay = Value::Object(Map::from_iter([("name".to_owned(), Value::from(name))]));
     set_path(&mut overlay, path, value).map_err(|m| bad_field(name, path, &m))?;
     Ok(Some(EntryChange {
         label: String::new(),
@@ -270,7 +270,7 @@ fn set_path(entry: &mut Value, path: &str, value: Value) -> Result<(), String> {
             .as_object_mut()
             .ok_or_else(|| format!("{key}: parent is not an object"))?;
         let next = map
-            .entry(key.to_string())
+            .entry(key.to_owned())
             .or_insert_with(|| Value::Object(Map::new()));
         if next.is_null() {
             *next = Value::Object(Map::new());
@@ -280,7 +280,7 @@ fn set_path(entry: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let map = current
         .as_object_mut()
         .ok_or_else(|| format!("{last}: parent is not an object"))?;
-    map.insert(last.to_string(), value);
+    map.insert(last.to_owned(), value);
     Ok(())
 }
 
@@ -326,7 +326,7 @@ fn plan_new(store: &RegistryStore, mut entry: Value) -> Result<Option<EntryChang
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
         .ok_or(EditError::InvalidNewEntry)?
-        .to_string();
+        .to_owned();
     if store.merged().get(&name).is_some() || curated_index(store, &name).is_some() {
         return Err(EditError::NameTaken { name });
     }

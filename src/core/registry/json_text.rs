@@ -81,7 +81,7 @@ impl From<serde_json::Error> for JsonTextError {
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(pos) => message[..pos].to_string(),
-        None => message.to_string(),
+        None => message.to_owned(),
     }
 }
 

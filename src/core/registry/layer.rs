@@ -197,7 +197,7 @@ impl LazyLayer {
             start..start + raw.len()
         };
         let entries = parse_each(path, &text, |span, entry| {
-            let part = serde_json::from_str::<Summary>(entry)?;
+            let part = serde_json::from_str::<Summary<'_>>(entry)?;
             // The last `name` counts, as in a full parse; a non-string name is "".
             let name = match part.fields.iter().rev().find(|(k, _)| *k == "name") {
                 Some((_, raw)) => serde_json::from_str::<Value>(raw)?

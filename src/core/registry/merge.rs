@@ -196,7 +196,7 @@ pub fn merge_layers<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
     let by_name = entries
         .iter()
         .enumerate()
-        .map(|(i, e)| (e.name().to_string(), i))
+        .map(|(i, e)| (e.name().to_owned(), i))
         .collect();
     Merged { entries, by_name }
 }
@@ -496,6 +496,6 @@ mod tests {
         let got: Vec<_> = prov.iter().map(|(p, s)| (p.as_str(), *s)).collect();
         assert_eq!(got, want);
         let prov_b = provenance(&m.entries[1], &cur, &dis, &snap);
-        assert_eq!(prov_b[1], ("z".to_string(), FieldSource::Curated));
+        assert_eq!(prov_b[1], ("z".to_owned(), FieldSource::Curated));
     }
 }

@@ -140,7 +140,7 @@ impl fmt::Debug for LayerFile {
     // The text can be tens of megabytes: show its size, not its content.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let seen = match &self.seen {
-            Seen::Absent => "absent".to_string(),
+            Seen::Absent => "absent".to_owned(),
             Seen::Text(text) => format!("{} bytes", text.len()),
             Seen::Hashed(fp) => format!("sha256 {}", fp.short()),
         };
@@ -254,7 +254,7 @@ fn skim_names(path: &Path, text: &str) -> Result<Vec<String>, RegistryError> {
                 .as_ref()
                 .and_then(Value::as_str)
                 .unwrap_or("")
-                .to_string()
+                .to_owned()
         })
         .collect())
 }
@@ -518,7 +518,7 @@ impl RegistryStore {
                 }
             }
             Err(e) => {
-                tracing::warn!(target: "activity", "registry save refused in {}: {e}", self.dir.display())
+                tracing::warn!(target: "activity", "registry save refused in {}: {e}", self.dir.display());
             }
         }
         result

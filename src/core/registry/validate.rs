@@ -93,7 +93,7 @@ pub fn duplicate_names<D: EntrySource + ?Sized>(layer: &str, entries: &D) -> Vec
 fn normalized_host(host: Option<&str>) -> String {
     match host.map(str::trim) {
         None | Some("") | Some("localhost") | Some("127.0.0.1") | Some("::1") => {
-            DEFAULT_HOST.to_string()
+            DEFAULT_HOST.to_owned()
         }
         Some(h) => h.to_ascii_lowercase(),
     }
@@ -210,7 +210,7 @@ pub fn unknown_backends(entries: &[RegistryEntry<'_>]) -> Vec<Finding> {
                     "unknown backend {b:?} (known: {})",
                     KNOWN_BACKENDS.join(", ")
                 ),
-                None => "no backend set".to_string(),
+                None => "no backend set".to_owned(),
             };
             Some(finding(Severity::Error, e.name(), "backend", msg))
         })
@@ -241,8 +241,7 @@ pub fn dynamic_fields_in_curated<C: EntrySource + ?Sized>(curated: &C) -> Vec<Fi
         .flat_map(|i| {
             let name = curated.name(i);
             curated.dynamic_fields(i).into_iter().map(move |field| {
-                let msg =
-                    "runtime state in the curated layer; it belongs in discovered".to_string();
+                let msg = "runtime state in the curated layer; it belongs in discovered".to_owned();
                 finding(Severity::Warning, name, &field, msg)
             })
         })

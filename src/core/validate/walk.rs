@@ -58,7 +58,7 @@ impl Walker<'_> {
         if !is_parent {
             return self.unknown_table(path, table);
         }
-        for (key, item) in table.iter() {
+        for (key, item) in table {
             let child = path.child(key);
             match item {
                 Item::Table(t) => self.table(&child, t),
@@ -110,7 +110,7 @@ impl Walker<'_> {
         );
         self.push(Severity::Warning, path, table.span(), message);
         // Proxy keys in here are ignored too; say so for each, as for any misplaced key.
-        for (key, item) in table.iter() {
+        for (key, item) in table {
             if item.is_value() && self.layouts.proxy_field_by_key(key).is_some() {
                 self.stray_key(None, &path.child(key), table, key);
             }
@@ -119,7 +119,7 @@ impl Walker<'_> {
 
     fn section_table(&mut self, section: &Section, path: &DocPath, table: &Table) {
         let variant = self.variant_of(section, table);
-        for (key, item) in table.iter() {
+        for (key, item) in table {
             if let Some(field) = section.field_for_variant(variant.as_deref(), key) {
                 // The key's span and path are only needed when there is something to say.
                 self.field_value(section, field, path, key, table, item);
