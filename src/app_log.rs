@@ -31,9 +31,9 @@ pub fn log_dir() -> Option<PathBuf> {
 /// Set up logging for the process. A log folder that cannot be made is not
 /// fatal: the tool still works, and says once on stderr why nothing is logged.
 pub fn init() {
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_filter(
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
-    );
+    let stderr = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")));
     let (file, problem) = match log_dir().map(|dir| file_appender(&dir)) {
         Some(Ok(appender)) => {
             let layer = fmt::layer()
