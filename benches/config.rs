@@ -3,13 +3,20 @@
 //! ~5 MB config. Prints throughput (MB/s) and the ratio to bare toml_edit.
 //!
 //!     cargo bench --bench config
+//!
+//! The `edit` group measures one form edit in an `EditSession` (apply +
+//! validate + what the UI needs to redraw: raw text, findings, dirty flag),
+//! issue 11 item 3:
+//!
+//!     cargo bench --bench config -- edit/ --warm-up-time 1 --measurement-time 3
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use iw_studio::core::document::{ConfigDocument, DocPath, parse_spanned};
 use iw_studio::core::layout::LayoutSet;
+use iw_studio::core::session::{Command, EditSession};
 use iw_studio::core::validate::validate_parsed;
 
 const SHIPPED: &str = include_str!("../sample_configs/chat_proxy.toml");
@@ -46,6 +53,41 @@ fn studio_pipeline(text: &str, layouts: &LayoutSet, edit: &DocPath) -> String {
     doc.text()
 }
 
+/// One form edit as the UI makes it: apply, then read everything a redraw
+/// needs. Returns them so nothing is optimized away.
+fn one_form_edit(session: &mut EditSession, edit: &DocPath) -> (usize, usize, bool) {
+    let command = Command::SetValue {
+        path: edit.clone(),
+        value: toml_edit::Value::from(9001),
+    };
+    let changed = session.apply(command).unwrap_or_else(|e| panic!("{e}"));
+    assert!(changed, "the edit must change the document");
+    (
+        session.raw_text().len(),
+        session.findings().len(),
+        session.is_dirty(),
+    )
+}
+
+/// `edit/<name>_one_field`: each iteration starts from a fresh clone of the
+/// opened session (cloned outside the timing), so undo history does not grow.
+fn bench_edit(criterion: &mut Criterion, inputs: &[(&str, &str)], edit: &DocPath) {
+    let layouts = std::sync::Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+    let mut group = criterion.benchmark_group("edit");
+    for (name, text) in inputs {
+        let opened = EditSession::from_text(text, std::sync::Arc::clone(&layouts))
+            .unwrap_or_else(|e| panic!("{e}"));
+        group.bench_function(format!("{name}_one_field"), |b| {
+            b.iter_batched_ref(
+                || opened.clone(),
+                |session| black_box(one_form_edit(session, edit)),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
 fn bare_toml_edit(text: &str) -> String {
     let doc: toml_edit::DocumentMut = text.parse().unwrap_or_else(|e| panic!("{e}"));
     doc.to_string()
@@ -60,6 +102,11 @@ fn main() {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .sample_size(20);
+    bench_edit(
+        &mut criterion,
+        &[("shipped", SHIPPED), ("5mb", big.as_str())],
+        &edit,
+    );
     for (name, text) in [("shipped", SHIPPED), ("generated_5mb", big.as_str())] {
         let mut group = criterion.benchmark_group(format!("config_{name}"));
         group.throughput(Throughput::Bytes(text.len() as u64));
