@@ -82,7 +82,7 @@ fn bench_edit(criterion: &mut Criterion, inputs: &[(&str, &str)], edit: &DocPath
                 || opened.clone(),
                 |session| black_box(one_form_edit(session, edit)),
                 BatchSize::PerIteration,
-            )
+            );
         });
     }
     group.finish();
