@@ -105,8 +105,6 @@ pub struct EditSession {
     fingerprint: Option<Fingerprint>,
     undo: Vec<(Snapshot, Option<String>)>,
     redo: Vec<Snapshot>,
-    /// Bumped on every change, so views can cache derived data.
-    revision: u64,
 }
 
 impl EditSession {
@@ -124,7 +122,6 @@ impl EditSession {
             fingerprint: Some(file.fingerprint),
             undo: Vec::new(),
             redo: Vec::new(),
-            revision: 0,
         })
     }
 
@@ -142,7 +139,6 @@ impl EditSession {
             fingerprint: None,
             undo: Vec::new(),
             redo: Vec::new(),
-            revision: 0,
         };
         session.revalidate();
         Ok(session)
@@ -168,9 +164,6 @@ impl EditSession {
     }
     pub fn disk_text(&self) -> &str {
         &self.disk_text
-    }
-    pub fn revision(&self) -> u64 {
-        self.revision
     }
     pub fn can_undo(&self) -> bool {
         !self.undo.is_empty()
@@ -308,7 +301,6 @@ impl EditSession {
     }
 
     fn after_change_keep_raw(&mut self) {
-        self.revision += 1;
         self.revalidate();
     }
 

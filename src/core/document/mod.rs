@@ -47,7 +47,6 @@ pub struct ConfigDocument {
     doc: DocumentMut,
     /// What is saved: the text as read, with each edit spliced in.
     text: String,
-    modified: bool,
     /// The newline the file used when read: a file whose edits leave it a
     /// single line still writes new lines with it.
     newline: &'static str,
@@ -68,18 +67,12 @@ impl ConfigDocument {
             text: parsed.raw().to_owned(),
             newline: lines::file_newline(parsed.raw()),
             doc: parsed.into_mut(),
-            modified: false,
             rendered_edits: 0,
         }
     }
 
     pub fn text(&self) -> String {
         self.text.clone()
-    }
-
-    /// Whether any edit has been applied since parsing.
-    pub fn is_modified(&self) -> bool {
-        self.modified
     }
 
     /// How many edits could not be spliced and were rendered whole
@@ -118,7 +111,6 @@ impl ConfigDocument {
         } else {
             self.text = self.doc.to_string();
         }
-        self.modified = true;
     }
 
     /// A one-line text has no newline to copy: lines added to it take the
