@@ -74,6 +74,17 @@ fn run(command: ProxyCommand, format: OutputFormat) -> (u8, String, String) {
     )
 }
 
+/// `status` against a loopback port where nothing listens.
+fn unreachable_status() -> std::io::Result<StatusArgs> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    Ok(StatusArgs {
+        proxy: format!("http://127.0.0.1:{port}"),
+        connect: connect(),
+    })
+}
+
 fn push_args(file: &Path, url: &str) -> PushArgs {
     PushArgs {
         file: file.to_path_buf(),
@@ -265,13 +276,7 @@ fn exit_codes_for_bad_files_invalid_drafts_and_unreachable_proxies() -> TestResu
         serde_json::from_str::<Value>(&out)?["health"]["status"],
         "ok"
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let gone = StatusArgs {
-        proxy: format!("http://127.0.0.1:{port}"),
-        connect: connect(),
-    };
+    let gone = unreachable_status()?;
     let (code, _, err) = run(ProxyCommand::Status(gone), OutputFormat::Human);
     assert_eq!(code, 2);
     assert!(err.contains("cannot connect"), "{err}");
@@ -320,13 +325,7 @@ fn json_mode_errors_are_json_on_stderr() -> TestResult {
     let json: Value = serde_json::from_str(&err)?;
     assert_eq!(json["error"]["kind"], "refused", "{json}");
     assert!(json["error"]["message"].is_string(), "{json}");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let gone = StatusArgs {
-        proxy: format!("http://127.0.0.1:{port}"),
-        connect: connect(),
-    };
+    let gone = unreachable_status()?;
     let (code, out, err) = run(ProxyCommand::Status(gone), OutputFormat::Json);
     assert_eq!(code, 2);
     assert!(out.trim().is_empty(), "{out}");
