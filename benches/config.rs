@@ -45,7 +45,7 @@ fn generated(target_bytes: usize) -> String {
 }
 
 fn studio_pipeline(text: &str, layouts: &LayoutSet, edit: &DocPath) -> String {
-    let parsed = parse_spanned(text).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = parse_spanned(text).expect("setup");
     let findings = validate_parsed(&parsed, layouts);
     let mut doc = ConfigDocument::from_spanned(parsed);
     let _ = doc.set_value(layouts, edit, toml_edit::Value::from(9001));
@@ -60,7 +60,7 @@ fn one_form_edit(session: &mut EditSession, edit: &DocPath) -> (usize, usize, bo
         path: edit.clone(),
         value: toml_edit::Value::from(9001),
     };
-    let changed = session.apply(command).unwrap_or_else(|e| panic!("{e}"));
+    let changed = session.apply(command).expect("setup");
     assert!(changed, "the edit must change the document");
     (
         session.raw_text().len(),
@@ -72,11 +72,10 @@ fn one_form_edit(session: &mut EditSession, edit: &DocPath) -> (usize, usize, bo
 /// `edit/<name>_one_field`: each iteration starts from a fresh clone of the
 /// opened session (cloned outside the timing), so undo history does not grow.
 fn bench_edit(criterion: &mut Criterion, inputs: &[(&str, &str)], edit: &DocPath) {
-    let layouts = std::sync::Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+    let layouts = std::sync::Arc::new(LayoutSet::builtin().expect("setup"));
     let mut group = criterion.benchmark_group("edit");
     for (name, text) in inputs {
-        let opened = EditSession::from_text(text, std::sync::Arc::clone(&layouts))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let opened = EditSession::from_text(text, std::sync::Arc::clone(&layouts)).expect("setup");
         group.bench_function(format!("{name}_one_field"), |b| {
             b.iter_batched_ref(
                 || opened.clone(),
@@ -89,13 +88,13 @@ fn bench_edit(criterion: &mut Criterion, inputs: &[(&str, &str)], edit: &DocPath
 }
 
 fn bare_toml_edit(text: &str) -> String {
-    let doc: toml_edit::DocumentMut = text.parse().unwrap_or_else(|e| panic!("{e}"));
+    let doc: toml_edit::DocumentMut = text.parse().expect("setup");
     doc.to_string()
 }
 
 fn main() {
-    let layouts = LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}"));
-    let edit = DocPath::parse("server.port").unwrap_or_else(|e| panic!("{e}"));
+    let layouts = LayoutSet::builtin().expect("setup");
+    let edit = DocPath::parse("server.port").expect("setup");
     let big = generated(5 * 1024 * 1024);
     let mut criterion = Criterion::default()
         .configure_from_args()

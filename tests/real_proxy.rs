@@ -11,7 +11,7 @@ fn studio(args: &[&str]) -> Output {
         .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run iw-studio: {e}"))
+        .expect("run iw-studio")
 }
 
 fn write_temp(bytes: &[u8]) -> Result<(tempfile::TempDir, PathBuf), std::io::Error> {

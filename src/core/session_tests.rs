@@ -3,13 +3,13 @@ use super::*;
 const SHIPPED: &str = include_str!("../../sample_configs/chat_proxy.toml");
 
 fn layouts() -> Arc<LayoutSet> {
-    Arc::new(LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}")))
+    Arc::new(LayoutSet::builtin().unwrap())
 }
 
 fn set(path: &str, value: &str) -> Command {
     Command::SetValue {
-        path: DocPath::parse(path).unwrap_or_else(|e| panic!("{e}")),
-        value: value.parse().unwrap_or_else(|e| panic!("{e}")),
+        path: DocPath::parse(path).unwrap(),
+        value: value.parse().unwrap(),
     }
 }
 

@@ -4,15 +4,15 @@ use crate::core::layout::LayoutSet;
 const SHIPPED: &str = include_str!("../../../sample_configs/chat_proxy.toml");
 
 fn layouts() -> LayoutSet {
-    LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}"))
+    LayoutSet::builtin().unwrap()
 }
 
 fn path(p: &str) -> DocPath {
-    DocPath::parse(p).unwrap_or_else(|e| panic!("{e}"))
+    DocPath::parse(p).unwrap()
 }
 
 fn val(v: &str) -> toml_edit::Value {
-    v.parse().unwrap_or_else(|e| panic!("{v}: {e}"))
+    v.parse().expect("a TOML value")
 }
 
 /// Every edit of `doc` was spliced into the text, none rendered.

@@ -2,23 +2,22 @@ use super::*;
 use crate::core::layout::LayoutSet;
 
 fn layouts() -> LayoutSet {
-    LayoutSet::builtin().unwrap_or_else(|e| panic!("{e}"))
+    LayoutSet::builtin().unwrap()
 }
 
 fn check(text: &str) -> Vec<Finding> {
-    validate_text(text, &layouts()).unwrap_or_else(|e| panic!("{e}"))
+    validate_text(text, &layouts()).unwrap()
 }
 
 fn sample(name: &str) -> String {
     let path = format!("{}/sample_configs/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    std::fs::read_to_string(&path).expect("read a sample config")
 }
 
 fn find<'a>(findings: &'a [Finding], path: &str) -> &'a Finding {
-    findings
-        .iter()
-        .find(|f| f.path == path)
-        .unwrap_or_else(|| panic!("no finding for {path}: {findings:#?}"))
+    let found = findings.iter().find(|f| f.path == path);
+    assert!(found.is_some(), "no finding for {path}: {findings:#?}");
+    found.expect("asserted above")
 }
 
 #[test]
