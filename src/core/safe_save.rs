@@ -118,7 +118,25 @@ pub enum SaveOutcome {
 
 impl SaveOutcome {
     pub fn fingerprint(&self) -> Fingerprint {
-      /// Read a `chat_proxy.toml`-sized text (refused past `CONFIG_TEXT_LIMIT`).
+        match self {
+            Self::Unchanged { fingerprint } | Self::Written { fingerprint, .. } => *fingerprint,
+        }
+    }
+}
+
+/// How a save treats what is on disk now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// The file must still have this content (the normal case after opening it).
+    Unchanged(Fingerprint),
+    /// The file must not exist yet ("Save as" to a new name, "New from defaults").
+    Absent,
+    /// Overwrite whatever is there, a read-only file included (only after
+    /// the user confirmed it).
+    Anything,
+}
+
+/// Read a `chat_proxy.toml`-sized text (refused past `CONFIG_TEXT_LIMIT`).
 pub fn read_text(path: &Path) -> Result<LoadedText, SaveError> {
     let text = read_text_unhashed(path, CONFIG_TEXT_LIMIT)?;
     Ok(LoadedText {
@@ -194,11 +212,15 @@ pub fn save_atomically(
     bytes: &[u8],
     expect: Expect,
 ) -> Result<SaveOutcome, SaveError> {
-    let target = resolve_symlinks(path)
-        .map_err(|e| SaveError::io(path, "follow the symbolic link", e))?;
+    let target =
+        resolve_symlinks(path).map_err(|e| SaveError::io(path, "follow the symbolic link", e))?;
     let target = target.as_path();
     let on_disk = read_for_save(target)?;
-    check_expectation(target, on_disk.as_ref().map(|(old, _)| old.as_slice()), expect)?;
+    check_expectation(
+        target,
+        on_disk.as_ref().map(|(old, _)| old.as_slice()),
+        expect,
+    )?;
     let fingerprint = Fingerprint::of(bytes);
     let Some((old, identity)) = on_disk else {
         create(target, bytes, expect)?;
@@ -302,8 +324,8 @@ fn write_in_place(
     bytes: &[u8],
     checked: Option<Fingerprint>,
 ) -> Result<(), SaveError> {
-    let mut file = open_nonblocking(target, true)
-        .map_err(|e| SaveError::io(target, "open for writing", e))?;
+    let mut file =
+        open_nonblocking(target, true).map_err(|e| SaveError::io(target, "open for writing", e))?;
     let meta = file
         .metadata()
         .map_err(|e| SaveError::io(target, "open for writing", e))?;
@@ -345,9 +367,13 @@ fn temp_beside(
         .tempfile_in(folder_of(target))
         .map_err(|e| SaveError::io(target, "create a temporary file in its folder", e))?;
     let owner_kept = match identity {
-        Some(identity) => identity
-            .apply_to(tmp.as_file())
-            .map_err(|e| SaveError::io(target, "give the temporary file the original's owner and mode", e))?,
+        Some(identity) => identity.apply_to(tmp.as_file()).map_err(|e| {
+            SaveError::io(
+                target,
+                "give the temporary file the original's owner and mode",
+                e,
+            )
+        })?,
         None => true,
     };
     tmp.write_all(bytes)

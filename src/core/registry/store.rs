@@ -76,7 +76,10 @@ enum Seen {
 impl LayerFile {
     fn read(path: PathBuf) -> Result<Self, RegistryError> {
         let seen = if path.exists() {
-            Seen::Text(Arc::new(safe_save::read_text_unhashed(&path, safe_save::REGISTRY_LAYER_LIMIT)?))
+            Seen::Text(Arc::new(safe_save::read_text_unhashed(
+                &path,
+                safe_save::REGISTRY_LAYER_LIMIT,
+            )?))
         } else {
             // A missing layer is an empty list (ImageWorks creates it lazily).
             Seen::Absent

@@ -59,7 +59,11 @@ fn swap_back(tmp: TempPath, target: &Path) -> Result<(), SaveError> {
         // It worked a moment ago; if it fails now keep both files.
         Exchange::Unsupported | Exchange::Failed(_) => {
             let kept = tmp.keep().ok();
-            tracing::warn!(?kept, "could not undo the exchange with {}", target.display());
+            tracing::warn!(
+                ?kept,
+                "could not undo the exchange with {}",
+                target.display()
+            );
             return Ok(());
         }
     }
