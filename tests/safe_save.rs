@@ -136,6 +136,14 @@ fn racing_writer_never_loses_a_write() -> TestResult {
     );
     assert!(trials >= 200, "only {trials} trials in {budget:?}");
     assert!(lost.is_empty(), "lost writes: {lost:#?}");
+    // A conflict undoes its exchange and removes its temp file: only the
+    // file and its backup remain (the first version kept every conflict's
+    // temp file, mistaking its own bytes for a third writer's).
+    let mut names: Vec<String> = fs::read_dir(dir.path())?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    names.sort();
+    assert_eq!(names, ["chat_proxy.toml", "chat_proxy.toml.bak"]);
     Ok(())
 }
 

@@ -21,6 +21,8 @@ pub(super) fn swap_in_checked(
     expected: Fingerprint,
 ) -> Result<(), SaveError> {
     let tmp = tmp.into_temp_path();
+    // What a swap back must find at `tmp` again: our new bytes.
+    let ours = current_fingerprint(&tmp)?;
     match exchange(&tmp, target) {
         Exchange::Done => {}
         Exchange::Unsupported => return recheck_then_rename(tmp, target, expected),
@@ -43,7 +45,7 @@ pub(super) fn swap_in_checked(
         Ok(None) => "no file".to_owned(),
         Err(e) => e.to_string(),
     };
-    swap_back(tmp, target)?;
+    swap_back(tmp, target, ours)?;
     Err(SaveError::Conflict {
         path: target.to_path_buf(),
         expected: expected.short(),
@@ -51,30 +53,32 @@ pub(super) fn swap_in_checked(
     })
 }
 
+/// A later write can land between the two exchanges of a conflict; each
+/// exchange back hands that write to `target` again. Past this many, give up
+/// and keep the file at the temp path.
+const MAX_SWAP_BACKS: usize = 8;
+
 /// Undo an exchange: the other writer's file goes back to `target`.
-fn swap_back(tmp: TempPath, target: &Path) -> Result<(), SaveError> {
-    let ours = current_fingerprint(&tmp).ok().flatten();
-    match exchange(&tmp, target) {
-        Exchange::Done => {}
-        // It worked a moment ago; if it fails now keep both files.
-        Exchange::Unsupported | Exchange::Failed(_) => {
-            let kept = tmp.keep().ok();
-            tracing::warn!(
-                ?kept,
-                "could not undo the exchange with {}",
-                target.display()
-            );
+fn swap_back(tmp: TempPath, target: &Path, ours: Option<Fingerprint>) -> Result<(), SaveError> {
+    for _ in 0..MAX_SWAP_BACKS {
+        match exchange(&tmp, target) {
+            Exchange::Done => {}
+            // It worked a moment ago; if it fails now keep both files.
+            Exchange::Unsupported | Exchange::Failed(_) => break,
+        }
+        // `tmp` should hold our new bytes again. If a third write replaced
+        // the target between the two exchanges, `tmp` holds that write and
+        // `target` ours: exchange again so the third write is in place.
+        let back = current_fingerprint(&tmp).ok().flatten();
+        if back.is_some() && back == ours {
+            drop(tmp);
+            sync_folder(target);
             return Ok(());
         }
     }
-    // `tmp` should hold our new bytes again. If a third write replaced the
-    // target between the two exchanges, `tmp` holds that write: keep it.
-    let back = current_fingerprint(&tmp).ok().flatten();
-    if back.is_some() && back == ours {
-        drop(tmp);
-    } else if let Ok(kept) = tmp.keep() {
+    if let Ok(kept) = tmp.keep() {
         tracing::warn!(
-            "another write to {} arrived during a conflict; it is kept as {}",
+            "could not undo the exchange with {}; the other version is kept as {}",
             target.display(),
             kept.display()
         );
