@@ -1,17 +1,32 @@
 //! Crash-safe, conflict-checked file writes shared by every editor in the app.
 //!
 //! A save never leaves a half-written file: the new bytes go to a temporary
-//! file in the same folder (so the final rename stays on one filesystem), are
-//! fsynced, and only then renamed over the target. The version that was on
-//! disk is kept as `<file>.bak` next to it. A save is refused when the file
-//! changed on disk since it was read, so a tool writing the same file (the
-//! proxy's PUT, ImageWorks' discovery scan) is never silently overwritten.
+//! file in the target's folder (so the final rename stays on one filesystem),
+//! with the original's owner, group and mode, are fsynced, and only then put
+//! in place of the target. The version that was on disk is kept as
+//! `<file>.bak` next to it, with the same owner and mode. A save is refused
+//! when the file changed on disk since it was read, so a tool writing the
+//! same file (the proxy's PUT, ImageWorks' discovery scan) is never silently
+//! overwritten; on Linux that check and the replacement are one atomic
+//! exchange (see `swap`). A symlink is written through (the link stays), a
+//! hard-linked file is written in place (every name sees the new bytes), and
+//! a read-only file is refused unless the overwrite was confirmed.
+//!
+//! Reads open only regular files and stop at a size limit (`bounded_read`).
+
+mod bounded_read;
+mod identity;
+mod swap;
 
 use std::fs;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+pub use bounded_read::{CONFIG_TEXT_LIMIT, REGISTRY_LAYER_LIMIT, ReadLimit};
+use bounded_read::{human_size, open_nonblocking, open_regular, read_bounded};
+use identity::{Identity, resolve_symlinks};
 
 /// Content hash of a file as it was read; the conflict check compares these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -60,6 +75,19 @@ pub enum SaveError {
         "{path}: was deleted on disk since it was opened; save again explicitly to recreate it"
     )]
     Deleted { path: PathBuf },
+    #[error("{path}: is {kind}, not a regular file; only regular files are read or written")]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("{path}: is {}, too large for {limit}; this is not {}", human_size(*size), limit.what)]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: ReadLimit,
+    },
+    #[error(
+        "{path}: is read-only (mode {mode}); not overwritten: make it writable \
+         (chmod u+w) or confirm the overwrite"
+    )]
+    ReadOnly { path: PathBuf, mode: String },
 }
 
 impl SaveError {
@@ -103,12 +131,14 @@ pub enum Expect {
     Unchanged(Fingerprint),
     /// The file must not exist yet ("Save as" to a new name, "New from defaults").
     Absent,
-    /// Overwrite whatever is there (only after the user confirmed it).
+    /// Overwrite whatever is there, a read-only file included (only after
+    /// the user confirmed it).
     Anything,
 }
 
+/// Read a `chat_proxy.toml`-sized text (refused past `CONFIG_TEXT_LIMIT`).
 pub fn read_text(path: &Path) -> Result<LoadedText, SaveError> {
-    let text = read_text_unhashed(path)?;
+    let text = read_text_unhashed(path, CONFIG_TEXT_LIMIT)?;
     Ok(LoadedText {
         path: path.to_path_buf(),
         fingerprint: Fingerprint::of(text.as_bytes()),
@@ -118,9 +148,10 @@ pub fn read_text(path: &Path) -> Result<LoadedText, SaveError> {
 
 /// The file's text without its fingerprint, for callers that keep the
 /// text and fingerprint it only when needed (`Fingerprint::of(text)` is the
-/// fingerprint `read_text` gives).
-pub fn read_text_unhashed(path: &Path) -> Result<String, SaveError> {
-    let bytes = fs::read(path).map_err(|e| SaveError::io(path, "read", e))?;
+/// fingerprint `read_text` gives). Only a regular file of at most `limit`
+/// bytes is read.
+pub fn read_text_unhashed(path: &Path, limit: ReadLimit) -> Result<String, SaveError> {
+    let bytes = read_bounded(path, limit)?;
     String::from_utf8(bytes).map_err(|e| SaveError::NotUtf8 {
         path: path.to_path_buf(),
         valid_up_to: e.utf8_error().valid_up_to(),
@@ -144,17 +175,23 @@ pub fn current_fingerprint(path: &Path) -> Result<Option<Fingerprint>, SaveError
 /// scanned) without being held in memory.
 pub fn fingerprint_in_chunks(
     path: &Path,
-    mut each_chunk: impl FnMut(&[u8]),
+    each_chunk: impl FnMut(&[u8]),
 ) -> Result<Option<Fingerprint>, SaveError> {
-    let mut file = match fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(SaveError::io(path, "read", e)),
-    };
+    match open_regular(path)? {
+        Some((mut file, _)) => hash_reader(path, &mut file, each_chunk).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn hash_reader(
+    path: &Path,
+    reader: &mut impl Read,
+    mut each_chunk: impl FnMut(&[u8]),
+) -> Result<Fingerprint, SaveError> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 1 << 20];
     loop {
-        match file.read(&mut buffer) {
+        match reader.read(&mut buffer) {
             Ok(0) => break,
             Ok(n) => {
                 hasher.update(&buffer[..n]);
@@ -164,38 +201,205 @@ pub fn fingerprint_in_chunks(
             Err(e) => return Err(SaveError::io(path, "read", e)),
         }
     }
-    Ok(Some(Fingerprint(hasher.finalize().into())))
+    Ok(Fingerprint(hasher.finalize().into()))
 }
 
-/// Atomically replace `path` with `bytes`, keeping the previous version as `<file>.bak`.
+/// Atomically replace `path` with `bytes`, keeping the previous version as
+/// `<file>.bak`. `Expect::Anything` is the confirmed overwrite: it also
+/// writes a read-only file.
 pub fn save_atomically(
     path: &Path,
     bytes: &[u8],
     expect: Expect,
 ) -> Result<SaveOutcome, SaveError> {
-    let on_disk = match fs::read(path) {
-        Ok(b) => Some(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(SaveError::io(path, "read", e)),
-    };
-    check_expectation(path, on_disk.as_deref(), expect)?;
+    let target =
+        resolve_symlinks(path).map_err(|e| SaveError::io(path, "follow the symbolic link", e))?;
+    let target = target.as_path();
+    let on_disk = read_for_save(target)?;
+    check_expectation(
+        target,
+        on_disk.as_ref().map(|(old, _)| old.as_slice()),
+        expect,
+    )?;
     let fingerprint = Fingerprint::of(bytes);
-    if on_disk.as_deref() == Some(bytes) {
+    let Some((old, identity)) = on_disk else {
+        create(target, bytes, expect)?;
+        return Ok(SaveOutcome::Written {
+            fingerprint,
+            backup: None,
+        });
+    };
+    if old == bytes {
         return Ok(SaveOutcome::Unchanged { fingerprint });
     }
-    let backup = match &on_disk {
-        Some(old) => {
-            let backup = backup_path(path);
-            write_replace(&backup, old)?;
-            Some(backup)
-        }
-        None => None,
+    if identity.is_read_only() && expect != Expect::Anything {
+        return Err(SaveError::ReadOnly {
+            path: target.to_path_buf(),
+            mode: identity.mode_text(),
+        });
+    }
+    let backup = backup_path(target);
+    let (tmp, _) = temp_beside(&backup, &old, Some(&identity))?;
+    tmp.persist(&backup)
+        .map_err(|e| SaveError::io(&backup, "replace the file", e.error))?;
+    let checked = match expect {
+        Expect::Unchanged(fp) => Some(fp),
+        Expect::Absent | Expect::Anything => None,
     };
-    write_replace(path, bytes)?;
+    replace(target, bytes, &identity, checked)?;
     Ok(SaveOutcome::Written {
         fingerprint,
-        backup,
+        backup: Some(backup),
     })
+}
+
+/// The bytes and identity of the file a save replaces, `None` when there is none.
+#[allow(
+    clippy::verbose_file_reads,
+    reason = "read through the handle whose type was checked, not again by path"
+)]
+fn read_for_save(target: &Path) -> Result<Option<(Vec<u8>, Identity)>, SaveError> {
+    let Some((mut file, meta)) = open_regular(target)? else {
+        return Ok(None);
+    };
+    let mut old = Vec::new();
+    file.read_to_end(&mut old)
+        .map_err(|e| SaveError::io(target, "read", e))?;
+    Ok(Some((old, Identity::of(&meta))))
+}
+
+/// A file that did not exist: `Absent` must still find none when it lands.
+fn create(target: &Path, bytes: &[u8], expect: Expect) -> Result<(), SaveError> {
+    let (tmp, _) = temp_beside(target, bytes, None)?;
+    if expect == Expect::Absent {
+        tmp.persist_noclobber(target).map_err(|e| {
+            if e.error.kind() == ErrorKind::AlreadyExists {
+                SaveError::Conflict {
+                    path: target.to_path_buf(),
+                    expected: "no file".into(),
+                    found: "a file created meanwhile".into(),
+                }
+            } else {
+                SaveError::io(target, "create the file", e.error)
+            }
+        })?;
+    } else {
+        tmp.persist(target)
+            .map_err(|e| SaveError::io(target, "replace the file", e.error))?;
+    }
+    sync_folder(target);
+    Ok(())
+}
+
+/// Put `bytes` at `target`, keeping its identity; `checked`: the content the
+/// target must still have at that moment.
+fn replace(
+    target: &Path,
+    bytes: &[u8],
+    identity: &Identity,
+    checked: Option<Fingerprint>,
+) -> Result<(), SaveError> {
+    if identity.has_other_links() {
+        return write_in_place(target, bytes, checked);
+    }
+    let (tmp, owner_kept) = temp_beside(target, bytes, Some(identity))?;
+    if !owner_kept {
+        // A new file would be ours, not the original owner's (not root):
+        // write in place so the owner stays, as editors do.
+        drop(tmp);
+        return write_in_place(target, bytes, checked);
+    }
+    match checked {
+        Some(expected) => swap::swap_in_checked(tmp, target, expected),
+        None => {
+            tmp.persist(target)
+                .map_err(|e| SaveError::io(target, "replace the file", e.error))?;
+            sync_folder(target);
+            Ok(())
+        }
+    }
+}
+
+/// Overwrite the file's own bytes (same inode): for hard links and for files
+/// whose owner a new file could not get. The backup is written before, and
+/// the content is re-checked through the open handle right before writing.
+fn write_in_place(
+    target: &Path,
+    bytes: &[u8],
+    checked: Option<Fingerprint>,
+) -> Result<(), SaveError> {
+    let mut file =
+        open_nonblocking(target, true).map_err(|e| SaveError::io(target, "open for writing", e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| SaveError::io(target, "open for writing", e))?;
+    bounded_read::ensure_regular(target, &meta)?;
+    if let Some(expected) = checked {
+        let found = hash_reader(target, &mut file, |_| {})?;
+        if found != expected {
+            return Err(SaveError::Conflict {
+                path: target.to_path_buf(),
+                expected: expected.short(),
+                found: found.short(),
+            });
+        }
+    }
+    let write = |file: &mut fs::File| -> std::io::Result<()> {
+        file.rewind()?;
+        file.set_len(0)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    };
+    write(&mut file).map_err(|e| SaveError::io(target, "write the file in place", e))
+}
+
+/// A temporary file beside `target` holding `bytes`, with `identity`'s owner
+/// and mode when given; the flag says whether the owner could be given. It
+/// is removed when dropped, so every error path cleans it up.
+fn temp_beside(
+    target: &Path,
+    bytes: &[u8],
+    identity: Option<&Identity>,
+) -> Result<(tempfile::NamedTempFile, bool), SaveError> {
+    let prefix = format!(
+        ".{}.",
+        target.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(folder_of(target))
+        .map_err(|e| SaveError::io(target, "create a temporary file in its folder", e))?;
+    let owner_kept = match identity {
+        Some(identity) => identity.apply_to(tmp.as_file()).map_err(|e| {
+            SaveError::io(
+                target,
+                "give the temporary file the original's owner and mode",
+                e,
+            )
+        })?,
+        None => true,
+    };
+    tmp.write_all(bytes)
+        .map_err(|e| SaveError::io(target, "write the temporary file", e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| SaveError::io(target, "flush the temporary file to disk", e))?;
+    Ok((tmp, owner_kept))
+}
+
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// Make a rename durable (best effort: not every filesystem syncs folders).
+fn sync_folder(path: &Path) {
+    if let Ok(d) = fs::File::open(folder_of(path)) {
+        let _ = d.sync_all();
+    }
 }
 
 fn check_expectation(path: &Path, on_disk: Option<&[u8]>, expect: Expect) -> Result<(), SaveError> {
@@ -222,38 +426,6 @@ fn check_expectation(path: &Path, on_disk: Option<&[u8]>, expect: Expect) -> Res
             }
         }
     }
-}
-
-/// Temp file in the same folder, fsync, rename over, fsync the folder.
-fn write_replace(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let prefix = format!(
-        ".{}.",
-        path.file_name().unwrap_or_default().to_string_lossy()
-    );
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| SaveError::io(path, "create a temporary file in its folder", e))?;
-    tmp.write_all(bytes)
-        .map_err(|e| SaveError::io(path, "write the temporary file", e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| SaveError::io(path, "flush the temporary file to disk", e))?;
-    if let Ok(meta) = fs::metadata(path) {
-        // Keep the original's permissions (a 0600 config stays 0600).
-        let _ = fs::set_permissions(tmp.path(), meta.permissions());
-    }
-    tmp.persist(path)
-        .map_err(|e| SaveError::io(path, "replace the file", e.error))?;
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 #[cfg(test)]

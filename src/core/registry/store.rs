@@ -78,7 +78,7 @@ enum Seen {
 impl LayerFile {
     fn read(path: PathBuf) -> Result<Self, RegistryError> {
         let (seen, style) = if path.exists() {
-            let text = safe_save::read_text_unhashed(&path)?;
+            let text = safe_save::read_text_unhashed(&path, safe_save::REGISTRY_LAYER_LIMIT)?;
             let style = TextStyle::of(text.as_bytes());
             let text = match TextStyle::without_bom(&text).len() == text.len() {
                 true => text,
