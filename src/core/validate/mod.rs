@@ -77,6 +77,17 @@ pub fn validate_parsed(parsed: &toml_edit::Document<String>, layouts: &LayoutSet
     let locator = locate::Locator::new(parsed.raw());
     let mut findings = walk::walk(parsed.as_table(), layouts, &locator);
     findings.extend(cross_rules::check(parsed.as_table(), layouts, &locator));
+    let reported: std::collections::HashSet<DocPath> = findings
+        .iter()
+        .filter(|f| f.message.contains("literal secret"))
+        .map(|f| f.path.clone())
+        .collect();
+    findings.extend(secrets::scan(
+        parsed.as_table(),
+        layouts,
+        &locator,
+        &reported,
+    ));
     findings.extend(dialect::check(parsed.raw()));
     // Ties on a line sort by the path's text, as people read it.
     findings.sort_by_cached_key(|f| (f.line.unwrap_or(usize::MAX), f.severity, f.path.to_string()));

@@ -1,4 +1,200 @@
-//! Literal secrets where only env-var names belong.
+//! Literal secrets where only env-var names belong: in the fields the
+//! layouts know (`walk.rs`), and in a pass over every string of the file
+//! (`scan`), known key or not: URL userinfo and query strings anywhere,
+//! unmistakable key shapes anywhere, and key-like text under sections marked
+//! `scan_secrets` and tables the layouts do not know. A finding names the
+//! path and the kind of secret, never the secret itself.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use toml_edit::{Item, Table, Value};
+
+use super::locate::Locator;
+use super::{Finding, Severity};
+use crate::core::document::DocPath;
+use crate::core::layout::LayoutSet;
+
+/// The one message of every secret finding.
+pub(super) fn secret_message(kind: &str) -> String {
+    format!(
+        "this looks like a literal secret ({kind}); never store secrets in the file: \
+         put it in an environment variable and give the variable's name here"
+    )
+}
+
+/// Query parameters that carry credentials by name.
+const SECRET_PARAMS: &[&str] = &[
+    "api_key",
+    "apikey",
+    "api-key",
+    "key",
+    "token",
+    "access_token",
+    "auth",
+    "secret",
+    "client_secret",
+    "password",
+    "pass",
+    "sig",
+    "signature",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+];
+
+/// Every string of the document checked; `already`: paths reported before.
+pub(super) fn scan(
+    root: &Table,
+    layouts: &LayoutSet,
+    locator: &Locator<'_>,
+    already: &HashSet<DocPath>,
+) -> Vec<Finding> {
+    let mut scan = Scan {
+        layouts,
+        locator,
+        already,
+        findings: Vec::new(),
+    };
+    scan.table(&DocPath::default(), root, false);
+    scan.findings
+}
+
+struct Scan<'a> {
+    layouts: &'a LayoutSet,
+    locator: &'a Locator<'a>,
+    already: &'a HashSet<DocPath>,
+    findings: Vec<Finding>,
+}
+
+impl Scan<'_> {
+    /// `deep`: inside a section marked `scan_secrets` or an unknown table.
+    fn table(&mut self, path: &DocPath, table: &Table, deep: bool) {
+        for (key, item) in table {
+            let child = path.child(key);
+            match item {
+                Item::Table(t) => {
+                    let deep = deep || self.scans_below(&child);
+                    self.table(&child, t, deep);
+                }
+                Item::ArrayOfTables(array) => {
+                    for (i, entry) in array.iter().enumerate() {
+                        let entry_path = child.index(i);
+                        let deep = deep || self.scans_below(&entry_path);
+                        self.table(&entry_path, entry, deep);
+                    }
+                }
+                Item::Value(v) => self.value(&child, v, deep),
+                Item::None => {}
+            }
+        }
+    }
+
+    fn value(&mut self, path: &DocPath, value: &Value, deep: bool) {
+        match value {
+            Value::String(s) => self.string(path, s.value(), value.span(), deep),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.value(&path.index(i), item, deep);
+                }
+            }
+            Value::InlineTable(t) => {
+                for (key, item) in t {
+                    self.value(&path.child(key), item, deep);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn string(&mut self, path: &DocPath, text: &str, span: Option<Range<usize>>, deep: bool) {
+        if self.already.contains(path) || self.already_found(path) {
+            return;
+        }
+        let kind = secret_in_url(text)
+            .or_else(|| unmistakable_secret(text))
+            .or_else(|| deep.then(|| looks_like_secret(text)).flatten());
+        if let Some(kind) = kind {
+            let (line, column) = self.locator.at(span);
+            self.findings.push(Finding {
+                severity: Severity::Error,
+                path: path.clone(),
+                line,
+                column,
+                message: secret_message(kind),
+            });
+        }
+    }
+
+    /// An array element of a field reported as a whole is not reported again.
+    fn already_found(&self, path: &DocPath) -> bool {
+        let mut parent = path.parent();
+        while let Some(p) = parent {
+            if self.already.contains(&p) {
+                return true;
+            }
+            parent = p.parent();
+        }
+        false
+    }
+
+    /// Whether strings below `path` get the key-likeness check: a section
+    /// marked `scan_secrets`, or a table no layout knows (`[ui.extra]`).
+    fn scans_below(&self, path: &DocPath) -> bool {
+        let pattern = path.pattern();
+        match self.layouts.section_for_pattern(&pattern) {
+            Some(section) => section.scan_secrets,
+            None => {
+                let known_parent = self.layouts.known_tables().any(|t| {
+                    t == pattern
+                        || t.starts_with(&format!("{pattern}."))
+                        || t.starts_with(&format!("{pattern}["))
+                });
+                !known_parent
+            }
+        }
+    }
+}
+
+/// A password in a URL's userinfo, a key as its user, or a credential in its
+/// query string. `${VAR}`-style references are not secrets.
+fn secret_in_url(text: &str) -> Option<&'static str> {
+    let start = text.find("://")?;
+    let scheme_start = text[..start]
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .map_or(0, |i| i + 1);
+    let candidate = text[scheme_start..].split_whitespace().next()?;
+    let url = url::Url::parse(candidate).ok()?;
+    let is_reference = |v: &str| v.contains('$') || v.contains("%24") || v.contains("%7B");
+    if let Some(password) = url.password()
+        && !password.is_empty()
+        && !is_reference(password)
+    {
+        return Some("a password in a URL");
+    }
+    let user = url.username();
+    if !user.is_empty() && !is_reference(user) && looks_like_secret(user).is_some() {
+        return Some("a key as a URL's user name");
+    }
+    for (name, value) in url.query_pairs() {
+        if value.is_empty() || is_reference(&value) {
+            continue;
+        }
+        let named = SECRET_PARAMS.iter().any(|p| name.eq_ignore_ascii_case(p));
+        if named || looks_like_secret(&value).is_some() {
+            return Some("a credential in a URL's query string");
+        }
+    }
+    None
+}
+
+/// Shapes that are secrets wherever they stand (no name or path looks so).
+fn unmistakable_secret(text: &str) -> Option<&'static str> {
+    let kind = looks_like_secret(text)?;
+    (kind != RANDOM_TOKEN).then_some(kind)
+}
+
+const RANDOM_TOKEN: &str = "a long random token";
 
 /// What kind of secret `s` looks like, if any.
 pub fn looks_like_secret(s: &str) -> Option<&'static str> {
@@ -19,7 +215,7 @@ pub fn looks_like_secret(s: &str) -> Option<&'static str> {
         return Some("an API token");
     }
     if is_random_token(s) {
-        return Some("a long random token");
+        return Some(RANDOM_TOKEN);
     }
     None
 }
@@ -66,6 +262,85 @@ fn entropy_bits_per_char(s: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::looks_like_secret;
+    use crate::core::layout::LayoutSet;
+    use crate::core::validate::{Finding, validate_text};
+
+    /// The secret findings of a document, as (path, message).
+    fn secrets_in(text: &str) -> Vec<Finding> {
+        let layouts = LayoutSet::builtin().expect("the built-in layouts load");
+        validate_text(text, &layouts)
+            .expect("valid TOML")
+            .into_iter()
+            .filter(|f| f.message.contains("literal secret"))
+            .collect()
+    }
+
+    fn flags(text: &str, path: &str, kind: &str, secret: &str) {
+        let found = secrets_in(text);
+        let hit = found.iter().find(|f| f.path == path);
+        assert!(hit.is_some(), "no secret finding at {path}: {found:#?}");
+        let hit = hit.expect("checked above");
+        assert!(hit.is_error() && hit.message.contains(kind), "{hit:?}");
+        assert!(
+            !hit.message.contains(secret),
+            "the message echoes the secret: {hit:?}"
+        );
+        assert!(hit.line.is_some(), "{hit:?}");
+    }
+
+    #[test]
+    fn finds_secrets_in_urls_unknown_keys_and_tables() {
+        flags(
+            "[storage.assets.images]\nbackend = \"s3\"\nbucket = \"b\"\nregion = \"r\"\naccess_key_env = \"A\"\nsecret_key_env = \"B\"\nendpoint_url = \"https://AKIAIOSFODNN7EXAMPLE:hunter2secret@minio.local\"\n",
+            "storage.assets.images.endpoint_url",
+            "password in a URL",
+            "hunter2secret",
+        );
+        flags(
+            "[[endpoints]]\nname = \"x\"\nkind = \"openai_compatible\"\nbase_url = \"https://api.example.com/v1?api_key=sk-abcdefghijklmnopqrstuvwx\"\n",
+            "endpoints[0].base_url",
+            "query string",
+            "sk-abcdefghijklmnopqrstuvwx",
+        );
+        flags(
+            "[ui.extra]\ntoken = \"Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1Hf5Jg0Ks\"\n",
+            "ui.extra.token",
+            "random token",
+            "Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1Hf5Jg0Ks",
+        );
+        flags(
+            "[storage.assets.images]\nbackend = \"local\"\npath = \"data/images\"\nmy_key = \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"\n",
+            "storage.assets.images.my_key",
+            "random token",
+            "wJalrXUtnFEMI",
+        );
+        flags(
+            "[server]\nloopback_alias = \"AKIAIOSFODNN7EXAMPLE\"\n",
+            "server.loopback_alias",
+            "AWS access key id",
+            "AKIAIOSFODNN7EXAMPLE",
+        );
+    }
+
+    #[test]
+    fn names_references_and_plain_urls_are_not_secrets() {
+        for text in [
+            "[ollama]\nollama_base_url = \"http://user@127.0.0.1:11434?timeout=30\"\n",
+            "[[endpoints]]\nname = \"x\"\nkind = \"vllm\"\nbase_url = \"https://me:${PASSWORD}@host/v1\"\n",
+            "[server]\nlog_path = \"logs/chat_proxy_2024_0123456789abcdef.jsonl\"\n",
+            include_str!("../../../sample_configs/chat_proxy.toml"),
+            include_str!("../../../sample_configs/full_example.toml"),
+        ] {
+            assert_eq!(secrets_in(text), Vec::new(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_known_field_is_reported_once() {
+        let text = "[storage.assets.images]\nbackend = \"s3\"\nbucket = \"b\"\nregion = \"r\"\naccess_key_env = \"AKIAIOSFODNN7EXAMPLE\"\nsecret_key_env = \"B\"\n";
+        let found = secrets_in(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+    }
 
     #[test]
     fn spots_secrets_not_names() {

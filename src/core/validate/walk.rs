@@ -4,7 +4,7 @@
 use toml_edit::{Item, Table, Value};
 
 use super::locate::Locator;
-use super::secrets::looks_like_secret;
+use super::secrets::{looks_like_secret, secret_message};
 use super::suggest::hint;
 use super::{Finding, Severity};
 use crate::core::document::DocPath;
@@ -190,7 +190,6 @@ impl Walker<'_> {
     }
 
     /// True when a literal secret was found (and reported).
-    /// True when a literal secret was found (and reported).
     fn secret_in(
         &mut self,
         parent: &DocPath,
@@ -210,11 +209,12 @@ impl Walker<'_> {
             return false;
         };
         let path = &parent.child(key);
-        let message = format!(
-            "this looks like a literal secret ({kind}); never store secrets in the file: \
-             put it in an environment variable and give the variable's name here"
+        self.push(
+            Severity::Error,
+            path,
+            value.span().or(span),
+            secret_message(kind),
         );
-        self.push(Severity::Error, path, value.span().or(span), message);
         true
     }
 
