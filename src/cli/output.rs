@@ -37,13 +37,11 @@ impl Out<'_> {
             }
             OutputFormat::Json => format!("{}\n", pretty(&json())),
         };
-        let _ = self
-            .out
-            .write_all(text.as_bytes())
-            .and_then(|()| self.out.flush());
+        self.text(&text);
     }
 
-    /// Print raw text to stdout (schema, defaults).
+    /// Print text as it is to stdout (schema, defaults); a reader that went
+    /// away is not an error.
     pub fn text(&mut self, text: &str) {
         let _ = self
             .out

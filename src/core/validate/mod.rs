@@ -79,7 +79,7 @@ pub fn validate_parsed(parsed: &toml_edit::Document<String>, layouts: &LayoutSet
     findings.extend(cross_rules::check(parsed.as_table(), layouts, &locator));
     let reported: std::collections::HashSet<DocPath> = findings
         .iter()
-        .filter(|f| f.message.contains("literal secret"))
+        .filter(|f| secrets::is_secret_finding(f))
         .map(|f| f.path.clone())
         .collect();
     findings.extend(secrets::scan(

@@ -15,10 +15,17 @@ use super::{Finding, Severity};
 use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
 
+const SECRET_MESSAGE_START: &str = "this looks like a literal secret";
+
+/// Whether a finding is a secret finding (made by `secret_message`).
+pub(super) fn is_secret_finding(finding: &Finding) -> bool {
+    finding.message.starts_with(SECRET_MESSAGE_START)
+}
+
 /// The one message of every secret finding.
 pub(super) fn secret_message(kind: &str) -> String {
     format!(
-        "this looks like a literal secret ({kind}); never store secrets in the file: \
+        "{SECRET_MESSAGE_START} ({kind}); never store secrets in the file: \
          put it in an environment variable and give the variable's name here"
     )
 }
@@ -108,7 +115,7 @@ impl Scan<'_> {
     }
 
     fn string(&mut self, path: &DocPath, text: &str, span: Option<Range<usize>>, deep: bool) {
-        if self.already.contains(path) || self.already_found(path) {
+        if self.already_found(path) {
             return;
         }
         let kind = secret_in_url(text)
@@ -126,14 +133,15 @@ impl Scan<'_> {
         }
     }
 
-    /// An array element of a field reported as a whole is not reported again.
+    /// A path reported already, or inside one (an array element of a field
+    /// reported as a whole), is not reported again.
     fn already_found(&self, path: &DocPath) -> bool {
-        let mut parent = path.parent();
-        while let Some(p) = parent {
+        let mut at = Some(path.clone());
+        while let Some(p) = at {
             if self.already.contains(&p) {
                 return true;
             }
-            parent = p.parent();
+            at = p.parent();
         }
         false
     }

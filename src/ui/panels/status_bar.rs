@@ -54,18 +54,20 @@ pub fn show(
             ui.toggle_value(show_problems, label)
                 .on_hover_text("Show or hide the Problems panel");
             ui.separator();
-            let log_hint = crate::app_log::log_dir().map_or_else(
-                || "No data folder on this system: nothing is logged".to_owned(),
-                |d| {
-                    format!(
-                        "Saves, pushes, refusals and errors are logged in {}",
-                        d.display()
-                    )
-                },
-            );
+            // The folder is looked up only while the tooltip shows, not every frame.
             if ui
                 .small_button("Open log folder")
-                .on_hover_text(log_hint)
+                .on_hover_ui(|ui| {
+                    ui.label(crate::app_log::log_dir().map_or_else(
+                        || "No data folder on this system: nothing is logged".to_owned(),
+                        |d| {
+                            format!(
+                                "Saves, pushes, refusals and errors are logged in {}",
+                                d.display()
+                            )
+                        },
+                    ));
+                })
                 .clicked()
             {
                 actions.push(Action::OpenLogFolder);
