@@ -611,7 +611,6 @@ impl StudioApp {
             self.handle(ctx, action);
         }
         self.settings.last_page = Some(self.page.clone());
-        self.settings.proxy_profiles = self.live.profiles().clone();
         self.update_title(ctx);
     }
 
@@ -760,6 +759,8 @@ impl eframe::App for StudioApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        // The live proxy owns the profiles; copy them only when persisting.
+        self.settings.proxy_profiles = self.live.profiles().clone();
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
     }
 }
