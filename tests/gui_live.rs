@@ -167,3 +167,46 @@ fn profiles_can_be_added_and_edited() {
         "the next request uses the edited profile"
     );
 }
+
+#[test]
+fn a_draft_the_api_cannot_carry_says_so_and_offers_the_file_push() {
+    let (dir, path) = copy_of("chat_proxy.toml");
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    std::fs::write(&path, format!("{shipped}\n[ui.pages]\nresults = false\n")).unwrap();
+    let (app, fake) = app_with_fake_proxy(&path, &[], &dir.path().join("history"));
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_until(&mut h, |app| app.live().config().value().is_some());
+    h.get_by_role_and_label(Role::Button, "⬆ Push via API…")
+        .click();
+    h.run();
+    let PushState::Review { plan, .. } = h.state().live().push() else {
+        panic!("the push dialog is open for review");
+    };
+    assert!(!plan.is_empty() && plan.only_uncarriable(), "{plan:?}");
+    assert!(
+        has_text(&h, "Nothing of this draft can go over the API"),
+        "never 'nothing to push'"
+    );
+    assert!(has_text(&h, "[ui]"), "the table is named");
+    assert!(
+        h.get_by_role_and_label(Role::Button, "⬆ Push")
+            .accesskit_node()
+            .is_disabled(),
+        "an API push would write nothing of it"
+    );
+    h.get_by_role_and_label(Role::Button, "Plan a file push instead")
+        .click();
+    h.run();
+    match h.state().live().push() {
+        PushState::Refused(why) => assert!(why.contains("Path maps"), "{why}"),
+        _ => panic!("the proxy's file is not on this machine: the file push is refused"),
+    }
+    assert!(fake.puts().is_empty(), "nothing was PUT");
+}

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use iw_studio::cli::proxy::{
-    CliPushMode, ConnectOpts, DiffArgs, PreviewArgs, ProxyCommand, PushArgs, StatusArgs,
+    CliPushMode, ConnectOpts, DiffArgs, PathOpts, PreviewArgs, ProxyCommand, PushArgs, StatusArgs,
     run_proxy_with,
 };
 use iw_studio::cli::{Out, OutputFormat};
@@ -90,6 +90,7 @@ fn push_args(file: &Path, url: &str) -> PushArgs {
         file: file.to_path_buf(),
         proxy: url.to_owned(),
         connect: connect(),
+        paths: PathOpts::default(),
         mode: CliPushMode::Api,
         yes: false,
         dry_run: false,
@@ -189,8 +190,16 @@ fn a_lossy_push_without_yes_and_without_a_terminal_is_refused() -> TestResult {
     let (code, _, out) = run(push, OutputFormat::Json);
     assert_eq!(code, 1);
     let body: Value = serde_json::from_str(&out)?;
-    let losses = body["error"]["details"].as_array().ok_or("no loss list")?;
+    let losses = body["error"]["details"]["losses"]
+        .as_array()
+        .ok_or("no loss list")?;
     assert!(losses.iter().any(|l| l["name"] == "[ui]"), "{out}");
+    // The proxy's file holds the same [ui] as the draft, so the draft's side
+    // adds nothing beyond the changed port, which the API carries.
+    let draft_side = body["error"]["details"]["draft_losses"]
+        .as_array()
+        .ok_or("no draft-side list")?;
+    assert!(draft_side.is_empty(), "{out}");
     assert_eq!(proxy.puts(), 0);
     Ok(())
 }
@@ -238,6 +247,7 @@ fn file_push_and_diff() -> TestResult {
         file: draft_path.clone(),
         proxy: proxy.url(),
         connect: connect(),
+        paths: PathOpts::default(),
         mode: CliPushMode::File,
     };
     let (code, out, _) = run(ProxyCommand::Diff(diff), OutputFormat::Human);

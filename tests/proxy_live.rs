@@ -365,7 +365,7 @@ async fn api_push_of_one_key_reads_back_and_matches_the_simulated_file() -> Test
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::Api,
     )?;
     assert_eq!(
@@ -425,7 +425,7 @@ async fn api_push_of_none_and_of_every_changed_key_reads_back() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::Api,
     )?;
     assert_eq!(plan.changes.len(), 3, "{:?}", plan.changes);
@@ -452,7 +452,7 @@ async fn the_loss_list_names_what_a_put_drops() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::Api,
     )?;
     assert_eq!(plan.loss_basis, proxy::push::LossBasis::ProxyFile);
@@ -495,7 +495,7 @@ async fn file_push_changes_only_the_edited_line() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::File,
     )?;
     assert!(plan.losses.is_empty() && !plan.needs_confirmation());
@@ -534,7 +534,7 @@ async fn file_push_refuses_a_file_elsewhere() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::File,
     );
     assert!(
@@ -546,7 +546,7 @@ async fn file_push_refuses_a_file_elsewhere() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::Api,
     )?;
     assert_eq!(plan.current, proxy::CurrentText::Regenerated);
@@ -566,7 +566,7 @@ async fn file_push_refuses_a_file_elsewhere() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::Api,
     )?;
     assert_eq!(plan.current, proxy::CurrentText::Regenerated);
@@ -574,7 +574,7 @@ async fn file_push_refuses_a_file_elsewhere() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::File,
     )?;
     // Pretend the proxy still reports that view, so only the identity check can stop it.
@@ -601,7 +601,13 @@ async fn stale_guard_fires_when_the_proxy_changed_after_the_preview() -> TestRes
         toml_edit::Value::from(8200),
     )?;
     for mode in [proxy::PushMode::Api, proxy::PushMode::File] {
-        let plan = proxy::plan_push(&draft, &layouts, &view, api.base_url(), mode)?;
+        let plan = proxy::plan_push(
+            &draft,
+            &layouts,
+            &view,
+            &proxy::PushTarget::new(api.base_url()),
+            mode,
+        )?;
         if mode == proxy::PushMode::Api {
             // Someone else changes the port meanwhile.
             api.put_config(serde_json::Map::from_iter([(
@@ -639,7 +645,7 @@ async fn a_draft_with_validation_errors_is_refused() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::Api,
     );
     let Err(proxy::PushError::Invalid { findings }) = refused else {
@@ -720,14 +726,14 @@ async fn every_fault_gives_a_clear_error_within_the_timeout_and_writes_nothing()
                 &draft,
                 &layouts,
                 &view,
-                api.base_url(),
+                &proxy::PushTarget::new(api.base_url()),
                 proxy::PushMode::Api,
             )?,
             proxy::plan_push(
                 &draft,
                 &layouts,
                 &view,
-                api.base_url(),
+                &proxy::PushTarget::new(api.base_url()),
                 proxy::PushMode::File,
             )?,
         ];
@@ -795,7 +801,7 @@ async fn history_records_pushes_and_revert_pushes_the_previous_values() -> TestR
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::File,
     )?;
     let result = proxy::execute_push(&api, &plan, &layouts, false).await;
@@ -821,7 +827,7 @@ async fn history_records_pushes_and_revert_pushes_the_previous_values() -> TestR
         &revert,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::File,
     )?;
     assert_eq!(
@@ -900,7 +906,7 @@ async fn live_proxy_preview_push_read_back() -> TestResult {
         &edited,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::Api,
     )?;
     assert_eq!(plan.changes.len(), 1, "{:?}", plan.changes);
@@ -961,7 +967,7 @@ async fn tricky_values_are_written_as_the_core_simulates() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::Api,
     )?;
     assert_eq!(plan.changes.len(), 6, "{:?}", plan.changes);
@@ -1033,7 +1039,7 @@ fn the_worker_answers_on_a_channel_through_a_boxed_api() -> TestResult {
         &draft,
         &layouts,
         &view,
-        api.base_url(),
+        &proxy::PushTarget::new(api.base_url()),
         proxy::PushMode::Api,
     )?;
     let (done_tx, done_rx) = std::sync::mpsc::channel();
@@ -1099,7 +1105,13 @@ async fn a_file_edited_after_the_preview_is_not_overwritten() -> TestResult {
             "server.port",
             toml_edit::Value::from(8200),
         )?;
-        let plan = proxy::plan_push(&draft, &layouts, &view, api.base_url(), mode)?;
+        let plan = proxy::plan_push(
+            &draft,
+            &layouts,
+            &view,
+            &proxy::PushTarget::new(api.base_url()),
+            mode,
+        )?;
         // Same values, new comment: the proxy's file view cannot see this.
         let edited = format!("# added by hand\n{FULL}");
         std::fs::write(&path, &edited)?;

@@ -19,8 +19,10 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// Findings with an error, a refused write, a value that is not set.
     pub const FINDINGS: u8 = 1;
-    /// Unreadable file, not TOML/JSON, bad usage.
+    /// Unreadable file, not TOML/JSON, bad usage, an unreachable proxy.
     pub const UNREADABLE: u8 = 2;
+    /// A push whose write may or may not have happened (see its re-read).
+    pub const UNKNOWN: u8 = 3;
 }
 
 /// ImageWorks Config Studio: edit chat_proxy.toml and the model registry

@@ -18,9 +18,9 @@ use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::history::{self, HistoryEntry};
 use crate::core::proxy::{
-    ConnectionProfile, HttpProxyClient, Preview, PreviewRow, ProxyApi, ProxyConfigView, ProxyError,
-    PushError, PushMode, PushOutcome, PushPlan, Source, execute_push, local_proxy_env, plan_push,
-    preview,
+    ConnectionProfile, HttpProxyClient, PathMap, Preview, PreviewRow, ProxyApi, ProxyConfigView,
+    ProxyError, PushError, PushMode, PushOutcome, PushPlan, PushStatus, PushTarget, Source,
+    execute_push, local_proxy_env, plan_push, preview,
 };
 use crate::core::safe_save::read_text;
 
@@ -36,6 +36,16 @@ pub struct ConnectOpts {
     /// Extra CA certificate (PEM) to trust for https.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+}
+
+/// Where the proxy's folders are on this machine.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct PathOpts {
+    /// Map a folder as the proxy reports it to this machine's, e.g.
+    /// /app/configs=/home/me/imageworks/configs (Docker) or .=/srv/imageworks
+    /// (the proxy's working folder, for a relative config_file_path). Repeatable.
+    #[arg(long = "path-map", value_name = "PROXY=LOCAL")]
+    pub path_maps: Vec<PathMap>,
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -69,6 +79,8 @@ pub struct DiffArgs {
     pub proxy: String,
     #[command(flatten)]
     pub connect: ConnectOpts,
+    #[command(flatten)]
+    pub paths: PathOpts,
     /// Diff for an API push (the proxy's regenerated file) or a file push (the draft as is).
     #[arg(long, value_enum, default_value_t)]
     pub mode: CliPushMode,
@@ -82,6 +94,8 @@ pub struct PushArgs {
     pub proxy: String,
     #[command(flatten)]
     pub connect: ConnectOpts,
+    #[command(flatten)]
+    pub paths: PathOpts,
     /// api: PUT the changed keys (the proxy rewrites its file, lossy); file: write the draft to the proxy's file (lossless, same machine).
     #[arg(long, value_enum, default_value_t)]
     pub mode: CliPushMode,
@@ -174,6 +188,7 @@ fn client(url: &str, c: &ConnectOpts) -> Result<HttpProxyClient, CliError> {
         token_env: c.token_env.clone(),
         timeout_s: c.timeout,
         ca_file: c.ca_file.clone(),
+        path_maps: Vec::new(),
     };
     Ok(profile.client()?)
 }
@@ -381,27 +396,45 @@ struct Planned {
     plan: PushPlan,
 }
 
+/// What to push where.
+struct PlanRequest<'a> {
+    file: &'a std::path::Path,
+    url: &'a str,
+    connect: &'a ConnectOpts,
+    paths: &'a PathOpts,
+    mode: PushMode,
+}
+
 fn make_plan(
     layouts: &LayoutSet,
-    file: &std::path::Path,
-    url: &str,
-    c: &ConnectOpts,
-    mode: PushMode,
+    req: &PlanRequest<'_>,
     rt: &tokio::runtime::Runtime,
 ) -> Result<Planned, CliError> {
-    let draft = load_draft(file)?;
-    let api = client(url, c)?;
+    let draft = load_draft(req.file)?;
+    let api = client(req.url, req.connect)?;
     let view = rt.block_on(api.config())?;
-    let plan = plan_push(&draft, layouts, &view, api.base_url(), mode).map_err(push_fail)?;
+    let target = PushTarget::new(api.base_url()).with_path_maps(req.paths.path_maps.clone());
+    let plan = plan_push(&draft, layouts, &view, &target, req.mode).map_err(push_fail)?;
     Ok(Planned { api, plan })
 }
 
 fn push_fail(e: PushError) -> CliError {
     let (code, details) = match &e {
         PushError::Invalid { findings } => (exit::FINDINGS, json!(findings)),
-        PushError::NeedsConfirmation { losses } => (exit::FINDINGS, json!(losses)),
+        PushError::NeedsConfirmation {
+            losses,
+            draft_losses,
+        } => (
+            exit::FINDINGS,
+            json!({"losses": losses, "draft_losses": draft_losses}),
+        ),
+        PushError::CannotCarry { draft_losses } => {
+            (exit::FINDINGS, json!({"draft_losses": draft_losses}))
+        }
         PushError::Stale { conflicts } => (exit::FINDINGS, json!(conflicts)),
         PushError::FileNotReachable { .. }
+        | PushError::Path(_)
+        | PushError::Lock(_)
         | PushError::FileChanged { .. }
         | PushError::NotTheProxysFile { .. } => (exit::FINDINGS, Value::Null),
         PushError::Save(s) if s.is_conflict() => (exit::FINDINGS, Value::Null),
@@ -430,16 +463,14 @@ fn push_fail(e: PushError) -> CliError {
 }
 
 pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u8 {
-    let planned = runtime().and_then(|rt| {
-        make_plan(
-            layouts,
-            &args.file,
-            &args.proxy,
-            &args.connect,
-            args.mode.into(),
-            &rt,
-        )
-    });
+    let req = PlanRequest {
+        file: &args.file,
+        url: &args.proxy,
+        connect: &args.connect,
+        paths: &args.paths,
+        mode: args.mode.into(),
+    };
+    let planned = runtime().and_then(|rt| make_plan(layouts, &req, &rt));
     match planned {
         Ok(p) => {
             print_plan(&args.proxy, &p.plan, None, o);
@@ -453,11 +484,14 @@ fn plan_json(plan: &PushPlan) -> Value {
     json!({
         "mode": plan.mode,
         "config_file_path": plan.config_file_path,
+        "local_path": plan.local_path,
+        "local_path_problem": plan.local_path_problem,
         "compared_with": plan.current,
         "changes": plan.changes,
         "diff": plan.diff,
         "losses": plan.losses,
         "loss_basis": plan.loss_basis,
+        "draft_losses": plan.draft_losses,
         "restart_required": plan.restart_required,
         "warnings": plan.warnings,
     })
@@ -477,6 +511,14 @@ fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &mut Out<'_>
             o.out,
             "No changes: the proxy's file already has the draft's values."
         );
+        return;
+    }
+    if plan.only_uncarriable() {
+        let _ = writeln!(
+            o.out,
+            "The draft differs from the proxy's file only in what the API cannot carry:"
+        );
+        print_draft_losses(plan, o);
         return;
     }
     let _ = writeln!(
@@ -505,12 +547,31 @@ fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &mut Out<'_>
             "Use --mode file to keep them (the proxy's file must be on this machine)."
         );
     }
+    if !plan.draft_losses.is_empty() {
+        let _ = writeln!(
+            o.out,
+            "{} part(s) of the draft cannot go over the API and would not reach the file:",
+            plan.draft_losses.len()
+        );
+        print_draft_losses(plan, o);
+    }
     if plan.restart_required {
         let _ = writeln!(
             o.out,
             "Restart chat-proxy after pushing: it does not reload its config."
         );
     }
+}
+
+fn print_draft_losses(plan: &PushPlan, o: &mut Out<'_>) {
+    for l in &plan.draft_losses {
+        let _ = writeln!(o.out, "  - {}", l.describe());
+    }
+    let hint = match &plan.local_path_problem {
+        Some(problem) => format!("A file push (--mode file) carries them, once {problem}"),
+        None => "A file push (--mode file) carries them losslessly.".to_owned(),
+    };
+    let _ = writeln!(o.out, "{hint}");
 }
 
 pub fn run_push_with(
@@ -532,14 +593,14 @@ fn push_command(
     o: &mut Out<'_>,
 ) -> Result<u8, CliError> {
     let rt = runtime()?;
-    let Planned { api, plan } = make_plan(
-        layouts,
-        &args.file,
-        &args.proxy,
-        &args.connect,
-        args.mode.into(),
-        &rt,
-    )?;
+    let req = PlanRequest {
+        file: &args.file,
+        url: &args.proxy,
+        connect: &args.connect,
+        paths: &args.paths,
+        mode: args.mode.into(),
+    };
+    let Planned { api, plan } = make_plan(layouts, &req, &rt)?;
     if args.dry_run || plan.is_empty() {
         print_plan(&args.proxy, &plan, None, o);
         return Ok(exit::OK);
@@ -559,10 +620,10 @@ fn push_command(
     }
     let outcome = result.map_err(push_fail)?;
     report_outcome(args, &plan, &outcome, o);
-    Ok(if outcome.verified {
-        exit::OK
-    } else {
-        exit::FINDINGS
+    Ok(match outcome.status {
+        PushStatus::Nothing | PushStatus::Verified => exit::OK,
+        PushStatus::ConcurrentEdit | PushStatus::NotVerified => exit::FINDINGS,
+        PushStatus::Unknown => exit::UNKNOWN,
     })
 }
 
@@ -578,13 +639,31 @@ fn report_outcome(args: &PushArgs, plan: &PushPlan, outcome: &PushOutcome, o: &m
         print_plan(&args.proxy, plan, Some(json!(outcome)), o);
         return;
     }
-    let _ = writeln!(o.out, "{}", outcome.message);
+    let _ = writeln!(o.out, "{}", outcome.headline);
+    if let Some(problem) = &outcome.problem {
+        let _ = writeln!(o.out, "  {problem}");
+    }
+    if !outcome.message.is_empty() {
+        let _ = writeln!(o.out, "The proxy said: {}", outcome.message);
+    }
     for k in &outcome.pushed {
-        let verdict = if k.ok { "ok" } else { "DID NOT READ BACK" };
+        let verdict = match (outcome.status, k.ok) {
+            (PushStatus::Unknown, true) => "there",
+            (PushStatus::Unknown, false) => "NOT there",
+            (_, true) => "ok",
+            (_, false) => "DID NOT READ BACK",
+        };
         let _ = writeln!(
             o.out,
             "  {}: {} -> {} (reads back {}: {verdict})",
             k.key, k.before, k.after, k.read_back
+        );
+    }
+    for c in &outcome.concurrent {
+        let _ = writeln!(
+            o.out,
+            "  {}: changed elsewhere meanwhile (expected {}, found {})",
+            c.key, c.expected, c.found
         );
     }
     if let Some(b) = &outcome.backup {
@@ -620,9 +699,28 @@ pub fn run_history_with(args: &HistoryArgs, o: &mut Out<'_>) -> u8 {
     for (i, e) in listed.entries.iter().enumerate() {
         let result = match &e.result {
             history::HistoryResult::Pushed { verified: true, .. } => "pushed".to_owned(),
+            history::HistoryResult::Pushed { concurrent, .. } if !concurrent.is_empty() => {
+                format!(
+                    "pushed; changed elsewhere meanwhile: {}",
+                    concurrent.join(", ")
+                )
+            }
             history::HistoryResult::Pushed {
                 verified: false, ..
             } => "pushed, NOT read back".to_owned(),
+            history::HistoryResult::OutcomeUnknown {
+                present,
+                absent,
+                reread,
+                ..
+            } if *reread => format!(
+                "OUTCOME UNKNOWN; re-read: there: [{}], not there: [{}]",
+                present.join(", "),
+                absent.join(", ")
+            ),
+            history::HistoryResult::OutcomeUnknown { .. } => {
+                "OUTCOME UNKNOWN; the proxy could not be re-read".to_owned()
+            }
             history::HistoryResult::Failed { error } => format!("failed: {error}"),
         };
         let _ = writeln!(

@@ -1,9 +1,14 @@
 //! A stand-in for the stock ImageWorks chat proxy, written from the contract
-//! (`shared/docs/chat-proxy-config-api.md`) independently of the studio's
-//! core, so tests check the core against a second model of the proxy.
-//! Quirks included: no type checks, lossy regeneration, `""` as none for two
-//! keys, `vllm_restart_backoff_s` never read. Binds to 127.0.0.1:0 only and
-//! stops when dropped. Usable from benches through `#[path]`.
+//! (`shared/docs/chat-proxy-config-api.md`, §7 included) independently of
+//! the studio's core, so tests check the core against a second model of the
+//! proxy. Quirks included: a TOML 1.0 parser (`basic-toml`, as strict as
+//! Python's `tomllib`, not the core's `toml_edit`), `config_file_path` as the
+//! proxy knows it (relative to its working folder unless
+//! `CHAT_PROXY_CONFIG_FILE` says otherwise), every `CHAT_PROXY_*` variable in
+//! `env_overrides`, no type checks, lossy regeneration, `""` as none for two
+//! keys, `vllm_restart_backoff_s` never read, and a `PUT` that reads, changes
+//! and writes the file with no lock (two at once can lose one). Binds to
+//! 127.0.0.1:0 only and stops when dropped. Usable from benches through `#[path]`.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -331,14 +336,34 @@ pub enum Fault {
     Garbage,
     /// Accept and never answer.
     Hang,
+    /// Only `PUT`: write the file, then never answer (the client times out
+    /// although the write happened).
+    PutAppliedThenHang,
+    /// Only `PUT`: write the file, then break the connection mid-answer.
+    PutAppliedThenReset,
+    /// Only `PUT`: say nothing for this long, then write (the client has
+    /// given up by then; the real proxy applied such a PUT 27 s later).
+    PutAppliedLate(Duration),
+    /// Only `PUT`: answer 200 "written" without writing (a read-back must catch it).
+    PutNotApplied,
+    /// Every request: 400 with a 1 MB `detail` full of terminal escapes.
+    HugeEscapedError,
 }
 
+/// The proxy's default config path, relative to its working folder.
+pub const DEFAULT_CONFIG_PATH: &str = "configs/chat_proxy.toml";
+
 struct Shared {
+    /// The file the proxy reads: `workdir` joined with `reported`.
     file: PathBuf,
+    /// `config_file_path` as the proxy reports it.
+    reported: String,
     env: BTreeMap<String, String>,
     fault: Mutex<Fault>,
     started: Instant,
     puts: Mutex<usize>,
+    /// Network latency for the next `PUT`s, one entry each, in arrival order.
+    put_delays: Mutex<std::collections::VecDeque<Duration>>,
     /// The `Authorization` header of the last request.
     last_auth: Mutex<Option<String>>,
 }
@@ -351,15 +376,37 @@ pub struct TestProxy {
 }
 
 impl TestProxy {
-    /// Serve `file` (created with defaults on first read if missing) with
-    /// `env` as the proxy's `CHAT_PROXY_*` environment.
-    pub fn start(file: &Path, env: BTreeMap<String, String>) -> std::io::Result<Self> {
+    /// The proxy started with `CHAT_PROXY_CONFIG_FILE=<file>` (an absolute
+    /// path, so it reports that path, and the variable is in its
+    /// `env_overrides`); `file` is created with defaults on first read if
+    /// missing. `env` is the rest of its `CHAT_PROXY_*` environment.
+    pub fn start(file: &Path, mut env: BTreeMap<String, String>) -> std::io::Result<Self> {
+        let workdir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+        env.insert(
+            "CHAT_PROXY_CONFIG_FILE".to_owned(),
+            file.display().to_string(),
+        );
+        Self::start_in(&workdir, env)
+    }
+
+    /// The proxy started in `workdir`, as the stock one is: its file is
+    /// `CHAT_PROXY_CONFIG_FILE` when `env` has it (relative to `workdir`
+    /// when relative), else `configs/chat_proxy.toml`, and it reports that
+    /// path exactly as given.
+    pub fn start_in(workdir: &Path, env: BTreeMap<String, String>) -> std::io::Result<Self> {
+        let reported = env
+            .get("CHAT_PROXY_CONFIG_FILE")
+            .filter(|p| !p.is_empty())
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_CONFIG_PATH.to_owned());
         let shared = Arc::new(Shared {
-            file: file.to_path_buf(),
+            file: workdir.join(&reported),
+            reported,
             env,
             fault: Mutex::new(Fault::None),
             started: Instant::now(),
             puts: Mutex::new(0),
+            put_delays: Mutex::new(std::collections::VecDeque::new()),
             last_auth: Mutex::new(None),
         });
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -394,6 +441,15 @@ impl TestProxy {
 
     pub fn last_authorization(&self) -> Option<String> {
         self.shared.last_auth.lock().ok().and_then(|a| a.clone())
+    }
+
+    /// Hold the next `PUT`s this long each before handling them (the 1st
+    /// arriving gets the 1st delay): the network latency that lets one
+    /// client's whole push run between another's re-read and its write.
+    pub fn delay_puts(&self, delays: &[Duration]) {
+        if let Ok(mut q) = self.shared.put_delays.lock() {
+            q.extend(delays.iter().copied());
+        }
     }
 
     /// How many PUTs were answered 200 (a refused push must leave this at 0).
@@ -488,17 +544,68 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
     }
-    match current_fault(&shared) {
+    if request.method() == axum::http::Method::PUT {
+        let delay = shared
+            .put_delays
+            .lock()
+            .ok()
+            .and_then(|mut q| q.pop_front());
+        if let Some(d) = delay {
+            tokio::time::sleep(d).await;
+        }
+    }
+    let fault = current_fault(&shared);
+    let put_only = matches!(
+        fault,
+        Fault::PutAppliedThenHang
+            | Fault::PutAppliedThenReset
+            | Fault::PutAppliedLate(_)
+            | Fault::PutNotApplied
+    );
+    if put_only && request.method() != axum::http::Method::PUT {
+        return next.run(request).await;
+    }
+    match fault {
         Fault::None => next.run(request).await,
+        Fault::PutAppliedThenHang => {
+            let _ = next.run(request).await;
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            StatusCode::GATEWAY_TIMEOUT.into_response()
+        }
+        Fault::PutAppliedThenReset => {
+            let _ = next.run(request).await;
+            broken_body()
+        }
+        Fault::PutAppliedLate(delay) => {
+            // The write happens after the delay even if the client has gone:
+            // run it detached, as a server thread would.
+            let late = tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                next.run(request).await
+            });
+            late.await
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
         // New connections are reset by the listener; one kept alive from
         // before breaks off mid-answer instead.
-        Fault::Reset => {
-            let broken = futures_util::stream::once(async {
-                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::from(
-                    std::io::ErrorKind::ConnectionReset,
-                ))
-            });
-            Response::new(axum::body::Body::from_stream(broken))
+        Fault::Reset => broken_body(),
+        Fault::PutNotApplied => match file_view(&shared) {
+            Ok(file) => {
+                let mut body = config_body(&shared, file);
+                if let Value::Object(map) = &mut body {
+                    map.insert("status".into(), json!("written"));
+                    map.insert(
+                        "message".into(),
+                        json!("Config file updated. Restart chat-proxy to apply changes."),
+                    );
+                }
+                Json(body).into_response()
+            }
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        },
+        Fault::HugeEscapedError => {
+            let detail = format!("\u{1b}[2J\u{1b}[31mboom{}", "x".repeat(1 << 20));
+            error(StatusCode::BAD_REQUEST, &detail)
         }
         Fault::Slow(d) => {
             tokio::time::sleep(d).await;
@@ -518,6 +625,16 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
             next.run(request).await
         }
     }
+}
+
+/// An answer that breaks off: headers sent, then the connection resets.
+fn broken_body() -> Response {
+    let broken = futures_util::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        ))
+    });
+    Response::new(axum::body::Body::from_stream(broken))
 }
 
 async fn health(State(shared): State<Arc<Shared>>) -> Json<Value> {
@@ -568,6 +685,9 @@ async fn put_config(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) 
         Ok(f) => f,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
+    // The real handler runs on a thread pool with no lock between reading
+    // and writing the file; another request can run in between.
+    tokio::task::yield_now().await;
     for (k, v) in changes {
         file.insert(k, v);
     }
@@ -599,7 +719,7 @@ fn config_body(shared: &Shared, file: Map<String, Value>) -> Value {
     json!({
         "runtime": runtime,
         "file": file,
-        "config_file_path": shared.file.display().to_string(),
+        "config_file_path": shared.reported,
         "env_overrides": shared.env,
         "precedence": ["Environment variables (CHAT_PROXY_*)",
                        "Config file (configs/chat_proxy.toml)", "Built-in defaults"],
@@ -613,6 +733,9 @@ fn default_of(text: &str) -> Value {
 /// defaults < file: a key counts only in its own section; values are not checked.
 fn file_view(shared: &Shared) -> Result<Map<String, Value>, String> {
     if !shared.file.exists() {
+        if let Some(dir) = shared.file.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
         let defaults: Map<String, Value> = FIELDS
             .iter()
             .map(|f| (f.1.to_owned(), default_of(f.2)))
@@ -620,23 +743,21 @@ fn file_view(shared: &Shared) -> Result<Map<String, Value>, String> {
         write_atomically(&shared.file, &render(&defaults)).map_err(|e| e.to_string())?;
     }
     let text = std::fs::read_to_string(&shared.file).map_err(|e| e.to_string())?;
-    let parsed: toml::Table =
-        toml::from_str(&text).map_err(|e| format!("Invalid config file: {e}"))?;
+    // tomllib rejects a BOM; basic-toml would too, but say it as tomllib does.
+    if text.starts_with('\u{feff}') {
+        return Err("Invalid config file: Invalid statement (at line 1, column 1)".to_owned());
+    }
+    let parsed: Map<String, Value> =
+        basic_toml::from_str(&text).map_err(|e| format!("Invalid config file: {e}"))?;
     let mut view = Map::new();
     for (section, key, default, _, _) in FIELDS {
         let found = section
             .and_then(|s| parsed.get(s))
-            .and_then(|t| t.as_table())
+            .and_then(Value::as_object)
             .and_then(|t| t.get(*key));
         let value = match found {
-            Some(v) => {
-                let json = serde_json::to_value(v).unwrap_or(Value::Null);
-                if json == json!("") && EMPTY_IS_NONE.contains(key) {
-                    Value::Null
-                } else {
-                    json
-                }
-            }
+            Some(v) if v == &json!("") && EMPTY_IS_NONE.contains(key) => Value::Null,
+            Some(v) => v.clone(),
             None => default_of(default),
         };
         view.insert((*key).to_owned(), value);

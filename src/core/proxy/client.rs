@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::api_types::{Health, ModelList, ProxyConfigView, PutResponse};
+use super::proxy_text::{SHOWN_CHARS, shown};
 
 /// A boxed future, so the trait stays object-safe (`Box<dyn ProxyApi>`).
 pub type ApiFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProxyError>> + Send + 'a>>;
@@ -313,8 +314,8 @@ fn status_error(method: &'static str, url: String, status: u16, body: &[u8]) -> 
         .ok()
         .and_then(|v| v.get("detail").cloned())
         .map(|d| match d {
-            Value::String(s) => s,
-            other => other.to_string(),
+            Value::String(s) => shown(&s, SHOWN_CHARS),
+            other => shown(&other.to_string(), SHOWN_CHARS),
         });
     ProxyError::Status {
         method,
@@ -325,10 +326,12 @@ fn status_error(method: &'static str, url: String, status: u16, body: &[u8]) -> 
     }
 }
 
+/// The start of a body, safe to print.
 fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text.chars().take(BODY_SNIPPET).collect();
-    if text.chars().count() > BODY_SNIPPET {
+    // Only the start is decoded: a 1 MB body is not copied to be cut.
+    let head = &body[..body.len().min(BODY_SNIPPET * 4)];
+    let mut out = shown(&String::from_utf8_lossy(head), BODY_SNIPPET);
+    if head.len() < body.len() && !out.ends_with(')') {
         out.push('…');
     }
     out

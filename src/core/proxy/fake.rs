@@ -137,6 +137,12 @@ impl FakeProxy {
         }
         let mut state = self.state();
         state.puts.push(changes.clone());
+        // The proxy rewrites its whole file: every none it held goes back as "".
+        for (key, value) in &mut state.view.file {
+            if let Some((_, f)) = self.layouts.proxy_field_by_key(key) {
+                *value = super::push::read_back_of(f, value);
+            }
+        }
         for (key, value) in changes {
             let read_back = match self.layouts.proxy_field_by_key(&key) {
                 Some((_, f)) if !f.read_by_proxy => continue,
@@ -192,7 +198,8 @@ impl ProxyApi for FakeProxy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::proxy::push::{PushError, PushMode, execute_push, plan_push};
+    use crate::core::proxy::push::{PushError, PushMode, PushTarget, plan_push};
+    use crate::core::proxy::push_run::execute_push;
 
     #[test]
     fn a_push_to_the_fake_reads_back_and_the_stale_guard_fires()
@@ -212,7 +219,13 @@ mod tests {
             &"server.port".parse()?,
             toml_edit::Value::from(8123),
         )?;
-        let plan = plan_push(&draft, &layouts, &view, fake.base_url(), PushMode::Api)?;
+        let plan = plan_push(
+            &draft,
+            &layouts,
+            &view,
+            &PushTarget::new(fake.base_url()),
+            PushMode::Api,
+        )?;
         let outcome = rt.block_on(execute_push(&fake, &plan, &layouts, true))?;
         assert!(outcome.verified && outcome.pushed.len() == 1, "{outcome:?}");
         assert_eq!(fake.puts().len(), 1);

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::json_value::json_to_toml;
-use super::push::{PushError, PushMode, PushOutcome, PushPlan};
+use super::push::{PushError, PushMode, PushPlan};
+use super::push_run::{PushOutcome, PushStatus};
 use crate::core::document::{ConfigDocument, DocPath, EditError};
 use crate::core::layout::LayoutSet;
 
@@ -34,6 +35,18 @@ pub enum HistoryResult {
         verified: bool,
         restart_required: bool,
         backup: Option<PathBuf>,
+        /// Keys another client changed between this push's re-read and its read-back.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        concurrent: Vec<String>,
+    },
+    /// The write may or may not have happened; a re-read found `present`
+    /// with the pushed values and `absent` without (both empty when the
+    /// re-read failed too).
+    OutcomeUnknown {
+        problem: String,
+        present: Vec<String>,
+        absent: Vec<String>,
+        reread: bool,
     },
     Failed {
         error: String,
@@ -80,10 +93,17 @@ impl HistoryEntry {
                 })
                 .collect(),
             result: match result {
+                Ok(o) if o.status == PushStatus::Unknown => HistoryResult::OutcomeUnknown {
+                    problem: o.problem.clone().unwrap_or_default(),
+                    reread: o.pushed.iter().any(|p| !p.read_back.is_null() || p.ok),
+                    present: o.present().into_iter().map(str::to_owned).collect(),
+                    absent: o.absent().into_iter().map(str::to_owned).collect(),
+                },
                 Ok(o) => HistoryResult::Pushed {
                     verified: o.verified,
                     restart_required: o.restart_required,
                     backup: o.backup.clone(),
+                    concurrent: o.concurrent.iter().map(|c| c.key.clone()).collect(),
                 },
                 Err(e) => HistoryResult::Failed {
                     error: e.to_string(),
@@ -92,8 +112,12 @@ impl HistoryEntry {
         }
     }
 
-    pub fn succeeded(&self) -> bool {
-        matches!(self.result, HistoryResult::Pushed { .. })
+    /// Whether this push may have changed the proxy's file (so revert makes sense).
+    pub fn may_have_changed_file(&self) -> bool {
+        matches!(
+            self.result,
+            HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. }
+        )
     }
 }
 
@@ -188,7 +212,7 @@ pub fn revert_draft(
     base: &ConfigDocument,
     layouts: &LayoutSet,
 ) -> Result<ConfigDocument, HistoryError> {
-    if !entry.succeeded() {
+    if !entry.may_have_changed_file() {
         return Err(HistoryError::NotPushed);
     }
     let mut draft = base.clone();

@@ -11,7 +11,9 @@
 //!    [`PreviewMismatch`]es when the proxy does not behave like the model.
 //! 3. [`plan_push`] with the same view → [`PushPlan`] (changes, diff, losses),
 //!    or [`PushError::Invalid`] for a draft with validation errors.
-//! 4. [`execute_push`] → [`PushOutcome`] (stale guard, write, read-back);
+//! 4. [`execute_push`] → [`PushOutcome`] (push lock, stale guard, write,
+//!    read-back of every key; "outcome unknown" when the write may or may not
+//!    have happened);
 //!    record it with [`history::record`]`(dir, &`[`HistoryEntry::of_push`]`(..))`.
 
 pub mod api_types;
@@ -22,8 +24,13 @@ pub mod env_parse;
 pub mod fake;
 pub mod history;
 pub mod json_value;
+pub mod path_map;
 pub mod profiles;
+pub mod proxy_text;
 pub mod push;
+pub mod push_lock;
+pub mod push_run;
+pub mod unsent;
 pub mod worker;
 pub mod writer;
 
@@ -37,10 +44,12 @@ pub use env_parse::{EnvOutcome, parse_env_value};
 #[cfg(any(test, feature = "test-support"))]
 pub use fake::FakeProxy;
 pub use history::{HistoryEntry, HistoryError, HistoryList, HistoryResult};
+pub use path_map::{LocalPath, PathMap, PathMapError};
 pub use profiles::{ConnectionProfile, ProfileError, Profiles};
 pub use push::{
-    CurrentText, LossBasis, PlannedChange, PushError, PushMode, PushOutcome, PushPlan, PushedKey,
-    StaleConflict, execute_push, plan_push,
+    CurrentText, LossBasis, PlannedChange, PushError, PushMode, PushPlan, PushTarget,
+    StaleConflict, plan_push,
 };
+pub use push_run::{ConcurrentChange, PushOutcome, PushStatus, PushedKey, execute_push};
 pub use worker::ProxyWorker;
 pub use writer::{Loss, PROXY_HEADER, losses, regenerate};

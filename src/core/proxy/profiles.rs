@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::client::{ClientConfig, HttpProxyClient, ProxyError, normalize_base_url};
+use super::path_map::PathMap;
 
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8100";
 pub const DEFAULT_TIMEOUT_S: f64 = 5.0;
@@ -24,6 +25,10 @@ pub struct ConnectionProfile {
     /// Extra CA (PEM) to trust for https proxies with a private CA.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// The proxy's folders on this machine, for file pushes and for reading
+    /// its file (`/app/configs` in a container, or its working folder `.`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path_maps: Vec<PathMap>,
 }
 
 fn default_base_url() -> String {
@@ -42,6 +47,7 @@ impl ConnectionProfile {
             token_env: None,
             timeout_s: DEFAULT_TIMEOUT_S,
             ca_file: None,
+            path_maps: Vec::new(),
         }
     }
 

@@ -1,6 +1,6 @@
-//! Pushing a draft to the proxy: plan (what changes, what the file becomes,
-//! what is lost), then execute with a stale guard and a read-back. Everything
-//! returns data; the CLI prints it, the GUI shows it.
+//! Pushing a draft to the proxy, part one: the plan (what changes, what the
+//! file becomes, what is lost on either side). `push_run.rs` executes it.
+//! Everything returns data; the CLI prints it, the GUI shows it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,15 +9,39 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::api_types::ProxyConfigView;
-use super::client::{ProxyApi, ProxyError};
+use super::client::ProxyError;
 use super::effective::preview;
+use super::path_map::{LocalPath, PathMap, PathMapError, resolve};
+use super::push_lock::LockError;
+use super::unsent::unsent;
 use super::writer::{Loss, losses, regenerate};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::{Field, LayoutSet};
-use crate::core::safe_save::{
-    Expect, Fingerprint, SaveError, current_fingerprint, read_text, save_atomically,
-};
+use crate::core::safe_save::{Fingerprint, SaveError, read_text};
 use crate::core::validate::{Finding, validate_document};
+
+/// Which proxy a push goes to, and how its paths look from here.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PushTarget {
+    pub base_url: String,
+    /// The proxy's folders on this machine (`/app/configs` ↔ a local folder).
+    pub path_maps: Vec<PathMap>,
+}
+
+impl PushTarget {
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.to_owned(),
+            path_maps: Vec::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn with_path_maps(mut self, maps: Vec<PathMap>) -> Self {
+        self.path_maps = maps;
+        self
+    }
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -59,9 +83,10 @@ pub enum CurrentText {
 pub enum LossBasis {
     /// The proxy's current file (read locally).
     ProxyFile,
-    /// The draft: the proxy's file is not readable here, so the draft stands in for it.
-    Draft,
-    /// File push: nothing is lost.
+    /// The proxy's file is not readable here: what it holds beyond its
+    /// settings cannot be listed, only that a `PUT` drops it.
+    Unknown,
+    /// File push, or nothing is `PUT`: nothing of the proxy's file is lost.
     None,
 }
 
@@ -69,7 +94,12 @@ pub enum LossBasis {
 pub struct PushPlan {
     pub mode: PushMode,
     pub base_url: String,
+    /// As the proxy reports it (relative to its working folder, or a container path).
     pub config_file_path: String,
+    /// That file on this machine, through a path map or as is; `None` when
+    /// it cannot be known (`local_path_problem` says why).
+    pub local_path: Option<LocalPath>,
+    pub local_path_problem: Option<String>,
     pub changes: Vec<PlannedChange>,
     /// The proxy's `file` view when the plan was made; the stale guard compares against it.
     pub base_view: Map<String, Value>,
@@ -81,28 +111,44 @@ pub struct PushPlan {
     pub diff: String,
     pub losses: Vec<Loss>,
     pub loss_basis: LossBasis,
+    /// The draft's side: its tables, keys and comments that an API push
+    /// cannot carry to the proxy's file (and the file does not hold yet).
+    pub draft_losses: Vec<Loss>,
     /// Validation warnings (errors refuse the plan).
     pub warnings: Vec<Finding>,
     pub restart_required: bool,
     #[serde(skip)]
-    file_fingerprint: Option<Fingerprint>,
+    pub(super) file_fingerprint: Option<Fingerprint>,
     /// Keys where the local file at the proxy's path disagrees with the proxy's view.
     #[serde(skip)]
-    local_differs: Vec<String>,
+    pub(super) local_differs: Vec<String>,
 }
 
 impl PushPlan {
-    /// A lossy push may only run after the user agreed to the losses.
+    /// A lossy push may only run after the user agreed to the losses, on
+    /// the proxy's side and on the draft's.
     pub fn needs_confirmation(&self) -> bool {
-        !self.losses.is_empty()
+        !self.losses.is_empty() || !self.draft_losses.is_empty()
     }
 
-    /// Nothing would change: no key (API), or not a byte (file).
+    /// Nothing would change: no key and nothing the API cannot carry (API),
+    /// or not a byte (file).
     pub fn is_empty(&self) -> bool {
         match self.mode {
-            PushMode::Api => self.changes.is_empty(),
+            PushMode::Api => self.changes.is_empty() && self.draft_losses.is_empty(),
             PushMode::File => self.new_text == self.current_text,
         }
+    }
+
+    /// The draft differs from the proxy's file only in what the API cannot
+    /// carry: an API push would write nothing of it.
+    pub fn only_uncarriable(&self) -> bool {
+        self.mode == PushMode::Api && self.changes.is_empty() && !self.draft_losses.is_empty()
+    }
+
+    /// The local file at the proxy's path, when there is one.
+    pub fn local_file(&self) -> Option<&Path> {
+        self.local_path.as_ref().map(LocalPath::path)
     }
 
     /// The `PUT` body.
@@ -131,9 +177,11 @@ pub enum PushError {
     #[error("the draft has {} validation error(s); fix them before pushing: {}", findings.len(), summary(findings))]
     Invalid { findings: Vec<Finding> },
     #[error(
-        "the proxy's file {path} is not on this machine, so a file push is impossible; use an API push (lossy) or run the studio where the proxy runs"
+        "the proxy's file {path} is not on this machine, so a file push is impossible; map the proxy's folder to this machine's (CLI --path-map PROXY=LOCAL, GUI \"Path maps\" in the connection profile), use an API push (lossy), or run the studio where the proxy runs"
     )]
     FileNotReachable { path: String },
+    #[error("file push refused: {0}")]
+    Path(#[from] PathMapError),
     #[error(
         "{path} exists on this machine but is not the proxy's file: its values differ from what the proxy reads ({}); is the proxy on another machine? use an API push",
         differing.join(", ")
@@ -146,14 +194,47 @@ pub enum PushError {
         "{path} changed on disk since the preview (comments or other tables may differ from the diff you saw); reload and review before pushing"
     )]
     FileChanged { path: String },
-    #[error("the push would lose {} thing(s) from the proxy's file; confirm to go ahead (--yes), or use a file push: {}", losses.len(), losses.iter().map(Loss::describe).collect::<Vec<_>>().join("; "))]
-    NeedsConfirmation { losses: Vec<Loss> },
+    #[error("{}", confirmation_text(losses, draft_losses))]
+    NeedsConfirmation {
+        losses: Vec<Loss>,
+        draft_losses: Vec<Loss>,
+    },
+    #[error(
+        "nothing of this draft can reach the proxy over the API: {}; the proxy's API drops ImageWorks' tables ([ui], [storage], [[endpoints]]), unknown keys and comments; push with --mode file (lossless) instead",
+        draft_losses.iter().map(Loss::describe).collect::<Vec<_>>().join("; ")
+    )]
+    CannotCarry { draft_losses: Vec<Loss> },
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("the proxy's config changed since the preview ({}); reload and review before pushing", conflicts.iter().map(|c| c.key.as_str()).collect::<Vec<_>>().join(", "))]
     Stale { conflicts: Vec<StaleConflict> },
     #[error(transparent)]
     Proxy(#[from] ProxyError),
     #[error(transparent)]
     Save(#[from] SaveError),
+}
+
+fn confirmation_text(losses: &[Loss], draft_losses: &[Loss]) -> String {
+    let list = |l: &[Loss]| l.iter().map(Loss::describe).collect::<Vec<_>>().join("; ");
+    let mut parts = Vec::new();
+    if !losses.is_empty() {
+        parts.push(format!(
+            "it would lose {} thing(s) from the proxy's file: {}",
+            losses.len(),
+            list(losses)
+        ));
+    }
+    if !draft_losses.is_empty() {
+        parts.push(format!(
+            "{} part(s) of the draft cannot go over the API and would not reach the file: {}",
+            draft_losses.len(),
+            list(draft_losses)
+        ));
+    }
+    format!(
+        "the push needs confirmation (--yes): {}; or use a file push (--mode file) to keep them",
+        parts.join("; and ")
+    )
 }
 
 fn summary(findings: &[Finding]) -> String {
@@ -165,45 +246,28 @@ fn summary(findings: &[Finding]) -> String {
         .join("; ")
 }
 
-/// One pushed key after reading the proxy's config back.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PushedKey {
-    pub key: String,
-    pub before: Value,
-    pub after: Value,
-    /// What the proxy should read back (`null` is written as `""`).
-    pub expected: Value,
-    /// What its `file` view shows after the push.
-    pub read_back: Value,
-    pub ok: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PushOutcome {
-    pub mode: PushMode,
-    pub pushed: Vec<PushedKey>,
-    /// Every pushed key reads back as expected.
-    pub verified: bool,
-    pub restart_required: bool,
-    /// The proxy's message (API) or ours (file).
-    pub message: String,
-    /// `.bak` of the previous file (file push).
-    pub backup: Option<PathBuf>,
-}
-
 /// Plan a push of `draft` to the proxy whose config is `view`.
 pub fn plan_push(
     draft: &ConfigDocument,
     layouts: &LayoutSet,
     view: &ProxyConfigView,
-    base_url: &str,
+    target: &PushTarget,
     mode: PushMode,
 ) -> Result<PushPlan, PushError> {
     let findings = validate_document(draft, layouts);
     if findings.iter().any(Finding::is_error) {
         return Err(PushError::Invalid { findings });
     }
-    let mut local = read_local_file(&view.config_file_path)?;
+    let local_path = resolve(&view.config_file_path, &target.path_maps);
+    if mode == PushMode::File
+        && let Err(e) = &local_path
+    {
+        return Err(PushError::Path(e.clone()));
+    }
+    let mut local = match &local_path {
+        Ok(p) => read_local_file(p.path())?,
+        Err(_) => None,
+    };
     let local_differs = local
         .as_ref()
         .map(|file| keys_differing(&file.1, layouts, view))
@@ -225,29 +289,40 @@ pub fn plan_push(
             regenerate(&view.file, &Map::new(), layouts),
         ),
     };
-    let (new_text, loss_list, loss_basis) = match mode {
-        PushMode::File => (draft.text(), Vec::new(), LossBasis::None),
-        PushMode::Api => api_outcome(
+    let api = match mode {
+        PushMode::File => ApiSides::default(),
+        PushMode::Api => api_sides(
             draft,
             layouts,
             view,
             &changes,
-            local.is_some(),
-            &current_text,
+            local.as_ref().map(|l| l.1.as_str()),
         ),
+    };
+    let new_text = match mode {
+        PushMode::File => draft.text(),
+        PushMode::Api if changes.is_empty() => current_text.clone(),
+        PushMode::Api => api.new_text,
+    };
+    let (local_path, local_path_problem) = match local_path {
+        Ok(p) => (Some(p), None),
+        Err(e) => (None, Some(e.to_string())),
     };
     Ok(PushPlan {
         mode,
-        base_url: base_url.to_owned(),
+        base_url: target.base_url.clone(),
         config_file_path: view.config_file_path.clone(),
+        local_path,
+        local_path_problem,
         restart_required: changes.iter().any(|c| c.needs_restart),
         base_view: view.file.clone(),
         diff: unified_diff(&current_text, &new_text, &view.config_file_path),
         current,
         current_text,
         new_text,
-        losses: loss_list,
-        loss_basis,
+        losses: api.losses,
+        loss_basis: api.basis,
+        draft_losses: api.draft_losses,
         warnings: findings,
         file_fingerprint: local.map(|(_, _, fp)| fp),
         local_differs,
@@ -255,36 +330,62 @@ pub fn plan_push(
     })
 }
 
-fn api_outcome(
+/// What an API push does to both sides.
+struct ApiSides {
+    new_text: String,
+    losses: Vec<Loss>,
+    basis: LossBasis,
+    draft_losses: Vec<Loss>,
+}
+
+impl Default for ApiSides {
+    fn default() -> Self {
+        Self {
+            new_text: String::new(),
+            losses: Vec::new(),
+            basis: LossBasis::None,
+            draft_losses: Vec::new(),
+        }
+    }
+}
+
+/// The regenerated file, what it destroys of the proxy's current file
+/// (`local`, when readable here; else the draft stands in for it), and what
+/// of the draft cannot reach the file at all.
+fn api_sides(
     draft: &ConfigDocument,
     layouts: &LayoutSet,
     view: &ProxyConfigView,
     changes: &[PlannedChange],
-    local: bool,
-    current_text: &str,
-) -> (String, Vec<Loss>, LossBasis) {
+    local: Option<&str>,
+) -> ApiSides {
     let body: Map<String, Value> = changes
         .iter()
         .map(|c| (c.key.clone(), c.after.clone()))
         .collect();
-    let new_text = regenerate(&view.file, &body, layouts);
-    if changes.is_empty() {
-        return (current_text.to_owned(), Vec::new(), LossBasis::None);
-    }
-    if local {
-        (
-            new_text,
-            losses(current_text, layouts),
-            LossBasis::ProxyFile,
-        )
-    } else {
-        (new_text, losses(&draft.text(), layouts), LossBasis::Draft)
+    let draft_text = draft.text();
+    let draft_losses = unsent(&draft_text, local, layouts);
+    let (losses, basis) = match (changes.is_empty(), local) {
+        // Nothing is PUT, so nothing of the proxy's file is rewritten.
+        (true, _) => (Vec::new(), LossBasis::None),
+        (false, Some(text)) => (losses(text, layouts), LossBasis::ProxyFile),
+        (false, None) => (
+            vec![Loss::Layout {
+                what: "the proxy's file is not readable from here, so its comments and other tables cannot be listed; a PUT drops whatever it holds beyond the proxy's settings".to_owned(),
+            }],
+            LossBasis::Unknown,
+        ),
+    };
+    ApiSides {
+        new_text: regenerate(&view.file, &body, layouts),
+        losses,
+        basis,
+        draft_losses,
     }
 }
 
-/// The proxy's file when it is readable from here (same path on this machine).
-fn read_local_file(path: &str) -> Result<Option<(PathBuf, String, Fingerprint)>, PushError> {
-    let path = Path::new(path);
+/// The proxy's file when it is readable from here.
+fn read_local_file(path: &Path) -> Result<Option<(PathBuf, String, Fingerprint)>, PushError> {
     if path.as_os_str().is_empty() || !path.is_file() {
         return Ok(None);
     }
@@ -353,188 +454,4 @@ pub fn unified_diff(before: &str, after: &str, name: &str) -> String {
         .context_radius(3)
         .header(&format!("{name} (now)"), &format!("{name} (after push)"))
         .to_string()
-}
-
-/// Run a plan: stale guard, write, read back. `confirmed` must be true when
-/// the plan loses anything. The outcome goes to the activity log.
-pub async fn execute_push(
-    api: &dyn ProxyApi,
-    plan: &PushPlan,
-    layouts: &LayoutSet,
-    confirmed: bool,
-) -> Result<PushOutcome, PushError> {
-    let result = run_plan(api, plan, layouts, confirmed).await;
-    log_push(plan, &result);
-    result
-}
-
-fn log_push(plan: &PushPlan, result: &Result<PushOutcome, PushError>) {
-    let (url, mode) = (&plan.base_url, plan.mode);
-    let keys: Vec<&str> = plan.changes.iter().map(|c| c.path.as_str()).collect();
-    match result {
-        Ok(outcome) if outcome.pushed.is_empty() => {
-            tracing::info!(target: "activity", "push to {url} ({mode:?}): nothing to push");
-        }
-        Ok(outcome) if outcome.verified => {
-            tracing::info!(target: "activity", "pushed to {url} ({mode:?}): {}; reads back as sent",
-                keys.join(", ")
-            );
-        }
-        Ok(outcome) => {
-            let wrong: Vec<&str> = outcome
-                .pushed
-                .iter()
-                .filter(|p| !p.ok)
-                .map(|p| p.key.as_str())
-                .collect();
-            tracing::warn!(target: "activity", "pushed to {url} ({mode:?}): {}; read-back differs for {}",
-                keys.join(", "),
-                wrong.join(", ")
-            );
-        }
-        Err(e) => {
-            tracing::warn!(target: "activity", "push to {url} ({mode:?}) refused or failed: {e}");
-        }
-    }
-}
-
-async fn run_plan(
-    api: &dyn ProxyApi,
-    plan: &PushPlan,
-    layouts: &LayoutSet,
-    confirmed: bool,
-) -> Result<PushOutcome, PushError> {
-    if plan.is_empty() {
-        return Ok(PushOutcome {
-            mode: plan.mode,
-            pushed: Vec::new(),
-            verified: true,
-            restart_required: false,
-            message: "Nothing to push: the proxy's file already has the draft's values.".to_owned(),
-            backup: None,
-        });
-    }
-    if plan.needs_confirmation() && !confirmed {
-        return Err(PushError::NeedsConfirmation {
-            losses: plan.losses.clone(),
-        });
-    }
-    let fresh = api.config().await?;
-    check_stale(plan, &fresh)?;
-    check_same_file(plan)?;
-    check_file_unchanged(plan)?;
-    let (message, backup) = match plan.mode {
-        PushMode::Api => (api.put_config(plan.body()).await?.message, None),
-        PushMode::File => write_file(plan)?,
-    };
-    let after = api.config().await?;
-    let pushed = read_back(plan, layouts, &after);
-    Ok(PushOutcome {
-        mode: plan.mode,
-        verified: pushed.iter().all(|p| p.ok),
-        pushed,
-        restart_required: plan.restart_required,
-        message,
-        backup,
-    })
-}
-
-/// Refuse when the proxy's file view moved since the plan was made.
-pub fn check_stale(plan: &PushPlan, fresh: &ProxyConfigView) -> Result<(), PushError> {
-    let mut keys: Vec<&String> = plan.base_view.keys().chain(fresh.file.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let conflicts: Vec<StaleConflict> = keys
-        .into_iter()
-        .filter_map(|key| {
-            let base = plan.base_view.get(key).cloned().unwrap_or(Value::Null);
-            let theirs = fresh.file.get(key).cloned().unwrap_or(Value::Null);
-            (base != theirs).then(|| StaleConflict {
-                key: key.clone(),
-                mine: plan
-                    .changes
-                    .iter()
-                    .find(|c| &c.key == key)
-                    .map(|c| c.after.clone()),
-                base,
-                theirs,
-            })
-        })
-        .collect();
-    if conflicts.is_empty() {
-        Ok(())
-    } else {
-        Err(PushError::Stale { conflicts })
-    }
-}
-
-/// With the proxy's view unchanged since planning, a local file that reads
-/// differently is not the proxy's file; a file push must not touch it.
-fn check_same_file(plan: &PushPlan) -> Result<(), PushError> {
-    if plan.mode == PushMode::File && !plan.local_differs.is_empty() {
-        return Err(PushError::NotTheProxysFile {
-            path: plan.config_file_path.clone(),
-            differing: plan.local_differs.clone(),
-        });
-    }
-    Ok(())
-}
-
-/// The loss list and diff were made from the file's text at planning time;
-/// an API push must not destroy text the user has not seen. (A file push
-/// gets the same check from `save_atomically`.)
-fn check_file_unchanged(plan: &PushPlan) -> Result<(), PushError> {
-    let Some(expected) = plan.file_fingerprint else {
-        return Ok(());
-    };
-    if plan.mode == PushMode::File {
-        return Ok(());
-    }
-    let now = current_fingerprint(Path::new(&plan.config_file_path))?;
-    if now == Some(expected) {
-        Ok(())
-    } else {
-        Err(PushError::FileChanged {
-            path: plan.config_file_path.clone(),
-        })
-    }
-}
-
-/// The draft's bytes, only if the file is still what the plan read.
-fn write_file(plan: &PushPlan) -> Result<(String, Option<PathBuf>), PushError> {
-    let path = Path::new(&plan.config_file_path);
-    let expect = plan
-        .file_fingerprint
-        .map_or(Expect::Absent, Expect::Unchanged);
-    let outcome = save_atomically(path, plan.new_text.as_bytes(), expect)?;
-    let backup = match outcome {
-        crate::core::safe_save::SaveOutcome::Written { backup, .. } => backup,
-        crate::core::safe_save::SaveOutcome::Unchanged { .. } => None,
-    };
-    let message = format!(
-        "Wrote {}. Restart chat-proxy to apply changes.",
-        plan.config_file_path
-    );
-    Ok((message, backup))
-}
-
-fn read_back(plan: &PushPlan, layouts: &LayoutSet, after: &ProxyConfigView) -> Vec<PushedKey> {
-    plan.changes
-        .iter()
-        .map(|c| {
-            let expected = match (plan.mode, layouts.proxy_field_by_key(&c.key)) {
-                (PushMode::Api, Some((_, field))) => read_back_of(field, &c.after),
-                _ => c.after.clone(),
-            };
-            let read_back = after.file.get(&c.key).cloned().unwrap_or(Value::Null);
-            PushedKey {
-                key: c.key.clone(),
-                before: c.before.clone(),
-                after: c.after.clone(),
-                ok: read_back == expected,
-                expected,
-                read_back,
-            }
-        })
-        .collect()
 }

@@ -296,7 +296,12 @@ fn find_comment<'a>(
     let mut i = 0;
     let mut single: Option<u8> = None;
     while i < bytes.len() {
-        let rest = &line[i..];
+        // A step of 2 or 3 bytes can land inside a multi-byte character;
+        // its continuation bytes are never a quote or `#`, so skip them.
+        let Some(rest) = line.get(i..) else {
+            i += 1;
+            continue;
+        };
         if let Some(delim) = open {
             if rest.starts_with(delim) {
                 open = None;
@@ -332,7 +337,7 @@ fn find_comment<'a>(
         }
         match bytes[i] {
             b'"' | b'\'' => single = Some(bytes[i]),
-            b'#' => return (Some(&line[i..]), None),
+            b'#' => return (Some(rest), None),
             _ => {}
         }
         i += 1;

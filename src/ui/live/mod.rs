@@ -20,7 +20,8 @@ use crate::core::proxy::history::{self, HistoryEntry};
 use crate::core::proxy::worker::WorkerSlot;
 use crate::core::proxy::{
     ConnectionProfile, Health, ModelList, Preview, Profiles, ProxyApi, ProxyConfigView,
-    ProxyWorker, PushError, PushMode, PushOutcome, PushPlan, local_proxy_env, plan_push, preview,
+    ProxyWorker, PushError, PushMode, PushOutcome, PushPlan, PushTarget, local_proxy_env,
+    plan_push, preview,
 };
 
 /// What the push dialog shows.
@@ -338,7 +339,9 @@ impl LiveProxy {
                 PushState::Refused("Not connected: refresh the proxy's config first.".into());
             return;
         };
-        self.push = match plan_push(draft, layouts, view, &self.base_url(), self.push_mode) {
+        let target = PushTarget::new(&self.base_url())
+            .with_path_maps(self.profiles.active().path_maps.clone());
+        self.push = match plan_push(draft, layouts, view, &target, self.push_mode) {
             Ok(plan) => PushState::Review {
                 plan: Box::new(plan),
                 confirmed: false,

@@ -7,7 +7,9 @@ use egui_extras::{Column, TableBuilder};
 use serde_json::Value;
 
 use crate::core::layout::LayoutSet;
-use crate::core::proxy::{EnvOutcome, Preview, PreviewMode, PreviewRow, PushMode, Source};
+use crate::core::proxy::{
+    EnvOutcome, HistoryResult, Preview, PreviewMode, PreviewRow, PushMode, Source,
+};
 use crate::core::session::EditSession;
 use crate::ui::actions::Action;
 use crate::ui::live::{LiveAction, LiveProxy, clock, human_duration};
@@ -388,10 +390,14 @@ fn history_panel(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
         for (i, entry) in live.history().iter().enumerate().rev() {
             ui.horizontal(|ui| {
                 let keys: Vec<String> = entry.changes.iter().map(|c| format!("{}: {} -> {}", c.key, c.before, c.after)).collect();
-                let ok = if entry.succeeded() { "✔" } else { "✖" };
+                let ok = match entry.result {
+                    HistoryResult::Pushed { verified: true, .. } => "✔",
+                    HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. } => "?",
+                    HistoryResult::Failed { .. } => "✖",
+                };
                 ui.label(format!("{ok} {} · {} · {:?}", entry.time, entry.profile, entry.mode))
                     .on_hover_text(keys.join("\n"));
-                if entry.succeeded() && ui.small_button("Revert…").on_hover_text("Push the previous values back (validated, diffed and confirmed like any push)").clicked() {
+                if entry.may_have_changed_file() && ui.small_button("Revert…").on_hover_text("Push the previous values back (validated, diffed and confirmed like any push)").clicked() {
                     revert = Some(i);
                 }
             });

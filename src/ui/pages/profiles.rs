@@ -3,6 +3,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::core::proxy::{ConnectionProfile, PathMap};
 use crate::ui::actions::Action;
 use crate::ui::live::{LiveAction, LiveProxy};
 use crate::ui::theme;
@@ -39,6 +40,7 @@ pub fn show(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                         .unwrap_or_default();
                     text_row(ui, "Extra CA file (PEM)", &mut ca);
                     edited.ca_file = (!ca.trim().is_empty()).then(|| ca.trim().into());
+                    path_maps_row(ui, &mut edited);
                 });
             if let Some(var) = &edited.token_env {
                 let set = std::env::var_os(var).is_some();
@@ -77,6 +79,62 @@ pub fn show(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                 }
             });
         });
+}
+
+/// One `PROXY=LOCAL` per line. The text being typed is kept as typed (in
+/// egui's memory, view state only); the profile gets the lines that parse.
+fn path_maps_row(ui: &mut Ui, edited: &mut ConnectionProfile) {
+    let id = ui.id().with(("path_maps", edited.name.as_str()));
+    let mut text = ui
+        .data_mut(|d| d.get_temp::<String>(id))
+        .unwrap_or_else(|| {
+            edited
+                .path_maps
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+    let label = ui.label("Path maps").on_hover_text(
+        "Where the proxy's folders are on this machine, one PROXY=LOCAL per line: \
+         /app/configs=/home/me/imageworks/configs for the Docker deployment, \
+         .=/srv/imageworks for a proxy that reports a path relative to its working folder. \
+         File pushes and the loss list read the proxy's file through these.",
+    );
+    ui.vertical(|ui| {
+        let response = ui
+            .add(
+                egui::TextEdit::multiline(&mut text)
+                    .desired_rows(2)
+                    .desired_width(320.0)
+                    .hint_text("/app/configs=/home/me/imageworks/configs"),
+            )
+            .labelled_by(label.id);
+        let (maps, errors) = parse_maps(&text);
+        if response.changed() {
+            edited.path_maps = maps;
+            ui.data_mut(|d| d.insert_temp(id, text));
+        }
+        for e in errors {
+            ui.label(RichText::new(e).small().color(theme::error(ui.visuals())));
+        }
+    });
+    ui.end_row();
+}
+
+fn parse_maps(text: &str) -> (Vec<PathMap>, Vec<String>) {
+    let mut maps = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match line.parse::<PathMap>() {
+            Ok(m) => maps.push(m),
+            Err(e) => errors.push(format!("line {}: {e}", i + 1)),
+        }
+    }
+    (maps, errors)
 }
 
 fn text_row(ui: &mut Ui, label: &str, value: &mut String) {

@@ -4,7 +4,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::core::proxy::{PushMode, PushPlan};
+use crate::core::proxy::{PushMode, PushPlan, PushStatus};
 use crate::ui::actions::Action;
 use crate::ui::live::{LiveAction, LiveProxy, PushState};
 use crate::ui::pages::diff::show_diff;
@@ -28,15 +28,33 @@ pub fn show(ctx: &egui::Context, live: &LiveProxy, actions: &mut Vec<Action>) {
             }
             PushState::Review { plan, confirmed } => {
                 let mut ticked = *confirmed;
-                review(ui, plan, &mut ticked);
+                // The buttons stay in view however long the plan is.
+                egui::ScrollArea::vertical()
+                    .id_salt("push_review")
+                    .max_height(ctx.content_rect().height() - 180.0)
+                    .show(ui, |ui| review(ui, plan));
+                if plan.needs_confirmation() && !plan.only_uncarriable() {
+                    ui.checkbox(&mut ticked, "I understand: push anyway and lose these");
+                }
                 if ticked != *confirmed {
                     actions.push(Action::Live(LiveAction::ConfirmLosses(ticked)));
                 }
                 ui.horizontal(|ui| {
-                    let ready = !plan.is_empty() && (!plan.needs_confirmation() || *confirmed);
+                    let ready = !plan.is_empty()
+                        && !plan.only_uncarriable()
+                        && (!plan.needs_confirmation() || *confirmed);
                     push = ui
                         .add_enabled(ready, egui::Button::new(RichText::new("⬆ Push").strong()))
                         .clicked();
+                    if plan.mode == PushMode::Api
+                        && !plan.draft_losses.is_empty()
+                        && ui
+                            .button("Plan a file push instead")
+                            .on_hover_text("Write the draft to the proxy's file as it is: lossless, keeps every table and comment")
+                            .clicked()
+                    {
+                        actions.push(Action::Live(LiveAction::OpenPush(PushMode::File)));
+                    }
                     close = ui.button("Cancel").clicked();
                 });
             }
@@ -73,42 +91,30 @@ fn title(plan: &PushPlan) -> String {
     }
 }
 
-fn review(ui: &mut Ui, plan: &PushPlan, confirmed: &mut bool) {
+fn review(ui: &mut Ui, plan: &PushPlan) {
     let v = ui.visuals().clone();
     ui.heading(title(plan));
+    if let Some(local) = &plan.local_path {
+        ui.label(
+            RichText::new(format!(
+                "The proxy's file {} is {} on this machine.",
+                plan.config_file_path,
+                local.path().display()
+            ))
+            .small(),
+        );
+    } else if let Some(problem) = &plan.local_path_problem {
+        ui.label(RichText::new(problem).small().color(theme::warning(&v)));
+    }
     if plan.is_empty() {
         ui.label("Nothing to push: the proxy's file already has this draft's values.");
         return;
     }
-    ui.label(RichText::new("Changes").strong());
-    egui::Grid::new("push_changes")
-        .striped(true)
-        .show(ui, |ui| {
-            for c in &plan.changes {
-                ui.label(RichText::new(&c.path).monospace());
-                ui.label(
-                    RichText::new(c.before.to_string())
-                        .monospace()
-                        .color(theme::removed(&v)),
-                );
-                ui.label("->");
-                ui.label(
-                    RichText::new(c.after.to_string())
-                        .monospace()
-                        .color(theme::added(&v)),
-                );
-                ui.end_row();
-            }
-        });
-    if plan.restart_required {
-        ui.label(
-            RichText::new("The proxy does not hot-reload: restart it to apply these values.")
-                .color(theme::warning(&v)),
-        );
+    if plan.only_uncarriable() {
+        draft_losses_card(ui, plan, &v);
+        return;
     }
-    for w in &plan.warnings {
-        ui.label(RichText::new(format!("⚠ {w}")).color(theme::warning(&v)));
-    }
+    changes_grid(ui, plan, &v);
     ui.add_space(6.0);
     let heading = match plan.mode {
         PushMode::Api => "The file as the proxy will regenerate it",
@@ -117,7 +123,7 @@ fn review(ui: &mut Ui, plan: &PushPlan, confirmed: &mut bool) {
     ui.label(RichText::new(heading).strong());
     egui::ScrollArea::vertical()
         .id_salt("push_diff")
-        .max_height(260.0)
+        .max_height(220.0)
         .show(ui, |ui| {
             show_diff(
                 ui,
@@ -129,29 +135,89 @@ fn review(ui: &mut Ui, plan: &PushPlan, confirmed: &mut bool) {
         });
     if !plan.losses.is_empty() {
         ui.add_space(6.0);
-        theme::card(&v)
-            .fill(theme::badge_fill(&v, theme::error(&v)))
-            .show(ui, |ui| {
-                ui.label(
-                    RichText::new(format!(
-                        "⚠ The proxy's writer drops {} thing(s) from the file:",
-                        plan.losses.len()
-                    ))
-                    .strong()
-                    .color(theme::error(&v)),
-                );
-                egui::ScrollArea::vertical()
-                    .id_salt("losses")
-                    .max_height(120.0)
-                    .show(ui, |ui| {
-                        for loss in &plan.losses {
-                            ui.label(format!("• {}", loss.describe()));
-                        }
-                    });
-                ui.label("A file push keeps all of it, where the proxy's file is on this machine.");
-                ui.checkbox(confirmed, "I understand: push anyway and lose these");
-            });
+        loss_card(
+            ui,
+            &v,
+            &format!(
+                "⚠ The proxy's writer drops {} thing(s) from its file:",
+                plan.losses.len()
+            ),
+            &plan.losses,
+        );
     }
+    if !plan.draft_losses.is_empty() {
+        ui.add_space(6.0);
+        draft_losses_card(ui, plan, &v);
+    }
+}
+
+fn changes_grid(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
+    ui.label(RichText::new("Changes").strong());
+    egui::Grid::new("push_changes")
+        .striped(true)
+        .show(ui, |ui| {
+            for c in &plan.changes {
+                ui.label(RichText::new(&c.path).monospace());
+                ui.label(
+                    RichText::new(c.before.to_string())
+                        .monospace()
+                        .color(theme::removed(v)),
+                );
+                ui.label("->");
+                ui.label(
+                    RichText::new(c.after.to_string())
+                        .monospace()
+                        .color(theme::added(v)),
+                );
+                ui.end_row();
+            }
+        });
+    if plan.restart_required {
+        ui.label(
+            RichText::new("The proxy does not hot-reload: restart it to apply these values.")
+                .color(theme::warning(v)),
+        );
+    }
+    for w in &plan.warnings {
+        ui.label(RichText::new(format!("⚠ {w}")).color(theme::warning(v)));
+    }
+}
+
+/// What of the draft the API cannot carry, with the way out.
+fn draft_losses_card(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
+    let title = if plan.only_uncarriable() {
+        format!(
+            "⚠ Nothing of this draft can go over the API: it differs from the proxy's file only in {} thing(s) the API cannot carry:",
+            plan.draft_losses.len()
+        )
+    } else {
+        format!(
+            "⚠ {} part(s) of this draft cannot go over the API and will not reach the file:",
+            plan.draft_losses.len()
+        )
+    };
+    loss_card(ui, v, &title, &plan.draft_losses);
+    let way_out = match &plan.local_path_problem {
+        Some(problem) => format!("A file push carries them, once the file is reachable: {problem}"),
+        None => "A file push carries them: \"Plan a file push instead\" below.".to_owned(),
+    };
+    ui.label(way_out);
+}
+
+fn loss_card(ui: &mut Ui, v: &egui::Visuals, title: &str, losses: &[crate::core::proxy::Loss]) {
+    theme::card(v)
+        .fill(theme::badge_fill(v, theme::error(v)))
+        .show(ui, |ui| {
+            ui.label(RichText::new(title).strong().color(theme::error(v)));
+            egui::ScrollArea::vertical()
+                .id_salt(title)
+                .max_height(110.0)
+                .show(ui, |ui| {
+                    for loss in losses {
+                        ui.label(format!("• {}", loss.describe()));
+                    }
+                });
+        });
 }
 
 fn done(
@@ -162,16 +228,27 @@ fn done(
     let v = ui.visuals().clone();
     match result {
         Ok(outcome) => {
-            let tone = if outcome.verified {
-                theme::ok(&v)
-            } else {
-                theme::error(&v)
+            let tone = match outcome.status {
+                PushStatus::Verified | PushStatus::Nothing => theme::ok(&v),
+                PushStatus::Unknown | PushStatus::ConcurrentEdit => theme::warning(&v),
+                PushStatus::NotVerified => theme::error(&v),
             };
-            ui.label(RichText::new(&outcome.message).color(tone).strong());
+            ui.label(RichText::new(&outcome.headline).color(tone).strong());
+            if let Some(problem) = &outcome.problem {
+                ui.label(problem);
+            }
+            if !outcome.message.is_empty() {
+                ui.label(RichText::new(format!("The proxy said: {}", outcome.message)).small());
+            }
+            let found = if outcome.status == PushStatus::Unknown {
+                "On the proxy now"
+            } else {
+                "Read back"
+            };
             egui::Grid::new("read_back").striped(true).show(ui, |ui| {
                 ui.strong("Key");
                 ui.strong("Sent");
-                ui.strong("Read back");
+                ui.strong(found);
                 ui.end_row();
                 for k in &outcome.pushed {
                     ui.label(RichText::new(&k.key).monospace());
@@ -189,6 +266,15 @@ fn done(
                     ui.end_row();
                 }
             });
+            if !outcome.concurrent.is_empty() {
+                ui.label(RichText::new("Changed elsewhere while this push ran:").strong());
+                for c in &outcome.concurrent {
+                    ui.label(format!(
+                        "• {}: expected {}, found {}",
+                        c.key, c.expected, c.found
+                    ));
+                }
+            }
             if let Some(b) = &outcome.backup {
                 ui.label(format!("Previous file kept as {}", b.display()));
             }
