@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use iw_studio::cli::proxy::{
-    CliPushMode, ConnectOpts, DiffArgs, PathOpts, PreviewArgs, ProxyCommand, PushArgs, StatusArgs,
-    run_proxy_with,
+    CliPushMode, ConnectOpts, DiffArgs, PathOpts, PreviewArgs, ProxyCommand, PushArgs, RestartOpts,
+    StatusArgs, run_proxy_with,
 };
 use iw_studio::cli::{Out, OutputFormat};
 use iw_studio::core::layout::LayoutSet;
@@ -96,6 +96,7 @@ fn push_args(file: &Path, url: &str) -> PushArgs {
         dry_run: false,
         history_dir: None,
         profile: "cli".to_owned(),
+        restart: RestartOpts::default(),
     }
 }
 

@@ -19,8 +19,8 @@ use crate::core::layout::LayoutSet;
 use crate::core::proxy::history::{self, HistoryEntry};
 use crate::core::proxy::{
     ConnectionProfile, HttpProxyClient, PathMap, Preview, PreviewRow, ProxyApi, ProxyConfigView,
-    ProxyError, PushError, PushMode, PushOutcome, PushPlan, PushStatus, PushTarget, Source,
-    execute_push, local_proxy_env, plan_push, preview,
+    ProxyError, PushError, PushMode, PushOutcome, PushPlan, PushStatus, PushTarget, RestartRequest,
+    RestartResult, Source, execute_push, local_proxy_env, plan_push, preview, restart,
 };
 use crate::core::safe_save::read_text;
 
@@ -111,6 +111,27 @@ pub struct PushArgs {
     /// Profile name recorded in the history.
     #[arg(long, default_value = "cli")]
     pub profile: String,
+    #[command(flatten)]
+    pub restart: RestartOpts,
+}
+
+/// Restart the proxy after the push and verify what it runs.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct RestartOpts {
+    /// After pushing, run the restart command, wait for the proxy to come
+    /// back with a fresh uptime, and compare its runtime with the push.
+    #[arg(long, requires = "restart_command")]
+    pub restart: bool,
+    /// The restart command, split like a shell would (no shell runs it),
+    /// e.g. "docker restart imageworks-chat-proxy".
+    #[arg(long, value_name = "CMD ARGS")]
+    pub restart_command: Option<String>,
+    /// Seconds to wait for the command and for the proxy to come back.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub restart_timeout: f64,
+    /// Restart even when a job holds the GPU lease (it will be interrupted).
+    #[arg(long)]
+    pub interrupt_gpu_job: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -600,8 +621,9 @@ fn push_command(
         paths: &args.paths,
         mode: args.mode.into(),
     };
+    let restart = restart_request(&args.restart)?;
     let Planned { api, plan } = make_plan(layouts, &req, &rt)?;
-    if args.dry_run || plan.is_empty() {
+    if args.dry_run || (plan.is_empty() && restart.is_none()) {
         print_plan(&args.proxy, &plan, None, o);
         return Ok(exit::OK);
     }
@@ -610,21 +632,137 @@ fn push_command(
     }
     let confirmed = args.yes || (plan.needs_confirmation() && interactive && ask(o));
     let result = rt.block_on(execute_push(&api, &plan, layouts, confirmed));
+    let mut entry = HistoryEntry::of_push(&args.profile, &plan, &result);
+    let restarted = match (&result, &restart) {
+        (Ok(outcome), Some(request)) => {
+            let report = restart_after(layouts, &api, request, outcome, &rt, o);
+            entry.restart = report.clone();
+            report
+        }
+        _ => None,
+    };
     if let Some(dir) = &args.history_dir
         && !matches!(result, Err(PushError::NeedsConfirmation { .. }))
+        && let Err(e) = history::record(dir, &entry)
     {
-        let entry = HistoryEntry::of_push(&args.profile, &plan, &result);
-        if let Err(e) = history::record(dir, &entry) {
-            let _ = writeln!(o.err, "warning: {e}");
-        }
+        let _ = writeln!(o.err, "warning: {e}");
     }
     let outcome = result.map_err(push_fail)?;
-    report_outcome(args, &plan, &outcome, o);
-    Ok(match outcome.status {
+    report_outcome(args, &plan, &outcome, restarted.as_ref(), o);
+    let pushed = match outcome.status {
         PushStatus::Nothing | PushStatus::Verified => exit::OK,
         PushStatus::ConcurrentEdit | PushStatus::NotVerified => exit::FINDINGS,
         PushStatus::Unknown => exit::UNKNOWN,
+    };
+    Ok(match restarted.map(|r| r.result) {
+        Some(RestartResult::Verified) | None => pushed,
+        Some(_) => pushed.max(exit::FINDINGS),
     })
+}
+
+fn restart_request(opts: &RestartOpts) -> Result<Option<RestartRequest>, CliError> {
+    let Some(raw) = opts.restart_command.as_deref().filter(|_| opts.restart) else {
+        return Ok(None);
+    };
+    if !(opts.restart_timeout.is_finite() && opts.restart_timeout > 0.0) {
+        return Err(CliError::unreadable(format!(
+            "--restart-timeout {} must be a positive number of seconds",
+            opts.restart_timeout
+        )));
+    }
+    Ok(Some(RestartRequest {
+        argv: restart::parse_command(raw).map_err(|e| CliError::unreadable(e.to_string()))?,
+        timeout: std::time::Duration::from_secs_f64(opts.restart_timeout),
+        interrupt_gpu_job: opts.interrupt_gpu_job,
+    }))
+}
+
+/// Restart only after a push that landed; print each stage as it ends.
+fn restart_after(
+    layouts: &LayoutSet,
+    api: &HttpProxyClient,
+    request: &RestartRequest,
+    outcome: &PushOutcome,
+    rt: &tokio::runtime::Runtime,
+    o: &mut Out<'_>,
+) -> Option<restart::RestartReport> {
+    if matches!(
+        outcome.status,
+        PushStatus::Unknown | PushStatus::NotVerified
+    ) {
+        let _ = writeln!(
+            o.err,
+            "not restarting: the push did not read back as expected; check the proxy first"
+        );
+        return None;
+    }
+    let human = o.format == OutputFormat::Human;
+    let mut lines = Vec::new();
+    let mut progress = |stage: &restart::RestartStage| lines.push(stage_line(stage));
+    if human {
+        let _ = writeln!(o.out, "Restarting: {}", request.argv.join(" "));
+    }
+    let report = rt.block_on(restart::restart_and_verify(
+        api,
+        layouts,
+        request,
+        &outcome.expected_file,
+        &mut progress,
+    ));
+    if human {
+        for line in lines {
+            let _ = writeln!(o.out, "  {line}");
+        }
+    }
+    Some(report)
+}
+
+fn stage_line(stage: &restart::RestartStage) -> String {
+    use restart::RestartStage as S;
+    match stage {
+        S::GpuLease {
+            leased: true,
+            holder,
+            ..
+        } => format!(
+            "GPU lease: HELD by {}",
+            holder.as_deref().unwrap_or("an unnamed job")
+        ),
+        S::GpuLease { note: Some(n), .. } => format!("GPU lease: {n}"),
+        S::GpuLease { .. } => "GPU lease: free".to_owned(),
+        S::Command {
+            argv,
+            exit_code,
+            stderr,
+            ok,
+        } => format!(
+            "command `{}`: {}{}",
+            argv.join(" "),
+            match (ok, exit_code) {
+                (true, _) => "ok".to_owned(),
+                (false, Some(c)) => format!("FAILED (exit code {c})"),
+                (false, None) => "FAILED".to_owned(),
+            },
+            if stderr.is_empty() {
+                String::new()
+            } else {
+                format!("; stderr: {stderr}")
+            }
+        ),
+        S::Health {
+            waited_s,
+            uptime_s,
+            back: true,
+        } => format!(
+            "health: back after {waited_s:.1} s (uptime {:.1} s)",
+            uptime_s.unwrap_or_default()
+        ),
+        S::Health { waited_s, .. } => {
+            format!("health: NOT back with a fresh uptime after {waited_s:.1} s")
+        }
+        S::Verify { differs } if differs.is_empty() => "runtime: every value as pushed".to_owned(),
+        S::Verify { differs } => format!("runtime: {} value(s) differ", differs.len()),
+    }
 }
 
 fn ask(o: &mut Out<'_>) -> bool {
@@ -634,9 +772,19 @@ fn ask(o: &mut Out<'_>) -> bool {
     std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
 }
 
-fn report_outcome(args: &PushArgs, plan: &PushPlan, outcome: &PushOutcome, o: &mut Out<'_>) {
+fn report_outcome(
+    args: &PushArgs,
+    plan: &PushPlan,
+    outcome: &PushOutcome,
+    restarted: Option<&restart::RestartReport>,
+    o: &mut Out<'_>,
+) {
     if o.format == OutputFormat::Json {
-        print_plan(&args.proxy, plan, Some(json!(outcome)), o);
+        let mut result = json!(outcome);
+        if let (Some(r), Value::Object(map)) = (restarted, &mut result) {
+            map.insert("restart".to_owned(), json!(r));
+        }
+        print_plan(&args.proxy, plan, Some(result), o);
         return;
     }
     let _ = writeln!(o.out, "{}", outcome.headline);
@@ -669,11 +817,28 @@ fn report_outcome(args: &PushArgs, plan: &PushPlan, outcome: &PushOutcome, o: &m
     if let Some(b) = &outcome.backup {
         let _ = writeln!(o.out, "Previous file kept as {}", b.display());
     }
-    if outcome.restart_required {
-        let _ = writeln!(
-            o.out,
-            "Restart required: the proxy applies the new values only after a restart."
-        );
+    match restarted {
+        Some(r) => {
+            let _ = writeln!(o.out, "{}", r.headline);
+            for s in &r.stages {
+                if let restart::RestartStage::Verify { differs } = s {
+                    for d in differs {
+                        let _ = writeln!(
+                            o.out,
+                            "  {}: expected {}, runs {}",
+                            d.key, d.expected, d.found
+                        );
+                    }
+                }
+            }
+        }
+        None if outcome.restart_required => {
+            let _ = writeln!(
+                o.out,
+                "Restart required: the proxy applies the new values only after a restart."
+            );
+        }
+        None => {}
     }
 }
 
@@ -730,6 +895,9 @@ pub fn run_history_with(args: &HistoryArgs, o: &mut Out<'_>) -> u8 {
         );
         for c in &e.changes {
             let _ = writeln!(o.out, "    {}: {} -> {}", c.path, c.before, c.after);
+        }
+        if let Some(r) = &e.restart {
+            let _ = writeln!(o.out, "    restart: {}", r.headline);
         }
     }
     for line in &listed.unreadable_lines {

@@ -360,7 +360,10 @@ struct Shared {
     reported: String,
     env: BTreeMap<String, String>,
     fault: Mutex<Fault>,
-    started: Instant,
+    /// When this "process" started: reset by a restart.
+    started: Mutex<Instant>,
+    /// `GET /v1/gpu/status`'s answer.
+    gpu: Mutex<Value>,
     puts: Mutex<usize>,
     /// Network latency for the next `PUT`s, one entry each, in arrival order.
     put_delays: Mutex<std::collections::VecDeque<Duration>>,
@@ -404,7 +407,8 @@ impl TestProxy {
             reported,
             env,
             fault: Mutex::new(Fault::None),
-            started: Instant::now(),
+            started: Mutex::new(Instant::now()),
+            gpu: Mutex::new(json!({"leased": false})),
             puts: Mutex::new(0),
             put_delays: Mutex::new(std::collections::VecDeque::new()),
             last_auth: Mutex::new(None),
@@ -452,6 +456,29 @@ impl TestProxy {
         }
     }
 
+    /// A restart command for this proxy "process": it restarts when this
+    /// file appears (a test script touches it); the next request sees a
+    /// fresh uptime. What runs after it is what the file and env say then.
+    pub fn restart_marker(&self) -> PathBuf {
+        self.shared
+            .file
+            .parent()
+            .unwrap_or(Path::new("/"))
+            .join(".stand-in-restart")
+    }
+
+    /// A job takes (or with `None` releases) the GPU lease.
+    pub fn set_gpu_lease(&self, owner: Option<&str>) {
+        if let Ok(mut g) = self.shared.gpu.lock() {
+            *g = match owner {
+                Some(o) => {
+                    json!({"leased": true, "lease": {"owner": o, "reason": "batch captioning", "token": "secret-token"}})
+                }
+                None => json!({"leased": false}),
+            };
+        }
+    }
+
     /// How many PUTs were answered 200 (a refused push must leave this at 0).
     pub fn puts(&self) -> usize {
         self.shared.puts.lock().map_or(usize::MAX, |n| *n)
@@ -486,6 +513,7 @@ fn serve(
         };
         let app = Router::new()
             .route("/v1/health", get(health))
+            .route("/v1/gpu/status", get(gpu_status))
             .route("/v1/models", get(models))
             .route("/v1/config/chat-proxy", get(get_config).put(put_config))
             .layer(axum::middleware::from_fn_with_state(shared.clone(), faults))
@@ -536,7 +564,22 @@ fn current_fault(shared: &Shared) -> Fault {
     shared.fault.lock().map_or(Fault::None, |f| *f)
 }
 
+/// A restart asked for by the marker file takes effect before the request.
+fn restart_if_asked(shared: &Shared) {
+    let marker = shared
+        .file
+        .parent()
+        .unwrap_or(Path::new("/"))
+        .join(".stand-in-restart");
+    if std::fs::remove_file(&marker).is_ok()
+        && let Ok(mut started) = shared.started.lock()
+    {
+        *started = Instant::now();
+    }
+}
+
 async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    restart_if_asked(&shared);
     if let Ok(mut auth) = shared.last_auth.lock() {
         *auth = request
             .headers()
@@ -638,7 +681,20 @@ fn broken_body() -> Response {
 }
 
 async fn health(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    Json(json!({"status": "ok", "uptime_seconds": shared.started.elapsed().as_secs_f64()}))
+    let uptime = shared
+        .started
+        .lock()
+        .map_or(0.0, |s| s.elapsed().as_secs_f64());
+    Json(json!({"status": "ok", "uptime_seconds": uptime}))
+}
+
+async fn gpu_status(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(
+        shared
+            .gpu
+            .lock()
+            .map_or(json!({"leased": false}), |g| g.clone()),
+    )
 }
 
 async fn models() -> Json<Value> {

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::api_types::{Health, ModelList, ProxyConfigView, PutResponse};
 use super::proxy_text::{SHOWN_CHARS, shown};
+use super::restart::GpuStatus;
 
 /// A boxed future, so the trait stays object-safe (`Box<dyn ProxyApi>`).
 pub type ApiFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProxyError>> + Send + 'a>>;
@@ -25,6 +26,8 @@ pub trait ProxyApi: Send + Sync {
     fn health(&self) -> ApiFuture<'_, Health>;
     fn config(&self) -> ApiFuture<'_, ProxyConfigView>;
     fn models(&self) -> ApiFuture<'_, ModelList>;
+    /// `GET /v1/gpu/status`: whether a job holds the GPU lease.
+    fn gpu_status(&self) -> ApiFuture<'_, GpuStatus>;
     /// `PUT` the flat keys in `changes`; the proxy rewrites its whole file.
     fn put_config(&self, changes: Map<String, Value>) -> ApiFuture<'_, PutResponse>;
 }
@@ -256,6 +259,10 @@ impl ProxyApi for HttpProxyClient {
 
     fn models(&self) -> ApiFuture<'_, ModelList> {
         Box::pin(self.get_json("/v1/models"))
+    }
+
+    fn gpu_status(&self) -> ApiFuture<'_, GpuStatus> {
+        Box::pin(self.get_json("/v1/gpu/status"))
     }
 
     fn put_config(&self, changes: Map<String, Value>) -> ApiFuture<'_, PutResponse> {

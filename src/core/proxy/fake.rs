@@ -182,6 +182,13 @@ impl ProxyApi for FakeProxy {
         Box::pin(async move { result })
     }
 
+    fn gpu_status(&self) -> ApiFuture<'_, super::restart::GpuStatus> {
+        let result = self
+            .reachable("GET", "/v1/gpu/status")
+            .map(|()| super::restart::GpuStatus::default());
+        Box::pin(async move { result })
+    }
+
     fn models(&self) -> ApiFuture<'_, ModelList> {
         let result = self
             .reachable("GET", "/v1/models")

@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::json_value::json_to_toml;
 use super::push::{PushError, PushMode, PushPlan};
 use super::push_run::{PushOutcome, PushStatus};
+use super::restart::RestartReport;
 use crate::core::document::{ConfigDocument, DocPath, EditError};
 use crate::core::layout::LayoutSet;
 
@@ -64,6 +65,9 @@ pub struct HistoryEntry {
     pub mode: PushMode,
     pub changes: Vec<HistoryChange>,
     pub result: HistoryResult,
+    /// The restart after the push, stage by stage, when one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<RestartReport>,
 }
 
 impl HistoryEntry {
@@ -109,6 +113,7 @@ impl HistoryEntry {
                     error: e.to_string(),
                 },
             },
+            restart: None,
         }
     }
 

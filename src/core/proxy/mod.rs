@@ -30,6 +30,7 @@ pub mod proxy_text;
 pub mod push;
 pub mod push_lock;
 pub mod push_run;
+pub mod restart;
 pub mod unsent;
 pub mod worker;
 pub mod writer;
@@ -51,5 +52,8 @@ pub use push::{
     StaleConflict, plan_push,
 };
 pub use push_run::{ConcurrentChange, PushOutcome, PushStatus, PushedKey, execute_push};
+pub use restart::{
+    GpuStatus, RestartReport, RestartRequest, RestartResult, RestartStage, restart_and_verify,
+};
 pub use worker::ProxyWorker;
 pub use writer::{Loss, PROXY_HEADER, losses, regenerate};

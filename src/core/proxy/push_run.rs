@@ -78,6 +78,10 @@ pub struct PushOutcome {
     pub backup: Option<PathBuf>,
     /// Why the outcome is unknown, or why the read-back failed.
     pub problem: Option<String>,
+    /// The proxy's whole `file` view as this push expected it afterwards
+    /// (what a restart is verified against).
+    #[serde(skip)]
+    pub expected_file: Map<String, Value>,
 }
 
 impl PushOutcome {
@@ -194,6 +198,7 @@ fn nothing(plan: &PushPlan) -> PushOutcome {
         message: String::new(),
         backup: None,
         problem: None,
+        expected_file: plan.base_view.clone(),
     }
 }
 
@@ -296,6 +301,7 @@ fn compared(
         message,
         backup,
         problem: None,
+        expected_file: expected.clone(),
     };
     outcome.headline = headline(plan, &outcome);
     outcome
@@ -350,6 +356,7 @@ async fn unknown(
         message: String::new(),
         backup: None,
         problem: Some(problem),
+        expected_file: expected.clone(),
     };
     outcome.headline = if found.is_some() {
         headline(plan, &outcome)
@@ -381,6 +388,7 @@ fn unverified_write(
         message,
         backup,
         problem: Some(problem),
+        expected_file: expected.clone(),
     }
 }
 

@@ -40,7 +40,7 @@ pub enum PushState {
     },
     Done {
         plan: Box<PushPlan>,
-        result: Result<PushOutcome, String>,
+        result: Result<Box<PushOutcome>, String>,
         stale: Vec<crate::core::proxy::StaleConflict>,
     },
 }
@@ -394,7 +394,7 @@ impl LiveProxy {
         };
         self.push = PushState::Done {
             plan,
-            result: result.map_err(|e| e.to_string()),
+            result: result.map(Box::new).map_err(|e| e.to_string()),
             stale,
         };
         self.refresh(ctx);

@@ -84,7 +84,7 @@ pub fn show(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
 /// One `PROXY=LOCAL` per line. The text being typed is kept as typed (in
 /// egui's memory, view state only); the profile gets the lines that parse.
 fn path_maps_row(ui: &mut Ui, edited: &mut ConnectionProfile) {
-    let id = ui.id().with(("path_maps", edited.name.as_str()));
+    let id = ui.make_persistent_id(("profile_path_maps", edited.name.as_str()));
     let mut text = ui
         .data_mut(|d| d.get_temp::<String>(id))
         .unwrap_or_else(|| {

@@ -222,7 +222,7 @@ fn loss_card(ui: &mut Ui, v: &egui::Visuals, title: &str, losses: &[crate::core:
 
 fn done(
     ui: &mut Ui,
-    result: &Result<crate::core::proxy::PushOutcome, String>,
+    result: &Result<Box<crate::core::proxy::PushOutcome>, String>,
     stale: &[crate::core::proxy::StaleConflict],
 ) {
     let v = ui.visuals().clone();

@@ -1,0 +1,386 @@
+//! After a push: restart the proxy and verify what runs. The proxy has no
+//! reload endpoint and its `runtime` is recomputed from disk on every GET,
+//! so "the new values are live" needs three facts: the restart command
+//! succeeded, `/v1/health` shows an uptime younger than the command, and
+//! the `runtime` the restarted process reports equals what the push
+//! expected. Every stage is reported, in order, so the history can say
+//! exactly how far it got.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::client::{ProxyApi, ProxyError};
+use super::effective::runtime_from;
+use super::proxy_text::shown;
+use crate::core::layout::LayoutSet;
+
+/// How a restart runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RestartRequest {
+    /// The command, as an argv (`docker restart imageworks-chat-proxy`).
+    pub argv: Vec<String>,
+    /// How long the proxy may take to answer again with a fresh uptime.
+    pub timeout: Duration,
+    /// Restart although a job holds the GPU lease (the admin confirmed).
+    pub interrupt_gpu_job: bool,
+}
+
+/// One step of a restart, as it happened. Externally tagged: serde_json's
+/// `arbitrary_precision` cannot read an `f64` back from an internally
+/// tagged enum, and the history must read what it wrote.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RestartStage {
+    /// `GET /v1/gpu/status` before restarting.
+    GpuLease {
+        leased: bool,
+        /// Who holds it and why, when it is held.
+        holder: Option<String>,
+        /// The proxy has no GPU endpoint or it failed; the restart went on.
+        note: Option<String>,
+    },
+    Command {
+        argv: Vec<String>,
+        exit_code: Option<i32>,
+        /// The start of its stderr, cleaned.
+        stderr: String,
+        ok: bool,
+    },
+    /// Waiting for `/v1/health` with an uptime younger than the command.
+    Health {
+        waited_s: f64,
+        uptime_s: Option<f64>,
+        back: bool,
+    },
+    /// The restarted proxy's `runtime` against what the push expected.
+    Verify { differs: Vec<RuntimeDiff> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeDiff {
+    pub key: String,
+    pub expected: Value,
+    pub found: Value,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RestartResult {
+    /// Restarted, and it runs with the expected values.
+    Verified,
+    /// Restarted, but some values differ (env overrides, a concurrent edit).
+    Differs,
+    /// Not restarted: a job holds the GPU lease.
+    LeaseHeld,
+    /// The command failed or could not run; the proxy may or may not have restarted.
+    CommandFailed,
+    /// The command ran but the proxy did not answer with a fresh uptime in time.
+    NotBack,
+    /// Restarted, but its config could not be read back.
+    NotVerified,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RestartReport {
+    pub result: RestartResult,
+    pub headline: String,
+    pub stages: Vec<RestartStage>,
+}
+
+/// Restart the proxy with `request.argv` and verify that it runs with
+/// `expected_file` (the proxy's `file` view as the push left it) under the
+/// env the restarted process reports. `progress` sees each stage as it
+/// finishes (the CLI prints it, the GUI shows it).
+pub async fn restart_and_verify(
+    api: &dyn ProxyApi,
+    layouts: &LayoutSet,
+    request: &RestartRequest,
+    expected_file: &Map<String, Value>,
+    progress: &mut (dyn FnMut(&RestartStage) + Send),
+) -> RestartReport {
+    let mut stages = Vec::new();
+    let mut record = |stage: RestartStage, stages: &mut Vec<RestartStage>| {
+        progress(&stage);
+        stages.push(stage);
+    };
+    let lease = lease_stage(api).await;
+    let held = matches!(&lease, RestartStage::GpuLease { leased: true, .. });
+    record(lease, &mut stages);
+    if held && !request.interrupt_gpu_job {
+        return report(RestartResult::LeaseHeld, stages);
+    }
+    let started = Instant::now();
+    let command = run_command(&request.argv, request.timeout).await;
+    let command_ok = matches!(command, RestartStage::Command { ok: true, .. });
+    record(command, &mut stages);
+    if !command_ok {
+        return report(RestartResult::CommandFailed, stages);
+    }
+    let health = wait_for_fresh_health(api, started, request.timeout).await;
+    let back = matches!(health, RestartStage::Health { back: true, .. });
+    record(health, &mut stages);
+    if !back {
+        return report(RestartResult::NotBack, stages);
+    }
+    match api.config().await {
+        Ok(view) => {
+            let expected = runtime_from(layouts, expected_file, &view.env_overrides);
+            let differs = runtime_differences(&expected, &view.runtime);
+            let result = if differs.is_empty() {
+                RestartResult::Verified
+            } else {
+                RestartResult::Differs
+            };
+            record(RestartStage::Verify { differs }, &mut stages);
+            report(result, stages)
+        }
+        Err(e) => {
+            let mut r = report(RestartResult::NotVerified, stages);
+            r.headline = format!("{} ({e})", r.headline);
+            r
+        }
+    }
+}
+
+async fn lease_stage(api: &dyn ProxyApi) -> RestartStage {
+    match api.gpu_status().await {
+        Ok(status) => RestartStage::GpuLease {
+            leased: status.leased,
+            holder: status.holder(),
+            note: None,
+        },
+        Err(e) => RestartStage::GpuLease {
+            leased: false,
+            holder: None,
+            note: Some(format!("GPU lease unknown ({e}); restarting anyway")),
+        },
+    }
+}
+
+/// Run `argv` (no shell), bounded by `timeout`; the child is killed if it
+/// runs longer.
+async fn run_command(argv: &[String], timeout: Duration) -> RestartStage {
+    let failed = |stderr: String| RestartStage::Command {
+        argv: argv.to_vec(),
+        exit_code: None,
+        stderr,
+        ok: false,
+    };
+    let Some((program, args)) = argv.split_first() else {
+        return failed("the restart command is empty".to_owned());
+    };
+    let child = tokio::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn();
+    let child = match child {
+        Ok(c) => c,
+        Err(e) => return failed(format!("cannot run `{program}`: {e}")),
+    };
+    match tokio::time::timeout(timeout, child.wait_with_output()).await {
+        Err(_) => failed(format!(
+            "`{program}` did not finish within {} s and was stopped",
+            timeout.as_secs_f64()
+        )),
+        Ok(Err(e)) => failed(format!("`{program}` failed: {e}")),
+        Ok(Ok(out)) => RestartStage::Command {
+            argv: argv.to_vec(),
+            exit_code: out.status.code(),
+            stderr: shown(&String::from_utf8_lossy(&out.stderr), 500),
+            ok: out.status.success(),
+        },
+    }
+}
+
+const POLL: Duration = Duration::from_millis(200);
+
+/// Poll `/v1/health` until the proxy answers with an uptime shorter than
+/// the time since the command started: a process that started after it.
+async fn wait_for_fresh_health(
+    api: &dyn ProxyApi,
+    since: Instant,
+    timeout: Duration,
+) -> RestartStage {
+    let mut last_uptime = None;
+    loop {
+        if let Ok(h) = api.health().await {
+            last_uptime = Some(h.uptime_seconds);
+            if h.uptime_seconds <= since.elapsed().as_secs_f64() {
+                return RestartStage::Health {
+                    waited_s: since.elapsed().as_secs_f64(),
+                    uptime_s: Some(h.uptime_seconds),
+                    back: true,
+                };
+            }
+        }
+        if since.elapsed() >= timeout {
+            return RestartStage::Health {
+                waited_s: since.elapsed().as_secs_f64(),
+                uptime_s: last_uptime,
+                back: false,
+            };
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn runtime_differences(
+    expected: &Map<String, Value>,
+    found: &Map<String, Value>,
+) -> Vec<RuntimeDiff> {
+    expected
+        .iter()
+        .filter_map(|(key, want)| {
+            let got = found.get(key).cloned().unwrap_or(Value::Null);
+            (&got != want).then(|| RuntimeDiff {
+                key: key.clone(),
+                expected: want.clone(),
+                found: got,
+            })
+        })
+        .collect()
+}
+
+fn report(result: RestartResult, stages: Vec<RestartStage>) -> RestartReport {
+    RestartReport {
+        headline: headline(result, &stages),
+        result,
+        stages,
+    }
+}
+
+fn headline(result: RestartResult, stages: &[RestartStage]) -> String {
+    let holder = stages.iter().find_map(|s| match s {
+        RestartStage::GpuLease { holder, .. } => holder.clone(),
+        _ => None,
+    });
+    match result {
+        RestartResult::Verified => "live: verified (the restarted proxy runs with the pushed values)".to_owned(),
+        RestartResult::Differs => {
+            let keys: Vec<String> = stages
+                .iter()
+                .flat_map(|s| match s {
+                    RestartStage::Verify { differs } => differs
+                        .iter()
+                        .map(|d| format!("{} (expected {}, runs {})", d.key, d.expected, d.found))
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            format!("live: restarted, but it does not run what was pushed: {}", keys.join(", "))
+        }
+        RestartResult::LeaseHeld => format!(
+            "not restarted: a job holds the GPU lease ({}); a restart would interrupt it. Confirm to restart anyway (--interrupt-gpu-job)",
+            holder.unwrap_or_else(|| "holder unknown".to_owned())
+        ),
+        RestartResult::CommandFailed => {
+            let why = stages.iter().find_map(|s| match s {
+                RestartStage::Command { exit_code, stderr, .. } => Some(match exit_code {
+                    Some(code) => format!("exit code {code}: {stderr}"),
+                    None => stderr.clone(),
+                }),
+                _ => None,
+            });
+            format!(
+                "restart command failed ({}); the proxy may or may not have restarted: check it",
+                why.unwrap_or_default()
+            )
+        }
+        RestartResult::NotBack => "restart not verified: the proxy did not answer with a fresh uptime in time; it may still be starting, or the command did not restart it".to_owned(),
+        RestartResult::NotVerified => "restarted, but its config could not be read back: live values not verified".to_owned(),
+    }
+}
+
+/// `GET /v1/gpu/status`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GpuStatus {
+    #[serde(default)]
+    pub leased: bool,
+    #[serde(default)]
+    pub lease: Option<Map<String, Value>>,
+}
+
+impl GpuStatus {
+    /// "owner (reason)", cleaned, when a lease is held.
+    pub fn holder(&self) -> Option<String> {
+        let lease = self.lease.as_ref().filter(|_| self.leased)?;
+        let field = |k: &str| lease.get(k).and_then(Value::as_str).map(|s| shown(s, 80));
+        Some(match (field("owner"), field("reason")) {
+            (Some(o), Some(r)) => format!("{o}: {r}"),
+            (Some(o), None) => o,
+            (None, Some(r)) => r,
+            (None, None) => "unnamed".to_owned(),
+        })
+    }
+}
+
+/// A restart error that is the caller's, not the proxy's.
+pub fn parse_command(raw: &str) -> Result<Vec<String>, ProxyError> {
+    let argv = shlex::split(raw).ok_or_else(|| ProxyError::Client {
+        reason: format!("restart command `{raw}`: unbalanced quotes"),
+    })?;
+    if argv.is_empty() {
+        return Err(ProxyError::Client {
+            reason: "the restart command is empty".to_owned(),
+        });
+    }
+    Ok(argv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_split_like_a_shell_without_one() {
+        assert_eq!(
+            parse_command("docker restart 'imageworks chat-proxy'").unwrap(),
+            ["docker", "restart", "imageworks chat-proxy"]
+        );
+        assert!(parse_command("  ").is_err());
+        assert!(parse_command("echo 'open").is_err());
+    }
+
+    #[test]
+    fn the_holder_is_named_and_cleaned() {
+        let status: GpuStatus = serde_json::from_value(serde_json::json!({
+            "leased": true, "lease": {"owner": "tagger\u{1b}[2J", "reason": "batch run", "token": "t"}
+        }))
+        .unwrap();
+        assert_eq!(status.holder().unwrap(), "tagger [2J: batch run");
+        assert_eq!(GpuStatus::default().holder(), None);
+    }
+
+    #[test]
+    fn a_report_reads_back_as_written() {
+        let r = report(
+            RestartResult::NotBack,
+            vec![RestartStage::Health {
+                waited_s: 1.5,
+                uptime_s: Some(30.25),
+                back: false,
+            }],
+        );
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<RestartReport>(&text).unwrap(), r);
+    }
+
+    #[test]
+    fn differences_name_each_key() {
+        let expected = serde_json::json!({"port": 9002, "host": "a"});
+        let found = serde_json::json!({"port": 18100, "host": "a"});
+        let d = runtime_differences(expected.as_object().unwrap(), found.as_object().unwrap());
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].key, "port");
+        let h = headline(
+            RestartResult::Differs,
+            &[RestartStage::Verify { differs: d }],
+        );
+        assert!(h.contains("port (expected 9002, runs 18100)"), "{h}");
+    }
+}

@@ -1,0 +1,148 @@
+//! Restart and verify live (issue "Close the admin's loop", item 1): the
+//! CLI restarts a stand-in proxy "process" with a script and checks what it
+//! runs; a failing command, a proxy that does not come back and a held GPU
+//! lease each say so and leave the history honest.
+
+#[path = "support/test_proxy.rs"]
+mod test_proxy;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use test_proxy::TestProxy;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const SHIPPED: &str = include_str!("../sample_configs/chat_proxy.toml");
+
+fn studio(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_iw-studio"))
+        .current_dir(cwd)
+        .env("IW_STUDIO_LOG_DIR", cwd.join(".logs"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    proxy: TestProxy,
+    draft: String,
+    history: String,
+}
+
+fn setup() -> Result<Setup, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let live = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live, SHIPPED)?;
+    let proxy = TestProxy::start(&live, BTreeMap::new())?;
+    let draft = dir.path().join("draft.toml");
+    std::fs::write(&draft, SHIPPED.replacen("port = 8100", "port = 9002", 1))?;
+    // The restart script: what `docker restart` is to the real proxy.
+    std::fs::write(
+        dir.path().join("restart.sh"),
+        "#!/bin/sh\necho \"restarting via $1\" >&2\nsleep 0.3\ntouch \"$1\"\n",
+    )?;
+    Ok(Setup {
+        draft: draft.display().to_string(),
+        history: dir.path().join("history").display().to_string(),
+        dir,
+        proxy,
+    })
+}
+
+/// Each push moves the port on, so there is always something to push.
+fn push_with_restart(s: &Setup, command: &str, extra: &[&str]) -> (i32, String, String) {
+    static PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(9100);
+    let port = PORT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let text = SHIPPED.replacen("port = 8100", &format!("port = {port}"), 1);
+    std::fs::write(&s.draft, text).expect("the draft is written");
+    let url = s.proxy.url();
+    let mut args = vec![
+        "push",
+        s.draft.as_str(),
+        "--proxy",
+        url.as_str(),
+        "--yes",
+        "--history-dir",
+        s.history.as_str(),
+        "--restart",
+        "--restart-command",
+        command,
+    ];
+    args.extend_from_slice(extra);
+    studio(s.dir.path(), &args)
+}
+
+fn history(s: &Setup) -> String {
+    studio(s.dir.path(), &["history", "--history-dir", &s.history]).1
+}
+
+#[test]
+fn a_push_restarts_the_proxy_and_verifies_it_live() -> TestResult {
+    let s = setup()?;
+    // Let the stand-in's uptime grow past the restart's.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let command = format!(
+        "sh {} {}",
+        s.dir.path().join("restart.sh").display(),
+        s.proxy.restart_marker().display()
+    );
+    let (code, out, err) = push_with_restart(&s, &command, &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("GPU lease: free"), "{out}");
+    assert!(out.contains("command `sh") && out.contains(": ok"), "{out}");
+    assert!(out.contains("health: back after"), "{out}");
+    assert!(out.contains("live: verified"), "{out}");
+    assert!(
+        history(&s).contains("restart: live: verified"),
+        "{}",
+        history(&s)
+    );
+    Ok(())
+}
+
+#[test]
+fn a_failing_command_a_proxy_not_back_and_a_held_lease_say_so() -> TestResult {
+    let s = setup()?;
+    let (code, out, err) = push_with_restart(&s, "sh -c 'echo no such container >&2; exit 3'", &[]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains("restart command failed (exit code 3: no such container)"),
+        "{out}"
+    );
+
+    let (code, out, err) = push_with_restart(&s, "true", &["--restart-timeout", "1"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("did not answer with a fresh uptime"), "{out}");
+
+    s.proxy.set_gpu_lease(Some("personal_tagger"));
+    let (code, out, err) = push_with_restart(&s, "true", &["--format", "json"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let body: Value = serde_json::from_str(&out)?;
+    assert_eq!(body["result"]["restart"]["result"], "lease_held", "{body}");
+    assert!(
+        !out.contains("secret-token"),
+        "the lease token is never shown"
+    );
+    let listed = history(&s);
+    assert!(listed.contains("restart command failed"), "{listed}");
+    assert!(
+        listed.contains("did not answer with a fresh uptime"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(
+            "not restarted: a job holds the GPU lease (personal_tagger: batch captioning)"
+        ),
+        "{listed}"
+    );
+    Ok(())
+}
