@@ -24,14 +24,16 @@ pub mod history;
 pub mod json_value;
 pub mod profiles;
 pub mod push;
+pub mod restart_state;
+pub mod served;
 pub mod worker;
 pub mod writer;
 
 pub use api_types::{Health, ModelEntry, ModelList, ProxyConfigView, PutResponse};
 pub use client::{ApiFuture, ClientConfig, HttpProxyClient, ProxyApi, ProxyError};
 pub use effective::{
-    EnvValue, Flags, Preview, PreviewMismatch, PreviewMode, PreviewRow, Source, local_proxy_env,
-    preview, runtime_from,
+    EnvSplit, EnvValue, Flags, Preview, PreviewMismatch, PreviewMode, PreviewRow, Source,
+    local_proxy_env, preview, runtime_from, split_env,
 };
 pub use env_parse::{EnvOutcome, parse_env_value};
 #[cfg(any(test, feature = "test-support"))]
@@ -42,5 +44,7 @@ pub use push::{
     CurrentText, LossBasis, PlannedChange, PushError, PushMode, PushOutcome, PushPlan, PushedKey,
     StaleConflict, execute_push, plan_push,
 };
+pub use restart_state::{PendingKey, RestartState, restart_state};
+pub use served::{Attr, AttrSource, ServedModel, served_ids, served_models};
 pub use worker::ProxyWorker;
 pub use writer::{Loss, PROXY_HEADER, losses, regenerate};
