@@ -341,6 +341,8 @@ struct Shared {
     puts: Mutex<usize>,
     /// The `Authorization` header of the last request.
     last_auth: Mutex<Option<String>>,
+    /// The `/v1/models` body (`set_models`; default: `V1_MODELS`).
+    models: Mutex<Value>,
 }
 
 pub struct TestProxy {
@@ -361,6 +363,7 @@ impl TestProxy {
             started: Instant::now(),
             puts: Mutex::new(0),
             last_auth: Mutex::new(None),
+            models: Mutex::new(serde_json::from_str(V1_MODELS).unwrap_or(Value::Null)),
         });
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
@@ -394,6 +397,13 @@ impl TestProxy {
 
     pub fn last_authorization(&self) -> Option<String> {
         self.shared.last_auth.lock().ok().and_then(|a| a.clone())
+    }
+
+    /// Answer `/v1/models` with `body` from now on.
+    pub fn set_models(&self, body: Value) {
+        if let Ok(mut m) = self.shared.models.lock() {
+            *m = body;
+        }
     }
 
     /// How many PUTs were answered 200 (a refused push must leave this at 0).
@@ -524,13 +534,13 @@ async fn health(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({"status": "ok", "uptime_seconds": shared.started.elapsed().as_secs_f64()}))
 }
 
-async fn models() -> Json<Value> {
-    Json(json!({"object": "list", "data": [{
-        "id": "qwen2.5-vl-7b", "object": "model", "created": 1_700_000_000, "owned_by": "imageworks",
-        "extensions": {"display_name": "Qwen2.5 VL 7B", "logical_id": "qwen2.5-vl-7b", "backend": "vllm",
-            "format": "awq", "quantization": "awq", "size_bytes": 6_000_000_000_u64,
-            "capabilities": {"vision": true, "tools": true}}
-    }]}))
+/// What the stock proxy answers (contract §5, §7) for six entries of
+/// `sample_configs/registry/`: `id` is the display id, the registry name is
+/// `extensions.logical_id`, and backend, format and quantization may be null.
+pub const V1_MODELS: &str = include_str!("v1_models.json");
+
+async fn models(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(shared.models.lock().map_or(Value::Null, |m| m.clone()))
 }
 
 fn error(status: StatusCode, detail: &str) -> Response {
