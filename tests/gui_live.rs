@@ -184,7 +184,10 @@ fn restart_pending_shows_after_a_push_and_clears_when_the_proxy_restarts() {
     run_until(&mut h, |app| {
         app.live().config().value().is_some() && app.live().restart_state().is_some()
     });
-    assert!(has_text(&h, "After restart"), "the runtime column says what it is");
+    assert!(
+        has_text(&h, "After restart"),
+        "the runtime column says what it is"
+    );
     assert!(!has_text(&h, "Runtime now"));
     assert!(!has_text(&h, "restart pending"), "nothing pushed yet");
     // A variable that is no setting is other environment, not an override.

@@ -310,7 +310,11 @@ fn variables_that_are_no_setting_are_other_proxy_environment() -> TestResult {
         .iter()
         .filter_map(|r| r["env"].get("var"))
         .collect();
-    assert_eq!(env_vars, ["CHAT_PROXY_PORT"], "only settings' vars are overrides");
+    assert_eq!(
+        env_vars,
+        ["CHAT_PROXY_PORT"],
+        "only settings' vars are overrides"
+    );
     Ok(())
 }
 

@@ -152,7 +152,12 @@ fn list_with_a_proxy_marks_the_six_entries_it_serves() -> TestResult {
     assert_eq!(qwen["served_id"], json!("qwen2.5vl 7b (Q4 K M)"));
     let human = run(&["list", SAMPLE, "--proxy", &url], OutputFormat::Human)?;
     assert_eq!(human.code, exit::OK, "{}", human.err);
-    assert_eq!(human.out.matches("[served as `").count(), 6, "{}", human.out);
+    assert_eq!(
+        human.out.matches("[served as `").count(),
+        6,
+        "{}",
+        human.out
+    );
     Ok(())
 }
 

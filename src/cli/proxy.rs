@@ -334,12 +334,7 @@ pub fn row_json(r: &PreviewRow, restart: Option<&RestartState>) -> Value {
     })
 }
 
-fn print_preview(
-    args: &PreviewArgs,
-    p: &Preview,
-    restart: Option<&RestartState>,
-    o: &mut Out<'_>,
-) {
+fn print_preview(args: &PreviewArgs, p: &Preview, restart: Option<&RestartState>, o: &mut Out<'_>) {
     let rows = shown_rows(args, p);
     match o.format {
         OutputFormat::Json => {

@@ -654,9 +654,8 @@ impl StudioApp {
         self.served_generation = Some(key);
         let models = self.live.models().value();
         self.registry.set_served(models.map(served_ids));
-        self.preview_page.set_served(
-            models.map_or_else(Vec::new, |m| served_models(m, self.registry.store())),
-        );
+        self.preview_page
+            .set_served(models.map_or_else(Vec::new, |m| served_models(m, self.registry.store())));
     }
 
     /// Closing with unsaved edits asks first (the "Unsaved changes" modal).

@@ -158,7 +158,11 @@ mod tests {
         ];
         // Started 50 s before T: the push at T - 100 ran before the restart.
         let state = restart_state(&history, URL, (T + 10) as f64, 60.0);
-        assert_eq!(keys(&state), ["host", "port"], "failed pushes change nothing");
+        assert_eq!(
+            keys(&state),
+            ["host", "port"],
+            "failed pushes change nothing"
+        );
         assert!(state.pending.iter().all(|p| p.pushed_unix_s == T));
         // Up long before every push: all of them wait.
         let state = restart_state(&history, URL, (T + 10) as f64, 1000.0);
@@ -175,11 +179,14 @@ mod tests {
         let state = restart_state(&history, URL, (T + 1) as f64, 3600.0);
         assert_eq!(keys(&state), ["host"]);
         let none = restart_state(&[], URL, (T + 1) as f64, 3600.0);
-        assert_eq!(none, RestartState {
-            last_push_unix_s: None,
-            uptime_seconds: 3600.0,
-            pending: Vec::new()
-        });
+        assert_eq!(
+            none,
+            RestartState {
+                last_push_unix_s: None,
+                uptime_seconds: 3600.0,
+                pending: Vec::new()
+            }
+        );
     }
 
     #[test]

@@ -106,14 +106,20 @@ fn capabilities(model: &ModelEntry, entry: Option<RegistryEntry<'_>>) -> Vec<Str
             .map(|c| (*c).to_owned())
             .collect()
     };
-    match model.extensions.get("capabilities").and_then(Value::as_object) {
+    match model
+        .extensions
+        .get("capabilities")
+        .and_then(Value::as_object)
+    {
         Some(caps) => on_table(
             caps.iter()
                 .filter(|(_, v)| v.as_bool() == Some(true))
                 .map(|(k, _)| k.as_str())
                 .collect(),
         ),
-        None => entry.map(|e| on_table(e.capabilities())).unwrap_or_default(),
+        None => entry
+            .map(|e| on_table(e.capabilities()))
+            .unwrap_or_default(),
     }
 }
 
@@ -143,7 +149,10 @@ mod tests {
             shown(&s.backend),
             Some(("ollama".into(), AttrSource::Registry))
         );
-        assert_eq!(shown(&s.format), Some(("gguf".into(), AttrSource::Registry)));
+        assert_eq!(
+            shown(&s.format),
+            Some(("gguf".into(), AttrSource::Registry))
+        );
         assert_eq!(
             shown(&s.quantization),
             Some(("q4_k_m".into(), AttrSource::Proxy)),

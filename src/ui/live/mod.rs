@@ -318,7 +318,9 @@ impl LiveProxy {
     /// and its last uptime (`None` before its health has answered).
     pub fn restart_state(&self) -> Option<RestartState> {
         let (uptime, at) = self.uptime_seen?;
-        let now = at.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let now = at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
         Some(restart_state(&self.history, &self.base_url(), now, uptime))
     }
 
