@@ -80,6 +80,7 @@ fn bench_cli_preview(c: &mut Criterion) {
             ca_file: None,
         },
         only_diff: false,
+        history_dir: None,
     };
     c.bench_function("cli_preview_against_local_proxy", |b| {
         b.iter(|| {

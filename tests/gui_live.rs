@@ -210,3 +210,67 @@ fn a_draft_the_api_cannot_carry_says_so_and_offers_the_file_push() {
     }
     assert!(fake.puts().is_empty(), "nothing was PUT");
 }
+
+#[test]
+fn restart_pending_shows_after_a_push_and_clears_when_the_proxy_restarts() {
+    let (dir, path) = copy_of("full_example.toml");
+    let env = [("CHAT_PROXY_CONFIG_FILE", "chat_proxy.toml")];
+    let (app, fake) = app_with_fake_proxy(&path, &env, &dir.path().join("history"));
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_until(&mut h, |app| {
+        app.live().config().value().is_some() && app.live().restart_state().is_some()
+    });
+    assert!(
+        has_text(&h, "After restart"),
+        "the runtime column says what it is"
+    );
+    assert!(!has_text(&h, "Runtime now"));
+    assert!(!has_text(&h, "restart pending"), "nothing pushed yet");
+    // A variable that is no setting is other environment, not an override.
+    assert!(has_text(&h, "Other proxy environment"));
+    assert!(!has_text(&h, "CHAT_PROXY_CONFIG_FILE="));
+
+    h.get_by_role_and_label(Role::Button, "⬆ Push via API…")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::CheckBox, "I understand: push anyway and lose these")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⬆ Push").click();
+    run_until(&mut h, |app| {
+        matches!(app.live().push(), PushState::Done { .. })
+            && !app.live().health().is_pending()
+            && !app.live().config().is_pending()
+    });
+    let pending = h.state().live().restart_state().expect("health answered");
+    assert!(
+        pending.is_pending("enable_metrics") && pending.is_pending("max_image_pixels"),
+        "pushed, and the proxy has been up since before: {pending:?}"
+    );
+    h.get_by_role_and_label(Role::Button, "Close").click();
+    h.run();
+    assert!(has_text(&h, "Restart pending: the proxy has been up"));
+    assert!(
+        has_text(&h, "restart pending"),
+        "the badge on enable_metrics (near the top of the table)"
+    );
+
+    fake.restart();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_until(&mut h, |app| {
+        app.live()
+            .restart_state()
+            .is_some_and(|s| s.pending.is_empty())
+    });
+    assert!(
+        !has_text(&h, "restart pending") && !has_text(&h, "Restart pending"),
+        "the proxy restarted after the push"
+    );
+}

@@ -82,6 +82,7 @@ fn unreachable_status() -> std::io::Result<StatusArgs> {
     Ok(StatusArgs {
         proxy: format!("http://127.0.0.1:{port}"),
         connect: connect(),
+        history_dir: None,
     })
 }
 
@@ -109,12 +110,14 @@ fn preview_json_has_the_documented_shape() -> TestResult {
         proxy: Some(proxy.url()),
         connect: connect(),
         only_diff: true,
+        history_dir: None,
     };
     let (code, out, err) = run(ProxyCommand::Preview(args), OutputFormat::Json);
     assert_eq!(code, 0, "{err}");
     let body: Value = serde_json::from_str(&out)?;
     let keys: Vec<&String> = body.as_object().ok_or("not an object")?.keys().collect();
-    assert_eq!(keys, ["proxy", "settings"]);
+    assert_eq!(keys, ["proxy", "settings", "other_proxy_env", "restart"]);
+    assert_eq!(body["restart"], Value::Null, "no --history-dir");
     let settings = body["settings"].as_array().ok_or("no settings")?;
     assert_eq!(settings.len(), 1, "only the changed port: {out}");
     let port = &settings[0];
@@ -130,6 +133,7 @@ fn preview_json_has_the_documented_shape() -> TestResult {
             "effective",
             "source",
             "runtime",
+            "restart_pending",
             "flags"
         ]
     );
@@ -154,6 +158,170 @@ fn preview_json_has_the_documented_shape() -> TestResult {
     Ok(())
 }
 
+/// A push of `server.port` to `url` recorded in `dir`'s history at `at` (Unix seconds).
+fn record_push(dir: &Path, url: &str, at: u64) -> TestResult {
+    use iw_studio::core::proxy::PushMode;
+    use iw_studio::core::proxy::history::{HistoryChange, HistoryEntry, HistoryResult, record};
+    let entry = HistoryEntry {
+        time_unix_s: at,
+        time: format!("@{at}"),
+        profile: "cli".to_owned(),
+        base_url: url.to_owned(),
+        mode: PushMode::Api,
+        changes: vec![HistoryChange {
+            key: "port".to_owned(),
+            path: "server.port".to_owned(),
+            before: 8100.into(),
+            after: 8101.into(),
+        }],
+        result: HistoryResult::Pushed {
+            verified: true,
+            restart_required: true,
+            backup: None,
+            concurrent: Vec::new(),
+        },
+        restart: None,
+    };
+    Ok(record(dir, &entry)?)
+}
+
+fn unix_now() -> Result<u64, std::time::SystemTimeError> {
+    Ok(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs())
+}
+
+#[test]
+fn status_and_preview_say_which_pushed_keys_wait_for_a_restart() -> TestResult {
+    let (dir, _live, draft_path, proxy) = setup(FULL, FULL, &[])?;
+    let history = dir.path().join("history");
+    let status = |format| {
+        run(
+            ProxyCommand::Status(StatusArgs {
+                proxy: proxy.url(),
+                connect: connect(),
+                history_dir: Some(history.clone()),
+            }),
+            format,
+        )
+    };
+    // A push an hour ago; the stand-in has been up for moments: restarted since.
+    let hour_ago = unix_now()? - 3600;
+    record_push(&history, &proxy.url(), hour_ago)?;
+    let (code, out, err) = status(OutputFormat::Json);
+    assert_eq!(code, 0, "{err}");
+    let body: Value = serde_json::from_str(&out)?;
+    assert_eq!(body["restart"]["last_push_unix_s"], hour_ago);
+    assert_eq!(body["restart"]["pending"], serde_json::json!([]));
+    // A push recorded after the stand-in started (a second ahead, so its
+    // whole-second time cannot fall before the start): it waits for a restart.
+    let later = unix_now()? + 1;
+    record_push(&history, &proxy.url(), later)?;
+    // A push to another proxy does not count.
+    record_push(&history, "http://10.0.0.9:8100", later)?;
+    let (code, out, err) = status(OutputFormat::Json);
+    assert_eq!(code, 0, "{err}");
+    let body: Value = serde_json::from_str(&out)?;
+    let pending = body["restart"]["pending"].as_array().ok_or("no pending")?;
+    assert_eq!(pending.len(), 1, "{out}");
+    assert_eq!(pending[0]["key"], "port");
+    assert_eq!(pending[0]["pushed_unix_s"], later);
+    let (_, text, _) = status(OutputFormat::Human);
+    assert!(text.contains("restart pending: server.port"), "{text}");
+
+    let preview = |format| {
+        run(
+            ProxyCommand::Preview(PreviewArgs {
+                file: draft_path.clone(),
+                proxy: Some(proxy.url()),
+                connect: connect(),
+                only_diff: false,
+                history_dir: Some(history.clone()),
+            }),
+            format,
+        )
+    };
+    let (code, out, err) = preview(OutputFormat::Json);
+    assert_eq!(code, 0, "{err}");
+    let body: Value = serde_json::from_str(&out)?;
+    let settings = body["settings"].as_array().ok_or("no settings")?;
+    let pending: Vec<&Value> = settings
+        .iter()
+        .filter(|r| r["restart_pending"] == true)
+        .map(|r| &r["path"])
+        .collect();
+    assert_eq!(pending, ["server.port"]);
+    let (_, text, _) = preview(OutputFormat::Human);
+    assert!(text.contains("after restart"), "{text}");
+    let port_line = text
+        .lines()
+        .find(|l| l.starts_with("server.port "))
+        .ok_or("no port line")?;
+    assert!(port_line.ends_with("[restart pending]"), "{port_line}");
+    Ok(())
+}
+
+#[test]
+fn variables_that_are_no_setting_are_other_proxy_environment() -> TestResult {
+    let env = [
+        ("CHAT_PROXY_CONFIG_FILE", "chat_proxy.toml"),
+        ("CHAT_PROXY_INCLUDE_TEST_MODELS", "1"),
+        ("CHAT_PROXY_PORT", "18100"),
+    ];
+    let (_dir, _live, draft_path, proxy) = setup(FULL, FULL, &env)?;
+    let status = StatusArgs {
+        proxy: proxy.url(),
+        connect: connect(),
+        history_dir: None,
+    };
+    let (code, out, err) = run(ProxyCommand::Status(status.clone()), OutputFormat::Json);
+    assert_eq!(code, 0, "{err}");
+    let body: Value = serde_json::from_str(&out)?;
+    assert_eq!(
+        body["env_overrides"],
+        serde_json::json!({"CHAT_PROXY_PORT": "18100"})
+    );
+    assert_eq!(
+        body["other_proxy_env"],
+        serde_json::json!({"CHAT_PROXY_CONFIG_FILE": "chat_proxy.toml",
+            "CHAT_PROXY_INCLUDE_TEST_MODELS": "1"})
+    );
+    let (_, text, _) = run(ProxyCommand::Status(status), OutputFormat::Human);
+    assert!(text.contains("env overrides: CHAT_PROXY_PORT\n"), "{text}");
+    assert!(
+        text.contains(
+            "other proxy environment (not settings): CHAT_PROXY_CONFIG_FILE, CHAT_PROXY_INCLUDE_TEST_MODELS"
+        ),
+        "{text}"
+    );
+    let args = PreviewArgs {
+        file: draft_path,
+        proxy: Some(proxy.url()),
+        connect: connect(),
+        only_diff: false,
+        history_dir: None,
+    };
+    let (code, out, err) = run(ProxyCommand::Preview(args), OutputFormat::Json);
+    assert_eq!(code, 0, "{err}");
+    let body: Value = serde_json::from_str(&out)?;
+    assert_eq!(
+        body["other_proxy_env"]["CHAT_PROXY_CONFIG_FILE"],
+        "chat_proxy.toml"
+    );
+    let env_vars: Vec<&Value> = body["settings"]
+        .as_array()
+        .ok_or("no settings")?
+        .iter()
+        .filter_map(|r| r["env"].get("var"))
+        .collect();
+    assert_eq!(
+        env_vars,
+        ["CHAT_PROXY_PORT"],
+        "only settings' vars are overrides"
+    );
+    Ok(())
+}
+
 #[test]
 fn offline_preview_is_labelled_and_uses_no_proxy() -> TestResult {
     let dir = tempfile::tempdir()?;
@@ -164,6 +332,7 @@ fn offline_preview_is_labelled_and_uses_no_proxy() -> TestResult {
         proxy: None,
         connect: connect(),
         only_diff: true,
+        history_dir: None,
     };
     let (code, out, _) = run(ProxyCommand::Preview(args), OutputFormat::Human);
     assert_eq!(code, 0);
@@ -280,6 +449,7 @@ fn exit_codes_for_bad_files_invalid_drafts_and_unreachable_proxies() -> TestResu
     let status = StatusArgs {
         proxy: proxy.url(),
         connect: connect(),
+        history_dir: None,
     };
     let (code, out, _) = run(ProxyCommand::Status(status), OutputFormat::Json);
     assert_eq!(code, 0);
@@ -294,6 +464,7 @@ fn exit_codes_for_bad_files_invalid_drafts_and_unreachable_proxies() -> TestResu
     let bad_url = StatusArgs {
         proxy: "ftp://x".to_owned(),
         connect: connect(),
+        history_dir: None,
     };
     assert_eq!(run(ProxyCommand::Status(bad_url), OutputFormat::Human).0, 2);
     Ok(())

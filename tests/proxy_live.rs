@@ -689,7 +689,11 @@ async fn proxy_api_errors_say_what_failed() -> TestResult {
         api.health().await.map(|h| h.status).ok(),
         Some("ok".to_owned())
     );
-    assert_eq!(api.models().await?.data.len(), 1);
+    let models = api.models().await?;
+    assert_eq!(models.data.len(), 6);
+    // Like the stock proxy: display ids, the registry name in `logical_id`.
+    assert_eq!(models.data[0].id, "qwen2.5vl 7b (Q4 K M)");
+    assert_eq!(models.data[0].registry_name(), "qwen2.5vl_7b_(Q4_K_M)");
     Ok(())
 }
 

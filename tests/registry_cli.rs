@@ -1,6 +1,10 @@
 //! `registry` CLI commands, run through `cli::registry::run_with` on copies
 //! of the sample registry.
 
+#[path = "support/test_proxy.rs"]
+mod test_proxy;
+
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
@@ -108,6 +112,72 @@ fn list_json_has_the_documented_fields() -> TestResult {
     assert_eq!(
         florence["capabilities"],
         json!(["text", "language", "chat"])
+    );
+    Ok(())
+}
+
+#[test]
+fn list_with_a_proxy_marks_the_six_entries_it_serves() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    // The stand-in answers `/v1/models` like the stock proxy: display ids,
+    // the registry name in `extensions.logical_id`.
+    let proxy = test_proxy::TestProxy::start(&dir.path().join("chat_proxy.toml"), BTreeMap::new())?;
+    let url = proxy.url();
+    let r = run(&["list", SAMPLE, "--proxy", &url], OutputFormat::Json)?;
+    assert_eq!(r.code, exit::OK, "{}", r.err);
+    let doc: Value = serde_json::from_str(&r.out)?;
+    let entries = doc["entries"].as_array().ok_or("no entries")?;
+    assert!(entries.iter().all(|e| e["served"].is_boolean()), "{doc}");
+    let mut served: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["served"] == json!(true))
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    served.sort_unstable();
+    assert_eq!(
+        served,
+        [
+            "florence-2-large_(FP16)",
+            "gpt-oss-20b_(MXFP4)",
+            "llama3.1-local-latest_(Q5_K_M)",
+            "qwen2.5-vl-7b-instruct_(AWQ)",
+            "qwen2.5vl_7b_(Q4_K_M)",
+            "qwen3_8b_(Q4_K_M)",
+        ]
+    );
+    let qwen = entries
+        .iter()
+        .find(|e| e["name"] == json!("qwen2.5vl_7b_(Q4_K_M)"))
+        .ok_or("qwen2.5vl missing")?;
+    assert_eq!(qwen["served_id"], json!("qwen2.5vl 7b (Q4 K M)"));
+    let human = run(&["list", SAMPLE, "--proxy", &url], OutputFormat::Human)?;
+    assert_eq!(human.code, exit::OK, "{}", human.err);
+    assert_eq!(
+        human.out.matches("[served as `").count(),
+        6,
+        "{}",
+        human.out
+    );
+    Ok(())
+}
+
+#[test]
+fn list_with_an_unreachable_proxy_is_an_error_not_nothing_served() -> TestResult {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let r = run(
+        &["list", SAMPLE, "--proxy", &url, "--timeout", "2"],
+        OutputFormat::Json,
+    )?;
+    assert_eq!(r.code, exit::UNREADABLE, "{}", r.out);
+    assert!(r.out.is_empty(), "no list at all: {}", r.out);
+    assert!(
+        r.err.contains("cannot tell which entries are served") && r.err.contains(&url),
+        "{}",
+        r.err
     );
     Ok(())
 }

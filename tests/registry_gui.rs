@@ -316,16 +316,34 @@ fn new_entry_duplicate_delete_and_deprecate() {
     assert!(entry.is_some_and(|e| e.view().deprecated() && e.layer == EntryLayer::Both));
 }
 
+/// `/v1/models` as the stock proxy answers it: display ids, the registry
+/// name in `extensions.logical_id`, nulls for some backends and formats.
+fn real_style_models() -> ModelList {
+    serde_json::from_str(include_str!("support/v1_models.json")).expect("the models fixture")
+}
+
+/// Show Preview & push and connect to the fake proxy.
+fn connect_on_preview(h: &mut Harness<'_, StudioApp>) {
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    common::run_until(h, |app| app.live().models().value().is_some());
+}
+
 #[test]
 fn models_served_by_the_connected_proxy_show_as_a_column() {
     let (dir, toml, _) = workspace();
     let (app, fake) = common::app_with_fake_proxy(&toml, &[], &dir.path().join("history"));
-    let model =
-        |id: &str| serde_json::from_value(serde_json::json!({"id": id})).expect("model entry");
-    fake.set_models(ModelList {
-        object: "list".into(),
-        data: vec![model("gpt-oss-20b_(MXFP4)"), model("not-in-the-registry")],
-    });
+    let mut models = real_style_models();
+    let extra = serde_json::json!({"id": "not in the registry",
+        "extensions": {"logical_id": "not-in-the-registry"}});
+    models
+        .data
+        .push(serde_json::from_value(extra).expect("model entry"));
+    fake.set_models(models);
     let mut h = harness(app);
     h.run();
     open_registry_page(&mut h);
@@ -333,16 +351,36 @@ fn models_served_by_the_connected_proxy_show_as_a_column() {
         h.query_by_label("Served now").is_none(),
         "not connected yet"
     );
-    h.get_by(|n| {
-        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
-    })
-    .click();
-    h.run();
-    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
-    common::run_until(&mut h, |app| app.live().models().value().is_some());
+    connect_on_preview(&mut h);
     open_registry_page(&mut h);
     assert!(h.query_by_label("Served now").is_some());
-    assert_eq!(h.query_all_by_label("served").count(), 1);
+    // Matched by `logical_id`: all six, and not `qwen25vl_8.3b_(Q4_K_M)`, whose
+    // `served_model_id` (`qwen2.5vl:7b`) is the same as a served entry's.
+    assert_eq!(h.query_all_by_label("served").count(), 6);
+}
+
+#[test]
+fn the_preview_lists_served_models_with_registry_backends_where_the_proxy_sends_null() {
+    let (dir, toml, _) = workspace();
+    let (app, fake) = common::app_with_fake_proxy(&toml, &[], &dir.path().join("history"));
+    fake.set_models(real_style_models());
+    let mut h = harness(app);
+    h.run();
+    connect_on_preview(&mut h);
+    // The registry beside the file is loaded once the proxy answers.
+    common::run_until(&mut h, |app| {
+        app.registry().store().is_some() && !app.registry().is_busy()
+    });
+    h.run();
+    assert!(
+        h.query_by_label("qwen3 8b (Q4 K M)").is_some(),
+        "the display id"
+    );
+    // qwen3_8b: backend null from the proxy, `ollama` in the registry.
+    assert_eq!(h.query_all_by_label("ollama (registry)").count(), 1);
+    // gpt-oss-20b and florence-2-large: null, `vllm` in the registry.
+    assert_eq!(h.query_all_by_label("vllm (registry)").count(), 2);
+    assert!(h.query_by_label("?").is_none(), "no unknown backend left");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The headless front end: clap commands over `crate::core`.
 
 mod config;
+mod live_state;
 pub mod output;
 pub mod proxy;
 pub mod registry;

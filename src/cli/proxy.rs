@@ -13,14 +13,15 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use super::output::{CliError, Out, pretty};
-use super::{OutputFormat, exit};
+use super::{OutputFormat, exit, live_state};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::history::{self, HistoryEntry};
 use crate::core::proxy::{
     ConnectionProfile, HttpProxyClient, PathMap, Preview, PreviewRow, ProxyApi, ProxyConfigView,
     ProxyError, PushError, PushMode, PushOutcome, PushPlan, PushStatus, PushTarget, RestartRequest,
-    RestartResult, Source, execute_push, local_proxy_env, plan_push, preview, restart,
+    RestartResult, RestartState, Source, execute_push, local_proxy_env, plan_push, preview,
+    restart, split_env,
 };
 use crate::core::safe_save::read_text;
 
@@ -55,6 +56,9 @@ pub struct StatusArgs {
     pub proxy: String,
     #[command(flatten)]
     pub connect: ConnectOpts,
+    /// Tell which pushed keys wait for a restart, from the pushes recorded in this folder (as given to `push --history-dir`).
+    #[arg(long, value_name = "DIR")]
+    pub history_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -69,6 +73,9 @@ pub struct PreviewArgs {
     /// Only settings that differ: from the proxy's file when connected, from the default offline.
     #[arg(long)]
     pub only_diff: bool,
+    /// With --proxy: tell which pushed keys wait for a restart, from the pushes recorded in this folder.
+    #[arg(long, value_name = "DIR")]
+    pub history_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -181,7 +188,7 @@ pub fn run_proxy_with(
     o: &mut Out<'_>,
 ) -> u8 {
     match command {
-        ProxyCommand::Status(args) => run_status_with(args, o),
+        ProxyCommand::Status(args) => run_status_with(layouts, args, o),
         ProxyCommand::Preview(args) => run_preview_with(layouts, args, o),
         ProxyCommand::Diff(args) => run_diff_with(layouts, args, o),
         ProxyCommand::Push(args) => run_push_with(layouts, args, interactive, o),
@@ -202,16 +209,20 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::unreadable(format!("cannot start the async runtime: {e}")))
 }
 
+impl ConnectOpts {
+    /// The one-off profile these flags describe, for `url`.
+    pub fn profile(&self, url: &str) -> ConnectionProfile {
+        ConnectionProfile {
+            token_env: self.token_env.clone(),
+            timeout_s: self.timeout,
+            ca_file: self.ca_file.clone(),
+            ..ConnectionProfile::new("cli", url)
+        }
+    }
+}
+
 fn client(url: &str, c: &ConnectOpts) -> Result<HttpProxyClient, CliError> {
-    let profile = ConnectionProfile {
-        name: "cli".to_owned(),
-        base_url: url.to_owned(),
-        token_env: c.token_env.clone(),
-        timeout_s: c.timeout,
-        ca_file: c.ca_file.clone(),
-        path_maps: Vec::new(),
-    };
-    Ok(profile.client()?)
+    Ok(c.profile(url).client()?)
 }
 
 fn load_draft(path: &std::path::Path) -> Result<ConfigDocument, CliError> {
@@ -222,73 +233,73 @@ fn load_draft(path: &std::path::Path) -> Result<ConfigDocument, CliError> {
 
 // ---- status ----
 
-pub fn run_status_with(args: &StatusArgs, o: &mut Out<'_>) -> u8 {
+pub fn run_status_with(layouts: &LayoutSet, args: &StatusArgs, o: &mut Out<'_>) -> u8 {
     match status(args) {
-        Ok((health, view, models)) => {
-            print_status(args, &health, &view, &models, o);
+        Ok(data) => {
+            print_status(layouts, args, &data, o);
             exit::OK
         }
         Err(f) => o.fail(f),
     }
 }
 
-type StatusData = (
-    crate::core::proxy::Health,
-    ProxyConfigView,
-    crate::core::proxy::ModelList,
-);
+struct StatusData {
+    health: crate::core::proxy::Health,
+    view: ProxyConfigView,
+    models: crate::core::proxy::ModelList,
+    restart: Option<RestartState>,
+}
 
 fn status(args: &StatusArgs) -> Result<StatusData, CliError> {
     let api = client(&args.proxy, &args.connect)?;
-    runtime()?.block_on(async {
+    let (health, view, models) = runtime()?.block_on(async {
         let health = api.health().await?;
         let view = api.config().await?;
         let models = api.models().await?;
-        Ok((health, view, models))
+        Ok::<_, CliError>((health, view, models))
+    })?;
+    let restart = live_state::restart_of(args.history_dir.as_deref(), api.base_url(), &health)?;
+    Ok(StatusData {
+        health,
+        view,
+        models,
+        restart,
     })
 }
 
-fn print_status(
-    args: &StatusArgs,
-    health: &crate::core::proxy::Health,
-    view: &ProxyConfigView,
-    models: &crate::core::proxy::ModelList,
-    o: &mut Out<'_>,
-) {
-    let ids: Vec<&str> = models.data.iter().map(|m| m.id.as_str()).collect();
+fn print_status(layouts: &LayoutSet, args: &StatusArgs, d: &StatusData, o: &mut Out<'_>) {
+    let ids: Vec<&str> = d.models.data.iter().map(|m| m.id.as_str()).collect();
+    // The proxy lists every CHAT_PROXY_* var; only settings' vars override anything.
+    let env = split_env(layouts, &d.view.env_overrides);
     match o.format {
         OutputFormat::Json => {
             let body = json!({
                 "proxy": args.proxy,
-                "health": health,
-                "config_file_path": view.config_file_path,
-                "env_overrides": view.env_overrides,
+                "health": d.health,
+                "config_file_path": d.view.config_file_path,
+                "env_overrides": env.settings,
+                "other_proxy_env": env.other,
                 "models": ids,
+                "restart": live_state::restart_json(d.restart.as_ref()),
             });
             let _ = writeln!(o.out, "{}", pretty(&body));
         }
         OutputFormat::Human => {
             let _ = writeln!(
                 o.out,
-                "{}: {} (up {:.0} s)\nconfig file: {}\nenv overrides: {}\nmodels: {}",
+                "{}: {} (up {:.0} s)\nconfig file: {}\nenv overrides: {}\nother proxy environment (not settings): {}\nmodels: {}\n{}",
                 args.proxy,
-                health.status,
-                health.uptime_seconds,
-                view.config_file_path,
-                if view.env_overrides.is_empty() {
-                    "none".to_owned()
-                } else {
-                    view.env_overrides
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
+                d.health.status,
+                d.health.uptime_seconds,
+                d.view.config_file_path,
+                live_state::names(&env.settings),
+                live_state::names(&env.other),
                 if ids.is_empty() {
                     "none".to_owned()
                 } else {
                     ids.join(", ")
                 },
+                live_state::restart_line(d.restart.as_ref()),
             );
         }
     }
@@ -298,8 +309,8 @@ fn print_status(
 
 pub fn run_preview_with(layouts: &LayoutSet, args: &PreviewArgs, o: &mut Out<'_>) -> u8 {
     match preview_command(layouts, args) {
-        Ok(p) => {
-            print_preview(args, &p, o);
+        Ok((p, restart)) => {
+            print_preview(args, &p, restart.as_ref(), o);
             if p.mismatches.is_empty() {
                 exit::OK
             } else {
@@ -310,14 +321,28 @@ pub fn run_preview_with(layouts: &LayoutSet, args: &PreviewArgs, o: &mut Out<'_>
     }
 }
 
-fn preview_command(layouts: &LayoutSet, args: &PreviewArgs) -> Result<Preview, CliError> {
+fn preview_command(
+    layouts: &LayoutSet,
+    args: &PreviewArgs,
+) -> Result<(Preview, Option<RestartState>), CliError> {
     let draft = load_draft(&args.file)?;
     let Some(url) = &args.proxy else {
-        return Ok(preview(&draft, layouts, None, &local_proxy_env()));
+        return Ok((preview(&draft, layouts, None, &local_proxy_env()), None));
     };
     let api = client(url, &args.connect)?;
-    let view = runtime()?.block_on(api.config())?;
-    Ok(preview(&draft, layouts, Some(&view), &view.env_overrides))
+    let rt = runtime()?;
+    let view = rt.block_on(api.config())?;
+    let restart = match &args.history_dir {
+        Some(dir) => {
+            let health = rt.block_on(api.health())?;
+            live_state::restart_of(Some(dir), api.base_url(), &health)?
+        }
+        None => None,
+    };
+    Ok((
+        preview(&draft, layouts, Some(&view), &view.env_overrides),
+        restart,
+    ))
 }
 
 fn shown_rows<'p>(args: &PreviewArgs, p: &'p Preview) -> Vec<&'p PreviewRow> {
@@ -333,8 +358,8 @@ fn shown_rows<'p>(args: &PreviewArgs, p: &'p Preview) -> Vec<&'p PreviewRow> {
         .collect()
 }
 
-/// One row in the documented JSON shape.
-pub fn row_json(r: &PreviewRow) -> Value {
+/// One row in the documented JSON shape, and whether its key waits for a restart.
+pub fn row_json(r: &PreviewRow, restart: Option<&RestartState>) -> Value {
     json!({
         "path": r.path,
         "default": r.default,
@@ -343,26 +368,49 @@ pub fn row_json(r: &PreviewRow) -> Value {
         "env": r.env.as_ref().map(|e| json!({"var": e.var, "raw": e.raw})),
         "effective": r.effective,
         "source": r.source,
+        // The proxy's `runtime`: what a restart would run with, not what runs now.
         "runtime": r.runtime,
+        "restart_pending": restart.is_some_and(|s| s.is_pending(&r.key)),
         "flags": r.flags.names(),
     })
 }
 
-fn print_preview(args: &PreviewArgs, p: &Preview, o: &mut Out<'_>) {
+fn print_preview(args: &PreviewArgs, p: &Preview, restart: Option<&RestartState>, o: &mut Out<'_>) {
     let rows = shown_rows(args, p);
     match o.format {
         OutputFormat::Json => {
-            let body = json!({"proxy": args.proxy, "settings": rows.iter().map(|r| row_json(r)).collect::<Vec<_>>()});
+            let body = json!({
+                "proxy": args.proxy,
+                "settings": rows.iter().map(|r| row_json(r, restart)).collect::<Vec<_>>(),
+                "other_proxy_env": p.other_env,
+                "restart": live_state::restart_json(restart),
+            });
             let _ = writeln!(o.out, "{}", pretty(&body));
         }
         OutputFormat::Human => {
             let label = match &args.proxy {
-                Some(url) => format!("preview against {url} (env from the proxy)"),
+                Some(url) => format!(
+                    "preview against {url} (env from the proxy; \"after restart\" is the proxy's runtime, what a restart would run with)"
+                ),
                 None => "offline preview (env from this machine's CHAT_PROXY_* vars)".to_owned(),
             };
             let _ = writeln!(o.out, "{label}");
             for r in rows {
-                let _ = writeln!(o.out, "{}", human_row(r));
+                let mut line = human_row(r);
+                if restart.is_some_and(|s| s.is_pending(&r.key)) {
+                    line.push_str("  [restart pending]");
+                }
+                let _ = writeln!(o.out, "{line}");
+            }
+            if !p.other_env.is_empty() {
+                let _ = writeln!(
+                    o.out,
+                    "other proxy environment (not settings, overrides nothing): {}",
+                    live_state::names(&p.other_env)
+                );
+            }
+            if args.proxy.is_some() {
+                let _ = writeln!(o.out, "{}", live_state::restart_line(restart));
             }
         }
     }
@@ -398,6 +446,9 @@ fn human_row(r: &PreviewRow) -> String {
         && let Some(file) = &r.file
     {
         line.push_str(&format!("  proxy file {file} -> draft {}", r.draft));
+    }
+    if let Some(runtime) = r.runtime.as_ref().filter(|v| **v != r.effective) {
+        line.push_str(&format!("  after restart without this push {runtime}"));
     }
     let flags = r.flags.names();
     if !flags.is_empty() {

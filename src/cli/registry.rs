@@ -6,17 +6,27 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use super::output::{CliError, Out};
+use super::proxy::ConnectOpts;
 use super::{OutputFormat, exit};
+use crate::core::proxy::{ProxyApi, served_ids};
 use crate::core::registry::json_text::to_python_json;
+use crate::core::registry::sort::{ServedIds, served_as};
 use crate::core::registry::{
     EditOutcome, Finding, RegistryCommand, RegistryStore, SaveReport, Severity, apply_command,
     validate,
 };
 
-#[derive(Clone, Debug, PartialEq, Eq, clap::Subcommand)]
+#[derive(Clone, Debug, clap::Subcommand)]
 pub enum RegistryCmd {
     /// List the merged entries.
-    List { dir: PathBuf },
+    List {
+        dir: PathBuf,
+        /// Mark the entries this proxy serves now (its `/v1/models`, matched by `logical_id`).
+        #[arg(long, value_name = "URL")]
+        proxy: Option<String>,
+        #[command(flatten)]
+        connect: ConnectOpts,
+    },
     /// Validate the registry; exits 1 when there is an error.
     Check { dir: PathBuf },
     /// Print one merged entry.
@@ -43,7 +53,11 @@ pub fn run_with(cmd: &RegistryCmd, o: &mut Out<'_>) -> u8 {
     let format = o.format;
     let out = &mut *o.out;
     let result = match cmd {
-        RegistryCmd::List { dir } => list(dir, format, out),
+        RegistryCmd::List {
+            dir,
+            proxy,
+            connect,
+        } => list(dir, proxy.as_deref().map(|url| (url, connect)), format, out),
         RegistryCmd::Check { dir } => check(dir, format, out),
         RegistryCmd::Show {
             dir,
@@ -94,9 +108,20 @@ fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), CliError> {
         .map_err(|e| CliError::write_failed(&e))
 }
 
-fn list(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, CliError> {
+fn list(
+    dir: &Path,
+    proxy: Option<(&str, &ConnectOpts)>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<u8, CliError> {
     let store = load(dir)?;
-    let rows: Vec<Value> = store.merged().entries.iter().map(list_row).collect();
+    let served = proxy.map(|(url, c)| served_now(url, c)).transpose()?;
+    let rows: Vec<Value> = store
+        .merged()
+        .entries
+        .iter()
+        .map(|e| list_row(e, served.as_ref()))
+        .collect();
     match format {
         OutputFormat::Json => print_json(out, &json!({ "entries": rows }))?,
         OutputFormat::Human => {
@@ -108,7 +133,34 @@ fn list(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Cli
     Ok(exit::OK)
 }
 
-fn list_row(entry: &crate::core::registry::MergedEntry) -> Value {
+/// What the proxy at `url` serves now. A proxy that cannot be asked is an
+/// error (exit 2), never "nothing served".
+fn served_now(url: &str, c: &ConnectOpts) -> Result<ServedIds, CliError> {
+    let profile = c.profile(url);
+    let fail = |e: &dyn std::fmt::Display| {
+        CliError::unreadable(format!("cannot tell which entries are served: {e}"))
+    };
+    let api = profile.client().map_err(|e| fail(&e))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(&format!("cannot start the async runtime: {e}")))?;
+    let models = rt.block_on(api.models()).map_err(|e| fail(&e))?;
+    Ok(served_ids(&models))
+}
+
+/// One entry; with a proxy, also whether it is served and under which id.
+fn list_row(entry: &crate::core::registry::MergedEntry, served: Option<&ServedIds>) -> Value {
+    let mut row = summary_row(entry);
+    if let (Some(served), Value::Object(map)) = (served, &mut row) {
+        let id = served_as(entry, Some(served));
+        map.insert("served".into(), Value::Bool(id.is_some()));
+        map.insert("served_id".into(), id.map_or(Value::Null, Value::from));
+    }
+    row
+}
+
+fn summary_row(entry: &crate::core::registry::MergedEntry) -> Value {
     let view = entry.view();
     json!({
         "name": view.name(),
@@ -134,8 +186,12 @@ fn human_row(row: &Value) -> String {
     } else {
         ""
     };
+    let served = match row.get("served_id") {
+        Some(Value::String(id)) => format!("  [served as `{id}`]"),
+        _ => String::new(),
+    };
     format!(
-        "{:<50} {:<9} {:<20} {}:{} {}{deprecated}",
+        "{:<50} {:<9} {:<20} {}:{} {}{deprecated}{served}",
         s("name"),
         s("backend"),
         s("layer"),

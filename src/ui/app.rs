@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::defaults::defaults_text;
 use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
+use crate::core::proxy::served::{served_ids, served_models};
 use crate::core::safe_save::SaveOutcome;
 use crate::core::session::{EditSession, SessionError};
 use crate::ui::actions::Action;
@@ -76,7 +77,7 @@ pub struct StudioApp {
     allow_close: bool,
     window_title: String,
     live: LiveProxy,
-    served_generation: Option<u64>,
+    served_generation: Option<(u64, u64)>,
     /// The Registry page: its own registry, history and view state.
     registry: RegistryState,
     /// The Preview & push page (its view toggles).
@@ -635,19 +636,26 @@ impl StudioApp {
     }
 
     /// The Registry table shows which entries the connected proxy serves
-    /// (`/v1/models`); rebuilt only when that answer changes.
+    /// (`/v1/models`), and the Preview page's served list fills the proxy's
+    /// `null`s from the registry; both are rebuilt only when the answer or
+    /// the registry changes.
     fn sync_served_models(&mut self) {
-        if self.served_generation == Some(self.live.models_generation()) {
+        // The served list needs the registry: look for it once a proxy answers.
+        if self.live.models().value().is_some()
+            && self.registry.needs_resolve()
+            && !self.registry.is_busy()
+        {
+            self.registry_action(RegistryAction::Resolve);
+        }
+        let key = (self.live.models_generation(), self.registry.revision());
+        if self.served_generation == Some(key) {
             return;
         }
-        self.served_generation = Some(self.live.models_generation());
-        let served = self
-            .live
-            .models()
-            .value()
-            // The registry name is `extensions.logical_id`; `id` is the display id.
-            .map(|m| m.served_names().into_iter().map(str::to_owned).collect());
-        self.registry.set_served(served);
+        self.served_generation = Some(key);
+        let models = self.live.models().value();
+        self.registry.set_served(models.map(served_ids));
+        self.preview_page
+            .set_served(models.map_or_else(Vec::new, |m| served_models(m, self.registry.store())));
     }
 
     /// Closing with unsaved edits asks first (the "Unsaved changes" modal).

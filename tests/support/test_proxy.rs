@@ -369,6 +369,8 @@ struct Shared {
     put_delays: Mutex<std::collections::VecDeque<Duration>>,
     /// The `Authorization` header of the last request.
     last_auth: Mutex<Option<String>>,
+    /// The `/v1/models` body (`set_models`; default: `V1_MODELS`).
+    models: Mutex<Value>,
 }
 
 pub struct TestProxy {
@@ -412,6 +414,7 @@ impl TestProxy {
             puts: Mutex::new(0),
             put_delays: Mutex::new(std::collections::VecDeque::new()),
             last_auth: Mutex::new(None),
+            models: Mutex::new(serde_json::from_str(V1_MODELS).unwrap_or(Value::Null)),
         });
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
@@ -476,6 +479,13 @@ impl TestProxy {
                 }
                 None => json!({"leased": false}),
             };
+        }
+    }
+
+    /// Answer `/v1/models` with `body` from now on.
+    pub fn set_models(&self, body: Value) {
+        if let Ok(mut m) = self.shared.models.lock() {
+            *m = body;
         }
     }
 
@@ -697,13 +707,13 @@ async fn gpu_status(State(shared): State<Arc<Shared>>) -> Json<Value> {
     )
 }
 
-async fn models() -> Json<Value> {
-    Json(json!({"object": "list", "data": [{
-        "id": "qwen2.5-vl-7b", "object": "model", "created": 1_700_000_000, "owned_by": "imageworks",
-        "extensions": {"display_name": "Qwen2.5 VL 7B", "logical_id": "qwen2.5-vl-7b", "backend": "vllm",
-            "format": "awq", "quantization": "awq", "size_bytes": 6_000_000_000_u64,
-            "capabilities": {"vision": true, "tools": true}}
-    }]}))
+/// What the stock proxy answers (contract §5, §7) for six entries of
+/// `sample_configs/registry/`: `id` is the display id, the registry name is
+/// `extensions.logical_id`, and backend, format and quantization may be null.
+pub const V1_MODELS: &str = include_str!("v1_models.json");
+
+async fn models(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(shared.models.lock().map_or(Value::Null, |m| m.clone()))
 }
 
 fn error(status: StatusCode, detail: &str) -> Response {

@@ -81,24 +81,12 @@ impl ModelEntry {
     }
 }
 
-impl ModelList {
-    /// The served entry for registry entry `name`, matched by `logical_id`.
-    pub fn served_match(&self, name: &str) -> Option<&ModelEntry> {
-        self.data.iter().find(|m| m.registry_name() == name)
-    }
-
-    /// Registry names of every served model.
-    pub fn served_names(&self) -> Vec<&str> {
-        self.data.iter().map(ModelEntry::registry_name).collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn served_models_match_by_logical_id_then_id() -> Result<(), serde_json::Error> {
+    fn the_registry_name_is_the_logical_id_then_the_id() -> Result<(), serde_json::Error> {
         let list: ModelList = serde_json::from_value(serde_json::json!({
             "object": "list",
             "data": [
@@ -107,11 +95,9 @@ mod tests {
                 {"id": "plain-id", "extensions": {}}
             ]
         }))?;
-        assert_eq!(list.served_names(), ["qwen2.5vl_7b_(Q4_K_M)", "plain-id"]);
-        let hit = list.served_match("qwen2.5vl_7b_(Q4_K_M)");
-        assert_eq!(hit.map(|m| m.id.as_str()), Some("qwen2.5vl 7b (Q4 K M)"));
-        assert!(list.served_match("qwen2.5vl 7b (Q4 K M)").is_none());
-        assert!(list.served_match("plain-id").is_some());
+        let names: Vec<&str> = list.data.iter().map(ModelEntry::registry_name).collect();
+        assert_eq!(names, ["qwen2.5vl_7b_(Q4_K_M)", "plain-id"]);
+        assert_eq!(list.data[0].id, "qwen2.5vl 7b (Q4 K M)");
         Ok(())
     }
 }

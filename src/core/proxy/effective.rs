@@ -1,7 +1,7 @@
 //! What the proxy will run with: defaults < file < env, computed the way the
 //! proxy computes it (contract §2), per setting, with why each value wins.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -109,6 +109,9 @@ pub struct Preview {
     pub mode: PreviewMode,
     pub rows: Vec<PreviewRow>,
     pub mismatches: Vec<PreviewMismatch>,
+    /// `CHAT_PROXY_*` variables of the proxy (or this machine, offline) that
+    /// are no setting's env var: "other proxy environment", never overrides.
+    pub other_env: BTreeMap<String, String>,
 }
 
 impl Preview {
@@ -145,7 +148,32 @@ pub fn preview(
         },
         rows,
         mismatches: proxy_view.map_or_else(Vec::new, |view| mismatches(layouts, view)),
+        other_env: split_env(layouts, env).other,
     }
+}
+
+/// `CHAT_PROXY_*` variables split into the env vars of settings and the
+/// rest. The proxy's `env_overrides` lists every such variable (contract
+/// §7), also ones that are no setting (`CHAT_PROXY_CONFIG_FILE`,
+/// `CHAT_PROXY_INCLUDE_TEST_MODELS`): those override nothing in the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvSplit {
+    /// Env vars of settings (each may still be ignored when it does not parse).
+    pub settings: BTreeMap<String, String>,
+    /// Everything else: the proxy's other environment.
+    pub other: BTreeMap<String, String>,
+}
+
+pub fn split_env(layouts: &LayoutSet, env: &BTreeMap<String, String>) -> EnvSplit {
+    let setting_vars: HashSet<&str> = layouts
+        .proxy_fields()
+        .filter_map(|(_, f)| f.env.as_deref())
+        .collect();
+    let (settings, other) = env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .partition(|(k, _)| setting_vars.contains(k.as_str()));
+    EnvSplit { settings, other }
 }
 
 fn row_for(
@@ -347,5 +375,56 @@ fn note_if_proxy_key(
 ) {
     if layouts.proxy_field_by_key(key).is_some() {
         found.entry(key.to_owned()).or_default().push(at.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn variables_that_are_no_setting_are_other_environment_not_overrides()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let layouts = LayoutSet::builtin()?;
+        let proxy_env = env(&[
+            ("CHAT_PROXY_CONFIG_FILE", "chat_proxy.toml"),
+            ("CHAT_PROXY_INCLUDE_TEST_MODELS", "1"),
+            ("CHAT_PROXY_PORT", "18100"),
+            // A setting's var that does not parse is still that setting's (ignored) override.
+            ("CHAT_PROXY_MAX_IMAGE_BYTES", "big"),
+        ]);
+        let split = split_env(&layouts, &proxy_env);
+        assert_eq!(
+            split.settings.keys().collect::<Vec<_>>(),
+            ["CHAT_PROXY_MAX_IMAGE_BYTES", "CHAT_PROXY_PORT"]
+        );
+        assert_eq!(
+            split.other,
+            env(&[
+                ("CHAT_PROXY_CONFIG_FILE", "chat_proxy.toml"),
+                ("CHAT_PROXY_INCLUDE_TEST_MODELS", "1"),
+            ])
+        );
+        let draft = ConfigDocument::parse("[server]\nport = 8100\n")?;
+        let p = preview(&draft, &layouts, None, &proxy_env);
+        assert_eq!(p.other_env, split.other);
+        let overriding: Vec<&str> = p
+            .rows
+            .iter()
+            .filter_map(|r| r.env.as_ref().map(|e| e.var.as_str()))
+            .collect();
+        assert_eq!(
+            overriding,
+            ["CHAT_PROXY_PORT", "CHAT_PROXY_MAX_IMAGE_BYTES"],
+            "only settings' vars sit on rows"
+        );
+        Ok(())
     }
 }

@@ -3,10 +3,13 @@
 //! from it and its env like the stock proxy, answers `PUT` with the stock
 //! proxy's 400s, and records every accepted `PUT`. It has no file and no
 //! comments, so losses and file pushes need the real thing (or the
-//! stand-in server in tests/support).
+//! stand-in server in tests/support). Like the stock proxy it serves models
+//! under display ids with the registry name in `logical_id`, and its uptime
+//! grows until [`FakeProxy::restart`].
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 
@@ -18,12 +21,22 @@ use crate::core::layout::LayoutSet;
 
 pub const FAKE_BASE_URL: &str = "http://fake-proxy.invalid";
 
-#[derive(Default)]
+/// The stock proxy's `/v1/models` for six entries of `sample_configs/registry/`
+/// (shared with the stand-in server in tests/support).
+const V1_MODELS: &str = include_str!("../../../tests/support/v1_models.json");
+
+/// How long the fake has been up when made: a proxy that was running before
+/// the studio connected, so a push made now is clearly after its start.
+const UPTIME_AT_START_S: f64 = 3600.0;
+
 struct FakeState {
     view: ProxyConfigView,
     models: ModelList,
     unreachable: bool,
     puts: Vec<Map<String, Value>>,
+    /// `uptime_seconds` = `uptime_base_s` + time since `since`.
+    uptime_base_s: f64,
+    since: Instant,
 }
 
 pub struct FakeProxy {
@@ -65,9 +78,20 @@ impl FakeProxy {
             layouts: layouts.clone(),
             state: Mutex::new(FakeState {
                 view,
-                ..FakeState::default()
+                models: serde_json::from_str(V1_MODELS).unwrap_or_default(),
+                unreachable: false,
+                puts: Vec::new(),
+                uptime_base_s: UPTIME_AT_START_S,
+                since: Instant::now(),
             }),
         }
+    }
+
+    /// As if the proxy process restarted now: its uptime starts again at 0.
+    pub fn restart(&self) {
+        let mut state = self.state();
+        state.uptime_base_s = 0.0;
+        state.since = Instant::now();
     }
 
     fn state(&self) -> MutexGuard<'_, FakeState> {
@@ -168,9 +192,12 @@ impl ProxyApi for FakeProxy {
     }
 
     fn health(&self) -> ApiFuture<'_, Health> {
-        let result = self.reachable("GET", "/v1/health").map(|()| Health {
-            status: "ok".to_owned(),
-            uptime_seconds: 0.0,
+        let result = self.reachable("GET", "/v1/health").map(|()| {
+            let state = self.state();
+            Health {
+                status: "ok".to_owned(),
+                uptime_seconds: state.uptime_base_s + state.since.elapsed().as_secs_f64(),
+            }
         });
         Box::pin(async move { result })
     }
@@ -245,6 +272,13 @@ mod tests {
                 if d == "'Unknown configuration field(s): bogus'"),
             "{unknown:?}"
         );
+        let models = rt.block_on(fake.models())?;
+        assert_eq!(models.data.len(), 6);
+        assert_eq!(models.data[0].id, "qwen2.5vl 7b (Q4 K M)");
+        assert_eq!(models.data[0].registry_name(), "qwen2.5vl_7b_(Q4_K_M)");
+        let up = rt.block_on(fake.health())?.uptime_seconds;
+        fake.restart();
+        assert!(rt.block_on(fake.health())?.uptime_seconds < up);
         fake.set_unreachable(true);
         assert!(
             rt.block_on(fake.health())

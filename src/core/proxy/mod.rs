@@ -31,6 +31,8 @@ pub mod push;
 pub mod push_lock;
 pub mod push_run;
 pub mod restart;
+pub mod restart_state;
+pub mod served;
 pub mod unsent;
 pub mod worker;
 pub mod writer;
@@ -38,8 +40,8 @@ pub mod writer;
 pub use api_types::{Health, ModelEntry, ModelList, ProxyConfigView, PutResponse};
 pub use client::{ApiFuture, ClientConfig, HttpProxyClient, ProxyApi, ProxyError};
 pub use effective::{
-    EnvValue, Flags, Preview, PreviewMismatch, PreviewMode, PreviewRow, Source, local_proxy_env,
-    preview, runtime_from,
+    EnvSplit, EnvValue, Flags, Preview, PreviewMismatch, PreviewMode, PreviewRow, Source,
+    local_proxy_env, preview, runtime_from, split_env,
 };
 pub use env_parse::{EnvOutcome, parse_env_value};
 #[cfg(any(test, feature = "test-support"))]
@@ -55,5 +57,7 @@ pub use push_run::{ConcurrentChange, PushOutcome, PushStatus, PushedKey, execute
 pub use restart::{
     GpuStatus, RestartReport, RestartRequest, RestartResult, RestartStage, restart_and_verify,
 };
+pub use restart_state::{PendingKey, RestartState, restart_state};
+pub use served::{Attr, AttrSource, ServedModel, served_ids, served_models};
 pub use worker::ProxyWorker;
 pub use writer::{Loss, PROXY_HEADER, losses, regenerate};

@@ -66,6 +66,13 @@ impl<'a> RegistryEntry<'a> {
         self.str_at("quantization")
     }
 
+    /// The weights' format: `download_format` as ImageWorks records it
+    /// (`gguf`, `safetensors`), else a plain `format`.
+    pub fn format(&self) -> Option<&'a str> {
+        self.str_at("download_format")
+            .or_else(|| self.str_at("format"))
+    }
+
     /// Names of the capability flags that are `true`, in file order.
     pub fn capabilities(&self) -> Vec<&'a str> {
         get_path(self.value, "capabilities")
@@ -182,6 +189,11 @@ mod tests {
         assert_eq!(e.chat_template_path(), Some("t.jinja"));
         assert!(e.deprecated());
         assert_eq!(e.served_model_id(), None);
+        assert_eq!(e.format(), None);
+        let both = json!({"download_format": "gguf", "format": "x"});
+        assert_eq!(RegistryEntry::new(&both).format(), Some("gguf"));
+        let plain = json!({"format": "awq"});
+        assert_eq!(RegistryEntry::new(&plain).format(), Some("awq"));
     }
 
     #[test]

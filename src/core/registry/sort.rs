@@ -1,6 +1,6 @@
 //! The registry table's columns and the order each one sorts entries in.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use super::merge::{Merged, MergedEntry};
 use super::model::DEFAULT_HOST;
@@ -39,7 +39,7 @@ impl SortColumn {
 
     /// The text the column sorts by: names case-blind, capabilities as a
     /// bit string in [`TABLE_CAPABILITIES`] order, flags as 0/1.
-    pub fn key(self, entry: &MergedEntry, served: Option<&HashSet<String>>) -> String {
+    pub fn key(self, entry: &MergedEntry, served: Option<&ServedIds>) -> String {
         let view = entry.view();
         match self {
             Self::Name => view.name().to_lowercase(),
@@ -85,7 +85,7 @@ impl SortOrder {
 
     /// Put `rows` (indexes into `merged.entries`) in this order. The sort is
     /// stable, so entries with equal keys keep the filter's order.
-    pub fn sort(self, merged: &Merged, rows: &mut [usize], served: Option<&HashSet<String>>) {
+    pub fn sort(self, merged: &Merged, rows: &mut [usize], served: Option<&ServedIds>) {
         rows.sort_by_cached_key(|&i| self.column.key(&merged.entries[i], served));
         if self.descending {
             rows.reverse();
@@ -93,11 +93,20 @@ impl SortOrder {
     }
 }
 
-/// Whether the connected proxy serves this entry (under its served id, else its name).
-pub fn is_served(entry: &MergedEntry, served: Option<&HashSet<String>>) -> bool {
-    let view = entry.view();
-    let id = view.served_model_id().unwrap_or(view.name());
-    served.is_some_and(|s| s.contains(id))
+/// Registry name of each model the connected proxy serves to the display id
+/// it serves it under (`core::proxy::served::served_ids`).
+pub type ServedIds = HashMap<String, String>;
+
+/// Whether the connected proxy serves this entry. The proxy names the
+/// registry entry in `extensions.logical_id`; `served_model_id` is the
+/// backend's own model name, which several entries may share.
+pub fn is_served(entry: &MergedEntry, served: Option<&ServedIds>) -> bool {
+    served_as(entry, served).is_some()
+}
+
+/// The display id the connected proxy serves this entry under.
+pub fn served_as<'s>(entry: &MergedEntry, served: Option<&'s ServedIds>) -> Option<&'s str> {
+    served?.get(entry.name()).map(String::as_str)
 }
 
 /// `host:port` as the table shows it (the host defaults to 127.0.0.1 when
@@ -128,7 +137,7 @@ mod tests {
             .collect()
     }
 
-    fn sorted(merged: &Merged, order: SortOrder, served: Option<&HashSet<String>>) -> Vec<String> {
+    fn sorted(merged: &Merged, order: SortOrder, served: Option<&ServedIds>) -> Vec<String> {
         let mut rows: Vec<usize> = (0..merged.entries.len()).collect();
         order.sort(merged, &mut rows, served);
         names(merged, &rows)
@@ -171,22 +180,27 @@ mod tests {
     #[test]
     fn capabilities_and_served_sort_as_flags() {
         let m = merged(vec![
-            json!({"name": "text"}),
+            json!({"name": "text", "served_model_id": "shared:1b"}),
             json!({"name": "vision", "capabilities": {"vision": true}}),
-            json!({"name": "tools", "capabilities": {"tools": true}, "served_model_id": "t"}),
+            json!({"name": "tools", "capabilities": {"tools": true}, "served_model_id": "shared:1b"}),
         ]);
         let by_caps = SortOrder {
             column: SortColumn::Capabilities,
             descending: true,
         };
         assert_eq!(sorted(&m, by_caps, None), ["vision", "tools", "text"]);
-        let served: HashSet<String> = ["t".to_owned()].into();
+        // Served by registry name; the shared backend model name matches nothing.
+        let served: ServedIds = [("tools".to_owned(), "tools (display)".to_owned())].into();
         let by_served = SortOrder {
             column: SortColumn::Served,
             descending: true,
         };
         assert_eq!(sorted(&m, by_served, Some(&served))[0], "tools");
         assert!(!is_served(&m.entries[0], Some(&served)));
+        assert_eq!(
+            served_as(&m.entries[2], Some(&served)),
+            Some("tools (display)")
+        );
         assert!(
             !is_served(&m.entries[2], None),
             "not connected: nothing served"

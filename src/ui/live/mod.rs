@@ -10,7 +10,7 @@ pub use action::LiveAction;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use remote::Remote;
 
@@ -20,8 +20,8 @@ use crate::core::proxy::history::{self, HistoryEntry};
 use crate::core::proxy::worker::WorkerSlot;
 use crate::core::proxy::{
     ConnectionProfile, Health, ModelList, Preview, Profiles, ProxyApi, ProxyConfigView,
-    ProxyWorker, PushError, PushMode, PushOutcome, PushPlan, PushTarget, local_proxy_env,
-    plan_push, preview,
+    ProxyWorker, PushError, PushMode, PushOutcome, PushPlan, PushTarget, RestartState,
+    local_proxy_env, plan_push, preview, restart_state,
 };
 
 /// What the push dialog shows.
@@ -69,6 +69,9 @@ pub struct LiveProxy {
     profile_error: Option<String>,
     /// Bumped whenever `models` changes, so views derive from it only then.
     models_generation: u64,
+    /// The last `uptime_seconds` and when it arrived (kept while a refresh
+    /// fails: a proxy down for its restart has not restarted yet).
+    uptime_seen: Option<(f64, SystemTime)>,
 }
 
 impl LiveProxy {
@@ -89,6 +92,7 @@ impl LiveProxy {
             setup_error: None,
             profile_error: None,
             models_generation: 0,
+            uptime_seen: None,
         };
         live.reload_history();
         live
@@ -254,6 +258,7 @@ impl LiveProxy {
         self.config = Remote::Idle;
         self.models = Remote::Idle;
         self.models_generation += 1;
+        self.uptime_seen = None;
         self.push = PushState::Closed;
     }
 
@@ -286,7 +291,11 @@ impl LiveProxy {
 
     /// Take answers that arrived; refresh when the interval is up.
     pub fn poll(&mut self, ctx: &egui::Context) {
-        self.health.poll();
+        if self.health.poll()
+            && let (Some(h), Some(at)) = (self.health.value(), self.health.fetched_at())
+        {
+            self.uptime_seen = Some((h.uptime_seconds, at));
+        }
         self.config.poll();
         if self.models.poll() {
             self.models_generation += 1;
@@ -303,6 +312,16 @@ impl LiveProxy {
 
     pub fn models_generation(&self) -> u64 {
         self.models_generation
+    }
+
+    /// Which pushed keys this proxy does not run with yet, from the history
+    /// and its last uptime (`None` before its health has answered).
+    pub fn restart_state(&self) -> Option<RestartState> {
+        let (uptime, at) = self.uptime_seen?;
+        let now = at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        Some(restart_state(&self.history, &self.base_url(), now, uptime))
     }
 
     /// One line for the status bar.

@@ -83,6 +83,13 @@ pub struct PreviewPage {
     view: preview::PreviewView,
 }
 
+impl PreviewPage {
+    /// The served models as the page lists them (joined with the registry by the app).
+    pub fn set_served(&mut self, served: Vec<crate::core::proxy::served::ServedModel>) {
+        self.view.served = served;
+    }
+}
+
 impl Page for PreviewPage {
     fn id(&self) -> PageId {
         PageId::Preview

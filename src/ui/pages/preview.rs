@@ -1,6 +1,8 @@
 //! Preview & push: what the proxy will actually run with, and why. One row
 //! per setting: default | the proxy's file | this draft | env override |
-//! effective after push and restart | what the proxy reports now.
+//! effective after push and restart | what the proxy would run with after a
+//! restart (its `runtime`), with "restart pending" on keys pushed since the
+//! proxy last started.
 
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -8,7 +10,8 @@ use serde_json::Value;
 
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::{
-    EnvOutcome, HistoryResult, Preview, PreviewMode, PreviewRow, PushMode, Source,
+    Attr, AttrSource, EnvOutcome, HistoryResult, Preview, PreviewMode, PreviewRow, PushMode,
+    RestartState, ServedModel, Source,
 };
 use crate::core::session::EditSession;
 use crate::ui::actions::Action;
@@ -21,7 +24,13 @@ use crate::ui::widgets::badge;
 pub struct PreviewView {
     /// Hide rows where nothing differs.
     pub only_differences: bool,
+    /// `/v1/models` joined with the registry (set by the app when either changes).
+    pub served: Vec<ServedModel>,
 }
+
+/// The header of the proxy's `runtime` column, and why it is called that.
+const AFTER_RESTART: &str = "After restart";
+const AFTER_RESTART_TIP: &str = "The proxy's `runtime`: it recomputes it from its file and env on every request, so this is what a restart would run with. The running process keeps what it started with until it restarts.";
 
 pub fn show(
     ui: &mut Ui,
@@ -35,7 +44,10 @@ pub fn show(
     connection_bar(ui, live, actions);
     super::profiles::show(ui, live, actions);
     let preview = live.preview(session.doc(), layouts);
+    let restart = live.restart_state();
     mode_banner(ui, live, &preview);
+    restart_banner(ui, restart.as_ref());
+    other_env(ui, &preview);
     ui.horizontal(|ui| {
         ui.checkbox(&mut view.only_differences, "Only what differs")
             .on_hover_text(
@@ -76,11 +88,16 @@ pub fn show(
         .id_salt("preview_scroll")
         .max_height(ui.available_height() * 0.62)
         .show(ui, |ui| {
-            table(ui, &rows, preview.mode == PreviewMode::Connected);
+            table(
+                ui,
+                &rows,
+                preview.mode == PreviewMode::Connected,
+                restart.as_ref(),
+            );
         });
     ui.separator();
     ui.columns(2, |cols| {
-        models_panel(&mut cols[0], live);
+        models_panel(&mut cols[0], live, &view.served);
         history_panel(&mut cols[1], live, actions);
     });
 }
@@ -192,7 +209,44 @@ fn mode_banner(ui: &mut Ui, live: &LiveProxy, preview: &Preview) {
     }
 }
 
-fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool) {
+/// Keys pushed since the proxy last started: it still runs the old values.
+fn restart_banner(ui: &mut Ui, restart: Option<&RestartState>) {
+    let Some(state) = restart.filter(|s| !s.pending.is_empty()) else {
+        return;
+    };
+    let keys: Vec<&str> = state.pending.iter().map(|p| p.key.as_str()).collect();
+    ui.label(
+        RichText::new(format!(
+            "⟳ Restart pending: the proxy has been up {}, since before the push of {}; it still runs the old values. Restart it to apply them.",
+            human_duration(state.uptime_seconds),
+            keys.join(", ")
+        ))
+        .color(theme::warning(ui.visuals())),
+    );
+}
+
+/// `CHAT_PROXY_*` variables that are no setting: shown apart, never as overrides.
+fn other_env(ui: &mut Ui, preview: &Preview) {
+    if preview.other_env.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = preview.other_env.keys().map(String::as_str).collect();
+    let values: Vec<String> = preview
+        .other_env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Other proxy environment:").color(theme::muted(ui.visuals())))
+            .on_hover_text(
+                "CHAT_PROXY_* variables the proxy has that are no setting of chat_proxy.toml; they override nothing in the file",
+            );
+        ui.label(RichText::new(names.join(", ")).monospace().small())
+            .on_hover_text(values.join("\n"));
+    });
+}
+
+fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&RestartState>) {
     let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 8.0;
     TableBuilder::new(ui)
         .id_salt("preview_table")
@@ -209,11 +263,22 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool) {
                 "This draft",
                 "Env override",
                 "Effective",
-                "Runtime now",
+                AFTER_RESTART,
                 "Notes",
             ] {
                 h.col(|ui| {
-                    ui.strong(title);
+                    let header = ui.strong(title);
+                    match title {
+                        AFTER_RESTART => {
+                            header.on_hover_text(AFTER_RESTART_TIP);
+                        }
+                        "Effective" => {
+                            header.on_hover_text(
+                                "What the proxy runs with once this draft is pushed and the proxy restarted",
+                            );
+                        }
+                        _ => {}
+                    }
                 });
             }
         })
@@ -237,8 +302,13 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool) {
                     ui.label(RichText::new(compact(&r.effective)).monospace().strong())
                         .on_hover_text(format!("from the {source}"));
                 });
-                row.col(|ui| value_cell(ui, r.runtime.as_ref(), !connected));
-                row.col(|ui| badges(ui, r));
+                row.col(|ui| {
+                    value_cell(ui, r.runtime.as_ref(), !connected);
+                });
+                row.col(|ui| {
+                    badges(ui, r);
+                    restart_badge(ui, restart, &r.key);
+                });
             });
         });
 }
@@ -326,9 +396,25 @@ fn badges(ui: &mut Ui, r: &PreviewRow) {
     }
 }
 
-fn models_panel(ui: &mut Ui, live: &LiveProxy) {
+/// "restart pending" on a key pushed since the proxy last started.
+fn restart_badge(ui: &mut Ui, restart: Option<&RestartState>, key: &str) {
+    let Some(p) = restart.and_then(|s| s.pending.iter().find(|p| p.key == key)) else {
+        return;
+    };
+    badge(
+        ui,
+        "restart pending",
+        theme::warning(ui.visuals()),
+        &format!(
+            "Pushed at {}; the proxy has not restarted since (its uptime is longer), so it still runs the old value",
+            p.pushed_at
+        ),
+    );
+}
+
+fn models_panel(ui: &mut Ui, live: &LiveProxy, served: &[ServedModel]) {
     ui.label(RichText::new("Served now (/v1/models)").strong());
-    let Some(models) = live.models().value() else {
+    if live.models().value().is_none() {
         ui.label(
             RichText::new(live.models().error().map_or_else(
                 || "Not loaded: connect and refresh.".to_owned(),
@@ -337,40 +423,65 @@ fn models_panel(ui: &mut Ui, live: &LiveProxy) {
             .color(theme::muted(ui.visuals())),
         );
         return;
-    };
+    }
     egui::ScrollArea::vertical()
         .id_salt("models")
         .max_height(160.0)
         .show(ui, |ui| {
             egui::Grid::new("models_grid").striped(true).show(ui, |ui| {
-                ui.strong("Model");
-                ui.strong("Backend");
-                ui.strong("Capabilities");
+                for title in ["Model", "Backend", "Format", "Quant", "Capabilities"] {
+                    ui.strong(title);
+                }
                 ui.end_row();
-                for m in &models.data {
-                    ui.label(RichText::new(&m.id).monospace());
-                    ui.label(
-                        m.extensions
-                            .get("backend")
-                            .and_then(Value::as_str)
-                            .unwrap_or("?"),
-                    );
-                    let caps = m.extensions.get("capabilities").and_then(Value::as_object);
-                    let on: Vec<&str> = ["vision", "tools"]
-                        .into_iter()
-                        .filter(|c| {
-                            caps.and_then(|m| m.get(*c)).and_then(Value::as_bool) == Some(true)
-                        })
-                        .collect();
-                    ui.label(if on.is_empty() {
-                        "text".to_owned()
-                    } else {
-                        on.join(", ")
-                    });
+                for m in served {
+                    served_row(ui, m);
                     ui.end_row();
                 }
             });
         });
+}
+
+/// One served model: its display id, then what the proxy sent or, where it
+/// sent `null`, the registry entry's value marked as such.
+fn served_row(ui: &mut Ui, m: &ServedModel) {
+    let entry = if m.in_registry {
+        format!("registry entry `{}`", m.registry_name)
+    } else {
+        format!("`{}`: not in the loaded registry", m.registry_name)
+    };
+    ui.label(RichText::new(&m.id).monospace())
+        .on_hover_text(entry);
+    for attr in [&m.backend, &m.format, &m.quantization] {
+        attr_cell(ui, attr.as_ref());
+    }
+    ui.label(if m.capabilities.is_empty() {
+        "text".to_owned()
+    } else {
+        m.capabilities.join(", ")
+    });
+}
+
+fn attr_cell(ui: &mut Ui, attr: Option<&Attr>) {
+    let v = ui.visuals().clone();
+    match attr {
+        Some(Attr {
+            value,
+            source: AttrSource::Proxy,
+        }) => {
+            ui.label(value);
+        }
+        Some(Attr {
+            value,
+            source: AttrSource::Registry,
+        }) => {
+            ui.label(RichText::new(format!("{value} (registry)")).italics())
+                .on_hover_text("The proxy sent null; this is the registry entry's value");
+        }
+        None => {
+            ui.label(RichText::new("—").color(theme::muted(&v)))
+                .on_hover_text("Neither the proxy nor the registry says");
+        }
+    }
 }
 
 fn history_panel(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {

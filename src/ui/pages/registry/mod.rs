@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use crate::core::layout::{LayoutSet, Target, builtin_layout_sources};
 use crate::core::proxy::worker::WorkerSlot;
 use crate::core::registry::merge::EntryLayer;
+use crate::core::registry::sort::ServedIds;
 use crate::core::registry::validate::Severity;
 use crate::core::registry::{
     EditHistory, EditOutcome, Filter, Finding, RegistryCommand, RegistryError, RegistryStore,
@@ -61,8 +62,9 @@ pub struct RegistryState {
     rows: Vec<usize>,
     rows_stale: bool,
     selected: Option<String>,
-    /// Served model ids of a connected proxy; the table shows a column when `Some`.
-    served: Option<HashSet<String>>,
+    /// Registry names the connected proxy serves, with their display ids;
+    /// the table shows a column when `Some`.
+    served: Option<ServedIds>,
     /// What the last save wrote.
     last_save: Option<String>,
     load_error: Option<String>,
@@ -74,6 +76,9 @@ pub struct RegistryState {
     worker: WorkerSlot,
     /// Asked to repaint when a job is done (none when driven without a window).
     repaint: Option<egui::Context>,
+    /// Bumped whenever the registry changes (opened, edited, saved), so views
+    /// derived from it elsewhere rebuild only then.
+    revision: u64,
 }
 
 impl Default for RegistryState {
@@ -110,6 +115,7 @@ impl RegistryState {
             job: None,
             worker,
             repaint: None,
+            revision: 0,
         }
     }
 
@@ -159,12 +165,22 @@ impl RegistryState {
         &self.findings
     }
 
-    /// Served model ids of the connected proxy (`None`: not connected).
-    pub fn set_served(&mut self, served: Option<HashSet<String>>) {
+    /// What the connected proxy serves (`None`: not connected).
+    pub fn set_served(&mut self, served: Option<ServedIds>) {
         if self.served != served {
             self.served = served;
             self.rows_stale = true;
         }
+    }
+
+    /// See the `revision` field.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// No registry folder was looked for yet since the last file was opened.
+    pub fn needs_resolve(&self) -> bool {
+        !self.resolved
     }
 
     /// Look for the registry folder again the next time the page is shown
@@ -241,6 +257,7 @@ impl RegistryState {
         self.store = Some(store);
         self.findings = findings;
         self.rows_stale = true;
+        self.revision += 1;
         self.history = EditHistory::new();
         self.selected = None;
         self.view.edit_buffers.clear();
@@ -269,6 +286,7 @@ impl RegistryState {
     fn changed(&mut self) {
         self.findings = self.store.as_ref().map(validate).unwrap_or_default();
         self.rows_stale = true;
+        self.revision += 1;
     }
 
     fn refresh_rows(&mut self) {
@@ -404,6 +422,7 @@ impl RegistryState {
         self.store = Some(saved.store);
         self.findings = saved.findings;
         self.rows_stale = true;
+        self.revision += 1;
         match saved.result {
             Ok(report) => {
                 let files: Vec<String> = report

@@ -4,10 +4,9 @@ use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::{RegistryAction, RegistryState, SortColumn, TABLE_CAPABILITIES, host_port};
-use std::collections::HashSet;
 
 use crate::core::registry::merge::{EntryLayer, MergedEntry};
-use crate::core::registry::sort::is_served;
+use crate::core::registry::sort::{ServedIds, served_as};
 use crate::ui::actions::Action;
 use crate::ui::theme;
 use crate::ui::widgets::badge;
@@ -139,7 +138,7 @@ fn column_width(col: SortColumn) -> Column {
 }
 
 /// One cell of the table.
-fn cell(ui: &mut Ui, col: SortColumn, entry: &MergedEntry, served: Option<&HashSet<String>>) {
+fn cell(ui: &mut Ui, col: SortColumn, entry: &MergedEntry, served: Option<&ServedIds>) {
     let view = entry.view();
     match col {
         SortColumn::Name => {
@@ -175,8 +174,9 @@ fn cell(ui: &mut Ui, col: SortColumn, entry: &MergedEntry, served: Option<&HashS
             }
         }
         SortColumn::Served => {
-            if is_served(entry, served) {
-                ui.label(RichText::new("served").color(theme::ok(ui.visuals())));
+            if let Some(id) = served_as(entry, served) {
+                ui.label(RichText::new("served").color(theme::ok(ui.visuals())))
+                    .on_hover_text(format!("The proxy serves this entry as `{id}`"));
             }
         }
     }
