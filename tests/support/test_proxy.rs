@@ -381,16 +381,15 @@ pub struct TestProxy {
 }
 
 impl TestProxy {
-    /// The proxy started with `CHAT_PROXY_CONFIG_FILE=<file>` (an absolute
-    /// path, so it reports that path, and the variable is in its
-    /// `env_overrides`); `file` is created with defaults on first read if
-    /// missing. `env` is the rest of its `CHAT_PROXY_*` environment.
+    /// The proxy started in `file`'s folder with `CHAT_PROXY_CONFIG_FILE=<file>`
+    /// (an absolute path, so it reports that path, and the variable is in
+    /// its `env_overrides`) unless `env` sets that variable itself (then as
+    /// given, relative to that folder); `file` is created with defaults on
+    /// first read if missing. `env` is the rest of its `CHAT_PROXY_*` environment.
     pub fn start(file: &Path, mut env: BTreeMap<String, String>) -> std::io::Result<Self> {
         let workdir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
-        env.insert(
-            "CHAT_PROXY_CONFIG_FILE".to_owned(),
-            file.display().to_string(),
-        );
+        env.entry("CHAT_PROXY_CONFIG_FILE".to_owned())
+            .or_insert_with(|| file.display().to_string());
         Self::start_in(&workdir, env)
     }
 

@@ -4,7 +4,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::core::proxy::{PushMode, PushPlan, PushStatus};
+use crate::core::proxy::{CurrentText, PushMode, PushPlan, PushStatus};
 use crate::ui::actions::Action;
 use crate::ui::live::{LiveAction, LiveProxy, PushState};
 use crate::ui::pages::diff::show_diff;
@@ -94,17 +94,29 @@ fn title(plan: &PushPlan) -> String {
 fn review(ui: &mut Ui, plan: &PushPlan) {
     let v = ui.visuals().clone();
     ui.heading(title(plan));
-    if let Some(local) = &plan.local_path {
-        ui.label(
-            RichText::new(format!(
-                "The proxy's file {} is {} on this machine.",
-                plan.config_file_path,
-                local.path().display()
-            ))
-            .small(),
-        );
-    } else if let Some(problem) = &plan.local_path_problem {
-        ui.label(RichText::new(problem).small().color(theme::warning(&v)));
+    match (&plan.current, &plan.local_path_problem) {
+        (CurrentText::LocalFile { path }, _) => {
+            ui.label(
+                RichText::new(format!(
+                    "The proxy's file {} is {} on this machine.",
+                    plan.config_file_path,
+                    path.display()
+                ))
+                .small(),
+            );
+        }
+        (CurrentText::Regenerated, Some(problem)) => {
+            ui.label(RichText::new(problem).small().color(theme::warning(&v)));
+        }
+        (CurrentText::Regenerated, None) => {
+            ui.label(
+                RichText::new(format!(
+                    "The proxy's file {} is not readable from here: the diff starts from its values as the proxy would write them.",
+                    plan.config_file_path
+                ))
+                .small(),
+            );
+        }
     }
     if plan.is_empty() {
         ui.label("Nothing to push: the proxy's file already has this draft's values.");
