@@ -451,7 +451,7 @@ fn streamlit_written_port() -> (tempfile::TempDir, std::path::PathBuf, String) {
     let before = std::fs::read_to_string(&path)
         .unwrap_or_default()
         .replace("port = 8100", "port = \"8100\"");
-    std::fs::write(&path, &before).unwrap();
+    std::fs::write(&path, &before).expect("write the test file");
     (dir, path, before)
 }
 

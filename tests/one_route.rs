@@ -98,13 +98,24 @@ fn cli_fix_and_gui_quick_fixes_write_identical_bytes() -> TestResult {
         .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
         .args(["fix", cli_file.to_str().ok_or("utf-8 path")?])
         .output()?;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let mut app = app_with(Some(&gui_file));
     let ctx = egui::Context::default();
     let fixes: Vec<Command> = app
         .session()
-        .map(|s| s.findings().iter().filter_map(|f| f.fix.as_ref()).map(|f| Command::from(&f.edit)).collect())
+        .map(|s| {
+            s.findings()
+                .iter()
+                .filter_map(|f| f.fix.as_ref())
+                .map(|f| Command::from(&f.edit))
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(fixes.len(), 3);
     for command in fixes {

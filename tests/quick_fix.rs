@@ -121,7 +121,11 @@ fn fix_changes_exactly_those_two_lines_and_check_then_passes() -> TestResult {
     // Nothing left to fix: nothing written, exit 0.
     let again = studio(&["fix", arg(&path)]);
     assert_eq!(again.status.code(), Some(0));
-    assert!(stdout(&again).contains("nothing to fix"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("nothing to fix"),
+        "{}",
+        stdout(&again)
+    );
     Ok(())
 }
 
@@ -161,7 +165,11 @@ fn dry_run_prints_the_diff_and_writes_nothing() -> TestResult {
     assert_eq!(json["fixed"].as_array().map(Vec::len), Some(2));
     assert_eq!(json["fixed"][0]["fix"]["label"], "Convert to 8100");
     assert_eq!(json["remaining_errors"], serde_json::json!([]));
-    assert!(json["diff"].as_str().is_some_and(|d| d.contains("+port = 8100")));
+    assert!(
+        json["diff"]
+            .as_str()
+            .is_some_and(|d| d.contains("+port = 8100"))
+    );
     assert_eq!(std::fs::read(&path)?, before.as_bytes());
     Ok(())
 }
@@ -178,7 +186,10 @@ fn the_bom_fix_removes_exactly_the_three_bytes() -> TestResult {
         .as_array()
         .and_then(|f| f.iter().find(|f| f["fix"]["edit"]["kind"] == "remove_bom"))
         .ok_or("the BOM finding carries a fix")?;
-    assert_eq!((bom["line"].as_u64(), bom["column"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (bom["line"].as_u64(), bom["column"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(bom["fix"]["label"], "Remove the BOM");
     let out = studio(&["fix", arg(&path)]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
@@ -189,13 +200,19 @@ fn the_bom_fix_removes_exactly_the_three_bytes() -> TestResult {
 
 #[test]
 fn errors_no_fix_repairs_block_the_save_unless_forced() -> TestResult {
-    let before = SHIPPED
-        .replace("port = 8100", "port = \"8100\"")
-        .replacen("host = \"127.0.0.1\"", "host = 5", 1);
+    let before = SHIPPED.replace("port = 8100", "port = \"8100\"").replacen(
+        "host = \"127.0.0.1\"",
+        "host = 5",
+        1,
+    );
     let (_dir, path) = write_temp(before.as_bytes())?;
     let out = studio(&["fix", arg(&path), "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(std::fs::read(&path)?, before.as_bytes(), "refused: unchanged");
+    assert_eq!(
+        std::fs::read(&path)?,
+        before.as_bytes(),
+        "refused: unchanged"
+    );
     let json: serde_json::Value = serde_json::from_str(&stdout(&out))?;
     assert_eq!(json["saved"], false);
     let remaining = json["remaining_errors"].as_array().ok_or("remaining")?;
@@ -219,17 +236,27 @@ fn strings_that_are_not_exactly_the_value_get_no_fix() -> TestResult {
     let before = SHIPPED
         .replace("port = 8100", "port = \" 8100\"")
         .replace("enable_metrics = false", "enable_metrics = \"yes\"")
-        .replace("vllm_max_model_len = \"\"", "vllm_max_model_len = \"4096.0\"");
+        .replace(
+            "vllm_max_model_len = \"\"",
+            "vllm_max_model_len = \"4096.0\"",
+        );
     let (_dir, path) = write_temp(before.as_bytes())?;
     let check = studio(&["check", arg(&path), "--format", "json"]);
     assert_eq!(check.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_str(&stdout(&check))?;
     let findings = json["findings"].as_array().ok_or("findings")?;
-    assert_eq!(findings.iter().filter(|f| f["severity"] == "error").count(), 3);
+    assert_eq!(
+        findings.iter().filter(|f| f["severity"] == "error").count(),
+        3
+    );
     assert!(findings.iter().all(|f| f.get("fix").is_none()), "{json}");
     let out = studio(&["fix", arg(&path)]);
     assert_eq!(out.status.code(), Some(1), "errors remain");
-    assert!(stdout(&out).contains("nothing to fix; 3 error(s)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("nothing to fix; 3 error(s)"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(std::fs::read(&path)?, before.as_bytes());
     Ok(())
 }
@@ -237,8 +264,14 @@ fn strings_that_are_not_exactly_the_value_get_no_fix() -> TestResult {
 #[test]
 fn fix_on_an_unreadable_file_exits_2() -> TestResult {
     let (dir, path) = write_temp(b"[server\nport = 1\n")?;
-    assert_eq!(studio(&["fix", arg(&path)]).status.code(), Some(2));
+    let out = studio(&["fix", arg(&path)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(":1:8: not valid TOML"), "{stderr}");
     let missing = dir.path().join("missing.toml");
-    assert_eq!(studio(&["fix", arg(&missing)]).status.code(), Some(2));
+    let out = studio(&["fix", arg(&missing)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("missing.toml"), "{stderr}");
     Ok(())
 }

@@ -71,7 +71,12 @@ fn newline_in_an_inline_table_of_a_crlf_file() -> TestResult {
 
 #[test]
 fn comment_in_an_inline_table() -> TestResult {
-    refused_at(b"[ui]\ntags = { a = 1, # why\n b = 2 }\n", 2, 22, "one line")
+    refused_at(
+        b"[ui]\ntags = { a = 1, # why\n b = 2 }\n",
+        2,
+        22,
+        "one line",
+    )
 }
 
 #[test]
@@ -210,7 +215,10 @@ fn set_of_a_time_without_seconds_writes_its_seconds() -> TestResult {
     ]);
     assert_eq!(out.status.code(), Some(0));
     let text = std::fs::read_to_string(&path)?;
-    assert!(text.contains("\nrollover_at = 1979-05-27T07:32:00\n"), "{text}");
+    assert!(
+        text.contains("\nrollover_at = 1979-05-27T07:32:00\n"),
+        "{text}"
+    );
     let check = studio(&["--layouts", layouts, "check", arg(&path)]);
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     Ok(())
@@ -233,7 +241,10 @@ fn set_of_a_string_with_an_escape_writes_the_toml_1_0_escape() -> TestResult {
     let out = studio(&["set", arg(&path), "server.log_path", r#""logs\e.jsonl""#]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let text = std::fs::read_to_string(&path)?;
-    assert!(text.contains("\nlog_path = \"logs\\u001B.jsonl\"\n"), "{text}");
+    assert!(
+        text.contains("\nlog_path = \"logs\\u001B.jsonl\"\n"),
+        "{text}"
+    );
     assert_eq!(studio(&["check", arg(&path)]).status.code(), Some(0));
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::core::config_file::{ConfigFile, OpenError};
 use crate::core::document::{ConfigDocument, DocPath, EditError, ParseError, parse_spanned};
 use crate::core::layout::LayoutSet;
 use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
-use crate::core::validate::{FixEdit, Finding, has_errors, validate_parsed};
+use crate::core::validate::{Finding, FixEdit, has_errors, validate_parsed};
 
 /// Every change a front end can make.
 #[derive(Clone, Debug)]

@@ -6,7 +6,10 @@ pub fn unified(before: &str, after: &str, name: &str, sides: (&str, &str)) -> St
     similar::TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("{name} ({})", sides.0), &format!("{name} ({})", sides.1))
+        .header(
+            &format!("{name} ({})", sides.0),
+            &format!("{name} ({})", sides.1),
+        )
         .to_string()
 }
 
@@ -17,7 +20,10 @@ mod tests {
     #[test]
     fn only_changed_lines_are_marked() {
         let diff = unified("a\nb\nc\n", "a\nB\nc\n", "f.toml", ("now", "fixed"));
-        assert!(diff.starts_with("--- f.toml (now)\n+++ f.toml (fixed)\n"), "{diff}");
+        assert!(
+            diff.starts_with("--- f.toml (now)\n+++ f.toml (fixed)\n"),
+            "{diff}"
+        );
         assert!(diff.contains("-b\n+B\n") && diff.contains(" a\n"), "{diff}");
         assert!(unified("x\n", "x\n", "f", ("a", "b")).is_empty());
     }

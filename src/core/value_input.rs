@@ -178,7 +178,10 @@ mod tests {
     fn inline_tables_become_one_line_without_trailing_comma() -> TestResult {
         assert_eq!(written("{ a = 1, }")?, "{ a = 1 }");
         assert_eq!(written("{ a = 1,\n b = \"x\" }")?, "{ a = 1, b = \"x\" }");
-        assert_eq!(written("{ a = 0x1F, b = [1,2] }")?, "{ a = 0x1F, b = [1,2] }");
+        assert_eq!(
+            written("{ a = 0x1F, b = [1,2] }")?,
+            "{ a = 0x1F, b = [1,2] }"
+        );
         Ok(())
     }
 

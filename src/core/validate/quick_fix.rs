@@ -177,7 +177,9 @@ mod tests {
 
     #[test]
     fn near_misses_get_no_fix() -> Result<(), Box<dyn std::error::Error>> {
-        for text in [" 4096", "4096 ", "4096.0", "+4096", "04096", "4_096", "0x10", "", "abc"] {
+        for text in [
+            " 4096", "4096 ", "4096.0", "+4096", "04096", "4_096", "0x10", "", "abc",
+        ] {
             assert_eq!(converted("server.port", text)?, None, "{text:?}");
         }
         for text in ["yes", "True", "1", " true", "on"] {
@@ -194,8 +196,8 @@ mod tests {
     }
 
     #[test]
-    fn a_conversion_that_would_still_be_an_error_is_no_fix() -> Result<(), Box<dyn std::error::Error>>
-    {
+    fn a_conversion_that_would_still_be_an_error_is_no_fix()
+    -> Result<(), Box<dyn std::error::Error>> {
         // Out of range for a port: converting would leave an error at the key.
         assert_eq!(converted("server.port", "99999999")?, None);
         // A string field has nothing to convert.

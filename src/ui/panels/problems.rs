@@ -59,4 +59,3 @@ pub fn show(ui: &mut Ui, session: &EditSession, actions: &mut Vec<Action>) {
             }
         });
 }
-

@@ -8,8 +8,8 @@ use super::{badge, list_editor, toggle};
 use crate::core::document::DocPath;
 use crate::core::layout::{Field, FieldType, check_value};
 use crate::core::session::Command;
-use crate::core::value_input;
 use crate::core::validate::Severity;
+use crate::core::value_input;
 use crate::ui::page_ctx::PageCtx;
 use crate::ui::theme;
 

@@ -12,7 +12,10 @@ pub fn quick_fix_button(ui: &mut Ui, finding: &Finding, actions: &mut Vec<Action
     let Some(fix) = &finding.fix else {
         return;
     };
-    let tip = format!("{}\n\nOne edit; Undo (Ctrl+Z) takes it back.", finding.message);
+    let tip = format!(
+        "{}\n\nOne edit; Undo (Ctrl+Z) takes it back.",
+        finding.message
+    );
     if ui.small_button(&fix.label).on_hover_text(tip).clicked() {
         actions.push(Action::Edit(Command::from(&fix.edit)));
     }
