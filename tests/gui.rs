@@ -444,3 +444,85 @@ fn closing_without_unsaved_edits_does_not_ask() {
     h.run();
     assert!(h.query_by_label("Unsaved changes").is_none());
 }
+
+/// The shipped file as ImageWorks' Streamlit form saves it: `port = "8100"`.
+fn streamlit_written_port() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let (dir, path) = copy_of("chat_proxy.toml");
+    let before = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .replace("port = 8100", "port = \"8100\"");
+    std::fs::write(&path, &before).expect("write the test file");
+    (dir, path, before)
+}
+
+fn session_text(h: &egui_kittest::Harness<'_, iw_studio::ui::StudioApp>) -> String {
+    h.state()
+        .session()
+        .map(|s| s.doc().text())
+        .unwrap_or_default()
+}
+
+fn open_problems(h: &mut egui_kittest::Harness<'_, iw_studio::ui::StudioApp>) {
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with("Problems ("))
+    })
+    .click();
+    h.run();
+}
+
+/// Seen 6: the Problems panel offers the conversion; clicking it is one
+/// edit of one line, and Undo gives the string back.
+#[test]
+fn problems_panel_quick_fix_converts_and_undo_restores() {
+    let (_dir, path, before) = streamlit_written_port();
+    let mut h = harness(app_with(Some(&path)));
+    h.run();
+    click_nav(&mut h, "Pages & modules");
+    open_problems(&mut h);
+    h.get_by_role_and_label(Role::Button, "Convert to 8100")
+        .click();
+    h.run();
+    assert_eq!(
+        changed_lines(&before, &session_text(&h)),
+        [("port = \"8100\"".to_owned(), "port = 8100".to_owned())]
+    );
+    assert_eq!(h.state().session().map(|s| s.error_count()), Some(0));
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Convert to 8100")
+            .is_none(),
+        "fixed: no fix left to offer"
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(session_text(&h), before);
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Convert to 8100")
+            .is_some(),
+        "the error and its fix are back"
+    );
+}
+
+/// The field row offers the same fix next to the field's error.
+#[test]
+fn field_row_quick_fix_converts_and_undo_restores() {
+    let (_dir, path, before) = streamlit_written_port();
+    let mut h = harness(app_with(Some(&path)));
+    h.run();
+    click_nav(&mut h, "Server");
+    h.get_by_role_and_label(Role::Button, "Convert to 8100")
+        .click();
+    h.run();
+    assert_eq!(
+        changed_lines(&before, &session_text(&h)),
+        [("port = \"8100\"".to_owned(), "port = 8100".to_owned())]
+    );
+    assert!(
+        h.query_by_role_and_label(Role::SpinButton, "Listen port")
+            .is_some(),
+        "the typed editor is back"
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(session_text(&h), before);
+    assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), before);
+}

@@ -74,3 +74,60 @@ fn cli_and_gui_write_identical_bytes() -> TestResult {
     );
     Ok(())
 }
+
+/// `iw-studio fix` and the app's quick-fix buttons push the same commands:
+/// a BOM, CRLF and two strings the Streamlit form wrote end in the same bytes.
+#[test]
+fn cli_fix_and_gui_quick_fixes_write_identical_bytes() -> TestResult {
+    let shipped = std::fs::read_to_string(common::sample("chat_proxy.toml"))?;
+    let text = format!(
+        "\u{feff}{}",
+        shipped
+            .replace("port = 8100", "port = \"8100\"")
+            .replace("enable_metrics = false", "enable_metrics = \"true\"")
+            .replace('\n', "\r\n")
+    );
+    let (cli_dir, gui_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let (cli_file, gui_file) = (
+        cli_dir.path().join("chat_proxy.toml"),
+        gui_dir.path().join("chat_proxy.toml"),
+    );
+    std::fs::write(&cli_file, &text)?;
+    std::fs::write(&gui_file, &text)?;
+    let out = Process::new(env!("CARGO_BIN_EXE_iw-studio"))
+        .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
+        .args(["fix", cli_file.to_str().ok_or("utf-8 path")?])
+        .output()?;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let mut app = app_with(Some(&gui_file));
+    let ctx = egui::Context::default();
+    let fixes: Vec<Command> = app
+        .session()
+        .map(|s| {
+            s.findings()
+                .iter()
+                .filter_map(|f| f.fix.as_ref())
+                .map(|f| Command::from(&f.edit))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(fixes.len(), 3);
+    for command in fixes {
+        app.handle(&ctx, Action::Edit(command));
+    }
+    app.handle(&ctx, Action::Save);
+
+    let cli_bytes = std::fs::read(&cli_file)?;
+    assert_eq!(cli_bytes, std::fs::read(&gui_file)?);
+    let expected = shipped
+        .replace("enable_metrics = false", "enable_metrics = true")
+        .replace('\n', "\r\n");
+    assert_eq!(String::from_utf8_lossy(&cli_bytes), expected);
+    Ok(())
+}

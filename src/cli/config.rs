@@ -25,7 +25,7 @@ fn open(
     ConfigFile::open_validated(file, Some(layouts)).map_err(|e| open_failed(file, &e, o))
 }
 
-fn open_failed(file: &Path, e: &OpenError, o: &mut Out<'_>) -> u8 {
+pub(super) fn open_failed(file: &Path, e: &OpenError, o: &mut Out<'_>) -> u8 {
     let extra = match e {
         OpenError::Parse { error, .. } => {
             json!({"file": file, "line": error.line, "column": error.column})
@@ -43,7 +43,14 @@ fn findings_json(file: &Path, findings: &[Finding]) -> serde_json::Value {
 fn findings_text(file: &Path, findings: &[Finding]) -> String {
     let mut out: Vec<String> = findings
         .iter()
-        .map(|f| format!("{}:{f}", file.display()))
+        .map(|f| match &f.fix {
+            Some(fix) => format!(
+                "{}:{f} (quick fix: {}; `iw-studio fix` applies it)",
+                file.display(),
+                fix.label
+            ),
+            None => format!("{}:{f}", file.display()),
+        })
         .collect();
     let errors = findings.iter().filter(|f| f.is_error()).count();
     out.push(format!(
@@ -68,6 +75,7 @@ pub(super) fn check(layouts: &LayoutSet, file: &Path, o: &mut Out<'_>) -> u8 {
                     error.message,
                     error.line_text.trim()
                 ),
+                fix: None,
             };
             let findings = [finding];
             o.emit(

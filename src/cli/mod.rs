@@ -1,6 +1,7 @@
 //! The headless front end: clap commands over `crate::core`.
 
 mod config;
+mod fix;
 mod live_state;
 pub mod output;
 pub mod proxy;
@@ -58,6 +59,19 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Apply every quick fix as a one-line edit: a string that is exactly the
+    /// number or boolean its field expects (`port = "8100"`), a BOM. Saved
+    /// like `set` (refused while other errors remain, unless --force); exit 0
+    /// when no error remains, 1 when one does.
+    Fix {
+        file: PathBuf,
+        /// Print the diff of the fixes and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Save the fixes even when other errors remain.
+        #[arg(long)]
+        force: bool,
+    },
     /// Remove a key so the proxy uses its default.
     Unset {
         file: PathBuf,
@@ -103,6 +117,17 @@ pub fn run_with(cli: &Cli, command: &Command, o: &mut Out<'_>) -> u8 {
             value,
             force,
         } => config::set(&layouts, file, path, Some(value), *force, o),
+        Command::Fix {
+            file,
+            dry_run,
+            force,
+        } => {
+            let opts = fix::FixOptions {
+                dry_run: *dry_run,
+                force: *force,
+            };
+            fix::fix(&layouts, file, opts, o)
+        }
         Command::Unset { file, path, force } => config::set(&layouts, file, path, None, *force, o),
         Command::Schema => config::schema(&layouts, o),
         Command::Defaults => config::defaults(&layouts, o),

@@ -11,5 +11,6 @@ pub mod schema;
 pub mod search;
 pub mod session;
 pub mod storage_backend;
+pub mod text_diff;
 pub mod validate;
 pub mod value_input;

@@ -11,7 +11,7 @@ use crate::core::config_file::{ConfigFile, OpenError};
 use crate::core::document::{ConfigDocument, DocPath, EditError, ParseError, parse_spanned};
 use crate::core::layout::LayoutSet;
 use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
-use crate::core::validate::{Finding, has_errors, validate_parsed};
+use crate::core::validate::{Finding, FixEdit, has_errors, validate_parsed};
 
 /// Every change a front end can make.
 #[derive(Clone, Debug)]
@@ -40,6 +40,9 @@ pub enum Command {
         from: usize,
         to: usize,
     },
+    /// Drop the UTF-8 byte-order mark that starts the file (a quick fix:
+    /// the proxy's `tomllib` rejects it); every other byte stays.
+    RemoveBom,
     /// The raw text editor's content, parsed or not.
     ReplaceText(String),
     /// Several changes as one undo step (switching a storage backend).
@@ -54,6 +57,19 @@ impl Command {
             Self::SetValue { path, value } if value.is_str() => Some(format!("set:{path}")),
             Self::ReplaceText(_) => Some("text".to_owned()),
             _ => None,
+        }
+    }
+}
+
+/// A quick fix is applied as the command that makes its edit.
+impl From<&FixEdit> for Command {
+    fn from(edit: &FixEdit) -> Self {
+        match edit {
+            FixEdit::SetValue { path, value } => Self::SetValue {
+                path: path.clone(),
+                value: (*value).into(),
+            },
+            FixEdit::RemoveBom => Self::RemoveBom,
         }
     }
 }
@@ -233,6 +249,7 @@ impl EditSession {
                 self.doc.move_array_entry(&table, from, to)?;
                 true
             }
+            Command::RemoveBom => self.doc.remove_bom(),
             Command::ReplaceText(text) => return Ok(self.replace_text(text)),
             Command::Batch(commands) => {
                 let mut any = false;
@@ -242,6 +259,26 @@ impl EditSession {
                 any
             }
         })
+    }
+
+    /// Apply every quick fix the findings carry, each its own undo step and
+    /// the same command a button in the app pushes. Returns the findings
+    /// that were fixed, as they were reported before the fix.
+    pub fn apply_fixes(&mut self) -> Result<Vec<Finding>, SessionError> {
+        let fixable: Vec<Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.fix.is_some())
+            .cloned()
+            .collect();
+        let mut fixed = Vec::new();
+        for finding in fixable {
+            let Some(fix) = &finding.fix else { continue };
+            if self.apply(Command::from(&fix.edit))? {
+                fixed.push(finding);
+            }
+        }
+        Ok(fixed)
     }
 
     fn replace_text(&mut self, text: String) -> bool {

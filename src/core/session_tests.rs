@@ -99,3 +99,49 @@ fn external_change_is_detected_and_save_refused() -> Result<(), Box<dyn std::err
     assert!(s.doc().text().contains("port = 9001"));
     Ok(())
 }
+
+/// The Streamlit form's strings, in CRLF: each fix is a one-line edit with
+/// its own undo step, and the findings stay errors until fixed.
+#[test]
+fn quick_fixes_are_one_line_edits_with_undo() -> Result<(), Box<dyn std::error::Error>> {
+    let text = SHIPPED
+        .replace("port = 8100", "port = \"8100\"")
+        .replace("vllm_max_model_len = \"\"", "vllm_max_model_len = \"4096\"")
+        .replace('\n', "\r\n");
+    let mut s = EditSession::from_text(&text, layouts())?;
+    let fixable: Vec<&Finding> = s.findings().iter().filter(|f| f.fix.is_some()).collect();
+    assert_eq!(fixable.len(), 2, "{:?}", s.findings());
+    assert!(fixable.iter().all(|f| f.is_error()));
+    let fixed = s.apply_fixes()?;
+    assert_eq!(fixed.len(), 2);
+    let expected = SHIPPED
+        .replace("vllm_max_model_len = \"\"", "vllm_max_model_len = 4096")
+        .replace('\n', "\r\n");
+    assert_eq!(s.doc().text(), expected);
+    assert_eq!(s.error_count(), 0, "{:?}", s.findings());
+    assert!(s.undo());
+    assert!(s.doc().text().contains("vllm_max_model_len = \"4096\"\r\n"));
+    assert!(s.doc().text().contains("port = 8100\r\n"));
+    assert!(s.undo());
+    assert_eq!(s.doc().text(), text);
+    Ok(())
+}
+
+#[test]
+fn the_bom_fix_removes_exactly_the_three_bytes() -> Result<(), Box<dyn std::error::Error>> {
+    let text = format!("\u{feff}{}", SHIPPED.replace('\n', "\r\n"));
+    let mut s = EditSession::from_text(&text, layouts())?;
+    let bom = s
+        .findings()
+        .iter()
+        .find(|f| f.fix.as_ref().is_some_and(|x| x.edit == FixEdit::RemoveBom))
+        .ok_or("the BOM finding carries its fix")?;
+    assert!(bom.is_error());
+    assert_eq!(s.apply_fixes()?.len(), 1);
+    assert_eq!(s.doc().text().as_bytes(), &text.as_bytes()[3..]);
+    assert_eq!(s.error_count(), 0);
+    assert!(!s.apply(Command::RemoveBom)?, "no BOM left: no change");
+    assert!(s.undo());
+    assert_eq!(s.doc().text(), text);
+    Ok(())
+}

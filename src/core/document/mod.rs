@@ -198,6 +198,16 @@ impl ConfigDocument {
         Ok(true)
     }
 
+    /// Drop the byte-order mark that starts the text (the proxy's `tomllib`
+    /// rejects it); returns whether there was one. Every other byte stays.
+    pub fn remove_bom(&mut self) -> bool {
+        let Some(splice) = patch::remove_bom(&self.text) else {
+            return false;
+        };
+        self.commit(Some(splice));
+        true
+    }
+
     /// Remove a key or table; returns whether anything was there.
     pub fn remove(&mut self, path: &DocPath) -> Result<bool, EditError> {
         let (parent_path, key) = split_key(path)?;

@@ -182,6 +182,12 @@ pub(super) fn set_existing(spanned: &Table, key: &str, value: &Value) -> Option<
     Some(Splice::replace(span, bare(value)))
 }
 
+/// Cut the UTF-8 byte-order mark that starts `text`, if there is one.
+pub(super) fn remove_bom(text: &str) -> Option<Splice> {
+    let len = bom_len(text);
+    (len > 0).then(|| Splice::replace(0..len, String::new()))
+}
+
 /// The lines holding the key-value `key` of `table`.
 fn key_value_lines(text: &str, table: &Table, key: &str) -> Option<Range<usize>> {
     let key_span = table.key(key)?.span()?;

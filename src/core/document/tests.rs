@@ -248,3 +248,21 @@ fn comments_ending_the_file_stay_last() -> Result<(), Box<dyn std::error::Error>
     assert_spliced(&doc);
     Ok(())
 }
+
+#[test]
+fn remove_bom_cuts_exactly_the_bom() -> Result<(), ParseError> {
+    for text in [
+        format!("\u{feff}{SHIPPED}"),
+        format!("\u{feff}{}", SHIPPED.replace('\n', "\r\n")),
+        "\u{feff}a = 1".to_owned(),
+    ] {
+        let mut doc = ConfigDocument::parse(&text)?;
+        assert!(doc.remove_bom());
+        assert_spliced(&doc);
+        assert_eq!(doc.text().as_bytes(), &text.as_bytes()[3..]);
+        assert!(!doc.remove_bom(), "only one BOM to remove");
+    }
+    let mut plain = ConfigDocument::parse("a = \"\u{feff}\"\n")?;
+    assert!(!plain.remove_bom(), "a BOM inside a string is text");
+    Ok(())
+}

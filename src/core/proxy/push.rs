@@ -16,6 +16,7 @@ use super::push_lock::LockError;
 use super::unsent::unsent;
 use super::writer::{Loss, losses, regenerate};
 use crate::core::document::ConfigDocument;
+use crate::core::text_diff;
 use crate::core::layout::{Field, LayoutSet};
 use crate::core::safe_save::{Fingerprint, SaveError, read_text};
 use crate::core::validate::{Finding, validate_document};
@@ -316,7 +317,12 @@ pub fn plan_push(
         local_path_problem,
         restart_required: changes.iter().any(|c| c.needs_restart),
         base_view: view.file.clone(),
-        diff: unified_diff(&current_text, &new_text, &view.config_file_path),
+        diff: text_diff::unified(
+            &current_text,
+            &new_text,
+            &view.config_file_path,
+            ("now", "after push"),
+        ),
         current,
         current_text,
         new_text,
@@ -448,10 +454,3 @@ pub fn read_back_of(field: &Field, sent: &Value) -> Value {
     }
 }
 
-pub fn unified_diff(before: &str, after: &str, name: &str) -> String {
-    similar::TextDiff::from_lines(before, after)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("{name} (now)"), &format!("{name} (after push)"))
-        .to_string()
-}

@@ -57,6 +57,7 @@ fn finding(
         line,
         column,
         message,
+        fix: None,
     }
 }
 

@@ -6,7 +6,7 @@
 //! (and so comments) inside inline tables, trailing commas in inline tables,
 //! times without seconds, the `\e` and `\xHH` escapes, and a UTF-8 BOM.
 
-use super::{Finding, Severity};
+use super::{Finding, QuickFix, Severity};
 use crate::core::document::DocPath;
 
 /// What every finding of this checker starts with.
@@ -78,6 +78,7 @@ impl<'a> Scanner<'a> {
             line: Some(line),
             column: Some(column),
             message: format!("{DIALECT_PREFIX}{what}"),
+            fix: None,
         });
     }
 
@@ -92,6 +93,9 @@ impl<'a> Scanner<'a> {
                 1,
                 "the file starts with a UTF-8 byte-order mark (BOM), which it rejects; remove it",
             );
+            if let Some(bom) = self.findings.last_mut() {
+                bom.fix = Some(QuickFix::remove_bom());
+            }
             self.bump();
         }
         while let Some(c) = self.peek(0) {
@@ -125,7 +129,9 @@ impl<'a> Scanner<'a> {
 
     fn newline(&mut self) {
         if self.in_inline_table() {
-            let (line, column) = (self.line, self.column);
+            // In a CRLF file the line ends at the `\r`, where tomllib stops.
+            let before_cr = self.pos > 0 && self.chars.get(self.pos - 1) == Some(&'\r');
+            let (line, column) = (self.line, self.column - usize::from(before_cr));
             self.report(
                 line,
                 column,
@@ -287,6 +293,11 @@ mod tests {
         assert_eq!(spots(text), vec![(2, 15)]);
         assert!(first_message(text).starts_with(DIALECT_PREFIX));
         assert!(first_message(text).contains("one line"));
+    }
+
+    #[test]
+    fn newline_in_inline_table_of_a_crlf_file_is_at_the_cr() {
+        assert_eq!(spots("[a]\r\ntags = {a = 1,\r\n b = 2}\r\n"), vec![(2, 15)]);
     }
 
     #[test]

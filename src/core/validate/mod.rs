@@ -5,10 +5,12 @@
 mod cross_rules;
 pub mod dialect;
 mod locate;
+pub mod quick_fix;
 mod secrets;
 mod suggest;
 mod walk;
 
+pub use quick_fix::{FixEdit, FixValue, QuickFix};
 pub use secrets::looks_like_secret;
 pub use suggest::did_you_mean;
 
@@ -43,6 +45,10 @@ pub struct Finding {
     pub line: Option<usize>,
     pub column: Option<usize>,
     pub message: String,
+    /// The one edit that repairs it, when there is an obvious one. The
+    /// finding keeps its severity until the fix is applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<QuickFix>,
 }
 
 impl Finding {
@@ -105,6 +111,7 @@ pub fn validate_document(doc: &ConfigDocument, layouts: &LayoutSet) -> Vec<Findi
             line: Some(e.line),
             column: Some(e.column),
             message: format!("not valid TOML: {}", e.message),
+            fix: None,
         }],
     }
 }

@@ -129,6 +129,7 @@ impl Scan<'_> {
                 line,
                 column,
                 message: secret_message(kind),
+                fix: None,
             });
         }
     }

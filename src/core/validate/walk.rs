@@ -4,6 +4,7 @@
 use toml_edit::{Item, Table, Value};
 
 use super::locate::Locator;
+use super::quick_fix::{QuickFix, convert_string};
 use super::secrets::{looks_like_secret, secret_message};
 use super::suggest::hint;
 use super::{Finding, Severity};
@@ -34,6 +35,17 @@ impl Walker<'_> {
         span: Option<std::ops::Range<usize>>,
         message: String,
     ) {
+        self.push_with_fix(severity, path, span, message, None);
+    }
+
+    fn push_with_fix(
+        &mut self,
+        severity: Severity,
+        path: &DocPath,
+        span: Option<std::ops::Range<usize>>,
+        message: String,
+        fix: Option<QuickFix>,
+    ) {
         let (line, column) = self.locator.at(span);
         self.findings.push(Finding {
             severity,
@@ -41,6 +53,7 @@ impl Walker<'_> {
             line,
             column,
             message,
+            fix,
         });
     }
 
@@ -170,12 +183,10 @@ impl Walker<'_> {
             return;
         }
         if let Err(message) = check_value(field, value) {
-            self.push(
-                Severity::Error,
-                &parent.child(key),
-                value.span().or_else(key_span),
-                message,
-            );
+            let path = parent.child(key);
+            let fix = convert_string(field, &path, value);
+            let span = value.span().or_else(key_span);
+            self.push_with_fix(Severity::Error, &path, span, message, fix);
         }
     }
 

@@ -1,4 +1,5 @@
-//! Every finding; clicking one jumps to its field.
+//! Every finding; clicking one jumps to its field, and a finding with a
+//! quick fix offers it ("Convert to 4096") as an undoable edit.
 
 use egui::{RichText, Ui};
 
@@ -6,6 +7,7 @@ use crate::core::session::EditSession;
 use crate::ui::actions::Action;
 use crate::ui::nav::PageId;
 use crate::ui::theme;
+use crate::ui::widgets::quick_fix_button;
 
 pub fn show(ui: &mut Ui, session: &EditSession, actions: &mut Vec<Action>) {
     ui.label(RichText::new("Problems").strong());
@@ -38,11 +40,22 @@ pub fn show(ui: &mut Ui, session: &EditSession, actions: &mut Vec<Action>) {
                 };
                 let at = f.line.map(|l| format!("line {l}  ")).unwrap_or_default();
                 let text = format!("{icon} {at}{}  {}", f.path, f.message);
-                let button =
-                    ui.add(egui::Button::new(RichText::new(text).color(tone)).frame(false));
-                if button.on_hover_text("Show this setting").clicked() {
-                    actions.push(Action::Focus(f.path.clone()));
+                let finding = |ui: &mut Ui, actions: &mut Vec<Action>| {
+                    let button =
+                        ui.add(egui::Button::new(RichText::new(text).color(tone)).frame(false));
+                    if button.on_hover_text("Show this setting").clicked() {
+                        actions.push(Action::Focus(f.path.clone()));
+                    }
+                };
+                // A fix edits the document: not while the raw text does not parse.
+                if f.fix.is_none() || session.parse_error().is_some() {
+                    finding(ui, actions);
+                    continue;
                 }
+                ui.horizontal_wrapped(|ui| {
+                    finding(ui, actions);
+                    quick_fix_button(ui, f, actions);
+                });
             }
         });
 }

@@ -9,6 +9,7 @@ use crate::core::document::DocPath;
 use crate::core::layout::{Field, FieldType, check_value};
 use crate::core::session::Command;
 use crate::core::validate::Severity;
+use crate::core::value_input;
 use crate::ui::page_ctx::PageCtx;
 use crate::ui::theme;
 
@@ -160,14 +161,24 @@ fn env_badge(ui: &mut Ui, env: &str) {
     }
 }
 
-fn findings(ui: &mut Ui, ctx: &PageCtx<'_>, path: &DocPath) {
-    for f in ctx.findings_at(path) {
+/// The field's findings, each with its quick fix when it has one.
+fn findings(ui: &mut Ui, ctx: &mut PageCtx<'_>, path: &DocPath) {
+    let session = ctx.session;
+    for f in session.findings().iter().filter(|f| f.path == *path) {
         let tone = match f.severity {
             Severity::Error => theme::error(ui.visuals()),
             Severity::Warning => theme::warning(ui.visuals()),
         };
         let icon = if f.is_error() { "⛔" } else { "⚠" };
-        ui.label(RichText::new(format!("{icon} {}", f.message)).color(tone));
+        let text = RichText::new(format!("{icon} {}", f.message)).color(tone);
+        if f.fix.is_none() || ctx.read_only {
+            ui.label(text);
+            continue;
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label(text);
+            super::quick_fix_button(ui, f, ctx.actions);
+        });
     }
 }
 
@@ -491,7 +502,8 @@ fn raw_editor(
         .font(egui::TextStyle::Monospace);
     let response = ui.add(edit).labelled_by(label_id);
     if response.changed() {
-        if let Ok(parsed) = text.parse::<Value>() {
+        // Written as TOML 1.0, the proxy's dialect (`07:32` gets its seconds).
+        if let Ok(parsed) = value_input::parse_literal(&text) {
             ctx.set(&place.path, parsed);
         }
         ctx.view.raw_buffers.insert(key.clone(), text);

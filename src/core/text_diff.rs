@@ -1,0 +1,30 @@
+//! A unified diff of two versions of a file, as `diff -u` prints it.
+
+/// Lines of `before` and `after` with 3 lines of context, headed by the
+/// file's name and what each side is (`now`, `fixed`).
+pub fn unified(before: &str, after: &str, name: &str, sides: (&str, &str)) -> String {
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{name} ({})", sides.0),
+            &format!("{name} ({})", sides.1),
+        )
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_lines_are_marked() {
+        let diff = unified("a\nb\nc\n", "a\nB\nc\n", "f.toml", ("now", "fixed"));
+        assert!(
+            diff.starts_with("--- f.toml (now)\n+++ f.toml (fixed)\n"),
+            "{diff}"
+        );
+        assert!(diff.contains("-b\n+B\n") && diff.contains(" a\n"), "{diff}");
+        assert!(unified("x\n", "x\n", "f", ("a", "b")).is_empty());
+    }
+}
