@@ -424,7 +424,8 @@ fn models_panel(ui: &mut Ui, live: &LiveProxy, served: &[ServedModel]) {
         );
         return;
     }
-    egui::ScrollArea::vertical()
+    // Wider than its half of the page with long ids: scroll, never overlap the history.
+    egui::ScrollArea::both()
         .id_salt("models")
         .max_height(160.0)
         .show(ui, |ui| {
