@@ -121,7 +121,8 @@ async fn preview_equals_runtime_for_each_env_parse_kind() -> TestResult {
             ("CHAT_PROXY_HOST", "0.0.0.0"),
             ("CHAT_PROXY_VISION_DOWNSCALE_BACKENDS", " vllm , ollama ,"),
             ("CHAT_PROXY_VLLM_RESTART_BACKOFF_S", "4.5"),
-            ("CHAT_PROXY_CONFIG_FILE", "/elsewhere.toml"),
+            // A variable that is no setting (the stand-in adds CHAT_PROXY_CONFIG_FILE too).
+            ("CHAT_PROXY_INCLUDE_TEST_MODELS", "1"),
         ],
     )
     .await?;

@@ -16,9 +16,9 @@ use super::push_lock::LockError;
 use super::unsent::unsent;
 use super::writer::{Loss, losses, regenerate};
 use crate::core::document::ConfigDocument;
-use crate::core::text_diff;
 use crate::core::layout::{Field, LayoutSet};
 use crate::core::safe_save::{Fingerprint, SaveError, read_text};
+use crate::core::text_diff;
 use crate::core::validate::{Finding, validate_document};
 
 /// Which proxy a push goes to, and how its paths look from here.
@@ -453,4 +453,3 @@ pub fn read_back_of(field: &Field, sent: &Value) -> Value {
         sent.clone()
     }
 }
-
