@@ -303,6 +303,11 @@ fn strings_in(table: &Table, key: &str) -> Vec<String> {
     table
         .get(key)
         .and_then(Item::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }

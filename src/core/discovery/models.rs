@@ -85,7 +85,11 @@ pub(super) fn features(
             None => !registry_entry(&m.name).is_some_and(|e| e.view().deprecated()),
         })
         .collect();
-    let has = |flag: &str| offered.iter().any(|m| m.capabilities.iter().any(|c| c == flag));
+    let has = |flag: &str| {
+        offered
+            .iter()
+            .any(|m| m.capabilities.iter().any(|c| c == flag))
+    };
     let backends: BTreeSet<String> = offered
         .iter()
         .filter_map(|m| {

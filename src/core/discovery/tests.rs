@@ -36,7 +36,9 @@ fn served(list: serde_json::Value) -> ModelList {
 fn an_empty_file_gets_every_layout_default() {
     let d = discover_text("", &nothing_set);
     let layouts = layouts();
-    let page_count = layouts.section_for_table("ui.pages").map(|s| s.fields.len());
+    let page_count = layouts
+        .section_for_table("ui.pages")
+        .map(|s| s.fields.len());
     assert_eq!(Some(d.pages.len()), page_count);
     assert!(d.pages.iter().all(|(_, on)| *on), "{:?}", d.pages);
     assert_eq!(d.pages.0.first().map(|p| p.0.as_str()), Some("dashboard"));
@@ -198,7 +200,10 @@ fn without_a_proxy_features_come_from_the_registry_entries_not_deprecated() {
     assert_eq!(d.models[1].display_id, "think", "no display name: the name");
     assert_eq!(d.models[0].capabilities, ["vision", "text"]);
     assert!(d.features.vision_available && d.features.embedding_available);
-    assert!(!d.features.reasoning_available, "only a deprecated entry has it");
+    assert!(
+        !d.features.reasoning_available,
+        "only a deprecated entry has it"
+    );
     assert_eq!(d.features.backends, ["ollama", "vllm"]);
     assert_eq!(d.features.registry_dir.as_deref(), Some("/reg"));
 }
@@ -238,7 +243,11 @@ fn served_models_match_by_logical_id_and_decide_the_features() {
         ]
     );
     assert_eq!(d.models[0].capabilities, ["vision", "tools"], "the proxy's");
-    assert_eq!(d.models[1].capabilities, ["reasoning"], "none sent: the registry's");
+    assert_eq!(
+        d.models[1].capabilities,
+        ["reasoning"],
+        "none sent: the registry's"
+    );
     assert_eq!(d.models[3].capabilities, ["embedding"]);
     let f = &d.features;
     assert!(f.vision_available && f.embedding_available);
@@ -288,7 +297,9 @@ fn the_json_has_the_contracts_keys_in_layout_order() {
         ]
     );
     assert_eq!(value["pages"]["results"], json!(false));
-    let first_page = value["pages"].as_object().and_then(|o| o.keys().next().cloned());
+    let first_page = value["pages"]
+        .as_object()
+        .and_then(|o| o.keys().next().cloned());
     assert_eq!(first_page.as_deref(), Some("dashboard"));
     assert_eq!(
         value["modules"]["backends"],
