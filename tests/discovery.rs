@@ -387,3 +387,117 @@ fn with_a_proxy_served_flags_follow_its_models_by_logical_id() -> TestResult {
     assert_eq!(d["features"]["backends"], json!(backends));
     Ok(())
 }
+
+// ---- the GUI page ----
+
+type App = iw_studio::ui::StudioApp;
+
+fn click_nav(h: &mut egui_kittest::Harness<'_, App>, title: &str) {
+    use egui_kittest::kittest::{NodeT, Queryable};
+    h.get_by(|n| {
+        n.role() == egui::accesskit::Role::Button && n.label().is_some_and(|l| l.contains(title))
+    })
+    .click();
+    h.run();
+}
+
+fn count(h: &egui_kittest::Harness<'_, App>, label: &str) -> usize {
+    use egui_kittest::kittest::Queryable;
+    h.query_all_by_label(label).count()
+}
+
+/// The text the last frame put on the clipboard.
+fn copied(h: &egui_kittest::Harness<'_, App>) -> Option<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+}
+
+#[test]
+fn the_page_follows_the_draft_and_copies_its_json() -> TestResult {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let (_dir, path) = common::copy_of("full_example.toml");
+    let mut h = common::harness(common::app_with(Some(&path)));
+    h.run();
+    click_nav(&mut h, "What ImageWorks will offer");
+    assert_eq!(h.state().page(), &iw_studio::ui::nav::PageId::Discovery);
+    assert_eq!(
+        count(&h, "off (page off)"),
+        0,
+        "every page with modules is on"
+    );
+    assert_eq!(count(&h, "default page"), 1);
+    for var in ["IW_S3_ACCESS_KEY_ID", "IW_FIREBASE_CREDENTIALS"] {
+        let set = std::env::var_os(var).is_some_and(|v| !v.is_empty());
+        let label = format!("{var} {}", if set { "set" } else { "unset" });
+        assert_eq!(count(&h, &label), 1, "{label}");
+    }
+    assert_eq!(count(&h, "Default models: gemma3:27b"), 1);
+
+    // Turn the Models page off in the draft: its five modules follow.
+    click_nav(&mut h, "Pages & modules");
+    h.get_by_role_and_label(Role::CheckBox, "Models").click();
+    h.run();
+    click_nav(&mut h, "What ImageWorks will offer");
+    assert_eq!(count(&h, "off (page off)"), 5);
+
+    h.get_by_role_and_label(Role::Button, "📋 Copy JSON")
+        .click();
+    h.step();
+    let text = copied(&h).ok_or("Copy JSON put nothing on the clipboard")?;
+    let d: Value = serde_json::from_str(&text)?;
+    assert_eq!(d["pages"]["models"], false);
+    assert_eq!(
+        d["modules"]["browse_manage"],
+        json!({"page": "models", "enabled": false})
+    );
+    assert_eq!(d["default_page"], "personal_tagger");
+    assert_eq!(d["endpoints"][1]["name"], "gpu-box");
+    h.run();
+    assert_eq!(count(&h, "✔ Copied"), 1);
+    Ok(())
+}
+
+#[test]
+fn the_page_badges_what_the_connected_proxy_serves_from_the_open_registry() -> TestResult {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let (dir, path) = common::copy_of("full_example.toml");
+    let (mut app, fake) = common::app_with_fake_proxy(&path, &[], &dir.path().join("history"));
+    fake.set_models(serde_json::from_value(json!({"object": "list", "data": [
+        {"id": "qwen2.5vl 7b (Q4 K M)", "object": "model", "extensions": {
+            "logical_id": "qwen2.5vl_7b_(Q4_K_M)", "backend": "ollama",
+            "capabilities": {"vision": true}}}
+    ]}))?);
+    app.open_registry(&sample("registry"));
+    let mut h = common::harness(app);
+    common::run_until(&mut h, |app| app.registry().store().is_some());
+    click_nav(&mut h, "What ImageWorks will offer");
+    assert_eq!(count(&h, "Models (16, not connected)"), 1);
+    assert_eq!(count(&h, "served"), 0);
+
+    click_nav(&mut h, "Preview & push");
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    common::run_until(&mut h, |app| app.live().models().value().is_some());
+    click_nav(&mut h, "What ImageWorks will offer");
+    assert_eq!(count(&h, "Models (16, 1 served)"), 1);
+    assert_eq!(
+        count(&h, "served"),
+        1,
+        "matched by logical_id, not listed twice"
+    );
+    assert_eq!(count(&h, "qwen2.5vl 7b (Q4 K M)"), 1);
+    assert_eq!(
+        count(&h, "Backends in use: ollama"),
+        1,
+        "the served model's"
+    );
+    assert_eq!(count(&h, "no embedding"), 1, "siglip is not served");
+    Ok(())
+}
