@@ -198,13 +198,18 @@ fn pages_card(ui: &mut Ui, layouts: &LayoutSet, d: &Discovery) {
                     );
                 }
             });
-            ui.indent(("discovery_modules", page), |ui| {
-                for (id, module) in d.modules.iter() {
-                    if module.page.as_deref() == Some(page) {
+            let mut modules = d
+                .modules
+                .iter()
+                .filter(|(_, m)| m.page.as_deref() == Some(page))
+                .peekable();
+            if modules.peek().is_some() {
+                ui.indent(("discovery_modules", page), |ui| {
+                    for (id, module) in modules {
                         module_row(ui, layouts, id, module, *on);
                     }
-                }
-            });
+                });
+            }
         }
         for (id, module) in d.modules.iter() {
             let page = module.page.as_deref();
