@@ -393,7 +393,7 @@ fn with_a_proxy_served_flags_follow_its_models_by_logical_id() -> TestResult {
 type App = iw_studio::ui::StudioApp;
 
 fn click_nav(h: &mut egui_kittest::Harness<'_, App>, title: &str) {
-    use egui_kittest::kittest::{NodeT, Queryable};
+    use egui_kittest::kittest::Queryable;
     h.get_by(|n| {
         n.role() == egui::accesskit::Role::Button && n.label().is_some_and(|l| l.contains(title))
     })
