@@ -58,6 +58,15 @@ fn raw_toml_page_with_syntax_error() {
 }
 
 #[test]
+fn discovery_page() {
+    shoot(
+        open("full_example.toml"),
+        PageId::Discovery,
+        "page_discovery",
+    );
+}
+
+#[test]
 fn diff_page() {
     let mut app = open("chat_proxy.toml");
     let ctx = egui::Context::default();

@@ -1,6 +1,7 @@
 //! The headless front end: clap commands over `crate::core`.
 
 mod config;
+pub mod discovery;
 mod fix;
 mod live_state;
 pub mod output;
@@ -83,6 +84,8 @@ pub enum Command {
     Schema,
     /// Print a complete chat_proxy.toml with every setting at its default.
     Defaults,
+    /// What the ImageWorks app will offer under a draft: pages, modules, storage, endpoints, models, features.
+    Discovery(discovery::DiscoveryArgs),
     /// The layered model registry (curated / discovered / merged JSON).
     #[command(subcommand)]
     Registry(registry::RegistryCmd),
@@ -131,6 +134,7 @@ pub fn run_with(cli: &Cli, command: &Command, o: &mut Out<'_>) -> u8 {
         Command::Unset { file, path, force } => config::set(&layouts, file, path, None, *force, o),
         Command::Schema => config::schema(&layouts, o),
         Command::Defaults => config::defaults(&layouts, o),
+        Command::Discovery(args) => discovery::run_with(&layouts, args, o),
         Command::Registry(cmd) => registry::run_with(cmd, o),
         Command::Proxy(command) => {
             let interactive = std::io::stdin().is_terminal();

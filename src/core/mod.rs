@@ -2,6 +2,7 @@
 pub mod array_entry;
 pub mod config_file;
 pub mod defaults;
+pub mod discovery;
 pub mod document;
 pub mod layout;
 pub mod proxy;

@@ -20,7 +20,8 @@ use crate::ui::nav::{PageId, page_for_path};
 use crate::ui::page_ctx::{PageCtx, ViewState};
 use crate::ui::pages::registry::{RegistryAction, RegistryState};
 use crate::ui::pages::{
-    DiffPage, LayoutPage, Page, PreviewPage, RawTomlPage, RegistryPage, diff, push_dialog, welcome,
+    DiffPage, DiscoveryPage, LayoutPage, Page, PreviewPage, RawTomlPage, RegistryPage, diff,
+    discovery, push_dialog, welcome,
 };
 use crate::ui::panels::status_bar::Status;
 use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
@@ -82,6 +83,8 @@ pub struct StudioApp {
     registry: RegistryState,
     /// The Preview & push page (its view toggles).
     preview_page: PreviewPage,
+    /// The "What ImageWorks will offer" page (its last document).
+    discovery_view: discovery::DiscoveryView,
     /// What the last frame's view asked for; applied by the next `logic`.
     pending: Vec<Action>,
 }
@@ -122,6 +125,7 @@ impl StudioApp {
             served_generation: None,
             registry,
             preview_page: PreviewPage::default(),
+            discovery_view: discovery::DiscoveryView::default(),
             pending: Vec::new(),
         }
     }
@@ -492,7 +496,7 @@ impl StudioApp {
                 view: &mut self.view,
                 read_only: session.parse_error().is_some(),
             };
-            let (mut layout_page, mut registry_page);
+            let (mut layout_page, mut registry_page, mut discovery_page);
             let page: &mut dyn Page = match &self.page {
                 PageId::Layout(id) => match self.layouts.page(id) {
                     Some(page) => {
@@ -510,6 +514,13 @@ impl StudioApp {
                 PageId::Registry => {
                     registry_page = RegistryPage(&mut self.registry);
                     &mut registry_page
+                }
+                PageId::Discovery => {
+                    discovery_page = DiscoveryPage {
+                        view: &mut self.discovery_view,
+                        registry: self.registry.store(),
+                    };
+                    &mut discovery_page
                 }
             };
             page.ui(ui, &mut ctx);

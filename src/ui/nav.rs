@@ -15,6 +15,8 @@ pub enum PageId {
     Preview,
     /// The model registry manager.
     Registry,
+    /// What ImageWorks will offer: the discovery document of the draft.
+    Discovery,
 }
 
 /// The layout page that shows a setting (`endpoints[2].name` → endpoints).

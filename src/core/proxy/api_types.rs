@@ -81,6 +81,13 @@ impl ModelEntry {
     }
 }
 
+impl ModelList {
+    /// The served entry for registry entry `name`, matched by `logical_id`.
+    pub fn served_match(&self, name: &str) -> Option<&ModelEntry> {
+        self.data.iter().find(|m| m.registry_name() == name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! One file per page; every page shares one shape, [`Page`].
 pub mod diff;
+pub mod discovery;
 pub mod endpoints;
 pub mod layout_page;
 pub mod preview;
@@ -108,6 +109,27 @@ impl Page for PreviewPage {
             ctx.session.layouts(),
             ctx.actions,
         );
+    }
+}
+
+/// What ImageWorks will offer: the discovery document of the draft, with
+/// the registry the Registry page has open.
+pub struct DiscoveryPage<'s> {
+    pub view: &'s mut discovery::DiscoveryView,
+    pub registry: Option<&'s crate::core::registry::RegistryStore>,
+}
+
+impl Page for DiscoveryPage<'_> {
+    fn id(&self) -> PageId {
+        PageId::Discovery
+    }
+
+    fn title(&self) -> &str {
+        "What ImageWorks will offer"
+    }
+
+    fn ui(&mut self, ui: &mut Ui, ctx: &mut PageCtx<'_>) {
+        discovery::show(ui, ctx, self.view, self.registry);
     }
 }
 

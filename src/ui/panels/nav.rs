@@ -44,6 +44,21 @@ pub fn show(
                 actions,
             );
         }
+        // The sum of the ImageWorks pages, under them (a heading of its
+        // own only when other layouts come last).
+        if group != IMAGEWORKS_GROUP {
+            ui.add_space(8.0);
+            heading(ui, IMAGEWORKS_GROUP);
+        }
+        entry(
+            ui,
+            "☑ What ImageWorks will offer",
+            &PageId::Discovery,
+            current,
+            0,
+            0,
+            actions,
+        );
         ui.add_space(8.0);
         ui.label(
             RichText::new("Document")
@@ -96,6 +111,18 @@ pub fn show(
             actions,
         );
     });
+}
+
+/// The navigation group of the ImageWorks layouts (`group` in `ui_layouts/`).
+const IMAGEWORKS_GROUP: &str = "ImageWorks";
+
+fn heading(ui: &mut Ui, text: &str) {
+    ui.label(
+        RichText::new(text)
+            .small()
+            .strong()
+            .color(theme::muted(ui.visuals())),
+    );
 }
 
 /// Errors and warnings per page, in one pass over the findings (a finding's

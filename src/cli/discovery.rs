@@ -1,0 +1,224 @@
+//! `iw-studio discovery FILE [--proxy URL] [--registry DIR]`: what the
+//! ImageWorks app will offer under a draft, as a summary or (`--format
+//! json`) the discovery document a client GUI reads (`core::discovery`).
+//!
+//! Exit codes: 0 printed; 2 an unreadable file, a registry folder that
+//! cannot be read, or a proxy that cannot be reached.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::exit;
+use super::output::{CliError, Out};
+use super::proxy::ConnectOpts;
+use crate::core::discovery::{
+    Discovery, ModelInfo, RegistryInput, Sources, discover, env_is_set_here,
+};
+use crate::core::document::ConfigDocument;
+use crate::core::layout::LayoutSet;
+use crate::core::proxy::{ConnectionProfile, ModelList, ProxyApi};
+use crate::core::registry::{RegistryStore, resolve_dir};
+use crate::core::safe_save::read_text;
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct DiscoveryArgs {
+    /// The draft `chat_proxy.toml`.
+    pub file: PathBuf,
+    /// Also ask this proxy which models it serves (`/v1/models`), e.g. http://127.0.0.1:8100.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The model registry folder (default: $IMAGEWORKS_REGISTRY_DIR, else configs/ beside FILE, as the GUI finds it).
+    #[arg(long, value_name = "DIR")]
+    pub registry: Option<PathBuf>,
+}
+
+/// Run `discovery` writing to `o`; returns the exit code.
+pub fn run_with(layouts: &LayoutSet, args: &DiscoveryArgs, o: &mut Out<'_>) -> u8 {
+    match build(layouts, args, o) {
+        Ok(discovery) => {
+            o.emit(
+                || summary(&discovery),
+                || serde_json::to_value(&discovery).unwrap_or_default(),
+            );
+            exit::OK
+        }
+        Err(failure) => o.fail(failure),
+    }
+}
+
+fn build(
+    layouts: &LayoutSet,
+    args: &DiscoveryArgs,
+    o: &mut Out<'_>,
+) -> Result<Discovery, CliError> {
+    let doc = load_draft(&args.file)?;
+    let store = registry(args, o)?;
+    let served = match &args.proxy {
+        Some(url) => Some(served_models(url, &args.connect)?),
+        None => None,
+    };
+    let sources = Sources {
+        registry: store.as_ref().map(|s| RegistryInput {
+            dir: s.dir(),
+            merged: s.merged(),
+        }),
+        served: served.as_ref(),
+        env_is_set: &env_is_set_here,
+    };
+    Ok(discover(&doc, layouts, &sources))
+}
+
+fn load_draft(path: &Path) -> Result<ConfigDocument, CliError> {
+    let loaded = read_text(path).map_err(|e| CliError::unreadable(e.to_string()))?;
+    ConfigDocument::parse(&loaded.text)
+        .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))
+}
+
+/// The registry named by `--registry` (which must load), else the one the
+/// GUI would open, if it loads (a folder found but unreadable is a note).
+fn registry(args: &DiscoveryArgs, o: &mut Out<'_>) -> Result<Option<RegistryStore>, CliError> {
+    if let Some(dir) = &args.registry {
+        if !dir.is_dir() {
+            return Err(CliError::unreadable(format!(
+                "{}: not a folder",
+                dir.display()
+            )));
+        }
+        return RegistryStore::load(dir)
+            .map(Some)
+            .map_err(|e| CliError::unreadable(format!("{}: {e}", dir.display())));
+    }
+    let Some(dir) = resolve_dir(None, Some(&args.file)) else {
+        return Ok(None);
+    };
+    match RegistryStore::load(&dir) {
+        Ok(store) => Ok(Some(store)),
+        Err(e) => {
+            o.note(&format!(
+                "note: the registry in {} was not read ({e}); models come from the proxy alone",
+                dir.display()
+            ));
+            Ok(None)
+        }
+    }
+}
+
+fn served_models(url: &str, connect: &ConnectOpts) -> Result<ModelList, CliError> {
+    let mut profile = ConnectionProfile::new("cli", url);
+    profile.token_env.clone_from(&connect.token_env);
+    profile.timeout_s = connect.timeout;
+    profile.ca_file.clone_from(&connect.ca_file);
+    let api = profile.client()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::unreadable(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(api.models())?)
+}
+
+/// The capability flags the summary names (the registry writes dozens of
+/// aliases per entry; these are the ones the feature flags read).
+const HEADLINE_CAPABILITIES: [&str; 3] = ["vision", "reasoning", "embedding"];
+
+fn on_off(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
+fn yes_no(on: bool) -> &'static str {
+    if on { "yes" } else { "no" }
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// The human summary: one block per part of the document.
+fn summary(d: &Discovery) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Pages");
+    for (id, on) in d.pages.iter() {
+        let default = if d.default_page.as_deref() == Some(id) {
+            "  (default page)"
+        } else {
+            ""
+        };
+        let _ = writeln!(s, "  {id:<22} {}{default}", on_off(*on));
+    }
+    if d.default_page.is_none() {
+        let _ = writeln!(s, "  no default page");
+    }
+    let _ = writeln!(s, "Modules");
+    for (id, m) in d.modules.iter() {
+        let page = m.page.as_deref().unwrap_or("-");
+        let _ = writeln!(s, "  {id:<22} {:<4} page {page}", on_off(m.enabled));
+    }
+    let _ = writeln!(s, "Storage");
+    for (kind, asset) in d.storage.iter() {
+        let vars: Vec<String> = asset
+            .env_set
+            .iter()
+            .map(|(var, set)| format!("{var} {}", if *set { "set" } else { "unset" }))
+            .collect();
+        let row = format!("  {kind:<22} {:<11} {}", asset.backend, vars.join(", "));
+        let _ = writeln!(s, "{}", row.trim_end());
+    }
+    endpoints_summary(&mut s, d);
+    models_summary(&mut s, &d.models);
+    let f = &d.features;
+    let _ = writeln!(
+        s,
+        "Features\n  vision {}, reasoning {}, embedding {}\n  backends: {}\n  registry: {}",
+        yes_no(f.vision_available),
+        yes_no(f.reasoning_available),
+        yes_no(f.embedding_available),
+        list_or_none(&f.backends),
+        f.registry_dir.as_deref().unwrap_or("none"),
+    );
+    s
+}
+
+fn endpoints_summary(s: &mut String, d: &Discovery) {
+    let _ = writeln!(s, "Endpoints");
+    if d.endpoints.is_empty() {
+        let _ = writeln!(s, "  none");
+    }
+    for e in &d.endpoints {
+        let aliases = if e.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", e.aliases.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "  {}{aliases}: {} {}, default models: {}",
+            e.name.as_deref().unwrap_or("(no name)"),
+            e.kind.as_deref().unwrap_or("-"),
+            e.base_url.as_deref().unwrap_or("(no base_url)"),
+            list_or_none(&e.default_models),
+        );
+    }
+}
+
+fn models_summary(s: &mut String, models: &[ModelInfo]) {
+    let served = models.iter().filter(|m| m.served).count();
+    let _ = writeln!(s, "Models ({}, {served} served)", models.len());
+    for m in models {
+        let caps: Vec<&str> = HEADLINE_CAPABILITIES
+            .into_iter()
+            .filter(|c| m.capabilities.iter().any(|have| have == c))
+            .collect();
+        let row = format!(
+            "  {:<48} {:<7} {}",
+            m.display_id,
+            if m.served { "served" } else { "-" },
+            caps.join(", "),
+        );
+        let _ = writeln!(s, "{}", row.trim_end());
+    }
+}
