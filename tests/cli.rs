@@ -1,23 +1,15 @@
 //! The CLI as a user runs it: the real binary on copies of real files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{arg, stdout, studio};
+use std::path::PathBuf;
+use std::process::Output;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const SHIPPED: &str = include_str!("../sample_configs/chat_proxy.toml");
-
-fn studio(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iw-studio"))
-        .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
-        .args(args)
-        .output()
-        .expect("cannot run iw-studio")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -28,10 +20,6 @@ fn copy_of(text: &str) -> Result<(tempfile::TempDir, PathBuf), std::io::Error> {
     let path = dir.path().join("chat_proxy.toml");
     std::fs::write(&path, text)?;
     Ok((dir, path))
-}
-
-fn arg(p: &Path) -> &str {
-    p.to_str().unwrap_or_default()
 }
 
 fn sample(name: &str) -> String {

@@ -3,12 +3,14 @@
 //! API push cannot carry, where the proxy's file is, racing pushes, and
 //! outcomes that are not known.
 
+#[path = "support/binary.rs"]
+mod binary;
 #[path = "support/test_proxy.rs"]
 mod test_proxy;
 
+use binary::studio_in;
+
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use iw_studio::core::document::ConfigDocument;
@@ -39,21 +41,6 @@ fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
-}
-
-/// Run the binary in `cwd`, as an admin would from a shell there.
-fn studio(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_iw-studio"))
-        .current_dir(cwd)
-        .env("IW_STUDIO_LOG_DIR", cwd.join(".logs"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// A proxy in its working folder with its default relative path, and its
@@ -87,7 +74,7 @@ fn an_api_push_names_the_tables_it_cannot_carry_and_needs_yes() -> TestResult {
         SHIPPED.replacen("port = 8100", "port = 9002", 1) + "\n[ui.pages]\nresults = false\n";
     std::fs::write(&draft, &text)?;
     let draft_s = draft.to_str().unwrap_or_default();
-    let (code, out, err) = studio(here.path(), &["push", draft_s, "--proxy", &proxy.url()]);
+    let (code, out, err) = studio_in(here.path(), &["push", draft_s, "--proxy", &proxy.url()]);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(
         err.contains("[ui]") && err.contains("cannot go over the API"),
@@ -95,7 +82,7 @@ fn an_api_push_names_the_tables_it_cannot_carry_and_needs_yes() -> TestResult {
     );
     assert_eq!(proxy.puts(), 1, "the refused push wrote nothing");
 
-    let (code, out, err) = studio(
+    let (code, out, err) = studio_in(
         here.path(),
         &["push", draft_s, "--proxy", &proxy.url(), "--format", "json"],
     );
@@ -104,7 +91,7 @@ fn an_api_push_names_the_tables_it_cannot_carry_and_needs_yes() -> TestResult {
     let unsent = &body["error"]["details"]["draft_losses"];
     assert!(unsent.to_string().contains("[ui]"), "{body}");
 
-    let (code, out, err) = studio(
+    let (code, out, err) = studio_in(
         here.path(),
         &["push", draft_s, "--proxy", &proxy.url(), "--yes"],
     );
@@ -159,7 +146,7 @@ fn a_relative_path_without_a_map_is_refused_and_nothing_here_is_written() -> Tes
     let draft = here.path().join("draft.toml");
     std::fs::write(&draft, SHIPPED.replacen("port = 8100", "port = 9002", 1))?;
     let draft_s = draft.to_str().unwrap_or_default();
-    let (code, out, err) = studio(
+    let (code, out, err) = studio_in(
         here.path(),
         &[
             "push",
@@ -190,7 +177,7 @@ fn a_relative_path_without_a_map_is_refused_and_nothing_here_is_written() -> Tes
         "no .bak, no new file"
     );
     // An API push does not diff against the file here either.
-    let (code, out, err) = studio(
+    let (code, out, err) = studio_in(
         here.path(),
         &["diff", draft_s, "--proxy", &proxy.url(), "--format", "json"],
     );
@@ -216,7 +203,7 @@ fn a_file_push_through_a_path_map_writes_the_proxys_file() -> TestResult {
         SHIPPED.replacen("port = 8100", "port = 9002", 1) + "\n[ui.pages]\nresults = false\n";
     std::fs::write(&draft, &text)?;
     let map = format!("configs={}", work.path().join("configs").display());
-    let (code, out, err) = studio(
+    let (code, out, err) = studio_in(
         here.path(),
         &[
             "push",
@@ -425,7 +412,7 @@ fn a_proxys_huge_escaped_error_is_cut_and_cleaned() -> TestResult {
     let work = tempfile::tempdir()?;
     let proxy = TestProxy::start_in(work.path(), BTreeMap::new())?;
     proxy.set_fault(Fault::HugeEscapedError);
-    let (code, out, err) = studio(work.path(), &["status", "--proxy", &proxy.url()]);
+    let (code, out, err) = studio_in(work.path(), &["status", "--proxy", &proxy.url()]);
     assert_eq!(code, 2, "{out}");
     assert!(err.contains("boom"), "{err}");
     assert!(err.len() < 2_000, "{} bytes of error", err.len());

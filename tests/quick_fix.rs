@@ -2,35 +2,14 @@
 //! `vllm_max_model_len = "4096"` or `port = "8100"`. `check` says so with a
 //! fix, and `iw-studio fix` applies it as one-line edits.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{arg, stdout, studio, write_temp};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const SHIPPED: &str = include_str!("../sample_configs/chat_proxy.toml");
-
-fn studio(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iw-studio"))
-        .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
-        .args(args)
-        .output()
-        .expect("run iw-studio")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn write_temp(bytes: &[u8]) -> Result<(tempfile::TempDir, PathBuf), std::io::Error> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("chat_proxy.toml");
-    std::fs::write(&path, bytes)?;
-    Ok((dir, path))
-}
-
-fn arg(p: &Path) -> &str {
-    p.to_str().unwrap_or_default()
-}
 
 /// The shipped file as the Streamlit form saves it: two values as strings.
 fn as_streamlit_writes(newline: &str) -> String {

@@ -1,25 +1,12 @@
 //! Issue 10: what the stock proxy does that the studio must hold to. The
 //! binary as a user runs it, on files the real proxy would reject.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{studio, write_temp};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn studio(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iw-studio"))
-        .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
-        .args(args)
-        .output()
-        .expect("run iw-studio")
-}
-
-fn write_temp(bytes: &[u8]) -> Result<(tempfile::TempDir, PathBuf), std::io::Error> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("chat_proxy.toml");
-    std::fs::write(&path, bytes)?;
-    Ok((dir, path))
-}
 
 /// Seen 2: TOML 1.1-only syntax passed `check`; tomllib stops the proxy on it.
 #[test]

@@ -3,12 +3,14 @@
 //! runs; a failing command, a proxy that does not come back and a held GPU
 //! lease each say so and leave the history honest.
 
+#[path = "support/binary.rs"]
+mod binary;
 #[path = "support/test_proxy.rs"]
 mod test_proxy;
 
+use binary::studio_in;
+
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 use test_proxy::TestProxy;
@@ -16,20 +18,6 @@ use test_proxy::TestProxy;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const SHIPPED: &str = include_str!("../sample_configs/chat_proxy.toml");
-
-fn studio(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_iw-studio"))
-        .current_dir(cwd)
-        .env("IW_STUDIO_LOG_DIR", cwd.join(".logs"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -78,11 +66,11 @@ fn push_with_restart(s: &Setup, command: &str, extra: &[&str]) -> (i32, String, 
         command,
     ];
     args.extend_from_slice(extra);
-    studio(s.dir.path(), &args)
+    studio_in(s.dir.path(), &args)
 }
 
 fn history(s: &Setup) -> String {
-    studio(s.dir.path(), &["history", "--history-dir", &s.history]).1
+    studio_in(s.dir.path(), &["history", "--history-dir", &s.history]).1
 }
 
 #[test]

@@ -2,36 +2,16 @@
 //! stops at every 1.1-only construct with its line:column, one test each;
 //! `set` never writes one.
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{arg, stdout, studio, write_temp};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const SHIPPED: &str = include_str!("../sample_configs/chat_proxy.toml");
 const PREFIX: &str = "error: the proxy reads TOML 1.0 (Python tomllib): ";
-
-fn studio(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iw-studio"))
-        .env("IW_STUDIO_LOG_DIR", env!("CARGO_TARGET_TMPDIR"))
-        .args(args)
-        .output()
-        .expect("run iw-studio")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn write_temp(bytes: &[u8]) -> Result<(tempfile::TempDir, PathBuf), std::io::Error> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("chat_proxy.toml");
-    std::fs::write(&path, bytes)?;
-    Ok((dir, path))
-}
-
-fn arg(p: &Path) -> &str {
-    p.to_str().unwrap_or_default()
-}
 
 /// `check` exits 1 and reports the construct at `line:column` with the prefix
 /// and `what` in its message; the JSON finding is an error at the same place.
