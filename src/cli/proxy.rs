@@ -847,6 +847,7 @@ fn report_outcome(
     }
     for k in &outcome.pushed {
         let verdict = match (outcome.status, k.ok) {
+            (PushStatus::Unknown, _) if outcome.reread_failed => "not re-read",
             (PushStatus::Unknown, true) => "there",
             (PushStatus::Unknown, false) => "NOT there",
             (_, true) => "ok",

@@ -99,7 +99,7 @@ impl HistoryEntry {
             result: match result {
                 Ok(o) if o.status == PushStatus::Unknown => HistoryResult::OutcomeUnknown {
                     problem: o.problem.clone().unwrap_or_default(),
-                    reread: o.pushed.iter().any(|p| !p.read_back.is_null() || p.ok),
+                    reread: !o.reread_failed,
                     present: o.present().into_iter().map(str::to_owned).collect(),
                     absent: o.absent().into_iter().map(str::to_owned).collect(),
                 },

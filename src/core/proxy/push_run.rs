@@ -78,6 +78,8 @@ pub struct PushOutcome {
     pub backup: Option<PathBuf>,
     /// Why the outcome is unknown, or why the read-back failed.
     pub problem: Option<String>,
+    /// An unknown outcome whose re-read failed too: `pushed` says nothing.
+    pub reread_failed: bool,
     /// The proxy's whole `file` view as this push expected it afterwards
     /// (what a restart is verified against).
     #[serde(skip)]
@@ -198,6 +200,7 @@ fn nothing(plan: &PushPlan) -> PushOutcome {
         message: String::new(),
         backup: None,
         problem: None,
+        reread_failed: false,
         expected_file: plan.base_view.clone(),
     }
 }
@@ -301,6 +304,7 @@ fn compared(
         message,
         backup,
         problem: None,
+        reread_failed: false,
         expected_file: expected.clone(),
     };
     outcome.headline = headline(plan, &outcome);
@@ -356,6 +360,7 @@ async fn unknown(
         message: String::new(),
         backup: None,
         problem: Some(problem),
+        reread_failed: found.is_none(),
         expected_file: expected.clone(),
     };
     outcome.headline = if found.is_some() {
@@ -388,6 +393,7 @@ fn unverified_write(
         message,
         backup,
         problem: Some(problem),
+        reread_failed: false,
         expected_file: expected.clone(),
     }
 }

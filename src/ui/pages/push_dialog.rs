@@ -266,15 +266,16 @@ fn done(
                     ui.label(RichText::new(&k.key).monospace());
                     ui.label(RichText::new(k.after.to_string()).monospace());
                     let mark = if k.ok { "✔" } else { "✖" };
-                    ui.label(
-                        RichText::new(format!("{mark} {}", k.read_back))
-                            .monospace()
-                            .color(if k.ok {
-                                theme::ok(&v)
-                            } else {
-                                theme::error(&v)
-                            }),
-                    );
+                    let found = if outcome.reread_failed {
+                        "? (could not re-read)".to_owned()
+                    } else {
+                        format!("{mark} {}", k.read_back)
+                    };
+                    ui.label(RichText::new(found).monospace().color(if k.ok {
+                        theme::ok(&v)
+                    } else {
+                        theme::error(&v)
+                    }));
                     ui.end_row();
                 }
             });
