@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use iw_studio::cli::proxy::{
-    CliPushMode, ConnectOpts, DiffArgs, PathOpts, PreviewArgs, ProxyCommand, PushArgs, RestartOpts,
-    StatusArgs, run_proxy_with,
+    CliPushMode, ConnectOpts, DiffArgs, PathOpts, PlanArgs, PreviewArgs, ProxyCommand, PushArgs,
+    RestartOpts, StatusArgs, run_proxy_with,
 };
 use iw_studio::cli::{Out, OutputFormat};
 use iw_studio::core::layout::LayoutSet;
@@ -88,11 +88,13 @@ fn unreachable_status() -> std::io::Result<StatusArgs> {
 
 fn push_args(file: &Path, url: &str) -> PushArgs {
     PushArgs {
-        file: file.to_path_buf(),
-        proxy: url.to_owned(),
-        connect: connect(),
-        paths: PathOpts::default(),
-        mode: CliPushMode::Api,
+        target: PlanArgs {
+            file: file.to_path_buf(),
+            proxy: url.to_owned(),
+            connect: connect(),
+            paths: PathOpts::default(),
+            mode: CliPushMode::Api,
+        },
         yes: false,
         dry_run: false,
         history_dir: None,
@@ -414,11 +416,13 @@ fn file_push_and_diff() -> TestResult {
     let draft = FULL.replace("max_image_pixels = 896", "max_image_pixels = 1024");
     let (_dir, live, draft_path, proxy) = setup(FULL, &draft, &[])?;
     let diff = DiffArgs {
-        file: draft_path.clone(),
-        proxy: proxy.url(),
-        connect: connect(),
-        paths: PathOpts::default(),
-        mode: CliPushMode::File,
+        target: PlanArgs {
+            file: draft_path.clone(),
+            proxy: proxy.url(),
+            connect: connect(),
+            paths: PathOpts::default(),
+            mode: CliPushMode::File,
+        },
     };
     let (code, out, _) = run(ProxyCommand::Diff(diff), OutputFormat::Human);
     assert_eq!(code, 0);
@@ -427,7 +431,7 @@ fn file_push_and_diff() -> TestResult {
         "{out}"
     );
     let mut args = push_args(&draft_path, &proxy.url());
-    args.mode = CliPushMode::File;
+    args.target.mode = CliPushMode::File;
     let (code, out, err) = run(ProxyCommand::Push(args), OutputFormat::Human);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("Restart required"), "{out}");
@@ -492,8 +496,8 @@ fn the_proxy_command_parses_from_the_command_line() -> TestResult {
     let ProxyCommand::Push(args) = top.command else {
         return Err("not a push".into());
     };
-    assert!(args.yes && args.dry_run && args.mode == CliPushMode::File);
-    assert_eq!(args.connect.timeout, 5.0);
+    assert!(args.yes && args.dry_run && args.target.mode == CliPushMode::File);
+    assert_eq!(args.target.connect.timeout, 5.0);
     Ok(())
 }
 

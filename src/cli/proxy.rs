@@ -78,8 +78,9 @@ pub struct PreviewArgs {
     pub history_dir: Option<PathBuf>,
 }
 
+/// A draft and the proxy it goes to: what `diff` and `push` plan from.
 #[derive(clap::Args, Clone, Debug)]
-pub struct DiffArgs {
+pub struct PlanArgs {
     /// The draft `chat_proxy.toml`.
     pub file: PathBuf,
     #[arg(long, value_name = "URL")]
@@ -88,24 +89,21 @@ pub struct DiffArgs {
     pub connect: ConnectOpts,
     #[command(flatten)]
     pub paths: PathOpts,
-    /// Diff for an API push (the proxy's regenerated file) or a file push (the draft as is).
+    /// api: PUT the changed keys (the proxy rewrites its file, lossy); file: write the draft to the proxy's file (lossless; the file must be reachable from here).
     #[arg(long, value_enum, default_value_t)]
     pub mode: CliPushMode,
 }
 
 #[derive(clap::Args, Clone, Debug)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub target: PlanArgs,
+}
+
+#[derive(clap::Args, Clone, Debug)]
 pub struct PushArgs {
-    /// The draft `chat_proxy.toml`.
-    pub file: PathBuf,
-    #[arg(long, value_name = "URL")]
-    pub proxy: String,
     #[command(flatten)]
-    pub connect: ConnectOpts,
-    #[command(flatten)]
-    pub paths: PathOpts,
-    /// api: PUT the changed keys (the proxy rewrites its file, lossy); file: write the draft to the proxy's file (lossless, same machine).
-    #[arg(long, value_enum, default_value_t)]
-    pub mode: CliPushMode,
+    pub target: PlanArgs,
     /// Accept the losses of an API push without asking.
     #[arg(long)]
     pub yes: bool,
@@ -468,25 +466,16 @@ struct Planned {
     plan: PushPlan,
 }
 
-/// What to push where.
-struct PlanRequest<'a> {
-    file: &'a std::path::Path,
-    url: &'a str,
-    connect: &'a ConnectOpts,
-    paths: &'a PathOpts,
-    mode: PushMode,
-}
-
 fn make_plan(
     layouts: &LayoutSet,
-    req: &PlanRequest<'_>,
+    req: &PlanArgs,
     rt: &tokio::runtime::Runtime,
 ) -> Result<Planned, CliError> {
-    let draft = load_draft(req.file)?;
-    let api = client(req.url, req.connect)?;
+    let draft = load_draft(&req.file)?;
+    let api = client(&req.proxy, &req.connect)?;
     let view = rt.block_on(api.config())?;
     let target = PushTarget::new(api.base_url()).with_path_maps(req.paths.path_maps.clone());
-    let plan = plan_push(&draft, layouts, &view, &target, req.mode).map_err(push_fail)?;
+    let plan = plan_push(&draft, layouts, &view, &target, req.mode.into()).map_err(push_fail)?;
     Ok(Planned { api, plan })
 }
 
@@ -535,17 +524,10 @@ fn push_fail(e: PushError) -> CliError {
 }
 
 pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u8 {
-    let req = PlanRequest {
-        file: &args.file,
-        url: &args.proxy,
-        connect: &args.connect,
-        paths: &args.paths,
-        mode: args.mode.into(),
-    };
-    let planned = runtime().and_then(|rt| make_plan(layouts, &req, &rt));
+    let planned = runtime().and_then(|rt| make_plan(layouts, &args.target, &rt));
     match planned {
         Ok(p) => {
-            print_plan(&args.proxy, &p.plan, None, o);
+            print_plan(&args.target.proxy, &p.plan, None, o);
             exit::OK
         }
         Err(f) => o.fail(f),
@@ -665,21 +647,14 @@ fn push_command(
     o: &mut Out<'_>,
 ) -> Result<u8, CliError> {
     let rt = runtime()?;
-    let req = PlanRequest {
-        file: &args.file,
-        url: &args.proxy,
-        connect: &args.connect,
-        paths: &args.paths,
-        mode: args.mode.into(),
-    };
     let restart = restart_request(&args.restart)?;
-    let Planned { api, plan } = make_plan(layouts, &req, &rt)?;
+    let Planned { api, plan } = make_plan(layouts, &args.target, &rt)?;
     if args.dry_run || (plan.is_empty() && restart.is_none()) {
-        print_plan(&args.proxy, &plan, None, o);
+        print_plan(&args.target.proxy, &plan, None, o);
         return Ok(exit::OK);
     }
     if o.format == OutputFormat::Human {
-        print_plan(&args.proxy, &plan, None, o);
+        print_plan(&args.target.proxy, &plan, None, o);
     }
     let confirmed = args.yes || (plan.needs_confirmation() && interactive && ask(o));
     let result = rt.block_on(execute_push(&api, &plan, layouts, confirmed));
@@ -835,7 +810,7 @@ fn report_outcome(
         if let (Some(r), Value::Object(map)) = (restarted, &mut result) {
             map.insert("restart".to_owned(), json!(r));
         }
-        print_plan(&args.proxy, plan, Some(result), o);
+        print_plan(&args.target.proxy, plan, Some(result), o);
         return;
     }
     let _ = writeln!(o.out, "{}", outcome.headline);
