@@ -1,6 +1,12 @@
 //! Preview & push against an in-memory proxy, driven by labels.
 
 mod common;
+#[path = "support/model_servers.rs"]
+mod model_servers;
+#[path = "support/stand_in_process.rs"]
+mod stand_in_process;
+#[path = "support/test_proxy.rs"]
+mod test_proxy;
 
 use common::{app_with_fake_proxy, copy_of, harness, run_until};
 use egui::accesskit::Role;
@@ -272,5 +278,259 @@ fn restart_pending_shows_after_a_push_and_clears_when_the_proxy_restarts() {
     assert!(
         !has_text(&h, "restart pending") && !has_text(&h, "Restart pending"),
         "the proxy restarted after the push"
+    );
+}
+
+/// Not a test: the stand-in proxy process the restart test starts and
+/// restarts (`support/stand_in_process.rs`); returns at once unless asked.
+#[test]
+#[ignore = "the stand-in proxy process; runs only when a restart test starts it"]
+fn stand_in_proxy_process() {
+    stand_in_process::serve_if_asked();
+}
+
+/// Frames until `done` holds, for work that takes seconds (a restart).
+fn run_for(
+    h: &mut egui_kittest::Harness<'_, iw_studio::ui::StudioApp>,
+    seconds: u64,
+    done: impl Fn(&iw_studio::ui::StudioApp) -> bool,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !done(h.state()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {seconds} s; status: {:?}",
+            h.state().status()
+        );
+        h.run_steps(2);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = h.try_run();
+}
+
+#[test]
+fn the_push_dialog_restarts_a_real_proxy_process_and_records_live_verified() {
+    use iw_studio::core::proxy::restart::RestartResult;
+    use iw_studio::core::proxy::{ConnectionProfile, Profiles};
+    use iw_studio::ui::live::{LiveProxy, RestartRun};
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let shipped = std::fs::read_to_string(common::sample("chat_proxy.toml")).expect("shipped");
+    let live_file = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live_file, &shipped).expect("the proxy's file");
+    let draft = dir.path().join("draft.toml");
+    std::fs::write(&draft, shipped.replacen("port = 8100", "port = 9002", 1)).expect("draft");
+    let proxy = stand_in_process::StandInProcess::start(dir.path(), &live_file).expect("stand-in");
+    // Let the first process's uptime grow past the restart's.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+
+    let mut profile = ConnectionProfile::new("lab", proxy.url());
+    profile.restart_command =
+        iw_studio::core::proxy::restart::parse_command(&proxy.restart_command())
+            .expect("the command splits");
+    profile.restart_timeout_s = 30.0;
+    let mut profiles = Profiles::default();
+    profiles.add(profile).expect("a new profile");
+    profiles.set_active("lab").expect("it exists");
+    let live = LiveProxy::new(profiles, Some(dir.path().join("history")));
+    let layouts = std::sync::Arc::new(
+        iw_studio::core::layout::LayoutSet::builtin().expect("the built-in layouts load"),
+    );
+    let mut app = iw_studio::ui::StudioApp::with_live(
+        layouts,
+        iw_studio::ui::app::AppSettings::default(),
+        live,
+    );
+    app.open(&egui::Context::default(), &draft);
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_for(&mut h, 20, |app| app.live().config().value().is_some());
+    h.get_by_role_and_label(Role::Button, "⬆ Push via API…")
+        .click();
+    h.run();
+    let confirm = "I understand: push anyway and lose these";
+    let needs_confirming = h
+        .query_all_by_role_and_label(Role::CheckBox, confirm)
+        .next()
+        .is_some();
+    if needs_confirming {
+        h.get_by_role_and_label(Role::CheckBox, confirm).click();
+        h.run();
+    }
+    h.get_by_role_and_label(Role::Button, "⬆ Push").click();
+    run_for(&mut h, 20, |app| {
+        matches!(app.live().push(), PushState::Done { .. })
+    });
+    h.get_by_role_and_label(Role::Button, "⟳ Restart the proxy…")
+        .click();
+    h.run();
+    assert!(matches!(h.state().live().restart(), RestartRun::Confirm(_)));
+    assert!(
+        has_text(&h, "Restart the proxy now?"),
+        "the command is confirmed first"
+    );
+    assert!(
+        has_text(&h, "restart.sh"),
+        "the confirmation names the command"
+    );
+    h.get_by_role_and_label(Role::Button, "⟳ Restart now")
+        .click();
+    run_for(&mut h, 45, |app| {
+        matches!(app.live().restart(), RestartRun::Done { .. })
+    });
+    let RestartRun::Done {
+        report,
+        not_recorded,
+        ..
+    } = h.state().live().restart()
+    else {
+        unreachable!()
+    };
+    assert_eq!(report.result, RestartResult::Verified, "{report:?}");
+    assert_eq!(not_recorded, &None);
+    assert!(has_text(&h, "live: verified"));
+    assert!(has_text(&h, "health: back after"));
+    assert!(has_text(&h, "Recorded in the push history."));
+    let last = h
+        .state()
+        .live()
+        .history()
+        .last()
+        .expect("the push is recorded");
+    assert_eq!(
+        last.restart.as_ref().map(|r| r.result),
+        Some(RestartResult::Verified),
+        "the history entry ends in live: verified"
+    );
+}
+
+const ENDPOINT_KEY_VAR: &str = "IW_TEST_ENDPOINT_KEY";
+
+/// The endpoint test needs its key in this process's environment, which a
+/// test may not set (`unsafe`), so the test runs itself again with it.
+#[test]
+fn endpoints_are_tested_with_their_key_and_models_are_picked_from_the_answer() {
+    let key = "sk-iw-endpoint-test-5f1c9a";
+    let out = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args([
+            "endpoints_page_with_a_key",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ENDPOINT_KEY_VAR, key)
+        .output()
+        .expect("run the test binary");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && text.contains("1 passed"), "{text}");
+    assert!(!text.contains(key), "the key never reaches any output");
+}
+
+#[test]
+#[ignore = "run by endpoints_are_tested_with_their_key_and_models_are_picked_from_the_answer, with the key set"]
+fn endpoints_page_with_a_key() {
+    use model_servers::{Flavor, ModelServer};
+    let Ok(key) = std::env::var(ENDPOINT_KEY_VAR) else {
+        return;
+    };
+    let vllm = ModelServer::start(
+        Flavor::OpenAi,
+        &["qwen2.5-vl-7b-awq", "llava-phi3"],
+        Some(&key),
+    )
+    .expect("vllm stand-in");
+    let ollama =
+        ModelServer::start(Flavor::Ollama, &["gemma3:27b", "phi4"], None).expect("ollama stand-in");
+    let shipped = std::fs::read_to_string(common::sample("chat_proxy.toml")).expect("shipped");
+    let text = format!(
+        "{shipped}\n[[endpoints]]\nname = \"vllm-box\"\nkind = \"vllm\"\nbase_url = \"{}/v1\"\n\
+         api_key_env = \"{ENDPOINT_KEY_VAR}\"\ndefault_models = [\"qwen2.5-vl-7b-awq\", \"not-served\"]\n\n\
+         [[endpoints]]\nname = \"gpu-box\"\nkind = \"ollama\"\nbase_url = \"{}\"\ndefault_models = []\n",
+        vllm.url(),
+        ollama.url()
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("chat_proxy.toml");
+    std::fs::write(&path, &text).expect("config");
+    let mut h = harness(common::app_with(Some(&path)));
+    h.run();
+    h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.ends_with("Endpoints")))
+        .click();
+    h.run();
+    assert!(has_text(&h, "Not tested yet"));
+    for name in ["vllm-box", "gpu-box"] {
+        let label = format!("Test endpoint {name}");
+        // By its id, as a screen reader would: the card may be below the fold.
+        h.get_by_role_and_label(Role::Button, &label)
+            .click_accesskit();
+        // The spinner of a pending test repaints on its own: step, do not settle.
+        h.run_steps(2);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !(has_text(&h, "/v1/models serves 2 model(s)")
+        && has_text(&h, "/api/tags serves 2 model(s)"))
+    {
+        if std::time::Instant::now() > deadline {
+            let seen: Vec<String> = h
+                .query_all_by(|n| {
+                    n.value()
+                        .is_some_and(|l| l.contains("serves") || l.contains("✖"))
+                })
+                .filter_map(|n| n.accesskit_node().value())
+                .collect();
+            panic!("both endpoints answer; seen: {seen:?}");
+        }
+        h.run_steps(2);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        has_text(&h, "qwen2.5-vl-7b-awq, llava-phi3"),
+        "the key was sent and accepted"
+    );
+    assert!(
+        has_text(
+            &h,
+            "default model `not-served` is not among the 2 model(s) it serves"
+        ),
+        "an unknown default model is a warning after the test"
+    );
+    h.get_by_role_and_label(Role::Button, "Add a default model to gpu-box")
+        .click_accesskit();
+    h.run();
+    assert!(has_text(&h, "Served by gpu-box"));
+    h.get_by_role_and_label(Role::Button, "phi4").click();
+    h.run();
+    let session = h.state().session().expect("open");
+    let after = session.raw_text();
+    assert!(
+        after.contains("default_models = [\"phi4\"]"),
+        "the pick is written: {after}"
+    );
+    assert_eq!(
+        common::changed_lines(&text, after),
+        vec![(
+            "default_models = []".to_owned(),
+            "default_models = [\"phi4\"]".to_owned()
+        )]
+    );
+    assert!(
+        h.query_all_by(|n| {
+            n.label().is_some_and(|l| l.contains(&key))
+                || n.value().is_some_and(|v| v.contains(&key))
+        })
+        .next()
+        .is_none(),
+        "the key's value is shown nowhere"
     );
 }

@@ -165,6 +165,7 @@ fn record_push(dir: &Path, url: &str, at: u64) -> TestResult {
     use iw_studio::core::proxy::PushMode;
     use iw_studio::core::proxy::history::{HistoryChange, HistoryEntry, HistoryResult, record};
     let entry = HistoryEntry {
+        id: format!("push-{at}"),
         time_unix_s: at,
         time: format!("@{at}"),
         profile: "cli".to_owned(),

@@ -1,10 +1,12 @@
 //! Restart and verify live (issue "Close the admin's loop", item 1): the
-//! CLI restarts a stand-in proxy "process" with a script and checks what it
-//! runs; a failing command, a proxy that does not come back and a held GPU
+//! CLI restarts a stand-in proxy process with a script (stopped, then a new
+//! process on the same port) and checks what it runs; a failing command, a proxy that does not come back and a held GPU
 //! lease each say so and leave the history honest.
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/stand_in_process.rs"]
+mod stand_in_process;
 #[path = "support/test_proxy.rs"]
 mod test_proxy;
 
@@ -33,11 +35,6 @@ fn setup() -> Result<Setup, Box<dyn std::error::Error>> {
     let proxy = TestProxy::start(&live, BTreeMap::new())?;
     let draft = dir.path().join("draft.toml");
     std::fs::write(&draft, SHIPPED.replacen("port = 8100", "port = 9002", 1))?;
-    // The restart script: what `docker restart` is to the real proxy.
-    std::fs::write(
-        dir.path().join("restart.sh"),
-        "#!/bin/sh\necho \"restarting via $1\" >&2\nsleep 0.3\ntouch \"$1\"\n",
-    )?;
     Ok(Setup {
         draft: draft.display().to_string(),
         history: dir.path().join("history").display().to_string(),
@@ -73,27 +70,56 @@ fn history(s: &Setup) -> String {
     studio_in(s.dir.path(), &["history", "--history-dir", &s.history]).1
 }
 
+/// Not a test: the stand-in proxy process the restart tests start and
+/// restart (`support/stand_in_process.rs`); returns at once unless asked.
 #[test]
-fn a_push_restarts_the_proxy_and_verifies_it_live() -> TestResult {
-    let s = setup()?;
-    // Let the stand-in's uptime grow past the restart's.
+#[ignore = "the stand-in proxy process; runs only when the restart tests start it"]
+fn stand_in_proxy_process() {
+    stand_in_process::serve_if_asked();
+}
+
+#[test]
+fn a_push_restarts_a_real_stand_in_process_and_verifies_it_live() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let live = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live, SHIPPED)?;
+    let proxy = stand_in_process::StandInProcess::start(dir.path(), &live)?;
+    let draft = dir.path().join("draft.toml");
+    std::fs::write(&draft, SHIPPED.replacen("port = 8100", "port = 9002", 1))?;
+    let history_dir = dir.path().join("history").display().to_string();
+    // Let the first process's uptime grow past the restart's.
     std::thread::sleep(std::time::Duration::from_millis(600));
-    let command = format!(
-        "sh {} {}",
-        s.dir.path().join("restart.sh").display(),
-        s.proxy.restart_marker().display()
-    );
-    let (code, out, err) = push_with_restart(&s, &command, &[]);
+    let pid_before = std::fs::read_to_string(dir.path().join("stand-in.pid"))?;
+    let command = proxy.restart_command();
+    let draft_arg = draft.display().to_string();
+    let args = [
+        "push",
+        draft_arg.as_str(),
+        "--proxy",
+        proxy.url(),
+        "--yes",
+        "--history-dir",
+        history_dir.as_str(),
+        "--restart",
+        "--restart-command",
+        command.as_str(),
+        "--restart-timeout",
+        "30",
+    ];
+    let (code, out, err) = studio_in(dir.path(), &args);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("GPU lease: free"), "{out}");
     assert!(out.contains("command `sh") && out.contains(": ok"), "{out}");
     assert!(out.contains("health: back after"), "{out}");
+    assert!(out.contains("runtime: every value as pushed"), "{out}");
     assert!(out.contains("live: verified"), "{out}");
-    assert!(
-        history(&s).contains("restart: live: verified"),
-        "{}",
-        history(&s)
+    let pid_after = std::fs::read_to_string(dir.path().join("stand-in.pid"))?;
+    assert_ne!(
+        pid_before, pid_after,
+        "a new process serves after the restart"
     );
+    let listed = studio_in(dir.path(), &["history", "--history-dir", &history_dir]).1;
+    assert!(listed.contains("restart: live: verified"), "{listed}");
     Ok(())
 }
 

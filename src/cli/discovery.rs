@@ -6,19 +6,17 @@
 //! cannot be read, or a proxy that cannot be reached.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::exit;
 use super::output::{CliError, Out};
-use super::proxy::ConnectOpts;
+use super::proxy::{ConnectOpts, load_draft};
 use crate::core::discovery::{
     Discovery, ModelInfo, RegistryInput, Sources, discover, env_is_set_here,
 };
-use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::{ConnectionProfile, ModelList, ProxyApi};
 use crate::core::registry::{RegistryStore, resolve_dir};
-use crate::core::safe_save::read_text;
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct DiscoveryArgs {
@@ -68,12 +66,6 @@ fn build(
         env_is_set: &env_is_set_here,
     };
     Ok(discover(&doc, layouts, &sources))
-}
-
-fn load_draft(path: &Path) -> Result<ConfigDocument, CliError> {
-    let loaded = read_text(path).map_err(|e| CliError::unreadable(e.to_string()))?;
-    ConfigDocument::parse(&loaded.text)
-        .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))
 }
 
 /// The registry named by `--registry` (which must load), else the one the

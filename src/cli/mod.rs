@@ -2,6 +2,7 @@
 
 mod config;
 pub mod discovery;
+pub mod endpoints;
 mod fix;
 mod live_state;
 pub mod output;
@@ -86,6 +87,8 @@ pub enum Command {
     Defaults,
     /// What the ImageWorks app will offer under a draft: pages, modules, storage, endpoints, models, features.
     Discovery(discovery::DiscoveryArgs),
+    /// Ask each [[endpoints]] entry what it serves; warn for default models it does not serve.
+    Endpoints(endpoints::EndpointsArgs),
     /// The layered model registry (curated / discovered / merged JSON).
     #[command(subcommand)]
     Registry(registry::RegistryCmd),
@@ -135,6 +138,7 @@ pub fn run_with(cli: &Cli, command: &Command, o: &mut Out<'_>) -> u8 {
         Command::Schema => config::schema(&layouts, o),
         Command::Defaults => config::defaults(&layouts, o),
         Command::Discovery(args) => discovery::run_with(&layouts, args, o),
+        Command::Endpoints(args) => endpoints::run_with(&layouts, args, o),
         Command::Registry(cmd) => registry::run_with(cmd, o),
         Command::Proxy(command) => {
             let interactive = std::io::stdin().is_terminal();

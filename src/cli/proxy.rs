@@ -200,7 +200,7 @@ impl From<ProxyError> for CliError {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -223,7 +223,7 @@ fn client(url: &str, c: &ConnectOpts) -> Result<HttpProxyClient, CliError> {
     Ok(c.profile(url).client()?)
 }
 
-fn load_draft(path: &std::path::Path) -> Result<ConfigDocument, CliError> {
+pub(super) fn load_draft(path: &std::path::Path) -> Result<ConfigDocument, CliError> {
     let loaded = read_text(path).map_err(|e| CliError::unreadable(e.to_string()))?;
     ConfigDocument::parse(&loaded.text)
         .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))
@@ -686,21 +686,22 @@ fn push_command(
     })
 }
 
+/// `--restart --restart-command "CMD ARGS"` is a one-off profile's restart
+/// command: the same request a GUI profile makes.
 fn restart_request(opts: &RestartOpts) -> Result<Option<RestartRequest>, CliError> {
     let Some(raw) = opts.restart_command.as_deref().filter(|_| opts.restart) else {
         return Ok(None);
     };
-    if !(opts.restart_timeout.is_finite() && opts.restart_timeout > 0.0) {
-        return Err(CliError::unreadable(format!(
-            "--restart-timeout {} must be a positive number of seconds",
-            opts.restart_timeout
-        )));
-    }
-    Ok(Some(RestartRequest {
-        argv: restart::parse_command(raw).map_err(|e| CliError::unreadable(e.to_string()))?,
-        timeout: std::time::Duration::from_secs_f64(opts.restart_timeout),
-        interrupt_gpu_job: opts.interrupt_gpu_job,
-    }))
+    let profile = ConnectionProfile {
+        restart_command: restart::parse_command(raw)
+            .map_err(|e| CliError::unreadable(e.to_string()))?,
+        restart_timeout_s: opts.restart_timeout,
+        ..ConnectionProfile::new("cli", "")
+    };
+    profile
+        .restart_request(opts.interrupt_gpu_job)
+        .transpose()
+        .map_err(|e| CliError::unreadable(format!("--restart-timeout: {e}")))
 }
 
 /// Restart only after a push that landed; print each stage as it ends.
@@ -724,7 +725,7 @@ fn restart_after(
     }
     let human = o.format == OutputFormat::Human;
     let mut lines = Vec::new();
-    let mut progress = |stage: &restart::RestartStage| lines.push(stage_line(stage));
+    let mut progress = |stage: &restart::RestartStage| lines.push(stage.describe());
     if human {
         let _ = writeln!(o.out, "Restarting: {}", request.argv.join(" "));
     }
@@ -741,54 +742,6 @@ fn restart_after(
         }
     }
     Some(report)
-}
-
-fn stage_line(stage: &restart::RestartStage) -> String {
-    use restart::RestartStage as S;
-    match stage {
-        S::GpuLease {
-            leased: true,
-            holder,
-            ..
-        } => format!(
-            "GPU lease: HELD by {}",
-            holder.as_deref().unwrap_or("an unnamed job")
-        ),
-        S::GpuLease { note: Some(n), .. } => format!("GPU lease: {n}"),
-        S::GpuLease { .. } => "GPU lease: free".to_owned(),
-        S::Command {
-            argv,
-            exit_code,
-            stderr,
-            ok,
-        } => format!(
-            "command `{}`: {}{}",
-            argv.join(" "),
-            match (ok, exit_code) {
-                (true, _) => "ok".to_owned(),
-                (false, Some(c)) => format!("FAILED (exit code {c})"),
-                (false, None) => "FAILED".to_owned(),
-            },
-            if stderr.is_empty() {
-                String::new()
-            } else {
-                format!("; stderr: {stderr}")
-            }
-        ),
-        S::Health {
-            waited_s,
-            uptime_s,
-            back: true,
-        } => format!(
-            "health: back after {waited_s:.1} s (uptime {:.1} s)",
-            uptime_s.unwrap_or_default()
-        ),
-        S::Health { waited_s, .. } => {
-            format!("health: NOT back with a fresh uptime after {waited_s:.1} s")
-        }
-        S::Verify { differs } if differs.is_empty() => "runtime: every value as pushed".to_owned(),
-        S::Verify { differs } => format!("runtime: {} value(s) differ", differs.len()),
-    }
 }
 
 fn ask(o: &mut Out<'_>) -> bool {

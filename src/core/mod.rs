@@ -4,6 +4,7 @@ pub mod config_file;
 pub mod defaults;
 pub mod discovery;
 pub mod document;
+pub mod endpoint_check;
 pub mod layout;
 pub mod proxy;
 pub mod registry;

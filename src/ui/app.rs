@@ -21,7 +21,7 @@ use crate::ui::page_ctx::{PageCtx, ViewState};
 use crate::ui::pages::registry::{RegistryAction, RegistryState};
 use crate::ui::pages::{
     DiffPage, DiscoveryPage, LayoutPage, Page, PreviewPage, RawTomlPage, RegistryPage, diff,
-    discovery, push_dialog, welcome,
+    discovery, push_dialog, restart_dialog, welcome,
 };
 use crate::ui::panels::status_bar::Status;
 use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
@@ -487,6 +487,7 @@ impl StudioApp {
                     actions,
                 );
             });
+        self.view.refresh_registry_models(self.registry.store());
         egui::CentralPanel::default().show(ui, |ui| {
             external_change_banner(ui, &mut self.dialog, session, actions);
             let mut ctx = PageCtx {
@@ -633,6 +634,7 @@ impl StudioApp {
         self.draw(ui, &mut actions);
         self.modal_dialogs(&ctx, &mut actions);
         push_dialog::show(&ctx, &self.live, &mut actions);
+        restart_dialog::show(&ctx, &self.live, &mut actions);
         if let Some((purpose, path)) = self.dialogs.show(&ctx) {
             actions.push(match purpose {
                 Purpose::Open => Action::OpenPath(path),

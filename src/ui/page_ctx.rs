@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use toml_edit::Value;
 
 use crate::core::document::DocPath;
+use crate::core::registry::RegistryStore;
 use crate::core::session::{Command, EditSession};
 use crate::core::storage_backend::BackendStash;
 use crate::core::validate::Finding;
@@ -25,6 +26,33 @@ pub struct ViewState {
     pub raw_buffers: HashMap<String, String>,
     /// Which endpoint cards are expanded.
     pub expanded: HashMap<String, bool>,
+    /// The open registry's model names, for the default-model picker
+    /// (refreshed by the app when the registry changes).
+    pub registry_models: Vec<String>,
+    /// What the registry names were read from: its merge's address and size.
+    pub registry_models_of: Option<(usize, usize)>,
+}
+
+impl ViewState {
+    /// Re-read the registry's model names when its merge changed (an edit
+    /// or a reload replaces it), not every frame.
+    pub fn refresh_registry_models(&mut self, store: Option<&RegistryStore>) {
+        let of = store.map(|s| {
+            let merged = s.merged();
+            (std::ptr::from_ref(merged).addr(), merged.entries.len())
+        });
+        if of == self.registry_models_of {
+            return;
+        }
+        self.registry_models_of = of;
+        self.registry_models = store.map_or_else(Vec::new, |s| {
+            s.merged()
+                .entries
+                .iter()
+                .map(|e| e.name().to_owned())
+                .collect()
+        });
+    }
 }
 
 pub struct PageCtx<'a> {

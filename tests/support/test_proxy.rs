@@ -8,7 +8,8 @@
 //! `env_overrides`, no type checks, lossy regeneration, `""` as none for two
 //! keys, `vllm_restart_backoff_s` never read, and a `PUT` that reads, changes
 //! and writes the file with no lock (two at once can lose one). Binds to
-//! 127.0.0.1:0 only and stops when dropped. Usable from benches through `#[path]`.
+//! 127.0.0.1 only (a free port unless given one) and stops when dropped;
+//! `stand_in_process.rs` runs it as a process of its own, for real restarts. Usable from benches through `#[path]`.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -360,7 +361,7 @@ struct Shared {
     reported: String,
     env: BTreeMap<String, String>,
     fault: Mutex<Fault>,
-    /// When this "process" started: reset by a restart.
+    /// When this process started (its uptime).
     started: Mutex<Instant>,
     /// `GET /v1/gpu/status`'s answer.
     gpu: Mutex<Value>,
@@ -398,6 +399,16 @@ impl TestProxy {
     /// when relative), else `configs/chat_proxy.toml`, and it reports that
     /// path exactly as given.
     pub fn start_in(workdir: &Path, env: BTreeMap<String, String>) -> std::io::Result<Self> {
+        Self::start_at(workdir, env, "127.0.0.1:0")
+    }
+
+    /// As [`TestProxy::start_in`], listening on `addr` (a restarted process
+    /// takes its predecessor's port).
+    pub fn start_at(
+        workdir: &Path,
+        env: BTreeMap<String, String>,
+        addr: &str,
+    ) -> std::io::Result<Self> {
         let reported = env
             .get("CHAT_PROXY_CONFIG_FILE")
             .filter(|p| !p.is_empty())
@@ -415,7 +426,7 @@ impl TestProxy {
             last_auth: Mutex::new(None),
             models: Mutex::new(serde_json::from_str(V1_MODELS).unwrap_or(Value::Null)),
         });
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -456,17 +467,6 @@ impl TestProxy {
         if let Ok(mut q) = self.shared.put_delays.lock() {
             q.extend(delays.iter().copied());
         }
-    }
-
-    /// A restart command for this proxy "process": it restarts when this
-    /// file appears (a test script touches it); the next request sees a
-    /// fresh uptime. What runs after it is what the file and env say then.
-    pub fn restart_marker(&self) -> PathBuf {
-        self.shared
-            .file
-            .parent()
-            .unwrap_or(Path::new("/"))
-            .join(".stand-in-restart")
     }
 
     /// A job takes (or with `None` releases) the GPU lease.
@@ -573,22 +573,7 @@ fn current_fault(shared: &Shared) -> Fault {
     shared.fault.lock().map_or(Fault::None, |f| *f)
 }
 
-/// A restart asked for by the marker file takes effect before the request.
-fn restart_if_asked(shared: &Shared) {
-    let marker = shared
-        .file
-        .parent()
-        .unwrap_or(Path::new("/"))
-        .join(".stand-in-restart");
-    if std::fs::remove_file(&marker).is_ok()
-        && let Ok(mut started) = shared.started.lock()
-    {
-        *started = Instant::now();
-    }
-}
-
 async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    restart_if_asked(&shared);
     if let Ok(mut auth) = shared.last_auth.lock() {
         *auth = request
             .headers()

@@ -275,7 +275,8 @@ fn storage(
         .collect()
 }
 
-fn endpoints(doc: &ConfigDocument, layouts: &LayoutSet) -> Vec<EndpointInfo> {
+/// Every `[[endpoints]]` entry, in file order (the Endpoints page tests them by index).
+pub fn endpoints(doc: &ConfigDocument, layouts: &LayoutSet) -> Vec<EndpointInfo> {
     let default_kind = layouts
         .section_for_table(ENDPOINTS_TABLE)
         .and_then(|s| s.field("kind"))

@@ -174,6 +174,24 @@ impl HttpProxyClient {
         self.send(request, "GET", url).await
     }
 
+    /// `GET path` under the base URL: the status and the body, whatever the
+    /// status (the caller knows what its server means by it). Used for the
+    /// config's `[[endpoints]]`, which are not the chat proxy.
+    pub async fn get_raw(&self, path: &str) -> Result<(u16, Vec<u8>), ProxyError> {
+        let url = self.url(path);
+        let request = self.authorize(self.http.get(&url))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error("GET", &url, &e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error("GET", &url, &e))?;
+        Ok((status, body.to_vec()))
+    }
+
     async fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,

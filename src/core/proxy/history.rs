@@ -56,6 +56,10 @@ pub enum HistoryResult {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
+    /// Names this push for records written after it (a restart from the
+    /// GUI); empty in entries written before ids existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
     /// Seconds since the Unix epoch.
     pub time_unix_s: u64,
     /// UTC, `2026-11-24T11:44:20Z`.
@@ -77,10 +81,14 @@ impl HistoryEntry {
         plan: &PushPlan,
         result: &Result<PushOutcome, PushError>,
     ) -> Self {
-        let now = SystemTime::now()
+        let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+            .unwrap_or_default();
+        let now = since_epoch.as_secs();
         Self {
+            // Unique enough for one folder: two pushes in the same
+            // nanosecond from the same process do not happen.
+            id: format!("{:x}-{:x}", since_epoch.as_nanos(), std::process::id()),
             time_unix_s: now,
             time: utc_text(now),
             profile: profile.to_owned(),
@@ -162,6 +170,10 @@ pub fn history_path(dir: &Path) -> PathBuf {
 
 /// Append one entry (creating the folder and file as needed).
 pub fn record(dir: &Path, entry: &HistoryEntry) -> Result<(), HistoryError> {
+    append_line(dir, &serde_json::to_string(entry)?)
+}
+
+fn append_line(dir: &Path, line: &str) -> Result<(), HistoryError> {
     let path = history_path(dir);
     let io = |action, source| HistoryError::Io {
         path: path.clone(),
@@ -169,8 +181,7 @@ pub fn record(dir: &Path, entry: &HistoryEntry) -> Result<(), HistoryError> {
         source,
     };
     std::fs::create_dir_all(dir).map_err(|e| io("create its folder", e))?;
-    let mut line = serde_json::to_string(entry)?;
-    line.push('\n');
+    let line = format!("{line}\n");
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
@@ -179,6 +190,30 @@ pub fn record(dir: &Path, entry: &HistoryEntry) -> Result<(), HistoryError> {
     file.write_all(line.as_bytes())
         .map_err(|e| io("append to", e))?;
     file.sync_all().map_err(|e| io("sync", e))
+}
+
+/// A restart run after a push was recorded (the GUI restarts when the
+/// admin asks, after the push's own line is written): one more line, read
+/// back into that push's `restart`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct RestartRecord {
+    restart_of: String,
+    restart: RestartReport,
+}
+
+/// Append the restart that followed push `push_id` (a [`HistoryEntry::id`]).
+pub fn record_restart(
+    dir: &Path,
+    push_id: &str,
+    report: &RestartReport,
+) -> Result<(), HistoryError> {
+    append_line(
+        dir,
+        &serde_json::to_string(&RestartRecord {
+            restart_of: push_id.to_owned(),
+            restart: report.clone(),
+        })?,
+    )
 }
 
 /// All entries, oldest first; no history yet is an empty list.
@@ -201,9 +236,23 @@ pub fn list(dir: &Path) -> Result<HistoryList, HistoryError> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        match serde_json::from_str(line) {
-            Ok(entry) => out.entries.push(entry),
-            Err(_) => out.unreadable_lines.push(i + 1),
+        if let Ok(entry) = serde_json::from_str(line) {
+            out.entries.push(entry);
+            continue;
+        }
+        let attached = serde_json::from_str::<RestartRecord>(line)
+            .ok()
+            .and_then(|r| {
+                let push = out
+                    .entries
+                    .iter_mut()
+                    .rev()
+                    .find(|e| !e.id.is_empty() && e.id == r.restart_of)?;
+                push.restart = Some(r.restart);
+                Some(())
+            });
+        if attached.is_none() {
+            out.unreadable_lines.push(i + 1);
         }
     }
     Ok(out)
@@ -264,5 +313,50 @@ mod tests {
         assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
         assert_eq!(utc_text(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(utc_text(1_795_520_660), "2026-11-24T11:44:20Z");
+    }
+
+    fn pushed(id: &str) -> HistoryEntry {
+        HistoryEntry {
+            id: id.to_owned(),
+            time_unix_s: 1,
+            time: utc_text(1),
+            profile: "p".to_owned(),
+            base_url: "http://127.0.0.1:8100".to_owned(),
+            mode: PushMode::Api,
+            changes: Vec::new(),
+            result: HistoryResult::Pushed {
+                verified: true,
+                restart_required: true,
+                backup: None,
+                concurrent: Vec::new(),
+            },
+            restart: None,
+        }
+    }
+
+    #[test]
+    fn a_restart_recorded_later_joins_its_push() -> Result<(), Box<dyn std::error::Error>> {
+        use crate::core::proxy::restart::{RestartResult, RestartStage};
+        let dir = tempfile::tempdir()?;
+        record(dir.path(), &pushed("a"))?;
+        record(dir.path(), &pushed("b"))?;
+        let report = RestartReport {
+            result: RestartResult::Verified,
+            headline: "live: verified".to_owned(),
+            stages: vec![RestartStage::Health {
+                waited_s: 0.25,
+                uptime_s: Some(0.125),
+                back: true,
+            }],
+        };
+        record_restart(dir.path(), "a", &report)?;
+        record_restart(dir.path(), "gone", &report)?;
+        let list = list(dir.path())?;
+        assert_eq!(list.entries.len(), 2);
+        assert_eq!(list.entries[0].restart.as_ref(), Some(&report));
+        assert_eq!(list.entries[1].restart, None);
+        // A restart of a push that is not there is not silently dropped.
+        assert_eq!(list.unreadable_lines, vec![4]);
+        Ok(())
     }
 }

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{ClientConfig, HttpProxyClient, ProxyError, normalize_base_url};
 use super::path_map::PathMap;
+use super::restart::RestartRequest;
 
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8100";
 pub const DEFAULT_TIMEOUT_S: f64 = 5.0;
+pub const DEFAULT_RESTART_TIMEOUT_S: f64 = 60.0;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionProfile {
@@ -29,6 +31,13 @@ pub struct ConnectionProfile {
     /// its file (`/app/configs` in a container, or its working folder `.`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub path_maps: Vec<PathMap>,
+    /// How to restart this proxy, as an argv run without a shell
+    /// (`docker restart imageworks-chat-proxy`); empty: no restart from here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restart_command: Vec<String>,
+    /// How long the command and the proxy's return may take.
+    #[serde(default = "default_restart_timeout")]
+    pub restart_timeout_s: f64,
 }
 
 fn default_base_url() -> String {
@@ -37,6 +46,10 @@ fn default_base_url() -> String {
 
 fn default_timeout() -> f64 {
     DEFAULT_TIMEOUT_S
+}
+
+fn default_restart_timeout() -> f64 {
+    DEFAULT_RESTART_TIMEOUT_S
 }
 
 impl ConnectionProfile {
@@ -48,7 +61,33 @@ impl ConnectionProfile {
             timeout_s: DEFAULT_TIMEOUT_S,
             ca_file: None,
             path_maps: Vec::new(),
+            restart_command: Vec::new(),
+            restart_timeout_s: DEFAULT_RESTART_TIMEOUT_S,
         }
+    }
+
+    /// How to restart this proxy, after checking the command and timeout;
+    /// `None` when the profile has no restart command.
+    pub fn restart_request(
+        &self,
+        interrupt_gpu_job: bool,
+    ) -> Option<Result<RestartRequest, ProxyError>> {
+        if self.restart_command.is_empty() {
+            return None;
+        }
+        if !(self.restart_timeout_s.is_finite() && self.restart_timeout_s > 0.0) {
+            return Some(Err(ProxyError::Client {
+                reason: format!(
+                    "profile `{}`: restart timeout {} s must be a positive number of seconds",
+                    self.name, self.restart_timeout_s
+                ),
+            }));
+        }
+        Some(Ok(RestartRequest {
+            argv: self.restart_command.clone(),
+            timeout: Duration::from_secs_f64(self.restart_timeout_s),
+            interrupt_gpu_job,
+        }))
     }
 
     /// The client settings, after checking the URL and timeout.

@@ -58,6 +58,67 @@ pub enum RestartStage {
     Verify { differs: Vec<RuntimeDiff> },
 }
 
+impl RestartStage {
+    /// One line for people: the CLI prints it, the GUI lists it.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::GpuLease {
+                leased: true,
+                holder,
+                ..
+            } => format!(
+                "GPU lease: HELD by {}",
+                holder.as_deref().unwrap_or("an unnamed job")
+            ),
+            Self::GpuLease { note: Some(n), .. } => format!("GPU lease: {n}"),
+            Self::GpuLease { .. } => "GPU lease: free".to_owned(),
+            Self::Command {
+                argv,
+                exit_code,
+                stderr,
+                ok,
+            } => {
+                let verdict = match (ok, exit_code) {
+                    (true, _) => "ok".to_owned(),
+                    (false, Some(c)) => format!("FAILED (exit code {c})"),
+                    (false, None) => "FAILED".to_owned(),
+                };
+                let stderr = if stderr.is_empty() {
+                    String::new()
+                } else {
+                    format!("; stderr: {stderr}")
+                };
+                format!("command `{}`: {verdict}{stderr}", argv.join(" "))
+            }
+            Self::Health {
+                waited_s,
+                uptime_s,
+                back: true,
+            } => format!(
+                "health: back after {waited_s:.1} s (uptime {:.1} s)",
+                uptime_s.unwrap_or_default()
+            ),
+            Self::Health { waited_s, .. } => {
+                format!("health: NOT back with a fresh uptime after {waited_s:.1} s")
+            }
+            Self::Verify { differs } if differs.is_empty() => {
+                "runtime: every value as pushed".to_owned()
+            }
+            Self::Verify { differs } => format!("runtime: {} value(s) differ", differs.len()),
+        }
+    }
+
+    /// Whether this stage went as hoped (the GUI colours it by this).
+    pub fn ok(&self) -> bool {
+        match self {
+            Self::GpuLease { leased, .. } => !leased,
+            Self::Command { ok, .. } => *ok,
+            Self::Health { back, .. } => *back,
+            Self::Verify { differs } => differs.is_empty(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeDiff {
     pub key: String,

@@ -103,6 +103,7 @@ mod tests {
 
     fn entry(at: u64, url: &str, keys: &[&str], ok: bool) -> HistoryEntry {
         HistoryEntry {
+            id: format!("push-{at}"),
             time_unix_s: at,
             time: format!("t{at}"),
             profile: "p".into(),

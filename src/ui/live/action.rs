@@ -1,6 +1,7 @@
 //! What the Preview & push page, the profiles panel and the push dialog ask
 //! of the live proxy (applied in `LiveProxy::handle`).
 
+use crate::core::endpoint_check::EndpointSpec;
 use crate::core::proxy::{ConnectionProfile, PushMode};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +27,18 @@ pub enum LiveAction {
     Push,
     /// Close the push dialog.
     ClosePush,
+    /// Ask to restart the proxy with the active profile's restart command
+    /// (after the push shown, or to apply what is pending).
+    AskRestart,
+    /// Run the restart the admin confirmed; `interrupt_gpu_job` after a
+    /// held GPU lease was shown and accepted.
+    Restart {
+        interrupt_gpu_job: bool,
+    },
+    /// Close the restart dialog (a restart under way finishes and is recorded).
+    CloseRestart,
+    /// Ask a `[[endpoints]]` entry what it serves.
+    TestEndpoint(Box<EndpointSpec>),
     /// Plan a push that puts back what history entry N replaced.
     Revert(usize),
 }

@@ -3,7 +3,9 @@
 //! and the push in flight.
 
 mod action;
+mod endpoint_tests;
 mod remote;
+mod restart;
 
 pub use action::LiveAction;
 
@@ -12,7 +14,9 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+pub use endpoint_tests::EndpointTest;
 pub use remote::Remote;
+pub use restart::{RestartAsk, RestartRun};
 
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
@@ -72,6 +76,12 @@ pub struct LiveProxy {
     /// The last `uptime_seconds` and when it arrived (kept while a refresh
     /// fails: a proxy down for its restart has not restarted yet).
     uptime_seen: Option<(f64, SystemTime)>,
+    /// The restart dialog (`restart.rs`).
+    restart: RestartRun,
+    /// The history id of the last push this session recorded.
+    last_push_id: Option<String>,
+    /// Tests of the config's `[[endpoints]]` (`endpoint_tests.rs`).
+    endpoint_tests: endpoint_tests::EndpointTests,
 }
 
 impl LiveProxy {
@@ -93,6 +103,9 @@ impl LiveProxy {
             profile_error: None,
             models_generation: 0,
             uptime_seen: None,
+            restart: RestartRun::Idle,
+            last_push_id: None,
+            endpoint_tests: endpoint_tests::EndpointTests::default(),
         };
         live.reload_history();
         live
@@ -209,6 +222,12 @@ impl LiveProxy {
                     self.push = PushState::Closed;
                 }
             }
+            LiveAction::AskRestart => self.ask_restart(),
+            LiveAction::Restart { interrupt_gpu_job } => {
+                self.start_restart(ctx, layouts, interrupt_gpu_job);
+            }
+            LiveAction::CloseRestart => self.close_restart(),
+            LiveAction::TestEndpoint(spec) => self.start_endpoint_test(ctx, *spec),
             LiveAction::Revert(index) => {
                 if let Some(draft) = draft {
                     self.open_revert(index, draft, layouts);
@@ -260,6 +279,7 @@ impl LiveProxy {
         self.models_generation += 1;
         self.uptime_seen = None;
         self.push = PushState::Closed;
+        self.close_restart();
     }
 
     pub fn base_url(&self) -> String {
@@ -301,6 +321,8 @@ impl LiveProxy {
             self.models_generation += 1;
         }
         self.poll_push(ctx);
+        self.poll_restart(ctx);
+        self.poll_endpoint_tests();
         if let (Some(every), Some(last)) = (self.auto_refresh_s, self.last_request) {
             let every = Duration::from_secs(every.max(1));
             if last.elapsed() >= every && !self.config.is_pending() {
@@ -353,6 +375,8 @@ impl LiveProxy {
 
     /// Plan a push of `draft` from the view the admin is looking at.
     fn open_push(&mut self, draft: &ConfigDocument, layouts: &LayoutSet) {
+        // A finished restart belongs to the push before this one.
+        self.close_restart();
         let Some(view) = self.config.value() else {
             self.push =
                 PushState::Refused("Not connected: refresh the proxy's config first.".into());
@@ -420,10 +444,15 @@ impl LiveProxy {
     }
 
     fn record(&mut self, plan: &PushPlan, result: &Result<PushOutcome, PushError>) {
+        self.last_push_id = None;
         let Some(dir) = &self.history_dir else { return };
         let entry = HistoryEntry::of_push(&self.profiles.active().name, plan, result);
-        if let Err(e) = history::record(dir, &entry) {
-            self.setup_error = Some(format!("the push was not recorded in the history: {e}"));
+        match history::record(dir, &entry) {
+            Ok(()) => self.last_push_id = Some(entry.id),
+            Err(e) => {
+                self.last_push_id = None;
+                self.setup_error = Some(format!("the push was not recorded in the history: {e}"));
+            }
         }
         self.reload_history();
     }

@@ -1,15 +1,20 @@
 //! Endpoints: a list of `[[endpoints]]` with add / duplicate / remove /
-//! reorder; each entry's fields as form rows.
+//! reorder; each entry's fields as form rows, a test of what it serves and
+//! a default-model picker fed by that answer and by the registry.
 
 use crate::core::array_entry::{duplicate_entry, entry_name, push_new_entry};
 use crate::core::document::DocPath;
+use crate::core::endpoint_check;
 use crate::core::layout::Section;
 use crate::core::session::Command;
+use crate::ui::actions::Action;
+use crate::ui::live::{EndpointTest, LiveAction};
 use crate::ui::page_ctx::PageCtx;
 use crate::ui::pages::layout_page::section_title;
 use crate::ui::theme;
 use crate::ui::widgets::{FieldPlace, field_rows};
 use egui::{RichText, Ui};
+use toml_edit::Array;
 
 pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section) {
     section_title(ui, section);
@@ -72,8 +77,160 @@ fn entry_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, index: usiz
         if open {
             let places = FieldPlace::under(&base, &section.fields);
             field_rows(ui, ctx, &format!("endpoint-{index}"), &places);
+            ui.separator();
+            live_row(ui, ctx, &base, index, &name);
         }
     });
+}
+
+/// Test the endpoint and pick default models from what it serves and
+/// from the registry.
+fn live_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, base: &DocPath, index: usize, name: &str) {
+    let spec = endpoint_check::specs(ctx.session.doc(), ctx.session.layouts())
+        .into_iter()
+        .nth(index)
+        .flatten();
+    let test = spec.as_ref().and_then(|s| ctx.live.endpoint_test(s));
+    let served: &[String] = match test {
+        Some(EndpointTest::Done(Ok(report))) => &report.models,
+        _ => &[],
+    };
+    ui.horizontal(|ui| {
+        let why = match &spec {
+            None => "Give it a base URL first".to_owned(),
+            Some(s) => format!(
+                "Ask {} what it serves{}",
+                s.base_url,
+                s.api_key_env
+                    .as_deref()
+                    .map_or(String::new(), |v| format!(" (key from {v}, never shown)"))
+            ),
+        };
+        let pending = matches!(test, Some(EndpointTest::Pending(_)));
+        let enabled = spec.is_some() && !pending;
+        let response = ui
+            .add_enabled(enabled, egui::Button::new("⚡ Test endpoint"))
+            .on_hover_text(&why)
+            .on_disabled_hover_text(&why);
+        // Each card's button says which endpoint it tests (screen readers, tests).
+        let label = format!("Test endpoint {name}");
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
+        if response.clicked()
+            && let Some(s) = &spec
+        {
+            ctx.actions
+                .push(Action::Live(LiveAction::TestEndpoint(Box::new(s.clone()))));
+        }
+        let current: Vec<String> = spec
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.default_models.clone());
+        model_picker(
+            ui,
+            ctx,
+            &base.child("default_models"),
+            name,
+            &current,
+            served,
+        );
+    });
+    let v = ui.visuals().clone();
+    match (test, &spec) {
+        (None, _) => {
+            ui.label(
+                RichText::new(
+                    "Not tested yet: test it to pick default models from what it serves.",
+                )
+                .small()
+                .color(theme::muted(&v)),
+            );
+        }
+        (Some(EndpointTest::Pending(_)), _) => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Asking the endpoint for its models…");
+            });
+        }
+        (Some(EndpointTest::Done(Err(e))), _) => {
+            ui.label(RichText::new(format!("✖ {e}")).color(theme::error(&v)));
+        }
+        (Some(EndpointTest::Done(Ok(report))), Some(spec)) => {
+            ui.label(
+                RichText::new(format!(
+                    "✔ {} serves {} model(s): {}",
+                    report.url,
+                    report.models.len(),
+                    report.models.join(", ")
+                ))
+                .color(theme::ok(&v)),
+            );
+            // Checked against the defaults as they are now, not as they were tested.
+            for w in endpoint_check::unserved_defaults(spec, &report.models) {
+                ui.label(RichText::new(format!("⚠ {w}")).color(theme::warning(&v)));
+            }
+        }
+        (Some(EndpointTest::Done(Ok(_))), None) => {}
+    }
+}
+
+/// "➕ Default model ⏷": what the endpoint serves (after a test), then the
+/// registry's models, each added once to `default_models`.
+fn model_picker(
+    ui: &mut Ui,
+    ctx: &mut PageCtx<'_>,
+    path: &DocPath,
+    name: &str,
+    current: &[String],
+    served: &[String],
+) {
+    let enabled = !ctx.read_only && (!served.is_empty() || !ctx.view.registry_models.is_empty());
+    let mut picked = None;
+    ui.add_enabled_ui(enabled, |ui| {
+        let menu = ui.menu_button("➕ Default model ⏷", |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(320.0)
+                .show(ui, |ui| {
+                    let groups = [
+                        (format!("Served by {name}"), served),
+                        (
+                            "From the registry".to_owned(),
+                            ctx.view.registry_models.as_slice(),
+                        ),
+                    ];
+                    for (title, models) in groups {
+                        if models.is_empty() {
+                            continue;
+                        }
+                        ui.label(RichText::new(title).strong());
+                        for m in models {
+                            let have = current.contains(m);
+                            if ui
+                                .add_enabled(!have, egui::Button::new(m.as_str()))
+                                .on_disabled_hover_text("Already a default model")
+                                .clicked()
+                            {
+                                picked = Some(m.clone());
+                                ui.close();
+                            }
+                        }
+                        ui.separator();
+                    }
+                });
+        });
+        let label = format!("Add a default model to {name}");
+        menu.response
+            .on_disabled_hover_text(
+                "Test the endpoint or open a registry to pick from their models",
+            )
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
+    });
+    if let Some(model) = picked {
+        let array: Array = current
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::once(model.as_str()))
+            .collect();
+        ctx.set(path, toml_edit::Value::Array(array));
+    }
 }
 
 fn entry_buttons(

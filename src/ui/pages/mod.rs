@@ -8,6 +8,7 @@ pub mod profiles;
 pub mod push_dialog;
 pub mod raw_toml;
 pub mod registry;
+pub mod restart_dialog;
 pub mod storage;
 pub mod welcome;
 

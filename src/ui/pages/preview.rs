@@ -77,6 +77,7 @@ pub fn show(
                 actions.push(Action::Live(LiveAction::OpenPush(mode)));
             }
         }
+        super::restart_dialog::restart_button(ui, live, connected, actions);
     });
     ui.add_space(4.0);
     let rows: Vec<&PreviewRow> = preview

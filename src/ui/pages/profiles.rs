@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::core::proxy::{ConnectionProfile, PathMap};
+use crate::core::proxy::{ConnectionProfile, PathMap, restart};
 use crate::ui::actions::Action;
 use crate::ui::live::{LiveAction, LiveProxy};
 use crate::ui::theme;
@@ -41,6 +41,7 @@ pub fn show(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                     text_row(ui, "Extra CA file (PEM)", &mut ca);
                     edited.ca_file = (!ca.trim().is_empty()).then(|| ca.trim().into());
                     path_maps_row(ui, &mut edited);
+                    restart_row(ui, &mut edited);
                 });
             if let Some(var) = &edited.token_env {
                 let set = std::env::var_os(var).is_some();
@@ -118,6 +119,57 @@ fn path_maps_row(ui: &mut Ui, edited: &mut ConnectionProfile) {
         for e in errors {
             ui.label(RichText::new(e).small().color(theme::error(ui.visuals())));
         }
+    });
+    ui.end_row();
+}
+
+/// The restart command, split like a shell would (no shell runs it). The
+/// text is kept as typed while it does not split (an open quote).
+fn restart_row(ui: &mut Ui, edited: &mut ConnectionProfile) {
+    let id = ui.make_persistent_id(("profile_restart", edited.name.as_str()));
+    let mut text = ui
+        .data_mut(|d| d.get_temp::<String>(id))
+        .unwrap_or_else(|| {
+            shlex::try_join(edited.restart_command.iter().map(String::as_str))
+                .unwrap_or_else(|_| edited.restart_command.join(" "))
+        });
+    let label = ui.label("Restart command").on_hover_text(
+        "How to restart this proxy from here, run without a shell: \
+         docker restart imageworks-chat-proxy, or systemctl --user restart imageworks-chat-proxy. \
+         After a push the studio offers to run it, then waits for the proxy and checks what it runs.",
+    );
+    ui.vertical(|ui| {
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(&mut text)
+                    .desired_width(320.0)
+                    .hint_text("docker restart imageworks-chat-proxy"),
+            )
+            .labelled_by(label.id);
+        let parsed = if text.trim().is_empty() {
+            Ok(Vec::new())
+        } else {
+            restart::parse_command(&text).map_err(|e| e.to_string())
+        };
+        if response.changed() {
+            if let Ok(argv) = &parsed {
+                edited.restart_command = argv.clone();
+            }
+            ui.data_mut(|d| d.insert_temp(id, text));
+        }
+        if let Err(e) = parsed {
+            ui.label(RichText::new(e).small().color(theme::error(ui.visuals())));
+        }
+        ui.horizontal(|ui| {
+            let l = ui.label(RichText::new("Restart timeout").small());
+            ui.add(
+                egui::DragValue::new(&mut edited.restart_timeout_s)
+                    .range(1.0..=3600.0)
+                    .suffix(" s")
+                    .speed(1.0),
+            )
+            .labelled_by(l.id);
+        });
     });
     ui.end_row();
 }

@@ -6,7 +6,7 @@ use egui::{RichText, Ui};
 
 use crate::core::proxy::{CurrentText, PushMode, PushPlan, PushStatus};
 use crate::ui::actions::Action;
-use crate::ui::live::{LiveAction, LiveProxy, PushState};
+use crate::ui::live::{LiveAction, LiveProxy, PushState, RestartRun};
 use crate::ui::pages::diff::show_diff;
 use crate::ui::theme;
 
@@ -72,7 +72,14 @@ pub fn show(ctx: &egui::Context, live: &LiveProxy, actions: &mut Vec<Action>) {
             } => {
                 ui.heading(title(plan));
                 done(ui, result, stale);
-                close = ui.button("Close").clicked();
+                super::restart_dialog::section(ui, live, actions);
+                let restarting = matches!(live.restart(), RestartRun::Running { .. });
+                close = ui
+                    .add_enabled(!restarting, egui::Button::new("Close"))
+                    .on_disabled_hover_text(
+                        "The restart is under way; its result is recorded when it ends",
+                    )
+                    .clicked();
             }
         }
     });
