@@ -534,3 +534,99 @@ fn endpoints_page_with_a_key() {
         "the key's value is shown nowhere"
     );
 }
+
+#[test]
+fn a_held_gpu_lease_stops_the_restart_and_a_failing_command_says_so() {
+    use iw_studio::core::proxy::restart::RestartResult;
+    use iw_studio::core::proxy::{ConnectionProfile, Profiles};
+    use iw_studio::ui::live::{LiveProxy, RestartRun};
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let shipped = std::fs::read_to_string(common::sample("chat_proxy.toml")).expect("shipped");
+    let live_file = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live_file, &shipped).expect("the proxy's file");
+    let draft = dir.path().join("draft.toml");
+    std::fs::write(&draft, shipped.replacen("port = 8100", "port = 9003", 1)).expect("draft");
+    let proxy = test_proxy::TestProxy::start(&live_file, Default::default()).expect("stand-in");
+    proxy.set_gpu_lease(Some("personal_tagger"));
+
+    let mut profile = ConnectionProfile::new("lab", &proxy.url());
+    profile.restart_command = vec![
+        "sh".into(),
+        "-c".into(),
+        "echo no such unit >&2; exit 3".into(),
+    ];
+    let mut profiles = Profiles::default();
+    profiles.add(profile).expect("a new profile");
+    profiles.set_active("lab").expect("it exists");
+    let live = LiveProxy::new(profiles, Some(dir.path().join("history")));
+    let layouts = std::sync::Arc::new(
+        iw_studio::core::layout::LayoutSet::builtin().expect("the built-in layouts load"),
+    );
+    let mut app = iw_studio::ui::StudioApp::with_live(
+        layouts,
+        iw_studio::ui::app::AppSettings::default(),
+        live,
+    );
+    app.open(&egui::Context::default(), &draft);
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_for(&mut h, 20, |app| app.live().config().value().is_some());
+    // Restart from the page, with no push in this session.
+    h.get_by_role_and_label(Role::Button, "⟳ Restart…").click();
+    h.run();
+    assert!(
+        has_text(&h, "its file under its environment"),
+        "what it verifies against"
+    );
+    h.get_by_role_and_label(Role::Button, "⟳ Restart now")
+        .click();
+    run_for(&mut h, 20, |app| {
+        matches!(app.live().restart(), RestartRun::Done { .. })
+    });
+    let RestartRun::Done {
+        report,
+        not_recorded,
+        ..
+    } = h.state().live().restart()
+    else {
+        unreachable!()
+    };
+    assert_eq!(report.result, RestartResult::LeaseHeld);
+    assert!(
+        not_recorded
+            .as_deref()
+            .is_some_and(|w| w.contains("no recorded push")),
+        "nothing to attach it to is said, not hidden: {not_recorded:?}"
+    );
+    assert!(has_text(
+        &h,
+        "GPU lease: HELD by personal_tagger: batch captioning"
+    ));
+    assert!(
+        !has_text(&h, "secret-token"),
+        "the lease token is never shown"
+    );
+    h.get_by_role_and_label(Role::Button, "⟳ Restart anyway (interrupts the GPU job)")
+        .click();
+    run_for(
+        &mut h,
+        20,
+        |app| matches!(app.live().restart(), RestartRun::Done { report, .. } if report.result != RestartResult::LeaseHeld),
+    );
+    let RestartRun::Done { report, .. } = h.state().live().restart() else {
+        unreachable!()
+    };
+    assert_eq!(report.result, RestartResult::CommandFailed);
+    assert!(has_text(
+        &h,
+        "restart command failed (exit code 3: no such unit)"
+    ));
+    assert_eq!(proxy.puts(), 0, "a restart writes nothing");
+}
