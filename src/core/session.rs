@@ -187,6 +187,10 @@ impl EditSession {
     pub fn can_redo(&self) -> bool {
         !self.redo.is_empty()
     }
+    /// Steps undo and redo can take (the app orders them with the registry's).
+    pub fn undo_depth(&self) -> (usize, usize) {
+        (self.undo.len(), self.redo.len())
+    }
 
     /// Unsaved changes: the text differs from what is on disk (or there is no file).
     pub fn is_dirty(&self) -> bool {

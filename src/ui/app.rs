@@ -26,6 +26,7 @@ use crate::ui::pages::{
 use crate::ui::panels::status_bar::Status;
 use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
 use crate::ui::theme;
+use crate::ui::undo_order::{Depths, UndoOrder, UndoTarget};
 
 const SETTINGS_KEY: &str = "iw-studio";
 const MAX_RECENT: usize = 8;
@@ -77,6 +78,10 @@ pub struct StudioApp {
     show_problems: bool,
     allow_close: bool,
     window_title: String,
+    /// Which history (config or registry) the next Undo / Redo belongs to.
+    undo_order: UndoOrder,
+    /// What the Problems panel lists.
+    problems_filter: problems::Filter,
     live: LiveProxy,
     served_generation: Option<(u64, u64)>,
     /// The Registry page: its own registry, history and view state.
@@ -121,6 +126,8 @@ impl StudioApp {
             show_problems: false,
             allow_close: false,
             window_title: String::new(),
+            undo_order: UndoOrder::default(),
+            problems_filter: problems::Filter::default(),
             live,
             served_generation: None,
             registry,
@@ -207,33 +214,79 @@ impl StudioApp {
         }
     }
 
+    /// How deep the config's and the registry's histories are now.
+    fn depths(&self) -> Depths {
+        Depths {
+            config: self
+                .session
+                .as_ref()
+                .map_or((0, 0), EditSession::undo_depth),
+            registry: self.registry.history().undo_depth(),
+        }
+    }
+
     /// Apply one action; everything the user asks for goes through here.
     pub fn handle(&mut self, ctx: &egui::Context, action: Action) {
+        let before = self.depths();
+        match action {
+            Action::Undo => self.undo_or_redo(true),
+            Action::Redo => self.undo_or_redo(false),
+            other => {
+                self.handle_one(ctx, other);
+                let after = self.depths();
+                self.undo_order.observe(before, after);
+            }
+        }
+    }
+
+    /// Undo (or redo) the last edit, in the config or in the registry,
+    /// whichever came last: one order across both histories.
+    fn undo_or_redo(&mut self, undo: bool) {
+        // A history may have started over since (a file opened, a reload).
+        let now = self.depths();
+        self.undo_order.observe(now, now);
+        let next = if undo {
+            self.undo_order.next_undo()
+        } else {
+            self.undo_order.next_redo()
+        };
+        let Some(target) = next else {
+            self.status.info(if undo {
+                "Nothing to undo"
+            } else {
+                "Nothing to redo"
+            });
+            return;
+        };
+        match target {
+            UndoTarget::Config => self.with_session(|s, st| {
+                let done = if undo { s.undo() } else { s.redo() };
+                if done {
+                    st.info(if undo { "Undone" } else { "Redone" });
+                }
+            }),
+            UndoTarget::Registry => self.registry_action(if undo {
+                RegistryAction::Undo
+            } else {
+                RegistryAction::Redo
+            }),
+        }
+        let after = self.depths();
+        if after != now {
+            self.undo_order.moved(target, undo, after);
+        }
+    }
+
+    fn handle_one(&mut self, ctx: &egui::Context, action: Action) {
         match action {
             Action::Edit(command) => self.edit(command),
-            // The registry page has its own history.
-            Action::Undo if self.page == PageId::Registry => {
-                self.registry_action(RegistryAction::Undo);
-            }
-            Action::Redo if self.page == PageId::Registry => {
-                self.registry_action(RegistryAction::Redo);
-            }
+            Action::Undo | Action::Redo => {}
             Action::Registry(action) => self.registry_action(action),
             Action::Live(action) => {
                 let draft = self.session.as_ref().map(EditSession::doc);
                 self.live.handle(ctx, action, draft, &self.layouts);
             }
-            Action::Undo => self.with_session(|s, st| {
-                if s.undo() {
-                    st.info("Undone");
-                }
-            }),
-            Action::Redo => self.with_session(|s, st| {
-                if s.redo() {
-                    st.info("Redone");
-                }
-            }),
-            Action::Save => self.save(ctx, false),
+            Action::Save => self.save_all(ctx),
             Action::SaveOverwriting => self.save(ctx, true),
             Action::SaveAs => {
                 let near = self
@@ -285,6 +338,20 @@ impl StudioApp {
         };
         if let Err(e) = session.apply(command) {
             self.status.error(e.to_string());
+        }
+    }
+
+    /// Save: the config file when it has changes (or nothing else does),
+    /// and the registry's layers when they have unsaved edits. One command
+    /// for both, as the title bar's marker covers both.
+    fn save_all(&mut self, ctx: &egui::Context) {
+        let config_dirty = self.session.as_ref().is_some_and(EditSession::is_dirty);
+        let registry_unsaved = self.registry.has_unsaved_edits();
+        if config_dirty || !registry_unsaved {
+            self.save(ctx, false);
+        }
+        if registry_unsaved {
+            self.registry_action(RegistryAction::Save);
         }
     }
 
@@ -436,7 +503,12 @@ impl StudioApp {
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(3.0);
             ui.horizontal(|ui| {
-                top_bar::show(ui, self.session.as_ref(), actions);
+                let registry = top_bar::RegistryEdits {
+                    unsaved: self.registry.has_unsaved_edits(),
+                    can_undo: self.registry.history().can_undo(),
+                    can_redo: self.registry.history().can_redo(),
+                };
+                top_bar::show(ui, self.session.as_ref(), registry, actions);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if self.session.is_some() {
                         let doc = self.session.as_ref().map(EditSession::doc);
@@ -471,7 +543,13 @@ impl StudioApp {
                 .resizable(true)
                 .default_size(160.0)
                 .show(ui, |ui| {
-                    problems::show(ui, session, actions);
+                    problems::show(
+                        ui,
+                        session,
+                        self.registry.findings(),
+                        &mut self.problems_filter,
+                        actions,
+                    );
                 });
         }
         egui::Panel::left("nav")
@@ -487,7 +565,8 @@ impl StudioApp {
                     actions,
                 );
             });
-        self.view.refresh_registry_models(self.registry.store());
+        self.view
+            .refresh_registry_models(self.registry.store(), self.registry.revision());
         egui::CentralPanel::default().show(ui, |ui| {
             external_change_banner(ui, &mut self.dialog, session, actions);
             let mut ctx = PageCtx {
@@ -611,15 +690,9 @@ impl StudioApp {
             .is_waiting()
             .then(|| "Choosing a file…".to_owned());
         let mut actions = std::mem::take(&mut self.pending);
-        for action in Self::shortcuts(ctx) {
-            // On the Registry page, Ctrl+S saves the registry (as Ctrl+Z undoes its edits).
-            actions.push(match action {
-                Action::Save if self.page == PageId::Registry => {
-                    Action::Registry(RegistryAction::Save)
-                }
-                other => other,
-            });
-        }
+        // Ctrl+S saves the config and the registry, Ctrl+Z undoes the last
+        // edit of either: one app, whatever page is shown.
+        actions.extend(Self::shortcuts(ctx));
         for action in actions {
             self.handle(ctx, action);
         }
@@ -683,13 +756,15 @@ impl StudioApp {
     }
 
     fn update_title(&mut self, ctx: &egui::Context) {
+        let registry = self.registry.has_unsaved_edits();
         let title = match &self.session {
             Some(s) => format!(
-                "{}{} — Config Studio",
-                if s.is_dirty() { "● " } else { "" },
+                "{}{}{} — Config Studio",
+                if s.is_dirty() || registry { "● " } else { "" },
                 s.path()
                     .and_then(Path::file_name)
-                    .map_or_else(|| "untitled".into(), |n| n.to_string_lossy().into_owned())
+                    .map_or_else(|| "untitled".into(), |n| n.to_string_lossy().into_owned()),
+                if registry { " + model registry" } else { "" }
             ),
             None => "Config Studio".to_owned(),
         };

@@ -10,6 +10,7 @@ pub mod page_ctx;
 pub mod pages;
 pub mod panels;
 pub mod theme;
+mod undo_order;
 pub mod widgets;
 
 use std::path::PathBuf;

@@ -29,18 +29,15 @@ pub struct ViewState {
     /// The open registry's model names, for the default-model picker
     /// (refreshed by the app when the registry changes).
     pub registry_models: Vec<String>,
-    /// What the registry names were read from: its merge's address and size.
-    pub registry_models_of: Option<(usize, usize)>,
+    /// What the registry names were read from: the page's revision and size.
+    pub registry_models_of: Option<(u64, usize)>,
 }
 
 impl ViewState {
-    /// Re-read the registry's model names when its merge changed (an edit
-    /// or a reload replaces it), not every frame.
-    pub fn refresh_registry_models(&mut self, store: Option<&RegistryStore>) {
-        let of = store.map(|s| {
-            let merged = s.merged();
-            (std::ptr::from_ref(merged).addr(), merged.entries.len())
-        });
+    /// Re-read the registry's model names when the registry changed (its
+    /// page's revision moves on every load and edit), not every frame.
+    pub fn refresh_registry_models(&mut self, store: Option<&RegistryStore>, revision: u64) {
+        let of = store.map(|s| (revision, s.merged().entries.len()));
         if of == self.registry_models_of {
             return;
         }

@@ -1,19 +1,61 @@
-//! Every finding; clicking one jumps to its field, and a finding with a
-//! quick fix offers it ("Convert to 4096") as an undoable edit.
+//! Every finding, of the config file and of the model registry (a filter
+//! shows one or both); clicking one jumps to its field or registry entry,
+//! and a finding with a quick fix offers it ("Convert to 4096") as an
+//! undoable edit.
 
 use egui::{RichText, Ui};
 
+use crate::core::registry::{Finding as RegistryFinding, Severity};
 use crate::core::session::EditSession;
 use crate::ui::actions::Action;
 use crate::ui::nav::PageId;
+use crate::ui::pages::registry::RegistryAction;
 use crate::ui::theme;
 use crate::ui::widgets::quick_fix_button;
 
-pub fn show(ui: &mut Ui, session: &EditSession, actions: &mut Vec<Action>) {
-    ui.label(RichText::new("Problems").strong());
+/// Which findings the panel lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Filter {
+    #[default]
+    All,
+    Config,
+    Registry,
+}
+
+pub fn show(
+    ui: &mut Ui,
+    session: &EditSession,
+    registry: &[RegistryFinding],
+    filter: &mut Filter,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Problems").strong());
+        ui.separator();
+        let config_count = session.findings().len() + usize::from(session.parse_error().is_some());
+        for (value, label) in [
+            (
+                Filter::All,
+                format!("All ({})", config_count + registry.len()),
+            ),
+            (Filter::Config, format!("chat_proxy.toml ({config_count})")),
+            (
+                Filter::Registry,
+                format!("Model registry ({})", registry.len()),
+            ),
+        ] {
+            ui.selectable_value(filter, value, label);
+        }
+    });
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
+            if *filter != Filter::Config {
+                registry_findings(ui, registry, *filter == Filter::Registry, actions);
+            }
+            if *filter == Filter::Registry {
+                return;
+            }
             let v = ui.visuals().clone();
             if let Some(e) = session.parse_error() {
                 let text = format!(
@@ -58,4 +100,44 @@ pub fn show(ui: &mut Ui, session: &EditSession, actions: &mut Vec<Action>) {
                 });
             }
         });
+}
+
+/// The registry's findings; clicking one shows its entry on the Registry page.
+fn registry_findings(
+    ui: &mut Ui,
+    findings: &[RegistryFinding],
+    alone: bool,
+    actions: &mut Vec<Action>,
+) {
+    let v = ui.visuals().clone();
+    if findings.is_empty() {
+        if alone {
+            ui.label(
+                RichText::new("No registry problems (or no registry open).").color(theme::ok(&v)),
+            );
+        }
+        return;
+    }
+    for f in findings {
+        let (icon, tone) = match f.severity {
+            Severity::Error => ("⛔", theme::error(&v)),
+            Severity::Warning => ("⚠", theme::warning(&v)),
+        };
+        let at = if f.field.is_empty() {
+            f.entry.clone()
+        } else {
+            format!("{}.{}", f.entry, f.field)
+        };
+        let text = format!("{icon} registry  {at}  {}", f.message);
+        if ui
+            .add(egui::Button::new(RichText::new(text).color(tone)).frame(false))
+            .on_hover_text("Show this entry on the Registry page")
+            .clicked()
+        {
+            actions.push(Action::Navigate(PageId::Registry));
+            if !f.entry.is_empty() {
+                actions.push(Action::Registry(RegistryAction::Select(f.entry.clone())));
+            }
+        }
+    }
 }

@@ -6,7 +6,20 @@ use crate::core::session::EditSession;
 use crate::ui::actions::Action;
 use crate::ui::theme;
 
-pub fn show(ui: &mut Ui, session: Option<&EditSession>, actions: &mut Vec<Action>) {
+/// The model registry's edits, which Save, Undo and Redo cover too.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RegistryEdits {
+    pub unsaved: bool,
+    pub can_undo: bool,
+    pub can_redo: bool,
+}
+
+pub fn show(
+    ui: &mut Ui,
+    session: Option<&EditSession>,
+    registry: RegistryEdits,
+    actions: &mut Vec<Action>,
+) {
     ui.horizontal(|ui| {
         button(
             ui,
@@ -21,8 +34,8 @@ pub fn show(ui: &mut Ui, session: Option<&EditSession>, actions: &mut Vec<Action
         button(
             ui,
             "💾 Save",
-            "Save (Ctrl+S): validated, atomic, previous version kept as .bak",
-            has && dirty,
+            "Save (Ctrl+S) the config and the model registry's edits: validated, atomic, previous version kept as .bak",
+            (has && dirty) || registry.unsaved,
             Action::Save,
             actions,
         );
@@ -46,8 +59,8 @@ pub fn show(ui: &mut Ui, session: Option<&EditSession>, actions: &mut Vec<Action
         button(
             ui,
             "↩ Undo",
-            "Undo (Ctrl+Z)",
-            session.is_some_and(EditSession::can_undo),
+            "Undo the last edit, of the config or the registry (Ctrl+Z)",
+            session.is_some_and(EditSession::can_undo) || registry.can_undo,
             Action::Undo,
             actions,
         );
@@ -55,7 +68,7 @@ pub fn show(ui: &mut Ui, session: Option<&EditSession>, actions: &mut Vec<Action
             ui,
             "↪ Redo",
             "Redo (Ctrl+Shift+Z or Ctrl+Y)",
-            session.is_some_and(EditSession::can_redo),
+            session.is_some_and(EditSession::can_redo) || registry.can_redo,
             Action::Redo,
             actions,
         );
