@@ -17,6 +17,7 @@
 mod bounded_read;
 mod identity;
 mod swap;
+pub mod transaction;
 
 use std::fs;
 use std::io::{ErrorKind, Read, Seek, Write};
@@ -88,6 +89,14 @@ pub enum SaveError {
          (chmod u+w) or confirm the overwrite"
     )]
     ReadOnly { path: PathBuf, mode: String },
+    #[error(
+        "{source}; and these files, already replaced, could not be put back: {}",
+        not_restored.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    PartlyWritten {
+        source: Box<SaveError>,
+        not_restored: Vec<PathBuf>,
+    },
 }
 
 impl SaveError {

@@ -121,7 +121,9 @@ pub const CREATED_FROM_DOWNLOAD: &str = "metadata.created_from_download";
 /// by download/scan tools rather than curated metadata.
 pub fn is_dynamic(key: &str, value: &Value) -> bool {
     match key {
-        "downloaded_at" | "last_accessed" => true,
+        // `artifacts` and `version_lock` too: ImageWorks strips them from the
+        // curated layer whenever it saves it (its `save_registry`).
+        "downloaded_at" | "last_accessed" | "artifacts" | "version_lock" => true,
         // Empty `performance`/`probes` are what ImageWorks seeds every entry with: no state yet.
         "performance" | "probes" => !is_empty_value(value),
         _ => key.starts_with("download_"),
