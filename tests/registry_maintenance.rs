@@ -427,7 +427,7 @@ fn open_page(h: &mut Harness<'_, StudioApp>) {
 
 /// Open the Maintenance menu, pick `item`, and wait for the preview.
 fn preview(h: &mut Harness<'_, StudioApp>, item: &str) {
-    h.get_by_label("🧹 Maintenance").click();
+    h.get_by_label("✨ Maintenance").click();
     h.run();
     h.get_by_label(item).click();
     h.run();
@@ -583,7 +583,7 @@ fn gui_roles_view_shows_both_answers() {
     let mut h = common::harness(common::app_with(Some(&toml)));
     h.run();
     open_page(&mut h);
-    h.get_by_label("🎭 Roles").click();
+    h.get_by_label("📋 Roles").click();
     h.run();
     assert!(h.state().registry().roles_open());
     assert!(h.query_all_by_label("object_detection").count() >= 1);

@@ -91,7 +91,7 @@ pub enum RegistryCmd {
         preview: DryRun,
     },
     /// Rewrite values ImageWorks reads the same way in their plain form
-    /// (`served_model_id` "None" → null, blank hosts, untrimmed roles...).
+    /// (`served_model_id` "None" -> null, blank hosts, untrimmed roles...).
     Normalize {
         dir: PathBuf,
         #[command(flatten)]

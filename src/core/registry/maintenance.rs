@@ -467,7 +467,7 @@ pub fn normalize_entry(entry: &mut Value) -> Vec<String> {
         && let Some(text) = id.as_str()
         && (text.trim().is_empty() || text.trim() == "None")
     {
-        changes.push(format!("served_model_id {text:?} → null"));
+        changes.push(format!("served_model_id {text:?} -> null"));
         *id = Value::Null;
     }
     for key in ["roles", "model_aliases"] {
@@ -517,7 +517,7 @@ fn describe(before: &Value, after: &Value) -> Vec<String> {
             (Some(_), None) => format!("{k} removed"),
             (None, Some(_)) => format!("{k} added"),
             (Some(old), Some(new)) if old.is_object() || new.is_object() => format!("{k} changed"),
-            (Some(old), Some(new)) => format!("{k}: {} → {}", compact(old), compact(new)),
+            (Some(old), Some(new)) => format!("{k}: {} -> {}", compact(old), compact(new)),
             (None, None) => String::new(),
         })
         .collect()

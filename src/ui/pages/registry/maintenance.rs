@@ -23,7 +23,7 @@ pub struct Preview {
 /// The toolbar's "Maintenance" menu.
 pub fn menu(ui: &mut Ui, selected: Option<&str>, actions: &mut Vec<Action>) {
     let mut preview = |action| actions.push(Action::Registry(RegistryAction::Preview(action)));
-    ui.menu_button("🧹 Maintenance", |ui| {
+    ui.menu_button("✨ Maintenance", |ui| {
         let remove = ui
             .add_enabled(
                 selected.is_some(),
@@ -53,7 +53,7 @@ pub fn menu(ui: &mut Ui, selected: Option<&str>, actions: &mut Vec<Action>) {
         }
         if ui
             .button("Normalize…")
-            .on_hover_text("served_model_id \"None\" → null, blank hosts, untrimmed roles and aliases")
+            .on_hover_text("served_model_id \"None\" -> null, blank hosts, untrimmed roles and aliases")
             .clicked()
         {
             preview(MaintenanceAction::Normalize);
@@ -69,7 +69,7 @@ pub fn dialog(
     actions: &mut Vec<Action>,
 ) {
     let mut open = true;
-    egui::Window::new("🧹 Maintenance preview")
+    egui::Window::new("✨ Maintenance preview")
         .open(&mut open)
         .collapsible(false)
         .default_width(820.0)

@@ -712,7 +712,7 @@ fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
         ui.separator();
         maintenance::menu(ui, state.selected.as_deref(), actions);
         if ui
-            .selectable_label(state.roles.open, "🎭 Roles")
+            .selectable_label(state.roles.open, "📋 Roles")
             .on_hover_text("Which model answers each role, for the apps and for the proxy")
             .clicked()
         {

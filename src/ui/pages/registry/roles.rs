@@ -50,7 +50,7 @@ impl RolesView {
 /// Draw the view in a window while it is open.
 pub fn show(ctx: &egui::Context, view: &mut RolesView, store: &RegistryStore, revision: u64) {
     let mut open = view.open;
-    egui::Window::new("🎭 Roles")
+    egui::Window::new("📋 Roles")
         .open(&mut open)
         .default_width(760.0)
         .default_height(480.0)
