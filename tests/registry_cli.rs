@@ -366,7 +366,11 @@ fn roles_on_the_shipped_registry_give_both_answers_and_warn_for_every_empty_role
     assert_eq!(r.code, exit::OK, "{}", r.err);
     let doc: Value = serde_json::from_str(&r.out)?;
     let roles = doc["roles"].as_array().ok_or("a roles list")?;
-    assert_eq!(roles.len(), expected_apps.len(), "the known roles, no others");
+    assert_eq!(
+        roles.len(),
+        expected_apps.len(),
+        "the known roles, no others"
+    );
     for (got, (role, apps)) in roles.iter().zip(&expected_apps) {
         assert_eq!(got["role"], *role);
         assert_eq!(got["apps"], json!(apps), "{role}");
@@ -376,14 +380,21 @@ fn roles_on_the_shipped_registry_give_both_answers_and_warn_for_every_empty_role
             .map(|w| w.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         let proxy_empty = format!("no model answers {role} for the proxy's select_by_role");
-        assert!(warnings.iter().any(|w| w.starts_with(&proxy_empty)), "{role}: {warnings:?}");
+        assert!(
+            warnings.iter().any(|w| w.starts_with(&proxy_empty)),
+            "{role}: {warnings:?}"
+        );
         let apps_empty = format!("no model answers {role} for the ImageWorks apps");
         assert_eq!(
             warnings.iter().any(|w| w.starts_with(&apps_empty)),
             apps.is_empty(),
             "{role}: {warnings:?}"
         );
-        assert_eq!(warnings.len(), 1 + usize::from(apps.is_empty()), "{role}: no disagreement");
+        assert_eq!(
+            warnings.len(),
+            1 + usize::from(apps.is_empty()),
+            "{role}: no disagreement"
+        );
     }
     Ok(())
 }
@@ -401,12 +412,21 @@ fn roles_with_a_vram_limit_follow_the_proxys_rule() -> TestResult {
         ("qwen25vl_8.3b_(Q4_K_M)", "6000"),
     ];
     for (name, mb) in estimates {
-        let r = run(&["set", &d, name, "vram_estimate_mb", mb], OutputFormat::Human)?;
+        let r = run(
+            &["set", &d, name, "vram_estimate_mb", mb],
+            OutputFormat::Human,
+        )?;
         assert_eq!(r.code, exit::OK, "{}", r.err);
     }
     // florence lists keywords without vision: the proxy still may pick it.
     let r = run(
-        &["set", &d, "florence-2-large_(FP16)", "vram_estimate_mb", "2000"],
+        &[
+            "set",
+            &d,
+            "florence-2-large_(FP16)",
+            "vram_estimate_mb",
+            "2000",
+        ],
         OutputFormat::Human,
     )?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
@@ -430,10 +450,20 @@ fn roles_with_a_vram_limit_follow_the_proxys_rule() -> TestResult {
             "florence-2-large_(FP16)"
         ])
     );
-    assert_eq!(role("object_detection")["proxy"], json!(["florence-2-large_(FP16)"]));
+    assert_eq!(
+        role("object_detection")["proxy"],
+        json!(["florence-2-large_(FP16)"])
+    );
     // The preferred quantization outranks the smaller estimate at equal priority.
     let r = run(
-        &["roles", &d, "--vram-mb", "24000", "--prefer-quant", "q4_k_m,fp8"],
+        &[
+            "roles",
+            &d,
+            "--vram-mb",
+            "24000",
+            "--prefer-quant",
+            "q4_k_m,fp8",
+        ],
         OutputFormat::Json,
     )?;
     let doc: Value = serde_json::from_str(&r.out)?;
@@ -453,6 +483,12 @@ fn roles_with_a_vram_limit_follow_the_proxys_rule() -> TestResult {
         ])
     );
     let human = run(&["roles", &d], OutputFormat::Human)?;
-    assert!(human.out.starts_with("caption\n  apps:  qwen3-vl-8b-instruct_(FP8), "), "{}", human.out);
+    assert!(
+        human
+            .out
+            .starts_with("caption\n  apps:  qwen3-vl-8b-instruct_(FP8), "),
+        "{}",
+        human.out
+    );
     Ok(())
 }

@@ -55,7 +55,11 @@ fn dry_run_writes_nothing(dir: &Path, args: &[&str], files: &[&str]) -> TestResu
     let r = run(&with_flag, OutputFormat::Human)?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
     for file in files {
-        assert!(r.out.contains(&format!("--- {file} (now)")), "{file}: {}", r.out);
+        assert!(
+            r.out.contains(&format!("--- {file} (now)")),
+            "{file}: {}",
+            r.out
+        );
     }
     assert!(r.out.ends_with("dry run: nothing written\n"), "{}", r.out);
     assert_eq!(snapshot_of(dir)?, before, "a dry run writes nothing");
@@ -77,16 +81,36 @@ fn remove_a_discovered_only_model_takes_out_exactly_its_entry() -> TestResult {
     let dir = sample_copy()?;
     let d = dir_arg(dir.path())?;
     let name = "gpt-oss-abliterated_20b_(F16)";
-    dry_run_writes_nothing(dir.path(), &["remove", &d, name], &[DISCOVERED_FILE, SNAPSHOT_FILE])?;
+    dry_run_writes_nothing(
+        dir.path(),
+        &["remove", &d, name],
+        &[DISCOVERED_FILE, SNAPSHOT_FILE],
+    )?;
     let before = snapshot_of(dir.path())?;
-    let (old_discovered, old_snapshot) = (read(dir.path(), DISCOVERED_FILE)?, read(dir.path(), SNAPSHOT_FILE)?);
+    let (old_discovered, old_snapshot) = (
+        read(dir.path(), DISCOVERED_FILE)?,
+        read(dir.path(), SNAPSHOT_FILE)?,
+    );
     let r = run(&["remove", &d, name], OutputFormat::Human)?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
-    assert_eq!(changed_files(dir.path(), &before), [DISCOVERED_FILE, SNAPSHOT_FILE]);
-    assert_eq!(before[0].1, fs::metadata(dir.path().join(CURATED_FILE))?.modified()?);
-    for (old, file) in [(old_discovered, DISCOVERED_FILE), (old_snapshot, SNAPSHOT_FILE)] {
+    assert_eq!(
+        changed_files(dir.path(), &before),
+        [DISCOVERED_FILE, SNAPSHOT_FILE]
+    );
+    assert_eq!(
+        before[0].1,
+        fs::metadata(dir.path().join(CURATED_FILE))?.modified()?
+    );
+    for (old, file) in [
+        (old_discovered, DISCOVERED_FILE),
+        (old_snapshot, SNAPSHOT_FILE),
+    ] {
         let block = entry_block(&old, name).ok_or("the entry is in the file")?;
-        assert_eq!(read(dir.path(), file)?, old.replacen(&block, "", 1), "{file}");
+        assert_eq!(
+            read(dir.path(), file)?,
+            old.replacen(&block, "", 1),
+            "{file}"
+        );
     }
     Ok(())
 }
@@ -110,24 +134,44 @@ fn remove_a_curated_model_keeps_crlf_and_bom_of_its_layers() -> TestResult {
     assert_eq!(report["written"].as_array().map(Vec::len), Some(3));
     assert_eq!(changed_files(dir.path(), &before).len(), 3);
     for file in FILES {
-        assert!(!names_in(dir.path(), file).unwrap_or_default().contains(&name.to_owned()), "{file}");
+        assert!(
+            !names_in(dir.path(), file)
+                .unwrap_or_default()
+                .contains(&name.to_owned()),
+            "{file}"
+        );
     }
     let block = entry_block(&old_curated, name).ok_or("in curated")?;
-    assert_eq!(read(dir.path(), CURATED_FILE)?, old_curated.replacen(&block, "", 1));
+    assert_eq!(
+        read(dir.path(), CURATED_FILE)?,
+        old_curated.replacen(&block, "", 1)
+    );
     let discovered = read(dir.path(), DISCOVERED_FILE)?;
     let plain = windows.trim_start_matches('\u{feff}').replace("\r\n", "\n");
     let block = entry_block(&plain, name).ok_or("in discovered")?;
-    let expected = format!("\u{feff}{}", plain.replacen(&block, "", 1).replace('\n', "\r\n"));
-    assert_eq!(discovered, expected, "BOM and CRLF kept, only the entry gone");
+    let expected = format!(
+        "\u{feff}{}",
+        plain.replacen(&block, "", 1).replace('\n', "\r\n")
+    );
+    assert_eq!(
+        discovered, expected,
+        "BOM and CRLF kept, only the entry gone"
+    );
     // Model files are not the registry's: nothing else in the folder changed.
     let others: Vec<PathBuf> = fs::read_dir(dir.path())?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.to_string_lossy().ends_with(".json") && !p.to_string_lossy().ends_with(".bak"))
+        .filter(|p| {
+            !p.to_string_lossy().ends_with(".json") && !p.to_string_lossy().ends_with(".bak")
+        })
         .collect();
     assert!(others.is_empty(), "{others:?}");
     let unknown = run(&["remove", &d, "no-such-model"], OutputFormat::Human)?;
     assert_eq!(unknown.code, exit::FINDINGS);
-    assert!(unknown.err.contains("no-such-model: no such entry"), "{}", unknown.err);
+    assert!(
+        unknown.err.contains("no-such-model: no such entry"),
+        "{}",
+        unknown.err
+    );
     Ok(())
 }
 
@@ -136,7 +180,10 @@ fn purge_deprecated_removes_every_deprecated_model() -> TestResult {
     let dir = sample_copy()?;
     let d = dir_arg(dir.path())?;
     for name in ["florence-2-large_(FP16)", "qwen3_8b_(Q4_K_M)"] {
-        let r = run(&["set", &d, name, "deprecated", "true"], OutputFormat::Human)?;
+        let r = run(
+            &["set", &d, name, "deprecated", "true"],
+            OutputFormat::Human,
+        )?;
         assert_eq!(r.code, exit::OK, "{}", r.err);
     }
     dry_run_writes_nothing(
@@ -146,14 +193,28 @@ fn purge_deprecated_removes_every_deprecated_model() -> TestResult {
     )?;
     let r = run(&["purge-deprecated", &d], OutputFormat::Human)?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
-    assert!(r.out.contains("remove florence-2-large_(FP16) from curated and discovered (deprecated)"), "{}", r.out);
+    assert!(
+        r.out
+            .contains("remove florence-2-large_(FP16) from curated and discovered (deprecated)"),
+        "{}",
+        r.out
+    );
     for file in FILES {
         let names = names_in(dir.path(), file)?;
-        assert!(!names.iter().any(|n| n == "florence-2-large_(FP16)" || n == "qwen3_8b_(Q4_K_M)"), "{file}");
+        assert!(
+            !names
+                .iter()
+                .any(|n| n == "florence-2-large_(FP16)" || n == "qwen3_8b_(Q4_K_M)"),
+            "{file}"
+        );
     }
     assert_eq!(names_in(dir.path(), SNAPSHOT_FILE)?.len(), 14);
     let again = run(&["purge-deprecated", &d], OutputFormat::Human)?;
-    assert!(again.out.ends_with("nothing to do; nothing written\n"), "{}", again.out);
+    assert!(
+        again.out.ends_with("nothing to do; nothing written\n"),
+        "{}",
+        again.out
+    );
     Ok(())
 }
 
@@ -184,11 +245,19 @@ fn prune_duplicates_keeps_the_curated_one_with_roles() -> TestResult {
         .unwrap_or_default();
     assert_eq!(changes.len(), 4, "{changes:?}");
     for (change, name) in changes.iter().zip(gone) {
-        assert!(change.starts_with(&format!("remove {name} from curated and discovered (duplicate of ")), "{change}");
+        assert!(
+            change.starts_with(&format!(
+                "remove {name} from curated and discovered (duplicate of "
+            )),
+            "{change}"
+        );
     }
     for file in FILES {
         let names = names_in(dir.path(), file)?;
-        assert!(gone.iter().all(|g| !names.iter().any(|n| n == g)), "{file}: {names:?}");
+        assert!(
+            gone.iter().all(|g| !names.iter().any(|n| n == g)),
+            "{file}: {names:?}"
+        );
         assert!(names.iter().any(|n| n == "qwen25vl_8.3b_(Q4_K_M)"));
     }
     Ok(())
@@ -198,28 +267,52 @@ fn prune_duplicates_keeps_the_curated_one_with_roles() -> TestResult {
 fn promote_several_discovered_entries_writes_curated_and_snapshot_only() -> TestResult {
     let dir = sample_copy()?;
     let d = dir_arg(dir.path())?;
-    let names = ["gpt-oss-abliterated_20b_(F16)", "siglip-large-patch16-384_(FP32)"];
-    dry_run_writes_nothing(dir.path(), &["promote", &d, names[0], names[1]], &[CURATED_FILE])?;
+    let names = [
+        "gpt-oss-abliterated_20b_(F16)",
+        "siglip-large-patch16-384_(FP32)",
+    ];
+    dry_run_writes_nothing(
+        dir.path(),
+        &["promote", &d, names[0], names[1]],
+        &[CURATED_FILE],
+    )?;
     let before = snapshot_of(dir.path())?;
     let old_curated = read(dir.path(), CURATED_FILE)?;
     let r = run(&["promote", &d, names[0], names[1]], OutputFormat::Human)?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
     let changed = changed_files(dir.path(), &before);
     assert!(!changed.contains(&DISCOVERED_FILE), "{changed:?}");
-    assert_eq!(before[1].1, fs::metadata(dir.path().join(DISCOVERED_FILE))?.modified()?);
+    assert_eq!(
+        before[1].1,
+        fs::metadata(dir.path().join(DISCOVERED_FILE))?.modified()?
+    );
     let curated = read(dir.path(), CURATED_FILE)?;
     // The old entries are untouched: the file grew at its end.
-    assert!(curated.starts_with(old_curated.trim_end_matches("\n]\n")), "appended");
+    assert!(
+        curated.starts_with(old_curated.trim_end_matches("\n]\n")),
+        "appended"
+    );
     let list: Vec<Value> = serde_json::from_str(&curated)?;
     let promoted: Vec<&Value> = list.iter().rev().take(2).collect();
     assert_eq!(promoted[1]["name"], names[0]);
     assert_eq!(promoted[0]["name"], names[1]);
     for entry in promoted {
-        for dynamic in ["download_path", "downloaded_at", "artifacts", "version_lock"] {
-            assert!(entry.get(dynamic).is_none(), "{dynamic} stays in discovered");
+        for dynamic in [
+            "download_path",
+            "downloaded_at",
+            "artifacts",
+            "version_lock",
+        ] {
+            assert!(
+                entry.get(dynamic).is_none(),
+                "{dynamic} stays in discovered"
+            );
         }
     }
-    let refused = run(&["promote", &d, "florence-2-large_(FP16)"], OutputFormat::Human)?;
+    let refused = run(
+        &["promote", &d, "florence-2-large_(FP16)"],
+        OutputFormat::Human,
+    )?;
     assert_eq!(refused.code, exit::FINDINGS);
     assert!(refused.err.contains("already curated"), "{}", refused.err);
     Ok(())
@@ -231,7 +324,10 @@ fn normalize_turns_the_text_none_into_null_where_the_meaning_stays() -> TestResu
     let d = dir_arg(dir.path())?;
     // A curated "None" over a real discovered id: null would let the
     // discovered id through, so that one is left alone.
-    let r = run(&["set", &d, "qwen3_8b_(Q4_K_M)", "served_model_id", "None"], OutputFormat::Human)?;
+    let r = run(
+        &["set", &d, "qwen3_8b_(Q4_K_M)", "served_model_id", "None"],
+        OutputFormat::Human,
+    )?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
     dry_run_writes_nothing(
         dir.path(),
@@ -242,16 +338,24 @@ fn normalize_turns_the_text_none_into_null_where_the_meaning_stays() -> TestResu
     let r = run(&["normalize", &d], OutputFormat::Human)?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
     assert!(
-        r.out.contains("kept: qwen3_8b_(Q4_K_M): curated not normalized"),
+        r.out
+            .contains("kept: qwen3_8b_(Q4_K_M): curated not normalized"),
         "{}",
         r.out
     );
     // Five vLLM entries have "None" in both layers, siglip in discovered only.
     let curated = read(dir.path(), CURATED_FILE)?;
-    assert_eq!(curated.matches("\"served_model_id\": \"None\"").count(), 1, "the kept one");
+    assert_eq!(
+        curated.matches("\"served_model_id\": \"None\"").count(),
+        1,
+        "the kept one"
+    );
     assert_eq!(curated.matches("\"served_model_id\": null").count(), 5);
     let discovered = read(dir.path(), DISCOVERED_FILE)?;
-    assert_eq!(discovered.matches("\"served_model_id\": \"None\"").count(), 0);
+    assert_eq!(
+        discovered.matches("\"served_model_id\": \"None\"").count(),
+        0
+    );
     assert_eq!(discovered.matches("\"served_model_id\": null").count(), 6);
     // Only those lines changed in the discovered layer.
     assert_eq!(
@@ -259,7 +363,11 @@ fn normalize_turns_the_text_none_into_null_where_the_meaning_stays() -> TestResu
         old_discovered.replace("\"served_model_id\": \"None\"", "\"served_model_id\": null")
     );
     let again = run(&["normalize", &d], OutputFormat::Human)?;
-    assert!(again.out.ends_with("nothing to do; nothing written\n"), "{}", again.out);
+    assert!(
+        again.out.ends_with("nothing to do; nothing written\n"),
+        "{}",
+        again.out
+    );
     Ok(())
 }
 
@@ -272,7 +380,10 @@ struct FailFor {
 impl Steps for FailFor {
     fn write_temp(&self, target: &Path, file: &mut fs::File, bytes: &[u8]) -> io::Result<()> {
         if !self.at_replace && target.ends_with(self.file) {
-            return Err(io::Error::new(io::ErrorKind::StorageFull, "no space left on device"));
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "no space left on device",
+            ));
         }
         io::Write::write_all(file, bytes)
     }
@@ -287,7 +398,10 @@ impl Steps for FailFor {
 
 fn failed_save_leaves_every_file(steps: &FailFor) -> TestResult {
     let dir = sample_copy()?;
-    let before: Vec<Vec<u8>> = snapshot_of(dir.path())?.into_iter().map(|(b, _)| b).collect();
+    let before: Vec<Vec<u8>> = snapshot_of(dir.path())?
+        .into_iter()
+        .map(|(b, _)| b)
+        .collect();
     let mut store = RegistryStore::load(dir.path())?;
     let name = "florence-2-large_(FP16)";
     // An edit of both layers (remove) and the snapshot: all three change.
@@ -298,7 +412,10 @@ fn failed_save_leaves_every_file(steps: &FailFor) -> TestResult {
     iw_studio::core::registry::maintenance::apply(&mut store, &plan);
     let err = store.save_with(steps).err().ok_or("the save must fail")?;
     assert!(err.to_string().contains(SNAPSHOT_FILE), "{err}");
-    let after: Vec<Vec<u8>> = snapshot_of(dir.path())?.into_iter().map(|(b, _)| b).collect();
+    let after: Vec<Vec<u8>> = snapshot_of(dir.path())?
+        .into_iter()
+        .map(|(b, _)| b)
+        .collect();
     assert!(after == before, "all three files are as they were");
     let temps: Vec<String> = fs::read_dir(dir.path())?
         .filter_map(|e| e.ok())
@@ -357,7 +474,10 @@ fn a_stale_snapshot_is_reported_on_load_and_regenerated() -> TestResult {
     assert_eq!(stale[0].field, SNAPSHOT_FILE);
     let check = run(&["check", &d], OutputFormat::Human)?;
     assert!(
-        check.out.contains("is not the merge of the two layers") && check.out.contains("(fix: regenerate: iw-studio registry regenerate"),
+        check.out.contains("is not the merge of the two layers")
+            && check
+                .out
+                .contains("(fix: regenerate: iw-studio registry regenerate"),
         "{}",
         check.out
     );
@@ -389,16 +509,28 @@ fn set_on_a_name_repeated_in_curated_edits_the_last_copy_the_one_that_counts() -
     list.push(copy);
     let text = iw_studio::core::registry::json_text::to_python_json(&Value::Array(list));
     fs::write(dir.path().join(CURATED_FILE), &text)?;
-    let r = run(&["set", &d, name, "display_name", "edited"], OutputFormat::Human)?;
+    let r = run(
+        &["set", &d, name, "display_name", "edited"],
+        OutputFormat::Human,
+    )?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
     let after: Vec<Value> = serde_json::from_str(&read(dir.path(), CURATED_FILE)?)?;
     let copies: Vec<&Value> = after.iter().filter(|e| e["name"] == name).collect();
     assert_eq!(copies.len(), 2);
-    assert_eq!(copies[0]["display_name"], "gpt-oss-20b (MXFP4)", "the first copy is untouched");
-    assert_eq!(copies[1]["display_name"], "edited", "the last copy, which counts, is edited");
+    assert_eq!(
+        copies[0]["display_name"], "gpt-oss-20b (MXFP4)",
+        "the first copy is untouched"
+    );
+    assert_eq!(
+        copies[1]["display_name"], "edited",
+        "the last copy, which counts, is edited"
+    );
     let show = run(&["show", &d, name], OutputFormat::Json)?;
     let merged: Value = serde_json::from_str(&show.out)?;
-    assert_eq!(merged["display_name"], "edited", "and the edit shows in the merge");
+    assert_eq!(
+        merged["display_name"], "edited",
+        "and the edit shows in the merge"
+    );
     Ok(())
 }
 
@@ -431,36 +563,51 @@ fn preview(h: &mut Harness<'_, StudioApp>, item: &str) {
     h.run();
     h.get_by_label(item).click();
     h.run();
-    assert!(h.state().registry().preview().is_some(), "the preview is open");
+    assert!(
+        h.state().registry().preview().is_some(),
+        "the preview is open"
+    );
 }
 
 fn apply(h: &mut Harness<'_, StudioApp>) {
     h.get_by_role_and_label(Role::Button, "✔ Apply").click();
     h.run();
-    assert!(h.state().registry().preview().is_none(), "the preview closed");
+    assert!(
+        h.state().registry().preview().is_none(),
+        "the preview closed"
+    );
 }
 
 fn merged_names(h: &Harness<'_, StudioApp>) -> Vec<String> {
     h.state()
         .registry()
         .store()
-        .map(|s| s.merged().entries.iter().map(|e| e.name().to_owned()).collect())
+        .map(|s| {
+            s.merged()
+                .entries
+                .iter()
+                .map(|e| e.name().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Undo takes the whole action back in one step; redo makes it again.
 fn undo_redo_is_one_step(h: &mut Harness<'_, StudioApp>, before: &[String], after: &[String]) {
-    h.get_by_role_and_label(Role::Button, "↩ Undo registry").click();
+    h.get_by_role_and_label(Role::Button, "↩ Undo registry")
+        .click();
     h.run();
     assert_eq!(merged_names(h), before);
     assert!(!h.state().registry().has_unsaved_edits());
-    h.get_by_role_and_label(Role::Button, "↪ Redo registry").click();
+    h.get_by_role_and_label(Role::Button, "↪ Redo registry")
+        .click();
     h.run();
     assert_eq!(merged_names(h), after);
 }
 
 fn save(h: &mut Harness<'_, StudioApp>) {
-    h.get_by_role_and_label(Role::Button, "💾 Save registry").click();
+    h.get_by_role_and_label(Role::Button, "💾 Save registry")
+        .click();
     h.run_steps(2);
     common::run_until(h, |app| !app.registry().is_busy());
 }
@@ -472,20 +619,30 @@ fn gui_remove_previews_the_diff_applies_undoes_and_saves() {
     h.run();
     open_page(&mut h);
     let name = "florence-2-large_(FP16)";
-    h.get_all_by_label(name).next().expect("in the table").click();
+    h.get_all_by_label(name)
+        .next()
+        .expect("in the table")
+        .click();
     h.run();
     let before = merged_names(&h);
     let files_before = snapshot_of(&configs).expect("read");
     preview(&mut h, "Remove the selected entry completely…");
     assert!(h.query_by_label(CURATED_FILE).is_some(), "a diff per layer");
     assert!(h.query_by_label(DISCOVERED_FILE).is_some());
-    assert!(h.query_by_label(&format!("--- {CURATED_FILE} (now)")).is_some());
+    assert!(
+        h.query_by_label(&format!("--- {CURATED_FILE} (now)"))
+            .is_some()
+    );
     assert_eq!(merged_names(&h), before, "nothing changes before Apply");
     apply(&mut h);
     let after = merged_names(&h);
     assert_eq!(after.len(), 15);
     assert!(!after.iter().any(|n| n == name));
-    assert_eq!(snapshot_of(&configs).expect("read"), files_before, "Apply does not write");
+    assert_eq!(
+        snapshot_of(&configs).expect("read"),
+        files_before,
+        "Apply does not write"
+    );
     undo_redo_is_one_step(&mut h, &before, &after);
     save(&mut h);
     for f in FILES {
@@ -497,8 +654,11 @@ fn gui_remove_previews_the_diff_applies_undoes_and_saves() {
 #[test]
 fn gui_cancel_changes_nothing_and_purge_deprecated_applies() {
     let (_dir, toml, configs) = workspace(|d| {
-        let r = run(&["set", d, "qwen3_8b_(Q4_K_M)", "deprecated", "true"], OutputFormat::Human)
-            .expect("run");
+        let r = run(
+            &["set", d, "qwen3_8b_(Q4_K_M)", "deprecated", "true"],
+            OutputFormat::Human,
+        )
+        .expect("run");
         assert_eq!(r.code, exit::OK, "{}", r.err);
     });
     let mut h = common::harness(common::app_with(Some(&toml)));
@@ -511,13 +671,20 @@ fn gui_cancel_changes_nothing_and_purge_deprecated_applies() {
     assert!(h.state().registry().preview().is_none());
     assert_eq!(merged_names(&h), before);
     preview(&mut h, "Purge deprecated entries…");
-    assert!(h.query_by_label("• remove qwen3_8b_(Q4_K_M) from curated and discovered (deprecated)").is_some());
+    assert!(
+        h.query_by_label("• remove qwen3_8b_(Q4_K_M) from curated and discovered (deprecated)")
+            .is_some()
+    );
     apply(&mut h);
     let after = merged_names(&h);
     assert_eq!(after.len(), 15);
     undo_redo_is_one_step(&mut h, &before, &after);
     save(&mut h);
-    assert!(!fs::read_to_string(configs.join(SNAPSHOT_FILE)).expect("read").contains("qwen3_8b_(Q4_K_M)"));
+    assert!(
+        !fs::read_to_string(configs.join(SNAPSHOT_FILE))
+            .expect("read")
+            .contains("qwen3_8b_(Q4_K_M)")
+    );
 }
 
 #[test]
@@ -544,21 +711,39 @@ fn gui_promote_several_discovered_entries() {
     open_page(&mut h);
     preview(&mut h, "Promote discovered entries…");
     assert!(
-        h.get_by_role_and_label(Role::Button, "✔ Apply").accesskit_node().is_disabled(),
+        h.get_by_role_and_label(Role::Button, "✔ Apply")
+            .accesskit_node()
+            .is_disabled(),
         "nothing chosen yet"
     );
-    for name in ["gpt-oss-abliterated_20b_(F16)", "siglip-large-patch16-384_(FP32)"] {
+    for name in [
+        "gpt-oss-abliterated_20b_(F16)",
+        "siglip-large-patch16-384_(FP32)",
+    ] {
         h.get_by_role_and_label(Role::CheckBox, name).click();
         h.run();
     }
     apply(&mut h);
     let store = h.state().registry().store().expect("loaded");
     let curated: Vec<&str> = store.curated().names().collect();
-    assert_eq!(&curated[14..], ["gpt-oss-abliterated_20b_(F16)", "siglip-large-patch16-384_(FP32)"]);
-    assert_eq!(h.state().registry().undo_label(), Some("Promote gpt-oss-abliterated_20b_(F16), siglip-large-patch16-384_(FP32)"));
-    h.get_by_role_and_label(Role::Button, "↩ Undo registry").click();
+    assert_eq!(
+        &curated[14..],
+        [
+            "gpt-oss-abliterated_20b_(F16)",
+            "siglip-large-patch16-384_(FP32)"
+        ]
+    );
+    assert_eq!(
+        h.state().registry().undo_label(),
+        Some("Promote gpt-oss-abliterated_20b_(F16), siglip-large-patch16-384_(FP32)")
+    );
+    h.get_by_role_and_label(Role::Button, "↩ Undo registry")
+        .click();
     h.run();
-    assert_eq!(h.state().registry().store().map(|s| s.curated().len()), Some(14));
+    assert_eq!(
+        h.state().registry().store().map(|s| s.curated().len()),
+        Some(14)
+    );
 }
 
 #[test]

@@ -12,9 +12,9 @@ use super::proxy::ConnectOpts;
 use super::{OutputFormat, exit};
 use crate::core::proxy::{ProxyApi, served_ids};
 use crate::core::registry::json_text::to_python_json;
-use crate::core::registry::sort::{ServedIds, served_as};
 use crate::core::registry::maintenance::{self, MaintenanceAction, MaintenancePlan};
 use crate::core::registry::roles::{ProxyProfile, RoleCoverage, role_coverage};
+use crate::core::registry::sort::{ServedIds, served_as};
 use crate::core::registry::{
     EditOutcome, Finding, RegistryCommand, RegistryStore, SaveReport, Severity, apply_command,
     validate_loaded,
@@ -177,9 +177,13 @@ pub fn run_with(cmd: &RegistryCmd, o: &mut Out<'_>) -> u8 {
             };
             maintain(dir, &action, preview.dry_run, format, out)
         }
-        RegistryCmd::Normalize { dir, preview } => {
-            maintain(dir, &MaintenanceAction::Normalize, preview.dry_run, format, out)
-        }
+        RegistryCmd::Normalize { dir, preview } => maintain(
+            dir,
+            &MaintenanceAction::Normalize,
+            preview.dry_run,
+            format,
+            out,
+        ),
         RegistryCmd::Regenerate { dir } => regenerate(dir, format, out),
     };
     match result {

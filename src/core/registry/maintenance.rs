@@ -25,13 +25,17 @@ use crate::core::text_diff;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MaintenanceAction {
     /// Every entry of these models, in both layers and the snapshot.
-    Remove { names: Vec<String> },
+    Remove {
+        names: Vec<String>,
+    },
     PurgeDeprecated,
     /// Entries on the same backend, host:port and model path, or with the
     /// same `served_model_id`: keep one (a curated one), remove the others.
     PruneDuplicates,
     /// Copy discovered-only entries into the curated layer.
-    Promote { names: Vec<String> },
+    Promote {
+        names: Vec<String>,
+    },
     /// Rewrite values ImageWorks reads the same way in their plain form.
     Normalize,
 }
@@ -259,9 +263,14 @@ impl<'a> Work<'a> {
             self.normalize_parts(entry.name(), entry.discovered_index);
         }
         for value in &mut self.snapshot_only {
-            let name = value.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+            let name = value
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
             for change in normalize_entry(value) {
-                self.changes.push(format!("{name} (snapshot only): {change}"));
+                self.changes
+                    .push(format!("{name} (snapshot only): {change}"));
             }
         }
     }
@@ -312,7 +321,11 @@ impl<'a> Work<'a> {
         }
         let fits = |use_base: bool, use_overlays: bool| {
             let b = if use_base { &base_new } else { &base };
-            let o = if use_overlays { &overlays_new } else { &overlays };
+            let o = if use_overlays {
+                &overlays_new
+            } else {
+                &overlays
+            };
             keeps_meaning(&before, &merged_of(b.as_ref(), o))
         };
         let chosen = [(true, true), (true, false), (false, true)]
@@ -322,10 +335,12 @@ impl<'a> Work<'a> {
         let hidden = "the merged entry would change (a curated value hides a different \
                       discovered one)";
         if base_changed && !use_base {
-            self.kept.push(format!("{name}: discovered not normalized: {hidden}"));
+            self.kept
+                .push(format!("{name}: discovered not normalized: {hidden}"));
         }
         if overlays_changed && !use_overlays {
-            self.kept.push(format!("{name}: curated not normalized: {hidden}"));
+            self.kept
+                .push(format!("{name}: curated not normalized: {hidden}"));
         }
         if use_base
             && base_changed
@@ -374,7 +389,13 @@ impl<'a> Work<'a> {
         }
         let (old_snapshot, new_snapshot) = (store.merged_text(), after.merged_text());
         if old_snapshot != new_snapshot {
-            diffs.push(layer_diff(store, Layer::Snapshot, &old_snapshot, &new_snapshot, &verb));
+            diffs.push(layer_diff(
+                store,
+                Layer::Snapshot,
+                &old_snapshot,
+                &new_snapshot,
+                &verb,
+            ));
         }
         MaintenancePlan {
             action,
@@ -674,7 +695,9 @@ mod tests {
     fn runtime_state_moves_with_the_merged_value() {
         let merged = json!({"name": "m", "artifacts": {"a": 2, "b": 1}, "metadata": {"created_from_download": true}});
         let mut base = json!({"name": "m", "artifacts": {"b": 1}});
-        let mut overlays = vec![json!({"name": "m", "artifacts": {"a": 2}, "metadata": {"created_from_download": true, "k": 1}})];
+        let mut overlays = vec![
+            json!({"name": "m", "artifacts": {"a": 2}, "metadata": {"created_from_download": true, "k": 1}}),
+        ];
         move_field("artifacts", &merged, &mut base, &mut overlays);
         move_field(CREATED_FROM_DOWNLOAD, &merged, &mut base, &mut overlays);
         assert_eq!(

@@ -22,5 +22,7 @@ pub use layer::{EntrySource, LazyLayer};
 pub use merge::{EntryLayer, FieldSource, Merged, MergedEntry, merge_layers, provenance};
 pub use model::RegistryEntry;
 pub use sort::{SortColumn, SortOrder, TABLE_CAPABILITIES, host_port};
-pub use store::{Layer, Layers, RegistryError, RegistryStore, SaveReport, SnapshotState, resolve_dir};
+pub use store::{
+    Layer, Layers, RegistryError, RegistryStore, SaveReport, SnapshotState, resolve_dir,
+};
 pub use validate::{Finding, FindingFix, Severity, validate, validate_loaded};

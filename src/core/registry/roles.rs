@@ -151,7 +151,11 @@ impl Candidate {
     }
 }
 
-fn coverage(merged: &[Candidate], curated: &[Candidate], profile: &ProxyProfile) -> Vec<RoleCoverage> {
+fn coverage(
+    merged: &[Candidate],
+    curated: &[Candidate],
+    profile: &ProxyProfile,
+) -> Vec<RoleCoverage> {
     let mut roles: Vec<String> = KNOWN_ROLES.iter().map(|r| (*r).to_owned()).collect();
     for c in merged.iter().chain(curated) {
         let named = c.roles.iter().chain(c.priority.iter().map(|(k, _)| k));
@@ -208,7 +212,11 @@ fn proxy_pick(curated: &[Candidate], role: &str, profile: &ProxyProfile) -> Vec<
         .filter(|c| fits(c.vram_mb))
         .filter_map(|c| {
             let score = c.priority(role)?;
-            let key = (score, quantization_rank(c, profile), -c.vram_mb.unwrap_or(0.0));
+            let key = (
+                score,
+                quantization_rank(c, profile),
+                -c.vram_mb.unwrap_or(0.0),
+            );
             Some((c, key))
         })
         .collect();
@@ -354,7 +362,10 @@ mod tests {
         assert!(chat.warnings[1].starts_with("a: roles lists chat but role_priority has no chat"));
         let upscale = &all[11];
         assert!(
-            upscale.warnings.iter().any(|w| w.starts_with("a: role_priority.upscale is set")),
+            upscale
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("a: role_priority.upscale is set")),
             "{:?}",
             upscale.warnings
         );

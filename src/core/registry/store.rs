@@ -134,7 +134,6 @@ impl LayerFile {
     fn changed_on_disk(&self) -> Result<bool, SaveError> {
         Ok(safe_save::current_fingerprint(&self.path)? != self.fingerprint())
     }
-
 }
 
 impl fmt::Debug for LayerFile {

@@ -119,7 +119,11 @@ fn stage(
     let target = resolve_symlinks(file.path)
         .map_err(|e| SaveError::io(file.path, "follow the symbolic link", e))?;
     let old = read_for_save(&target)?;
-    check_expectation(&target, old.as_ref().map(|(b, _)| b.as_slice()), file.expect)?;
+    check_expectation(
+        &target,
+        old.as_ref().map(|(b, _)| b.as_slice()),
+        file.expect,
+    )?;
     let fingerprint = Fingerprint::of(file.bytes);
     if old.as_ref().is_some_and(|(b, _)| b == file.bytes) {
         return Ok(Err(SaveOutcome::Unchanged { fingerprint }));

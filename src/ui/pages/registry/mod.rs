@@ -20,10 +20,10 @@ use serde_json::{Value, json};
 
 use crate::core::layout::{LayoutSet, Target, builtin_layout_sources};
 use crate::core::proxy::worker::WorkerSlot;
+use crate::core::registry::maintenance::{self as registry_maintenance, MaintenanceAction};
 use crate::core::registry::merge::EntryLayer;
 use crate::core::registry::sort::ServedIds;
 use crate::core::registry::validate::Severity;
-use crate::core::registry::maintenance::{self as registry_maintenance, MaintenanceAction};
 use crate::core::registry::{
     EditHistory, EditOutcome, Filter, Finding, Layers, RegistryCommand, RegistryError,
     RegistryStore, SortOrder, filter_entries, resolve_dir, validate,
@@ -854,14 +854,17 @@ fn findings_list(ui: &mut Ui, state: &RegistryState, actions: &mut Vec<Action>) 
                             if link.on_hover_text("Show this entry").clicked()
                                 && !f.entry.is_empty()
                             {
-                                actions
-                                    .push(Action::Registry(RegistryAction::Select(f.entry.clone())));
+                                actions.push(Action::Registry(RegistryAction::Select(
+                                    f.entry.clone(),
+                                )));
                             }
                             // The one fix today, regenerating the snapshot, is what a save does.
                             if let Some(fix) = f.fix
                                 && ui
                                     .small_button(fix.label())
-                                    .on_hover_text("Write model_registry.json again from the layers")
+                                    .on_hover_text(
+                                        "Write model_registry.json again from the layers",
+                                    )
                                     .clicked()
                             {
                                 actions.push(Action::Registry(RegistryAction::Save));
