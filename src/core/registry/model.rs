@@ -199,6 +199,17 @@ mod tests {
     }
 
     #[test]
+    fn artifacts_and_version_lock_are_runtime_state() {
+        let v = json!({"name": "m", "artifacts": {"aggregate_sha256": "", "files": []},
+            "version_lock": {"locked": false}, "license": "mit"});
+        assert_eq!(dynamic_field_paths(&v), vec!["artifacts", "version_lock"]);
+        assert_eq!(
+            without_dynamic_fields(&v),
+            json!({"name": "m", "license": "mit"})
+        );
+    }
+
+    #[test]
     fn dynamic_fields_are_stripped() {
         let v = json!({"name": "m", "download_path": "/x", "downloaded_at": "t",
             "performance": {"rolling_samples": 0, "ttft_ms_avg": null}, "probes": {"a": 1}, "metadata": {"created_from_download": true, "k": 1}});

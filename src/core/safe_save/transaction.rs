@@ -274,3 +274,100 @@ fn put_back(target: &Path, bytes: &[u8], identity: &Identity) -> Result<(), Save
     sync_folder(target);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails the replacement of the file named `name`.
+    struct FailReplace(&'static str);
+
+    impl Steps for FailReplace {
+        fn before_replace(&self, target: &Path) -> std::io::Result<()> {
+            match target.ends_with(self.0) {
+                true => Err(std::io::Error::other("disk gone")),
+                false => Ok(()),
+            }
+        }
+    }
+
+    #[test]
+    fn all_files_or_none() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
+        fs::write(&a, "a1")?;
+        fs::write(&b, "same")?;
+        let files = [
+            FileWrite {
+                path: &a,
+                bytes: b"a2",
+                expect: Expect::Unchanged(Fingerprint::of(b"a1")),
+            },
+            FileWrite {
+                path: &b,
+                bytes: b"same",
+                expect: Expect::Anything,
+            },
+            FileWrite {
+                path: &c,
+                bytes: b"new",
+                expect: Expect::Absent,
+            },
+        ];
+        // `c` is new and fails last: `a` gets its bytes back, `c` is not created.
+        let err = save_all(&files, &FailReplace("c"))
+            .err()
+            .ok_or("must fail")?;
+        assert!(err.to_string().contains("disk gone"), "{err}");
+        assert_eq!(fs::read(&a)?, b"a1");
+        assert!(!c.exists());
+        let outcomes = save_all(&files, &Disk)?;
+        assert!(matches!(
+            outcomes[0],
+            SaveOutcome::Written {
+                backup: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(outcomes[1], SaveOutcome::Unchanged { .. }));
+        assert!(matches!(
+            outcomes[2],
+            SaveOutcome::Written { backup: None, .. }
+        ));
+        assert_eq!(
+            (fs::read(&a)?, fs::read(&c)?),
+            (b"a2".to_vec(), b"new".to_vec())
+        );
+        assert_eq!(fs::read(backup_path(&a))?, b"a1");
+        Ok(())
+    }
+
+    #[test]
+    fn a_conflict_on_any_file_writes_none() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs::write(&a, "a1")?;
+        fs::write(&b, "changed by someone else")?;
+        let files = [
+            FileWrite {
+                path: &a,
+                bytes: b"a2",
+                expect: Expect::Unchanged(Fingerprint::of(b"a1")),
+            },
+            FileWrite {
+                path: &b,
+                bytes: b"b2",
+                expect: Expect::Unchanged(Fingerprint::of(b"b1")),
+            },
+        ];
+        let err = save_all(&files, &Disk).err().ok_or("must fail")?;
+        assert!(err.is_conflict(), "{err}");
+        assert_eq!(fs::read(&a)?, b"a1");
+        assert_eq!(fs::read(&b)?, b"changed by someone else");
+        Ok(())
+    }
+}
