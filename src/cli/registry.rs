@@ -412,17 +412,21 @@ fn edit(
     Ok(exit::OK)
 }
 
+fn written_paths(report: &SaveReport) -> Vec<String> {
+    report
+        .written
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
 fn report_save(
     report: &SaveReport,
     outcome: EditOutcome,
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let written: Vec<String> = report
-        .written
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let written = written_paths(report);
     match format {
         OutputFormat::Json => print_json(
             out,
@@ -523,11 +527,7 @@ fn print_plan(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let written: Vec<String> = report
-        .written
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let written = written_paths(report);
     match format {
         OutputFormat::Json => {
             let diffs: Vec<Value> = plan
@@ -575,11 +575,7 @@ fn print_plan(
 fn regenerate(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, CliError> {
     let mut store = load(dir)?;
     let report = store.save().map_err(|e| CliError::new(exit::FINDINGS, e))?;
-    let written: Vec<String> = report
-        .written
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let written = written_paths(&report);
     match format {
         OutputFormat::Json => print_json(out, &json!({ "written": written }))?,
         OutputFormat::Human if written.is_empty() => write_line(

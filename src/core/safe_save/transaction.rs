@@ -19,8 +19,8 @@ use tempfile::NamedTempFile;
 
 use super::identity::{Identity, resolve_symlinks};
 use super::{
-    Expect, Fingerprint, SaveError, SaveOutcome, backup_path, check_expectation, folder_of,
-    read_for_save, swap, sync_folder, write_in_place,
+    Expect, Fingerprint, SaveError, SaveOutcome, backup_path, check_expectation, read_for_save,
+    swap, sync_folder, temp_written, write_in_place,
 };
 
 /// One file of a transaction: its new bytes and what must be on disk now.
@@ -166,32 +166,9 @@ fn temp_for(
     identity: Option<&Identity>,
     steps: &dyn Steps,
 ) -> Result<(NamedTempFile, bool), SaveError> {
-    let prefix = format!(
-        ".{}.",
-        beside.file_name().unwrap_or_default().to_string_lossy()
-    );
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(folder_of(beside))
-        .map_err(|e| SaveError::io(beside, "create a temporary file in its folder", e))?;
-    let owner_kept = match identity {
-        Some(identity) => identity.apply_to(tmp.as_file()).map_err(|e| {
-            SaveError::io(
-                beside,
-                "give the temporary file the original's owner and mode",
-                e,
-            )
-        })?,
-        None => true,
-    };
-    steps
-        .write_temp(target, tmp.as_file_mut(), bytes)
-        .map_err(|e| SaveError::io(beside, "write the temporary file", e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| SaveError::io(beside, "flush the temporary file to disk", e))?;
-    Ok((tmp, owner_kept))
+    temp_written(beside, identity, |file| {
+        steps.write_temp(target, file, bytes)
+    })
 }
 
 /// Keep the backup, then put the new version in place.

@@ -445,15 +445,23 @@ impl RegistryState {
             after: Box::new(plan.layers().clone()),
         });
         self.redo_steps.clear();
-        self.unsaved = store.has_pending_edits();
-        self.view.edit_buffers.clear();
-        if self
-            .selected
-            .as_ref()
-            .is_some_and(|n| store.merged().get(n).is_none())
-        {
-            self.selected = None;
+        self.after_step();
+    }
+
+    /// After an undo, a redo or a maintenance step: the layers changed
+    /// under the editor, whose buffers and selection may be gone.
+    fn after_step(&mut self) {
+        if let Some(store) = &self.store {
+            self.unsaved = store.has_pending_edits();
+            if self
+                .selected
+                .as_ref()
+                .is_some_and(|n| store.merged().get(n).is_none())
+            {
+                self.selected = None;
+            }
         }
+        self.view.edit_buffers.clear();
         self.changed();
     }
 
@@ -532,16 +540,7 @@ impl RegistryState {
         if let Some(label) = label {
             let verb = if undo { "Undone" } else { "Redone" };
             status.info(format!("{verb}: {label}"));
-            self.unsaved = store.has_pending_edits();
-            self.view.edit_buffers.clear();
-            if self
-                .selected
-                .as_ref()
-                .is_some_and(|n| store.merged().get(n).is_none())
-            {
-                self.selected = None;
-            }
-            self.changed();
+            self.after_step();
         }
     }
 
