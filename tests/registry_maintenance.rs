@@ -176,6 +176,42 @@ fn remove_a_curated_model_keeps_crlf_and_bom_of_its_layers() -> TestResult {
 }
 
 #[test]
+fn remove_an_entry_only_the_snapshot_has_writes_only_the_snapshot() -> TestResult {
+    let dir = sample_copy()?;
+    let d = dir_arg(dir.path())?;
+    let mut snapshot: Vec<Value> = serde_json::from_str(&read(dir.path(), SNAPSHOT_FILE)?)?;
+    let mut extra = snapshot[0].clone();
+    extra["name"] = "only-in-the-snapshot".into();
+    snapshot.push(extra);
+    let text = iw_studio::core::registry::json_text::to_python_json(&Value::Array(snapshot));
+    fs::write(dir.path().join(SNAPSHOT_FILE), &text)?;
+    // Undoing the removal is no edit any more.
+    let mut store = RegistryStore::load(dir.path())?;
+    let action = iw_studio::core::registry::maintenance::MaintenanceAction::Remove {
+        names: vec!["only-in-the-snapshot".into()],
+    };
+    let plan = iw_studio::core::registry::maintenance::plan(&store, &action)?;
+    assert_eq!(
+        plan.changes,
+        ["remove only-in-the-snapshot from the snapshot"]
+    );
+    let before = iw_studio::core::registry::maintenance::apply(&mut store, &plan);
+    assert!(store.has_pending_edits());
+    store.set_layers(before);
+    assert!(!store.has_pending_edits());
+    let files = snapshot_of(dir.path())?;
+    let r = run(&["remove", &d, "only-in-the-snapshot"], OutputFormat::Human)?;
+    assert_eq!(r.code, exit::OK, "{}", r.err);
+    assert_eq!(changed_files(dir.path(), &files), [SNAPSHOT_FILE]);
+    let block = entry_block(&text, "only-in-the-snapshot").ok_or("in the snapshot")?;
+    assert_eq!(
+        read(dir.path(), SNAPSHOT_FILE)?,
+        text.replacen(&block, "", 1)
+    );
+    Ok(())
+}
+
+#[test]
 fn purge_deprecated_removes_every_deprecated_model() -> TestResult {
     let dir = sample_copy()?;
     let d = dir_arg(dir.path())?;

@@ -400,9 +400,11 @@ pub struct RegistryStore {
     /// Entries found only in `model_registry.json` (adopted as discovered).
     snapshot_only: Vec<Value>,
     merged: Arc<Merged>,
-    /// A snapshot-only entry was removed (a maintenance action): the
-    /// snapshot is then not re-read before a save, which would adopt it again.
-    snapshot_only_edited: bool,
+    /// The snapshot-only entries as the snapshot on disk holds them: when
+    /// `snapshot_only` differs (a maintenance action removed one), that is
+    /// an edit, and the snapshot is not re-read before a save, which would
+    /// adopt the entry again.
+    snapshot_only_on_disk: Vec<Value>,
 }
 
 impl RegistryStore {
@@ -429,9 +431,9 @@ impl RegistryStore {
             snapshot_file,
             curated: Arc::new(curated),
             discovered: Arc::new(discovered),
+            snapshot_only_on_disk: snapshot_only.clone(),
             snapshot_only,
             merged: Arc::new(merged),
-            snapshot_only_edited: false,
         })
     }
 
@@ -516,11 +518,14 @@ impl RegistryStore {
             discovered,
             snapshot_only,
         } = layers;
-        self.snapshot_only_edited |= snapshot_only != self.snapshot_only;
         self.curated = curated;
         self.discovered = discovered;
         self.snapshot_only = snapshot_only;
         self.remerge();
+    }
+
+    fn snapshot_only_edited(&self) -> bool {
+        self.snapshot_only != self.snapshot_only_on_disk
     }
 
     /// The curated file's new text, when saving would change it.
@@ -538,7 +543,9 @@ impl RegistryStore {
     /// Compares only edited entries, but call it after an edit rather than
     /// on every frame.
     pub fn has_pending_edits(&self) -> bool {
-        !self.curated.matches_text() || !self.discovered.matches_text() || self.snapshot_only_edited
+        !self.curated.matches_text()
+            || !self.discovered.matches_text()
+            || self.snapshot_only_edited()
     }
 
     /// `text` (as the writer lays it out) in the style of `layer`'s file.
@@ -614,7 +621,7 @@ impl RegistryStore {
             }
             self.reload_discovered_and_snapshot()?;
             report.discovered_reloaded = true;
-        } else if !self.snapshot_only_edited && self.snapshot_file.changed_on_disk()? {
+        } else if !self.snapshot_only_edited() && self.snapshot_file.changed_on_disk()? {
             // The snapshot is derived; a newer one only matters for the
             // snapshot-only entries it may carry, which we re-adopt.
             self.reload_snapshot()?;
@@ -651,7 +658,7 @@ impl RegistryStore {
             note_written(&mut report, &file.path, outcome);
             self.written(*layer, text);
         }
-        self.snapshot_only_edited = false;
+        self.snapshot_only_on_disk = self.snapshot_only.clone();
         Ok(report)
     }
 
@@ -728,6 +735,11 @@ impl RegistryStore {
     fn reload_discovered_and_snapshot(&mut self) -> Result<(), RegistryError> {
         let (file, layer) = load_layer(self.discovered_file.path.clone())?;
         (self.discovered_file, self.discovered) = (file, Arc::new(layer));
+        if self.snapshot_only_edited() {
+            // Re-reading the snapshot would adopt the removed entries again.
+            self.remerge();
+            return Ok(());
+        }
         self.reload_snapshot()
     }
 
@@ -735,6 +747,7 @@ impl RegistryStore {
         let (mut file, names) = skim_snapshot(self.snapshot_file.path.clone())?;
         self.snapshot_only =
             snapshot_only_entries(&mut file, &names, &self.curated, &self.discovered)?;
+        self.snapshot_only_on_disk = self.snapshot_only.clone();
         self.snapshot_file = file;
         self.remerge();
         Ok(())
