@@ -813,3 +813,34 @@ fn gui_roles_view_shows_both_answers() {
     let warning = "⚠ no model answers chat for the ImageWorks apps (they need an entry whose roles list chat, not deprecated)";
     assert!(h.query_by_label(warning).is_some());
 }
+
+#[test]
+fn gui_a_stale_snapshot_is_a_finding_whose_regenerate_button_writes_it() {
+    let (_dir, toml, configs) = workspace(|d| {
+        // A layer changed without its snapshot, as a save that died half-way left it.
+        let path = Path::new(d).join(CURATED_FILE);
+        let text = fs::read_to_string(&path).expect("read");
+        let changed = text.replacen("Florence-2 Large (FP16)", "Florence stale", 1);
+        assert_ne!(text, changed);
+        fs::write(&path, changed).expect("write");
+    });
+    let mut h = common::harness(common::app_with(Some(&toml)));
+    h.run();
+    open_page(&mut h);
+    let stale = |app: &StudioApp| {
+        app.registry()
+            .findings()
+            .iter()
+            .any(|f| f.fix == Some(FindingFix::RegenerateSnapshot))
+    };
+    assert!(stale(h.state()), "reported on load");
+    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Findings:")))
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "regenerate").click();
+    h.run_steps(2);
+    common::run_until(&mut h, |app| !app.registry().is_busy());
+    let snapshot = fs::read_to_string(configs.join(SNAPSHOT_FILE)).expect("read");
+    assert!(!stale(h.state()), "gone once written");
+    assert!(snapshot.contains("Florence stale"));
+}

@@ -84,11 +84,11 @@ pub fn stale_snapshot(store: &RegistryStore) -> Option<Finding> {
     })
 }
 
-/// `validate` plus the checks that hold only for a registry as loaded
-/// (the stale snapshot).
+/// `validate` plus the checks that hold only for a registry as loaded:
+/// the stale snapshot, first, since it concerns the whole registry.
 pub fn validate_loaded(store: &RegistryStore) -> Vec<Finding> {
-    let mut findings = validate(store);
-    findings.extend(stale_snapshot(store));
+    let mut findings: Vec<Finding> = stale_snapshot(store).into_iter().collect();
+    findings.extend(validate(store));
     findings
 }
 

@@ -355,8 +355,9 @@ impl RegistryState {
     }
 
     fn changed(&mut self) {
-        self.findings = self.store.as_ref().map(validate).unwrap_or_default();
-        self.findings.extend(self.snapshot_finding.clone());
+        self.findings = self.snapshot_finding.iter().cloned().collect();
+        self.findings
+            .extend(self.store.as_ref().map(validate).unwrap_or_default());
         self.rows_stale = true;
         self.revision += 1;
     }
