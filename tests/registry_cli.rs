@@ -4,76 +4,18 @@
 #[path = "support/test_proxy.rs"]
 mod test_proxy;
 
+#[path = "support/registry_run.rs"]
+mod registry_run;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-use std::time::SystemTime;
 
-use clap::Parser;
-use iw_studio::cli::registry::{RegistryCmd, parse_cli_value, run_with};
-use iw_studio::cli::{Out, OutputFormat, exit};
-use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
+use iw_studio::cli::registry::parse_cli_value;
+use iw_studio::cli::{OutputFormat, exit};
+use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE};
+use registry_run::{SAMPLE, TestResult, dir_arg, run, sample_copy, snapshot_of};
 use serde_json::{Value, json};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_configs/registry");
-const FILES: [&str; 3] = [CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE];
-
-/// A stand-in for the binary's argument parser, so tests exercise the clap definitions.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    cmd: RegistryCmd,
-}
-
-fn sample_copy() -> Result<tempfile::TempDir, std::io::Error> {
-    let dir = tempfile::tempdir()?;
-    for f in FILES {
-        fs::copy(Path::new(SAMPLE).join(f), dir.path().join(f))?;
-    }
-    Ok(dir)
-}
-
-struct Run {
-    code: u8,
-    out: String,
-    err: String,
-}
-
-fn run(args: &[&str], format: OutputFormat) -> Result<Run, Box<dyn std::error::Error>> {
-    let cli = Cli::try_parse_from(std::iter::once("registry").chain(args.iter().copied()))?;
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_with(
-        &cli.cmd,
-        &mut Out {
-            out: &mut out,
-            err: &mut err,
-            format,
-        },
-    );
-    Ok(Run {
-        code,
-        out: String::from_utf8(out)?,
-        err: String::from_utf8(err)?,
-    })
-}
-
-fn dir_arg(dir: &Path) -> Result<String, &'static str> {
-    dir.to_str().map(String::from).ok_or("non-UTF-8 temp path")
-}
-
-fn snapshot_of(dir: &Path) -> Result<Vec<(Vec<u8>, SystemTime)>, std::io::Error> {
-    FILES
-        .iter()
-        .map(|f| {
-            Ok((
-                fs::read(dir.join(f))?,
-                fs::metadata(dir.join(f))?.modified()?,
-            ))
-        })
-        .collect()
-}
 
 #[test]
 fn list_json_has_the_documented_fields() -> TestResult {
@@ -390,5 +332,163 @@ fn json_mode_errors_are_json_on_stderr() -> TestResult {
     assert_eq!(unreadable.code, exit::UNREADABLE);
     let json: Value = serde_json::from_str(&unreadable.err)?;
     assert_eq!(json["error"]["kind"], "unreadable", "{json}");
+    Ok(())
+}
+
+/// `registry roles` on the shipped registry. The expected table is worked
+/// out by hand from the two rules (docs: model-registry.md) and the sample:
+/// five entries list roles; florence-2 has no vision (so only
+/// object_detection); qwen3-vl-8b-instruct scores 95 everywhere; the two
+/// abliterated FP8 entries tie (registry order: huihui first); qwen25vl
+/// scores lowest. No entry has `vram_estimate_mb`, so the proxy's rule
+/// leaves every role empty, and every role warns.
+#[test]
+fn roles_on_the_shipped_registry_give_both_answers_and_warn_for_every_empty_role() -> TestResult {
+    let qwen3 = "qwen3-vl-8b-instruct_(FP8)";
+    let huihui = "huihui-qwen3-vl-8b-instruct-abliterated_(FP8)";
+    let abliterated = "qwen3-vl-8b-instruct-abliterated_(FP8)";
+    let qwen25 = "qwen25vl_8.3b_(Q4_K_M)";
+    let vision_four = vec![qwen3, huihui, abliterated, qwen25];
+    let expected_apps: Vec<(&str, Vec<&str>)> = vec![
+        ("caption", vision_four.clone()),
+        ("keywords", vision_four.clone()),
+        ("description", vision_four.clone()),
+        ("narration", vision_four.clone()),
+        ("object_detection", vec!["florence-2-large_(FP16)"]),
+        ("vision_general", vision_four),
+        ("chat", vec![]),
+        ("code", vec![]),
+        ("reasoning", vec![]),
+        ("ocr", vec![]),
+        ("embedding", vec![]),
+    ];
+    let r = run(&["roles", SAMPLE], OutputFormat::Json)?;
+    assert_eq!(r.code, exit::OK, "{}", r.err);
+    let doc: Value = serde_json::from_str(&r.out)?;
+    let roles = doc["roles"].as_array().ok_or("a roles list")?;
+    assert_eq!(
+        roles.len(),
+        expected_apps.len(),
+        "the known roles, no others"
+    );
+    for (got, (role, apps)) in roles.iter().zip(&expected_apps) {
+        assert_eq!(got["role"], *role);
+        assert_eq!(got["apps"], json!(apps), "{role}");
+        assert_eq!(got["proxy"], json!([]), "{role}");
+        let warnings: Vec<&str> = got["warnings"]
+            .as_array()
+            .map(|w| w.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let proxy_empty = format!("no model answers {role} for the proxy's select_by_role");
+        assert!(
+            warnings.iter().any(|w| w.starts_with(&proxy_empty)),
+            "{role}: {warnings:?}"
+        );
+        let apps_empty = format!("no model answers {role} for the ImageWorks apps");
+        assert_eq!(
+            warnings.iter().any(|w| w.starts_with(&apps_empty)),
+            apps.is_empty(),
+            "{role}: {warnings:?}"
+        );
+        assert_eq!(
+            warnings.len(),
+            1 + usize::from(apps.is_empty()),
+            "{role}: no disagreement"
+        );
+    }
+    Ok(())
+}
+
+/// With estimates and a limit the proxy answers: by priority, then the
+/// preferred quantization, then smaller VRAM; the apps ignore both.
+#[test]
+fn roles_with_a_vram_limit_follow_the_proxys_rule() -> TestResult {
+    let dir = sample_copy()?;
+    let d = dir_arg(dir.path())?;
+    let estimates = [
+        ("qwen3-vl-8b-instruct_(FP8)", "30000"),
+        ("huihui-qwen3-vl-8b-instruct-abliterated_(FP8)", "12000"),
+        ("qwen3-vl-8b-instruct-abliterated_(FP8)", "11000"),
+        ("qwen25vl_8.3b_(Q4_K_M)", "6000"),
+    ];
+    for (name, mb) in estimates {
+        let r = run(
+            &["set", &d, name, "vram_estimate_mb", mb],
+            OutputFormat::Human,
+        )?;
+        assert_eq!(r.code, exit::OK, "{}", r.err);
+    }
+    // florence lists keywords without vision: the proxy still may pick it.
+    let r = run(
+        &[
+            "set",
+            &d,
+            "florence-2-large_(FP16)",
+            "vram_estimate_mb",
+            "2000",
+        ],
+        OutputFormat::Human,
+    )?;
+    assert_eq!(r.code, exit::OK, "{}", r.err);
+    let r = run(&["roles", &d, "--vram-mb", "24000"], OutputFormat::Json)?;
+    let doc: Value = serde_json::from_str(&r.out)?;
+    let role = |name: &str| {
+        doc["roles"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["role"] == name))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    // caption: qwen3 (95) is over the limit; the two 85s tie, the smaller
+    // estimate first; florence 75; qwen25vl 80.
+    assert_eq!(
+        role("caption")["proxy"],
+        json!([
+            "qwen3-vl-8b-instruct-abliterated_(FP8)",
+            "huihui-qwen3-vl-8b-instruct-abliterated_(FP8)",
+            "qwen25vl_8.3b_(Q4_K_M)",
+            "florence-2-large_(FP16)"
+        ])
+    );
+    assert_eq!(
+        role("object_detection")["proxy"],
+        json!(["florence-2-large_(FP16)"])
+    );
+    // The preferred quantization outranks the smaller estimate at equal priority.
+    let r = run(
+        &[
+            "roles",
+            &d,
+            "--vram-mb",
+            "24000",
+            "--prefer-quant",
+            "q4_k_m,fp8",
+        ],
+        OutputFormat::Json,
+    )?;
+    let doc: Value = serde_json::from_str(&r.out)?;
+    let keywords = doc["roles"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["role"] == "keywords"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    // keywords: florence 95 (fp16); the two 80s fp8; qwen25vl 75 (q4_k_m).
+    assert_eq!(
+        keywords["proxy"],
+        json!([
+            "florence-2-large_(FP16)",
+            "qwen3-vl-8b-instruct-abliterated_(FP8)",
+            "huihui-qwen3-vl-8b-instruct-abliterated_(FP8)",
+            "qwen25vl_8.3b_(Q4_K_M)"
+        ])
+    );
+    let human = run(&["roles", &d], OutputFormat::Human)?;
+    assert!(
+        human
+            .out
+            .starts_with("caption\n  apps:  qwen3-vl-8b-instruct_(FP8), "),
+        "{}",
+        human.out
+    );
     Ok(())
 }

@@ -1,4 +1,6 @@
-//! `registry` subcommands: list, check, show, set, promote.
+//! `registry` subcommands: list, check, show, set, roles, and the
+//! maintenance actions (remove, purge-deprecated, prune-duplicates, promote,
+//! normalize, regenerate), each previewed with `--dry-run`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,10 +12,12 @@ use super::proxy::ConnectOpts;
 use super::{OutputFormat, exit};
 use crate::core::proxy::{ProxyApi, served_ids};
 use crate::core::registry::json_text::to_python_json;
+use crate::core::registry::maintenance::{self, MaintenanceAction, MaintenancePlan};
+use crate::core::registry::roles::{ProxyProfile, RoleCoverage, role_coverage};
 use crate::core::registry::sort::{ServedIds, served_as};
 use crate::core::registry::{
     EditOutcome, Finding, RegistryCommand, RegistryStore, SaveReport, Severity, apply_command,
-    validate,
+    validate_loaded,
 };
 
 #[derive(Clone, Debug, clap::Subcommand)]
@@ -44,8 +48,65 @@ pub enum RegistryCmd {
         field: String,
         value: String,
     },
-    /// Copy a discovered entry into the curated layer.
-    Promote { dir: PathBuf, name: String },
+    /// Which model answers each role, by the apps' rule and by the proxy's
+    /// `/v1/models/select_by_role`, with a warning for every role left empty.
+    Roles {
+        dir: PathBuf,
+        /// The deployment profile's `max_vram_mb` (the proxy's rule); without
+        /// it every entry with a `vram_estimate_mb` fits.
+        #[arg(long, value_name = "N")]
+        vram_mb: Option<f64>,
+        /// The profile's `preferred_quantizations`, best first (comma-separated).
+        #[arg(long, value_name = "LIST", value_delimiter = ',')]
+        prefer_quant: Vec<String>,
+    },
+    /// Remove models completely: their curated and discovered entries (model
+    /// files are never touched).
+    Remove {
+        dir: PathBuf,
+        #[arg(required = true)]
+        names: Vec<String>,
+        #[command(flatten)]
+        preview: DryRun,
+    },
+    /// Remove every deprecated entry completely.
+    PurgeDeprecated {
+        dir: PathBuf,
+        #[command(flatten)]
+        preview: DryRun,
+    },
+    /// Remove duplicates (same backend, host:port and model path, or same
+    /// served_model_id), keeping the curated one.
+    PruneDuplicates {
+        dir: PathBuf,
+        #[command(flatten)]
+        preview: DryRun,
+    },
+    /// Copy discovered entries into the curated layer, without their runtime state.
+    Promote {
+        dir: PathBuf,
+        #[arg(required = true)]
+        names: Vec<String>,
+        #[command(flatten)]
+        preview: DryRun,
+    },
+    /// Rewrite values ImageWorks reads the same way in their plain form
+    /// (`served_model_id` "None" -> null, blank hosts, untrimmed roles...).
+    Normalize {
+        dir: PathBuf,
+        #[command(flatten)]
+        preview: DryRun,
+    },
+    /// Write model_registry.json again from the two layers (the fix for a stale snapshot).
+    Regenerate { dir: PathBuf },
+}
+
+/// `--dry-run` of the maintenance actions.
+#[derive(Clone, Debug, clap::Args)]
+pub struct DryRun {
+    /// Print what would change (a diff per file) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Run a registry command writing to `o`; returns the exit code.
@@ -77,10 +138,53 @@ pub fn run_with(cmd: &RegistryCmd, o: &mut Out<'_>) -> u8 {
             };
             edit(dir, &command, format, out)
         }
-        RegistryCmd::Promote { dir, name } => {
-            let command = RegistryCommand::Promote { name: name.clone() };
-            edit(dir, &command, format, out)
+        RegistryCmd::Roles {
+            dir,
+            vram_mb,
+            prefer_quant,
+        } => {
+            let profile = ProxyProfile {
+                max_vram_mb: *vram_mb,
+                preferred_quantizations: prefer_quant.clone(),
+            };
+            roles(dir, &profile, format, out)
         }
+        RegistryCmd::Remove {
+            dir,
+            names,
+            preview,
+        } => {
+            let action = MaintenanceAction::Remove {
+                names: names.clone(),
+            };
+            maintain(dir, &action, preview.dry_run, format, out)
+        }
+        RegistryCmd::PurgeDeprecated { dir, preview } => {
+            let action = MaintenanceAction::PurgeDeprecated;
+            maintain(dir, &action, preview.dry_run, format, out)
+        }
+        RegistryCmd::PruneDuplicates { dir, preview } => {
+            let action = MaintenanceAction::PruneDuplicates;
+            maintain(dir, &action, preview.dry_run, format, out)
+        }
+        RegistryCmd::Promote {
+            dir,
+            names,
+            preview,
+        } => {
+            let action = MaintenanceAction::Promote {
+                names: names.clone(),
+            };
+            maintain(dir, &action, preview.dry_run, format, out)
+        }
+        RegistryCmd::Normalize { dir, preview } => maintain(
+            dir,
+            &MaintenanceAction::Normalize,
+            preview.dry_run,
+            format,
+            out,
+        ),
+        RegistryCmd::Regenerate { dir } => regenerate(dir, format, out),
     };
     match result {
         Ok(code) => code,
@@ -203,7 +307,7 @@ fn human_row(row: &Value) -> String {
 
 fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, CliError> {
     let store = load(dir)?;
-    let findings = validate(&store);
+    let findings = validate_loaded(&store);
     match format {
         OutputFormat::Json => {
             let items: Vec<Value> = findings.iter().map(finding_json).collect();
@@ -211,9 +315,17 @@ fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Cl
         }
         OutputFormat::Human => {
             for f in &findings {
+                let fix = match f.fix {
+                    Some(fix) => format!(
+                        " (fix: {}: iw-studio registry regenerate {})",
+                        fix.label(),
+                        dir.display()
+                    ),
+                    None => String::new(),
+                };
                 writeln!(
                     out,
-                    "{}: {}: {}: {}",
+                    "{}: {}: {}: {}{fix}",
                     f.severity.as_str(),
                     f.entry,
                     f.field,
@@ -240,6 +352,7 @@ fn finding_json(f: &Finding) -> Value {
         "entry": f.entry,
         "field": f.field,
         "message": f.message,
+        "fix": f.fix.map(|fix| fix.label()),
     })
 }
 
@@ -292,12 +405,19 @@ fn edit(
     let mut store = load(dir)?;
     let outcome =
         apply_command(&mut store, command).map_err(|e| CliError::new(exit::FINDINGS, e))?;
-    let report = match outcome {
-        EditOutcome::Unchanged => SaveReport::default(),
-        EditOutcome::Changed => store.save().map_err(|e| CliError::new(exit::FINDINGS, e))?,
-    };
+    // Saved even when the value was already there: a save also regenerates a
+    // stale snapshot, so that a rerun heals what a failed save left.
+    let report = store.save().map_err(|e| CliError::new(exit::FINDINGS, e))?;
     report_save(&report, outcome, format, out)?;
     Ok(exit::OK)
+}
+
+fn written_paths(report: &SaveReport) -> Vec<String> {
+    report
+        .written
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect()
 }
 
 fn report_save(
@@ -306,11 +426,7 @@ fn report_save(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let written: Vec<String> = report
-        .written
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let written = written_paths(report);
     match format {
         OutputFormat::Json => print_json(
             out,
@@ -329,4 +445,144 @@ fn report_save(
             writeln!(out, "{text}").map_err(|e| CliError::write_failed(&e))
         }
     }
+}
+
+fn write_line(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
+    writeln!(out, "{text}").map_err(|e| CliError::write_failed(&e))
+}
+
+fn roles(
+    dir: &Path,
+    profile: &ProxyProfile,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<u8, CliError> {
+    let store = load(dir)?;
+    let coverage = role_coverage(&store, profile);
+    match format {
+        OutputFormat::Json => {
+            let items: Vec<Value> = coverage.iter().map(role_json).collect();
+            print_json(out, &json!({ "roles": items }))?;
+        }
+        OutputFormat::Human => {
+            for role in &coverage {
+                write_line(out, &role_human(role))?;
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn role_json(role: &RoleCoverage) -> Value {
+    json!({
+        "role": role.role,
+        "apps": role.apps,
+        "proxy": role.proxy,
+        "warnings": role.warnings,
+    })
+}
+
+fn role_human(role: &RoleCoverage) -> String {
+    let names = |list: &[String]| match list.is_empty() {
+        true => "-".to_owned(),
+        false => list.join(", "),
+    };
+    let mut text = format!(
+        "{}\n  apps:  {}\n  proxy: {}",
+        role.role,
+        names(&role.apps),
+        names(&role.proxy)
+    );
+    for warning in &role.warnings {
+        text.push_str(&format!("\n  warning: {warning}"));
+    }
+    text
+}
+
+/// Plan a maintenance action; print it; unless a dry run, apply and save it.
+fn maintain(
+    dir: &Path,
+    action: &MaintenanceAction,
+    dry_run: bool,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<u8, CliError> {
+    let mut store = load(dir)?;
+    let plan = maintenance::plan(&store, action).map_err(|e| CliError::new(exit::FINDINGS, e))?;
+    let report = match dry_run || plan.is_empty() {
+        true => SaveReport::default(),
+        false => {
+            maintenance::apply(&mut store, &plan);
+            store.save().map_err(|e| CliError::new(exit::FINDINGS, e))?
+        }
+    };
+    print_plan(&plan, dry_run, &report, format, out)?;
+    Ok(exit::OK)
+}
+
+fn print_plan(
+    plan: &MaintenancePlan,
+    dry_run: bool,
+    report: &SaveReport,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let written = written_paths(report);
+    match format {
+        OutputFormat::Json => {
+            let diffs: Vec<Value> = plan
+                .diffs
+                .iter()
+                .map(|d| json!({"file": d.layer.file_name(), "diff": d.diff}))
+                .collect();
+            print_json(
+                out,
+                &json!({
+                    "action": plan.action.label(),
+                    "changes": plan.changes,
+                    "kept": plan.kept,
+                    "diffs": diffs,
+                    "dry_run": dry_run,
+                    "written": written,
+                }),
+            )
+        }
+        OutputFormat::Human => {
+            write_line(out, &plan.action.label())?;
+            for change in &plan.changes {
+                write_line(out, &format!("  {change}"))?;
+            }
+            for kept in &plan.kept {
+                write_line(out, &format!("  kept: {kept}"))?;
+            }
+            for diff in &plan.diffs {
+                out.write_all(diff.diff.as_bytes())
+                    .map_err(|e| CliError::write_failed(&e))?;
+            }
+            let last = if plan.is_empty() {
+                "nothing to do; nothing written".to_owned()
+            } else if dry_run {
+                "dry run: nothing written".to_owned()
+            } else {
+                format!("written: {}", written.join(", "))
+            };
+            write_line(out, &last)
+        }
+    }
+}
+
+/// Write the snapshot from the layers when it is not their merge.
+fn regenerate(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, CliError> {
+    let mut store = load(dir)?;
+    let report = store.save().map_err(|e| CliError::new(exit::FINDINGS, e))?;
+    let written = written_paths(&report);
+    match format {
+        OutputFormat::Json => print_json(out, &json!({ "written": written }))?,
+        OutputFormat::Human if written.is_empty() => write_line(
+            out,
+            "model_registry.json already is the merge of the layers; nothing written",
+        )?,
+        OutputFormat::Human => write_line(out, &format!("written: {}", written.join(", ")))?,
+    }
+    Ok(exit::OK)
 }

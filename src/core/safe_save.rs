@@ -17,6 +17,7 @@
 mod bounded_read;
 mod identity;
 mod swap;
+pub mod transaction;
 
 use std::fs;
 use std::io::{ErrorKind, Read, Seek, Write};
@@ -88,6 +89,14 @@ pub enum SaveError {
          (chmod u+w) or confirm the overwrite"
     )]
     ReadOnly { path: PathBuf, mode: String },
+    #[error(
+        "{source}; and these files, already replaced, could not be put back: {}",
+        not_restored.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    PartlyWritten {
+        source: Box<SaveError>,
+        not_restored: Vec<PathBuf>,
+    },
 }
 
 impl SaveError {
@@ -361,6 +370,16 @@ fn temp_beside(
     bytes: &[u8],
     identity: Option<&Identity>,
 ) -> Result<(tempfile::NamedTempFile, bool), SaveError> {
+    temp_written(target, identity, |file| file.write_all(bytes))
+}
+
+/// `temp_beside` with its content written by `write` (the seam
+/// `transaction::Steps` uses).
+fn temp_written(
+    target: &Path,
+    identity: Option<&Identity>,
+    write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+) -> Result<(tempfile::NamedTempFile, bool), SaveError> {
     let prefix = format!(
         ".{}.",
         target.file_name().unwrap_or_default().to_string_lossy()
@@ -380,8 +399,7 @@ fn temp_beside(
         })?,
         None => true,
     };
-    tmp.write_all(bytes)
-        .map_err(|e| SaveError::io(target, "write the temporary file", e))?;
+    write(tmp.as_file_mut()).map_err(|e| SaveError::io(target, "write the temporary file", e))?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| SaveError::io(target, "flush the temporary file to disk", e))?;

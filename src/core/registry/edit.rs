@@ -210,7 +210,7 @@ fn plan(
 }
 
 fn curated_index(store: &RegistryStore, name: &str) -> Option<usize> {
-    store.curated().names().position(|n| n == name)
+    store.curated_position(name)
 }
 
 fn bad_field(name: &str, path: &str, message: &str) -> EditError {

@@ -7,9 +7,11 @@ pub mod edit;
 pub mod filter;
 pub mod json_text;
 pub mod layer;
+pub mod maintenance;
 pub mod merge;
 pub mod model;
 mod parallel;
+pub mod roles;
 pub mod sort;
 pub mod store;
 pub mod validate;
@@ -20,5 +22,7 @@ pub use layer::{EntrySource, LazyLayer};
 pub use merge::{EntryLayer, FieldSource, Merged, MergedEntry, merge_layers, provenance};
 pub use model::RegistryEntry;
 pub use sort::{SortColumn, SortOrder, TABLE_CAPABILITIES, host_port};
-pub use store::{RegistryError, RegistryStore, SaveReport, resolve_dir};
-pub use validate::{Finding, Severity, validate};
+pub use store::{
+    Layer, Layers, RegistryError, RegistryStore, SaveReport, SnapshotState, resolve_dir,
+};
+pub use validate::{Finding, FindingFix, Severity, validate, validate_loaded};

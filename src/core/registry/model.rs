@@ -121,7 +121,9 @@ pub const CREATED_FROM_DOWNLOAD: &str = "metadata.created_from_download";
 /// by download/scan tools rather than curated metadata.
 pub fn is_dynamic(key: &str, value: &Value) -> bool {
     match key {
-        "downloaded_at" | "last_accessed" => true,
+        // `artifacts` and `version_lock` too: ImageWorks strips them from the
+        // curated layer whenever it saves it (its `save_registry`).
+        "downloaded_at" | "last_accessed" | "artifacts" | "version_lock" => true,
         // Empty `performance`/`probes` are what ImageWorks seeds every entry with: no state yet.
         "performance" | "probes" => !is_empty_value(value),
         _ => key.starts_with("download_"),
@@ -194,6 +196,17 @@ mod tests {
         assert_eq!(RegistryEntry::new(&both).format(), Some("gguf"));
         let plain = json!({"format": "awq"});
         assert_eq!(RegistryEntry::new(&plain).format(), Some("awq"));
+    }
+
+    #[test]
+    fn artifacts_and_version_lock_are_runtime_state() {
+        let v = json!({"name": "m", "artifacts": {"aggregate_sha256": "", "files": []},
+            "version_lock": {"locked": false}, "license": "mit"});
+        assert_eq!(dynamic_field_paths(&v), vec!["artifacts", "version_lock"]);
+        assert_eq!(
+            without_dynamic_fields(&v),
+            json!({"name": "m", "license": "mit"})
+        );
     }
 
     #[test]

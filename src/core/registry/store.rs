@@ -21,6 +21,7 @@ use super::json_text::{self, TextStyle};
 use super::layer::{EntrySource, LazyLayer, parse_entries};
 use super::merge::{EntryLayer, FieldSource, Merged, merge_layers};
 use super::parallel::join;
+use crate::core::safe_save::transaction::{self, Disk, FileWrite, Steps};
 use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
 
 pub const CURATED_FILE: &str = "model_registry.curated.json";
@@ -51,6 +52,11 @@ pub enum RegistryError {
          nothing was written (reload to see the other change, then edit again)"
     )]
     CuratedConflict { path: PathBuf },
+    #[error(
+        "{path}: the discovered layer changed on disk since it was opened, and it has \
+         changes here too; nothing was written (reload, then make the change again)"
+    )]
+    DiscoveredConflict { path: PathBuf },
 }
 
 /// One registry file as last read or written: what a save compares and
@@ -127,12 +133,6 @@ impl LayerFile {
     /// Whether the file on disk is no longer what was read.
     fn changed_on_disk(&self) -> Result<bool, SaveError> {
         Ok(safe_save::current_fingerprint(&self.path)? != self.fingerprint())
-    }
-
-    fn write(&mut self, text: &str) -> Result<SaveOutcome, SaveError> {
-        let outcome = safe_save::save_atomically(&self.path, text.as_bytes(), self.expectation())?;
-        self.seen = Seen::Hashed(outcome.fingerprint());
-        Ok(outcome)
     }
 }
 
@@ -400,6 +400,11 @@ pub struct RegistryStore {
     /// Entries found only in `model_registry.json` (adopted as discovered).
     snapshot_only: Vec<Value>,
     merged: Arc<Merged>,
+    /// The snapshot-only entries as the snapshot on disk holds them: when
+    /// `snapshot_only` differs (a maintenance action removed one), that is
+    /// an edit, and the snapshot is not re-read before a save, which would
+    /// adopt the entry again.
+    snapshot_only_on_disk: Vec<Value>,
 }
 
 impl RegistryStore {
@@ -426,6 +431,7 @@ impl RegistryStore {
             snapshot_file,
             curated: Arc::new(curated),
             discovered: Arc::new(discovered),
+            snapshot_only_on_disk: snapshot_only.clone(),
             snapshot_only,
             merged: Arc::new(merged),
         })
@@ -486,28 +492,102 @@ impl RegistryStore {
         ));
     }
 
+    /// Index of the curated copy of `name` that counts: the last one when a
+    /// name is repeated (the merge applies the copies in order, so the last
+    /// one's fields win). Edits go there, so that they take effect.
+    pub fn curated_position(&self, name: &str) -> Option<usize> {
+        (0..self.curated.len())
+            .rev()
+            .find(|&i| self.curated.name(i) == name)
+    }
+
+    /// The layers as they are now (cheap: shared), for undoing a change
+    /// that replaces several of them at once (`maintenance`).
+    pub fn layers(&self) -> Layers {
+        Layers {
+            curated: Arc::clone(&self.curated),
+            discovered: Arc::clone(&self.discovered),
+            snapshot_only: self.snapshot_only.clone(),
+        }
+    }
+
+    /// Put these layers in place and re-merge.
+    pub fn set_layers(&mut self, layers: Layers) {
+        let Layers {
+            curated,
+            discovered,
+            snapshot_only,
+        } = layers;
+        self.curated = curated;
+        self.discovered = discovered;
+        self.snapshot_only = snapshot_only;
+        self.remerge();
+    }
+
+    fn snapshot_only_edited(&self) -> bool {
+        self.snapshot_only != self.snapshot_only_on_disk
+    }
+
     /// The curated file's new text, when saving would change it.
     fn curated_changed_text(&self) -> Option<String> {
-        if self.curated.matches_text() {
-            return None;
-        }
-        let text = json_text::list_in_parallel(self.curated.len(), |i| self.curated.parsed(i));
-        let text = self.curated_file.styled(&text);
-        self.curated_file.differs_from(&text).then_some(text)
+        changed_text(&self.curated, &self.curated_file)
     }
 
-    /// Whether the curated layer differs from the file as read or last
-    /// saved. Compares only edited entries, but call it after an edit
-    /// rather than on every frame.
+    /// The discovered file's new text, when saving would change it (only a
+    /// maintenance action changes that layer).
+    fn discovered_changed_text(&self) -> Option<String> {
+        changed_text(&self.discovered, &self.discovered_file)
+    }
+
+    /// Whether a layer differs from its file as read or last saved.
+    /// Compares only edited entries, but call it after an edit rather than
+    /// on every frame.
     pub fn has_pending_edits(&self) -> bool {
         !self.curated.matches_text()
+            || !self.discovered.matches_text()
+            || self.snapshot_only_edited()
     }
 
-    /// Write the curated layer if it changed, then the regenerated
-    /// snapshot. The discovered layer is ImageWorks' and is never written.
-    /// The outcome goes to the activity log.
+    /// `text` (as the writer lays it out) in the style of `layer`'s file.
+    pub fn styled(&self, layer: Layer, text: &str) -> String {
+        self.file(layer).styled(text)
+    }
+
+    /// The snapshot the merge of the layers gives, as the writer lays it
+    /// out (before the file's own style is applied).
+    pub fn merged_text(&self) -> String {
+        let (merged, curated, discovered) = (&*self.merged, &*self.curated, &*self.discovered);
+        json_text::list_in_parallel(merged.entries.len(), |i| {
+            merged.entries[i].value_cow(curated, discovered, &self.snapshot_only)
+        })
+    }
+
+    /// Whether `model_registry.json` on disk is the merge of the layers in
+    /// memory: call it right after `load`, before any edit, to learn
+    /// whether the file ImageWorks reads is stale (a save that wrote a layer
+    /// but not the snapshot). It builds every merged entry: a large
+    /// registry takes a while.
+    pub fn snapshot_state(&self) -> SnapshotState {
+        if matches!(self.snapshot_file.seen, Seen::Absent) {
+            return SnapshotState::Missing;
+        }
+        let text = self.snapshot_file.styled(&self.merged_text());
+        match self.snapshot_file.differs_from(&text) {
+            true => SnapshotState::Stale,
+            false => SnapshotState::Current,
+        }
+    }
+
+    /// Write every layer that changed and the regenerated snapshot, as one
+    /// transaction (see `safe_save::transaction`). The outcome goes to the
+    /// activity log.
     pub fn save(&mut self) -> Result<SaveReport, RegistryError> {
-        let result = self.save_layers();
+        self.save_with(&Disk)
+    }
+
+    /// `save` through `steps`: the seam that lets tests fail one step.
+    pub fn save_with(&mut self, steps: &dyn Steps) -> Result<SaveReport, RegistryError> {
+        let result = self.save_layers(steps);
         match &result {
             Ok(report) if report.written.is_empty() => {
                 tracing::info!(target: "activity", "registry in {}: nothing to write", self.dir.display());
@@ -524,35 +604,130 @@ impl RegistryStore {
         result
     }
 
-    fn save_layers(&mut self) -> Result<SaveReport, RegistryError> {
+    fn save_layers(&mut self, steps: &dyn Steps) -> Result<SaveReport, RegistryError> {
         let mut report = SaveReport::default();
         let curated_text = self.curated_changed_text();
+        let discovered_text = self.discovered_changed_text();
         if curated_text.is_some() && self.curated_file.changed_on_disk()? {
             return Err(RegistryError::CuratedConflict {
                 path: self.curated_file.path.clone(),
             });
         }
         if self.discovered_file.changed_on_disk()? {
+            if discovered_text.is_some() {
+                return Err(RegistryError::DiscoveredConflict {
+                    path: self.discovered_file.path.clone(),
+                });
+            }
             self.reload_discovered_and_snapshot()?;
             report.discovered_reloaded = true;
-        } else if self.snapshot_file.changed_on_disk()? {
+        } else if !self.snapshot_only_edited() && self.snapshot_file.changed_on_disk()? {
             // The snapshot is derived; a newer one only matters for the
             // snapshot-only entries it may carry, which we re-adopt.
             self.reload_snapshot()?;
         }
-        if let Some(text) = curated_text {
-            let outcome = self.curated_file.write(&text).map_err(curated_conflict)?;
-            let text = Arc::new(TextStyle::without_bom(&text).to_owned());
-            note_written(&mut report, &self.curated_file.path, &outcome);
-            // Re-read the layer from what was written, so that it matches its
-            // file again (same entries, same order: the merge stays valid).
-            // Should that fail, the layer as edited is still right, only slower.
-            if let Ok(layer) = LazyLayer::parse(&self.curated_file.path, text) {
-                self.curated = Arc::new(layer);
+        let snapshot_text = self.snapshot_file.styled(&self.merged_text());
+        let snapshot_text = self
+            .snapshot_file
+            .differs_from(&snapshot_text)
+            .then_some(snapshot_text);
+        let texts = [
+            (Layer::Curated, curated_text),
+            (Layer::Discovered, discovered_text),
+            (Layer::Snapshot, snapshot_text),
+        ];
+        let writes: Vec<(Layer, &str)> = texts
+            .iter()
+            .filter_map(|(layer, text)| Some((*layer, text.as_deref()?)))
+            .collect();
+        let files: Vec<FileWrite<'_>> = writes
+            .iter()
+            .map(|(layer, text)| {
+                let file = self.file(*layer);
+                FileWrite {
+                    path: &file.path,
+                    bytes: text.as_bytes(),
+                    expect: file.expectation(),
+                }
+            })
+            .collect();
+        let outcomes = transaction::save_all(&files, steps).map_err(|e| self.save_error(e))?;
+        for ((layer, text), outcome) in writes.iter().zip(&outcomes) {
+            let file = self.file_mut(*layer);
+            file.seen = Seen::Hashed(outcome.fingerprint());
+            note_written(&mut report, &file.path, outcome);
+            self.written(*layer, text);
+        }
+        self.snapshot_only_on_disk = self.snapshot_only.clone();
+        Ok(report)
+    }
+
+    fn file(&self, layer: Layer) -> &LayerFile {
+        match layer {
+            Layer::Curated => &self.curated_file,
+            Layer::Discovered => &self.discovered_file,
+            Layer::Snapshot => &self.snapshot_file,
+        }
+    }
+
+    fn file_mut(&mut self, layer: Layer) -> &mut LayerFile {
+        match layer {
+            Layer::Curated => &mut self.curated_file,
+            Layer::Discovered => &mut self.discovered_file,
+            Layer::Snapshot => &mut self.snapshot_file,
+        }
+    }
+
+    /// A failed transaction, named for the layer it concerns.
+    fn save_error(&self, e: SaveError) -> RegistryError {
+        match e {
+            SaveError::Conflict { path, .. } | SaveError::Deleted { path }
+                if path == self.curated_file.path =>
+            {
+                RegistryError::CuratedConflict { path }
+            }
+            SaveError::Conflict { path, .. } | SaveError::Deleted { path }
+                if path == self.discovered_file.path =>
+            {
+                RegistryError::DiscoveredConflict { path }
+            }
+            other => RegistryError::Io(other),
+        }
+    }
+
+    /// After `layer` was written with `text`: a layer is re-read from what
+    /// was written, so that it matches its file again (same entries, same
+    /// order: the merge stays valid); should that fail, the layer as edited
+    /// is still right, only slower. The snapshot now holds only what the
+    /// merge kept: a snapshot-only entry shadowed by a curated one of the
+    /// same name is gone from disk.
+    fn written(&mut self, layer: Layer, text: &str) {
+        let text = Arc::new(TextStyle::without_bom(text).to_owned());
+        match layer {
+            Layer::Curated => {
+                if let Ok(parsed) = LazyLayer::parse(&self.curated_file.path, text) {
+                    self.curated = Arc::new(parsed);
+                }
+            }
+            Layer::Discovered => {
+                if let Ok(parsed) = LazyLayer::parse(&self.discovered_file.path, text) {
+                    self.discovered = Arc::new(parsed);
+                }
+            }
+            Layer::Snapshot => {
+                let before = self.snapshot_only.len();
+                let merged = &self.merged;
+                self.snapshot_only.retain(|e| {
+                    let name = e.get("name").and_then(Value::as_str).unwrap_or("");
+                    merged
+                        .get(name)
+                        .is_some_and(|m| m.layer == EntryLayer::SnapshotOnly)
+                });
+                if self.snapshot_only.len() != before {
+                    self.remerge();
+                }
             }
         }
-        self.write_snapshot(&mut report)?;
-        Ok(report)
     }
 
     /// Take ImageWorks' new discovered layer (and the snapshot it wrote with
@@ -560,6 +735,11 @@ impl RegistryStore {
     fn reload_discovered_and_snapshot(&mut self) -> Result<(), RegistryError> {
         let (file, layer) = load_layer(self.discovered_file.path.clone())?;
         (self.discovered_file, self.discovered) = (file, Arc::new(layer));
+        if self.snapshot_only_edited() {
+            // Re-reading the snapshot would adopt the removed entries again.
+            self.remerge();
+            return Ok(());
+        }
         self.reload_snapshot()
     }
 
@@ -567,46 +747,56 @@ impl RegistryStore {
         let (mut file, names) = skim_snapshot(self.snapshot_file.path.clone())?;
         self.snapshot_only =
             snapshot_only_entries(&mut file, &names, &self.curated, &self.discovered)?;
+        self.snapshot_only_on_disk = self.snapshot_only.clone();
         self.snapshot_file = file;
         self.remerge();
         Ok(())
     }
+}
 
-    fn write_snapshot(&mut self, report: &mut SaveReport) -> Result<(), RegistryError> {
-        let (merged, curated, discovered) = (&*self.merged, &*self.curated, &*self.discovered);
-        let text = json_text::list_in_parallel(merged.entries.len(), |i| {
-            merged.entries[i].value_cow(curated, discovered, &self.snapshot_only)
-        });
-        let text = self.snapshot_file.styled(&text);
-        if !self.snapshot_file.differs_from(&text) {
-            return Ok(());
+/// `layer`'s text as `file` would hold it, when that is not what it holds.
+fn changed_text(layer: &LazyLayer, file: &LayerFile) -> Option<String> {
+    if layer.matches_text() {
+        return None;
+    }
+    let text = json_text::list_in_parallel(layer.len(), |i| layer.parsed(i));
+    let text = file.styled(&text);
+    file.differs_from(&text).then_some(text)
+}
+
+/// The three files of a registry folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layer {
+    Curated,
+    Discovered,
+    Snapshot,
+}
+
+impl Layer {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::Curated => CURATED_FILE,
+            Self::Discovered => DISCOVERED_FILE,
+            Self::Snapshot => SNAPSHOT_FILE,
         }
-        let outcome = self.snapshot_file.write(&text)?;
-        note_written(report, &self.snapshot_file.path, &outcome);
-        // The file now holds only what the merge kept: a snapshot-only entry
-        // shadowed by a curated one of the same name is gone from disk.
-        let before = self.snapshot_only.len();
-        let merged = &self.merged;
-        self.snapshot_only.retain(|e| {
-            let name = e.get("name").and_then(Value::as_str).unwrap_or("");
-            merged
-                .get(name)
-                .is_some_and(|m| m.layer == EntryLayer::SnapshotOnly)
-        });
-        if self.snapshot_only.len() != before {
-            self.remerge();
-        }
-        Ok(())
     }
 }
 
-fn curated_conflict(e: SaveError) -> RegistryError {
-    match e {
-        SaveError::Conflict { path, .. } | SaveError::Deleted { path } => {
-            RegistryError::CuratedConflict { path }
-        }
-        other => RegistryError::Io(other),
-    }
+/// The layers of a store, shared (see `RegistryStore::layers`).
+#[derive(Clone, Debug)]
+pub struct Layers {
+    pub curated: Arc<LazyLayer>,
+    pub discovered: Arc<LazyLayer>,
+    pub snapshot_only: Vec<Value>,
+}
+
+/// How `model_registry.json` compares with the merge of the layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotState {
+    Current,
+    /// It differs: ImageWorks' readers of the single file see old entries.
+    Stale,
+    Missing,
 }
 
 fn note_written(report: &mut SaveReport, path: &Path, outcome: &SaveOutcome) {

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::layer::EntrySource;
 use super::merge::Merged;
 use super::model::{DEFAULT_HOST, RegistryEntry};
-use super::store::RegistryStore;
+use super::store::{RegistryStore, SNAPSHOT_FILE, SnapshotState};
 
 /// Backends ImageWorks knows. The shipped registry only uses `vllm` and
 /// `ollama`; `lmdeploy` and `unassigned` are the other values its schema uses.
@@ -33,6 +33,23 @@ pub struct Finding {
     pub entry: String,
     pub field: String,
     pub message: String,
+    /// What fixes it, when one action does.
+    pub fix: Option<FindingFix>,
+}
+
+/// A fix a finding offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingFix {
+    /// Write `model_registry.json` again from the layers (a save does).
+    RegenerateSnapshot,
+}
+
+impl FindingFix {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::RegenerateSnapshot => "regenerate",
+        }
+    }
 }
 
 fn finding(severity: Severity, entry: &str, field: &str, message: String) -> Finding {
@@ -41,7 +58,38 @@ fn finding(severity: Severity, entry: &str, field: &str, message: String) -> Fin
         entry: entry.into(),
         field: field.into(),
         message,
+        fix: None,
     }
+}
+
+/// The snapshot compared with the merge of the layers, as loaded (see
+/// `RegistryStore::snapshot_state`): a stale one is what ImageWorks' readers
+/// of the single file see until something regenerates it. Call right after
+/// loading; with edits pending, every snapshot differs.
+pub fn stale_snapshot(store: &RegistryStore) -> Option<Finding> {
+    let message = match store.snapshot_state() {
+        SnapshotState::Current => return None,
+        SnapshotState::Stale => format!(
+            "{SNAPSHOT_FILE} is not the merge of the two layers (a save wrote a layer but not \
+             the snapshot); readers of that file see old entries until it is regenerated"
+        ),
+        SnapshotState::Missing => format!(
+            "{SNAPSHOT_FILE} is missing; ImageWorks writes it on its next load, this editor on \
+             the next save"
+        ),
+    };
+    Some(Finding {
+        fix: Some(FindingFix::RegenerateSnapshot),
+        ..finding(Severity::Warning, "", SNAPSHOT_FILE, message)
+    })
+}
+
+/// `validate` plus the checks that hold only for a registry as loaded:
+/// the stale snapshot, first, since it concerns the whole registry.
+pub fn validate_loaded(store: &RegistryStore) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = stale_snapshot(store).into_iter().collect();
+    findings.extend(validate(store));
+    findings
 }
 
 /// All findings for a loaded registry.
@@ -90,7 +138,7 @@ pub fn duplicate_names<D: EntrySource + ?Sized>(layer: &str, entries: &D) -> Vec
 }
 
 /// Loopback spellings name the same host.
-fn normalized_host(host: Option<&str>) -> String {
+pub(crate) fn normalized_host(host: Option<&str>) -> String {
     match host.map(str::trim) {
         None | Some("") | Some("localhost") | Some("127.0.0.1") | Some("::1") => {
             DEFAULT_HOST.to_owned()

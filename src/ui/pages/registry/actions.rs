@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::core::registry::RegistryCommand;
+use crate::core::registry::maintenance::MaintenanceAction;
 
 use super::SortColumn;
 
@@ -23,12 +24,22 @@ pub enum RegistryAction {
     Select(String),
     /// Sort the table by a column (again: reverse).
     Sort(SortColumn),
+    /// Plan a maintenance action and show its preview (nothing changes yet).
+    Preview(MaintenanceAction),
+    /// Apply the previewed plan (one undo step).
+    ApplyPreview,
+    ClosePreview,
+    /// Show or hide the Roles view.
+    ToggleRoles,
 }
 
 impl RegistryAction {
     /// Whether the action changes or replaces the registry, and so must wait
     /// for an open or save under way (selecting and sorting need not).
     pub fn waits_for_jobs(&self) -> bool {
-        !matches!(self, Self::Select(_) | Self::Sort(_))
+        !matches!(
+            self,
+            Self::Select(_) | Self::Sort(_) | Self::ClosePreview | Self::ToggleRoles
+        )
     }
 }

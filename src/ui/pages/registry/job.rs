@@ -11,12 +11,14 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::Instant;
 
 use crate::core::proxy::worker::{WorkerSlot, WorkerUnavailable};
-use crate::core::registry::{Finding, RegistryError, RegistryStore, SaveReport, validate};
+use crate::core::registry::{
+    Finding, RegistryError, RegistryStore, SaveReport, validate, validate_loaded,
+};
 
 /// The registry in `dir` and its findings.
 pub fn load_validated(dir: &Path) -> Result<(RegistryStore, Vec<Finding>), RegistryError> {
     let store = RegistryStore::load(dir)?;
-    let findings = validate(&store);
+    let findings = validate_loaded(&store);
     Ok((store, findings))
 }
 

@@ -8,6 +8,8 @@
 pub mod actions;
 pub mod editor;
 mod job;
+pub mod maintenance;
+pub mod roles;
 pub mod table;
 
 use std::collections::{HashMap, HashSet};
@@ -18,12 +20,13 @@ use serde_json::{Value, json};
 
 use crate::core::layout::{LayoutSet, Target, builtin_layout_sources};
 use crate::core::proxy::worker::WorkerSlot;
+use crate::core::registry::maintenance::{self as registry_maintenance, MaintenanceAction};
 use crate::core::registry::merge::EntryLayer;
 use crate::core::registry::sort::ServedIds;
 use crate::core::registry::validate::Severity;
 use crate::core::registry::{
-    EditHistory, EditOutcome, Filter, Finding, RegistryCommand, RegistryError, RegistryStore,
-    SortOrder, filter_entries, resolve_dir, validate,
+    EditHistory, EditOutcome, Filter, Finding, Layers, RegistryCommand, RegistryError,
+    RegistryStore, SortOrder, filter_entries, resolve_dir, validate,
 };
 use crate::ui::actions::Action;
 use crate::ui::panels::status_bar::Status;
@@ -79,6 +82,31 @@ pub struct RegistryState {
     /// Bumped whenever the registry changes (opened, edited, saved), so views
     /// derived from it elsewhere rebuild only then.
     revision: u64,
+    /// The order of undoable steps: editor commands (in `history`) and
+    /// maintenance actions (whole layers), so that undo takes them back in
+    /// the order they were made.
+    undo_steps: Vec<Step>,
+    redo_steps: Vec<Step>,
+    /// A maintenance action being previewed.
+    preview: Option<maintenance::Preview>,
+    roles: roles::RolesView,
+    /// The stale-snapshot finding of the registry as loaded; it stays until
+    /// a save regenerates the snapshot (re-validation after an edit cannot
+    /// tell, see `validate::stale_snapshot`).
+    snapshot_finding: Option<Finding>,
+}
+
+/// One undoable step of the page.
+#[derive(Debug)]
+enum Step {
+    /// An editor command: `history` holds it.
+    Edit,
+    /// A maintenance action: the layers before and after it.
+    Layers {
+        label: String,
+        before: Box<Layers>,
+        after: Box<Layers>,
+    },
 }
 
 impl Default for RegistryState {
@@ -116,6 +144,11 @@ impl RegistryState {
             worker,
             repaint: None,
             revision: 0,
+            undo_steps: Vec::new(),
+            redo_steps: Vec::new(),
+            preview: None,
+            roles: roles::RolesView::default(),
+            snapshot_finding: None,
         }
     }
 
@@ -163,6 +196,40 @@ impl RegistryState {
 
     pub fn findings(&self) -> &[Finding] {
         &self.findings
+    }
+
+    /// The maintenance action being previewed, if any.
+    pub fn preview(&self) -> Option<&maintenance::Preview> {
+        self.preview.as_ref()
+    }
+
+    /// Whether the Roles view is shown.
+    pub fn roles_open(&self) -> bool {
+        self.roles.open
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo_steps.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo_steps.is_empty()
+    }
+
+    /// What undo would take back ("Set display_name of x", "Prune duplicates").
+    pub fn undo_label(&self) -> Option<&str> {
+        match self.undo_steps.last()? {
+            Step::Edit => self.history.undo_label(),
+            Step::Layers { label, .. } => Some(label),
+        }
+    }
+
+    /// What redo would make again.
+    pub fn redo_label(&self) -> Option<&str> {
+        match self.redo_steps.last()? {
+            Step::Edit => self.history.redo_label(),
+            Step::Layers { label, .. } => Some(label),
+        }
     }
 
     /// What the connected proxy serves (`None`: not connected).
@@ -259,6 +326,10 @@ impl RegistryState {
         self.rows_stale = true;
         self.revision += 1;
         self.history = EditHistory::new();
+        self.undo_steps.clear();
+        self.redo_steps.clear();
+        self.preview = None;
+        self.snapshot_finding = self.findings.iter().find(|f| f.fix.is_some()).cloned();
         self.selected = None;
         self.view.edit_buffers.clear();
         self.load_error = None;
@@ -284,7 +355,9 @@ impl RegistryState {
     }
 
     fn changed(&mut self) {
-        self.findings = self.store.as_ref().map(validate).unwrap_or_default();
+        self.findings = self.snapshot_finding.iter().cloned().collect();
+        self.findings
+            .extend(self.store.as_ref().map(validate).unwrap_or_default());
         self.rows_stale = true;
         self.revision += 1;
     }
@@ -338,7 +411,59 @@ impl RegistryState {
                 self.sort = self.sort.clicked(column);
                 self.rows_stale = true;
             }
+            RegistryAction::Preview(action) => self.plan_preview(action),
+            RegistryAction::ApplyPreview => self.apply_preview(status),
+            RegistryAction::ClosePreview => self.preview = None,
+            RegistryAction::ToggleRoles => self.roles.open = !self.roles.open,
         }
+    }
+
+    fn plan_preview(&mut self, action: MaintenanceAction) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let plan = registry_maintenance::plan(store, &action).map_err(|e| e.to_string());
+        self.preview = Some(maintenance::Preview { action, plan });
+    }
+
+    /// Apply the previewed plan as one undo step.
+    fn apply_preview(&mut self, status: &mut Status) {
+        let (Some(store), Some(preview)) = (self.store.as_mut(), self.preview.take()) else {
+            return;
+        };
+        let Ok(plan) = preview.plan else {
+            return;
+        };
+        if plan.is_empty() {
+            return;
+        }
+        let before = registry_maintenance::apply(store, &plan);
+        let label = plan.action.label();
+        status.info(format!("{label}: applied (Save writes it)"));
+        self.undo_steps.push(Step::Layers {
+            label,
+            before: Box::new(before),
+            after: Box::new(plan.layers().clone()),
+        });
+        self.redo_steps.clear();
+        self.after_step();
+    }
+
+    /// After an undo, a redo or a maintenance step: the layers changed
+    /// under the editor, whose buffers and selection may be gone.
+    fn after_step(&mut self) {
+        if let Some(store) = &self.store {
+            self.unsaved = store.has_pending_edits();
+            if self
+                .selected
+                .as_ref()
+                .is_some_and(|n| store.merged().get(n).is_none())
+            {
+                self.selected = None;
+            }
+        }
+        self.view.edit_buffers.clear();
+        self.changed();
     }
 
     fn apply(&mut self, command: RegistryCommand, status: &mut Status) {
@@ -359,6 +484,8 @@ impl RegistryState {
         };
         match self.history.apply(store, &command) {
             Ok(EditOutcome::Changed) => {
+                self.undo_steps.push(Step::Edit);
+                self.redo_steps.clear();
                 status.info(command.label());
                 self.unsaved = store.has_pending_edits();
                 self.selected = show.filter(|n| store.merged().get(n).is_some());
@@ -380,30 +507,41 @@ impl RegistryState {
         let Some(store) = self.store.as_mut() else {
             return;
         };
-        let label = if undo {
-            self.history.undo_label()
-        } else {
-            self.history.redo_label()
-        }
-        .map(str::to_owned);
-        let done = if undo {
-            self.history.undo(store)
-        } else {
-            self.history.redo(store)
+        let (from, to) = match undo {
+            true => (&mut self.undo_steps, &mut self.redo_steps),
+            false => (&mut self.redo_steps, &mut self.undo_steps),
         };
-        if let (true, Some(label)) = (done, label) {
+        let Some(step) = from.pop() else {
+            return;
+        };
+        let label = match &step {
+            Step::Edit => {
+                let label = match undo {
+                    true => self.history.undo_label(),
+                    false => self.history.redo_label(),
+                }
+                .map(str::to_owned);
+                let done = match undo {
+                    true => self.history.undo(store),
+                    false => self.history.redo(store),
+                };
+                label.filter(|_| done)
+            }
+            Step::Layers {
+                label,
+                before,
+                after,
+            } => {
+                let layers = if undo { before } else { after };
+                store.set_layers((**layers).clone());
+                Some(label.clone())
+            }
+        };
+        to.push(step);
+        if let Some(label) = label {
             let verb = if undo { "Undone" } else { "Redone" };
             status.info(format!("{verb}: {label}"));
-            self.unsaved = store.has_pending_edits();
-            self.view.edit_buffers.clear();
-            if self
-                .selected
-                .as_ref()
-                .is_some_and(|n| store.merged().get(n).is_none())
-            {
-                self.selected = None;
-            }
-            self.changed();
+            self.after_step();
         }
     }
 
@@ -444,6 +582,7 @@ impl RegistryState {
                 status.info(text.clone());
                 self.last_save = Some(text);
                 self.unsaved = false;
+                self.snapshot_finding = None;
             }
             Err(e) => {
                 status.error(format!("Registry not saved: {e}"));
@@ -493,6 +632,15 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     });
     ui.separator();
     ui.add_enabled_ui(idle, |ui| editor::show(ui, state, actions));
+    let ctx = ui.ctx().clone();
+    if let Some(store) = &state.store {
+        if state.roles.open {
+            roles::show(&ctx, &mut state.roles, store, state.revision);
+        }
+        if let Some(preview) = &state.preview {
+            maintenance::dialog(&ctx, preview, store, actions);
+        }
+    }
 }
 
 fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
@@ -532,17 +680,17 @@ fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>)
 fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     let push = |actions: &mut Vec<Action>, a| actions.push(Action::Registry(a));
     ui.horizontal(|ui| {
-        let undo_tip = state.history.undo_label().unwrap_or("Nothing to undo").to_owned();
+        let undo_tip = state.undo_label().unwrap_or("Nothing to undo").to_owned();
         if ui
-            .add_enabled(state.history.can_undo(), egui::Button::new("↩ Undo registry"))
+            .add_enabled(state.can_undo(), egui::Button::new("↩ Undo registry"))
             .on_hover_text(undo_tip)
             .clicked()
         {
             push(actions, RegistryAction::Undo);
         }
-        let redo_tip = state.history.redo_label().unwrap_or("Nothing to redo").to_owned();
+        let redo_tip = state.redo_label().unwrap_or("Nothing to redo").to_owned();
         if ui
-            .add_enabled(state.history.can_redo(), egui::Button::new("↪ Redo registry"))
+            .add_enabled(state.can_redo(), egui::Button::new("↪ Redo registry"))
             .on_hover_text(redo_tip)
             .clicked()
         {
@@ -560,6 +708,15 @@ fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
             .clicked()
         {
             push(actions, RegistryAction::Save);
+        }
+        ui.separator();
+        maintenance::menu(ui, state.selected.as_deref(), actions);
+        if ui
+            .selectable_label(state.roles.open, "📋 Roles")
+            .on_hover_text("Which model answers each role, for the apps and for the proxy")
+            .clicked()
+        {
+            push(actions, RegistryAction::ToggleRoles);
         }
         ui.separator();
         let label = ui.label("New name");
@@ -690,11 +847,29 @@ fn findings_list(ui: &mut Ui, state: &RegistryState, actions: &mut Vec<Action>) 
                             Severity::Warning => ("⚠", theme::warning(ui.visuals())),
                         };
                         let text = format!("{icon} {} · {}: {}", f.entry, f.field, f.message);
-                        let link =
-                            ui.add(egui::Button::new(RichText::new(text).color(tone)).frame(false));
-                        if link.on_hover_text("Show this entry").clicked() && !f.entry.is_empty() {
-                            actions.push(Action::Registry(RegistryAction::Select(f.entry.clone())));
-                        }
+                        ui.horizontal_wrapped(|ui| {
+                            let link = ui.add(
+                                egui::Button::new(RichText::new(text).color(tone)).frame(false),
+                            );
+                            if link.on_hover_text("Show this entry").clicked()
+                                && !f.entry.is_empty()
+                            {
+                                actions.push(Action::Registry(RegistryAction::Select(
+                                    f.entry.clone(),
+                                )));
+                            }
+                            // The one fix today, regenerating the snapshot, is what a save does.
+                            if let Some(fix) = f.fix
+                                && ui
+                                    .small_button(fix.label())
+                                    .on_hover_text(
+                                        "Write model_registry.json again from the layers",
+                                    )
+                                    .clicked()
+                            {
+                                actions.push(Action::Registry(RegistryAction::Save));
+                            }
+                        });
                     }
                 });
         });
