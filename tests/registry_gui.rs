@@ -154,8 +154,7 @@ fn editing_display_name_and_saving_changes_one_line_of_the_curated_file() {
         .get("qwen3_8b_(Q4_K_M)")
         .and_then(|e| e.view().display_name());
     assert_eq!(shown, Some("Qwen3 8B (edited)"));
-    h.get_by_role_and_label(Role::Button, "💾 Save registry")
-        .click();
+    h.get_by_role_and_label(Role::Button, "💾 Save").click();
     h.run_steps(2);
     wait_for_registry(&mut h);
     let changed = changed_lines(&cur_before, &read(&curated));
@@ -212,8 +211,7 @@ fn ctrl_z_on_the_registry_page_undoes_the_registry_edit() {
     replace_text(&mut h, "Display name", "Changed");
     assert_eq!(display(&h).as_deref(), Some("Changed"));
     // Move focus away from the text field so Ctrl+Z reaches the app.
-    h.get_by_role_and_label(Role::Button, "↩ Undo registry")
-        .focus();
+    h.get_by_role_and_label(Role::Button, "↩ Undo").focus();
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run();
@@ -223,8 +221,7 @@ fn ctrl_z_on_the_registry_page_undoes_the_registry_edit() {
         h.state().session().is_some_and(|s| !s.is_dirty()),
         "the document is untouched"
     );
-    h.get_by_role_and_label(Role::Button, "↪ Redo registry")
-        .click();
+    h.get_by_role_and_label(Role::Button, "↪ Redo").click();
     h.run();
     assert_eq!(display(&h).as_deref(), Some("Changed"));
 }
@@ -395,8 +392,7 @@ fn ctrl_s_on_the_registry_page_saves_the_registry() {
     replace_text(&mut h, "Family", "gemma3");
     assert!(h.state().registry().has_unsaved_edits());
     assert!(h.query_by_label("⏺ unsaved").is_some());
-    h.get_by_role_and_label(Role::Button, "💾 Save registry")
-        .focus();
+    h.get_by_role_and_label(Role::Button, "💾 Save").focus();
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
     h.run_steps(2);
@@ -508,4 +504,134 @@ fn edits_wait_while_the_registry_opens_or_saves() {
     let changed = changed_lines(&before, &read(&curated));
     assert_eq!(changed.len(), 1, "{changed:?}");
     assert!(changed[0].1.contains("\"Saved\""), "{changed:?}");
+}
+
+#[test]
+fn config_and_registry_edits_share_one_undo_order_save_and_title_marker() {
+    use iw_studio::core::document::DocPath;
+    use iw_studio::core::session::Command;
+    use iw_studio::ui::actions::Action;
+
+    let (_dir, toml, configs) = workspace();
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    let name = "qwen3_8b_(Q4_K_M)";
+    let display = |h: &Harness<'_, StudioApp>| {
+        h.state()
+            .registry()
+            .store()
+            .and_then(|s| s.merged().get(name))
+            .and_then(|e| e.view().display_name().map(str::to_owned))
+    };
+    let port = |h: &Harness<'_, StudioApp>| {
+        h.state()
+            .session()
+            .and_then(|s| {
+                s.doc()
+                    .get_value(&DocPath::keys(&["server", "port"]))
+                    .cloned()
+            })
+            .and_then(|v| v.as_integer())
+    };
+    let before = display(&h);
+    // A config edit, then a registry edit.
+    h.state_mut().handle(
+        &egui::Context::default(),
+        Action::Edit(Command::SetValue {
+            path: DocPath::keys(&["server", "port"]),
+            value: 9005.into(),
+        }),
+    );
+    select(&mut h, name);
+    replace_text(&mut h, "Display name", "Changed");
+    assert_eq!(display(&h).as_deref(), Some("Changed"));
+    assert_eq!(port(&h), Some(9005));
+    h.get_by_role_and_label(Role::Button, "↩ Undo").focus();
+    h.run();
+    let title = h.state().window_title().to_owned();
+    assert!(
+        title.starts_with("● ") && title.contains("+ model registry"),
+        "the title marks both: {title}"
+    );
+    // Undo takes back the registry edit first (the last made), then the config's.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(display(&h), before);
+    assert_eq!(port(&h), Some(9005), "the config edit is still there");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(port(&h), Some(8100));
+    // Redo in the same order, then one Save writes both.
+    h.get_by_role_and_label(Role::Button, "↪ Redo").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "↪ Redo").click();
+    h.run();
+    assert_eq!(
+        (port(&h), display(&h).as_deref()),
+        (Some(9005), Some("Changed"))
+    );
+    let curated = read(&configs.join(CURATED_FILE));
+    h.get_by_role_and_label(Role::Button, "💾 Save").click();
+    h.run_steps(2);
+    wait_for_registry(&mut h);
+    assert!(read(&toml).contains("port = 9005"), "the config is saved");
+    assert_ne!(
+        read(&configs.join(CURATED_FILE)),
+        curated,
+        "the registry is saved"
+    );
+    assert!(!h.state().registry().has_unsaved_edits());
+    assert!(h.state().session().is_some_and(|s| !s.is_dirty()));
+}
+
+#[test]
+fn registry_findings_are_in_the_problems_panel_with_a_filter() {
+    let (_dir, toml, configs) = workspace();
+    // A duplicate name in the curated layer is a registry finding.
+    let curated = configs.join(CURATED_FILE);
+    let text = read(&curated);
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&text).expect("curated parses");
+    let mut doubled = entries.clone();
+    doubled.push(entries[0].clone());
+    std::fs::write(
+        &curated,
+        serde_json::to_string_pretty(&doubled).expect("json"),
+    )
+    .expect("write");
+    let mut h = harness(app_with(Some(&toml)));
+    h.run();
+    open_registry_page(&mut h);
+    assert!(
+        !h.state().registry().findings().is_empty(),
+        "the duplicate is found"
+    );
+    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Problems (")))
+        .click();
+    h.run();
+    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Model registry (")))
+        .click();
+    h.run();
+    assert!(
+        h.query_all_by(|n| n
+            .label()
+            .is_some_and(|l| l.contains("registry ") && l.contains("only the last one counts")))
+            .next()
+            .is_some(),
+        "the registry's finding is listed"
+    );
+    h.get_by(|n| {
+        n.label()
+            .is_some_and(|l| l.starts_with("chat_proxy.toml ("))
+    })
+    .click();
+    h.run();
+    assert!(
+        h.query_all_by(|n| n
+            .label()
+            .is_some_and(|l| l.contains("only the last one counts")))
+            .next()
+            .is_none(),
+        "filtered out when only the config's findings are shown"
+    );
 }

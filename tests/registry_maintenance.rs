@@ -630,20 +630,17 @@ fn merged_names(h: &Harness<'_, StudioApp>) -> Vec<String> {
 
 /// Undo takes the whole action back in one step; redo makes it again.
 fn undo_redo_is_one_step(h: &mut Harness<'_, StudioApp>, before: &[String], after: &[String]) {
-    h.get_by_role_and_label(Role::Button, "↩ Undo registry")
-        .click();
+    h.get_by_role_and_label(Role::Button, "↩ Undo").click();
     h.run();
     assert_eq!(merged_names(h), before);
     assert!(!h.state().registry().has_unsaved_edits());
-    h.get_by_role_and_label(Role::Button, "↪ Redo registry")
-        .click();
+    h.get_by_role_and_label(Role::Button, "↪ Redo").click();
     h.run();
     assert_eq!(merged_names(h), after);
 }
 
 fn save(h: &mut Harness<'_, StudioApp>) {
-    h.get_by_role_and_label(Role::Button, "💾 Save registry")
-        .click();
+    h.get_by_role_and_label(Role::Button, "💾 Save").click();
     h.run_steps(2);
     common::run_until(h, |app| !app.registry().is_busy());
 }
@@ -773,8 +770,7 @@ fn gui_promote_several_discovered_entries() {
         h.state().registry().undo_label(),
         Some("Promote gpt-oss-abliterated_20b_(F16), siglip-large-patch16-384_(FP32)")
     );
-    h.get_by_role_and_label(Role::Button, "↩ Undo registry")
-        .click();
+    h.get_by_role_and_label(Role::Button, "↩ Undo").click();
     h.run();
     assert_eq!(
         h.state().registry().store().map(|s| s.curated().len()),

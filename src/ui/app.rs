@@ -185,6 +185,11 @@ impl StudioApp {
         &self.status
     }
 
+    /// The window title as last sent (unsaved marker included).
+    pub fn window_title(&self) -> &str {
+        &self.window_title
+    }
+
     pub fn live(&self) -> &LiveProxy {
         &self.live
     }
@@ -221,7 +226,7 @@ impl StudioApp {
                 .session
                 .as_ref()
                 .map_or((0, 0), EditSession::undo_depth),
-            registry: self.registry.history().undo_depth(),
+            registry: self.registry.undo_depth(),
         }
     }
 
@@ -505,8 +510,8 @@ impl StudioApp {
             ui.horizontal(|ui| {
                 let registry = top_bar::RegistryEdits {
                     unsaved: self.registry.has_unsaved_edits(),
-                    can_undo: self.registry.history().can_undo(),
-                    can_redo: self.registry.history().can_redo(),
+                    can_undo: self.registry.can_undo(),
+                    can_redo: self.registry.can_redo(),
                 };
                 top_bar::show(ui, self.session.as_ref(), registry, actions);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -626,12 +631,12 @@ impl StudioApp {
                         ui.label("The model registry has edits that are not saved.");
                     }
                     ui.horizontal(|ui| {
-                        if doc_dirty && ui.button("Save").clicked() {
+                        // Save covers both; a registry save runs on the worker.
+                        if ui.button("Save").clicked() {
                             actions.push(Action::Save);
-                        }
-                        if registry_unsaved && ui.button("💾 Save registry").clicked() {
-                            actions.push(Action::Registry(RegistryAction::Save));
-                            actions.push(Action::DismissDialog);
+                            if !doc_dirty {
+                                actions.push(Action::DismissDialog);
+                            }
                         }
                         if ui.button("Discard").clicked() {
                             actions.push(Action::DiscardAndClose);

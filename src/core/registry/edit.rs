@@ -163,11 +163,6 @@ impl EditHistory {
         !self.redo.is_empty()
     }
 
-    /// Steps undo and redo can take (the app orders them with the config's).
-    pub fn undo_depth(&self) -> (usize, usize) {
-        (self.undo.len(), self.redo.len())
-    }
-
     /// Label of the command `undo` would revert ("Set display_name of x").
     pub fn undo_label(&self) -> Option<&str> {
         self.undo.last().map(|c| c.label.as_str())

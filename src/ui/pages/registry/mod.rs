@@ -216,6 +216,11 @@ impl RegistryState {
         !self.redo_steps.is_empty()
     }
 
+    /// Steps undo and redo can take (the app orders them with the config's).
+    pub fn undo_depth(&self) -> (usize, usize) {
+        (self.undo_steps.len(), self.redo_steps.len())
+    }
+
     /// What undo would take back ("Set display_name of x", "Prune duplicates").
     pub fn undo_label(&self) -> Option<&str> {
         match self.undo_steps.last()? {
@@ -680,35 +685,12 @@ fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>)
 fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     let push = |actions: &mut Vec<Action>, a| actions.push(Action::Registry(a));
     ui.horizontal(|ui| {
-        let undo_tip = state.undo_label().unwrap_or("Nothing to undo").to_owned();
-        if ui
-            .add_enabled(state.can_undo(), egui::Button::new("↩ Undo registry"))
-            .on_hover_text(undo_tip)
-            .clicked()
-        {
-            push(actions, RegistryAction::Undo);
-        }
-        let redo_tip = state.redo_label().unwrap_or("Nothing to redo").to_owned();
-        if ui
-            .add_enabled(state.can_redo(), egui::Button::new("↪ Redo registry"))
-            .on_hover_text(redo_tip)
-            .clicked()
-        {
-            push(actions, RegistryAction::Redo);
-        }
         if state.unsaved {
             ui.label(RichText::new("⏺ unsaved").color(theme::warning(ui.visuals())))
                 .on_hover_text("The registry has edits that are not saved yet");
         }
-        if ui
-            .button("💾 Save registry")
-            .on_hover_text(
-                "Write the changed layers (safe save with backup) and regenerate model_registry.json",
-            )
-            .clicked()
-        {
-            push(actions, RegistryAction::Save);
-        }
+        // Undo, Redo and Save are the app's (top bar, Ctrl+Z / Ctrl+S): they
+        // cover registry edits and config edits in one order.
         ui.separator();
         maintenance::menu(ui, state.selected.as_deref(), actions);
         if ui
