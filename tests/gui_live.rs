@@ -308,31 +308,30 @@ fn run_for(
     let _ = h.try_run();
 }
 
-#[test]
-fn the_push_dialog_restarts_a_real_proxy_process_and_records_live_verified() {
-    use iw_studio::core::proxy::restart::RestartResult;
-    use iw_studio::core::proxy::{ConnectionProfile, Profiles};
-    use iw_studio::ui::live::{LiveProxy, RestartRun};
-
+/// The proxy's file (the shipped one) and a draft of it with `port` in a new temp folder.
+fn proxy_file_and_draft(port: u16) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let shipped = std::fs::read_to_string(common::sample("chat_proxy.toml")).expect("shipped");
     let live_file = dir.path().join("chat_proxy.toml");
     std::fs::write(&live_file, &shipped).expect("the proxy's file");
     let draft = dir.path().join("draft.toml");
-    std::fs::write(&draft, shipped.replacen("port = 8100", "port = 9002", 1)).expect("draft");
-    let proxy = stand_in_process::StandInProcess::start(dir.path(), &live_file).expect("stand-in");
-    // Let the first process's uptime grow past the restart's.
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    let edited = shipped.replacen("port = 8100", &format!("port = {port}"), 1);
+    std::fs::write(&draft, edited).expect("draft");
+    (dir, live_file, draft)
+}
 
-    let mut profile = ConnectionProfile::new("lab", proxy.url());
-    profile.restart_command =
-        iw_studio::core::proxy::restart::parse_command(&proxy.restart_command())
-            .expect("the command splits");
-    profile.restart_timeout_s = 30.0;
-    let mut profiles = Profiles::default();
+/// The app on `draft` with `profile` the active one, pushes recorded in `history`,
+/// shown on Preview & push and connected.
+fn connected_app(
+    draft: &std::path::Path,
+    profile: iw_studio::core::proxy::ConnectionProfile,
+    history: &std::path::Path,
+) -> egui_kittest::Harness<'static, iw_studio::ui::StudioApp> {
+    let mut profiles = iw_studio::core::proxy::Profiles::default();
+    let name = profile.name.clone();
     profiles.add(profile).expect("a new profile");
-    profiles.set_active("lab").expect("it exists");
-    let live = LiveProxy::new(profiles, Some(dir.path().join("history")));
+    profiles.set_active(&name).expect("it exists");
+    let live = iw_studio::ui::live::LiveProxy::new(profiles, Some(history.to_path_buf()));
     let layouts = std::sync::Arc::new(
         iw_studio::core::layout::LayoutSet::builtin().expect("the built-in layouts load"),
     );
@@ -341,7 +340,7 @@ fn the_push_dialog_restarts_a_real_proxy_process_and_records_live_verified() {
         iw_studio::ui::app::AppSettings::default(),
         live,
     );
-    app.open(&egui::Context::default(), &draft);
+    app.open(&egui::Context::default(), draft);
     let mut h = harness(app);
     h.run();
     h.get_by(|n| {
@@ -351,6 +350,25 @@ fn the_push_dialog_restarts_a_real_proxy_process_and_records_live_verified() {
     h.run();
     h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
     run_for(&mut h, 20, |app| app.live().config().value().is_some());
+    h
+}
+
+#[test]
+fn the_push_dialog_restarts_a_real_proxy_process_and_records_live_verified() {
+    use iw_studio::core::proxy::ConnectionProfile;
+    use iw_studio::core::proxy::restart::RestartResult;
+    use iw_studio::ui::live::RestartRun;
+
+    let (dir, live_file, draft) = proxy_file_and_draft(9002);
+    let proxy = stand_in_process::StandInProcess::start(dir.path(), &live_file).expect("stand-in");
+    // Let the first process's uptime grow past the restart's.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let mut profile = ConnectionProfile::new("lab", proxy.url());
+    profile.restart_command =
+        iw_studio::core::proxy::restart::parse_command(&proxy.restart_command())
+            .expect("the command splits");
+    profile.restart_timeout_s = 30.0;
+    let mut h = connected_app(&draft, profile, &dir.path().join("history"));
     h.get_by_role_and_label(Role::Button, "⬆ Push via API…")
         .click();
     h.run();
@@ -537,47 +555,20 @@ fn endpoints_page_with_a_key() {
 
 #[test]
 fn a_held_gpu_lease_stops_the_restart_and_a_failing_command_says_so() {
+    use iw_studio::core::proxy::ConnectionProfile;
     use iw_studio::core::proxy::restart::RestartResult;
-    use iw_studio::core::proxy::{ConnectionProfile, Profiles};
-    use iw_studio::ui::live::{LiveProxy, RestartRun};
+    use iw_studio::ui::live::RestartRun;
 
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let shipped = std::fs::read_to_string(common::sample("chat_proxy.toml")).expect("shipped");
-    let live_file = dir.path().join("chat_proxy.toml");
-    std::fs::write(&live_file, &shipped).expect("the proxy's file");
-    let draft = dir.path().join("draft.toml");
-    std::fs::write(&draft, shipped.replacen("port = 8100", "port = 9003", 1)).expect("draft");
+    let (dir, live_file, draft) = proxy_file_and_draft(9003);
     let proxy = test_proxy::TestProxy::start(&live_file, Default::default()).expect("stand-in");
     proxy.set_gpu_lease(Some("personal_tagger"));
-
     let mut profile = ConnectionProfile::new("lab", &proxy.url());
     profile.restart_command = vec![
         "sh".into(),
         "-c".into(),
         "echo no such unit >&2; exit 3".into(),
     ];
-    let mut profiles = Profiles::default();
-    profiles.add(profile).expect("a new profile");
-    profiles.set_active("lab").expect("it exists");
-    let live = LiveProxy::new(profiles, Some(dir.path().join("history")));
-    let layouts = std::sync::Arc::new(
-        iw_studio::core::layout::LayoutSet::builtin().expect("the built-in layouts load"),
-    );
-    let mut app = iw_studio::ui::StudioApp::with_live(
-        layouts,
-        iw_studio::ui::app::AppSettings::default(),
-        live,
-    );
-    app.open(&egui::Context::default(), &draft);
-    let mut h = harness(app);
-    h.run();
-    h.get_by(|n| {
-        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
-    })
-    .click();
-    h.run();
-    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
-    run_for(&mut h, 20, |app| app.live().config().value().is_some());
+    let mut h = connected_app(&draft, profile, &dir.path().join("history"));
     // Restart from the page, with no push in this session.
     h.get_by_role_and_label(Role::Button, "⟳ Restart…").click();
     h.run();
