@@ -93,7 +93,11 @@ fn save(h: &mut Harness<'_, StudioApp>) {
         .click();
     h.run_steps(2);
     common::run_until(h, |app| !app.registry().is_busy());
-    assert!(!h.state().registry().has_unsaved_edits(), "{:?}", h.state().status());
+    assert!(
+        !h.state().registry().has_unsaved_edits(),
+        "{:?}",
+        h.state().status()
+    );
 }
 
 /// Lines removed and added between two texts, a trailing comma ignored (a
@@ -123,9 +127,7 @@ fn line_changes(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
 fn merged(h: &Harness<'_, StudioApp>, name: &str, path: &str) -> Option<Value> {
     let store = h.state().registry().store()?;
     let entry = store.value(name)?;
-    path.split('.')
-        .try_fold(entry, |v, k| v.get(k))
-        .cloned()
+    path.split('.').try_fold(entry, |v, k| v.get(k)).cloned()
 }
 
 /// One edit through the form: what it does, the lines it must remove and add.
@@ -286,9 +288,16 @@ fn the_flag_editor_keeps_unknown_arguments_as_written() {
         h.query_by_label("--gpu-memory-utilization").is_some(),
         "a typed field for a known vLLM flag"
     );
-    assert!(h.query_by_label("num_ctx").is_none(), "no Ollama options for vLLM");
+    assert!(
+        h.query_by_label("num_ctx").is_none(),
+        "no Ollama options for vLLM"
+    );
     type_into(&mut h, "--gpu-memory-utilization", "1.5", egui::Key::Enter);
-    assert_eq!(merged(&h, HUIHUI, args), Some(original.clone()), "out of range: not applied");
+    assert_eq!(
+        merged(&h, HUIHUI, args),
+        Some(original.clone()),
+        "out of range: not applied"
+    );
     type_into(&mut h, "--gpu-memory-utilization", "0.85", egui::Key::Enter);
     let mut items = original.as_array().cloned().expect("a list");
     let at = items

@@ -92,9 +92,10 @@ impl Checks {
         registry_dir: &Path,
     ) {
         let (curated, discovered) = layers;
-        if let (Some(slot), Some(entry)) =
-            (self.per_entry.get_mut(position), merged.entries.get(position))
-        {
+        if let (Some(slot), Some(entry)) = (
+            self.per_entry.get_mut(position),
+            merged.entries.get(position),
+        ) {
             *slot = EntryFindings::of(entry, curated, discovered, registry_dir);
         }
         if let Some(i) = curated_index
@@ -151,7 +152,10 @@ mod tests {
         assert_eq!(kept.entries.len(), fresh.entries.len(), "{step}");
         for (i, (k, f)) in kept.entries.iter().zip(&fresh.entries).enumerate() {
             assert_eq!(k.view().value(), f.view().value(), "{step}: summary {i}");
-            assert!(k.capabilities().eq(f.capabilities()), "{step}: capabilities {i}");
+            assert!(
+                k.capabilities().eq(f.capabilities()),
+                "{step}: capabilities {i}"
+            );
             assert_eq!(k.search_text, f.search_text, "{step}: search text {i}");
             assert_eq!(
                 (k.layer, k.curated_index, k.discovered_index),
@@ -196,12 +200,22 @@ mod tests {
                 path: "backend_config.extra_args".into(),
             },
             // Discovered-only: a new curated overlay (the whole merge again).
-            set("siglip-large-patch16-384_(FP32)", "display_name", json!("x")),
-            set("siglip-large-patch16-384_(FP32)", "backend", json!("ollama")),
+            set(
+                "siglip-large-patch16-384_(FP32)",
+                "display_name",
+                json!("x"),
+            ),
+            set(
+                "siglip-large-patch16-384_(FP32)",
+                "backend",
+                json!("ollama"),
+            ),
             RegistryCommand::NewEntry {
                 entry: json!({"name": "new", "backend": "vllm", "model_aliases": ["shared"]}),
             },
-            RegistryCommand::Delete { name: OLLAMA.into() },
+            RegistryCommand::Delete {
+                name: OLLAMA.into(),
+            },
         ];
         for command in &steps {
             history.apply(&mut store, command)?;

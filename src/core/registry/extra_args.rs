@@ -12,11 +12,20 @@ use serde_json::Value;
 /// What a known flag's value is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FlagKind {
-    Int { min: i64, max: Option<i64> },
+    Int {
+        min: i64,
+        max: Option<i64>,
+    },
     /// A float in `min..=max`, `min` itself excluded when `min_exclusive`.
-    Float { min: f64, max: f64, min_exclusive: bool },
+    Float {
+        min: f64,
+        max: f64,
+        min_exclusive: bool,
+    },
     /// A text value; `choices` are offered, any text is kept.
-    Choice { choices: &'static [&'static str] },
+    Choice {
+        choices: &'static [&'static str],
+    },
     /// Present or absent, no value.
     Switch,
 }
@@ -256,10 +265,8 @@ impl ExtraArgs {
             Some(Value::Array(list)) => list,
             Some(_) => return None,
         };
-        let args: Option<Vec<String>> = list
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect();
+        let args: Option<Vec<String>> =
+            list.iter().map(|v| v.as_str().map(str::to_owned)).collect();
         args.map(|a| Self::parse(&a))
     }
 
@@ -445,13 +452,19 @@ mod tests {
         assert_eq!(parsed.value(flag("--num-ctx")), Some("4096"));
         assert_eq!(parsed.value(flag("--num-gpu")), Some("35"));
         parsed.set(flag("--num-gpu"), Some("20"));
-        assert_eq!(parsed.to_args(), args(&["--num-ctx", "4096", "--num_gpu=20"]));
+        assert_eq!(
+            parsed.to_args(),
+            args(&["--num-ctx", "4096", "--num_gpu=20"])
+        );
         // The last occurrence is the one edited (and the one that counts).
         let twice = args(&["--num-ctx", "1", "--num-ctx", "2"]);
         let mut parsed = ExtraArgs::parse(&twice);
         assert_eq!(parsed.value(flag("--num-ctx")), Some("2"));
         parsed.set(flag("--num-ctx"), Some("3"));
-        assert_eq!(parsed.to_args(), args(&["--num-ctx", "1", "--num-ctx", "3"]));
+        assert_eq!(
+            parsed.to_args(),
+            args(&["--num-ctx", "1", "--num-ctx", "3"])
+        );
     }
 
     #[test]

@@ -107,8 +107,7 @@ fn masked_in_text(cur: &str, dis: &str) -> Vec<Masked> {
 /// An entry's top-level fields as raw text, in order; a repeated key keeps
 /// its first place and its last value, as a full parse does.
 fn top_level(text: &str) -> Result<Vec<(Cow<'_, str>, &RawValue)>, serde_json::Error> {
-    let fields: Vec<(Cow<'_, str>, &RawValue)> =
-        serde_json::from_str::<RawFields<'_>>(text)?.0;
+    let fields: Vec<(Cow<'_, str>, &RawValue)> = serde_json::from_str::<RawFields<'_>>(text)?.0;
     let mut out: Vec<(Cow<'_, str>, &RawValue)> = Vec::with_capacity(fields.len());
     for (key, value) in fields {
         match out.iter_mut().find(|(k, _)| *k == key) {
@@ -248,7 +247,10 @@ mod tests {
 
     #[test]
     fn findings_only_for_entries_in_both_layers() {
-        let dis = vec![json!({"name": "a", "display_name": "New"}), json!({"name": "b"})];
+        let dis = vec![
+            json!({"name": "a", "display_name": "New"}),
+            json!({"name": "b"}),
+        ];
         let cur = vec![
             json!({"name": "a", "display_name": "Old"}),
             json!({"name": "c", "display_name": "C"}),
@@ -256,7 +258,10 @@ mod tests {
         let merged = merge_layers(&cur, &dis, &[]);
         let f = masking_findings(&cur, &dis, &merged);
         assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!((f[0].entry.as_str(), f[0].field.as_str()), ("a", "display_name"));
+        assert_eq!(
+            (f[0].entry.as_str(), f[0].field.as_str()),
+            ("a", "display_name")
+        );
         assert_eq!(f[0].severity, Severity::Info);
         assert_eq!(f[0].message, "curated hides discovered: \"New\"");
     }

@@ -70,7 +70,9 @@ pub fn validate_parts<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
     out.extend(unknown_backends(&entries));
     out.extend(missing_chat_templates(&entries, registry_dir));
     out.extend(dynamic_fields_in_curated(curated));
-    out.extend(super::masking::masking_findings(curated, discovered, merged));
+    out.extend(super::masking::masking_findings(
+        curated, discovered, merged,
+    ));
     out
 }
 

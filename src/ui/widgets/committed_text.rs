@@ -40,7 +40,10 @@ pub fn committed_text<T>(
     look: TextLook<'_>,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Option<T> {
-    let mut text = buffers.get(key).cloned().unwrap_or_else(|| shown.to_owned());
+    let mut text = buffers
+        .get(key)
+        .cloned()
+        .unwrap_or_else(|| shown.to_owned());
     let mut edit = if look.multiline {
         egui::TextEdit::multiline(&mut text).desired_rows(3)
     } else {

@@ -64,9 +64,9 @@ fn flags_for<'a>(
     args: &'a ExtraArgs,
 ) -> impl Iterator<Item = &'static KnownFlag> + 'a {
     let known_backend = KNOWN_FLAGS.iter().any(|f| f.backend.serves(backend));
-    KNOWN_FLAGS.iter().filter(move |f| {
-        !known_backend || f.backend.serves(backend) || args.value(f).is_some()
-    })
+    KNOWN_FLAGS
+        .iter()
+        .filter(move |f| !known_backend || f.backend.serves(backend) || args.value(f).is_some())
 }
 
 /// One flag's row; `Some(new)` when it changed (`None` inside: remove it).
@@ -87,9 +87,7 @@ fn flag_row(
         response.widget_info(|| {
             egui::WidgetInfo::selected(egui::Role::CheckBox, true, state, flag.label)
         });
-        return response
-            .changed()
-            .then(|| on.then(String::new));
+        return response.changed().then(|| on.then(String::new));
     }
     let hint = match flag.kind {
         FlagKind::Choice { choices } => choices.join(" | "),
@@ -102,10 +100,18 @@ fn flag_row(
         ..TextLook::default()
     };
     let key = format!("extra_args:{}", flag.flag);
-    committed_text(ui, buffers, &key, current.unwrap_or(""), name.id, look, |text| {
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        flag.check(text).map(|()| Some(text.trim().to_owned()))
-    })
+    committed_text(
+        ui,
+        buffers,
+        &key,
+        current.unwrap_or(""),
+        name.id,
+        look,
+        |text| {
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            flag.check(text).map(|()| Some(text.trim().to_owned()))
+        },
+    )
 }

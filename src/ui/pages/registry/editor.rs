@@ -161,7 +161,12 @@ fn unshown_masked(ui: &mut Ui, layout: &LayoutSet, row: &mut RowCtx<'_>) {
             .flat_map(|s| &s.fields)
             .any(|f| is_within(path, &f.path))
     };
-    let unshown: Vec<Masked> = row.masked.iter().filter(|m| !shown(&m.path)).cloned().collect();
+    let unshown: Vec<Masked> = row
+        .masked
+        .iter()
+        .filter(|m| !shown(&m.path))
+        .cloned()
+        .collect();
     if unshown.is_empty() {
         return;
     }
@@ -264,20 +269,22 @@ struct RowCtx<'a> {
 
 impl RowCtx<'_> {
     fn set(&mut self, path: &str, value: Value) {
-        self.actions
-            .push(Action::Registry(RegistryAction::Apply(RegistryCommand::SetField {
+        self.actions.push(Action::Registry(RegistryAction::Apply(
+            RegistryCommand::SetField {
                 name: self.name.to_owned(),
                 path: path.to_owned(),
                 value,
-            })));
+            },
+        )));
     }
 
     fn remove(&mut self, path: &str) {
-        self.actions
-            .push(Action::Registry(RegistryAction::Apply(RegistryCommand::RemoveField {
+        self.actions.push(Action::Registry(RegistryAction::Apply(
+            RegistryCommand::RemoveField {
                 name: self.name.to_owned(),
                 path: path.to_owned(),
-            })));
+            },
+        )));
     }
 }
 
@@ -401,12 +408,16 @@ fn reset_button(ui: &mut Ui, field: &Field, row: &mut RowCtx<'_>) {
 fn masked_marker(ui: &mut Ui, masked: &Masked, row: &mut RowCtx<'_>) {
     ui.horizontal_wrapped(|ui| {
         let text = masked_message(&masked.discovered);
-        ui.label(RichText::new(text).small().color(theme::accent(ui.visuals())))
-            .on_hover_text(format!(
-                "{}: the curated value wins in the merge, so the discovered value \
+        ui.label(
+            RichText::new(text)
+                .small()
+                .color(theme::accent(ui.visuals())),
+        )
+        .on_hover_text(format!(
+            "{}: the curated value wins in the merge, so the discovered value \
                  (where ImageWorks' own Models page saves its edits) is not used",
-                masked.path
-            ));
+            masked.path
+        ));
         let use_it = ui
             .small_button("Use the discovered value")
             .on_hover_text(format!("Remove {} from the curated entry", masked.path));
