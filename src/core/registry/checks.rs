@@ -82,13 +82,15 @@ impl Checks {
     }
 
     /// After the merged entry at `position` (and the curated entry at
-    /// `curated_index`, if any) changed in place, with no name changed.
+    /// `curated_index`, if any) changed in place, with no name changed;
+    /// `before` is what the rules between entries read of it before.
     pub fn entry_changed<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
         &mut self,
         position: usize,
         curated_index: Option<usize>,
         layers: (&C, &D),
         merged: &Merged,
+        before: &SharedFields,
         registry_dir: &Path,
     ) {
         let (curated, discovered) = layers;
@@ -103,7 +105,12 @@ impl Checks {
         {
             *slot = dynamic_fields_of(curated, i);
         }
-        self.between_entries = between_entries(merged);
+        // Ports and aliases are compared between entries: only an edit of
+        // what they read can change their findings.
+        let after = merged.entries.get(position).map(SharedFields::of);
+        if after.as_ref() != Some(before) {
+            self.between_entries = between_entries(merged);
+        }
     }
 
     /// All findings, in `validate_parts` order.
@@ -121,6 +128,34 @@ impl Checks {
             .chain(per_entry(|e| &e.masking))
             .cloned()
             .collect()
+    }
+}
+
+/// What the rules between entries (`port_conflicts`, `alias_conflicts`)
+/// read of one entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedFields {
+    aliases: Vec<String>,
+    host: Option<String>,
+    port: Option<u16>,
+    backend: Option<String>,
+    deprecated: bool,
+}
+
+impl SharedFields {
+    pub fn of(entry: &MergedEntry) -> Self {
+        let view = entry.view();
+        Self {
+            aliases: view
+                .model_aliases()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            host: view.host().map(str::to_owned),
+            port: view.port(),
+            backend: view.backend().map(str::to_owned),
+            deprecated: view.deprecated(),
+        }
     }
 }
 

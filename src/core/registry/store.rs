@@ -17,7 +17,7 @@ use std::thread;
 
 use serde_json::Value;
 
-use super::checks::Checks;
+use super::checks::{Checks, SharedFields};
 use super::json_text::{self, TextStyle};
 use super::layer::{EntrySource, LazyLayer, parse_entries};
 use super::merge::{EntryLayer, FieldSource, Merged, merge_layers};
@@ -498,6 +498,7 @@ impl RegistryStore {
         let Some(position) = self.merged.position(name) else {
             return self.remerge();
         };
+        let before = SharedFields::of(&self.merged.entries[position]);
         let merged = Arc::make_mut(&mut self.merged);
         merged.rebuild_entry(
             position,
@@ -511,6 +512,7 @@ impl RegistryStore {
                 Some(curated_index),
                 (&*self.curated, &*self.discovered),
                 &self.merged,
+                &before,
                 &self.dir,
             );
         }
