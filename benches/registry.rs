@@ -4,7 +4,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use iw_studio::core::registry::{Filter, RegistryStore, filter_entries, merge_layers};
+use iw_studio::core::registry::{
+    Filter, RegistryCommand, RegistryStore, apply_command, filter_entries, merge_layers, validate,
+};
+use serde_json::Value;
 
 mod support;
 
@@ -36,7 +39,37 @@ fn bench(c: &mut Criterion) {
     group.bench_function("filter_text_query", |b| {
         b.iter(|| black_box(filter_entries(store.merged(), black_box(&filter))));
     });
+    one_field_edit(&mut group, store);
     group.finish();
+}
+
+/// What one keystroke committed in the entry editor costs: the edit of one
+/// curated field, the re-merge and the re-validation it needs (what the
+/// Registry page does before the next frame).
+fn one_field_edit(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    mut store: RegistryStore,
+) {
+    // An entry in both layers, in the middle of the list.
+    let name = store.merged().entries[ENTRIES / 2..]
+        .iter()
+        .find(|e| e.curated_index.is_some() && e.discovered_index.is_some())
+        .map(|e| e.name().to_owned())
+        .expect("a curated entry");
+    black_box(validate(&store));
+    let mut flip = false;
+    group.bench_function("one_field_edit", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let command = RegistryCommand::SetField {
+                name: name.clone(),
+                path: "display_name".into(),
+                value: Value::from(if flip { "Edited A" } else { "Edited B" }),
+            };
+            apply_command(&mut store, &command).expect("edit applies");
+            black_box(validate(&store))
+        });
+    });
 }
 
 criterion_group!(benches, bench);

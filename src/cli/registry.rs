@@ -338,7 +338,12 @@ fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Cl
                 .filter(|f| f.severity == Severity::Error)
                 .count();
             let warnings = findings.len() - errors;
-            writeln!(out, "{errors} error(s), {warnings} warning(s)")
+            let info = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Info)
+                .count();
+            let warnings = warnings - info;
+            writeln!(out, "{errors} error(s), {warnings} warning(s), {info} info")
                 .map_err(|e| CliError::write_failed(&e))?;
         }
     }

@@ -344,6 +344,8 @@ fn build_field(spec: FieldSpec, path: String, origin: Origin) -> Result<Field, S
         required: spec.required,
         empty_means_none: spec.empty_means_none,
         proxy_section: spec.proxy_section,
+        widget: spec.widget,
+        keys_from: spec.keys_from,
         origin,
     };
     if field.ty == super::FieldType::Enum && field.values.is_empty() {

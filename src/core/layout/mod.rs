@@ -12,7 +12,7 @@ mod spec;
 pub use field_check::{check_value, type_name_of};
 pub use load::{LayoutError, builtin_layout_sources};
 pub use resolve::{Instance, ResolveError, Resolved};
-pub use spec::{Consumer, EnvParse, FieldType, SectionKind, Target};
+pub use spec::{Consumer, EnvParse, FieldType, SectionKind, Target, Widget};
 
 use std::collections::HashMap;
 
@@ -51,6 +51,10 @@ pub struct Field {
     pub empty_means_none: bool,
     /// The section the proxy writes this key to when it regenerates the file.
     pub proxy_section: Option<String>,
+    /// A special editor for the field (registry entries).
+    pub widget: Option<Widget>,
+    /// For a `priority_map`: the path of the list whose items are its keys.
+    pub keys_from: Option<String>,
     /// Where it is declared, for error messages.
     pub origin: Origin,
 }

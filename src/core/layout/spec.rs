@@ -61,6 +61,22 @@ impl FieldType {
     }
 }
 
+/// A field drawn by a special editor instead of the one its type gets
+/// (registry entries; the value's type is still `type`).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Widget {
+    /// Multi-line text.
+    Multiline,
+    /// A list of strings picked from `values`; items not in `values` are kept.
+    MultiSelect,
+    /// An object of integers (`min`..`max`) keyed by items of `values` or
+    /// of the list field named by `keys_from`.
+    PriorityMap,
+    /// Command-line arguments: known flags as typed fields, the rest raw.
+    Flags,
+}
+
 /// How the proxy parses the env var that overrides a setting.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -190,6 +206,9 @@ pub(super) struct FieldSpec {
     #[serde(default)]
     pub empty_means_none: bool,
     pub proxy_section: Option<String>,
+    pub widget: Option<Widget>,
+    /// For a `priority_map`: the list field whose items are its keys.
+    pub keys_from: Option<String>,
 }
 
 fn yes() -> bool {

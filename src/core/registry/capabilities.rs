@@ -173,7 +173,7 @@ impl<'de> Visitor<'de> for FlagObjectVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut flags = FlagList::default();
-        while let Some(FlagKey(key)) = map.next_key()? {
+        while let Some(ObjectKey(key)) = map.next_key()? {
             let flag = match map.next_value::<&'de RawValue>()?.get() {
                 "true" => Flag::On,
                 "null" => Flag::Null,
@@ -186,30 +186,31 @@ impl<'de> Visitor<'de> for FlagObjectVisitor {
     }
 }
 
-/// A flag name, borrowed from the text unless it has escapes.
-struct FlagKey<'de>(Cow<'de, str>);
+/// An object key (a flag name, an entry's field), borrowed from the text
+/// unless it has escapes.
+pub(crate) struct ObjectKey<'de>(pub(crate) Cow<'de, str>);
 
-impl<'de> Deserialize<'de> for FlagKey<'de> {
+impl<'de> Deserialize<'de> for ObjectKey<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(FlagKeyVisitor)
+        deserializer.deserialize_str(ObjectKeyVisitor)
     }
 }
 
-struct FlagKeyVisitor;
+struct ObjectKeyVisitor;
 
-impl<'de> Visitor<'de> for FlagKeyVisitor {
-    type Value = FlagKey<'de>;
+impl<'de> Visitor<'de> for ObjectKeyVisitor {
+    type Value = ObjectKey<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object key")
     }
 
     fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
-        Ok(FlagKey(Cow::Borrowed(key)))
+        Ok(ObjectKey(Cow::Borrowed(key)))
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(FlagKey(Cow::Owned(key.to_owned())))
+        Ok(ObjectKey(Cow::Owned(key.to_owned())))
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::json_text::pythonize_numbers;
 use super::layer::{EntrySource, LazyLayer};
 use super::merge::EntryLayer;
-use super::model::{get_path, without_dynamic_fields};
+use super::model::{RegistryEntry, get_path, without_dynamic_fields};
 use super::store::RegistryStore;
 
 /// One user action on the registry.
@@ -102,6 +102,20 @@ impl EntryChange {
     fn revert(&self, curated: &mut LazyLayer) {
         curated.put(self.index, self.after.is_some(), self.before.clone());
     }
+
+    /// Re-merge after this change was applied or reverted. An entry edited
+    /// in place (same name before and after) re-merges alone; anything
+    /// that adds, removes or renames an entry changes the merge plan, so the
+    /// whole registry is merged again.
+    fn remerge(&self, store: &mut RegistryStore) {
+        let name = |v: &Option<Value>| v.as_ref().map(|v| RegistryEntry::new(v).name().to_owned());
+        match (name(&self.before), name(&self.after)) {
+            (Some(before), Some(after)) if before == after && !before.is_empty() => {
+                store.remerge_entry(self.index, &before);
+            }
+            _ => store.remerge(),
+        }
+    }
 }
 
 /// Undo/redo stacks over a store's curated layer.
@@ -127,7 +141,7 @@ impl EditHistory {
         };
         change.label = command.label();
         change.apply(store.curated_entries_mut());
-        store.remerge();
+        change.remerge(store);
         self.undo.push(change);
         self.redo.clear();
         Ok(EditOutcome::Changed)
@@ -139,7 +153,7 @@ impl EditHistory {
             return false;
         };
         change.revert(store.curated_entries_mut());
-        store.remerge();
+        change.remerge(store);
         self.redo.push(change);
         true
     }
@@ -150,7 +164,7 @@ impl EditHistory {
             return false;
         };
         change.apply(store.curated_entries_mut());
-        store.remerge();
+        change.remerge(store);
         self.undo.push(change);
         true
     }

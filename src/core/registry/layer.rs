@@ -92,6 +92,11 @@ pub trait EntrySource: Sync {
     fn dynamic_fields(&self, index: usize) -> Vec<String> {
         dynamic_field_paths(self.full(index))
     }
+
+    /// The entry's JSON text as read, when it is still that text (not edited).
+    fn raw_text(&self, _index: usize) -> Option<&str> {
+        None
+    }
 }
 
 fn entry_name(entry: &Value) -> &str {
@@ -351,6 +356,11 @@ impl EntrySource for LazyLayer {
 
     fn dynamic_fields(&self, index: usize) -> Vec<String> {
         self.entries[index].dynamic.clone()
+    }
+
+    fn raw_text(&self, index: usize) -> Option<&str> {
+        let span = self.entries[index].span.clone()?;
+        self.text.get(span)
     }
 }
 

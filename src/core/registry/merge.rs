@@ -179,6 +179,28 @@ impl Merged {
     }
 }
 
+impl Merged {
+    /// Rebuild the entry at `position` from its layers, which changed in
+    /// place (same names, same indexes): the merge plan stays as it was.
+    pub(crate) fn rebuild_entry<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
+        &mut self,
+        position: usize,
+        curated: &C,
+        discovered: &D,
+        snapshot: &[Value],
+    ) {
+        let Some(old) = self.entries.get(position) else {
+            return;
+        };
+        let slot = Slot {
+            layer: old.layer,
+            base: old.discovered_index,
+            overlays: old.overlays.clone(),
+        };
+        self.entries[position] = build_entry(&slot, curated, discovered, snapshot);
+    }
+}
+
 /// Merge the layers by ImageWorks' rule.
 ///
 /// Two passes: the first decides, by name, which layer entries make up

@@ -3,11 +3,14 @@
 //! See `docs/model-registry.md` in the shared docs for the file contract.
 
 pub mod capabilities;
+pub mod checks;
 pub mod edit;
+pub mod extra_args;
 pub mod filter;
 pub mod json_text;
 pub mod layer;
 pub mod maintenance;
+pub mod masking;
 pub mod merge;
 pub mod model;
 mod parallel;

@@ -12,11 +12,12 @@ use std::env;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread;
 
 use serde_json::Value;
 
+use super::checks::{Checks, SharedFields};
 use super::json_text::{self, TextStyle};
 use super::layer::{EntrySource, LazyLayer, parse_entries};
 use super::merge::{EntryLayer, FieldSource, Merged, merge_layers};
@@ -405,6 +406,8 @@ pub struct RegistryStore {
     /// an edit, and the snapshot is not re-read before a save, which would
     /// adopt the entry again.
     snapshot_only_on_disk: Vec<Value>,
+    /// The findings, built on first use and kept up to date by edits.
+    checks: OnceLock<Checks>,
 }
 
 impl RegistryStore {
@@ -434,6 +437,7 @@ impl RegistryStore {
             snapshot_only_on_disk: snapshot_only.clone(),
             snapshot_only,
             merged: Arc::new(merged),
+            checks: OnceLock::new(),
         })
     }
 
@@ -490,6 +494,41 @@ impl RegistryStore {
             &*self.discovered,
             &self.snapshot_only,
         ));
+        self.checks = OnceLock::new();
+    }
+
+    /// Re-merge after the curated entry at `curated_index`, named `name`,
+    /// was replaced by one of the same name: only that merged entry and its
+    /// findings change (an edit at typing speed on a large registry).
+    pub(crate) fn remerge_entry(&mut self, curated_index: usize, name: &str) {
+        let Some(position) = self.merged.position(name) else {
+            return self.remerge();
+        };
+        let before = SharedFields::of(&self.merged.entries[position]);
+        let merged = Arc::make_mut(&mut self.merged);
+        merged.rebuild_entry(
+            position,
+            &*self.curated,
+            &*self.discovered,
+            &self.snapshot_only,
+        );
+        if let Some(checks) = self.checks.get_mut() {
+            checks.entry_changed(
+                position,
+                Some(curated_index),
+                (&*self.curated, &*self.discovered),
+                &self.merged,
+                &before,
+                &self.dir,
+            );
+        }
+    }
+
+    /// The registry's findings (`validate::validate_parts`), kept up to date.
+    pub fn checks(&self) -> &Checks {
+        self.checks.get_or_init(|| {
+            Checks::build(&*self.curated, &*self.discovered, &self.merged, &self.dir)
+        })
     }
 
     /// Index of the curated copy of `name` that counts: the last one when a

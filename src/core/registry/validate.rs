@@ -16,6 +16,8 @@ pub const KNOWN_BACKENDS: [&str; 4] = ["vllm", "ollama", "lmdeploy", "unassigned
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing, not wrong (a curated value hiding a discovered one).
+    Info,
 }
 
 impl Severity {
@@ -23,6 +25,7 @@ impl Severity {
         match self {
             Self::Error => "error",
             Self::Warning => "warning",
+            Self::Info => "info",
         }
     }
 }
@@ -92,14 +95,10 @@ pub fn validate_loaded(store: &RegistryStore) -> Vec<Finding> {
     findings
 }
 
-/// All findings for a loaded registry.
+/// All findings for a loaded registry: `validate_parts`, kept up to date
+/// by the store edit by edit (`checks.rs`).
 pub fn validate(store: &RegistryStore) -> Vec<Finding> {
-    validate_parts(
-        store.curated(),
-        store.discovered(),
-        store.merged(),
-        store.dir(),
-    )
+    store.checks().findings()
 }
 
 /// All findings; `registry_dir`'s parent anchors relative chat template paths.
@@ -119,6 +118,9 @@ pub fn validate_parts<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
     out.extend(unknown_backends(&entries));
     out.extend(missing_chat_templates(&entries, registry_dir));
     out.extend(dynamic_fields_in_curated(curated));
+    out.extend(super::masking::masking_findings(
+        curated, discovered, merged,
+    ));
     out
 }
 
@@ -286,12 +288,19 @@ pub fn missing_chat_templates(entries: &[RegistryEntry<'_>], registry_dir: &Path
 /// Runtime state in the curated layer belongs in discovered.
 pub fn dynamic_fields_in_curated<C: EntrySource + ?Sized>(curated: &C) -> Vec<Finding> {
     (0..curated.len())
-        .flat_map(|i| {
-            let name = curated.name(i);
-            curated.dynamic_fields(i).into_iter().map(move |field| {
-                let msg = "runtime state in the curated layer; it belongs in discovered".to_owned();
-                finding(Severity::Warning, name, &field, msg)
-            })
+        .flat_map(|i| dynamic_fields_of(curated, i))
+        .collect()
+}
+
+/// `dynamic_fields_in_curated` for the curated entry at `index`.
+pub fn dynamic_fields_of<C: EntrySource + ?Sized>(curated: &C, index: usize) -> Vec<Finding> {
+    let name = curated.name(index);
+    curated
+        .dynamic_fields(index)
+        .into_iter()
+        .map(|field| {
+            let msg = "runtime state in the curated layer; it belongs in discovered".to_owned();
+            finding(Severity::Warning, name, &field, msg)
         })
         .collect()
 }

@@ -122,6 +122,7 @@ fn registry_findings(
         let (icon, tone) = match f.severity {
             Severity::Error => ("⛔", theme::error(&v)),
             Severity::Warning => ("⚠", theme::warning(&v)),
+            Severity::Info => ("ℹ", theme::muted(&v)),
         };
         let at = if f.field.is_empty() {
             f.entry.clone()

@@ -1,12 +1,18 @@
 //! House widgets shared by the pages.
 mod badge;
+mod committed_text;
 mod field_row;
+mod flag_editor;
 mod list_editor;
+mod multi_select;
 mod quick_fix;
 mod toggle;
 
 pub use badge::badge;
+pub use committed_text::{TextLook, committed_text};
 pub use field_row::{FieldPlace, field_rows};
+pub use flag_editor::flag_editor;
 pub use list_editor::list_editor;
+pub use multi_select::multi_select;
 pub use quick_fix::quick_fix_button;
 pub use toggle::toggle;

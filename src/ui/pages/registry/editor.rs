@@ -4,14 +4,19 @@
 use egui::{RichText, Ui};
 use serde_json::Value;
 
+use std::collections::HashMap;
+
 use super::{RegistryAction, RegistryState, table::layer_tone};
-use crate::core::layout::{Field, FieldType};
+use crate::core::layout::{Field, FieldType, LayoutSet, Widget};
+use crate::core::registry::masking::{Masked, entry_masked_fields, masked_message};
 use crate::core::registry::merge::{EntryLayer, FieldSource};
 use crate::core::registry::model::get_path;
 use crate::core::registry::{MergedEntry, RegistryCommand, json_text};
 use crate::ui::actions::Action;
 use crate::ui::theme;
-use crate::ui::widgets::{badge, list_editor, toggle};
+use crate::ui::widgets::{
+    TextLook, badge, committed_text, flag_editor, list_editor, multi_select, toggle,
+};
 
 /// Where a field's merged value comes from, as its badge says it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,14 +57,19 @@ impl Provenance {
     }
 }
 
+/// Whether `path` is `field` or a path inside it.
+fn is_within(path: &str, field: &str) -> bool {
+    path == field
+        || path
+            .strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
 /// The provenance of `path` (a leaf, or an object: all its leaves).
 pub fn provenance_of(prov: &[(String, FieldSource)], path: &str) -> Provenance {
     let mut found = None;
     for (p, source) in prov {
-        let inside = p == path
-            || p.strip_prefix(path)
-                .is_some_and(|rest| rest.starts_with('.'));
-        if inside {
+        if is_within(p, path) {
             match found {
                 None => found = Some(*source),
                 Some(s) if s == *source => {}
@@ -95,11 +105,20 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     let name = entry.name().to_owned();
     let whole = store.value(&name).unwrap_or(&Value::Null);
     let prov = store.provenance(&name).unwrap_or_default();
+    let masked = entry_masked_fields(entry, store.curated(), store.discovered());
     header(ui, entry, &state.view.new_name, actions);
+    let mut row = RowCtx {
+        name: &name,
+        whole,
+        masked: &masked,
+        buffers: &mut state.view.edit_buffers,
+        actions,
+    };
     egui::ScrollArea::vertical()
         .id_salt("registry_editor_scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
+            unshown_masked(ui, layout, &mut row);
             for page in &layout.pages {
                 for section in &page.sections {
                     ui.add_space(theme::ROW_GAP);
@@ -111,15 +130,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
                         .show(ui, |ui| {
                             for field in &section.fields {
                                 let source = provenance_of(&prov, &field.path);
-                                field_row(
-                                    ui,
-                                    &name,
-                                    whole,
-                                    field,
-                                    source,
-                                    &mut state.view.edit_buffers,
-                                    actions,
-                                );
+                                field_row(ui, field, source, &mut row);
                                 ui.end_row();
                             }
                         });
@@ -138,6 +149,35 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
                     );
                 });
         });
+}
+
+/// Masked fields that no form field shows (the rest are marked in their row).
+fn unshown_masked(ui: &mut Ui, layout: &LayoutSet, row: &mut RowCtx<'_>) {
+    let shown = |path: &str| {
+        layout
+            .pages
+            .iter()
+            .flat_map(|p| &p.sections)
+            .flat_map(|s| &s.fields)
+            .any(|f| is_within(path, &f.path))
+    };
+    let unshown: Vec<Masked> = row
+        .masked
+        .iter()
+        .filter(|m| !shown(&m.path))
+        .cloned()
+        .collect();
+    if unshown.is_empty() {
+        return;
+    }
+    ui.add_space(theme::ROW_GAP);
+    ui.label(RichText::new("Curated values that hide discovered ones").strong());
+    for m in &unshown {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&m.path).monospace());
+            masked_marker(ui, m, row);
+        });
+    }
 }
 
 fn header(ui: &mut Ui, entry: &MergedEntry, new_name: &str, actions: &mut Vec<Action>) {
@@ -218,16 +258,38 @@ fn header(ui: &mut Ui, entry: &MergedEntry, new_name: &str, actions: &mut Vec<Ac
     });
 }
 
-fn field_row(
-    ui: &mut Ui,
-    name: &str,
-    whole: &Value,
-    field: &Field,
-    source: Provenance,
-    buffers: &mut std::collections::HashMap<String, String>,
-    actions: &mut Vec<Action>,
-) {
-    let value = get_path(whole, &field.path);
+/// What every row of one entry's editor shares.
+struct RowCtx<'a> {
+    name: &'a str,
+    whole: &'a Value,
+    masked: &'a [Masked],
+    buffers: &'a mut HashMap<String, String>,
+    actions: &'a mut Vec<Action>,
+}
+
+impl RowCtx<'_> {
+    fn set(&mut self, path: &str, value: Value) {
+        self.actions.push(Action::Registry(RegistryAction::Apply(
+            RegistryCommand::SetField {
+                name: self.name.to_owned(),
+                path: path.to_owned(),
+                value,
+            },
+        )));
+    }
+
+    fn remove(&mut self, path: &str) {
+        self.actions.push(Action::Registry(RegistryAction::Apply(
+            RegistryCommand::RemoveField {
+                name: self.name.to_owned(),
+                path: path.to_owned(),
+            },
+        )));
+    }
+}
+
+fn field_row(ui: &mut Ui, field: &Field, source: Provenance, row: &mut RowCtx<'_>) {
+    let value = get_path(row.whole, &field.path);
     let mut hover = field.help.clone();
     if !hover.is_empty() {
         hover.push_str("\n\n");
@@ -242,38 +304,78 @@ fn field_row(
         source.tone(ui.visuals()),
         "Where the merged value comes from; edits go to the curated layer",
     );
-    let set = |value: Value| {
-        Action::Registry(RegistryAction::Apply(RegistryCommand::SetField {
-            name: name.to_owned(),
-            path: field.path.clone(),
-            value,
-        }))
-    };
-    ui.horizontal(|ui| {
-        match field.ty {
-            FieldType::Bool if value.is_none_or(Value::is_boolean) => {
-                let mut on = value.and_then(Value::as_bool).unwrap_or(false);
-                if toggle(ui, &mut on, &field.label)
-                    .labelled_by(label.id)
-                    .changed()
-                {
-                    actions.push(set(Value::Bool(on)));
-                }
+    ui.vertical(|ui| {
+        ui.horizontal(|ui| {
+            field_editor(ui, field, value, label.id, row);
+            if source.curated() {
+                reset_button(ui, field, row);
             }
-            FieldType::Enum if value.is_none_or(Value::is_string) => {
-                if let Some(choice) = enum_combo(ui, field, value, label.id) {
-                    actions.push(set(choice));
-                }
+        });
+        let masked: Vec<Masked> = row
+            .masked
+            .iter()
+            .filter(|m| is_within(&m.path, &field.path))
+            .cloned()
+            .collect();
+        for m in &masked {
+            masked_marker(ui, m, row);
+        }
+    });
+}
+
+/// The editor for one field: its widget, else the one its type gets.
+fn field_editor(
+    ui: &mut Ui,
+    field: &Field,
+    value: Option<&Value>,
+    label: egui::Id,
+    row: &mut RowCtx<'_>,
+) {
+    let strings = value.is_none_or(|v| {
+        v.is_null() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+    });
+    let scalar = value.is_none_or(|v| !v.is_object() && !v.is_array() && !v.is_boolean());
+    match (field.widget, field.ty) {
+        (Some(Widget::Multiline), _) if value.is_none_or(|v| v.is_null() || v.is_string()) => {
+            text_field(ui, field, value, label, true, row);
+        }
+        (Some(Widget::MultiSelect), _) if strings => {
+            let items = string_items(value);
+            if let Some(next) = multi_select(ui, &field.label, &field.values, &items) {
+                row.set(&field.path, string_array(next));
             }
-            FieldType::StringList
-                if value.is_none_or(|v| {
-                    v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
-                }) =>
+        }
+        (Some(Widget::PriorityMap), _) if value.is_none_or(|v| v.is_null() || v.is_object()) => {
+            priority_map(ui, field, value, row);
+        }
+        (Some(Widget::Flags), _) if strings => {
+            let args = string_items(value);
+            let backend = get_path(row.whole, "backend").and_then(Value::as_str);
+            if let Some(next) = flag_editor(ui, &field.label, &args, backend, row.buffers) {
+                row.set(&field.path, string_array(next));
+            }
+        }
+        (_, FieldType::Bool) if value.is_none_or(Value::is_boolean) => {
+            let mut on = value.and_then(Value::as_bool).unwrap_or(false);
+            if toggle(ui, &mut on, &field.label)
+                .labelled_by(label)
+                .changed()
             {
-                if let Some(list) = string_list(ui, field, value) {
-                    actions.push(set(list));
-                }
+                row.set(&field.path, Value::Bool(on));
             }
+        }
+        (_, FieldType::Enum) if value.is_none_or(Value::is_string) => {
+            if let Some(choice) = enum_combo(ui, field, value, label) {
+                row.set(&field.path, choice);
+            }
+        }
+        (_, FieldType::StringList) if strings => {
+            if let Some(list) = string_list(ui, field, value) {
+                row.set(&field.path, list);
+            }
+        }
+        (
+            _,
             FieldType::Int
             | FieldType::Float
             | FieldType::String
@@ -281,38 +383,132 @@ fn field_row(
             | FieldType::Path
             | FieldType::Url
             | FieldType::EnvVar
-            | FieldType::OptionalInt
-                if value.is_none_or(|v| !v.is_object() && !v.is_array() && !v.is_boolean()) =>
-            {
-                text_field(ui, field, value, label.id, buffers, actions, &set);
-            }
-            _ => {
-                let text = value.map_or_else(|| "(unset)".into(), Value::to_string);
-                ui.label(RichText::new(text).monospace())
-                    .labelled_by(label.id);
-            }
+            | FieldType::OptionalInt,
+        ) if scalar => text_field(ui, field, value, label, false, row),
+        _ => {
+            let text = value.map_or_else(|| "(unset)".into(), Value::to_string);
+            ui.label(RichText::new(text).monospace()).labelled_by(label);
         }
-        if source.curated() {
-            let reset = ui.small_button("↺").on_hover_text(
-                "Remove the curated value (the discovered one, if any, shows again)",
-            );
-            reset.widget_info(|| {
-                egui::WidgetInfo::labeled(
-                    egui::Role::Button,
-                    true,
-                    format!("Reset {}", field.label),
-                )
-            });
-            if reset.clicked() {
-                actions.push(Action::Registry(RegistryAction::Apply(
-                    RegistryCommand::RemoveField {
-                        name: name.to_owned(),
-                        path: field.path.clone(),
-                    },
-                )));
-            }
+    }
+}
+
+fn reset_button(ui: &mut Ui, field: &Field, row: &mut RowCtx<'_>) {
+    let reset = ui
+        .small_button("↺")
+        .on_hover_text("Remove the curated value (the discovered one, if any, shows again)");
+    reset.widget_info(|| {
+        egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Reset {}", field.label))
+    });
+    if reset.clicked() {
+        row.remove(&field.path);
+    }
+}
+
+/// "curated hides discovered: X" and the button that lets X show again.
+fn masked_marker(ui: &mut Ui, masked: &Masked, row: &mut RowCtx<'_>) {
+    ui.horizontal_wrapped(|ui| {
+        let text = masked_message(&masked.discovered);
+        ui.label(
+            RichText::new(text)
+                .small()
+                .color(theme::accent(ui.visuals())),
+        )
+        .on_hover_text(format!(
+            "{}: the curated value wins in the merge, so the discovered value \
+                 (where ImageWorks' own Models page saves its edits) is not used",
+            masked.path
+        ));
+        let use_it = ui
+            .small_button("Use the discovered value")
+            .on_hover_text(format!("Remove {} from the curated entry", masked.path));
+        use_it.widget_info(|| {
+            egui::WidgetInfo::labeled(
+                egui::Role::Button,
+                true,
+                format!("Use the discovered value for {}", masked.path),
+            )
+        });
+        if use_it.clicked() {
+            row.remove(&masked.path);
         }
     });
+}
+
+/// An object of integers per role: the entry's roles (and any key already
+/// set), each with its score; an empty field removes the curated score.
+fn priority_map(ui: &mut Ui, field: &Field, value: Option<&Value>, row: &mut RowCtx<'_>) {
+    let scores = value.and_then(Value::as_object);
+    let listed = field
+        .keys_from
+        .as_deref()
+        .map(|p| string_items(get_path(row.whole, p)))
+        .unwrap_or_default();
+    let mut keys: Vec<String> = listed;
+    for key in scores.into_iter().flat_map(|m| m.keys()) {
+        if !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    // A key with a dot would read as a nested path.
+    keys.retain(|k| !k.contains('.') && !k.is_empty());
+    if keys.is_empty() {
+        ui.label(
+            RichText::new("No roles: tick a role above to give it a priority")
+                .color(theme::muted(ui.visuals())),
+        );
+        return;
+    }
+    let mut number = field.clone();
+    number.ty = FieldType::Int;
+    egui::Grid::new(("priority_map", &field.path))
+        .num_columns(2)
+        .spacing([8.0, 2.0])
+        .show(ui, |ui| {
+            for key in keys {
+                let key_label = ui.label(RichText::new(&key).monospace());
+                number.path = format!("{}.{key}", field.path);
+                number.label = format!("{} {key}", field.label);
+                let current = scores.and_then(|m| m.get(&key));
+                let look = TextLook {
+                    hint: "unset",
+                    monospace: true,
+                    width: 60.0,
+                    ..TextLook::default()
+                };
+                let shown = scalar_text(current);
+                let committed = committed_text(
+                    ui,
+                    row.buffers,
+                    &number.path,
+                    &shown,
+                    key_label.id,
+                    look,
+                    |t| parse_scalar(&number, t),
+                );
+                match committed {
+                    Some(Value::Null) => row.remove(&number.path),
+                    Some(v) => row.set(&number.path, v),
+                    None => {}
+                }
+                ui.end_row();
+            }
+        });
+}
+
+fn string_items(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn string_array(items: Vec<String>) -> Value {
+    Value::Array(items.into_iter().map(Value::String).collect())
 }
 
 /// The text a scalar shows in its editor.
@@ -358,46 +554,40 @@ fn check_range(field: &Field, n: f64) -> Result<(), String> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn text_field(
     ui: &mut Ui,
     field: &Field,
     value: Option<&Value>,
-    label_id: egui::Id,
-    buffers: &mut std::collections::HashMap<String, String>,
-    actions: &mut Vec<Action>,
-    set: &dyn Fn(Value) -> Action,
+    label: egui::Id,
+    multiline: bool,
+    row: &mut RowCtx<'_>,
 ) {
-    let mut text = buffers
-        .get(&field.path)
-        .cloned()
-        .unwrap_or_else(|| scalar_text(value));
     let numeric = matches!(
         field.ty,
         FieldType::Int | FieldType::OptionalInt | FieldType::Float
     );
-    let mut edit = egui::TextEdit::singleline(&mut text).desired_width(theme::EDITOR_WIDTH);
-    if numeric {
-        edit = edit.font(egui::TextStyle::Monospace);
-    }
-    if matches!(value, None | Some(Value::Null)) {
-        edit = edit.hint_text("null");
-    }
-    let response = ui.add(edit).labelled_by(label_id);
-    if response.changed() {
-        buffers.insert(field.path.clone(), text.clone());
-    }
-    let parsed = buffers.get(&field.path).map(|t| parse_scalar(field, t));
-    if response.lost_focus() {
-        // An unparsable text stays in its buffer (and shows its error).
-        if let Some(Ok(new)) = parsed {
-            buffers.remove(&field.path);
-            if value.unwrap_or(&Value::Null) != &new {
-                actions.push(set(new));
-            }
-        }
-    } else if let Some(Err(problem)) = parsed {
-        ui.label(RichText::new(format!("⛔ {problem}")).color(theme::error(ui.visuals())));
+    let look = TextLook {
+        hint: if matches!(value, None | Some(Value::Null)) {
+            "null"
+        } else {
+            ""
+        },
+        monospace: numeric,
+        multiline,
+        width: if multiline {
+            theme::EDITOR_WIDTH * 2.0
+        } else {
+            theme::EDITOR_WIDTH
+        },
+    };
+    let shown = scalar_text(value);
+    let committed = committed_text(ui, row.buffers, &field.path, &shown, label, look, |t| {
+        parse_scalar(field, t)
+    });
+    if let Some(new) = committed
+        && value.unwrap_or(&Value::Null) != &new
+    {
+        row.set(&field.path, new);
     }
     if let Some(unit) = &field.unit {
         ui.label(
@@ -431,16 +621,7 @@ fn enum_combo(ui: &mut Ui, field: &Field, value: Option<&Value>, label: egui::Id
 
 /// A list-of-strings field's editor; the new list when the user changed it.
 fn string_list(ui: &mut Ui, field: &Field, value: Option<&Value>) -> Option<Value> {
-    let mut items: Vec<String> = value
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut items = string_items(value);
     let id = ui.scope_id().with(("registry_list", &field.path));
-    list_editor(ui, id, &field.label, &mut items)
-        .then(|| Value::Array(items.into_iter().map(Value::String).collect()))
+    list_editor(ui, id, &field.label, &mut items).then(|| string_array(items))
 }

@@ -290,6 +290,7 @@ impl RegistryState {
             .fold((0, 0), |(e, w), f| match f.severity {
                 Severity::Error => (e + 1, w),
                 Severity::Warning => (e, w + 1),
+                Severity::Info => (e, w),
             })
     }
 
@@ -827,6 +828,7 @@ fn findings_list(ui: &mut Ui, state: &RegistryState, actions: &mut Vec<Action>) 
                         let (icon, tone) = match f.severity {
                             Severity::Error => ("⛔", theme::error(ui.visuals())),
                             Severity::Warning => ("⚠", theme::warning(ui.visuals())),
+                            Severity::Info => ("ℹ", theme::muted(ui.visuals())),
                         };
                         let text = format!("{icon} {} · {}: {}", f.entry, f.field, f.message);
                         ui.horizontal_wrapped(|ui| {
