@@ -140,7 +140,10 @@ fn main() {
         .sample_size(20);
     bench_edit(
         &mut criterion,
-        &[("shipped", SHIPPED, &[PORT]), ("5mb", big.as_str(), BIG_EDITS)],
+        &[
+            ("shipped", SHIPPED, &[PORT]),
+            ("5mb", big.as_str(), BIG_EDITS),
+        ],
     );
     for (name, text) in [("shipped", SHIPPED), ("generated_5mb", big.as_str())] {
         let mut group = criterion.benchmark_group(format!("config_{name}"));

@@ -183,11 +183,7 @@ fn block(kind: u8, seed: u64) -> (String, String) {
         ),
         2 => (
             "ui.pages".into(),
-            format!(
-                "[ui.pages]\nresults = {}\nmodels = {}\n",
-                s < 2,
-                s % 2 == 0
-            ),
+            format!("[ui.pages]\nresults = {}\nmodels = {}\n", s < 2, s.is_multiple_of(2)),
         ),
         3 => (
             "ui.modules".into(),
@@ -218,13 +214,19 @@ fn block(kind: u8, seed: u64) -> (String, String) {
         ),
         6 => (
             format!("storage.assets.kind{s}"),
-            format!("[storage.assets.kind{s}]   # per tenant\nbackend = \"s3\"\nbucket = \"b{seed}\"\n"),
+            format!(
+                "[storage.assets.kind{s}]   # per tenant\nbackend = \"s3\"\nbucket = \"b{seed}\"\n"
+            ),
         ),
         7 => (
             "ui.extra".into(),
             format!(
                 "[ui.extra]\ntoken = \"{}\"\n",
-                if s == 0 { "Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1Hf5Jg0Ks" } else { "plain" }
+                if s == 0 {
+                    "Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1Hf5Jg0Ks"
+                } else {
+                    "plain"
+                }
             ),
         ),
         8 => (

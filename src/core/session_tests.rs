@@ -164,7 +164,11 @@ fn a_value_edit_keeps_only_its_inverse_for_undo() -> Result<(), Box<dyn std::err
         Step::Whole(_) => false,
     };
     assert_eq!(s.undo.len(), 2);
-    assert!(s.undo.iter().all(|(step, _)| in_place(step)), "{:?}", s.undo);
+    assert!(
+        s.undo.iter().all(|(step, _)| in_place(step)),
+        "{:?}",
+        s.undo
+    );
     assert!(s.undo() && s.redo() && s.undo() && s.undo());
     assert_eq!(s.doc().text(), SHIPPED);
     assert!(!s.is_dirty());
@@ -187,7 +191,10 @@ fn line_edits_undo_and_failed_batches_roll_back() -> Result<(), Box<dyn std::err
         set("server.port.deeper", "1"),
     ]);
     assert!(s.apply(batch).is_err());
-    assert!(!s.doc().text().contains("\nport = "), "the batch rolled back");
+    assert!(
+        !s.doc().text().contains("\nport = "),
+        "the batch rolled back"
+    );
     assert!(s.undo() && s.undo());
     assert_eq!(s.doc().text(), SHIPPED);
     assert_eq!(s.findings(), validate_text(SHIPPED, &s.layouts)?.as_slice());

@@ -162,7 +162,10 @@ impl ConfigDocument {
 
     /// The inverses recorded since the last call, in the order of the edits.
     pub fn take_inverses(&mut self) -> Vec<Inverse> {
-        self.inverses.as_mut().map(std::mem::take).unwrap_or_default()
+        self.inverses
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     fn record(&mut self, inverse: Inverse) {
@@ -332,7 +335,8 @@ impl ConfigDocument {
         }
         let old_bytes = old_bytes.to_owned();
         self.text.replace_range(span.clone(), &bytes);
-        self.regions.shift_after(span.start, span.len(), bytes.len());
+        self.regions
+            .shift_after(span.start, span.len(), bytes.len());
         Some(Inverse(InverseKind::Value {
             path: path.clone(),
             at: span.start,
@@ -354,10 +358,15 @@ impl ConfigDocument {
         let (parent, key) = split_key(path).ok()?;
         let (owner, within) = self.explicit_owner(&parent)?;
         let edited = toml_edit::Document::parse(edited).ok()?;
-        let mut expected = toml_edit::Document::parse(original.to_owned()).ok()?.into_mut();
+        let mut expected = toml_edit::Document::parse(original.to_owned())
+            .ok()?
+            .into_mut();
         let table = regions::table_mut(expected.as_table_mut(), &owner, &within)?;
         *table.get_mut(key)?.as_value_mut()? = value.clone();
-        Some(same_content::tables_equal(edited.as_table(), expected.as_table()))
+        Some(same_content::tables_equal(
+            edited.as_table(),
+            expected.as_table(),
+        ))
     }
 
     /// How many edits could not be spliced and were rendered whole

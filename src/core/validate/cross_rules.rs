@@ -12,7 +12,8 @@ use crate::core::layout::{LayoutSet, SectionKind};
 /// Line and column of the item a finding is about (`None`: not in the file).
 /// The whole validation reads its spans; an edit's re-validation, which has
 /// a model without spans, finds them on the lines of the item's table.
-pub(super) type Locate<'l> = dyn FnMut(&DocPath, Option<&Item>) -> (Option<usize>, Option<usize>) + 'l;
+pub(super) type Locate<'l> =
+    dyn FnMut(&DocPath, Option<&Item>) -> (Option<usize>, Option<usize>) + 'l;
 
 /// The rules between settings of different tables: a default page that
 /// must be on, a module under a page that is off. Cheap: one lookup each.
@@ -138,7 +139,12 @@ fn depends_on(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>, out: &
 }
 
 /// Values of every field in one unique group (endpoint names and aliases).
-fn unique_groups(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>, out: &mut Vec<Finding>) {
+fn unique_groups(
+    root: &Table,
+    layouts: &LayoutSet,
+    locate: &mut Locate<'_>,
+    out: &mut Vec<Finding>,
+) {
     // Borrowed keys: a big file has tens of thousands of names and aliases.
     let mut seen: HashMap<(&str, &str), (usize, &str)> = HashMap::new();
     for section in layouts.sections().filter(|s| s.kind == SectionKind::Array) {
