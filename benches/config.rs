@@ -5,8 +5,10 @@
 //!     cargo bench --bench config
 //!
 //! The `edit` group measures one form edit in an `EditSession` (apply +
-//! validate + what the UI needs to redraw: raw text, findings, dirty flag),
-//! issue 11 item 3:
+//! validate + what the UI needs to redraw: raw text, error and warning
+//! counts, dirty flag), issue 11 item 3: `server.port` on both inputs, and
+//! on the generated one an endpoint's URL, an endpoint's name (a unique
+//! name: that rule reads every entry) and a storage table's bucket:
 //!
 //!     cargo bench --bench config -- edit/ --warm-up-time 1 --measurement-time 3
 

@@ -183,7 +183,11 @@ fn block(kind: u8, seed: u64) -> (String, String) {
         ),
         2 => (
             "ui.pages".into(),
-            format!("[ui.pages]\nresults = {}\nmodels = {}\n", s < 2, s.is_multiple_of(2)),
+            format!(
+                "[ui.pages]\nresults = {}\nmodels = {}\n",
+                s < 2,
+                s.is_multiple_of(2)
+            ),
         ),
         3 => (
             "ui.modules".into(),

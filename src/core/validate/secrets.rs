@@ -57,17 +57,10 @@ pub(super) fn scan(
     locator: &Locator<'_>,
     already: &HashSet<DocPath>,
 ) -> Vec<Finding> {
-    let mut scan = Scan {
-        layouts,
-        locator,
-        already,
-        findings: Vec::new(),
-    };
-    scan.table(&DocPath::default(), root, false);
-    scan.findings
+    scan_unit(&DocPath::default(), root, layouts, locator, already)
 }
 
-/// The strings below section instance `unit` checked as `scan` checks them;
+/// The strings below the table at `unit` checked as `scan` checks them;
 /// `already`: the paths the walk of `unit` reported.
 pub(super) fn scan_unit(
     unit: &DocPath,
