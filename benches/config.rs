@@ -5,8 +5,10 @@
 //!     cargo bench --bench config
 //!
 //! The `edit` group measures one form edit in an `EditSession` (apply +
-//! validate + what the UI needs to redraw: raw text, findings, dirty flag),
-//! issue 11 item 3:
+//! validate + what the UI needs to redraw: raw text, error and warning
+//! counts, dirty flag), issue 11 item 3: `server.port` on both inputs, and
+//! on the generated one an endpoint's URL, an endpoint's name (a unique
+//! name: that rule reads every entry) and a storage table's bucket:
 //!
 //!     cargo bench --bench config -- edit/ --warm-up-time 1 --measurement-time 3
 
@@ -55,37 +57,74 @@ fn studio_pipeline(text: &str, layouts: &LayoutSet, edit: &DocPath) -> String {
 
 /// One form edit as the UI makes it: apply, then read everything a redraw
 /// needs. Returns them so nothing is optimized away.
-fn one_form_edit(session: &mut EditSession, edit: &DocPath) -> (usize, usize, bool) {
+fn one_form_edit(session: &mut EditSession, edit: &Edit) -> (usize, usize, usize, bool) {
     let command = Command::SetValue {
-        path: edit.clone(),
-        value: toml_edit::Value::from(9001),
+        path: DocPath::parse(edit.path).expect("setup"),
+        value: edit.value.parse().expect("setup"),
     };
     let changed = session.apply(command).expect("setup");
     assert!(changed, "the edit must change the document");
     (
         session.raw_text().len(),
-        session.findings().len(),
+        session.error_count(),
+        session.warning_count(),
         session.is_dirty(),
     )
 }
 
-/// `edit/<name>_one_field`: each iteration starts from a fresh clone of the
+/// One field a form changes, and the value it writes.
+struct Edit {
+    name: &'static str,
+    path: &'static str,
+    value: &'static str,
+}
+
+/// `edit/<input>_<edit>`: each iteration starts from a fresh clone of the
 /// opened session (cloned outside the timing), so undo history does not grow.
-fn bench_edit(criterion: &mut Criterion, inputs: &[(&str, &str)], edit: &DocPath) {
+fn bench_edit(criterion: &mut Criterion, inputs: &[(&str, &str, &[Edit])]) {
     let layouts = std::sync::Arc::new(LayoutSet::builtin().expect("setup"));
     let mut group = criterion.benchmark_group("edit");
-    for (name, text) in inputs {
+    for (name, text, edits) in inputs {
         let opened = EditSession::from_text(text, std::sync::Arc::clone(&layouts)).expect("setup");
-        group.bench_function(format!("{name}_one_field"), |b| {
-            b.iter_batched_ref(
-                || opened.clone(),
-                |session| black_box(one_form_edit(session, edit)),
-                BatchSize::PerIteration,
-            );
-        });
+        for edit in *edits {
+            group.bench_function(format!("{name}_{}", edit.name), |b| {
+                b.iter_batched_ref(
+                    || opened.clone(),
+                    |session| black_box(one_form_edit(session, edit)),
+                    BatchSize::PerIteration,
+                );
+            });
+        }
     }
     group.finish();
 }
+
+/// The field every input has (`server.port`), then, on the generated file,
+/// an endpoint's URL, an endpoint's name (names are unique across all
+/// entries, so that rule reads them all) and a storage table's bucket.
+const PORT: Edit = Edit {
+    name: "one_field",
+    path: "server.port",
+    value: "9001",
+};
+const BIG_EDITS: &[Edit] = &[
+    PORT,
+    Edit {
+        name: "endpoint_url",
+        path: "endpoints[1000].base_url",
+        value: "\"http://10.9.9.9:8100/v1\"",
+    },
+    Edit {
+        name: "endpoint_name",
+        path: "endpoints[1000].name",
+        value: "\"renamed-endpoint\"",
+    },
+    Edit {
+        name: "asset_bucket",
+        path: "storage.assets.kind1000.bucket",
+        value: "\"tenant-renamed\"",
+    },
+];
 
 fn bare_toml_edit(text: &str) -> String {
     let doc: toml_edit::DocumentMut = text.parse().expect("setup");
@@ -103,8 +142,10 @@ fn main() {
         .sample_size(20);
     bench_edit(
         &mut criterion,
-        &[("shipped", SHIPPED), ("5mb", big.as_str())],
-        &edit,
+        &[
+            ("shipped", SHIPPED, &[PORT]),
+            ("5mb", big.as_str(), BIG_EDITS),
+        ],
     );
     for (name, text) in [("shipped", SHIPPED), ("generated_5mb", big.as_str())] {
         let mut group = criterion.benchmark_group(format!("config_{name}"));

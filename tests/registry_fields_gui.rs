@@ -89,8 +89,7 @@ fn type_into(h: &mut Harness<'_, StudioApp>, label: &str, text: &str, commit: eg
 }
 
 fn save(h: &mut Harness<'_, StudioApp>) {
-    h.get_by_role_and_label(Role::Button, "💾 Save")
-        .click();
+    h.get_by_role_and_label(Role::Button, "💾 Save").click();
     h.run_steps(2);
     common::run_until(h, |app| !app.registry().is_busy());
     assert!(

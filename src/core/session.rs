@@ -8,10 +8,12 @@ use std::sync::Arc;
 use toml_edit::{Table, Value};
 
 use crate::core::config_file::{ConfigFile, OpenError};
-use crate::core::document::{ConfigDocument, DocPath, EditError, ParseError, parse_spanned};
+use crate::core::document::{
+    ConfigDocument, DocPath, EditError, Inverse, ParseError, parse_spanned, push_inverse,
+};
 use crate::core::layout::LayoutSet;
 use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
-use crate::core::validate::{Finding, FixEdit, has_errors, validate_parsed};
+use crate::core::validate::{Finding, FindingSet, FixEdit};
 
 /// Every change a front end can make.
 #[derive(Clone, Debug)]
@@ -74,11 +76,22 @@ impl From<&FixEdit> for Command {
     }
 }
 
+/// A copy of the whole state, for the changes that replace the document
+/// wholesale (the raw editor's text, a reload from disk).
 #[derive(Clone, Debug)]
 struct Snapshot {
     doc: ConfigDocument,
-    raw: String,
+    raw: Option<String>,
     parse_error: Option<ParseError>,
+}
+
+/// One undo (or redo) step. A document edit is undone by its inverses (the
+/// bytes it replaced, and a changed value's old model value): no copy of
+/// the document, so an edit of a large file costs what it changes.
+#[derive(Clone, Debug)]
+enum Step {
+    Edits(Vec<Inverse>),
+    Whole(Box<Snapshot>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,34 +124,44 @@ pub struct SavePolicy {
 pub struct EditSession {
     layouts: Arc<LayoutSet>,
     doc: ConfigDocument,
-    /// What the raw editor shows; equals `doc.text()` unless it fails to parse.
-    raw: String,
+    /// What the raw editor shows when it differs from `doc.text_str()`:
+    /// text that fails to parse.
+    raw: Option<String>,
     parse_error: Option<ParseError>,
-    findings: Vec<Finding>,
+    findings: FindingSet,
     path: Option<PathBuf>,
     /// The bytes the file had when read or last saved, and their fingerprint.
     disk_text: String,
     fingerprint: Option<Fingerprint>,
-    undo: Vec<(Snapshot, Option<String>)>,
-    redo: Vec<Snapshot>,
+    /// Whether the raw text differs from `disk_text`, kept after each change
+    /// (a redraw reads it every frame).
+    differs_from_disk: bool,
+    /// Changes whenever the findings may have changed (see `findings_revision`).
+    findings_revision: u64,
+    undo: Vec<(Step, Option<String>)>,
+    redo: Vec<Step>,
 }
 
 impl EditSession {
     pub fn open(path: &Path, layouts: Arc<LayoutSet>) -> Result<Self, OpenError> {
-        let (file, findings) = ConfigFile::open_validated(path, Some(&layouts))?;
+        let (file, _) = ConfigFile::open_validated(path, None)?;
         let text = file.doc.text();
-        Ok(Self {
+        let mut session = Self {
             layouts,
-            raw: text.clone(),
+            raw: None,
             doc: file.doc,
             parse_error: None,
-            findings,
+            findings: FindingSet::default(),
             path: Some(file.path),
             disk_text: text,
             fingerprint: Some(file.fingerprint),
+            differs_from_disk: false,
+            findings_revision: 0,
             undo: Vec::new(),
             redo: Vec::new(),
-        })
+        };
+        session.revalidate();
+        Ok(session)
     }
 
     /// A new, unsaved document from text (e.g. the generated defaults).
@@ -146,17 +169,20 @@ impl EditSession {
         let doc = ConfigDocument::parse(text)?;
         let mut session = Self {
             layouts,
-            raw: text.to_owned(),
+            raw: None,
             doc,
             parse_error: None,
-            findings: Vec::new(),
+            findings: FindingSet::default(),
             path: None,
             disk_text: String::new(),
             fingerprint: None,
+            differs_from_disk: true,
+            findings_revision: 0,
             undo: Vec::new(),
             redo: Vec::new(),
         };
         session.revalidate();
+        session.refresh_dirty();
         Ok(session)
     }
 
@@ -167,13 +193,26 @@ impl EditSession {
         &self.doc
     }
     pub fn raw_text(&self) -> &str {
-        &self.raw
+        self.raw.as_deref().unwrap_or_else(|| self.doc.text_str())
     }
     pub fn parse_error(&self) -> Option<&ParseError> {
         self.parse_error.as_ref()
     }
     pub fn findings(&self) -> &[Finding] {
-        &self.findings
+        self.findings.findings()
+    }
+
+    /// A number that changes whenever the findings may have changed, unique
+    /// across sessions: a redraw that sums up findings (errors per page)
+    /// keeps its sums until it changes instead of going over every finding
+    /// each frame.
+    pub fn findings_revision(&self) -> u64 {
+        self.findings_revision
+    }
+
+    fn findings_changed(&mut self) {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        self.findings_revision = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
@@ -194,39 +233,107 @@ impl EditSession {
 
     /// Unsaved changes: the text differs from what is on disk (or there is no file).
     pub fn is_dirty(&self) -> bool {
-        self.path.is_none() || self.raw != self.disk_text
+        self.path.is_none() || self.differs_from_disk
+    }
+
+    fn refresh_dirty(&mut self) {
+        let (raw, disk) = (self.raw_text(), self.disk_text.as_str());
+        self.differs_from_disk = raw.len() != disk.len() || raw != disk;
     }
 
     pub fn error_count(&self) -> usize {
-        self.findings.iter().filter(|f| f.is_error()).count()
-            + usize::from(self.parse_error.is_some())
+        self.findings.errors() + usize::from(self.parse_error.is_some())
     }
 
     pub fn warning_count(&self) -> usize {
-        self.findings.len() - self.findings.iter().filter(|f| f.is_error()).count()
+        self.findings.warnings()
     }
 
     /// Apply a change as one undo step (or merged into the previous one).
     pub fn apply(&mut self, command: Command) -> Result<bool, SessionError> {
-        if let (Some(e), false) = (
-            &self.parse_error,
-            matches!(command, Command::ReplaceText(_)),
-        ) {
+        let key = command.coalesce_key();
+        if let Command::ReplaceText(text) = command {
+            return Ok(self.apply_text(text, key));
+        }
+        if let Some(e) = &self.parse_error {
             return Err(SessionError::TextInvalid(e.clone()));
         }
-        let before = self.snapshot();
-        let key = command.coalesce_key();
-        let changed = self.execute(command)?;
-        if !changed {
+        self.doc.record_inverses();
+        let result = self.execute(command);
+        let inverses = self.doc.take_inverses();
+        let changed = match result {
+            Ok(changed) => changed,
+            Err(e) => {
+                // A batch that failed half-way leaves nothing behind.
+                self.revert(inverses);
+                return Err(e);
+            }
+        };
+        if !changed || inverses.is_empty() {
             return Ok(false);
+        }
+        self.revalidate_after(&inverses);
+        match self.undo.last_mut() {
+            Some((Step::Edits(step), k)) if key.is_some() && *k == key => {
+                for inverse in inverses {
+                    push_inverse(step, inverse);
+                }
+            }
+            _ => self.undo.push((Step::Edits(inverses), key)),
+        }
+        self.redo.clear();
+        if self.differs_from_disk {
+            self.refresh_dirty();
+        } else {
+            // The text was the disk's and a change was made: it differs now
+            // (no compare of the whole text).
+            self.differs_from_disk = true;
+        }
+        Ok(true)
+    }
+
+    /// The raw editor's text: a step that keeps the whole previous state
+    /// (the text may not parse, and the forms then show the last good one).
+    fn apply_text(&mut self, text: String, key: Option<String>) -> bool {
+        let before = self.snapshot();
+        if !self.replace_text(text) {
+            return false;
         }
         let merge = key.is_some() && self.undo.last().is_some_and(|(_, k)| *k == key);
         if !merge {
-            self.undo.push((before, key));
+            self.undo.push((Step::Whole(Box::new(before)), key));
         }
         self.redo.clear();
-        self.after_change();
-        Ok(true)
+        self.revalidate();
+        self.refresh_dirty();
+        true
+    }
+
+    /// Undo `inverses` (the edits of one step, in the order made); returns
+    /// what redoes them, as a step.
+    fn revert(&mut self, inverses: Vec<Inverse>) -> Vec<Inverse> {
+        let forward: Vec<Inverse> = inverses
+            .into_iter()
+            .rev()
+            .map(|inverse| self.doc.apply_inverse(inverse))
+            .collect();
+        self.revalidate_after(&forward);
+        forward
+    }
+
+    /// Findings after edits: values changed in place are re-checked where
+    /// they are; anything else re-checks the whole file.
+    fn revalidate_after(&mut self, edits: &[Inverse]) {
+        let local = edits.iter().all(|e| {
+            e.value_path().is_some_and(|path| {
+                self.findings
+                    .after_value_edit(&self.doc, &self.layouts, path)
+            })
+        });
+        if !local {
+            self.revalidate();
+        }
+        self.findings_changed();
     }
 
     fn execute(&mut self, command: Command) -> Result<bool, SessionError> {
@@ -270,7 +377,7 @@ impl EditSession {
     /// that were fixed, as they were reported before the fix.
     pub fn apply_fixes(&mut self) -> Result<Vec<Finding>, SessionError> {
         let fixable: Vec<Finding> = self
-            .findings
+            .findings()
             .iter()
             .filter(|f| f.fix.is_some())
             .cloned()
@@ -286,18 +393,21 @@ impl EditSession {
     }
 
     fn replace_text(&mut self, text: String) -> bool {
-        if text == self.raw {
+        if text == self.raw_text() {
             return false;
         }
         match ConfigDocument::parse(&text) {
             Ok(doc) => {
                 self.doc = doc;
                 self.parse_error = None;
+                self.raw = None;
             }
             // Keep the last good document: the forms show it read-only.
-            Err(e) => self.parse_error = Some(e),
+            Err(e) => {
+                self.parse_error = Some(e);
+                self.raw = Some(text);
+            }
         }
-        self.raw = text;
         true
     }
 
@@ -313,49 +423,54 @@ impl EditSession {
         self.doc = s.doc;
         self.raw = s.raw;
         self.parse_error = s.parse_error;
-        self.after_change_keep_raw();
+        self.revalidate();
     }
 
     pub fn undo(&mut self) -> bool {
-        let Some((snapshot, _)) = self.undo.pop() else {
+        let Some((step, _)) = self.undo.pop() else {
             return false;
         };
-        self.redo.push(self.snapshot());
-        self.restore(snapshot);
+        let redo = self.take_back(step);
+        self.redo.push(redo);
+        self.refresh_dirty();
         true
     }
 
     pub fn redo(&mut self) -> bool {
-        let Some(snapshot) = self.redo.pop() else {
+        let Some(step) = self.redo.pop() else {
             return false;
         };
-        self.undo.push((self.snapshot(), None));
-        self.restore(snapshot);
+        let undo = self.take_back(step);
+        self.undo.push((undo, None));
+        self.refresh_dirty();
         true
     }
 
-    fn after_change(&mut self) {
-        if self.parse_error.is_none() {
-            self.raw = self.doc.text();
+    /// Apply an undo or redo step; returns the step that takes it back.
+    fn take_back(&mut self, step: Step) -> Step {
+        match step {
+            Step::Edits(inverses) => Step::Edits(self.revert(inverses)),
+            Step::Whole(snapshot) => {
+                let now = Step::Whole(Box::new(self.snapshot()));
+                self.restore(*snapshot);
+                now
+            }
         }
-        self.after_change_keep_raw();
     }
 
-    fn after_change_keep_raw(&mut self) {
-        self.revalidate();
-    }
-
+    /// Check the whole file (after a change that is not a value in place).
     fn revalidate(&mut self) {
+        self.findings_changed();
         if self.parse_error.is_some() {
             return; // findings of the last good state stay visible
         }
-        self.findings = match parse_spanned(&self.raw) {
-            Ok(parsed) => validate_parsed(&parsed, &self.layouts),
+        match parse_spanned(self.raw_text()) {
+            Ok(parsed) => self.findings = FindingSet::of_parsed(&parsed, &self.layouts),
             Err(e) => {
                 self.parse_error = Some(e);
-                Vec::new()
+                self.findings = FindingSet::default();
             }
-        };
+        }
     }
 
     /// Save to the session's file; refused with errors, an unparsable text,
@@ -411,13 +526,14 @@ impl EditSession {
         if let Some(e) = &self.parse_error {
             return Err(SessionError::TextInvalid(e.clone()));
         }
-        if has_errors(&self.findings) && !force {
+        if self.findings.errors() > 0 && !force {
             return Err(SessionError::HasErrors(self.error_count()));
         }
         let text = self.doc.text();
         let outcome = safe_save::save_atomically(path, text.as_bytes(), expect)?;
         self.fingerprint = Some(outcome.fingerprint());
         self.disk_text = text;
+        self.refresh_dirty();
         Ok(outcome)
     }
 
@@ -440,13 +556,14 @@ impl EditSession {
         let text = file.doc.text();
         let before = self.snapshot();
         self.doc = file.doc;
-        self.raw = text.clone();
+        self.raw = None;
         self.parse_error = None;
         self.disk_text = text;
         self.fingerprint = Some(file.fingerprint);
-        self.undo.push((before, None));
+        self.undo.push((Step::Whole(Box::new(before)), None));
         self.redo.clear();
-        self.after_change_keep_raw();
+        self.revalidate();
+        self.refresh_dirty();
         Ok(())
     }
 
@@ -455,6 +572,7 @@ impl EditSession {
     pub fn adopt_disk_version(&mut self, disk_text: String) {
         self.fingerprint = Some(Fingerprint::of(disk_text.as_bytes()));
         self.disk_text = disk_text;
+        self.refresh_dirty();
     }
 }
 

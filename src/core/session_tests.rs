@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::validate::validate_text;
 
 const SHIPPED: &str = include_str!("../../sample_configs/chat_proxy.toml");
 
@@ -143,5 +144,59 @@ fn the_bom_fix_removes_exactly_the_three_bytes() -> Result<(), Box<dyn std::erro
     assert!(!s.apply(Command::RemoveBom)?, "no BOM left: no change");
     assert!(s.undo());
     assert_eq!(s.doc().text(), text);
+    Ok(())
+}
+
+/// A form edit of a value is undone by the bytes it replaced: the undo step
+/// holds no copy of the document, and typing in one field stays one small
+/// inverse.
+#[test]
+fn a_value_edit_keeps_only_its_inverse_for_undo() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, _path, mut s) = open_copy()?;
+    for text in ["\"0\"", "\"0.0\"", "\"0.0.0.0\""] {
+        s.apply(set("server.host", text))?;
+    }
+    s.apply(set("server.port", "9001"))?;
+    let in_place = |step: &Step| match step {
+        Step::Edits(inverses) => {
+            inverses.len() == 1 && inverses.iter().all(|i| i.value_path().is_some())
+        }
+        Step::Whole(_) => false,
+    };
+    assert_eq!(s.undo.len(), 2);
+    assert!(
+        s.undo.iter().all(|(step, _)| in_place(step)),
+        "{:?}",
+        s.undo
+    );
+    assert!(s.undo() && s.redo() && s.undo() && s.undo());
+    assert_eq!(s.doc().text(), SHIPPED);
+    assert!(!s.is_dirty());
+    assert_eq!(s.findings(), validate_text(SHIPPED, &s.layouts)?.as_slice());
+    Ok(())
+}
+
+/// An edit that is not a value in place (a new key) is undone by its lines,
+/// and a batch that fails half-way leaves nothing behind.
+#[test]
+fn line_edits_undo_and_failed_batches_roll_back() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, _path, mut s) = open_copy()?;
+    s.apply(set("server.port", "9001"))?;
+    s.apply(Command::Remove {
+        path: DocPath::parse("server.port")?,
+    })?;
+    assert!(!s.doc().text().contains("\nport = "));
+    let batch = Command::Batch(vec![
+        set("server.port", "1234"),
+        set("server.port.deeper", "1"),
+    ]);
+    assert!(s.apply(batch).is_err());
+    assert!(
+        !s.doc().text().contains("\nport = "),
+        "the batch rolled back"
+    );
+    assert!(s.undo() && s.undo());
+    assert_eq!(s.doc().text(), SHIPPED);
+    assert_eq!(s.findings(), validate_text(SHIPPED, &s.layouts)?.as_slice());
     Ok(())
 }

@@ -10,10 +10,14 @@ pub(crate) mod parse_error;
 mod patch;
 mod path;
 pub(crate) mod placement;
+mod regions;
 mod same_content;
 
 pub use parse_error::ParseError;
 pub use path::{DocPath, PathError, Segment};
+pub use regions::{Fragment, RegionText};
+
+use std::ops::Range;
 
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
 
@@ -53,6 +57,75 @@ pub struct ConfigDocument {
     /// Edits whose splice failed and that were rendered from the model
     /// instead (a bug to report; tests assert there are none).
     rendered_edits: usize,
+    /// Where each table's lines are (`regions.rs`).
+    regions: regions::Regions,
+    /// The inverse of every edit since the last `take_inverses`, when a
+    /// session records them for its undo steps (`None`: not recorded).
+    inverses: Option<Vec<Inverse>>,
+}
+
+/// What undoes one edit: the bytes it replaced and, for a value changed in
+/// place, the model's old value; applying it gives the inverse back (redo).
+/// An undo step is a list of these, never a copy of the document.
+#[derive(Clone, Debug)]
+pub struct Inverse(InverseKind);
+
+#[derive(Clone, Debug)]
+enum InverseKind {
+    /// A value replaced in place on its line: `[at, at + len)` held `text`,
+    /// and the model's value at `path` was `value`.
+    Value {
+        path: DocPath,
+        at: usize,
+        len: usize,
+        text: String,
+        value: Value,
+    },
+    /// Any other edit: `[at, at + len)` held `text`; the model is re-read
+    /// from the text.
+    Text { at: usize, len: usize, text: String },
+}
+
+impl Inverse {
+    /// The value this inverse changes in place, when it is such an edit
+    /// (its re-validation can be local); `None` for an edit of lines.
+    pub fn value_path(&self) -> Option<&DocPath> {
+        match &self.0 {
+            InverseKind::Value { path, .. } => Some(path),
+            InverseKind::Text { .. } => None,
+        }
+    }
+
+    /// Two changes in a row of the same value in place are one: the first's
+    /// old bytes with the second's length.
+    fn absorb(&mut self, next: &Inverse) -> bool {
+        match (&mut self.0, &next.0) {
+            (
+                InverseKind::Value { path, at, len, .. },
+                InverseKind::Value {
+                    path: p2,
+                    at: a2,
+                    len: l2,
+                    ..
+                },
+            ) if path == p2 && at == a2 => {
+                *len = *l2;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Append `next` to an undo step, merging it into the step's last inverse
+/// when both change the same value in place (typing in one field).
+pub fn push_inverse(step: &mut Vec<Inverse>, next: Inverse) {
+    if let Some(last) = step.last_mut()
+        && last.absorb(&next)
+    {
+        return;
+    }
+    step.push(next);
 }
 
 impl ConfigDocument {
@@ -66,13 +139,234 @@ impl ConfigDocument {
         Self {
             text: parsed.raw().to_owned(),
             newline: lines::file_newline(parsed.raw()),
+            regions: regions::Regions::of(&parsed),
             doc: parsed.into_mut(),
             rendered_edits: 0,
+            inverses: None,
         }
     }
 
     pub fn text(&self) -> String {
         self.text.clone()
+    }
+
+    /// The text, borrowed (what a redraw reads: no copy of a large file).
+    pub fn text_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Record the inverse of every edit from now on (for a session's undo).
+    pub fn record_inverses(&mut self) {
+        self.inverses.get_or_insert_with(Vec::new);
+    }
+
+    /// The inverses recorded since the last call, in the order of the edits.
+    pub fn take_inverses(&mut self) -> Vec<Inverse> {
+        self.inverses
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn record(&mut self, inverse: Inverse) {
+        if let Some(list) = &mut self.inverses {
+            list.push(inverse);
+        }
+    }
+
+    /// Undo one edit: put its old bytes back (and the model's old value, or
+    /// the model re-read from the text). Returns what redoes it.
+    pub fn apply_inverse(&mut self, inverse: Inverse) -> Inverse {
+        match inverse.0 {
+            InverseKind::Value {
+                path,
+                at,
+                len,
+                text,
+                value,
+            } => {
+                let current = self.replace_bytes(at..at + len, &text);
+                self.regions.shift_after(at, len, text.len());
+                let old = self.put_model_value(&path, value);
+                match old {
+                    Some(value) => Inverse(InverseKind::Value {
+                        path,
+                        at,
+                        len: text.len(),
+                        text: current,
+                        value,
+                    }),
+                    None => {
+                        // The model had no value there (a bug): re-read it all.
+                        self.reread_text();
+                        Inverse(InverseKind::Text {
+                            at,
+                            len: text.len(),
+                            text: current,
+                        })
+                    }
+                }
+            }
+            InverseKind::Text { at, len, text } => {
+                let current = self.replace_bytes(at..at + len, &text);
+                self.reread_text();
+                Inverse(InverseKind::Text {
+                    at,
+                    len: text.len(),
+                    text: current,
+                })
+            }
+        }
+    }
+
+    fn replace_bytes(&mut self, range: Range<usize>, with: &str) -> String {
+        let current = self.text.get(range.clone()).unwrap_or_default().to_owned();
+        self.text.replace_range(range, with);
+        current
+    }
+
+    /// Set the model's value at `path` (an existing value); returns the old one.
+    fn put_model_value(&mut self, path: &DocPath, value: Value) -> Option<Value> {
+        let (parent, key) = split_key(path).ok()?;
+        let table = self.resolve_table(&parent, path).ok()?;
+        let old = table.get_mut(key)?.as_value_mut()?;
+        Some(std::mem::replace(old, value))
+    }
+
+    /// The model and regions re-read from the text (after an inverse of lines).
+    fn reread_text(&mut self) {
+        if let Ok(parsed) = toml_edit::Document::parse(self.text.clone()) {
+            self.regions = regions::Regions::of(&parsed);
+            self.doc = parsed.into_mut();
+        }
+    }
+
+    /// The lines of the table that holds `path`'s key-value (its nearest
+    /// explicit table): what a local re-check of the edit reads.
+    pub fn lines_holding(&self, path: &DocPath) -> Option<RegionText<'_>> {
+        let parent = path.parent()?;
+        let (owner, _) = self.explicit_owner(&parent)?;
+        self.regions.own_lines(&owner, &self.text)
+    }
+
+    /// The explicit table `unit` with its sub-tables, parsed on its own.
+    pub fn fragment(&self, unit: &DocPath) -> Option<Fragment> {
+        self.regions.fragment(unit, &self.text)
+    }
+
+    /// Start and 1-based line of every region (header line), in text order.
+    pub fn region_starts(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.regions.starts()
+    }
+
+    /// Line and column (1-based, the column in characters) of the value at
+    /// `path`, read from the lines of its table only.
+    pub fn value_position(&self, path: &DocPath) -> Option<(usize, usize)> {
+        let (span, region) = self.value_span(path)?;
+        let head = &region.text[..span.start - region.start];
+        let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+        let line = region.first_line + head.bytes().filter(|b| *b == b'\n').count();
+        Some((line, head[line_start..].chars().count() + 1))
+    }
+
+    /// The byte span of the existing value at `path`, found by parsing only
+    /// the lines of its table; with those lines.
+    fn value_span(&self, path: &DocPath) -> Option<(Range<usize>, RegionText<'_>)> {
+        let (parent, key) = split_key(path).ok()?;
+        let (owner, within) = self.explicit_owner(&parent)?;
+        let region = self.regions.own_lines(&owner, &self.text)?;
+        let parsed = toml_edit::Document::parse(region.text.to_owned()).ok()?;
+        let span = regions::value_span(parsed.as_table(), &owner, &within, key, region.start)?;
+        Some((span, region))
+    }
+
+    /// The nearest table at or above `table` in the model that has a header
+    /// (or the root), and the dotted keys from it down to `table`.
+    fn explicit_owner(&self, table: &DocPath) -> Option<(DocPath, Vec<Segment>)> {
+        let mut at = self.doc.as_table();
+        let mut walked = DocPath::default();
+        let mut owner = 0;
+        let mut segments = table.0.iter();
+        while let Some(seg) = segments.next() {
+            let Segment::Key(key) = seg else { return None };
+            walked = walked.child(key);
+            at = match at.get(key)? {
+                Item::Table(t) => {
+                    if !t.is_implicit() && !t.is_dotted() {
+                        owner = walked.0.len();
+                    }
+                    t
+                }
+                Item::ArrayOfTables(a) => {
+                    let Some(Segment::Index(i)) = segments.next() else {
+                        return None;
+                    };
+                    walked = walked.index(*i);
+                    owner = walked.0.len();
+                    a.get(*i)?
+                }
+                _ => return None,
+            };
+        }
+        let within = table.0[owner..].to_vec();
+        Some((DocPath(table.0[..owner].to_vec()), within))
+    }
+
+    /// Change an existing value by replacing only its bytes, located and
+    /// checked on the lines of its table alone (no parse of the whole file).
+    /// `None` when that cannot be done safely; the caller then splices with
+    /// a full parse. A value on several lines, before or after, is never
+    /// done here: the edit then keeps every line number as it is.
+    fn set_in_place(&mut self, path: &DocPath, value: &Value, old: Value) -> Option<Inverse> {
+        let bytes = patch::bare(value);
+        if bytes.contains('\n') {
+            return None;
+        }
+        let (span, region) = self.value_span(path)?;
+        let old_bytes = self.text.get(span.clone())?;
+        if old_bytes.contains('\n') {
+            return None;
+        }
+        let local = span.start - region.start..span.end - region.start;
+        let mut edited = region.text.to_owned();
+        edited.replace_range(local, &bytes);
+        if !self.region_reads_as(path, region.text, edited, value)? {
+            return None;
+        }
+        let old_bytes = old_bytes.to_owned();
+        self.text.replace_range(span.clone(), &bytes);
+        self.regions
+            .shift_after(span.start, span.len(), bytes.len());
+        Some(Inverse(InverseKind::Value {
+            path: path.clone(),
+            at: span.start,
+            len: bytes.len(),
+            text: old_bytes,
+            value: old,
+        }))
+    }
+
+    /// The local check of an in-place edit: the edited lines parse to the
+    /// original lines with just `path` set to `value`.
+    fn region_reads_as(
+        &self,
+        path: &DocPath,
+        original: &str,
+        edited: String,
+        value: &Value,
+    ) -> Option<bool> {
+        let (parent, key) = split_key(path).ok()?;
+        let (owner, within) = self.explicit_owner(&parent)?;
+        let edited = toml_edit::Document::parse(edited).ok()?;
+        let mut expected = toml_edit::Document::parse(original.to_owned())
+            .ok()?
+            .into_mut();
+        let table = regions::table_mut(expected.as_table_mut(), &owner, &within)?;
+        *table.get_mut(key)?.as_value_mut()? = value.clone();
+        Some(same_content::tables_equal(
+            edited.as_table(),
+            expected.as_table(),
+        ))
     }
 
     /// How many edits could not be spliced and were rendered whole
@@ -105,11 +399,21 @@ impl ConfigDocument {
             let rendered = rendered_like(&self.doc, &self.text);
             toml_edit::Document::parse(rendered).ok()
         });
-        if let Some(parsed) = parsed {
-            self.text = parsed.raw().to_owned();
-            self.doc = parsed.into_mut();
-        } else {
-            self.text = self.doc.to_string();
+        let before = match parsed {
+            Some(parsed) => {
+                self.regions = regions::Regions::of(&parsed);
+                let text = parsed.raw().to_owned();
+                self.doc = parsed.into_mut();
+                std::mem::replace(&mut self.text, text)
+            }
+            None => {
+                self.regions = regions::Regions::default();
+                std::mem::replace(&mut self.text, self.doc.to_string())
+            }
+        };
+        if self.inverses.is_some() {
+            let inverse = lines_inverse(&before, &self.text);
+            self.record(inverse);
         }
     }
 
@@ -151,19 +455,27 @@ impl ConfigDocument {
     ) -> Result<bool, EditError> {
         let (parent_path, key) = split_key(path)?;
         let table = self.table_mut_creating(layouts, &parent_path, path)?;
-        if let Some(existing) = table.get(key).and_then(Item::as_value) {
-            if values_equal(existing, &value) {
+        if let Some(existing) = table.get(key).and_then(Item::as_value).cloned() {
+            if values_equal(&existing, &value) {
                 return Ok(false);
             }
             *value.decor_mut() = existing.decor().clone();
-            let splice = self.spanned().and_then(|s| {
-                patch::set_existing(table_at(s.as_table(), &parent_path)?, key, &value)
-            });
+            let in_place = self.set_in_place(path, &value, existing);
+            let splice = match in_place {
+                Some(_) => None,
+                None => self.spanned().and_then(|s| {
+                    patch::set_existing(table_at(s.as_table(), &parent_path)?, key, &value)
+                }),
+            };
             self.table_mut_creating(layouts, &parent_path, path)?
                 .insert(key, Item::Value(value));
-            self.commit(splice);
+            match in_place {
+                Some(inverse) => self.record(inverse),
+                None => self.commit(splice),
+            }
             return Ok(true);
         }
+        let table = self.table_mut_creating(layouts, &parent_path, path)?;
         if let Some(other) = table.get(key)
             && !other.is_none()
         {
@@ -430,6 +742,33 @@ fn table_at<'a>(root: &'a Table, path: &DocPath) -> Option<&'a Table> {
     Some(table)
 }
 
+/// What turns `after` back into `before`: the bytes between their common
+/// start and common end.
+fn lines_inverse(before: &str, after: &str) -> Inverse {
+    let prefix = common_len(before.bytes(), after.bytes());
+    let max_suffix = before.len().min(after.len()) - prefix;
+    let suffix = common_len(before.bytes().rev(), after.bytes().rev()).min(max_suffix);
+    // Cut on character boundaries: the common parts end where both agree.
+    let (mut at, mut suffix) = (prefix, suffix);
+    while !before.is_char_boundary(at) || !after.is_char_boundary(at) {
+        at -= 1;
+    }
+    while !before.is_char_boundary(before.len() - suffix)
+        || !after.is_char_boundary(after.len() - suffix)
+    {
+        suffix -= 1;
+    }
+    Inverse(InverseKind::Text {
+        at,
+        len: after.len() - suffix - at,
+        text: before[at..before.len() - suffix].to_owned(),
+    })
+}
+
+fn common_len(a: impl Iterator<Item = u8>, b: impl Iterator<Item = u8>) -> usize {
+    a.zip(b).take_while(|(x, y)| x == y).count()
+}
+
 /// `edited` ends with a newline exactly when `original` did (a file the
 /// proxy's own writer saved has none, and keeps none).
 fn keep_final_newline(original: &str, mut edited: String) -> String {
@@ -486,6 +825,12 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         }
         _ => false,
     }
+}
+
+/// Start and 1-based line of each region (header line, and the lines before
+/// the first header) of a text parsed with spans, in text order.
+pub fn region_starts(parsed: &toml_edit::Document<String>) -> Vec<(usize, usize)> {
+    regions::Regions::of(parsed).starts().collect()
 }
 
 #[cfg(test)]

@@ -96,6 +96,14 @@ pub(super) fn headers(spanned: &toml_edit::Document<String>) -> Vec<Header> {
     out
 }
 
+/// The path and line start of every explicit table header, in text order.
+pub(super) fn header_lines(spanned: &toml_edit::Document<String>) -> Vec<(DocPath, usize)> {
+    let mut out = Vec::new();
+    collect_headers(spanned.as_table(), spanned.raw(), &mut Vec::new(), &mut out);
+    out.sort_by_key(|h| h.line);
+    out.into_iter().map(|h| (h.path, h.line)).collect()
+}
+
 /// The trailing comments start at their first comment line: blank lines
 /// before them stay with the table above.
 fn first_non_blank_line(text: &str, start: usize) -> usize {
@@ -170,7 +178,7 @@ fn header_index(headers: &[Header], table: &Table, text: &str) -> Option<usize> 
 }
 
 /// A value as written after `key = `, without the decor of the model's copy.
-fn bare(value: &Value) -> String {
+pub(super) fn bare(value: &Value) -> String {
     let mut value = value.clone();
     value.decor_mut().clear();
     value.to_string()

@@ -5,17 +5,42 @@ use std::collections::HashMap;
 
 use toml_edit::{Item, Table, Value};
 
-use super::locate::Locator;
 use super::{Finding, Severity};
-use crate::core::document::DocPath;
+use crate::core::document::{DocPath, Segment};
 use crate::core::layout::{LayoutSet, SectionKind};
 
-pub(super) fn check(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>) -> Vec<Finding> {
+/// Line and column of the item a finding is about (`None`: not in the file).
+/// The whole validation reads its spans; an edit's re-validation, which has
+/// a model without spans, finds them on the lines of the item's table.
+pub(super) type Locate<'l> =
+    dyn FnMut(&DocPath, Option<&Item>) -> (Option<usize>, Option<usize>) + 'l;
+
+/// The rules between settings of different tables: a default page that
+/// must be on, a module under a page that is off. Cheap: one lookup each.
+pub(super) fn settings(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    enabled_in(root, layouts, locator, &mut out);
-    depends_on(root, layouts, locator, &mut out);
-    unique_groups(root, layouts, locator, &mut out);
+    enabled_in(root, layouts, locate, &mut out);
+    depends_on(root, layouts, locate, &mut out);
     out
+}
+
+/// Names and aliases unique across every entry: reads all of them.
+pub(super) fn unique(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    unique_groups(root, layouts, locate, &mut out);
+    out
+}
+
+/// Whether the value at `path` is one `unique` reads (`endpoints[2].name`).
+pub(super) fn is_unique_field(layouts: &LayoutSet, path: &DocPath) -> bool {
+    let [Segment::Key(table), Segment::Index(_), Segment::Key(key)] = path.0.as_slice() else {
+        return false;
+    };
+    layouts
+        .sections()
+        .filter(|s| s.kind == SectionKind::Array && s.table == *table)
+        .flat_map(|s| s.fields.iter())
+        .any(|f| f.key == *key && f.unique_group.is_some())
 }
 
 fn item_at<'a>(root: &'a Table, dotted: &str) -> Option<&'a Item> {
@@ -44,13 +69,13 @@ fn table_field_path(dotted: &str) -> DocPath {
 }
 
 fn finding(
-    locator: &Locator<'_>,
+    locate: &mut Locate<'_>,
     severity: Severity,
     path: DocPath,
     item: Option<&Item>,
     message: String,
 ) -> Finding {
-    let (line, column) = locator.at(item.and_then(Item::span));
+    let (line, column) = locate(&path, item);
     Finding {
         severity,
         path,
@@ -62,7 +87,7 @@ fn finding(
 }
 
 /// `ui.default_page` must name a page that is on.
-fn enabled_in(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mut Vec<Finding>) {
+fn enabled_in(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>, out: &mut Vec<Finding>) {
     for (_, _, field) in layouts.all_fields() {
         let Some(table) = &field.enabled_in else {
             continue;
@@ -77,7 +102,7 @@ fn enabled_in(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mu
                 "`{chosen}` is switched off in [{table}]; pick a page that is on, or switch it on"
             );
             out.push(finding(
-                locator,
+                locate,
                 Severity::Error,
                 table_field_path(&field.path),
                 item,
@@ -88,7 +113,7 @@ fn enabled_in(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mu
 }
 
 /// A module switched on under a page that is off does nothing.
-fn depends_on(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mut Vec<Finding>) {
+fn depends_on(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>, out: &mut Vec<Finding>) {
     for (_, section, field) in layouts.all_fields() {
         let (Some(parent), SectionKind::Table) = (&field.depends_on, &section.kind) else {
             continue;
@@ -104,7 +129,7 @@ fn depends_on(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mu
             field.key
         );
         out.push(finding(
-            locator,
+            locate,
             Severity::Warning,
             table_field_path(&field.path),
             item,
@@ -114,7 +139,12 @@ fn depends_on(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mu
 }
 
 /// Values of every field in one unique group (endpoint names and aliases).
-fn unique_groups(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: &mut Vec<Finding>) {
+fn unique_groups(
+    root: &Table,
+    layouts: &LayoutSet,
+    locate: &mut Locate<'_>,
+    out: &mut Vec<Finding>,
+) {
     // Borrowed keys: a big file has tens of thousands of names and aliases.
     let mut seen: HashMap<(&str, &str), (usize, &str)> = HashMap::new();
     for section in layouts.sections().filter(|s| s.kind == SectionKind::Array) {
@@ -139,7 +169,7 @@ fn unique_groups(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>, out: 
                             let path = DocPath::keys(&section.table_path())
                                 .index(i)
                                 .child(&field.key);
-                            out.push(finding(locator, Severity::Error, path, Some(item), message));
+                            out.push(finding(locate, Severity::Error, path, Some(item), message));
                         }
                         None => {
                             seen.insert((group.as_str(), value), (i, field.key.as_str()));

@@ -19,6 +19,17 @@ pub fn check(text: &str) -> Vec<Finding> {
     scanner.findings
 }
 
+/// The findings of `text`, one region of a file (from a header line to the
+/// next) starting at 1-based line `first_line`, and whether the scan ended
+/// outside any value (so the next region starts as a scan of it alone does).
+pub(super) fn check_region(text: &str, first_line: usize) -> (Vec<Finding>, bool) {
+    let mut scanner = Scanner::new(text);
+    scanner.line = first_line;
+    scanner.run();
+    let clean = scanner.brackets.is_empty() && !scanner.in_value;
+    (scanner.findings, clean)
+}
+
 /// The byte-order mark `tomllib` refuses.
 pub const BOM: char = '\u{feff}';
 

@@ -4,12 +4,14 @@
 
 mod cross_rules;
 pub mod dialect;
+mod incremental;
 mod locate;
 pub mod quick_fix;
 mod secrets;
 mod suggest;
 mod walk;
 
+pub use incremental::FindingSet;
 pub use quick_fix::{FixEdit, FixValue, QuickFix};
 pub use secrets::looks_like_secret;
 pub use suggest::did_you_mean;
@@ -80,24 +82,25 @@ pub fn validate_text(text: &str, layouts: &LayoutSet) -> Result<Vec<Finding>, Pa
 
 /// Validate a document parsed with spans (lines and columns are filled in).
 pub fn validate_parsed(parsed: &toml_edit::Document<String>, layouts: &LayoutSet) -> Vec<Finding> {
-    let locator = locate::Locator::new(parsed.raw());
-    let mut findings = walk::walk(parsed.as_table(), layouts, &locator);
-    findings.extend(cross_rules::check(parsed.as_table(), layouts, &locator));
-    let reported: std::collections::HashSet<DocPath> = findings
-        .iter()
-        .filter(|f| secrets::is_secret_finding(f))
-        .map(|f| f.path.clone())
+    let dialect = dialect::check(parsed.raw());
+    let mut findings: Vec<Finding> = incremental::collect(parsed, layouts, dialect)
+        .into_iter()
+        .map(|(_, f)| f)
         .collect();
-    findings.extend(secrets::scan(
-        parsed.as_table(),
-        layouts,
-        &locator,
-        &reported,
-    ));
-    findings.extend(dialect::check(parsed.raw()));
-    // Ties on a line sort by the path's text, as people read it.
-    findings.sort_by_cached_key(|f| (f.line.unwrap_or(usize::MAX), f.severity, f.path.to_string()));
+    findings.sort_by_cached_key(order_key);
     findings
+}
+
+/// The order findings are shown in: by line, errors first, then by the
+/// path's text as people read it, then by message (a total order, so that
+/// findings kept up to date edit by edit list exactly as a fresh check).
+pub(crate) fn order_key(f: &Finding) -> (usize, Severity, String, String) {
+    (
+        f.line.unwrap_or(usize::MAX),
+        f.severity,
+        f.path.to_string(),
+        f.message.clone(),
+    )
 }
 
 /// Validate an edited document. Its text is re-read for line numbers: an

@@ -12,7 +12,7 @@ use toml_edit::{Item, Table, Value};
 
 use super::locate::Locator;
 use super::{Finding, Severity};
-use crate::core::document::DocPath;
+use crate::core::document::{DocPath, Segment};
 use crate::core::layout::LayoutSet;
 
 const SECRET_MESSAGE_START: &str = "this looks like a literal secret";
@@ -57,13 +57,26 @@ pub(super) fn scan(
     locator: &Locator<'_>,
     already: &HashSet<DocPath>,
 ) -> Vec<Finding> {
+    scan_unit(&DocPath::default(), root, layouts, locator, already)
+}
+
+/// The strings below the table at `unit` checked as `scan` checks them;
+/// `already`: the paths the walk of `unit` reported.
+pub(super) fn scan_unit(
+    unit: &DocPath,
+    table: &Table,
+    layouts: &LayoutSet,
+    locator: &Locator<'_>,
+    already: &HashSet<DocPath>,
+) -> Vec<Finding> {
     let mut scan = Scan {
         layouts,
         locator,
         already,
         findings: Vec::new(),
     };
-    scan.table(&DocPath::default(), root, false);
+    let deep = scan.deep_at(unit);
+    scan.table(unit, table, deep);
     scan.findings
 }
 
@@ -95,6 +108,15 @@ impl Scan<'_> {
                 Item::None => {}
             }
         }
+    }
+
+    /// Whether `scan` reaches the table at `path` deep: it asks at every
+    /// table and array entry on the way down, not at an array itself.
+    fn deep_at(&self, path: &DocPath) -> bool {
+        (1..=path.0.len()).any(|n| {
+            let is_array = matches!(path.0.get(n), Some(Segment::Index(_)));
+            !is_array && self.scans_below(&DocPath(path.0[..n].to_vec()))
+        })
     }
 
     fn value(&mut self, path: &DocPath, value: &Value, deep: bool) {

@@ -8,7 +8,7 @@ use super::quick_fix::{QuickFix, convert_string};
 use super::secrets::{looks_like_secret, secret_message};
 use super::suggest::hint;
 use super::{Finding, Severity};
-use crate::core::document::DocPath;
+use crate::core::document::{DocPath, Segment};
 use crate::core::layout::{Field, LayoutSet, Section, SectionKind, check_value};
 
 struct Walker<'a> {
@@ -25,6 +25,101 @@ pub(super) fn walk(root: &Table, layouts: &LayoutSet, locator: &Locator<'_>) -> 
     };
     w.table(&DocPath::default(), root);
     w.findings
+}
+
+/// A table the whole walk checks in one call: `table(path, ..)`, or
+/// `section_table` for an entry of an array of tables. That call is a pure
+/// function of the table and its path, and every finding it reports has the
+/// path as a prefix, so it can be redone alone after an edit inside it.
+pub(super) struct Unit<'l> {
+    pub(super) path: DocPath,
+    entry_of: Option<&'l Section>,
+}
+
+/// The findings the whole walk reports for `unit`, whose table is `table`.
+pub(super) fn walk_unit(
+    unit: &Unit<'_>,
+    table: &Table,
+    layouts: &LayoutSet,
+    locator: &Locator<'_>,
+) -> Vec<Finding> {
+    let mut w = Walker {
+        layouts,
+        locator,
+        findings: Vec::new(),
+    };
+    match unit.entry_of {
+        Some(section) => w.section_table(section, &unit.path, table),
+        None => w.table(&unit.path, table),
+    }
+    w.findings
+}
+
+/// The units the walk goes through down to `table`, outermost first,
+/// following the walk's own choices from the root (not the root itself).
+/// No finding outside a unit depends on the key-values of `table` inside it.
+pub(super) fn units_of<'l>(root: &Table, layouts: &'l LayoutSet, table: &DocPath) -> Vec<Unit<'l>> {
+    let empty = Locator::new("");
+    let w = Walker {
+        layouts,
+        locator: &empty,
+        findings: Vec::new(),
+    };
+    let mut units = Vec::new();
+    let mut path = DocPath::default();
+    let mut at = root;
+    let mut section: Option<&'l Section> = None;
+    let mut entered = false;
+    let mut segments = table.0.iter();
+    loop {
+        if !entered {
+            // `table(path, at)`: a section, a parent of tables, or unknown.
+            if !path.is_root() {
+                units.push(Unit {
+                    path: path.clone(),
+                    entry_of: None,
+                });
+            }
+            let pattern = path.pattern();
+            section = layouts.section_for_pattern(&pattern);
+            if section.is_none() && !w.is_parent(&path, &pattern) {
+                return units; // unknown: nothing below it is walked
+            }
+        }
+        let Some(Segment::Key(key)) = segments.next() else {
+            return units;
+        };
+        if let Some(s) = section
+            && s.field_for_variant(w.variant_of(s, at).as_deref(), key)
+                .is_some()
+        {
+            return units; // a field: its value is checked, nothing below it walked
+        }
+        let child = path.child(key);
+        match at.get(key) {
+            Some(Item::Table(t)) => {
+                (path, at, entered) = (child, t, false);
+            }
+            Some(Item::ArrayOfTables(a)) => {
+                let pattern = format!("{}[]", child.pattern());
+                let Some(s) = layouts.section_for_pattern(&pattern) else {
+                    return units;
+                };
+                let Some(Segment::Index(i)) = segments.next() else {
+                    return units;
+                };
+                let Some(entry) = a.get(*i) else {
+                    return units;
+                };
+                (path, at, section, entered) = (child.index(*i), entry, Some(s), true);
+                units.push(Unit {
+                    path: path.clone(),
+                    entry_of: Some(s),
+                });
+            }
+            _ => return units,
+        }
+    }
 }
 
 impl Walker<'_> {
@@ -63,12 +158,7 @@ impl Walker<'_> {
         if let Some(section) = self.layouts.section_for_pattern(&pattern) {
             return self.section_table(section, path, table);
         }
-        let is_map = self
-            .layouts
-            .section_for_table(&pattern)
-            .is_some_and(|s| s.kind == SectionKind::Map);
-        let is_parent = path.0.is_empty() || is_map || self.known_below(&pattern);
-        if !is_parent {
+        if !self.is_parent(path, &pattern) {
             return self.unknown_table(path, table);
         }
         for (key, item) in table {
@@ -80,6 +170,16 @@ impl Walker<'_> {
                 Item::None => {}
             }
         }
+    }
+
+    /// A table that is no section but holds known ones: the root, a map's
+    /// table, a table above a known one.
+    fn is_parent(&self, path: &DocPath, pattern: &str) -> bool {
+        let is_map = self
+            .layouts
+            .section_for_table(pattern)
+            .is_some_and(|s| s.kind == SectionKind::Map);
+        path.0.is_empty() || is_map || self.known_below(pattern)
     }
 
     fn known_below(&self, pattern: &str) -> bool {

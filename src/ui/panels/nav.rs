@@ -18,7 +18,7 @@ pub fn show(
     registry_counts: (usize, usize),
     actions: &mut Vec<Action>,
 ) {
-    let counts = counts_by_page(layouts, session);
+    let counts = cached_counts(ui, layouts, session);
     egui::ScrollArea::vertical().show(ui, |ui| {
         let mut group = "";
         for page in &layouts.pages {
@@ -123,6 +123,26 @@ fn heading(ui: &mut Ui, text: &str) {
             .strong()
             .color(theme::muted(ui.visuals())),
     );
+}
+
+/// `counts_by_page`, summed again only when the findings changed (a large
+/// file has tens of thousands of findings; a frame does not go over them).
+fn cached_counts(
+    ui: &Ui,
+    layouts: &LayoutSet,
+    session: &EditSession,
+) -> std::sync::Arc<HashMap<PageId, (usize, usize)>> {
+    type Cached = (u64, std::sync::Arc<HashMap<PageId, (usize, usize)>>);
+    let id = egui::Id::unique("nav_counts_by_page");
+    let revision = session.findings_revision();
+    if let Some((at, counts)) = ui.data(|d| d.get_temp::<Cached>(id))
+        && at == revision
+    {
+        return counts;
+    }
+    let counts = std::sync::Arc::new(counts_by_page(layouts, session));
+    ui.data_mut(|d| d.insert_temp::<Cached>(id, (revision, std::sync::Arc::clone(&counts))));
+    counts
 }
 
 /// Errors and warnings per page, in one pass over the findings (a finding's
