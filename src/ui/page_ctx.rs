@@ -31,6 +31,8 @@ pub struct ViewState {
     pub registry_models: Vec<String>,
     /// What the registry names were read from: the page's revision and size.
     pub registry_models_of: Option<(u64, usize)>,
+    /// The Endpoints page asked for the registry once (for its picker).
+    pub registry_asked: bool,
 }
 
 impl ViewState {

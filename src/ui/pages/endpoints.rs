@@ -11,6 +11,7 @@ use crate::ui::actions::Action;
 use crate::ui::live::{EndpointTest, LiveAction};
 use crate::ui::page_ctx::PageCtx;
 use crate::ui::pages::layout_page::section_title;
+use crate::ui::pages::registry::RegistryAction;
 use crate::ui::theme;
 use crate::ui::widgets::{FieldPlace, field_rows};
 use egui::{RichText, Ui};
@@ -18,6 +19,12 @@ use toml_edit::Array;
 
 pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section) {
     section_title(ui, section);
+    // The default-model picker offers the registry's models: find it once,
+    // as the Registry page would.
+    if ctx.view.registry_models_of.is_none() && !ctx.view.registry_asked {
+        ctx.view.registry_asked = true;
+        ctx.actions.push(Action::Registry(RegistryAction::Resolve));
+    }
     let count = ctx
         .session
         .doc()
