@@ -504,7 +504,8 @@ impl StudioApp {
         }
     }
 
-    fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    /// File and edit buttons (covering the registry's edits too) and Find.
+    fn draw_top_bar(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(3.0);
             ui.horizontal(|ui| {
@@ -523,6 +524,10 @@ impl StudioApp {
             });
             ui.add_space(3.0);
         });
+    }
+
+    fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        self.draw_top_bar(ui, actions);
         let counts = self
             .session
             .as_ref()
