@@ -106,13 +106,18 @@ fn body(ui: &mut Ui, view: &mut RolesView, store: &RegistryStore, revision: u64)
                         names(ui, &role.apps, muted);
                         names(ui, &role.proxy, muted);
                         ui.end_row();
-                        for warning in &role.warnings {
-                            ui.label("");
-                            ui.label(RichText::new(format!("⚠ {warning}")).small().color(warn));
-                            ui.end_row();
-                        }
                     }
                 });
+            // Below the table, not in it: a long warning in a cell would
+            // widen its column and push the proxy's column out of the window.
+            let warnings: Vec<&String> = coverage.iter().flat_map(|r| &r.warnings).collect();
+            if !warnings.is_empty() {
+                ui.separator();
+                ui.label(RichText::new(format!("Warnings ({})", warnings.len())).strong());
+                for warning in warnings {
+                    ui.label(RichText::new(format!("⚠ {warning}")).small().color(warn));
+                }
+            }
         });
 }
 
