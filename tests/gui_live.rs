@@ -353,6 +353,31 @@ fn connected_app(
     h
 }
 
+/// Press "Restart now" and wait for the verdict: the report and why it is
+/// not in the history, if it is not.
+fn restart_now(
+    h: &mut egui_kittest::Harness<'_, iw_studio::ui::StudioApp>,
+    seconds: u64,
+) -> (
+    iw_studio::core::proxy::restart::RestartReport,
+    Option<String>,
+) {
+    use iw_studio::ui::live::RestartRun;
+    h.get_by_role_and_label(Role::Button, "⟳ Restart now")
+        .click();
+    run_for(h, seconds, |app| {
+        matches!(app.live().restart(), RestartRun::Done { .. })
+    });
+    match h.state().live().restart() {
+        RestartRun::Done {
+            report,
+            not_recorded,
+            ..
+        } => (report.clone(), not_recorded.clone()),
+        _ => unreachable!("run_for waited for Done"),
+    }
+}
+
 #[test]
 fn the_push_dialog_restarts_a_real_proxy_process_and_records_live_verified() {
     use iw_studio::core::proxy::ConnectionProfile;
@@ -397,21 +422,9 @@ fn the_push_dialog_restarts_a_real_proxy_process_and_records_live_verified() {
         has_text(&h, "restart.sh"),
         "the confirmation names the command"
     );
-    h.get_by_role_and_label(Role::Button, "⟳ Restart now")
-        .click();
-    run_for(&mut h, 45, |app| {
-        matches!(app.live().restart(), RestartRun::Done { .. })
-    });
-    let RestartRun::Done {
-        report,
-        not_recorded,
-        ..
-    } = h.state().live().restart()
-    else {
-        unreachable!()
-    };
+    let (report, not_recorded) = restart_now(&mut h, 45);
     assert_eq!(report.result, RestartResult::Verified, "{report:?}");
-    assert_eq!(not_recorded, &None);
+    assert_eq!(not_recorded, None);
     assert!(has_text(&h, "live: verified"));
     assert!(has_text(&h, "health: back after"));
     assert!(has_text(&h, "Recorded in the push history."));
@@ -576,19 +589,7 @@ fn a_held_gpu_lease_stops_the_restart_and_a_failing_command_says_so() {
         has_text(&h, "its file under its environment"),
         "what it verifies against"
     );
-    h.get_by_role_and_label(Role::Button, "⟳ Restart now")
-        .click();
-    run_for(&mut h, 20, |app| {
-        matches!(app.live().restart(), RestartRun::Done { .. })
-    });
-    let RestartRun::Done {
-        report,
-        not_recorded,
-        ..
-    } = h.state().live().restart()
-    else {
-        unreachable!()
-    };
+    let (report, not_recorded) = restart_now(&mut h, 20);
     assert_eq!(report.result, RestartResult::LeaseHeld);
     assert!(
         not_recorded
