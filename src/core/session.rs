@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use toml_edit::{Table, Value};
 
-use crate::core::config_file::{ConfigFile, OpenError};
+use crate::core::config_file::OpenError;
 use crate::core::document::{
     ConfigDocument, DocPath, EditError, Inverse, ParseError, parse_spanned, push_inverse,
 };
@@ -144,35 +144,35 @@ pub struct EditSession {
 
 impl EditSession {
     pub fn open(path: &Path, layouts: Arc<LayoutSet>) -> Result<Self, OpenError> {
-        let (file, _) = ConfigFile::open_validated(path, None)?;
-        let text = file.doc.text();
+        let opened = Opened::read(path, &layouts)?;
         let mut session = Self {
             layouts,
             raw: None,
-            doc: file.doc,
+            disk_text: opened.doc.text(),
+            doc: opened.doc,
             parse_error: None,
-            findings: FindingSet::default(),
-            path: Some(file.path),
-            disk_text: text,
-            fingerprint: Some(file.fingerprint),
+            findings: opened.findings,
+            path: Some(path.to_path_buf()),
+            fingerprint: Some(opened.fingerprint),
             differs_from_disk: false,
             findings_revision: 0,
             undo: Vec::new(),
             redo: Vec::new(),
         };
-        session.revalidate();
+        session.findings_changed();
         Ok(session)
     }
 
     /// A new, unsaved document from text (e.g. the generated defaults).
     pub fn from_text(text: &str, layouts: Arc<LayoutSet>) -> Result<Self, ParseError> {
-        let doc = ConfigDocument::parse(text)?;
+        let parsed = parse_spanned(text)?;
+        let findings = FindingSet::of_parsed(&parsed, &layouts);
         let mut session = Self {
             layouts,
             raw: None,
-            doc,
+            doc: ConfigDocument::from_spanned(parsed),
             parse_error: None,
-            findings: FindingSet::default(),
+            findings,
             path: None,
             disk_text: String::new(),
             fingerprint: None,
@@ -181,7 +181,7 @@ impl EditSession {
             undo: Vec::new(),
             redo: Vec::new(),
         };
-        session.revalidate();
+        session.findings_changed();
         session.refresh_dirty();
         Ok(session)
     }
@@ -552,17 +552,17 @@ impl EditSession {
             .ok_or(OpenError::Read(SaveError::Deleted {
                 path: PathBuf::new(),
             }))?;
-        let (file, _) = ConfigFile::open_validated(&path, None)?;
-        let text = file.doc.text();
+        let opened = Opened::read(&path, &self.layouts)?;
         let before = self.snapshot();
-        self.doc = file.doc;
+        self.disk_text = opened.doc.text();
+        self.doc = opened.doc;
         self.raw = None;
         self.parse_error = None;
-        self.disk_text = text;
-        self.fingerprint = Some(file.fingerprint);
+        self.findings = opened.findings;
+        self.fingerprint = Some(opened.fingerprint);
         self.undo.push((Step::Whole(Box::new(before)), None));
         self.redo.clear();
-        self.revalidate();
+        self.findings_changed();
         self.refresh_dirty();
         Ok(())
     }
@@ -573,6 +573,29 @@ impl EditSession {
         self.fingerprint = Some(Fingerprint::of(disk_text.as_bytes()));
         self.disk_text = disk_text;
         self.refresh_dirty();
+    }
+}
+
+/// A file read, parsed once and checked from that one parse (its spans give
+/// the findings' lines, then it becomes the document).
+struct Opened {
+    doc: ConfigDocument,
+    findings: FindingSet,
+    fingerprint: Fingerprint,
+}
+
+impl Opened {
+    fn read(path: &Path, layouts: &LayoutSet) -> Result<Self, OpenError> {
+        let loaded = safe_save::read_text(path)?;
+        let parsed = parse_spanned(&loaded.text).map_err(|error| OpenError::Parse {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        Ok(Self {
+            findings: FindingSet::of_parsed(&parsed, layouts),
+            doc: ConfigDocument::from_spanned(parsed),
+            fingerprint: loaded.fingerprint,
+        })
     }
 }
 
