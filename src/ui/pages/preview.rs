@@ -42,7 +42,11 @@ pub fn show(
 ) {
     ui.heading("🔍 Preview & push");
     connection_bar(ui, live, actions);
-    super::profiles::show(ui, live, actions);
+    // The profiles are set up once: folded away, so the table gets the page.
+    egui::CollapsingHeader::new("Connection profiles")
+        .id_salt("preview_profiles")
+        .default_open(false)
+        .show(ui, |ui| super::profiles::show(ui, live, actions));
     let preview = live.preview(session.doc(), layouts);
     let restart = live.restart_state();
     mode_banner(ui, live, &preview);
@@ -51,7 +55,7 @@ pub fn show(
     ui.horizontal(|ui| {
         ui.checkbox(&mut view.only_differences, "Only what differs")
             .on_hover_text(
-                "Hide settings that are at their default everywhere and unchanged by this draft",
+                "Hide settings where this draft, the proxy's file (offline: the default) and the effective value agree, however the file spells them",
             );
         ui.separator();
         let connected = live.config().value().is_some();
@@ -83,34 +87,30 @@ pub fn show(
     let rows: Vec<&PreviewRow> = preview
         .rows
         .iter()
-        .filter(|r| !view.only_differences || differs(r))
+        .filter(|r| !view.only_differences || r.differs())
         .collect();
-    egui::ScrollArea::vertical()
-        .id_salt("preview_scroll")
-        .max_height(ui.available_height() * 0.62)
-        .show(ui, |ui| {
-            table(
-                ui,
-                &rows,
-                preview.mode == PreviewMode::Connected,
-                restart.as_ref(),
-            );
+    if rows.is_empty() {
+        ui.label(
+            RichText::new("Nothing differs: the draft, the proxy's file and the effective values agree.")
+                .color(theme::muted(ui.visuals())),
+        );
+    }
+    // Served models and history below, resizable; the table takes the rest.
+    egui::Panel::bottom("preview_lower")
+        .resizable(true)
+        .default_size(190.0)
+        .show_inside(ui, |ui| {
+            ui.columns(2, |cols| {
+                models_panel(&mut cols[0], live, &view.served);
+                history_panel(&mut cols[1], live, actions);
+            });
         });
-    ui.separator();
-    ui.columns(2, |cols| {
-        models_panel(&mut cols[0], live, &view.served);
-        history_panel(&mut cols[1], live, actions);
-    });
-}
-
-fn differs(r: &PreviewRow) -> bool {
-    let f = r.flags;
-    f.changed
-        || f.masked_by_env
-        || f.ignored_by_proxy
-        || f.not_coerced
-        || r.effective != r.default
-        || r.source != Source::Default
+    table(
+        ui,
+        &rows,
+        preview.mode == PreviewMode::Connected,
+        restart.as_ref(),
+    );
 }
 
 fn connection_bar(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
@@ -249,13 +249,17 @@ fn other_env(ui: &mut Ui, preview: &Preview) {
 
 fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&RestartState>) {
     let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 8.0;
+    let height = ui.available_height();
     TableBuilder::new(ui)
         .id_salt("preview_table")
         .striped(true)
+        .resizable(true)
+        .auto_shrink([false, false])
+        .max_scroll_height(height)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(210.0).resizable(true))
-        .columns(Column::initial(105.0).resizable(true).clip(true), 6)
-        .column(Column::remainder())
+        .column(Column::initial(210.0).at_least(80.0).clip(true))
+        .columns(Column::initial(105.0).at_least(40.0).clip(true), 6)
+        .column(Column::remainder().at_least(80.0))
         .header(22.0, |mut h| {
             for title in [
                 "Setting",
@@ -287,8 +291,8 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&Re
             body.rows(text_height, rows.len(), |mut row| {
                 let r = rows[row.index()];
                 row.col(|ui| {
-                    ui.label(&r.label)
-                        .on_hover_text(format!("{} (API key `{}`)", r.path, r.key));
+                    ui.add(egui::Label::new(&r.label).truncate())
+                        .on_hover_text(format!("{}\n{} (API key `{}`)", r.label, r.path, r.key));
                 });
                 row.col(|ui| value_cell(ui, Some(&r.default), false));
                 row.col(|ui| value_cell(ui, r.file.as_ref(), !connected));
@@ -300,8 +304,9 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&Re
                         Source::File => "file",
                         Source::Env => "env",
                     };
-                    ui.label(RichText::new(compact(&r.effective)).monospace().strong())
-                        .on_hover_text(format!("from the {source}"));
+                    let text = compact(&r.effective);
+                    ui.add(egui::Label::new(RichText::new(&text).monospace().strong()).truncate())
+                        .on_hover_text(format!("{text}\nfrom the {source}"));
                 });
                 row.col(|ui| {
                     value_cell(ui, r.runtime.as_ref(), !connected);
@@ -324,7 +329,10 @@ fn compact(v: &Value) -> String {
 fn value_cell(ui: &mut Ui, v: Option<&Value>, offline: bool) {
     match v {
         Some(v) => {
-            ui.label(RichText::new(compact(v)).monospace());
+            // Cut to the column; the whole value on hover.
+            let text = compact(v);
+            ui.add(egui::Label::new(RichText::new(&text).monospace()).truncate())
+                .on_hover_text(text);
         }
         None => {
             ui.label(
@@ -347,8 +355,8 @@ fn env_cell(ui: &mut Ui, r: &PreviewRow) {
         ),
         EnvOutcome::Ignored { why } => (format!("{}={} (ignored)", env.var, env.raw), why.clone()),
     };
-    ui.label(RichText::new(text).monospace().small())
-        .on_hover_text(tip);
+    ui.add(egui::Label::new(RichText::new(&text).monospace().small()).truncate())
+        .on_hover_text(format!("{text}\n{tip}"));
 }
 
 fn badges(ui: &mut Ui, r: &PreviewRow) {

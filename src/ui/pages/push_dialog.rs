@@ -264,6 +264,8 @@ fn done(
             } else {
                 "Read back"
             };
+            // A file push sends no keys: no empty table then.
+            if !outcome.pushed.is_empty() {
             egui::Grid::new("read_back").striped(true).show(ui, |ui| {
                 ui.strong("Key");
                 ui.strong("Sent");
@@ -286,6 +288,7 @@ fn done(
                     ui.end_row();
                 }
             });
+            }
             if !outcome.concurrent.is_empty() {
                 ui.label(RichText::new("Changed elsewhere while this push ran:").strong());
                 for c in &outcome.concurrent {

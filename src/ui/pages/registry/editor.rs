@@ -201,7 +201,7 @@ fn header(ui: &mut Ui, entry: &MergedEntry, new_name: &str, actions: &mut Vec<Ac
             new_name.trim().to_owned()
         };
         if ui
-            .button("📋 Duplicate")
+            .button("🗐 Duplicate")
             .on_hover_text(format!("Copy as a curated entry named {copy_name}"))
             .clicked()
         {
