@@ -42,11 +42,7 @@ pub fn show(
 ) {
     ui.heading("🔍 Preview & push");
     connection_bar(ui, live, actions);
-    // The profiles are set up once: folded away, so the table gets the page.
-    egui::CollapsingHeader::new("Connection profiles")
-        .id_salt("preview_profiles")
-        .default_open(false)
-        .show(ui, |ui| super::profiles::show(ui, live, actions));
+    super::profiles::show(ui, live, actions);
     let preview = live.preview(session.doc(), layouts);
     let restart = live.restart_state();
     mode_banner(ui, live, &preview);
