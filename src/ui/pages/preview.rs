@@ -95,7 +95,7 @@ pub fn show(
     egui::Panel::bottom("preview_lower")
         .resizable(true)
         .default_size(190.0)
-        .show_inside(ui, |ui| {
+        .show(ui, |ui| {
             ui.columns(2, |cols| {
                 models_panel(&mut cols[0], live, &view.served);
                 history_panel(&mut cols[1], live, actions);

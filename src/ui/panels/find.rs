@@ -87,6 +87,7 @@ pub fn show(
             o.input_options.surrender_focus_on = egui::SurrenderFocusOn::Never;
         });
     }
+    let open = state.is_open();
     let response = ui.add(
         egui::TextEdit::singleline(&mut state.query)
             .id(id)
@@ -94,7 +95,7 @@ pub fn show(
             .desired_width(260.0)
             .event_filter(EventFilter {
                 // Escape closes the results first, keeping the focus here.
-                escape: state.is_open(),
+                escape: open,
                 horizontal_arrows: true,
                 vertical_arrows: true,
                 ..Default::default()
@@ -176,9 +177,9 @@ fn results(ui: &mut Ui, hits: &[Hit], selected: usize, moved: bool, clicked: &mu
         });
     ui.label(
         RichText::new(if hits.len() > SHOWN {
-            format!("… {} more · ↑↓ select · Enter open · Esc close", hits.len() - SHOWN)
+            format!("… {} more · ⏶⏷ select · Enter open · Esc close", hits.len() - SHOWN)
         } else {
-            "↑↓ select · Enter open · Esc close".to_owned()
+            "⏶⏷ select · Enter open · Esc close".to_owned()
         })
         .small()
         .color(theme::muted(ui.visuals())),
