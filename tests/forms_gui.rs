@@ -36,7 +36,8 @@ fn doc_text(h: &H) -> String {
 }
 
 fn port_field(h: &H) -> Option<String> {
-    h.get_by_role_and_label(Role::TextInput, "Listen port").value()
+    h.get_by_role_and_label(Role::TextInput, "Listen port")
+        .value()
 }
 
 #[test]
@@ -64,7 +65,10 @@ fn a_refused_number_keeps_its_text_and_says_why() {
     h.get_by_role_and_label(Role::TextInput, "Listen port")
         .set_text_value_accesskit("9001");
     h.run();
-    assert!(doc_text(&h).contains("port = 9001"), "a valid text is written");
+    assert!(
+        doc_text(&h).contains("port = 9001"),
+        "a valid text is written"
+    );
     assert!(!has_text(&h, "is above the maximum"), "the reason is gone");
 }
 
@@ -84,7 +88,11 @@ fn escape_drops_the_refused_text() {
     assert!(has_text(&h, "`8100x` is not an integer"));
     h.key_press(egui::Key::Escape);
     h.run();
-    assert_eq!(port_field(&h).as_deref(), Some("8100"), "the file's value again");
+    assert_eq!(
+        port_field(&h).as_deref(),
+        Some("8100"),
+        "the file's value again"
+    );
     assert!(!has_text(&h, "is not an integer"));
     assert!(doc_text(&h).contains("port = 8100"));
 }
@@ -151,11 +159,17 @@ fn find_moves_with_the_arrows_and_opens_the_selected_hit() {
     open_find(&mut h, "keep last turns");
     let found = hits(&h);
     assert_eq!(found.len(), 2, "{found:?}");
-    assert!(found[0].1 && !found[1].1, "the first is selected: {found:?}");
+    assert!(
+        found[0].1 && !found[1].1,
+        "the first is selected: {found:?}"
+    );
     h.key_press(egui::Key::ArrowDown);
     h.run();
     let found = hits(&h);
-    assert!(!found[0].1 && found[1].1, "down selects the second: {found:?}");
+    assert!(
+        !found[0].1 && found[1].1,
+        "down selects the second: {found:?}"
+    );
     assert!(found[1].0.contains("reasoning_history"), "{found:?}");
     h.key_press(egui::Key::ArrowDown);
     h.run();
@@ -196,8 +210,10 @@ const BANNER: &str =
     "Read by the ImageWorks app, not by the proxy; an API push drops this page; use a file push";
 
 fn restart_badges(h: &H) -> usize {
-    h.query_all_by(|n| n.value().as_deref() == Some("restart") || n.label().as_deref() == Some("restart"))
-        .count()
+    h.query_all_by(|n| {
+        n.value().as_deref() == Some("restart") || n.label().as_deref() == Some("restart")
+    })
+    .count()
 }
 
 #[test]
@@ -208,7 +224,9 @@ fn imageworks_pages_carry_one_banner_and_no_restart_badge() {
     for page in ["Pages & modules", "Storage", "Endpoints"] {
         click_nav(&mut h, page);
         let banners: Vec<_> = h
-            .query_all_by(|n| n.role() == Role::Label && n.value().is_some_and(|v| v.contains(BANNER)))
+            .query_all_by(|n| {
+                n.role() == Role::Label && n.value().is_some_and(|v| v.contains(BANNER))
+            })
             .map(|n| format!("{:?}", n.accesskit_node().role()))
             .collect();
         assert_eq!(banners.len(), 1, "{page}: {banners:?}");
@@ -216,7 +234,10 @@ fn imageworks_pages_carry_one_banner_and_no_restart_badge() {
     }
     click_nav(&mut h, "Server");
     assert!(!has_text(&h, BANNER));
-    assert!(restart_badges(&h) > 0, "the proxy's settings wait for a restart");
+    assert!(
+        restart_badges(&h) > 0,
+        "the proxy's settings wait for a restart"
+    );
 }
 
 #[test]
@@ -231,7 +252,11 @@ fn pickers_show_labels_not_ids() {
     let before = shown(&h, "Image similarity");
     picker.click();
     h.run();
-    assert_eq!(shown(&h, "Image similarity"), before + 1, "an option by its label");
+    assert_eq!(
+        shown(&h, "Image similarity"),
+        before + 1,
+        "an option by its label"
+    );
     assert_eq!(shown(&h, "image_similarity"), 0, "no option by its id");
     h.key_press(egui::Key::Escape);
     h.run();
@@ -265,13 +290,15 @@ fn a_backend_switch_asks_before_keys_leave_the_file() {
     click_nav(&mut h, "Storage");
     let before = doc_text(&h);
     pick_images_backend(&mut h, "Amazon S3 / S3-compatible");
-    assert!(
-        has_text(&h, "Switching Images from Local folder to Amazon S3 / S3-compatible removes")
-    );
+    assert!(has_text(
+        &h,
+        "Switching Images from Local folder to Amazon S3 / S3-compatible removes"
+    ));
     assert!(has_text(&h, "path = \"data/images\""));
     assert_eq!(doc_text(&h), before, "nothing changes before the answer");
 
-    h.get_by_role_and_label(Role::Button, "Cancel switch").click();
+    h.get_by_role_and_label(Role::Button, "Cancel switch")
+        .click();
     h.run();
     assert_eq!(doc_text(&h), before);
     assert!(!has_text(&h, "Switching Images"));
@@ -285,15 +312,18 @@ fn a_backend_switch_asks_before_keys_leave_the_file() {
         "{text}"
     );
     assert!(has_text(&h, "kept: path = \"data/images\""));
+    let kept_path =
+        iw_studio::core::document::DocPath::keys(&["storage", "assets", "images", "path"]);
     let warned = h.state().session().is_some_and(|s| {
         s.findings()
             .iter()
-            .any(|f| f.path.to_string() == "storage.assets.images.path" && !f.is_error())
+            .any(|f| f.path == kept_path && !f.is_error())
     });
     assert!(warned, "the kept key carries a warning");
 
     // Back to local, then to s3 again, dropping the path this time.
-    h.get_by_role_and_label(Role::Button, "Remove kept path").click();
+    h.get_by_role_and_label(Role::Button, "Remove kept path")
+        .click();
     h.run();
     pick_images_backend(&mut h, "Local folder");
     assert!(!has_text(&h, "Switching Images"), "s3 has nothing to lose");
@@ -305,7 +335,10 @@ fn a_backend_switch_asks_before_keys_leave_the_file() {
     h.run();
     let text = doc_text(&h);
     assert!(!text.contains("data/img"), "{text}");
-    assert!(text.contains("[storage.assets.images]\nbackend = \"s3\""), "{text}");
+    assert!(
+        text.contains("[storage.assets.images]\nbackend = \"s3\""),
+        "{text}"
+    );
 }
 
 #[test]
@@ -315,8 +348,8 @@ fn only_what_differs_hides_rows_that_agree_however_the_file_spells_them() {
     let layouts = iw_studio::core::layout::LayoutSet::builtin().expect("layouts");
     // Every key spelled out at its default, as the proxy's own writer does,
     // and one real change.
-    let every_key = iw_studio::core::defaults::defaults_text(&layouts)
-        .replace("port = 8100", "port = 9001");
+    let every_key =
+        iw_studio::core::defaults::defaults_text(&layouts).replace("port = 8100", "port = 9001");
     std::fs::write(&path, every_key).expect("write");
     let mut h = harness(app_with(Some(&path)));
     h.run();
@@ -326,6 +359,12 @@ fn only_what_differs_hides_rows_that_agree_however_the_file_spells_them() {
     h.get_by_role_and_label(Role::CheckBox, "Only what differs")
         .click();
     h.run();
-    assert!(h.query_by_label("Listen port").is_some(), "the change stays");
-    assert!(h.query_by_label("Listen host").is_none(), "an agreeing row goes");
+    assert!(
+        h.query_by_label("Listen port").is_some(),
+        "the change stays"
+    );
+    assert!(
+        h.query_by_label("Listen host").is_none(),
+        "an agreeing row goes"
+    );
 }

@@ -74,12 +74,17 @@ fn searchable_body(field: &Field) -> String {
 /// The env var or enum value a query word matched, when the label and path
 /// do not show why the setting is listed.
 fn why_it_matched(field: &Field, words: &[String], head: &str) -> Option<String> {
-    let unseen: Vec<&String> = words.iter().filter(|w| !head.contains(w.as_str())).collect();
+    let unseen: Vec<&String> = words
+        .iter()
+        .filter(|w| !head.contains(w.as_str()))
+        .collect();
     if unseen.is_empty() {
         return None;
     }
     if let Some(env) = &field.env
-        && unseen.iter().any(|w| env.to_lowercase().contains(w.as_str()))
+        && unseen
+            .iter()
+            .any(|w| env.to_lowercase().contains(w.as_str()))
     {
         return Some(format!("env {env}"));
     }
@@ -146,11 +151,11 @@ mod tests {
         assert_eq!(port.len(), 1, "{port:?}");
         assert_eq!(port[0].why.as_deref(), Some("env CHAT_PROXY_PORT"));
         let tagger = search(&layouts, None, "personal tagger");
+        let default_page = DocPath::keys(&["ui", "default_page"]);
         assert!(
-            tagger
-                .iter()
-                .any(|h| h.path.to_string() == "ui.default_page"
-                    && h.why.as_deref() == Some("value personal_tagger")),
+            tagger.iter().any(
+                |h| h.path == default_page && h.why.as_deref() == Some("value personal_tagger")
+            ),
             "{tagger:?}"
         );
         assert!(

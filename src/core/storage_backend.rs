@@ -115,7 +115,12 @@ impl BackendSwitch {
     /// comes back where the file has no value. Keys the two backends share
     /// (`bucket` of s3 and firebase) leave with the old one on `Drop`: a
     /// bucket of one service is not the bucket of another.
-    pub fn command(&self, variants: &Variants, choice: Leaving, stash: &mut BackendStash) -> Command {
+    pub fn command(
+        &self,
+        variants: &Variants,
+        choice: Leaving,
+        stash: &mut BackendStash,
+    ) -> Command {
         let mut commands = Vec::new();
         let kept: Vec<&str> = match choice {
             Leaving::Keep => self.leaving.iter().map(|(k, _)| k.as_str()).collect(),
@@ -227,8 +232,9 @@ path = "data/images"
         let layouts = Arc::new(LayoutSet::builtin().expect("built-in layouts"));
         let variants = storage_variants(&layouts);
         let mut session = EditSession::from_text(FILE, Arc::clone(&layouts)).expect("parses");
-        let command = BackendSwitch::plan(session.doc(), &variants, &images(), "local", "azure_blob")
-            .command(&variants, Leaving::Drop, &mut BackendStash::default());
+        let command =
+            BackendSwitch::plan(session.doc(), &variants, &images(), "local", "azure_blob")
+                .command(&variants, Leaving::Drop, &mut BackendStash::default());
         session.apply(command).expect("applies");
         assert!(session.undo());
         assert_eq!(session.raw_text(), FILE);
@@ -264,7 +270,10 @@ path = "data/images"
             foreign_keys(session.doc(), section, &images(), "s3"),
             ["path"]
         );
-        assert!(stash.get(&images(), "local").is_empty(), "nothing left the file");
+        assert!(
+            stash.get(&images(), "local").is_empty(),
+            "nothing left the file"
+        );
     }
 
     #[test]

@@ -7,9 +7,9 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 use serde::{Deserialize, Serialize};
 
 use crate::core::defaults::defaults_text;
-use crate::core::plural::count;
 use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
+use crate::core::plural::count;
 use crate::core::proxy::served::{served_ids, served_models};
 use crate::core::safe_save::SaveOutcome;
 use crate::core::session::{EditSession, SessionError};

@@ -383,7 +383,11 @@ fn build_field(
     if field.ty == super::FieldType::Enum && field.values.is_empty() {
         return Err(format!("`{}` is an enum but lists no `values`", field.path));
     }
-    if let Some(stray) = field.value_labels.keys().find(|k| !field.values.contains(k)) {
+    if let Some(stray) = field
+        .value_labels
+        .keys()
+        .find(|k| !field.values.contains(k))
+    {
         return Err(format!(
             "`{}`: `value_labels` names `{stray}`, which is not one of its `values` ({})",
             field.path,

@@ -87,27 +87,35 @@ pub fn show(
         .collect();
     if rows.is_empty() {
         ui.label(
-            RichText::new("Nothing differs: the draft, the proxy's file and the effective values agree.")
-                .color(theme::muted(ui.visuals())),
+            RichText::new(
+                "Nothing differs: the draft, the proxy's file and the effective values agree.",
+            )
+            .color(theme::muted(ui.visuals())),
         );
     }
-    // Served models and history below, resizable; the table takes the rest.
-    egui::Panel::bottom("preview_lower")
-        .resizable(true)
-        .default_size(190.0)
-        .show(ui, |ui| {
-            ui.columns(2, |cols| {
-                models_panel(&mut cols[0], live, &view.served);
-                history_panel(&mut cols[1], live, actions);
-            });
-        });
-    table(
-        ui,
-        &rows,
-        preview.mode == PreviewMode::Connected,
-        restart.as_ref(),
-    );
+    // The table takes the page; served models and history sit in a strip below.
+    let table_height = (ui.available_height() - LOWER_STRIP).max(MIN_TABLE);
+    let width = ui.available_width();
+    ui.allocate_ui(egui::vec2(width, table_height), |ui| {
+        ui.set_max_height(table_height);
+        table(
+            ui,
+            &rows,
+            preview.mode == PreviewMode::Connected,
+            restart.as_ref(),
+        );
+    });
+    ui.separator();
+    ui.columns(2, |cols| {
+        models_panel(&mut cols[0], live, &view.served);
+        history_panel(&mut cols[1], live, actions);
+    });
 }
+
+/// Height kept below the table for the served models and the push history.
+const LOWER_STRIP: f32 = 200.0;
+/// The table never gets less than this, however small the window.
+const MIN_TABLE: f32 = 160.0;
 
 fn connection_bar(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {

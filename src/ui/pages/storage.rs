@@ -69,7 +69,15 @@ fn asset_card(
         }
     });
     ui.add_enabled_ui(!ctx.read_only, |ui| {
-        backend_picker(ui, ctx, variants, instance, table, chosen.as_deref(), fallback);
+        backend_picker(
+            ui,
+            ctx,
+            variants,
+            instance,
+            table,
+            chosen.as_deref(),
+            fallback,
+        );
     });
     switch_question(ui, ctx, variants, instance, table);
     for f in ctx.findings_at(&disc_path) {
@@ -155,7 +163,12 @@ fn switch_question(
     instance: &str,
     table: &DocPath,
 ) {
-    let Some(switch) = ctx.view.backend_switch.as_ref().filter(|s| s.table == *table) else {
+    let Some(switch) = ctx
+        .view
+        .backend_switch
+        .as_ref()
+        .filter(|s| s.table == *table)
+    else {
         return;
     };
     let name = |v: &str| {

@@ -127,7 +127,9 @@ pub fn show(
         let up = keys.up % shown;
         state.selected = (state.selected % shown + keys.down + shown - up) % shown;
     }
-    if keys.enter && let Some(hit) = hits.get(state.selected) {
+    if keys.enter
+        && let Some(hit) = hits.get(state.selected)
+    {
         return open_hit(ui, state, hit, actions);
     }
     let area = egui::Area::new(popup_id)
@@ -137,7 +139,13 @@ pub fn show(
     area.show(ui.ctx(), |ui| {
         egui::Frame::popup(ui.style()).show(ui, |ui| {
             ui.set_max_width(460.0);
-            results(ui, &hits, state.selected, keys.down + keys.up > 0, &mut clicked);
+            results(
+                ui,
+                &hits,
+                state.selected,
+                keys.down + keys.up > 0,
+                &mut clicked,
+            );
         });
     });
     if let Some(hit) = clicked.and_then(|i| hits.get(i)) {
@@ -177,7 +185,10 @@ fn results(ui: &mut Ui, hits: &[Hit], selected: usize, moved: bool, clicked: &mu
         });
     ui.label(
         RichText::new(if hits.len() > SHOWN {
-            format!("… {} more · ⏶⏷ select · Enter open · Esc close", hits.len() - SHOWN)
+            format!(
+                "… {} more · ⏶⏷ select · Enter open · Esc close",
+                hits.len() - SHOWN
+            )
         } else {
             "⏶⏷ select · Enter open · Esc close".to_owned()
         })

@@ -139,7 +139,7 @@ fn details_line(ui: &mut Ui, ctx: &PageCtx<'_>, place: &FieldPlace<'_>) {
             "unset: default applies"
         };
         ui.label(
-            RichText::new(format!("default {} · {state}", field.default_text()))
+            RichText::new(format!("default {} · {state}", shown_default(field)))
                 .small()
                 .color(muted),
         );
@@ -147,6 +147,14 @@ fn details_line(ui: &mut Ui, ctx: &PageCtx<'_>, place: &FieldPlace<'_>) {
             env_badge(ui, env);
         }
     });
+}
+
+/// The default as the picker shows it: an enum's label, else its TOML text.
+fn shown_default(field: &Field) -> String {
+    match field.default.as_ref().and_then(Value::as_str) {
+        Some(v) if field.ty == FieldType::Enum => field.value_label(v).to_owned(),
+        _ => field.default_text(),
+    }
 }
 
 fn env_badge(ui: &mut Ui, env: &str) {
@@ -177,7 +185,11 @@ fn env_badge(ui: &mut Ui, env: &str) {
 /// quick fix. Long text is cut to the line and shown whole on hover.
 fn problem_slot(ui: &mut Ui, ctx: &mut PageCtx<'_>, path: &DocPath, typed: Option<String>) {
     let session = ctx.session;
-    let findings: Vec<_> = session.findings().iter().filter(|f| f.path == *path).collect();
+    let findings: Vec<_> = session
+        .findings()
+        .iter()
+        .filter(|f| f.path == *path)
+        .collect();
     let (text, error) = match (&typed, findings.first()) {
         (Some(problem), _) => (problem.clone(), true),
         (None, Some(first)) => {
@@ -363,7 +375,8 @@ fn number_editor(
 
 /// The unit after a value, singular for exactly one (`1 turn`, `2 turns`).
 fn unit_text(unit: &str, n: Option<f64>) -> String {
-    let plural_word = unit.len() > 2 && unit.ends_with('s') && unit.chars().all(char::is_alphabetic);
+    let plural_word =
+        unit.len() > 2 && unit.ends_with('s') && unit.chars().all(char::is_alphabetic);
     if plural_word && n == Some(1.0) {
         unit[..unit.len() - 1].to_owned()
     } else {
