@@ -291,8 +291,7 @@ fn new_entry_duplicate_delete_and_deprecate() {
     assert_eq!(layer(&h, "my-model"), Some(EntryLayer::CuratedOnly));
     assert_eq!(h.state().registry().selected(), Some("my-model"));
     // Duplicate it (empty name field: "<name>-copy"), then delete the copy.
-    h.get_by_role_and_label(Role::Button, "📋 Duplicate")
-        .click();
+    h.get_by_role_and_label(Role::Button, "🗐 Duplicate").click();
     h.run();
     assert_eq!(layer(&h, "my-model-copy"), Some(EntryLayer::CuratedOnly));
     assert_eq!(h.state().registry().selected(), Some("my-model-copy"));

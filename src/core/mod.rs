@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod document;
 pub mod endpoint_check;
 pub mod layout;
+pub mod plural;
 pub mod proxy;
 pub mod registry;
 pub mod safe_save;

@@ -1,6 +1,7 @@
 //! Find a setting (Ctrl+F): every word of the query must appear in a field's
-//! key, label, path, help, env var or enum values. Map sections are searched
-//! in every instance and array sections in every entry of the document.
+//! key, label, path, help, env var, or enum values and their labels. Map
+//! sections are searched in every instance and array sections in every entry
+//! of the document, each concrete path once.
 
 use std::collections::HashSet;
 
@@ -14,6 +15,9 @@ pub struct Hit {
     pub label: String,
     /// Title of the page that shows it.
     pub page: String,
+    /// What matched when it is not in the label or path: the env var
+    /// (`env CHAT_PROXY_PORT`) or an enum value (`value personal_tagger`).
+    pub why: Option<String>,
 }
 
 /// Hits ranked: matches in key, path or label come before matches only in
@@ -38,9 +42,18 @@ pub fn search(layouts: &LayoutSet, doc: Option<&ConfigDocument>, query: &str) ->
                 continue;
             }
             let rank = words.iter().filter(|w| !head.contains(w.as_str())).count();
+            let why = why_it_matched(field, &words, &head);
             let label = field.label.clone();
             let page = page.title.clone();
-            hits.push((rank, Hit { path, label, page }));
+            hits.push((
+                rank,
+                Hit {
+                    path,
+                    label,
+                    page,
+                    why,
+                },
+            ));
         }
     }
     hits.sort_by_key(|(rank, _)| *rank);
@@ -48,12 +61,43 @@ pub fn search(layouts: &LayoutSet, doc: Option<&ConfigDocument>, query: &str) ->
 }
 
 fn searchable_body(field: &Field) -> String {
+    let labels: Vec<&str> = field.value_labels.values().map(String::as_str).collect();
     format!(
-        "{} {} {}",
+        "{} {} {} {}",
         field.help,
         field.env.as_deref().unwrap_or_default(),
-        field.values.join(" ")
+        field.values.join(" "),
+        labels.join(" ")
     )
+}
+
+/// The env var or enum value a query word matched, when the label and path
+/// do not show why the setting is listed.
+fn why_it_matched(field: &Field, words: &[String], head: &str) -> Option<String> {
+    let unseen: Vec<&String> = words
+        .iter()
+        .filter(|w| !head.contains(w.as_str()))
+        .collect();
+    if unseen.is_empty() {
+        return None;
+    }
+    if let Some(env) = &field.env
+        && unseen
+            .iter()
+            .any(|w| env.to_lowercase().contains(w.as_str()))
+    {
+        return Some(format!("env {env}"));
+    }
+    field
+        .values
+        .iter()
+        .find(|v| {
+            let label = field.value_label(v).to_lowercase();
+            unseen
+                .iter()
+                .any(|w| v.to_lowercase().contains(w.as_str()) || label.contains(w.as_str()))
+        })
+        .map(|v| format!("value {v}"))
 }
 
 /// The tables a section's fields live in: the table, each map instance, or
@@ -103,6 +147,21 @@ mod tests {
             paths(&search(&layouts, None, "prometheus")).contains(&"server.enable_metrics".into())
         );
         assert_eq!(first("CHAT_PROXY_PORT").as_deref(), Some("server.port"));
+        let port = search(&layouts, None, "chat_proxy_port");
+        assert_eq!(port.len(), 1, "{port:?}");
+        assert_eq!(port[0].why.as_deref(), Some("env CHAT_PROXY_PORT"));
+        let tagger = search(&layouts, None, "personal tagger");
+        let default_page = DocPath::keys(&["ui", "default_page"]);
+        assert!(
+            tagger.iter().any(
+                |h| h.path == default_page && h.why.as_deref() == Some("value personal_tagger")
+            ),
+            "{tagger:?}"
+        );
+        assert!(
+            paths(&search(&layouts, None, "Local folder"))
+                .contains(&"storage.default_backend".into())
+        );
         assert!(
             paths(&search(&layouts, None, "firebase"))
                 .contains(&"storage.assets.images.backend".into())

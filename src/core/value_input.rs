@@ -39,6 +39,40 @@ pub fn parse_input(field: Option<&Field>, raw: &str) -> Result<Value, String> {
     }
 }
 
+/// Text typed into a number field (`int`, `optional_int`, `float`) → its
+/// value, or the sentence that says why it is refused: not a number, or
+/// outside the field's range. Forms keep the text and show that sentence
+/// until the text is fixed, so nothing typed is silently replaced.
+/// An empty `optional_int` is `""`, which the proxy reads as none.
+pub fn parse_number(field: &Field, raw: &str) -> Result<Value, String> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return match field.ty {
+            FieldType::OptionalInt => Ok(Value::from("")),
+            _ => Err(format!("empty: type {}", field.ty.describe())),
+        };
+    }
+    let parsed = text.parse::<Value>().ok();
+    let value = match (field.ty, parsed) {
+        (FieldType::Int | FieldType::OptionalInt, Some(v @ Value::Integer(_))) => v,
+        (FieldType::Int | FieldType::OptionalInt, Some(Value::Float(_))) => {
+            return Err(format!("`{text}` is not an integer: no decimals here"));
+        }
+        (FieldType::Int | FieldType::OptionalInt, _) => {
+            return Err(format!("`{text}` is not an integer"));
+        }
+        (FieldType::Float, Some(v @ Value::Float(_))) => v,
+        // Written as a float, as the proxy's own writer does (`2` → `2.0`).
+        (FieldType::Float, Some(Value::Integer(i))) => Value::from(*i.value() as f64),
+        (FieldType::Float, _) => return Err(format!("`{text}` is not a number")),
+        (ty, _) => return Err(format!("not a number field: it expects {}", ty.describe())),
+    };
+    let mut value = to_toml_1_0(value)?;
+    value.decor_mut().clear();
+    crate::core::layout::check_value(field, &value)?;
+    Ok(value)
+}
+
 /// A TOML literal typed into a form's raw editor, as TOML 1.0.
 pub fn parse_literal(text: &str) -> Result<Value, String> {
     let value = text
@@ -111,6 +145,34 @@ mod tests {
     use crate::core::layout::LayoutSet;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn typed_numbers_say_why_they_are_refused() -> TestResult {
+        let layouts = LayoutSet::builtin()?;
+        let port = layouts.field("server.port").ok_or("server.port")?;
+        assert_eq!(parse_number(port, " 9001 ")?.to_string(), "9001");
+        assert_eq!(
+            parse_number(port, "90x1").err().as_deref(),
+            Some("`90x1` is not an integer")
+        );
+        assert_eq!(
+            parse_number(port, "99999").err().as_deref(),
+            Some("99999 is above the maximum 65535")
+        );
+        assert!(parse_number(port, "1.5").is_err_and(|e| e.contains("not an integer")));
+        assert!(parse_number(port, "").is_err_and(|e| e.contains("empty")));
+        let len = layouts
+            .field("vllm.vllm_max_model_len")
+            .ok_or("vllm_max_model_len")?;
+        assert_eq!(parse_number(len, "")?.as_str(), Some(""));
+        let util = layouts
+            .field("vllm.vllm_gpu_memory_utilization")
+            .ok_or("utilization")?;
+        assert_eq!(parse_number(util, "0.5")?.as_float(), Some(0.5));
+        assert_eq!(parse_number(util, "1")?.as_float(), Some(1.0));
+        assert!(parse_number(util, "lots").is_err_and(|e| e.contains("not a number")));
+        Ok(())
+    }
 
     #[test]
     fn bare_words_only_for_string_fields() -> TestResult {

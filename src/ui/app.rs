@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::defaults::defaults_text;
 use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
+use crate::core::plural::count;
 use crate::core::proxy::served::{served_ids, served_models};
 use crate::core::safe_save::SaveOutcome;
 use crate::core::session::{EditSession, SessionError};
@@ -74,7 +75,7 @@ pub struct StudioApp {
     dialogs: FileDialogs,
     dialog: Dialog,
     watch: Option<FileWatch>,
-    find_query: String,
+    find: find::FindState,
     show_problems: bool,
     allow_close: bool,
     window_title: String,
@@ -122,7 +123,7 @@ impl StudioApp {
             dialogs: FileDialogs::new(),
             dialog: Dialog::None,
             watch: None,
-            find_query: String::new(),
+            find: find::FindState::default(),
             show_problems: false,
             allow_close: false,
             window_title: String::new(),
@@ -203,10 +204,10 @@ impl StudioApp {
         match EditSession::open(path, Arc::clone(&self.layouts)) {
             Ok(session) => {
                 self.status.info(format!(
-                    "Opened {} ({} errors, {} warnings)",
+                    "Opened {} ({}, {})",
                     path.display(),
-                    session.error_count(),
-                    session.warning_count()
+                    count(session.error_count(), "error", "errors"),
+                    count(session.warning_count(), "warning", "warnings")
                 ));
                 self.session = Some(session);
                 self.settings.remember(path);
@@ -518,7 +519,7 @@ impl StudioApp {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if self.session.is_some() {
                         let doc = self.session.as_ref().map(EditSession::doc);
-                        find::show(ui, &self.layouts, doc, &mut self.find_query, actions);
+                        find::show(ui, &self.layouts, doc, &self.page, &mut self.find, actions);
                     }
                 });
             });

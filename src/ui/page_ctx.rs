@@ -8,7 +8,7 @@ use toml_edit::Value;
 use crate::core::document::DocPath;
 use crate::core::registry::RegistryStore;
 use crate::core::session::{Command, EditSession};
-use crate::core::storage_backend::BackendStash;
+use crate::core::storage_backend::{BackendStash, BackendSwitch};
 use crate::core::validate::Finding;
 use crate::ui::actions::Action;
 use crate::ui::live::LiveProxy;
@@ -22,6 +22,9 @@ pub struct ViewState {
     /// Fields of a storage backend the user switched away from: switching
     /// back restores them.
     pub variant_stash: BackendStash,
+    /// A backend switch waiting for the user's answer: keep or drop the keys
+    /// that would leave the file.
+    pub backend_switch: Option<BackendSwitch>,
     /// Text typed into a field whose file value has the wrong type, until it parses.
     pub raw_buffers: HashMap<String, String>,
     /// Which endpoint cards are expanded.

@@ -6,6 +6,8 @@ use egui::{Color32, Visuals};
 pub const NAV_WIDTH: f32 = 230.0;
 pub const LABEL_WIDTH: f32 = 230.0;
 pub const EDITOR_WIDTH: f32 = 260.0;
+/// A number field: room for the widest value (`25000000`) and a unit.
+pub const NUMBER_WIDTH: f32 = 130.0;
 pub const CARD_ROUNDING: u8 = 6;
 pub const SECTION_GAP: f32 = 14.0;
 pub const ROW_GAP: f32 = 6.0;

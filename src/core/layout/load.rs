@@ -5,7 +5,9 @@ use std::path::Path;
 
 use toml::Spanned;
 
-use super::spec::{FieldSpec, FileSpec, PageSpec, SectionKind, SectionSpec, Target, VariantsSpec};
+use super::spec::{
+    Consumer, FieldSpec, FileSpec, PageSpec, SectionKind, SectionSpec, Target, VariantsSpec,
+};
 use super::{Field, Origin, Page, Section, Variant, Variants};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -194,11 +196,15 @@ impl FileCtx<'_> {
             SectionKind::Map => format!("{}.*", spec.table),
             SectionKind::Array => format!("{}[]", spec.table),
         };
-        let fields = self.fields(spec.field, &prefix, checker)?;
+        let proxy_reads = spec.consumer == Consumer::Proxy;
+        let mut fields = self.fields(spec.field, &prefix, proxy_reads, checker)?;
         let variants = match spec.variants {
-            Some(v) => Some(self.variants(v, &prefix, &fields, &origin, checker)?),
+            Some(v) => Some(self.variants(v, &prefix, &fields, &origin, proxy_reads, checker)?),
             None => None,
         };
+        if let Some(v) = &variants {
+            label_discriminator(&mut fields, v);
+        }
         Ok(Section {
             id: spec.id,
             title: spec.title,
@@ -220,6 +226,7 @@ impl FileCtx<'_> {
         prefix: &str,
         common: &[Field],
         origin: &Origin,
+        proxy_reads: bool,
         checker: &mut Checker,
     ) -> Result<Variants, LayoutError> {
         let Some(discriminator) = common.iter().find(|f| f.key == spec.discriminator) else {
@@ -251,7 +258,7 @@ impl FileCtx<'_> {
             for f in common {
                 scope.paths.insert(f.path.clone(), f.origin.clone());
             }
-            let fields = self.fields(option.field, prefix, &mut scope)?;
+            let fields = self.fields(option.field, prefix, proxy_reads, &mut scope)?;
             for f in &fields {
                 if let Some(env) = &f.env {
                     checker
@@ -276,11 +283,12 @@ impl FileCtx<'_> {
         &self,
         specs: Vec<Spanned<FieldSpec>>,
         prefix: &str,
+        proxy_reads: bool,
         checker: &mut Checker,
     ) -> Result<Vec<Field>, LayoutError> {
         specs
             .into_iter()
-            .map(|s| self.field(s, prefix, checker))
+            .map(|s| self.field(s, prefix, proxy_reads, checker))
             .collect()
     }
 
@@ -288,6 +296,7 @@ impl FileCtx<'_> {
         &self,
         spanned: Spanned<FieldSpec>,
         prefix: &str,
+        proxy_reads: bool,
         checker: &mut Checker,
     ) -> Result<Field, LayoutError> {
         let origin = self.origin(&spanned);
@@ -313,12 +322,34 @@ impl FileCtx<'_> {
                 ));
             }
         }
-        let field = build_field(spec, path, origin.clone()).map_err(|m| self.err(&origin, m))?;
+        let field = build_field(spec, path, origin.clone(), proxy_reads)
+            .map_err(|m| self.err(&origin, m))?;
         Ok(field)
     }
 }
 
-fn build_field(spec: FieldSpec, path: String, origin: Origin) -> Result<Field, String> {
+/// A variant's label names its discriminator value too (`local` is "Local
+/// folder" in the backend picker), unless the field labels it itself.
+fn label_discriminator(fields: &mut [Field], variants: &Variants) {
+    let Some(field) = fields.iter_mut().find(|f| f.key == variants.discriminator) else {
+        return;
+    };
+    for option in &variants.options {
+        field
+            .value_labels
+            .entry(option.value.clone())
+            .or_insert_with(|| option.label.clone());
+    }
+}
+
+/// `proxy_reads`: the field's section is one the proxy reads; only those
+/// settings wait for a proxy restart.
+fn build_field(
+    spec: FieldSpec,
+    path: String,
+    origin: Origin,
+    proxy_reads: bool,
+) -> Result<Field, String> {
     let default = match spec.default {
         Some(v) => Some(to_edit_value(&v).map_err(|e| format!("`{path}`: default {e}"))?),
         None => None,
@@ -333,11 +364,12 @@ fn build_field(spec: FieldSpec, path: String, origin: Origin) -> Result<Field, S
         min: spec.min,
         max: spec.max,
         values: spec.values,
+        value_labels: spec.value_labels,
         unit: spec.unit,
         env: spec.env,
         env_parse: spec.env_parse,
         read_by_proxy: spec.read_by_proxy,
-        needs_restart: spec.needs_restart.unwrap_or(true),
+        needs_restart: proxy_reads && spec.needs_restart.unwrap_or(true),
         depends_on: spec.depends_on,
         enabled_in: spec.enabled_in,
         unique_group: spec.unique_group,
@@ -350,6 +382,17 @@ fn build_field(spec: FieldSpec, path: String, origin: Origin) -> Result<Field, S
     };
     if field.ty == super::FieldType::Enum && field.values.is_empty() {
         return Err(format!("`{}` is an enum but lists no `values`", field.path));
+    }
+    if let Some(stray) = field
+        .value_labels
+        .keys()
+        .find(|k| !field.values.contains(k))
+    {
+        return Err(format!(
+            "`{}`: `value_labels` names `{stray}`, which is not one of its `values` ({})",
+            field.path,
+            field.values.join(", ")
+        ));
     }
     if let Some(default) = &field.default {
         super::field_check::check_value(&field, default)

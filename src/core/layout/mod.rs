@@ -14,7 +14,7 @@ pub use load::{LayoutError, builtin_layout_sources};
 pub use resolve::{Instance, ResolveError, Resolved};
 pub use spec::{Consumer, EnvParse, FieldType, SectionKind, Target, Widget};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One setting.
 #[derive(Clone, Debug)]
@@ -33,12 +33,16 @@ pub struct Field {
     pub max: Option<f64>,
     /// Allowed values of an enum.
     pub values: Vec<String>,
+    /// On-screen names of enum values (from `value_labels`, or a variant's label).
+    pub value_labels: BTreeMap<String, String>,
     pub unit: Option<String>,
     /// Env var that overrides this setting, and how its value is parsed.
     pub env: Option<String>,
     pub env_parse: Option<EnvParse>,
     /// False when the proxy never reads the key from the file.
     pub read_by_proxy: bool,
+    /// A change takes effect only after the proxy restarts: true only for
+    /// what the proxy reads (an ImageWorks section never needs it).
     pub needs_restart: bool,
     /// Path of a bool that must be on for this setting to take effect.
     pub depends_on: Option<String>,
@@ -66,6 +70,11 @@ impl Field {
             Some(v) => v.to_string().trim().to_owned(),
             None => "none".to_owned(),
         }
+    }
+
+    /// How an enum value is named on screen: its label, else the value itself.
+    pub fn value_label<'a>(&'a self, value: &'a str) -> &'a str {
+        self.value_labels.get(value).map_or(value, String::as_str)
     }
 }
 
@@ -152,6 +161,12 @@ impl Section {
     pub fn table_path(&self) -> Vec<&str> {
         self.table.split('.').collect()
     }
+
+    /// Read by the ImageWorks app alone: the proxy ignores the section and
+    /// an API push drops it.
+    pub fn is_imageworks_only(&self) -> bool {
+        self.consumer == Consumer::Imageworks
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -163,6 +178,14 @@ pub struct Page {
     pub group: String,
     pub sections: Vec<Section>,
     pub origin: Origin,
+}
+
+impl Page {
+    /// Every section is read by the ImageWorks app alone (Pages & modules,
+    /// Storage, Endpoints): the page carries one banner saying so.
+    pub fn is_imageworks_only(&self) -> bool {
+        !self.sections.is_empty() && self.sections.iter().all(Section::is_imageworks_only)
+    }
 }
 
 /// All layouts of one target document, in navigation order.

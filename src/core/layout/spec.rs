@@ -192,11 +192,18 @@ pub(super) struct FieldSpec {
     pub max: Option<f64>,
     #[serde(default)]
     pub values: Vec<String>,
+    /// What each enum value is called on screen (`personal_tagger` → "Personal
+    /// tagger"); a value without one is shown as it is.
+    #[serde(default)]
+    pub value_labels: std::collections::BTreeMap<String, String>,
     pub unit: Option<String>,
     pub env: Option<String>,
     pub env_parse: Option<EnvParse>,
     #[serde(default = "yes")]
     pub read_by_proxy: bool,
+    /// Whether a change waits for a proxy restart; the proxy reads the file
+    /// only at start-up, so its settings default to yes. Sections the proxy
+    /// does not read never need one, whatever this says.
     pub needs_restart: Option<bool>,
     pub depends_on: Option<String>,
     pub enabled_in: Option<String>,

@@ -122,3 +122,65 @@ fn unknown_layout_keys_are_refused() {
     let err = load_one(&text).expect_err("must fail");
     assert!(err.message.contains("colour"), "{err}");
 }
+
+#[test]
+fn enum_values_carry_their_labels() {
+    let set = builtin();
+    let page = set.field("ui.default_page").expect("ui.default_page");
+    assert_eq!(page.value_label("personal_tagger"), "Personal tagger");
+    let default_backend = set
+        .field("storage.default_backend")
+        .expect("storage.default_backend");
+    assert_eq!(default_backend.value_label("local"), "Local folder");
+    // The per-asset backend is labelled by its variants' labels.
+    let assets = set
+        .section_for_table("storage.assets")
+        .expect("storage.assets");
+    let backend = assets.field("backend").expect("backend");
+    assert_eq!(backend.value_label("azure_blob"), "Azure Blob Storage");
+    let endpoints = set.section_for_table("endpoints").expect("endpoints");
+    let kind = endpoints.field("kind").expect("kind");
+    assert_eq!(kind.value_label("openai_compatible"), "OpenAI-compatible");
+    // A value without a label is shown as it is.
+    assert_eq!(kind.value_label("something_else"), "something_else");
+}
+
+#[test]
+fn a_label_for_a_value_that_is_not_allowed_is_refused() {
+    let text = format!(
+        "{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"enum\"\nvalues = [\"x\", \"y\"]\n[page.section.field.value_labels]\nx = \"Ex\"\nz = \"Zed\"\n"
+    );
+    let err = load_one(&text).expect_err("must fail");
+    assert_eq!(err.line, 9, "{err}");
+    assert!(
+        err.message.contains("`value_labels` names `z`")
+            && err.message.contains("not one of its `values` (x, y)"),
+        "{err}"
+    );
+    // Old layouts, with no labels at all, still load.
+    let plain = format!(
+        "{HEAD}[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"enum\"\nvalues = [\"x\"]\n"
+    );
+    let set = load_one(&plain).expect("loads");
+    assert_eq!(set.field("s.a").map(|f| f.value_label("x")), Some("x"));
+}
+
+#[test]
+fn only_what_the_proxy_reads_needs_a_restart() {
+    let set = builtin();
+    assert!(set.proxy_fields().all(|(_, f)| f.needs_restart));
+    for (page, section, field) in set.all_fields() {
+        if section.is_imageworks_only() {
+            assert!(!field.needs_restart, "{} on {}", field.path, page.id);
+        }
+    }
+    for id in ["pages_modules", "storage", "endpoints"] {
+        assert!(set.page(id).is_some_and(Page::is_imageworks_only), "{id}");
+    }
+    assert!(!set.page("server").is_some_and(Page::is_imageworks_only));
+    // An old layout that still says `needs_restart = true` on an ImageWorks
+    // section loads, and the field still needs no proxy restart.
+    let text = "target = \"chat_proxy\"\n[[page]]\nid = \"p\"\ntitle = \"P\"\n[[page.section]]\nid = \"s\"\ntitle = \"S\"\ntable = \"s\"\nconsumer = \"imageworks\"\n[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"bool\"\nneeds_restart = true\n";
+    let set = load_one(text).expect("loads");
+    assert_eq!(set.field("s.a").map(|f| f.needs_restart), Some(false));
+}

@@ -85,6 +85,24 @@ pub struct PreviewRow {
     pub flags: Flags,
 }
 
+impl PreviewRow {
+    /// Whether "Only what differs" shows the row: the draft, the proxy's
+    /// file (offline: the built-in default) and the effective value do not
+    /// all agree, or the key is where the proxy never reads it, or of the
+    /// wrong type. A file that spells out a key at the value it has anyway
+    /// (as a proxy-generated file spells out every key) is no difference.
+    pub fn differs(&self) -> bool {
+        let f = self.flags;
+        let reference = self.file.as_ref().unwrap_or(&self.default);
+        f.changed
+            || f.masked_by_env
+            || f.ignored_by_proxy
+            || f.not_coerced
+            || self.draft != *reference
+            || self.effective != self.draft
+    }
+}
+
 /// The proxy's own merge of its current file and env disagrees with the
 /// `runtime` it reported: the proxy is not the one the studio models.
 #[derive(Clone, Debug, PartialEq)]
@@ -387,6 +405,49 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn a_file_that_spells_out_every_default_differs_nowhere()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let layouts = LayoutSet::builtin()?;
+        let every_key = crate::core::defaults::defaults_text(&layouts);
+        let draft = ConfigDocument::parse(&every_key)?;
+        let offline = preview(&draft, &layouts, None, &BTreeMap::new());
+        let shown: Vec<&str> = offline
+            .rows
+            .iter()
+            .filter(|r| r.differs())
+            .map(|r| r.key.as_str())
+            .collect();
+        assert!(shown.is_empty(), "offline: {shown:?}");
+
+        // Connected to a proxy whose file is this same text: the draft
+        // changes the port, an env var masks the host.
+        let proxy_env = env(&[("CHAT_PROXY_HOST", "0.0.0.0")]);
+        let file: Map<String, Value> = offline
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.draft.clone()))
+            .collect();
+        let view = ProxyConfigView {
+            runtime: runtime_from(&layouts, &file, &proxy_env),
+            file,
+            config_file_path: "/srv/chat_proxy.toml".into(),
+            env_overrides: proxy_env.clone(),
+            precedence: Vec::new(),
+        };
+        let edited = every_key.replace("port = 8100", "port = 9001");
+        let draft = ConfigDocument::parse(&edited)?;
+        let connected = preview(&draft, &layouts, Some(&view), &proxy_env);
+        let shown: Vec<&str> = connected
+            .rows
+            .iter()
+            .filter(|r| r.differs())
+            .map(|r| r.key.as_str())
+            .collect();
+        assert_eq!(shown, ["host", "port"], "connected");
+        Ok(())
     }
 
     #[test]

@@ -139,7 +139,10 @@ impl Loss {
         match self {
             Self::Comment { line, text } => format!("line {line}: comment `{text}`"),
             Self::Table { name, line, keys } => {
-                format!("line {line}: table {name} ({keys} keys) is dropped")
+                format!(
+                    "line {line}: table {name} ({}) is dropped",
+                    crate::core::plural::count(*keys, "key", "keys")
+                )
             }
             Self::Key { path, line } => format!("line {line}: key `{path}` is dropped"),
             Self::Formatting {
@@ -193,17 +196,32 @@ pub fn losses(current_text: &str, layouts: &LayoutSet) -> Vec<Loss> {
 }
 
 fn table_loss(name: &str, item: &Item, line: usize) -> Loss {
-    let (shown, keys) = match item.as_array_of_tables() {
-        Some(entries) => (format!("[[{name}]]"), entries.iter().map(|t| t.len()).sum()),
-        None => (
-            format!("[{name}]"),
-            item.as_table_like().map_or(0, |t| t.len()),
-        ),
+    let shown = if item.is_array_of_tables() {
+        format!("[[{name}]]")
+    } else {
+        format!("[{name}]")
     };
+    let keys = leaf_keys(item);
     Loss::Table {
         name: shown,
         line,
         keys,
+    }
+}
+
+/// The keys holding values in `item`, its sub-tables' included (`[ui]`
+/// with `[ui.pages]` of two keys loses two keys, not one table).
+fn leaf_keys(item: &Item) -> usize {
+    if let Some(entries) = item.as_array_of_tables() {
+        return entries
+            .iter()
+            .flat_map(|t| t.iter())
+            .map(|(_, v)| leaf_keys(v))
+            .sum();
+    }
+    match item.as_table_like() {
+        Some(t) => t.iter().map(|(_, v)| leaf_keys(v)).sum(),
+        None => usize::from(item.is_value()),
     }
 }
 
@@ -393,6 +411,25 @@ mod tests {
         );
         assert!(text.contains("loopback_alias = \"\"\n"));
         assert_eq!(losses(&text, &layouts), vec![]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_dropped_table_counts_the_keys_of_its_sub_tables() -> Result<(), String> {
+        let layouts = layouts()?;
+        let text = "[ui]\ndefault_page = \"models\"\n[ui.pages]\nmodels = true\nresults = false\n[[endpoints]]\nname = \"a\"\n";
+        let described: Vec<String> = losses(text, &layouts)
+            .iter()
+            .filter(|l| matches!(l, Loss::Table { .. }))
+            .map(Loss::describe)
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "line 1: table [ui] (3 keys) is dropped",
+                "line 6: table [[endpoints]] (1 key) is dropped"
+            ]
+        );
         Ok(())
     }
 

@@ -255,7 +255,7 @@ fn entry_buttons(
             index,
         });
     }
-    if labelled_button(ui, "📋", &format!("Duplicate endpoint {name}"), true).clicked() {
+    if labelled_button(ui, "🗐", &format!("Duplicate endpoint {name}"), true).clicked() {
         ctx.edit(duplicate_entry(section, index, name));
     }
     if labelled_button(

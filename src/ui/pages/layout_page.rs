@@ -44,6 +44,9 @@ fn page_header(ui: &mut Ui, ctx: &PageCtx<'_>, page: &Page) {
     if !page.help.is_empty() {
         ui.label(RichText::new(&page.help).color(theme::muted(ui.visuals())));
     }
+    if page.is_imageworks_only() {
+        imageworks_banner(ui);
+    }
     if ctx.read_only {
         ui.colored_label(
             theme::error(ui.visuals()),
@@ -51,6 +54,24 @@ fn page_header(ui: &mut Ui, ctx: &PageCtx<'_>, page: &Page) {
         );
     }
     ui.add_space(theme::ROW_GAP);
+}
+
+/// What the proxy does with this page, said once instead of on every field.
+pub const IMAGEWORKS_BANNER: &str =
+    "Read by the ImageWorks app, not by the proxy; an API push drops this page; use a file push";
+
+fn imageworks_banner(ui: &mut Ui) {
+    let v = ui.visuals().clone();
+    theme::card(&v)
+        .fill(theme::badge_fill(&v, theme::accent(&v)))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new(format!("ℹ {IMAGEWORKS_BANNER}")).color(theme::accent(&v)))
+                .on_hover_text(
+                    "The proxy ignores these keys. A push through its API regenerates the file from the \
+                     proxy's own settings and drops them; a file push writes this file as it is.",
+                );
+        });
 }
 
 fn section_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, fields: &[&Field]) {

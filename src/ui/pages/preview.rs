@@ -51,7 +51,7 @@ pub fn show(
     ui.horizontal(|ui| {
         ui.checkbox(&mut view.only_differences, "Only what differs")
             .on_hover_text(
-                "Hide settings that are at their default everywhere and unchanged by this draft",
+                "Hide settings where this draft, the proxy's file (offline: the default) and the effective value agree, however the file spells them",
             );
         ui.separator();
         let connected = live.config().value().is_some();
@@ -83,19 +83,28 @@ pub fn show(
     let rows: Vec<&PreviewRow> = preview
         .rows
         .iter()
-        .filter(|r| !view.only_differences || differs(r))
+        .filter(|r| !view.only_differences || r.differs())
         .collect();
-    egui::ScrollArea::vertical()
-        .id_salt("preview_scroll")
-        .max_height(ui.available_height() * 0.62)
-        .show(ui, |ui| {
-            table(
-                ui,
-                &rows,
-                preview.mode == PreviewMode::Connected,
-                restart.as_ref(),
-            );
-        });
+    if rows.is_empty() {
+        ui.label(
+            RichText::new(
+                "Nothing differs: the draft, the proxy's file and the effective values agree.",
+            )
+            .color(theme::muted(ui.visuals())),
+        );
+    }
+    // The table takes the page; served models and history sit in a strip below.
+    let table_height = (ui.available_height() - LOWER_STRIP).max(MIN_TABLE);
+    let width = ui.available_width();
+    ui.allocate_ui(egui::vec2(width, table_height), |ui| {
+        ui.set_max_height(table_height);
+        table(
+            ui,
+            &rows,
+            preview.mode == PreviewMode::Connected,
+            restart.as_ref(),
+        );
+    });
     ui.separator();
     ui.columns(2, |cols| {
         models_panel(&mut cols[0], live, &view.served);
@@ -103,15 +112,10 @@ pub fn show(
     });
 }
 
-fn differs(r: &PreviewRow) -> bool {
-    let f = r.flags;
-    f.changed
-        || f.masked_by_env
-        || f.ignored_by_proxy
-        || f.not_coerced
-        || r.effective != r.default
-        || r.source != Source::Default
-}
+/// Height kept below the table for the served models and the push history.
+const LOWER_STRIP: f32 = 200.0;
+/// The table never gets less than this, however small the window.
+const MIN_TABLE: f32 = 160.0;
 
 fn connection_bar(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
@@ -249,13 +253,17 @@ fn other_env(ui: &mut Ui, preview: &Preview) {
 
 fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&RestartState>) {
     let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 8.0;
+    let height = ui.available_height();
     TableBuilder::new(ui)
         .id_salt("preview_table")
         .striped(true)
+        .resizable(true)
+        .auto_shrink([false, false])
+        .max_scroll_height(height)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(210.0).resizable(true))
-        .columns(Column::initial(105.0).resizable(true).clip(true), 6)
-        .column(Column::remainder())
+        .column(Column::initial(210.0).at_least(80.0).clip(true))
+        .columns(Column::initial(105.0).at_least(40.0).clip(true), 6)
+        .column(Column::remainder().at_least(80.0))
         .header(22.0, |mut h| {
             for title in [
                 "Setting",
@@ -287,8 +295,8 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&Re
             body.rows(text_height, rows.len(), |mut row| {
                 let r = rows[row.index()];
                 row.col(|ui| {
-                    ui.label(&r.label)
-                        .on_hover_text(format!("{} (API key `{}`)", r.path, r.key));
+                    ui.add(egui::Label::new(&r.label).truncate())
+                        .on_hover_text(format!("{}\n{} (API key `{}`)", r.label, r.path, r.key));
                 });
                 row.col(|ui| value_cell(ui, Some(&r.default), false));
                 row.col(|ui| value_cell(ui, r.file.as_ref(), !connected));
@@ -300,8 +308,9 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&Re
                         Source::File => "file",
                         Source::Env => "env",
                     };
-                    ui.label(RichText::new(compact(&r.effective)).monospace().strong())
-                        .on_hover_text(format!("from the {source}"));
+                    let text = compact(&r.effective);
+                    ui.add(egui::Label::new(RichText::new(&text).monospace().strong()).truncate())
+                        .on_hover_text(format!("{text}\nfrom the {source}"));
                 });
                 row.col(|ui| {
                     value_cell(ui, r.runtime.as_ref(), !connected);
@@ -324,7 +333,10 @@ fn compact(v: &Value) -> String {
 fn value_cell(ui: &mut Ui, v: Option<&Value>, offline: bool) {
     match v {
         Some(v) => {
-            ui.label(RichText::new(compact(v)).monospace());
+            // Cut to the column; the whole value on hover.
+            let text = compact(v);
+            ui.add(egui::Label::new(RichText::new(&text).monospace()).truncate())
+                .on_hover_text(text);
         }
         None => {
             ui.label(
@@ -347,8 +359,8 @@ fn env_cell(ui: &mut Ui, r: &PreviewRow) {
         ),
         EnvOutcome::Ignored { why } => (format!("{}={} (ignored)", env.var, env.raw), why.clone()),
     };
-    ui.label(RichText::new(text).monospace().small())
-        .on_hover_text(tip);
+    ui.add(egui::Label::new(RichText::new(&text).monospace().small()).truncate())
+        .on_hover_text(format!("{text}\n{tip}"));
 }
 
 fn badges(ui: &mut Ui, r: &PreviewRow) {

@@ -264,28 +264,31 @@ fn done(
             } else {
                 "Read back"
             };
-            egui::Grid::new("read_back").striped(true).show(ui, |ui| {
-                ui.strong("Key");
-                ui.strong("Sent");
-                ui.strong(found);
-                ui.end_row();
-                for k in &outcome.pushed {
-                    ui.label(RichText::new(&k.key).monospace());
-                    ui.label(RichText::new(k.after.to_string()).monospace());
-                    let mark = if k.ok { "✔" } else { "✖" };
-                    let found = if outcome.reread_failed {
-                        "? (could not re-read)".to_owned()
-                    } else {
-                        format!("{mark} {}", k.read_back)
-                    };
-                    ui.label(RichText::new(found).monospace().color(if k.ok {
-                        theme::ok(&v)
-                    } else {
-                        theme::error(&v)
-                    }));
+            // A file push sends no keys: no empty table then.
+            if !outcome.pushed.is_empty() {
+                egui::Grid::new("read_back").striped(true).show(ui, |ui| {
+                    ui.strong("Key");
+                    ui.strong("Sent");
+                    ui.strong(found);
                     ui.end_row();
-                }
-            });
+                    for k in &outcome.pushed {
+                        ui.label(RichText::new(&k.key).monospace());
+                        ui.label(RichText::new(k.after.to_string()).monospace());
+                        let mark = if k.ok { "✔" } else { "✖" };
+                        let found = if outcome.reread_failed {
+                            "? (could not re-read)".to_owned()
+                        } else {
+                            format!("{mark} {}", k.read_back)
+                        };
+                        ui.label(RichText::new(found).monospace().color(if k.ok {
+                            theme::ok(&v)
+                        } else {
+                            theme::error(&v)
+                        }));
+                        ui.end_row();
+                    }
+                });
+            }
             if !outcome.concurrent.is_empty() {
                 ui.label(RichText::new("Changed elsewhere while this push ran:").strong());
                 for c in &outcome.concurrent {

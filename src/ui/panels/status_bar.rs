@@ -50,7 +50,11 @@ pub fn show(
         });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let (errors, warnings) = counts;
-            let label = format!("Problems ({errors} errors, {warnings} warnings)");
+            let label = format!(
+                "Problems ({}, {})",
+                crate::core::plural::count(errors, "error", "errors"),
+                crate::core::plural::count(warnings, "warning", "warnings")
+            );
             ui.toggle_value(show_problems, label)
                 .on_hover_text("Show or hide the Problems panel");
             ui.separator();

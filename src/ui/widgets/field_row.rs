@@ -4,6 +4,7 @@
 use egui::{RichText, Ui};
 use toml_edit::{Array, Value};
 
+use super::typed_input::{TypedInput, typed_input};
 use super::{badge, list_editor, toggle};
 use crate::core::document::DocPath;
 use crate::core::layout::{Field, FieldType, check_value};
@@ -69,14 +70,19 @@ fn field_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
     let response = frame
         .show(ui, |ui| {
             ui.vertical(|ui| {
-                ui.add_enabled_ui(!ctx.read_only, |ui| {
-                    ui.horizontal(|ui| {
-                        editor(ui, ctx, place, label.id);
-                        reset_button(ui, ctx, place);
-                    });
+                // One line for the editor and its problem, so an error coming
+                // or going never moves the rows below.
+                ui.horizontal(|ui| {
+                    let problem = ui
+                        .add_enabled_ui(!ctx.read_only, |ui| {
+                            let problem = editor(ui, ctx, place, label.id);
+                            reset_button(ui, ctx, place);
+                            problem
+                        })
+                        .inner;
+                    problem_slot(ui, ctx, &place.path, problem);
                 });
                 details_line(ui, ctx, place);
-                findings(ui, ctx, &place.path);
             });
         })
         .response;
@@ -94,6 +100,14 @@ fn hover_help(field: &Field) -> String {
 
 fn row_badges(ui: &mut Ui, field: &Field) {
     let v = ui.visuals().clone();
+    if field.required {
+        badge(
+            ui,
+            "required",
+            theme::accent(&v),
+            "This setting must be in the file: a table without it is an error.",
+        );
+    }
     if !field.read_by_proxy {
         badge(
             ui,
@@ -107,7 +121,7 @@ fn row_badges(ui: &mut Ui, field: &Field) {
             ui,
             "restart",
             theme::muted(&v),
-            "Takes effect after the proxy (or ImageWorks) restarts: there is no hot reload.",
+            "Takes effect after the proxy restarts: it reads its file only at start-up.",
         );
     }
 }
@@ -125,17 +139,22 @@ fn details_line(ui: &mut Ui, ctx: &PageCtx<'_>, place: &FieldPlace<'_>) {
             "unset: default applies"
         };
         ui.label(
-            RichText::new(format!("default {} · {state}", field.default_text()))
+            RichText::new(format!("default {} · {state}", shown_default(field)))
                 .small()
                 .color(muted),
         );
-        if let Some(unit) = &field.unit {
-            ui.label(RichText::new(unit).small().color(muted));
-        }
         if let Some(env) = &field.env {
             env_badge(ui, env);
         }
     });
+}
+
+/// The default as the picker shows it: an enum's label, else its TOML text.
+fn shown_default(field: &Field) -> String {
+    match field.default.as_ref().and_then(Value::as_str) {
+        Some(v) if field.ty == FieldType::Enum => field.value_label(v).to_owned(),
+        _ => field.default_text(),
+    }
 }
 
 fn env_badge(ui: &mut Ui, env: &str) {
@@ -161,25 +180,48 @@ fn env_badge(ui: &mut Ui, env: &str) {
     }
 }
 
-/// The field's findings, each with its quick fix when it has one.
-fn findings(ui: &mut Ui, ctx: &mut PageCtx<'_>, path: &DocPath) {
+/// The field's problem on the editor's line: what is wrong with the text
+/// being typed, else its findings (all of them on hover), with the first
+/// quick fix. Long text is cut to the line and shown whole on hover.
+fn problem_slot(ui: &mut Ui, ctx: &mut PageCtx<'_>, path: &DocPath, typed: Option<String>) {
     let session = ctx.session;
-    for f in session.findings().iter().filter(|f| f.path == *path) {
-        let tone = match f.severity {
-            Severity::Error => theme::error(ui.visuals()),
-            Severity::Warning => theme::warning(ui.visuals()),
-        };
-        let icon = if f.is_error() { "⛔" } else { "⚠" };
-        let text = RichText::new(format!("{icon} {}", f.message)).color(tone);
-        if f.fix.is_none() || ctx.read_only {
-            ui.label(text);
-            continue;
+    let findings: Vec<_> = session
+        .findings()
+        .iter()
+        .filter(|f| f.path == *path)
+        .collect();
+    let (text, error) = match (&typed, findings.first()) {
+        (Some(problem), _) => (problem.clone(), true),
+        (None, Some(first)) => {
+            let more = findings.len() - 1;
+            let text = if more > 0 {
+                format!("{} (+{more} more)", first.message)
+            } else {
+                first.message.clone()
+            };
+            (text, first.is_error())
         }
-        ui.horizontal_wrapped(|ui| {
-            ui.label(text);
-            super::quick_fix_button(ui, f, ctx.actions);
-        });
+        (None, None) => return,
+    };
+    let tone = if error || findings.iter().any(|f| f.severity == Severity::Error) {
+        theme::error(ui.visuals())
+    } else {
+        theme::warning(ui.visuals())
+    };
+    let icon = if error { "⛔" } else { "⚠" };
+    let all: Vec<&str> = typed
+        .iter()
+        .map(String::as_str)
+        .chain(findings.iter().map(|f| f.message.as_str()))
+        .collect();
+    if typed.is_none()
+        && !ctx.read_only
+        && let Some(fixable) = findings.iter().find(|f| f.fix.is_some())
+    {
+        super::quick_fix_button(ui, fixable, ctx.actions);
     }
+    ui.add(egui::Label::new(RichText::new(format!("{icon} {text}")).color(tone)).truncate())
+        .on_hover_text(all.join("\n"));
 }
 
 fn reset_button(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
@@ -207,8 +249,14 @@ fn reset_button(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
     }
 }
 
-/// The editor for the field's type, labelled by `label_id` for AccessKit.
-fn editor(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>, label_id: egui::Id) {
+/// The editor for the field's type, labelled by `label_id` for AccessKit;
+/// returns why the text being typed is refused, while it is.
+fn editor(
+    ui: &mut Ui,
+    ctx: &mut PageCtx<'_>,
+    place: &FieldPlace<'_>,
+    label_id: egui::Id,
+) -> Option<String> {
     let field = place.field;
     let current = ctx.value(&place.path).cloned();
     if let Some(value) = &current
@@ -227,27 +275,8 @@ fn editor(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>, label_id: 
                 ctx.set(&place.path, on);
             }
         }
-        FieldType::Int | FieldType::OptionalInt => int_editor(
-            ui,
-            ctx,
-            place,
-            current.as_ref(),
-            effective.as_ref(),
-            label_id,
-        ),
-        FieldType::Float => {
-            let mut n = effective.as_ref().and_then(as_f64).unwrap_or(0.0);
-            // Never clamp what the file says: an out-of-range value stays visible (with its error).
-            let mut drag = egui::DragValue::new(&mut n)
-                .speed(0.01)
-                .max_decimals(3)
-                .clamp_existing_to_range(false);
-            if let (Some(min), Some(max)) = (field.min, field.max) {
-                drag = drag.range(min..=max);
-            }
-            if ui.add(drag).labelled_by(label_id).changed() {
-                ctx.set(&place.path, n);
-            }
+        FieldType::Int | FieldType::OptionalInt | FieldType::Float => {
+            return number_editor(ui, ctx, place, current.as_ref(), label_id);
         }
         FieldType::Enum => enum_editor(ui, ctx, place, effective.as_ref(), label_id),
         FieldType::StringList => {
@@ -277,13 +306,10 @@ fn editor(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>, label_id: 
         | FieldType::Path
         | FieldType::Url
         | FieldType::EnvVar => {
-            text_editor(ui, ctx, place, current.as_ref(), label_id);
+            return text_editor(ui, ctx, place, current.as_ref(), label_id);
         }
     }
-}
-
-fn as_f64(v: &Value) -> Option<f64> {
-    v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+    None
 }
 
 /// Whether the typed editor can show this value (else the raw literal editor).
@@ -300,51 +326,112 @@ fn fits_editor(field: &Field, value: &Value) -> bool {
     }
 }
 
-fn int_editor(
+/// Ints and floats as text: what was typed stays, with why it is refused
+/// ("not an integer", "above the maximum 65535"), until fixed or Escape.
+/// The file's value is never clamped: an out-of-range value stays visible.
+fn number_editor(
     ui: &mut Ui,
     ctx: &mut PageCtx<'_>,
     place: &FieldPlace<'_>,
     current: Option<&Value>,
-    effective: Option<&Value>,
     label_id: egui::Id,
-) {
+) -> Option<String> {
     let field = place.field;
-    if field.ty == FieldType::OptionalInt && effective.and_then(Value::as_integer).is_none() {
-        let shown = if current.is_some() {
-            "\"\" (none)"
-        } else {
-            "none"
-        };
-        ui.label(RichText::new(shown).italics())
-            .labelled_by(label_id);
-        if ui.small_button("Set a value").clicked() {
-            ctx.set(&place.path, field.min.map_or(0, |m| m as i64));
-        }
-        return;
+    if field.ty == FieldType::OptionalInt && !optional_switch(ui, ctx, place, current) {
+        unset_placeholder(ui, label_id);
+        return None;
     }
-    let mut n = effective.and_then(Value::as_integer).unwrap_or(0);
-    let mut drag = egui::DragValue::new(&mut n).clamp_existing_to_range(false);
+    let key = place.path.to_string();
+    let shown = current
+        .or(field.default.as_ref())
+        .map(|v| v.to_string().trim().to_owned())
+        .unwrap_or_default();
+    let hint = if field.ty == FieldType::OptionalInt {
+        "empty: none"
+    } else {
+        ""
+    };
+    let input = TypedInput {
+        key: &key,
+        shown: &shown,
+        is_default: current.is_none(),
+        hint,
+        label: label_id,
+    };
+    let outcome = typed_input(ui, &mut ctx.view.raw_buffers, &input, |text| {
+        value_input::parse_number(field, text)
+    });
     if let Some(unit) = &field.unit {
-        drag = drag.suffix(format!(" {unit}"));
+        let n = current
+            .or(field.default.as_ref())
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)));
+        ui.label(unit_text(unit, n));
     }
-    let (lo, hi) = (
-        field.min.map_or(i64::MIN, |m| m as i64),
-        field.max.map_or(i64::MAX, |m| m as i64),
-    );
-    drag = drag.range(lo..=hi);
-    if ui.add(drag).labelled_by(label_id).changed() {
-        ctx.set(&place.path, n);
+    if let Some(value) = outcome.commit {
+        ctx.set(&place.path, value);
     }
-    if field.ty == FieldType::OptionalInt
-        && ui
-            .small_button("None")
-            .on_hover_text("Remove the key: none")
-            .clicked()
-    {
-        ctx.edit(Command::Remove {
-            path: place.path.clone(),
-        });
+    outcome.problem
+}
+
+/// The unit after a value, singular for exactly one (`1 turn`, `2 turns`).
+fn unit_text(unit: &str, n: Option<f64>) -> String {
+    let plural_word =
+        unit.len() > 2 && unit.ends_with('s') && unit.chars().all(char::is_alphabetic);
+    if plural_word && n == Some(1.0) {
+        unit[..unit.len() - 1].to_owned()
+    } else {
+        unit.to_owned()
     }
+}
+
+/// The one switch every optional setting has: on, the key is in the file
+/// and the editor beside it edits it; off, the key is absent ("none").
+/// Returns whether the key is set after this frame.
+fn optional_switch(
+    ui: &mut Ui,
+    ctx: &mut PageCtx<'_>,
+    place: &FieldPlace<'_>,
+    current: Option<&Value>,
+) -> bool {
+    let field = place.field;
+    let mut is_set = current.is_some();
+    let response = ui
+        .checkbox(&mut is_set, "")
+        .on_hover_text("Off: the key is not in the file, which means none. On: edit its value.");
+    response.widget_info(|| {
+        egui::WidgetInfo::selected(
+            egui::Role::CheckBox,
+            true,
+            is_set,
+            format!("Set {}", field.label),
+        )
+    });
+    if response.changed() {
+        if is_set {
+            let start: Value = match field.ty {
+                FieldType::OptionalInt => Value::from(field.min.map_or(0, |m| m as i64)),
+                _ => Value::from(""),
+            };
+            ctx.set(&place.path, start);
+        } else {
+            ctx.view.raw_buffers.remove(&place.path.to_string());
+            ctx.edit(Command::Remove {
+                path: place.path.clone(),
+            });
+        }
+    }
+    is_set
+}
+
+/// What an optional setting that is off shows: "none", where its editor goes.
+fn unset_placeholder(ui: &mut Ui, label_id: egui::Id) {
+    ui.add_enabled(
+        false,
+        egui::TextEdit::singleline(&mut String::new())
+            .hint_text("none")
+            .desired_width(theme::NUMBER_WIDTH),
+    )
+    .labelled_by(label_id);
 }
 
 fn enum_editor(
@@ -361,16 +448,18 @@ fn enum_editor(
         .selected_text(if selected.is_empty() {
             "(unset)".to_owned()
         } else {
-            selected.clone()
+            field.value_label(&selected).to_owned()
         })
         .width(theme::EDITOR_WIDTH)
         .show_ui(ui, |ui| {
             for v in field.values.iter().filter(|v| offered(ctx, field, v)) {
-                ui.selectable_value(&mut choice, v.clone(), v);
+                ui.selectable_value(&mut choice, v.clone(), field.value_label(v))
+                    .on_hover_text(format!("`{v}` in the file"));
             }
         })
         .response
-        .labelled_by(label_id);
+        .labelled_by(label_id)
+        .on_hover_text(format!("`{selected}` in the file"));
     if choice != selected {
         ctx.set(&place.path, choice);
     }
@@ -403,29 +492,12 @@ fn text_editor(
     place: &FieldPlace<'_>,
     current: Option<&Value>,
     label_id: egui::Id,
-) {
+) -> Option<String> {
     let field = place.field;
     let optional = field.ty == FieldType::OptionalString;
-    if optional {
-        let mut is_set = current.is_some();
-        if ui
-            .checkbox(&mut is_set, "set")
-            .on_hover_text("Unset means none")
-            .changed()
-        {
-            if is_set {
-                ctx.set(&place.path, "");
-            } else {
-                ctx.edit(Command::Remove {
-                    path: place.path.clone(),
-                });
-            }
-        }
-        if !is_set {
-            ui.label(RichText::new("none").italics())
-                .labelled_by(label_id);
-            return;
-        }
+    if optional && !optional_switch(ui, ctx, place, current) {
+        unset_placeholder(ui, label_id);
+        return None;
     }
     let default = field.default.as_ref().and_then(Value::as_str).unwrap_or("");
     let mut text = current
@@ -454,12 +526,9 @@ fn text_editor(
     if field.ty == FieldType::EnvVar && !text.is_empty() {
         env_var_state(ui, &text);
     }
-    if current.is_some()
-        && let Err(problem) = check_value(field, &Value::from(text.as_str()))
-    {
-        ui.label(RichText::new("⛔").color(theme::error(ui.visuals())))
-            .on_hover_text(problem);
-    }
+    // The text is in the file as typed; what is wrong with it shows at once,
+    // before the findings catch up.
+    current.and_then(|_| check_value(field, &Value::from(text.as_str())).err())
 }
 
 /// Whether the named variable is set here: never its value (it is a secret).
@@ -489,7 +558,7 @@ fn raw_editor(
     place: &FieldPlace<'_>,
     value: &Value,
     label_id: egui::Id,
-) {
+) -> Option<String> {
     let key = place.path.to_string();
     let mut text = ctx
         .view
@@ -501,6 +570,7 @@ fn raw_editor(
         .desired_width(theme::EDITOR_WIDTH)
         .font(egui::TextStyle::Monospace);
     let response = ui.add(edit).labelled_by(label_id);
+    let mut problem = None;
     if response.changed() {
         // Written as TOML 1.0, the proxy's dialect (`07:32` gets its seconds).
         if let Ok(parsed) = value_input::parse_literal(&text) {
@@ -510,6 +580,9 @@ fn raw_editor(
     }
     if response.lost_focus() {
         ctx.view.raw_buffers.remove(&key);
+    }
+    if let Some(typed) = ctx.view.raw_buffers.get(&key) {
+        problem = value_input::parse_literal(typed).err();
     }
     ui.label(
         RichText::new("TOML literal")
@@ -521,4 +594,5 @@ fn raw_editor(
         value.to_string().trim(),
         place.field.ty.describe()
     ));
+    problem
 }

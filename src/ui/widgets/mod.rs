@@ -7,6 +7,7 @@ mod list_editor;
 mod multi_select;
 mod quick_fix;
 mod toggle;
+mod typed_input;
 
 pub use badge::badge;
 pub use committed_text::{TextLook, committed_text};

@@ -201,7 +201,7 @@ fn header(ui: &mut Ui, entry: &MergedEntry, new_name: &str, actions: &mut Vec<Ac
             new_name.trim().to_owned()
         };
         if ui
-            .button("📋 Duplicate")
+            .button("🗐 Duplicate")
             .on_hover_text(format!("Copy as a curated entry named {copy_name}"))
             .clicked()
         {
@@ -606,16 +606,18 @@ fn enum_combo(ui: &mut Ui, field: &Field, value: Option<&Value>, label: egui::Id
         .selected_text(if current.is_empty() {
             "(unset)"
         } else {
-            &current
+            field.value_label(&current)
         })
         .width(theme::EDITOR_WIDTH)
         .show_ui(ui, |ui| {
             for v in &field.values {
-                ui.selectable_value(&mut choice, v.clone(), v);
+                ui.selectable_value(&mut choice, v.clone(), field.value_label(v))
+                    .on_hover_text(format!("`{v}` in the entry"));
             }
         })
         .response
-        .labelled_by(label);
+        .labelled_by(label)
+        .on_hover_text(format!("`{current}` in the entry"));
     (choice != current).then_some(Value::String(choice))
 }
 

@@ -815,7 +815,11 @@ fn filter_row(ui: &mut Ui, state: &mut RegistryState) {
 
 fn findings_list(ui: &mut Ui, state: &RegistryState, actions: &mut Vec<Action>) {
     let (errors, warnings) = state.counts();
-    let title = format!("Findings: {errors} errors, {warnings} warnings");
+    let title = format!(
+        "Findings: {}, {}",
+        crate::core::plural::count(errors, "error", "errors"),
+        crate::core::plural::count(warnings, "warning", "warnings")
+    );
     egui::CollapsingHeader::new(title)
         .id_salt("registry_findings")
         .default_open(false)
