@@ -407,6 +407,16 @@ mod tests {
             .collect()
     }
 
+    /// The keys "Only what differs" keeps.
+    fn differing_keys(preview: &Preview) -> Vec<&str> {
+        preview
+            .rows
+            .iter()
+            .filter(|r| r.differs())
+            .map(|r| r.key.as_str())
+            .collect()
+    }
+
     #[test]
     fn a_file_that_spells_out_every_default_differs_nowhere()
     -> Result<(), Box<dyn std::error::Error>> {
@@ -414,12 +424,7 @@ mod tests {
         let every_key = crate::core::defaults::defaults_text(&layouts);
         let draft = ConfigDocument::parse(&every_key)?;
         let offline = preview(&draft, &layouts, None, &BTreeMap::new());
-        let shown: Vec<&str> = offline
-            .rows
-            .iter()
-            .filter(|r| r.differs())
-            .map(|r| r.key.as_str())
-            .collect();
+        let shown = differing_keys(&offline);
         assert!(shown.is_empty(), "offline: {shown:?}");
 
         // Connected to a proxy whose file is this same text: the draft
@@ -440,12 +445,7 @@ mod tests {
         let edited = every_key.replace("port = 8100", "port = 9001");
         let draft = ConfigDocument::parse(&edited)?;
         let connected = preview(&draft, &layouts, Some(&view), &proxy_env);
-        let shown: Vec<&str> = connected
-            .rows
-            .iter()
-            .filter(|r| r.differs())
-            .map(|r| r.key.as_str())
-            .collect();
+        let shown = differing_keys(&connected);
         assert_eq!(shown, ["host", "port"], "connected");
         Ok(())
     }

@@ -338,7 +338,7 @@ fn number_editor(
 ) -> Option<String> {
     let field = place.field;
     if field.ty == FieldType::OptionalInt && !optional_switch(ui, ctx, place, current) {
-        unset_placeholder(ui, label_id);
+        unset_value_box(ui, label_id);
         return None;
     }
     let key = place.path.to_string();
@@ -424,7 +424,7 @@ fn optional_switch(
 }
 
 /// What an optional setting that is off shows: "none", where its editor goes.
-fn unset_placeholder(ui: &mut Ui, label_id: egui::Id) {
+fn unset_value_box(ui: &mut Ui, label_id: egui::Id) {
     ui.add_enabled(
         false,
         egui::TextEdit::singleline(&mut String::new())
@@ -496,7 +496,7 @@ fn text_editor(
     let field = place.field;
     let optional = field.ty == FieldType::OptionalString;
     if optional && !optional_switch(ui, ctx, place, current) {
-        unset_placeholder(ui, label_id);
+        unset_value_box(ui, label_id);
         return None;
     }
     let default = field.default.as_ref().and_then(Value::as_str).unwrap_or("");
