@@ -70,3 +70,9 @@ fn file_appender(dir: &std::path::Path) -> Result<RollingFileAppender, String> {
         .build(dir)
         .map_err(|e| format!("cannot write logs in {}: {e}", dir.display()))
 }
+
+/// The profiles file (connection profiles and fleets) both fronts read:
+/// `<data folder>/profiles.toml`, the folder of the app's other data.
+pub fn profiles_path() -> Option<PathBuf> {
+    eframe::storage_dir(APP_NAME).map(|d| d.join(crate::core::proxy::profiles_file::PROFILES_FILE))
+}

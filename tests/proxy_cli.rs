@@ -90,7 +90,9 @@ fn push_args(file: &Path, url: &str) -> PushArgs {
     PushArgs {
         target: PlanArgs {
             file: file.to_path_buf(),
-            proxy: url.to_owned(),
+            proxy: vec![url.to_owned()],
+            fleet: None,
+            parallel: 4,
             connect: connect(),
             paths: PathOpts::default(),
             mode: CliPushMode::Api,
@@ -184,6 +186,7 @@ fn record_push(dir: &Path, url: &str, at: u64) -> TestResult {
             concurrent: Vec::new(),
         },
         restart: None,
+        targets: Vec::new(),
     };
     Ok(record(dir, &entry)?)
 }
@@ -402,6 +405,7 @@ fn dry_run_writes_nothing_and_yes_pushes() -> TestResult {
     assert_eq!(history.entries.len(), 1);
     let listed = ProxyCommand::History(iw_studio::cli::proxy::HistoryArgs {
         history_dir: dir.path().join("history"),
+        action: None,
     });
     let (code, out, _) = run(listed, OutputFormat::Human);
     assert_eq!(code, 0);
@@ -419,7 +423,9 @@ fn file_push_and_diff() -> TestResult {
     let diff = DiffArgs {
         target: PlanArgs {
             file: draft_path.clone(),
-            proxy: proxy.url(),
+            proxy: vec![proxy.url()],
+            fleet: None,
+            parallel: 4,
             connect: connect(),
             paths: PathOpts::default(),
             mode: CliPushMode::File,

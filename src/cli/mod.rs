@@ -4,6 +4,7 @@ mod config;
 pub mod discovery;
 pub mod endpoints;
 mod fix;
+pub mod fleet;
 mod live_state;
 pub mod output;
 pub mod proxy;
@@ -39,6 +40,9 @@ pub struct Cli {
     /// Read layouts from this folder instead of the built-in ui_layouts/.
     #[arg(long, global = true, value_name = "DIR")]
     pub layouts: Option<PathBuf>,
+    /// The profiles file (connection profiles and fleets); default: `iw-studio profiles path`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub profiles: Option<PathBuf>,
     /// Output format of every command.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
@@ -92,6 +96,9 @@ pub enum Command {
     /// The layered model registry (curated / discovered / merged JSON).
     #[command(subcommand)]
     Registry(registry::RegistryCmd),
+    /// The profiles file: where it is, what it holds.
+    #[command(subcommand)]
+    Profiles(fleet::ProfilesCmd),
     /// Talk to a running chat proxy: status, preview, diff, push, history.
     #[command(flatten)]
     Proxy(proxy::ProxyCommand),
@@ -140,11 +147,18 @@ pub fn run_with(cli: &Cli, command: &Command, o: &mut Out<'_>) -> u8 {
         Command::Discovery(args) => discovery::run_with(&layouts, args, o),
         Command::Endpoints(args) => endpoints::run_with(&layouts, args, o),
         Command::Registry(cmd) => registry::run_with(cmd, o),
+        Command::Profiles(cmd) => fleet::run_profiles(cmd, profiles_path(cli).as_deref(), o),
         Command::Proxy(command) => {
             let interactive = std::io::stdin().is_terminal();
-            proxy::run_proxy_with(&layouts, command, interactive, o)
+            let profiles = profiles_path(cli);
+            proxy::run_proxy_in(&layouts, command, profiles.as_deref(), interactive, o)
         }
     }
+}
+
+/// `--profiles FILE`, else the app's own profiles file.
+fn profiles_path(cli: &Cli) -> Option<PathBuf> {
+    cli.profiles.clone().or_else(crate::app_log::profiles_path)
 }
 
 #[cfg(test)]

@@ -83,8 +83,15 @@ pub struct PreviewArgs {
 pub struct PlanArgs {
     /// The draft `chat_proxy.toml`.
     pub file: PathBuf,
-    #[arg(long, value_name = "URL")]
-    pub proxy: String,
+    /// The proxy's base URL; repeat it for several proxies (a fleet made on the spot).
+    #[arg(long, value_name = "URL", required_unless_present = "fleet")]
+    pub proxy: Vec<String>,
+    /// A fleet from the profiles file (`iw-studio profiles path`): every proxy in it.
+    #[arg(long, value_name = "NAME", conflicts_with = "proxy")]
+    pub fleet: Option<String>,
+    /// With several proxies: how many are contacted at once.
+    #[arg(long, value_name = "N", default_value_t = crate::core::proxy::fleet::DEFAULT_PARALLEL, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
+    pub parallel: usize,
     #[command(flatten)]
     pub connect: ConnectOpts,
     #[command(flatten)]
@@ -92,6 +99,18 @@ pub struct PlanArgs {
     /// api: PUT the changed keys (the proxy rewrites its file, lossy); file: write the draft to the proxy's file (lossless; the file must be reachable from here).
     #[arg(long, value_enum, default_value_t)]
     pub mode: CliPushMode,
+}
+
+impl PlanArgs {
+    /// A fleet (`--fleet`, or `--proxy` more than once) rather than one proxy.
+    pub fn is_fleet(&self) -> bool {
+        self.fleet.is_some() || self.proxy.len() > 1
+    }
+
+    /// The one proxy of a single-proxy command.
+    pub fn single_proxy(&self) -> &str {
+        self.proxy.first().map_or("", String::as_str)
+    }
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -125,7 +144,8 @@ pub struct PushArgs {
 pub struct RestartOpts {
     /// After pushing, run the restart command, wait for the proxy to come
     /// back with a fresh uptime, and compare its runtime with the push.
-    #[arg(long, requires = "restart_command")]
+    /// (One proxy: needs --restart-command. A fleet: each profile's restart command.)
+    #[arg(long)]
     pub restart: bool,
     /// The restart command, split like a shell would (no shell runs it),
     /// e.g. "docker restart imageworks-chat-proxy".
@@ -176,20 +196,57 @@ pub struct HistoryArgs {
     /// The folder given to `push --history-dir`.
     #[arg(long, value_name = "DIR")]
     pub history_dir: PathBuf,
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
 }
 
-/// Run a proxy command writing to `o`; `interactive` says whether stdin may be asked for confirmation.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum HistoryAction {
+    /// Put back what one recorded push changed, on every proxy it changed
+    /// (a fleet push: every target), planned for all before any is written.
+    Revert(super::fleet::RevertArgs),
+}
+
+/// Run a proxy command writing to `o`; `interactive` says whether stdin
+/// may be asked for confirmation. Fleets come from the default profiles file.
 pub fn run_proxy_with(
     layouts: &LayoutSet,
     command: &ProxyCommand,
     interactive: bool,
     o: &mut Out<'_>,
 ) -> u8 {
+    let profiles = crate::app_log::profiles_path();
+    run_proxy_in(layouts, command, profiles.as_deref(), interactive, o)
+}
+
+/// As [`run_proxy_with`], with fleets from the profiles file at `profiles`.
+pub fn run_proxy_in(
+    layouts: &LayoutSet,
+    command: &ProxyCommand,
+    profiles: Option<&std::path::Path>,
+    interactive: bool,
+    o: &mut Out<'_>,
+) -> u8 {
     match command {
         ProxyCommand::Status(args) => run_status_with(layouts, args, o),
         ProxyCommand::Preview(args) => run_preview_with(layouts, args, o),
+        ProxyCommand::Diff(args) if args.target.is_fleet() => {
+            super::fleet::run_drift(&super::fleet::FleetCtx::new(layouts, profiles, &args.target), o)
+        }
         ProxyCommand::Diff(args) => run_diff_with(layouts, args, o),
+        ProxyCommand::Push(args) if args.target.is_fleet() => {
+            super::fleet::run_push(
+                &super::fleet::FleetCtx::new(layouts, profiles, &args.target),
+                args,
+                interactive,
+                o,
+            )
+        }
         ProxyCommand::Push(args) => run_push_with(layouts, args, interactive, o),
+        ProxyCommand::History(HistoryArgs {
+            history_dir,
+            action: Some(HistoryAction::Revert(revert)),
+        }) => super::fleet::run_revert(layouts, profiles, history_dir, revert, interactive, o),
         ProxyCommand::History(args) => run_history_with(args, o),
     }
 }
@@ -472,14 +529,14 @@ fn make_plan(
     rt: &tokio::runtime::Runtime,
 ) -> Result<Planned, CliError> {
     let draft = load_draft(&req.file)?;
-    let api = client(&req.proxy, &req.connect)?;
+    let api = client(req.single_proxy(), &req.connect)?;
     let view = rt.block_on(api.config())?;
     let target = PushTarget::new(api.base_url()).with_path_maps(req.paths.path_maps.clone());
     let plan = plan_push(&draft, layouts, &view, &target, req.mode.into()).map_err(push_fail)?;
     Ok(Planned { api, plan })
 }
 
-fn push_fail(e: PushError) -> CliError {
+pub(super) fn push_fail(e: PushError) -> CliError {
     let (code, details) = match &e {
         PushError::Invalid { findings } => (exit::FINDINGS, json!(findings)),
         PushError::NeedsConfirmation {
@@ -497,7 +554,8 @@ fn push_fail(e: PushError) -> CliError {
         | PushError::Path(_)
         | PushError::Lock(_)
         | PushError::FileChanged { .. }
-        | PushError::NotTheProxysFile { .. } => (exit::FINDINGS, Value::Null),
+        | PushError::NotTheProxysFile { .. }
+        | PushError::Draft { .. } => (exit::FINDINGS, Value::Null),
         PushError::Save(s) if s.is_conflict() => (exit::FINDINGS, Value::Null),
         PushError::Save(_) | PushError::Proxy(_) => (exit::UNREADABLE, Value::Null),
     };
@@ -527,14 +585,14 @@ pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u
     let planned = runtime().and_then(|rt| make_plan(layouts, &args.target, &rt));
     match planned {
         Ok(p) => {
-            print_plan(&args.target.proxy, &p.plan, None, o);
+            print_plan(args.target.single_proxy(), &p.plan, None, o);
             exit::OK
         }
         Err(f) => o.fail(f),
     }
 }
 
-fn plan_json(plan: &PushPlan) -> Value {
+pub(super) fn plan_json(plan: &PushPlan) -> Value {
     json!({
         "mode": plan.mode,
         "config_file_path": plan.config_file_path,
@@ -551,7 +609,7 @@ fn plan_json(plan: &PushPlan) -> Value {
     })
 }
 
-fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &mut Out<'_>) {
+pub(super) fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &mut Out<'_>) {
     if o.format == OutputFormat::Json {
         let mut body = json!({"proxy": url, "plan": plan_json(plan)});
         if let (Some(r), Value::Object(map)) = (result, &mut body) {
@@ -650,11 +708,11 @@ fn push_command(
     let restart = restart_request(&args.restart)?;
     let Planned { api, plan } = make_plan(layouts, &args.target, &rt)?;
     if args.dry_run || (plan.is_empty() && restart.is_none()) {
-        print_plan(&args.target.proxy, &plan, None, o);
+        print_plan(args.target.single_proxy(), &plan, None, o);
         return Ok(exit::OK);
     }
     if o.format == OutputFormat::Human {
-        print_plan(&args.target.proxy, &plan, None, o);
+        print_plan(args.target.single_proxy(), &plan, None, o);
     }
     let confirmed = args.yes || (plan.needs_confirmation() && interactive && ask(o));
     let result = rt.block_on(execute_push(&api, &plan, layouts, confirmed));
@@ -688,9 +746,14 @@ fn push_command(
 
 /// `--restart --restart-command "CMD ARGS"` is a one-off profile's restart
 /// command: the same request a GUI profile makes.
-fn restart_request(opts: &RestartOpts) -> Result<Option<RestartRequest>, CliError> {
-    let Some(raw) = opts.restart_command.as_deref().filter(|_| opts.restart) else {
+pub(super) fn restart_request(opts: &RestartOpts) -> Result<Option<RestartRequest>, CliError> {
+    if !opts.restart {
         return Ok(None);
+    }
+    let Some(raw) = opts.restart_command.as_deref() else {
+        return Err(CliError::unreadable(
+            "--restart needs --restart-command \"CMD ARGS\" for a single proxy (a fleet push uses each profile's restart command)",
+        ));
     };
     let profile = ConnectionProfile {
         restart_command: restart::parse_command(raw)
@@ -744,7 +807,7 @@ fn restart_after(
     Some(report)
 }
 
-fn ask(o: &mut Out<'_>) -> bool {
+pub(super) fn ask(o: &mut Out<'_>) -> bool {
     let _ = write!(o.err, "Push anyway and lose the above? [y/N] ");
     let _ = o.err.flush();
     let mut answer = String::new();
@@ -763,7 +826,7 @@ fn report_outcome(
         if let (Some(r), Value::Object(map)) = (restarted, &mut result) {
             map.insert("restart".to_owned(), json!(r));
         }
-        print_plan(&args.target.proxy, plan, Some(result), o);
+        print_plan(args.target.single_proxy(), plan, Some(result), o);
         return;
     }
     let _ = writeln!(o.out, "{}", outcome.headline);
@@ -842,32 +905,7 @@ pub fn run_history_with(args: &HistoryArgs, o: &mut Out<'_>) -> u8 {
         );
     }
     for (i, e) in listed.entries.iter().enumerate() {
-        let result = match &e.result {
-            history::HistoryResult::Pushed { verified: true, .. } => "pushed".to_owned(),
-            history::HistoryResult::Pushed { concurrent, .. } if !concurrent.is_empty() => {
-                format!(
-                    "pushed; changed elsewhere meanwhile: {}",
-                    concurrent.join(", ")
-                )
-            }
-            history::HistoryResult::Pushed {
-                verified: false, ..
-            } => "pushed, NOT read back".to_owned(),
-            history::HistoryResult::OutcomeUnknown {
-                present,
-                absent,
-                reread,
-                ..
-            } if *reread => format!(
-                "OUTCOME UNKNOWN; re-read: there: [{}], not there: [{}]",
-                present.join(", "),
-                absent.join(", ")
-            ),
-            history::HistoryResult::OutcomeUnknown { .. } => {
-                "OUTCOME UNKNOWN; the proxy could not be re-read".to_owned()
-            }
-            history::HistoryResult::Failed { error } => format!("failed: {error}"),
-        };
+        let result = result_text(&e.result);
         let _ = writeln!(
             o.out,
             "#{i} {} {} {:?} via profile {}: {result}",
@@ -879,6 +917,25 @@ pub fn run_history_with(args: &HistoryArgs, o: &mut Out<'_>) -> u8 {
         if let Some(r) = &e.restart {
             let _ = writeln!(o.out, "    restart: {}", r.headline);
         }
+        for t in &e.targets {
+            let rollback = match &t.rollback {
+                Some(history::HistoryRollback::RolledBack) => "; rolled back".to_owned(),
+                Some(history::HistoryRollback::Incomplete { problem }) => {
+                    format!("; rollback INCOMPLETE: {problem}")
+                }
+                None => String::new(),
+            };
+            let _ = writeln!(
+                o.out,
+                "    {} {}: {}{rollback}",
+                t.name,
+                t.base_url,
+                result_text(&t.result)
+            );
+            for c in &t.changes {
+                let _ = writeln!(o.out, "        {}: {} -> {}", c.path, c.before, c.after);
+            }
+        }
     }
     for line in &listed.unreadable_lines {
         let _ = writeln!(
@@ -887,4 +944,33 @@ pub fn run_history_with(args: &HistoryArgs, o: &mut Out<'_>) -> u8 {
         );
     }
     exit::OK
+}
+
+fn result_text(result: &history::HistoryResult) -> String {
+    match result {
+        history::HistoryResult::Pushed { verified: true, .. } => "pushed".to_owned(),
+        history::HistoryResult::Pushed { concurrent, .. } if !concurrent.is_empty() => {
+            format!(
+                "pushed; changed elsewhere meanwhile: {}",
+                concurrent.join(", ")
+            )
+        }
+        history::HistoryResult::Pushed {
+            verified: false, ..
+        } => "pushed, NOT read back".to_owned(),
+        history::HistoryResult::OutcomeUnknown {
+            present,
+            absent,
+            reread,
+            ..
+        } if *reread => format!(
+            "OUTCOME UNKNOWN; re-read: there: [{}], not there: [{}]",
+            present.join(", "),
+            absent.join(", ")
+        ),
+        history::HistoryResult::OutcomeUnknown { .. } => {
+            "OUTCOME UNKNOWN; the proxy could not be re-read".to_owned()
+        }
+        history::HistoryResult::Failed { error } => format!("failed: {error}"),
+    }
 }

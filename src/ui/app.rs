@@ -148,7 +148,10 @@ impl StudioApp {
             .storage
             .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
             .unwrap_or_default();
-        let mut app = Self::new(layouts, settings);
+        // The real window keeps its profiles in the profiles file the CLI reads.
+        let live = LiveProxy::new(settings.proxy_profiles.clone(), history_dir())
+            .with_profiles_file(crate::app_log::profiles_path());
+        let mut app = Self::with_live(layouts, settings, live);
         let file = file.or_else(|| app.settings.last_file.clone().filter(|p| p.is_file()));
         if let Some(path) = file {
             app.open(&cc.egui_ctx, &path);

@@ -347,6 +347,8 @@ pub enum Fault {
     PutAppliedLate(Duration),
     /// Only `PUT`: answer 200 "written" without writing (a read-back must catch it).
     PutNotApplied,
+    /// Only `PUT`: 500 without writing (the proxy failed before touching its file).
+    PutServerError,
     /// Every request: 400 with a 1 MB `detail` full of terminal escapes.
     HugeEscapedError,
 }
@@ -598,6 +600,7 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
             | Fault::PutAppliedThenReset
             | Fault::PutAppliedLate(_)
             | Fault::PutNotApplied
+            | Fault::PutServerError
     );
     if put_only && request.method() != axum::http::Method::PUT {
         return next.run(request).await;
@@ -648,7 +651,7 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
             tokio::time::sleep(d).await;
             next.run(request).await
         }
-        Fault::ServerError => {
+        Fault::ServerError | Fault::PutServerError => {
             (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
         }
         Fault::Garbage => (

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::json_value::json_to_toml;
+use super::path_map::PathMap;
 use super::push::{PushError, PushMode, PushPlan};
 use super::push_run::{PushOutcome, PushStatus};
 use super::restart::RestartReport;
@@ -72,6 +73,101 @@ pub struct HistoryEntry {
     /// The restart after the push, stage by stage, when one was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<RestartReport>,
+    /// A fleet push: one record per target (then `changes` is empty and
+    /// `result` sums the fleet up).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<HistoryTarget>,
+}
+
+/// One target of a fleet push.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryTarget {
+    pub name: String,
+    pub base_url: String,
+    /// The profile's path maps at push time (a file-mode revert needs them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path_maps: Vec<PathMap>,
+    pub changes: Vec<HistoryChange>,
+    pub result: HistoryResult,
+    /// Set when the fleet was rolled back and this target may have been written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<HistoryRollback>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum HistoryRollback {
+    /// Put back and read back as before.
+    RolledBack,
+    /// Not put back, not verified, or unknown: the push may still be there.
+    Incomplete { problem: String },
+}
+
+impl HistoryTarget {
+    /// Whether this target may still hold the push (so revert makes sense).
+    pub fn may_have_changed_file(&self) -> bool {
+        matches!(
+            self.result,
+            HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. }
+        ) && !matches!(self.rollback, Some(HistoryRollback::RolledBack))
+            && !self.changes.is_empty()
+    }
+}
+
+/// A new entry's id and time: (id, Unix seconds, UTC text).
+pub(super) fn stamp() -> (String, u64, String) {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let now = since_epoch.as_secs();
+    (
+        // Unique enough for one folder: two pushes in the same
+        // nanosecond from the same process do not happen.
+        format!("{:x}-{:x}", since_epoch.as_nanos(), std::process::id()),
+        now,
+        utc_text(now),
+    )
+}
+
+/// The record of one plan's changes.
+pub(super) fn changes_of(plan: &PushPlan) -> Vec<HistoryChange> {
+    plan.changes
+        .iter()
+        .map(|c| HistoryChange {
+            key: c.key.clone(),
+            path: c.path.clone(),
+            before: c.before.clone(),
+            after: c.after.clone(),
+        })
+        .collect()
+}
+
+/// How one push's result is recorded.
+pub(super) fn result_of(result: &Result<PushOutcome, PushError>) -> HistoryResult {
+    match result {
+        Ok(o) => outcome_result(o),
+        Err(e) => HistoryResult::Failed {
+            error: e.to_string(),
+        },
+    }
+}
+
+pub(super) fn outcome_result(o: &PushOutcome) -> HistoryResult {
+    if o.status == PushStatus::Unknown {
+        HistoryResult::OutcomeUnknown {
+            problem: o.problem.clone().unwrap_or_default(),
+            reread: !o.reread_failed,
+            present: o.present().into_iter().map(str::to_owned).collect(),
+            absent: o.absent().into_iter().map(str::to_owned).collect(),
+        }
+    } else {
+        HistoryResult::Pushed {
+            verified: o.verified,
+            restart_required: o.restart_required,
+            backup: o.backup.clone(),
+            concurrent: o.concurrent.iter().map(|c| c.key.clone()).collect(),
+        }
+    }
 }
 
 impl HistoryEntry {
@@ -81,52 +177,26 @@ impl HistoryEntry {
         plan: &PushPlan,
         result: &Result<PushOutcome, PushError>,
     ) -> Self {
-        let since_epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let now = since_epoch.as_secs();
+        let (id, time_unix_s, time) = stamp();
         Self {
-            // Unique enough for one folder: two pushes in the same
-            // nanosecond from the same process do not happen.
-            id: format!("{:x}-{:x}", since_epoch.as_nanos(), std::process::id()),
-            time_unix_s: now,
-            time: utc_text(now),
+            id,
+            time_unix_s,
+            time,
             profile: profile.to_owned(),
             base_url: plan.base_url.clone(),
             mode: plan.mode,
-            changes: plan
-                .changes
-                .iter()
-                .map(|c| HistoryChange {
-                    key: c.key.clone(),
-                    path: c.path.clone(),
-                    before: c.before.clone(),
-                    after: c.after.clone(),
-                })
-                .collect(),
-            result: match result {
-                Ok(o) if o.status == PushStatus::Unknown => HistoryResult::OutcomeUnknown {
-                    problem: o.problem.clone().unwrap_or_default(),
-                    reread: !o.reread_failed,
-                    present: o.present().into_iter().map(str::to_owned).collect(),
-                    absent: o.absent().into_iter().map(str::to_owned).collect(),
-                },
-                Ok(o) => HistoryResult::Pushed {
-                    verified: o.verified,
-                    restart_required: o.restart_required,
-                    backup: o.backup.clone(),
-                    concurrent: o.concurrent.iter().map(|c| c.key.clone()).collect(),
-                },
-                Err(e) => HistoryResult::Failed {
-                    error: e.to_string(),
-                },
-            },
+            changes: changes_of(plan),
+            result: result_of(result),
             restart: None,
+            targets: Vec::new(),
         }
     }
 
     /// Whether this push may have changed the proxy's file (so revert makes sense).
     pub fn may_have_changed_file(&self) -> bool {
+        if !self.targets.is_empty() {
+            return self.targets.iter().any(HistoryTarget::may_have_changed_file);
+        }
         matches!(
             self.result,
             HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. }
@@ -269,8 +339,17 @@ pub fn revert_draft(
     if !entry.may_have_changed_file() {
         return Err(HistoryError::NotPushed);
     }
+    revert_changes(&entry.changes, base, layouts)
+}
+
+/// `base` with the `before` value of every change put back.
+pub fn revert_changes(
+    changes: &[HistoryChange],
+    base: &ConfigDocument,
+    layouts: &LayoutSet,
+) -> Result<ConfigDocument, HistoryError> {
     let mut draft = base.clone();
-    for change in &entry.changes {
+    for change in changes {
         let (section, field) =
             layouts
                 .proxy_field_by_key(&change.key)
@@ -331,6 +410,7 @@ mod tests {
                 concurrent: Vec::new(),
             },
             restart: None,
+            targets: Vec::new(),
         }
     }
 

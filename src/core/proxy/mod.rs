@@ -22,10 +22,12 @@ pub mod effective;
 pub mod env_parse;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fake;
+pub mod fleet;
 pub mod history;
 pub mod json_value;
 pub mod path_map;
 pub mod profiles;
+pub mod profiles_file;
 pub mod proxy_text;
 pub mod push;
 pub mod push_lock;

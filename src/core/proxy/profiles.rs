@@ -149,6 +149,14 @@ impl Default for Profiles {
 }
 
 impl Profiles {
+    /// Just `profile`, active.
+    pub fn single(profile: ConnectionProfile) -> Self {
+        Self {
+            active: profile.name.clone(),
+            profiles: vec![profile],
+        }
+    }
+
     pub fn all(&self) -> &[ConnectionProfile] {
         &self.profiles
     }

@@ -213,6 +213,9 @@ pub enum PushError {
     Proxy(#[from] ProxyError),
     #[error(transparent)]
     Save(#[from] SaveError),
+    /// The draft for this proxy could not be made (a revert's base).
+    #[error("cannot make the draft for this proxy: {reason}")]
+    Draft { reason: String },
 }
 
 fn confirmation_text(losses: &[Loss], draft_losses: &[Loss]) -> String {

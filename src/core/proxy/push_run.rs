@@ -206,7 +206,7 @@ fn nothing(plan: &PushPlan) -> PushOutcome {
 }
 
 /// An error after the request left: the proxy may have applied it.
-fn may_have_written(e: &PushError) -> bool {
+pub(super) fn may_have_written(e: &PushError) -> bool {
     match e {
         PushError::Proxy(p) => match p {
             ProxyError::Timeout { .. }
@@ -477,6 +477,25 @@ fn headline(plan: &PushPlan, o: &PushOutcome) -> String {
         }
     };
     line + &carried
+}
+
+/// Every check `execute_push` makes before writing, against a fresh
+/// re-read of the proxy, without writing: what a fleet push runs on every
+/// target before it writes to any (the proxy's view moved, the local file
+/// is not the proxy's, or it changed since planning).
+pub fn preflight(plan: &PushPlan, fresh: &ProxyConfigView) -> Result<(), PushError> {
+    check_stale(plan, fresh)?;
+    check_same_file(plan)?;
+    check_file_unchanged(plan)?;
+    if plan.mode == PushMode::File
+        && let Some(path) = plan.local_file()
+        && current_fingerprint(path)? != plan.file_fingerprint
+    {
+        return Err(PushError::FileChanged {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Refuse when the proxy's file view moved since the plan was made.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::history::HistoryEntry;
+use super::history::{HistoryChange, HistoryEntry};
 
 /// A key pushed since the proxy last started.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -52,9 +52,8 @@ pub fn restart_state(
     now_unix_s: f64,
     uptime_s: f64,
 ) -> RestartState {
-    let ours: Vec<&HistoryEntry> = history
-        .iter()
-        .filter(|e| e.may_have_changed_file() && same_proxy(&e.base_url, base_url))
+    let ours: Vec<Pushed<'_>> = pushes(history)
+        .filter(|e| e.changed && same_proxy(e.base_url, base_url))
         .collect();
     let mut pending: BTreeMap<&str, PendingKey> = BTreeMap::new();
     for entry in ours.iter().filter(|e| {
@@ -62,14 +61,14 @@ pub fn restart_state(
         let since_push = now_unix_s - e.time_unix_s as f64;
         uptime_s >= since_push
     }) {
-        for change in &entry.changes {
+        for change in entry.changes {
             // Entries are oldest first: a later push of the same key wins.
             pending.insert(
                 &change.key,
                 PendingKey {
                     key: change.key.clone(),
                     path: change.path.clone(),
-                    pushed_at: entry.time.clone(),
+                    pushed_at: entry.time.to_owned(),
                     pushed_unix_s: entry.time_unix_s,
                 },
             );
@@ -80,6 +79,45 @@ pub fn restart_state(
         uptime_seconds: uptime_s,
         pending: pending.into_values().collect(),
     }
+}
+
+/// One push to one proxy: a single push, or one target of a fleet push.
+struct Pushed<'a> {
+    time_unix_s: u64,
+    time: &'a str,
+    base_url: &'a str,
+    changes: &'a [HistoryChange],
+    /// It may have changed the proxy's file (and was not rolled back).
+    changed: bool,
+}
+
+/// Every push per proxy, oldest first.
+fn pushes(history: &[HistoryEntry]) -> impl Iterator<Item = Pushed<'_>> {
+    history.iter().flat_map(|e| {
+        let single = e.targets.is_empty().then(|| Pushed {
+            time_unix_s: e.time_unix_s,
+            time: &e.time,
+            base_url: &e.base_url,
+            changes: &e.changes,
+            changed: e.may_have_changed_file(),
+        });
+        single.into_iter().chain(e.targets.iter().map(|t| Pushed {
+            time_unix_s: e.time_unix_s,
+            time: &e.time,
+            base_url: &t.base_url,
+            changes: &t.changes,
+            changed: t.may_have_changed_file(),
+        }))
+    })
+}
+
+/// The time of the last push to `base_url` that may have changed its file
+/// (a fleet push's target included).
+pub fn last_push(history: &[HistoryEntry], base_url: &str) -> Option<u64> {
+    pushes(history)
+        .filter(|e| e.changed && same_proxy(e.base_url, base_url))
+        .map(|e| e.time_unix_s)
+        .max()
 }
 
 /// Base URLs name the same proxy regardless of a trailing slash or case of
@@ -131,6 +169,7 @@ mod tests {
                 }
             },
             restart: None,
+            targets: Vec::new(),
         }
     }
 

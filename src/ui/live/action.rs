@@ -41,4 +41,17 @@ pub enum LiveAction {
     TestEndpoint(Box<EndpointSpec>),
     /// Plan a push that puts back what history entry N replaced.
     Revert(usize),
+    /// Pick a fleet of the profiles file (`None`: one proxy, as before).
+    SelectFleet(Option<String>),
+    /// Ask every proxy of the fleet how it differs from the draft.
+    CheckFleet,
+    /// Plan a push of the open document to every proxy of the fleet.
+    OpenFleetPush(PushMode),
+    /// Show target N's changes and losses in the fleet push dialog.
+    FleetTab(usize),
+    /// The "push anyway and lose these" box of the fleet review.
+    ConfirmFleetLosses(bool),
+    /// Send the reviewed fleet plan.
+    FleetPush,
+    CloseFleetPush,
 }

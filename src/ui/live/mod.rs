@@ -4,6 +4,8 @@
 
 mod action;
 mod endpoint_tests;
+mod fleet;
+mod profiles_store;
 mod remote;
 mod restart;
 
@@ -15,6 +17,7 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use endpoint_tests::EndpointTest;
+pub use fleet::{FleetGrid, FleetPush, FleetRow, FleetUi};
 pub use remote::Remote;
 pub use restart::{RestartAsk, RestartRun};
 
@@ -82,6 +85,10 @@ pub struct LiveProxy {
     last_push_id: Option<String>,
     /// Tests of the config's `[[endpoints]]` (`endpoint_tests.rs`).
     endpoint_tests: endpoint_tests::EndpointTests,
+    /// The profiles file both fronts read (`profiles_store.rs`).
+    profiles_store: Option<profiles_store::ProfilesStore>,
+    /// The selected fleet, its grid and its push (`fleet.rs`).
+    fleet: FleetUi,
 }
 
 impl LiveProxy {
@@ -106,9 +113,30 @@ impl LiveProxy {
             restart: RestartRun::Idle,
             last_push_id: None,
             endpoint_tests: endpoint_tests::EndpointTests::default(),
+            profiles_store: None,
+            fleet: FleetUi::default(),
         };
         live.reload_history();
         live
+    }
+
+    /// Keep the profiles in the profiles file at `path`: the settings'
+    /// profiles move there when it does not exist yet, then the file's are used.
+    #[must_use]
+    pub fn with_profiles_file(mut self, path: Option<PathBuf>) -> Self {
+        let Some(path) = path else { return self };
+        let (store, profiles, problem) = profiles_store::ProfilesStore::open(path, &self.profiles);
+        if let Some(p) = profiles {
+            self.profiles = p;
+        }
+        self.profiles_store = store;
+        self.profile_error = problem;
+        self
+    }
+
+    /// The fleets of the profiles file (name → profile names).
+    pub fn fleets(&self) -> Option<&std::collections::BTreeMap<String, Vec<String>>> {
+        self.profiles_store.as_ref().map(profiles_store::ProfilesStore::fleets)
     }
 
     /// Use this client instead of one built from the active profile (tests, demos).
@@ -233,6 +261,21 @@ impl LiveProxy {
                     self.open_revert(index, draft, layouts);
                 }
             }
+            LiveAction::SelectFleet(name) => self.select_fleet(name),
+            LiveAction::CheckFleet => {
+                if let Some(draft) = draft {
+                    self.check_fleet(ctx, draft, layouts);
+                }
+            }
+            LiveAction::OpenFleetPush(mode) => {
+                if let Some(draft) = draft {
+                    self.open_fleet_push(ctx, draft, layouts, mode);
+                }
+            }
+            LiveAction::FleetTab(tab) => self.fleet_tab(tab),
+            LiveAction::ConfirmFleetLosses(value) => self.confirm_fleet_losses(value),
+            LiveAction::FleetPush => self.start_fleet_push(ctx, layouts),
+            LiveAction::CloseFleetPush => self.close_fleet_push(),
         }
     }
 
@@ -273,6 +316,11 @@ impl LiveProxy {
         self.api = None;
         self.setup_error = None;
         self.profile_error = None;
+        if let Some(store) = &mut self.profiles_store
+            && let Err(e) = store.save(&self.profiles)
+        {
+            self.profile_error = Some(e);
+        }
         self.health = Remote::Idle;
         self.config = Remote::Idle;
         self.models = Remote::Idle;
@@ -322,6 +370,7 @@ impl LiveProxy {
         }
         self.poll_push(ctx);
         self.poll_restart(ctx);
+        self.poll_fleet();
         self.poll_endpoint_tests();
         if let (Some(every), Some(last)) = (self.auto_refresh_s, self.last_request) {
             let every = Duration::from_secs(every.max(1));
@@ -468,6 +517,13 @@ impl LiveProxy {
         let Some(entry) = self.history.get(index) else {
             return;
         };
+        if !entry.targets.is_empty() {
+            self.push = PushState::Refused(format!(
+                "this is a fleet push ({}): revert it as one step, planned for every proxy, with `iw-studio history --history-dir DIR revert {index}`",
+                entry.profile
+            ));
+            return;
+        }
         match history::revert_draft(entry, draft, layouts) {
             Ok(reverted) => {
                 self.push_mode = entry.mode;

@@ -2,6 +2,7 @@
 pub mod diff;
 pub mod discovery;
 pub mod endpoints;
+pub mod fleet;
 pub mod layout_page;
 pub mod preview;
 pub mod profiles;

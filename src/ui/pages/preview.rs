@@ -79,6 +79,9 @@ pub fn show(
         }
         super::restart_dialog::restart_button(ui, live, connected, actions);
     });
+    let draft_ok = session.error_count() == 0 && session.parse_error().is_none();
+    super::fleet::panel(ui, live, draft_ok, actions);
+    super::fleet::dialog(ui.ctx(), live, actions);
     ui.add_space(4.0);
     let rows: Vec<&PreviewRow> = preview
         .rows

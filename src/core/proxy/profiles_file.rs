@@ -1,0 +1,473 @@
+//! The profiles file: connection profiles and named fleets in one TOML
+//! file in the app's folder, read by the CLI and the GUI alike.
+//!
+//! ```toml
+//! active = "gpu-box"
+//!
+//! [[profile]]
+//! name = "gpu-box"
+//! base_url = "http://gpu-box:8100"
+//! token_env = "IW_PROXY_TOKEN"
+//! restart_command = ["docker", "restart", "imageworks-chat-proxy"]
+//! path_maps = [{ proxy = "/app/configs", local = "/mnt/gpu-box/configs" }]
+//!
+//! [fleets]
+//! all = ["gpu-box", "laptop"]
+//! ```
+//!
+//! Every problem names the file and the line:column (or the key) it is at.
+//! Saves go through `safe_save` (backup, conflict check).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::path_map::PathMap;
+use super::profiles::{
+    ConnectionProfile, DEFAULT_BASE_URL, DEFAULT_RESTART_TIMEOUT_S, DEFAULT_TIMEOUT_S, Profiles,
+};
+use crate::core::safe_save::{
+    Expect, Fingerprint, SaveError, SaveOutcome, read_text, save_atomically,
+};
+
+/// The file's name in the app's folder.
+pub const PROFILES_FILE: &str = "profiles.toml";
+
+/// Profiles and fleets as read from the file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProfilesFile {
+    pub profiles: Vec<ConnectionProfile>,
+    /// Fleet name → profile names, in the file's order.
+    pub fleets: BTreeMap<String, Vec<String>>,
+    /// The GUI's active profile (a name in `profiles`).
+    pub active: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfilesFileError {
+    #[error(transparent)]
+    Io(#[from] SaveError),
+    #[error("{path}:{line}:{column}: {message}")]
+    At {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error(
+        "{path}: there is no fleet named `{name}`; the file has {}",
+        if known.is_empty() { "no [fleets]".to_owned() } else { known.join(", ") }
+    )]
+    NoFleet {
+        path: PathBuf,
+        name: String,
+        known: Vec<String>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    #[serde(default)]
+    active: Option<Spanned<String>>,
+    #[serde(default, rename = "profile")]
+    profiles: Vec<Spanned<WireProfile>>,
+    #[serde(default)]
+    fleets: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireProfile {
+    name: Spanned<String>,
+    #[serde(default)]
+    base_url: Option<Spanned<String>>,
+    #[serde(default)]
+    token_env: Option<String>,
+    #[serde(default)]
+    timeout_s: Option<Spanned<f64>>,
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
+    #[serde(default)]
+    path_maps: Vec<PathMap>,
+    #[serde(default)]
+    restart_command: Vec<String>,
+    #[serde(default)]
+    restart_timeout_s: Option<Spanned<f64>>,
+}
+
+#[derive(Serialize)]
+struct WireOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    active: Option<&'a str>,
+    #[serde(rename = "profile")]
+    profiles: &'a [ConnectionProfile],
+    fleets: &'a BTreeMap<String, Vec<String>>,
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+impl ProfilesFile {
+    /// Parse and check `text` (the file at `path`, for messages).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ProfilesFileError> {
+        let at = |offset: usize, message: String| {
+            let (line, column) = line_col(text, offset);
+            ProfilesFileError::At {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        };
+        let wire: Wire = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_owned();
+            match e.span() {
+                Some(span) => at(span.start, message),
+                None => ProfilesFileError::File {
+                    path: path.to_path_buf(),
+                    message,
+                },
+            }
+        })?;
+        let mut profiles: Vec<ConnectionProfile> = Vec::new();
+        for p in wire.profiles {
+            let start = p.span().start;
+            let p = p.into_inner();
+            let name = p.name.get_ref().trim().to_owned();
+            if name.is_empty() {
+                return Err(at(p.name.span().start, "a profile needs a name".to_owned()));
+            }
+            if profiles.iter().any(|q| q.name == name) {
+                return Err(at(
+                    p.name.span().start,
+                    format!("a second profile named `{name}`; profile names must be unique"),
+                ));
+            }
+            let profile = ConnectionProfile {
+                name: name.clone(),
+                base_url: p
+                    .base_url
+                    .as_ref()
+                    .map_or(DEFAULT_BASE_URL.to_owned(), |u| u.get_ref().clone()),
+                token_env: p.token_env,
+                timeout_s: p.timeout_s.as_ref().map_or(DEFAULT_TIMEOUT_S, |t| *t.get_ref()),
+                ca_file: p.ca_file,
+                path_maps: p.path_maps,
+                restart_command: p.restart_command,
+                restart_timeout_s: p
+                    .restart_timeout_s
+                    .as_ref()
+                    .map_or(DEFAULT_RESTART_TIMEOUT_S, |t| *t.get_ref()),
+            };
+            // URL and timeouts are checked where they are written.
+            if let Err(e) = profile.client_config() {
+                let offset = match (&p.base_url, &p.timeout_s) {
+                    (_, Some(t)) if !(t.get_ref().is_finite() && *t.get_ref() > 0.0) => {
+                        t.span().start
+                    }
+                    (Some(u), _) => u.span().start,
+                    _ => start,
+                };
+                return Err(at(offset, e.to_string()));
+            }
+            if let Some(Err(e)) = profile.restart_request(false) {
+                let offset = p.restart_timeout_s.as_ref().map_or(start, |t| t.span().start);
+                return Err(at(offset, e.to_string()));
+            }
+            for m in &profile.path_maps {
+                if !m.local.is_absolute() {
+                    return Err(at(
+                        start,
+                        format!(
+                            "profile `{name}`: path map {}={}: the local side must be an absolute path on this machine",
+                            m.proxy,
+                            m.local.display()
+                        ),
+                    ));
+                }
+            }
+            profiles.push(profile);
+        }
+        let mut fleets = BTreeMap::new();
+        for (fleet, members) in wire.fleets {
+            let span = members.span();
+            let members = members.into_inner();
+            if members.is_empty() {
+                return Err(at(
+                    span.start,
+                    format!("fleet `{fleet}` is empty; list at least one profile name"),
+                ));
+            }
+            let mut names: Vec<String> = Vec::new();
+            for m in members {
+                let name = m.get_ref().clone();
+                if !profiles.iter().any(|p| p.name == name) {
+                    return Err(at(
+                        m.span().start,
+                        format!(
+                            "fleet `{fleet}` names `{name}`, which is no [[profile]] here{}",
+                            suggestion(&name, &profiles)
+                        ),
+                    ));
+                }
+                if names.contains(&name) {
+                    return Err(at(
+                        m.span().start,
+                        format!("fleet `{fleet}` lists `{name}` twice"),
+                    ));
+                }
+                names.push(name);
+            }
+            fleets.insert(fleet, names);
+        }
+        let active = match wire.active {
+            Some(a) if !profiles.iter().any(|p| &p.name == a.get_ref()) => {
+                return Err(at(
+                    a.span().start,
+                    format!(
+                        "active = `{}` is no [[profile]] here{}",
+                        a.get_ref(),
+                        suggestion(a.get_ref(), &profiles)
+                    ),
+                ));
+            }
+            Some(a) => Some(a.into_inner()),
+            None => None,
+        };
+        Ok(Self {
+            profiles,
+            fleets,
+            active,
+        })
+    }
+
+    /// Read the file at `path`; a missing file is an empty set of profiles.
+    pub fn load(path: &Path) -> Result<Self, ProfilesFileError> {
+        Self::load_with_fingerprint(path).map(|(file, _)| file)
+    }
+
+    /// As [`ProfilesFile::load`], with the content hash a later save checks
+    /// against (`None`: no file yet).
+    pub fn load_with_fingerprint(
+        path: &Path,
+    ) -> Result<(Self, Option<Fingerprint>), ProfilesFileError> {
+        if !path.exists() {
+            return Ok((Self::default(), None));
+        }
+        let loaded = read_text(path)?;
+        Ok((Self::parse(&loaded.text, path)?, Some(loaded.fingerprint)))
+    }
+
+    /// The file with the GUI's profiles (and active one), fleets kept;
+    /// fleet members whose profile was renamed or removed are dropped.
+    pub fn with_profiles(&self, profiles: &Profiles) -> Self {
+        let all = profiles.all().to_vec();
+        let fleets = self
+            .fleets
+            .iter()
+            .map(|(name, members)| {
+                let kept: Vec<String> = members
+                    .iter()
+                    .filter(|m| all.iter().any(|p| &p.name == *m))
+                    .cloned()
+                    .collect();
+                (name.clone(), kept)
+            })
+            .filter(|(_, members)| !members.is_empty())
+            .collect();
+        Self {
+            profiles: all,
+            fleets,
+            active: Some(profiles.active().name.clone()),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ConnectionProfile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// The profiles of fleet `name`, in the fleet's order.
+    pub fn fleet(&self, name: &str, path: &Path) -> Result<Vec<ConnectionProfile>, ProfilesFileError> {
+        let members = self
+            .fleets
+            .get(name)
+            .ok_or_else(|| ProfilesFileError::NoFleet {
+                path: path.to_path_buf(),
+                name: name.to_owned(),
+                known: self.fleets.keys().cloned().collect(),
+            })?;
+        // `parse` checked every member exists.
+        Ok(members.iter().filter_map(|m| self.get(m)).cloned().collect())
+    }
+
+    /// The file's text (a header comment, then the profiles and fleets).
+    pub fn to_text(&self) -> Result<String, ProfilesFileError> {
+        let body = toml::to_string(&WireOut {
+            active: self.active.as_deref(),
+            profiles: &self.profiles,
+            fleets: &self.fleets,
+        })
+        .map_err(|e| ProfilesFileError::File {
+            path: PathBuf::new(),
+            message: format!("cannot write the profiles as TOML: {e}"),
+        })?;
+        Ok(format!(
+            "# ImageWorks Config Studio: connection profiles and fleets.\n# Read by the app and by `iw-studio --fleet NAME`.\n\n{body}"
+        ))
+    }
+
+    /// The GUI's profiles (its settings' shape): every profile, active first
+    /// when none is marked; `None` when the file has no profile.
+    pub fn to_profiles(&self) -> Option<Profiles> {
+        let mut out: Option<Profiles> = None;
+        for p in &self.profiles {
+            match &mut out {
+                None => out = Some(Profiles::single(p.clone())),
+                Some(all) => {
+                    let _ = all.add(p.clone());
+                }
+            }
+        }
+        if let (Some(all), Some(active)) = (&mut out, &self.active) {
+            let _ = all.set_active(active);
+        }
+        out
+    }
+}
+
+fn suggestion(name: &str, profiles: &[ConnectionProfile]) -> String {
+    profiles
+        .iter()
+        .map(|p| (strsim::jaro_winkler(name, &p.name), &p.name))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| format!("; did you mean `{n}`?"))
+        .unwrap_or_default()
+}
+
+/// Save `file` at `path` through the safe save; `expect` is the usual
+/// conflict check (`Expect::Absent` for a new file).
+pub fn save(
+    path: &Path,
+    file: &ProfilesFile,
+    expect: Expect,
+) -> Result<SaveOutcome, ProfilesFileError> {
+    let text = file.to_text()?;
+    // What is written must read back: the same checks as loading.
+    ProfilesFile::parse(&text, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| ProfilesFileError::File {
+            path: path.to_path_buf(),
+            message: format!("cannot create its folder {}: {e}", dir.display()),
+        })?;
+    }
+    Ok(save_atomically(path, text.as_bytes(), expect)?)
+}
+
+/// Move the GUI settings' profiles into the file, once: only when no file
+/// exists at `path`. Returns whether it wrote the file.
+pub fn migrate(path: &Path, settings: &Profiles) -> Result<bool, ProfilesFileError> {
+    if path.exists() {
+        return Ok(false);
+    }
+    let file = ProfilesFile {
+        profiles: settings.all().to_vec(),
+        fleets: BTreeMap::new(),
+        active: Some(settings.active().name.clone()),
+    };
+    save(path, &file, Expect::Absent)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    const GOOD: &str = r#"active = "gpu"
+
+[[profile]]
+name = "gpu"
+base_url = "http://gpu:8100"
+restart_command = ["docker", "restart", "p"]
+path_maps = [{ proxy = "/app/configs", local = "/mnt/gpu/configs" }]
+
+[[profile]]
+name = "laptop"
+
+[fleets]
+all = ["gpu", "laptop"]
+"#;
+
+    #[test]
+    fn a_good_file_reads_and_round_trips() -> TestResult {
+        let path = Path::new("/x/profiles.toml");
+        let f = ProfilesFile::parse(GOOD, path)?;
+        assert_eq!(f.profiles.len(), 2);
+        assert_eq!(f.get("laptop").map(|p| p.base_url.as_str()), Some(DEFAULT_BASE_URL));
+        let fleet = f.fleet("all", path)?;
+        assert_eq!(fleet[0].path_maps[0].proxy, "/app/configs");
+        assert_eq!(ProfilesFile::parse(&f.to_text()?, path)?, f);
+        assert_eq!(f.to_profiles().map(|p| p.active().name.clone()), Some("gpu".into()));
+        let missing = f.fleet("lab", path).map(|_| ()).unwrap_err().to_string();
+        assert!(missing.contains("no fleet named `lab`") && missing.contains("all"), "{missing}");
+        Ok(())
+    }
+
+    fn error_of(text: &str) -> String {
+        ProfilesFile::parse(text, Path::new("p.toml"))
+            .map(|_| ())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn bad_input_names_the_file_and_the_place() {
+        let unknown = error_of("[[profile]]\nname = \"a\"\nurl = \"http://x\"\n");
+        assert!(unknown.starts_with("p.toml:3:1:") && unknown.contains("url"), "{unknown}");
+        let typo = error_of("[[profile]]\nname = \"gpu\"\n[fleets]\nall = [\"gpu\", \"gpux\"]\n");
+        assert!(
+            typo.starts_with("p.toml:4:15:") && typo.contains("did you mean `gpu`"),
+            "{typo}"
+        );
+        let dup = error_of("[[profile]]\nname = \"a\"\n[[profile]]\nname = \"a\"\n");
+        assert!(dup.starts_with("p.toml:4:8:") && dup.contains("unique"), "{dup}");
+        let url = error_of("[[profile]]\nname = \"a\"\nbase_url = \"ftp://x\"\n");
+        assert!(url.starts_with("p.toml:3:12:"), "{url}");
+        let timeout = error_of("[[profile]]\nname = \"a\"\ntimeout_s = -1.0\n");
+        assert!(timeout.starts_with("p.toml:3:13:") && timeout.contains("timeout"), "{timeout}");
+        let empty = error_of("[[profile]]\nname = \"a\"\n[fleets]\nnone = []\n");
+        assert!(empty.starts_with("p.toml:4:8:") && empty.contains("empty"), "{empty}");
+        let active = error_of("active = \"b\"\n[[profile]]\nname = \"a\"\n");
+        assert!(active.starts_with("p.toml:1:10:"), "{active}");
+    }
+
+    #[test]
+    fn migration_writes_once() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("sub").join(PROFILES_FILE);
+        let mut settings = Profiles::default();
+        settings.add(ConnectionProfile::new("lab", "http://lab:8100"))?;
+        assert!(migrate(&path, &settings)?);
+        let first = std::fs::read(&path)?;
+        let read = ProfilesFile::load(&path)?;
+        assert_eq!(read.profiles, settings.all());
+        settings.add(ConnectionProfile::new("other", "http://o:8100"))?;
+        assert!(!migrate(&path, &settings)?);
+        assert_eq!(std::fs::read(&path)?, first);
+        assert_eq!(ProfilesFile::load(&dir.path().join("none.toml"))?, ProfilesFile::default());
+        Ok(())
+    }
+}
