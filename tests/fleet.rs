@@ -301,11 +301,12 @@ fn a_target_changed_after_planning_means_nothing_is_written_anywhere() -> TestRe
 
 #[test]
 fn drift_after_a_hand_edit_names_the_proxy_and_the_key() -> TestResult {
-    let lab = Lab::start(Some(HAND_WRITTEN))?;
+    let mut lab = Lab::start(Some(HAND_WRITTEN))?;
     let draft = lab.draft(HAND_WRITTEN)?;
+    let args = lab.plan_args(&draft, CliPushMode::Api);
     let diff = || {
         ProxyCommand::Diff(DiffArgs {
-            target: lab.plan_args(&draft, CliPushMode::Api),
+            target: args.clone(),
         })
     };
     let (code, out, err) = lab.run(diff(), OutputFormat::Json);
@@ -329,7 +330,6 @@ fn drift_after_a_hand_edit_names_the_proxy_and_the_key() -> TestResult {
     let (_, human, _) = lab.run(diff(), OutputFormat::Human);
     assert!(human.contains("laptop") && human.contains("server.port"), "{human}");
     // A proxy that is gone: exit 2, and it is named as unreachable.
-    let mut lab = lab;
     drop(lab.proxies.remove(2));
     let (code, out, _) = lab.run(diff(), OutputFormat::Json);
     assert_eq!(code, 2, "{out}");

@@ -54,7 +54,7 @@ pub struct RevertArgs {
     /// Show the revert's plan; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = super::proxy::parse_parallel)]
     pub parallel: usize,
 }
 

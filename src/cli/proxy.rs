@@ -90,7 +90,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "proxy")]
     pub fleet: Option<String>,
     /// With several proxies: how many are contacted at once.
-    #[arg(long, value_name = "N", default_value_t = crate::core::proxy::fleet::DEFAULT_PARALLEL, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
+    #[arg(long, value_name = "N", default_value_t = crate::core::proxy::fleet::DEFAULT_PARALLEL, value_parser = parse_parallel)]
     pub parallel: usize,
     #[command(flatten)]
     pub connect: ConnectOpts,
@@ -99,6 +99,14 @@ pub struct PlanArgs {
     /// api: PUT the changed keys (the proxy rewrites its file, lossy); file: write the draft to the proxy's file (lossless; the file must be reachable from here).
     #[arg(long, value_enum, default_value_t)]
     pub mode: CliPushMode,
+}
+
+/// `--parallel N`: a whole number of at least 1.
+pub fn parse_parallel(raw: &str) -> Result<usize, String> {
+    match raw.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{raw}` is not a number of proxies of at least 1")),
+    }
 }
 
 impl PlanArgs {

@@ -145,7 +145,7 @@ pub fn dialog(ctx: &egui::Context, live: &LiveProxy, actions: &mut Vec<Action>) 
     }
     let name = fleet.selected.clone().unwrap_or_default();
     let mut close = false;
-    egui::Modal::new(egui::Id::new("fleet_push_dialog")).show(ctx, |ui| {
+    egui::Modal::new(egui::Id::unique("fleet_push_dialog")).show(ctx, |ui| {
         ui.set_width(900.0);
         ui.set_max_height(ctx.content_rect().height() - 80.0);
         let v = ui.visuals().clone();

@@ -1,11 +1,10 @@
 //! Running a fleet plan: preflight every target, write and read back each,
 //! roll back the written ones when any target fails, restart one at a time.
 
-use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{FleetPlan, TargetPlan, fetch_views};
+use super::{FleetPlan, TargetPlan, bounded, fetch_views};
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::api_types::ProxyConfigView;
 use crate::core::proxy::push::{PushError, PushMode, PushPlan, read_back_of};
@@ -169,17 +168,12 @@ pub async fn apply_fleet(
     if let Some(refused) = preflight_all(plan, parallel, progress).await {
         return finish(plan, refused, false);
     }
-    let pushes: Vec<TargetPush> = stream::iter(plan.targets.iter().map(|t| async move {
-        let push = push_one(t, layouts).await;
-        progress(FleetEvent::Written {
-            target: t.member.name().to_owned(),
-            ok: push.landed(),
-        });
-        push
-    }))
-    .buffered(parallel.max(1))
-    .collect()
-    .await;
+    let writes: Vec<_> = plan
+        .targets
+        .iter()
+        .map(|t| write_one(t, layouts, progress))
+        .collect();
+    let pushes: Vec<TargetPush> = bounded(writes, parallel).await;
     let mut results: Vec<TargetResult> = plan
         .targets
         .iter()
@@ -195,25 +189,47 @@ pub async fn apply_fleet(
         outcome.restart_failed = restart_failed;
         return outcome;
     }
-    let rollbacks: Vec<Option<RollbackResult>> =
-        stream::iter(plan.targets.iter().zip(&results).map(|(t, r)| async move {
-            if !r.push.may_have_written() {
-                return None;
-            }
-            let rolled = rollback(t, layouts).await;
-            progress(FleetEvent::RolledBack {
-                target: t.member.name().to_owned(),
-                ok: rolled.ok(),
-            });
-            Some(rolled)
-        }))
-        .buffered(parallel.max(1))
-        .collect()
-        .await;
+    let undo: Vec<_> = plan
+        .targets
+        .iter()
+        .zip(&results)
+        .map(|(t, r)| rollback_one(t, r.push.may_have_written(), layouts, progress))
+        .collect();
+    let rollbacks: Vec<Option<RollbackResult>> = bounded(undo, parallel).await;
     for (r, rb) in results.iter_mut().zip(rollbacks) {
         r.rollback = rb;
     }
     finish(plan, results, true)
+}
+
+async fn write_one(
+    t: &TargetPlan,
+    layouts: &LayoutSet,
+    progress: &(dyn Fn(FleetEvent) + Sync),
+) -> TargetPush {
+    let push = push_one(t, layouts).await;
+    progress(FleetEvent::Written {
+        target: t.member.name().to_owned(),
+        ok: push.landed(),
+    });
+    push
+}
+
+async fn rollback_one(
+    t: &TargetPlan,
+    needed: bool,
+    layouts: &LayoutSet,
+    progress: &(dyn Fn(FleetEvent) + Sync),
+) -> Option<RollbackResult> {
+    if !needed {
+        return None;
+    }
+    let rolled = rollback(t, layouts).await;
+    progress(FleetEvent::RolledBack {
+        target: t.member.name().to_owned(),
+        ok: rolled.ok(),
+    });
+    Some(rolled)
 }
 
 fn result_of(t: &TargetPlan, push: TargetPush) -> TargetResult {

@@ -1,11 +1,12 @@
 //! Drift: per proxy, which settings of the draft its file and its runtime
 //! hold differently, and which proxies cannot be reached.
 
-use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::FleetMember;
+use super::{FleetMember, bounded};
+use crate::core::proxy::api_types::Health;
+use crate::core::proxy::client::ProxyError;
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::api_types::ProxyConfigView;
@@ -69,40 +70,45 @@ pub async fn drift(
     members: &[FleetMember],
     parallel: usize,
 ) -> Vec<ProxyDrift> {
-    stream::iter(members.iter().map(|m| async move {
-        let view = m.api.config().await;
-        let health = match &view {
-            Ok(_) => m.api.health().await.ok(),
-            Err(_) => None,
-        };
-        (m, view, health)
-    }))
-    .buffered(parallel.max(1))
-    .map(|(m, view, health)| match view {
-        Ok(view) => {
-            let (drift, runtime_only) = drift_of(draft, layouts, &view);
-            ProxyDrift {
+    let asks: Vec<_> = members.iter().map(ask).collect();
+    let answers = bounded(asks, parallel).await;
+    members
+        .iter()
+        .zip(answers)
+        .map(|(m, (view, health))| match view {
+            Ok(view) => {
+                let (drift, runtime_only) = drift_of(draft, layouts, &view);
+                ProxyDrift {
+                    url: m.url().to_owned(),
+                    name: m.name().to_owned(),
+                    reachable: true,
+                    drift,
+                    runtime_only,
+                    uptime_s: health.map(|h| h.uptime_seconds),
+                    error: None,
+                }
+            }
+            Err(e) => ProxyDrift {
                 url: m.url().to_owned(),
                 name: m.name().to_owned(),
-                reachable: true,
-                drift,
-                runtime_only,
-                uptime_s: health.map(|h| h.uptime_seconds),
-                error: None,
-            }
-        }
-        Err(e) => ProxyDrift {
-            url: m.url().to_owned(),
-            name: m.name().to_owned(),
-            reachable: false,
-            drift: Vec::new(),
-            runtime_only: Vec::new(),
-            uptime_s: None,
-            error: Some(e.to_string()),
-        },
-    })
-    .collect()
-    .await
+                reachable: false,
+                drift: Vec::new(),
+                runtime_only: Vec::new(),
+                uptime_s: None,
+                error: Some(e.to_string()),
+            },
+        })
+        .collect()
+}
+
+/// One member's config view and health (health only when the view came).
+async fn ask(m: &FleetMember) -> (Result<ProxyConfigView, ProxyError>, Option<Health>) {
+    let view = m.api.config().await;
+    let health = match &view {
+        Ok(_) => m.api.health().await.ok(),
+        Err(_) => None,
+    };
+    (view, health)
 }
 
 /// 0 when every proxy matches, 1 on any drift, 2 when a proxy cannot be reached.

@@ -152,7 +152,15 @@ pub async fn fetch_views(
     members: &[FleetMember],
     parallel: usize,
 ) -> Vec<Result<ProxyConfigView, ProxyError>> {
-    stream::iter(members.iter().map(|m| m.api.config()))
+    // The futures are made first: a stream over a closure is not `Send`
+    // for the worker (the closure's lifetimes are higher-ranked).
+    let requests: Vec<_> = members.iter().map(|m| m.api.config()).collect();
+    bounded(requests, parallel).await
+}
+
+/// Run `futures` with at most `parallel` at once; results in their order.
+pub(crate) async fn bounded<F: std::future::Future>(futures: Vec<F>, parallel: usize) -> Vec<F::Output> {
+    stream::iter(futures)
         .buffered(parallel.max(1))
         .collect()
         .await
