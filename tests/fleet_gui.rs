@@ -74,7 +74,7 @@ fn lab_app() -> (StudioApp, Lab) {
 
 /// Pick fleet `lab` in the selector.
 fn select_lab(h: &mut Harness<'_, StudioApp>) {
-    h.get_by_label("One proxy (the profile above)").click();
+    h.get_by_role_and_label(Role::ComboBox, "Fleet").click();
     h.run();
     h.get_by_label("lab").click();
     h.run();
@@ -87,15 +87,31 @@ fn check_fleet(h: &mut Harness<'_, StudioApp>) {
     });
 }
 
-/// Uptimes ("0s", "1s") change from run to run.
-fn mask_uptimes(h: &mut Harness<'_, StudioApp>) {
+/// Uptimes ("0s", "1s") and the stand-ins' ports change from run to run.
+fn mask_uptimes_and_ports(h: &mut Harness<'_, StudioApp>) {
     let rects: Vec<egui::Rect> = h
         .query_all_by(|n| {
             n.label().or_else(|| n.value()).is_some_and(|l| {
-                l.len() > 1
-                    && l.ends_with('s')
-                    && l[..l.len() - 1].chars().all(|c| c.is_ascii_digit())
+                l.contains("127.0.0.1:")
+                    || (l.len() > 1
+                        && l.ends_with('s')
+                        && l[..l.len() - 1].chars().all(|c| c.is_ascii_digit()))
             })
+        })
+        .map(|n| n.rect())
+        .collect();
+    for r in rects {
+        h.mask(r);
+    }
+}
+
+/// The stand-ins' ports only (the modal covers the grid's uptimes).
+fn mask_ports(h: &mut Harness<'_, StudioApp>) {
+    let rects: Vec<egui::Rect> = h
+        .query_all_by(|n| {
+            n.label()
+                .or_else(|| n.value())
+                .is_some_and(|l| l.contains("127.0.0.1:"))
         })
         .map(|n| n.rect())
         .collect();
@@ -175,13 +191,13 @@ fn snapshots_of_the_fleet_grid_and_the_fleet_push_dialog() {
     h.run();
     select_lab(&mut h);
     check_fleet(&mut h);
-    mask_uptimes(&mut h);
+    mask_uptimes_and_ports(&mut h);
     h.snapshot("fleet_grid");
     h.get_by_role_and_label(Role::Button, "⬆ Push to fleet via API…")
         .click();
     run_until(&mut h, |app| {
         matches!(app.live().fleet_ui().push, FleetPush::Review { .. })
     });
-    mask_uptimes(&mut h);
+    mask_ports(&mut h);
     h.snapshot("fleet_push_dialog");
 }

@@ -19,10 +19,9 @@ pub fn panel(ui: &mut Ui, live: &LiveProxy, can_push: bool, actions: &mut Vec<Ac
     let names = live.fleet_names();
     let fleet = live.fleet_ui();
     ui.horizontal(|ui| {
-        ui.label("Fleet:");
         let shown = fleet.selected.as_deref().unwrap_or(NO_FLEET);
         let mut pick: Option<Option<String>> = None;
-        egui::ComboBox::from_id_salt("fleet_select")
+        egui::ComboBox::new("fleet_select", "Fleet")
             .selected_text(shown)
             .show_ui(ui, |ui| {
                 if ui
