@@ -98,7 +98,13 @@ fn main() -> Res<()> {
     let mut push_all = |members: &[FleetMember], parallel: usize| -> Res<()> {
         port += 1;
         let draft = ConfigDocument::parse(&format!("[server]\nport = {port}\n"))?;
-        let plan = rt.block_on(plan_fleet(&draft, &layouts, members, PushMode::Api, parallel))?;
+        let plan = rt.block_on(plan_fleet(
+            &draft,
+            &layouts,
+            members,
+            PushMode::Api,
+            parallel,
+        ))?;
         let outcome = rt.block_on(apply_fleet(&plan, &layouts, true, parallel, None, &|_| {}));
         if outcome.status != FleetStatus::Pushed {
             return Err(outcome.headline.into());

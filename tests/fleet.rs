@@ -10,11 +10,11 @@ mod test_proxy;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use iw_studio::cli::fleet::RevertArgs;
 use iw_studio::cli::proxy::{
     CliPushMode, ConnectOpts, DiffArgs, HistoryAction, HistoryArgs, PathOpts, PlanArgs,
     ProxyCommand, PushArgs, RestartOpts, run_proxy_in,
 };
-use iw_studio::cli::fleet::RevertArgs;
 use iw_studio::cli::{Out, OutputFormat};
 use iw_studio::core::document::ConfigDocument;
 use iw_studio::core::layout::LayoutSet;
@@ -73,7 +73,7 @@ impl Lab {
         // The first read makes a missing file the proxy's own.
         let (code, _, err) = lab.run(
             ProxyCommand::Diff(DiffArgs {
-                target: lab.plan_args(&lab.draft("")?, CliPushMode::Api),
+                target: Lab::plan_args(&lab.draft("")?, CliPushMode::Api),
             }),
             OutputFormat::Json,
         );
@@ -91,7 +91,7 @@ impl Lab {
         self.files.iter().map(std::fs::read).collect()
     }
 
-    fn plan_args(&self, draft: &Path, mode: CliPushMode) -> PlanArgs {
+    fn plan_args(draft: &Path, mode: CliPushMode) -> PlanArgs {
         PlanArgs {
             file: draft.to_path_buf(),
             proxy: Vec::new(),
@@ -103,9 +103,9 @@ impl Lab {
         }
     }
 
-    fn push(&self, draft: &Path, history: Option<&Path>) -> PushArgs {
+    fn push(draft: &Path, history: Option<&Path>) -> PushArgs {
         PushArgs {
-            target: self.plan_args(draft, CliPushMode::Api),
+            target: Self::plan_args(draft, CliPushMode::Api),
             yes: true,
             dry_run: false,
             history_dir: history.map(Path::to_path_buf),
@@ -176,7 +176,10 @@ const DRAFT: &str = "[server]\nport = 8123\n";
 fn a_clean_fleet_push_reaches_all_three_and_then_nothing_drifts() -> TestResult {
     let lab = Lab::start(None)?;
     let draft = lab.draft(DRAFT)?;
-    let (code, out, err) = lab.run(ProxyCommand::Push(lab.push(&draft, None)), OutputFormat::Json);
+    let (code, out, err) = lab.run(
+        ProxyCommand::Push(Lab::push(&draft, None)),
+        OutputFormat::Json,
+    );
     assert_eq!(code, 0, "{out}{err}");
     let body: Value = serde_json::from_str(&out)?;
     assert_eq!(body["status"], "pushed");
@@ -193,7 +196,7 @@ fn a_clean_fleet_push_reaches_all_three_and_then_nothing_drifts() -> TestResult 
     }
     let (code, out, err) = lab.run(
         ProxyCommand::Diff(DiffArgs {
-            target: lab.plan_args(&draft, CliPushMode::Api),
+            target: Lab::plan_args(&draft, CliPushMode::Api),
         }),
         OutputFormat::Json,
     );
@@ -207,7 +210,10 @@ fn a_put_answering_500_rolls_the_other_two_back_byte_for_byte() -> TestResult {
     let before = lab.bytes()?;
     lab.proxies[1].set_fault(Fault::PutServerError);
     let draft = lab.draft(DRAFT)?;
-    let (code, out, err) = lab.run(ProxyCommand::Push(lab.push(&draft, None)), OutputFormat::Json);
+    let (code, out, err) = lab.run(
+        ProxyCommand::Push(Lab::push(&draft, None)),
+        OutputFormat::Json,
+    );
     assert_eq!(code, 1, "{out}{err}");
     let body: Value = serde_json::from_str(&out)?;
     assert_eq!(body["status"], "rolled_back", "{out}");
@@ -252,11 +258,19 @@ fn a_file_push_failing_on_one_target_puts_the_previous_bytes_back() -> TestResul
         }
     }));
     failing.set_fault(Fault::None);
-    assert_eq!(outcome.status, FleetStatus::RolledBack, "{}", outcome.headline);
+    assert_eq!(
+        outcome.status,
+        FleetStatus::RolledBack,
+        "{}",
+        outcome.headline
+    );
     assert!(matches!(outcome.targets[1].push, TargetPush::Failed { .. }));
     for i in [0, 2] {
         assert!(
-            matches!(outcome.targets[i].rollback, Some(RollbackResult::RolledBack { .. })),
+            matches!(
+                outcome.targets[i].rollback,
+                Some(RollbackResult::RolledBack { .. })
+            ),
             "{:?}",
             outcome.targets[i]
         );
@@ -284,7 +298,12 @@ fn a_target_changed_after_planning_means_nothing_is_written_anywhere() -> TestRe
         std::fs::write(&lab.files[2], &edited)?;
         let before = lab.bytes()?;
         let outcome = rt.block_on(apply_fleet(&plan, &layouts, true, 4, None, &|_| {}));
-        assert_eq!(outcome.status, FleetStatus::Refused, "{mode:?}: {}", outcome.headline);
+        assert_eq!(
+            outcome.status,
+            FleetStatus::Refused,
+            "{mode:?}: {}",
+            outcome.headline
+        );
         assert!(outcome.headline.contains("staging"), "{}", outcome.headline);
         assert!(
             outcome
@@ -303,7 +322,7 @@ fn a_target_changed_after_planning_means_nothing_is_written_anywhere() -> TestRe
 fn drift_after_a_hand_edit_names_the_proxy_and_the_key() -> TestResult {
     let mut lab = Lab::start(Some(HAND_WRITTEN))?;
     let draft = lab.draft(HAND_WRITTEN)?;
-    let args = lab.plan_args(&draft, CliPushMode::Api);
+    let args = Lab::plan_args(&draft, CliPushMode::Api);
     let diff = || {
         ProxyCommand::Diff(DiffArgs {
             target: args.clone(),
@@ -311,7 +330,10 @@ fn drift_after_a_hand_edit_names_the_proxy_and_the_key() -> TestResult {
     };
     let (code, out, err) = lab.run(diff(), OutputFormat::Json);
     assert_eq!(code, 0, "{out}{err}");
-    std::fs::write(&lab.files[1], HAND_WRITTEN.replace("port = 8100", "port = 9100"))?;
+    std::fs::write(
+        &lab.files[1],
+        HAND_WRITTEN.replace("port = 8100", "port = 9100"),
+    )?;
     let (code, out, err) = lab.run(diff(), OutputFormat::Json);
     assert_eq!(code, 1, "{out}{err}");
     let body: Value = serde_json::from_str(&out)?;
@@ -328,7 +350,10 @@ fn drift_after_a_hand_edit_names_the_proxy_and_the_key() -> TestResult {
     assert_eq!(proxies[1]["drift"], serde_json::json!(["server.port"]));
     assert_eq!(proxies[0]["drift"], serde_json::json!([]));
     let (_, human, _) = lab.run(diff(), OutputFormat::Human);
-    assert!(human.contains("laptop") && human.contains("server.port"), "{human}");
+    assert!(
+        human.contains("laptop") && human.contains("server.port"),
+        "{human}"
+    );
     // A proxy that is gone: exit 2, and it is named as unreachable.
     drop(lab.proxies.remove(2));
     let (code, out, _) = lab.run(diff(), OutputFormat::Json);
@@ -346,7 +371,7 @@ fn reverting_a_fleet_push_restores_all_three() -> TestResult {
     let history = lab.dir.path().join("history");
     let draft = lab.draft(DRAFT)?;
     let (code, out, err) = lab.run(
-        ProxyCommand::Push(lab.push(&draft, Some(&history))),
+        ProxyCommand::Push(Lab::push(&draft, Some(&history))),
         OutputFormat::Json,
     );
     assert_eq!(code, 0, "{out}{err}");
@@ -357,7 +382,10 @@ fn reverting_a_fleet_push_restores_all_three() -> TestResult {
         }),
         OutputFormat::Human,
     );
-    assert!(listed.contains("fleet lab") && listed.contains("laptop"), "{listed}");
+    assert!(
+        listed.contains("fleet lab") && listed.contains("laptop"),
+        "{listed}"
+    );
     let revert = |dry_run| {
         ProxyCommand::History(HistoryArgs {
             history_dir: history.clone(),
@@ -394,22 +422,28 @@ fn reverting_a_fleet_push_restores_all_three() -> TestResult {
 fn profiles_path_and_bad_fleets_are_reported() -> TestResult {
     let lab = Lab::start(None)?;
     let draft = lab.draft(DRAFT)?;
-    let mut args = lab.plan_args(&draft, CliPushMode::Api);
+    let mut args = Lab::plan_args(&draft, CliPushMode::Api);
     args.fleet = Some("labs".to_owned());
     let (code, _, err) = lab.run(
         ProxyCommand::Diff(DiffArgs { target: args }),
         OutputFormat::Human,
     );
     assert_eq!(code, 2);
-    assert!(err.contains("no fleet named `labs`") && err.contains("lab"), "{err}");
+    assert!(
+        err.contains("no fleet named `labs`") && err.contains("lab"),
+        "{err}"
+    );
     std::fs::write(&lab.profiles, "[fleets]\nlab = [\"gpu\"]\n")?;
     let (code, _, err) = lab.run(
         ProxyCommand::Diff(DiffArgs {
-            target: lab.plan_args(&draft, CliPushMode::Api),
+            target: Lab::plan_args(&draft, CliPushMode::Api),
         }),
         OutputFormat::Human,
     );
     assert_eq!(code, 2);
-    assert!(err.contains("profiles.toml:2:8:") && err.contains("gpu"), "{err}");
+    assert!(
+        err.contains("profiles.toml:2:8:") && err.contains("gpu"),
+        "{err}"
+    );
     Ok(())
 }

@@ -17,11 +17,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use iw_studio::core::layout::LayoutSet;
 use iw_studio::core::proxy::fleet::FleetStatus;
+use iw_studio::ui::StudioApp;
 use iw_studio::ui::actions::Action;
+use iw_studio::ui::app::AppSettings;
 use iw_studio::ui::live::{FleetGrid, FleetPush, LiveProxy};
 use iw_studio::ui::nav::PageId;
-use iw_studio::ui::StudioApp;
-use iw_studio::ui::app::AppSettings;
 use test_proxy::TestProxy;
 
 const NAMES: [&str; 3] = ["gpu", "laptop", "staging"];
@@ -81,7 +81,8 @@ fn select_lab(h: &mut Harness<'_, StudioApp>) {
 }
 
 fn check_fleet(h: &mut Harness<'_, StudioApp>) {
-    h.get_by_role_and_label(Role::Button, "⟳ Check fleet").click();
+    h.get_by_role_and_label(Role::Button, "⟳ Check fleet")
+        .click();
     run_until(h, |app| {
         matches!(app.live().fleet_ui().grid, FleetGrid::Ready(_))
     });
@@ -130,7 +131,10 @@ fn the_fleet_grid_and_push_dialog_push_to_all_three() {
     check_fleet(&mut h);
     let rows = h.state().live().fleet_rows();
     assert_eq!(rows.len(), 3);
-    assert!(rows.iter().all(|r| r.drift.reachable && !r.drift.drift.is_empty()));
+    assert!(
+        rows.iter()
+            .all(|r| r.drift.reachable && !r.drift.drift.is_empty())
+    );
     assert!(rows.iter().all(|r| r.last_push.is_none()));
     let _ = h.get_by_label("gpu");
     assert!(h.query_by_label("laptop").is_some() && h.query_by_label("staging").is_some());
@@ -178,10 +182,19 @@ fn the_fleet_grid_and_push_dialog_push_to_all_three() {
     assert!(h.query_by_label("rolled back").is_none());
     h.get_by_role_and_label(Role::Button, "Close").click();
     h.run();
-    assert!(matches!(h.state().live().fleet_ui().push, FleetPush::Closed));
+    assert!(matches!(
+        h.state().live().fleet_ui().push,
+        FleetPush::Closed
+    ));
     // The grid, checked again, has the push as each proxy's last push.
     check_fleet(&mut h);
-    assert!(h.state().live().fleet_rows().iter().all(|r| r.last_push.is_some()));
+    assert!(
+        h.state()
+            .live()
+            .fleet_rows()
+            .iter()
+            .all(|r| r.last_push.is_some())
+    );
 }
 
 #[test]

@@ -13,8 +13,7 @@ use serde_json::{Value, json};
 
 use super::output::{CliError, Out, pretty};
 use super::proxy::{
-    ConnectOpts, PathOpts, PlanArgs, PushArgs, ask, load_draft, plan_json, print_plan,
-    runtime,
+    ConnectOpts, PathOpts, PlanArgs, PushArgs, ask, load_draft, plan_json, print_plan, runtime,
 };
 use super::{OutputFormat, exit};
 use crate::core::layout::LayoutSet;
@@ -131,8 +130,7 @@ fn http_members(profiles: Vec<ConnectionProfile>) -> Result<Vec<FleetMember>, Cl
         .into_iter()
         .map(|p| {
             let name = p.name.clone();
-            FleetMember::http(p)
-                .map_err(|e| CliError::unreadable(format!("profile `{name}`: {e}")))
+            FleetMember::http(p).map_err(|e| CliError::unreadable(format!("profile `{name}`: {e}")))
         })
         .collect()
 }
@@ -433,7 +431,9 @@ fn print_fleet(label: &str, plan: &FleetPlan, outcome: Option<&FleetOutcome>, o:
                     format!("rollback NOT verified: {problem}")
                 }
                 RollbackResult::Failed { error } => format!("rollback FAILED: {error}"),
-                RollbackResult::Unknown { problem } => format!("rollback OUTCOME UNKNOWN: {problem}"),
+                RollbackResult::Unknown { problem } => {
+                    format!("rollback OUTCOME UNKNOWN: {problem}")
+                }
             };
             let _ = writeln!(o.out, "    {line}");
         }
@@ -477,54 +477,53 @@ fn plan_revert_command(
     history_dir: &Path,
     args: &RevertArgs,
 ) -> Result<Planned, CliError> {
-        let listed =
-            history::list(history_dir).map_err(|e| CliError::unreadable(e.to_string()))?;
-        let entry = listed.entries.get(args.entry).ok_or_else(|| {
-            CliError::new(
-                exit::FINDINGS,
-                format!(
-                    "{}: there is no entry #{}; the history has {} (see `history --history-dir {}`)",
-                    history::history_path(history_dir).display(),
-                    args.entry,
-                    listed.entries.len(),
-                    history_dir.display()
-                ),
-            )
-        })?;
-        let targets = revert_targets(entry).map_err(|e| CliError::new(exit::FINDINGS, e))?;
-        // A profile from the file when one has that name and URL; else the flags.
-        let file = profiles
-            .filter(|p| p.exists())
-            .map(ProfilesFile::load)
-            .transpose()
-            .map_err(|e| CliError::unreadable(e.to_string()))?
-            .unwrap_or_default();
-        let mut pairs: Vec<(FleetMember, Vec<HistoryChange>)> = Vec::new();
-        for t in targets {
-            let known = file
-                .get(&t.name)
-                .filter(|p| same_url(&p.base_url, &t.base_url))
-                .cloned();
-            let mut profile = known.unwrap_or_else(|| {
-                let mut p = args.connect.profile(&t.base_url);
-                p.name = t.name.clone();
-                p
-            });
-            if !t.path_maps.is_empty() {
-                profile.path_maps = t.path_maps.clone();
-            } else if profile.path_maps.is_empty() {
-                profile.path_maps = args.paths.path_maps.clone();
-            }
-            let member = FleetMember::http(profile)
-                .map_err(|e| CliError::unreadable(format!("target `{}`: {e}", t.name)))?;
-            pairs.push((member, t.changes));
+    let listed = history::list(history_dir).map_err(|e| CliError::unreadable(e.to_string()))?;
+    let entry = listed.entries.get(args.entry).ok_or_else(|| {
+        CliError::new(
+            exit::FINDINGS,
+            format!(
+                "{}: there is no entry #{}; the history has {} (see `history --history-dir {}`)",
+                history::history_path(history_dir).display(),
+                args.entry,
+                listed.entries.len(),
+                history_dir.display()
+            ),
+        )
+    })?;
+    let targets = revert_targets(entry).map_err(|e| CliError::new(exit::FINDINGS, e))?;
+    // A profile from the file when one has that name and URL; else the flags.
+    let file = profiles
+        .filter(|p| p.exists())
+        .map(ProfilesFile::load)
+        .transpose()
+        .map_err(|e| CliError::unreadable(e.to_string()))?
+        .unwrap_or_default();
+    let mut pairs: Vec<(FleetMember, Vec<HistoryChange>)> = Vec::new();
+    for t in targets {
+        let known = file
+            .get(&t.name)
+            .filter(|p| same_url(&p.base_url, &t.base_url))
+            .cloned();
+        let mut profile = known.unwrap_or_else(|| {
+            let mut p = args.connect.profile(&t.base_url);
+            p.name = t.name.clone();
+            p
+        });
+        if !t.path_maps.is_empty() {
+            profile.path_maps = t.path_maps.clone();
+        } else if profile.path_maps.is_empty() {
+            profile.path_maps = args.paths.path_maps.clone();
         }
-        let rt = runtime()?;
-        let plan = rt
-            .block_on(plan_revert(layouts, &pairs, entry.mode, args.parallel))
-            .map_err(plan_fail)?;
-        let label = format!("revert of #{} ({})", args.entry, entry.profile);
-        Ok((rt, label, plan))
+        let member = FleetMember::http(profile)
+            .map_err(|e| CliError::unreadable(format!("target `{}`: {e}", t.name)))?;
+        pairs.push((member, t.changes));
+    }
+    let rt = runtime()?;
+    let plan = rt
+        .block_on(plan_revert(layouts, &pairs, entry.mode, args.parallel))
+        .map_err(plan_fail)?;
+    let label = format!("revert of #{} ({})", args.entry, entry.profile);
+    Ok((rt, label, plan))
 }
 
 fn same_url(a: &str, b: &str) -> bool {

@@ -238,18 +238,17 @@ pub fn run_proxy_in(
     match command {
         ProxyCommand::Status(args) => run_status_with(layouts, args, o),
         ProxyCommand::Preview(args) => run_preview_with(layouts, args, o),
-        ProxyCommand::Diff(args) if args.target.is_fleet() => {
-            super::fleet::run_drift(&super::fleet::FleetCtx::new(layouts, profiles, &args.target), o)
-        }
+        ProxyCommand::Diff(args) if args.target.is_fleet() => super::fleet::run_drift(
+            &super::fleet::FleetCtx::new(layouts, profiles, &args.target),
+            o,
+        ),
         ProxyCommand::Diff(args) => run_diff_with(layouts, args, o),
-        ProxyCommand::Push(args) if args.target.is_fleet() => {
-            super::fleet::run_push(
-                &super::fleet::FleetCtx::new(layouts, profiles, &args.target),
-                args,
-                interactive,
-                o,
-            )
-        }
+        ProxyCommand::Push(args) if args.target.is_fleet() => super::fleet::run_push(
+            &super::fleet::FleetCtx::new(layouts, profiles, &args.target),
+            args,
+            interactive,
+            o,
+        ),
         ProxyCommand::Push(args) => run_push_with(layouts, args, interactive, o),
         ProxyCommand::History(HistoryArgs {
             history_dir,

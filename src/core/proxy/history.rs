@@ -195,7 +195,10 @@ impl HistoryEntry {
     /// Whether this push may have changed the proxy's file (so revert makes sense).
     pub fn may_have_changed_file(&self) -> bool {
         if !self.targets.is_empty() {
-            return self.targets.iter().any(HistoryTarget::may_have_changed_file);
+            return self
+                .targets
+                .iter()
+                .any(HistoryTarget::may_have_changed_file);
         }
         matches!(
             self.result,

@@ -141,61 +141,7 @@ impl ProfilesFile {
         })?;
         let mut profiles: Vec<ConnectionProfile> = Vec::new();
         for p in wire.profiles {
-            let start = p.span().start;
-            let p = p.into_inner();
-            let name = p.name.get_ref().trim().to_owned();
-            if name.is_empty() {
-                return Err(at(p.name.span().start, "a profile needs a name".to_owned()));
-            }
-            if profiles.iter().any(|q| q.name == name) {
-                return Err(at(
-                    p.name.span().start,
-                    format!("a second profile named `{name}`; profile names must be unique"),
-                ));
-            }
-            let profile = ConnectionProfile {
-                name: name.clone(),
-                base_url: p
-                    .base_url
-                    .as_ref()
-                    .map_or(DEFAULT_BASE_URL.to_owned(), |u| u.get_ref().clone()),
-                token_env: p.token_env,
-                timeout_s: p.timeout_s.as_ref().map_or(DEFAULT_TIMEOUT_S, |t| *t.get_ref()),
-                ca_file: p.ca_file,
-                path_maps: p.path_maps,
-                restart_command: p.restart_command,
-                restart_timeout_s: p
-                    .restart_timeout_s
-                    .as_ref()
-                    .map_or(DEFAULT_RESTART_TIMEOUT_S, |t| *t.get_ref()),
-            };
-            // URL and timeouts are checked where they are written.
-            if let Err(e) = profile.client_config() {
-                let offset = match (&p.base_url, &p.timeout_s) {
-                    (_, Some(t)) if !(t.get_ref().is_finite() && *t.get_ref() > 0.0) => {
-                        t.span().start
-                    }
-                    (Some(u), _) => u.span().start,
-                    _ => start,
-                };
-                return Err(at(offset, e.to_string()));
-            }
-            if let Some(Err(e)) = profile.restart_request(false) {
-                let offset = p.restart_timeout_s.as_ref().map_or(start, |t| t.span().start);
-                return Err(at(offset, e.to_string()));
-            }
-            for m in &profile.path_maps {
-                if !m.local.is_absolute() {
-                    return Err(at(
-                        start,
-                        format!(
-                            "profile `{name}`: path map {}={}: the local side must be an absolute path on this machine",
-                            m.proxy,
-                            m.local.display()
-                        ),
-                    ));
-                }
-            }
+            let profile = read_profile(p, &profiles, &at)?;
             profiles.push(profile);
         }
         let mut fleets = BTreeMap::new();
@@ -297,7 +243,11 @@ impl ProfilesFile {
     }
 
     /// The profiles of fleet `name`, in the fleet's order.
-    pub fn fleet(&self, name: &str, path: &Path) -> Result<Vec<ConnectionProfile>, ProfilesFileError> {
+    pub fn fleet(
+        &self,
+        name: &str,
+        path: &Path,
+    ) -> Result<Vec<ConnectionProfile>, ProfilesFileError> {
         let members = self
             .fleets
             .get(name)
@@ -307,7 +257,11 @@ impl ProfilesFile {
                 known: self.fleets.keys().cloned().collect(),
             })?;
         // `parse` checked every member exists.
-        Ok(members.iter().filter_map(|m| self.get(m)).cloned().collect())
+        Ok(members
+            .iter()
+            .filter_map(|m| self.get(m))
+            .cloned()
+            .collect())
     }
 
     /// The file's text (a header comment, then the profiles and fleets).
@@ -343,6 +297,74 @@ impl ProfilesFile {
         }
         out
     }
+}
+
+/// One `[[profile]]`, checked (a unique name, a URL and timeouts the client takes).
+fn read_profile(
+    p: Spanned<WireProfile>,
+    profiles: &[ConnectionProfile],
+    at: &dyn Fn(usize, String) -> ProfilesFileError,
+) -> Result<ConnectionProfile, ProfilesFileError> {
+    let start = p.span().start;
+    let p = p.into_inner();
+    let name = p.name.get_ref().trim().to_owned();
+    if name.is_empty() {
+        return Err(at(p.name.span().start, "a profile needs a name".to_owned()));
+    }
+    if profiles.iter().any(|q| q.name == name) {
+        return Err(at(
+            p.name.span().start,
+            format!("a second profile named `{name}`; profile names must be unique"),
+        ));
+    }
+    let profile = ConnectionProfile {
+        name: name.clone(),
+        base_url: p
+            .base_url
+            .as_ref()
+            .map_or(DEFAULT_BASE_URL.to_owned(), |u| u.get_ref().clone()),
+        token_env: p.token_env,
+        timeout_s: p
+            .timeout_s
+            .as_ref()
+            .map_or(DEFAULT_TIMEOUT_S, |t| *t.get_ref()),
+        ca_file: p.ca_file,
+        path_maps: p.path_maps,
+        restart_command: p.restart_command,
+        restart_timeout_s: p
+            .restart_timeout_s
+            .as_ref()
+            .map_or(DEFAULT_RESTART_TIMEOUT_S, |t| *t.get_ref()),
+    };
+    // URL and timeouts are checked where they are written.
+    if let Err(e) = profile.client_config() {
+        let offset = match (&p.base_url, &p.timeout_s) {
+            (_, Some(t)) if !(t.get_ref().is_finite() && *t.get_ref() > 0.0) => t.span().start,
+            (Some(u), _) => u.span().start,
+            _ => start,
+        };
+        return Err(at(offset, e.to_string()));
+    }
+    if let Some(Err(e)) = profile.restart_request(false) {
+        let offset = p
+            .restart_timeout_s
+            .as_ref()
+            .map_or(start, |t| t.span().start);
+        return Err(at(offset, e.to_string()));
+    }
+    for m in &profile.path_maps {
+        if !m.local.is_absolute() {
+            return Err(at(
+                start,
+                format!(
+                    "profile `{name}`: path map {}={}: the local side must be an absolute path on this machine",
+                    m.proxy,
+                    m.local.display()
+                ),
+            ));
+        }
+    }
+    Ok(profile)
 }
 
 fn suggestion(name: &str, profiles: &[ConnectionProfile]) -> String {
@@ -415,13 +437,22 @@ all = ["gpu", "laptop"]
         let path = Path::new("/x/profiles.toml");
         let f = ProfilesFile::parse(GOOD, path)?;
         assert_eq!(f.profiles.len(), 2);
-        assert_eq!(f.get("laptop").map(|p| p.base_url.as_str()), Some(DEFAULT_BASE_URL));
+        assert_eq!(
+            f.get("laptop").map(|p| p.base_url.as_str()),
+            Some(DEFAULT_BASE_URL)
+        );
         let fleet = f.fleet("all", path)?;
         assert_eq!(fleet[0].path_maps[0].proxy, "/app/configs");
         assert_eq!(ProfilesFile::parse(&f.to_text()?, path)?, f);
-        assert_eq!(f.to_profiles().map(|p| p.active().name.clone()), Some("gpu".into()));
+        assert_eq!(
+            f.to_profiles().map(|p| p.active().name.clone()),
+            Some("gpu".into())
+        );
         let missing = f.fleet("lab", path).map(|_| ()).unwrap_err().to_string();
-        assert!(missing.contains("no fleet named `lab`") && missing.contains("all"), "{missing}");
+        assert!(
+            missing.contains("no fleet named `lab`") && missing.contains("all"),
+            "{missing}"
+        );
         Ok(())
     }
 
@@ -436,20 +467,32 @@ all = ["gpu", "laptop"]
     #[test]
     fn bad_input_names_the_file_and_the_place() {
         let unknown = error_of("[[profile]]\nname = \"a\"\nurl = \"http://x\"\n");
-        assert!(unknown.starts_with("p.toml:3:1:") && unknown.contains("url"), "{unknown}");
+        assert!(
+            unknown.starts_with("p.toml:3:1:") && unknown.contains("url"),
+            "{unknown}"
+        );
         let typo = error_of("[[profile]]\nname = \"gpu\"\n[fleets]\nall = [\"gpu\", \"gpux\"]\n");
         assert!(
             typo.starts_with("p.toml:4:15:") && typo.contains("did you mean `gpu`"),
             "{typo}"
         );
         let dup = error_of("[[profile]]\nname = \"a\"\n[[profile]]\nname = \"a\"\n");
-        assert!(dup.starts_with("p.toml:4:8:") && dup.contains("unique"), "{dup}");
+        assert!(
+            dup.starts_with("p.toml:4:8:") && dup.contains("unique"),
+            "{dup}"
+        );
         let url = error_of("[[profile]]\nname = \"a\"\nbase_url = \"ftp://x\"\n");
         assert!(url.starts_with("p.toml:3:12:"), "{url}");
         let timeout = error_of("[[profile]]\nname = \"a\"\ntimeout_s = -1.0\n");
-        assert!(timeout.starts_with("p.toml:3:13:") && timeout.contains("timeout"), "{timeout}");
+        assert!(
+            timeout.starts_with("p.toml:3:13:") && timeout.contains("timeout"),
+            "{timeout}"
+        );
         let empty = error_of("[[profile]]\nname = \"a\"\n[fleets]\nnone = []\n");
-        assert!(empty.starts_with("p.toml:4:8:") && empty.contains("empty"), "{empty}");
+        assert!(
+            empty.starts_with("p.toml:4:8:") && empty.contains("empty"),
+            "{empty}"
+        );
         let active = error_of("active = \"b\"\n[[profile]]\nname = \"a\"\n");
         assert!(active.starts_with("p.toml:1:10:"), "{active}");
     }
@@ -467,7 +510,10 @@ all = ["gpu", "laptop"]
         settings.add(ConnectionProfile::new("other", "http://o:8100"))?;
         assert!(!migrate(&path, &settings)?);
         assert_eq!(std::fs::read(&path)?, first);
-        assert_eq!(ProfilesFile::load(&dir.path().join("none.toml"))?, ProfilesFile::default());
+        assert_eq!(
+            ProfilesFile::load(&dir.path().join("none.toml"))?,
+            ProfilesFile::default()
+        );
         Ok(())
     }
 }

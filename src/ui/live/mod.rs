@@ -136,7 +136,9 @@ impl LiveProxy {
 
     /// The fleets of the profiles file (name → profile names).
     pub fn fleets(&self) -> Option<&std::collections::BTreeMap<String, Vec<String>>> {
-        self.profiles_store.as_ref().map(profiles_store::ProfilesStore::fleets)
+        self.profiles_store
+            .as_ref()
+            .map(profiles_store::ProfilesStore::fleets)
     }
 
     /// Use this client instead of one built from the active profile (tests, demos).

@@ -25,7 +25,11 @@ impl ProfilesStore {
         settings: &Profiles,
     ) -> (Option<Self>, Option<Profiles>, Option<String>) {
         if let Err(e) = profiles_file::migrate(&path, settings) {
-            return (None, None, Some(format!("profiles not moved to the file: {e}")));
+            return (
+                None,
+                None,
+                Some(format!("profiles not moved to the file: {e}")),
+            );
         }
         match ProfilesFile::load_with_fingerprint(&path) {
             Ok((file, fingerprint)) => {

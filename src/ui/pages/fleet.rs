@@ -55,7 +55,9 @@ pub fn panel(ui: &mut Ui, live: &LiveProxy, can_push: bool, actions: &mut Vec<Ac
         let checking = matches!(fleet.grid, FleetGrid::Checking(_));
         if ui
             .add_enabled(!checking, egui::Button::new("⟳ Check fleet"))
-            .on_hover_text("Ask every proxy of the fleet how its file and runtime differ from this draft")
+            .on_hover_text(
+                "Ask every proxy of the fleet how its file and runtime differ from this draft",
+            )
             .clicked()
         {
             actions.push(Action::Live(LiveAction::CheckFleet));
@@ -102,7 +104,14 @@ fn grid(ui: &mut Ui, live: &LiveProxy) {
                 .striped(true)
                 .num_columns(6)
                 .show(ui, |ui| {
-                    for h in ["Proxy", "Reachable", "Uptime", "Drift", "Restart pending", "Last push"] {
+                    for h in [
+                        "Proxy",
+                        "Reachable",
+                        "Uptime",
+                        "Drift",
+                        "Restart pending",
+                        "Last push",
+                    ] {
                         ui.label(RichText::new(h).strong());
                     }
                     ui.end_row();
@@ -121,8 +130,11 @@ fn grid(ui: &mut Ui, live: &LiveProxy) {
                         } else if d.drift.is_empty() {
                             ui.colored_label(theme::ok(&v), "matches");
                         } else {
-                            ui.colored_label(theme::warning(&v), format!("{} differ", d.drift.len()))
-                                .on_hover_text(d.drift.join("\n"));
+                            ui.colored_label(
+                                theme::warning(&v),
+                                format!("{} differ", d.drift.len()),
+                            )
+                            .on_hover_text(d.drift.join("\n"));
                         }
                         ui.label(match row.restart_pending {
                             0 => "no".to_owned(),
@@ -243,7 +255,10 @@ fn title(name: &str, plan: &FleetPlan) -> String {
         PushMode::Api => "through their API",
         PushMode::File => "to their files (lossless)",
     };
-    format!("Push to fleet {name}: {} proxies, {how}", plan.targets.len())
+    format!(
+        "Push to fleet {name}: {} proxies, {how}",
+        plan.targets.len()
+    )
 }
 
 fn tabs(
@@ -298,7 +313,10 @@ fn target_review(ui: &mut Ui, plan: &PushPlan) {
     if !plan.losses.is_empty() {
         ui.colored_label(
             theme::warning(&v),
-            format!("The push loses {} thing(s) of this proxy's file:", plan.losses.len()),
+            format!(
+                "The push loses {} thing(s) of this proxy's file:",
+                plan.losses.len()
+            ),
         );
         for l in &plan.losses {
             ui.label(format!("• {}", l.describe()));
@@ -337,7 +355,9 @@ fn results(ui: &mut Ui, outcome: &FleetOutcome) {
                     TargetPush::Pushed { outcome } => (
                         match outcome.status {
                             crate::core::proxy::PushStatus::Verified => "verified",
-                            crate::core::proxy::PushStatus::ConcurrentEdit => "pushed, edited elsewhere",
+                            crate::core::proxy::PushStatus::ConcurrentEdit => {
+                                "pushed, edited elsewhere"
+                            }
                             crate::core::proxy::PushStatus::NotVerified => "NOT verified",
                             crate::core::proxy::PushStatus::Unknown => "outcome unknown",
                             crate::core::proxy::PushStatus::Nothing => "nothing to push",
@@ -347,13 +367,17 @@ fn results(ui: &mut Ui, outcome: &FleetOutcome) {
                     ),
                     TargetPush::Failed { error } => ("failed", error.clone(), false),
                 };
-                let colour = if good { theme::ok(&v) } else { theme::warning(&v) };
+                let colour = if good {
+                    theme::ok(&v)
+                } else {
+                    theme::warning(&v)
+                };
                 ui.colored_label(colour, text).on_hover_text(detail);
                 match &r.rollback {
                     None => ui.label("—"),
-                    Some(RollbackResult::RolledBack { message }) => {
-                        ui.colored_label(theme::ok(&v), "rolled back").on_hover_text(message)
-                    }
+                    Some(RollbackResult::RolledBack { message }) => ui
+                        .colored_label(theme::ok(&v), "rolled back")
+                        .on_hover_text(message),
                     Some(RollbackResult::NotVerified { problem }) => ui
                         .colored_label(theme::error(&v), "rollback NOT verified")
                         .on_hover_text(problem),
@@ -373,7 +397,9 @@ fn event_line(e: &FleetEvent) -> String {
     let verdict = |ok: bool| if ok { "ok" } else { "FAILED" };
     match e {
         FleetEvent::Checked { target } => format!("{target}: checked"),
-        FleetEvent::Written { target, ok } => format!("{target}: written, read back {}", verdict(*ok)),
+        FleetEvent::Written { target, ok } => {
+            format!("{target}: written, read back {}", verdict(*ok))
+        }
         FleetEvent::RolledBack { target, ok } => format!("{target}: rollback {}", verdict(*ok)),
         FleetEvent::Restarted { target, ok } => format!("{target}: restart {}", verdict(*ok)),
     }

@@ -26,7 +26,7 @@ pub enum TargetPush {
     Nothing,
     /// The write ran; `outcome.status` is verified, concurrent edit, not
     /// verified or unknown.
-    Pushed { outcome: PushOutcome },
+    Pushed { outcome: Box<PushOutcome> },
     /// The write was refused or failed before anything reached the proxy.
     Failed { error: String },
 }
@@ -58,7 +58,7 @@ impl TargetPush {
 
     pub fn outcome(&self) -> Option<&PushOutcome> {
         match self {
-            Self::Pushed { outcome } => Some(outcome),
+            Self::Pushed { outcome } => Some(outcome.as_ref()),
             _ => None,
         }
     }
@@ -342,7 +342,9 @@ async fn push_one(t: &TargetPlan, layouts: &LayoutSet) -> TargetPush {
     // Confirmation was settled for the whole fleet before the first write.
     match execute_push(t.member.api.as_ref(), &t.plan, layouts, true).await {
         Ok(outcome) if outcome.status == PushStatus::Nothing => TargetPush::Nothing,
-        Ok(outcome) => TargetPush::Pushed { outcome },
+        Ok(outcome) => TargetPush::Pushed {
+            outcome: Box::new(outcome),
+        },
         Err(e) => TargetPush::Failed {
             error: e.to_string(),
         },
@@ -538,11 +540,19 @@ fn finish(plan: &FleetPlan, targets: Vec<TargetResult>, rolled_back: bool) -> Fl
             .join(", ")
     };
     let headline = match status {
-        FleetStatus::Nothing => format!("Nothing to push: all {n} proxies already have the draft's values."),
+        FleetStatus::Nothing => {
+            format!("Nothing to push: all {n} proxies already have the draft's values.")
+        }
         FleetStatus::Pushed => format!(
             "Pushed to {} of {n} proxies ({} already matched); every one reads back as expected.",
-            targets.iter().filter(|t| t.push.outcome().is_some()).count(),
-            targets.iter().filter(|t| t.push == TargetPush::Nothing).count(),
+            targets
+                .iter()
+                .filter(|t| t.push.outcome().is_some())
+                .count(),
+            targets
+                .iter()
+                .filter(|t| t.push == TargetPush::Nothing)
+                .count(),
         ),
         FleetStatus::Refused => format!(
             "Refused before writing: nothing was written to any of the {n} proxies (problem at {}).",

@@ -5,11 +5,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{FleetMember, bounded};
-use crate::core::proxy::api_types::Health;
-use crate::core::proxy::client::ProxyError;
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
+use crate::core::proxy::api_types::Health;
 use crate::core::proxy::api_types::ProxyConfigView;
+use crate::core::proxy::client::ProxyError;
 use crate::core::proxy::effective::preview;
 use crate::core::proxy::push::read_back_of;
 
@@ -45,9 +45,8 @@ pub fn drift_of(
     let mut drift = Vec::new();
     let mut runtime_only = Vec::new();
     for ((_, field), row) in layouts.proxy_fields().zip(rows) {
-        let same = |found: &Value, want: &Value| {
-            found == want || *found == read_back_of(field, want)
-        };
+        let same =
+            |found: &Value, want: &Value| found == want || *found == read_back_of(field, want);
         let file_differs = !same(row.file.as_ref().unwrap_or(&Value::Null), &row.draft);
         let runtime_differs = row
             .runtime

@@ -159,7 +159,10 @@ pub async fn fetch_views(
 }
 
 /// Run `futures` with at most `parallel` at once; results in their order.
-pub(crate) async fn bounded<F: std::future::Future>(futures: Vec<F>, parallel: usize) -> Vec<F::Output> {
+pub(crate) async fn bounded<F: std::future::Future>(
+    futures: Vec<F>,
+    parallel: usize,
+) -> Vec<F::Output> {
     stream::iter(futures)
         .buffered(parallel.max(1))
         .collect()

@@ -7,8 +7,8 @@ use super::{FleetMember, FleetPlan, FleetPlanError, plan_each};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::history::{
-    self, HistoryChange, HistoryEntry, HistoryError, HistoryResult, HistoryRollback,
-    HistoryTarget, revert_changes,
+    self, HistoryChange, HistoryEntry, HistoryError, HistoryResult, HistoryRollback, HistoryTarget,
+    revert_changes,
 };
 use crate::core::proxy::path_map::{PathMap, resolve};
 use crate::core::proxy::push::{PushError, PushMode};
@@ -131,25 +131,32 @@ pub async fn plan_revert(
     parallel: usize,
 ) -> Result<FleetPlan, FleetPlanError> {
     let only: Vec<FleetMember> = members.iter().map(|(m, _)| m.clone()).collect();
-    plan_each(layouts, &only, mode, parallel, Vec::new(), |member, view| {
-        let changes = members
-            .iter()
-            .find(|(m, _)| m.url() == member.url())
-            .map(|(_, c)| c.as_slice())
-            .unwrap_or_default();
-        let local = resolve(&view.config_file_path, &member.profile.path_maps)
-            .ok()
-            .filter(|p| p.path().is_file());
-        let text = match local {
-            Some(p) => read_text(p.path())?.text,
-            None => regenerate(&view.file, &Map::new(), layouts),
-        };
-        let base = ConfigDocument::parse(&text).map_err(|e| PushError::Draft {
-            reason: format!("the proxy's current file does not parse: {e}"),
-        })?;
-        revert_changes(changes, &base, layouts).map_err(|e| PushError::Draft {
-            reason: e.to_string(),
-        })
-    })
+    plan_each(
+        layouts,
+        &only,
+        mode,
+        parallel,
+        Vec::new(),
+        |member, view| {
+            let changes = members
+                .iter()
+                .find(|(m, _)| m.url() == member.url())
+                .map(|(_, c)| c.as_slice())
+                .unwrap_or_default();
+            let local = resolve(&view.config_file_path, &member.profile.path_maps)
+                .ok()
+                .filter(|p| p.path().is_file());
+            let text = match local {
+                Some(p) => read_text(p.path())?.text,
+                None => regenerate(&view.file, &Map::new(), layouts),
+            };
+            let base = ConfigDocument::parse(&text).map_err(|e| PushError::Draft {
+                reason: format!("the proxy's current file does not parse: {e}"),
+            })?;
+            revert_changes(changes, &base, layouts).map_err(|e| PushError::Draft {
+                reason: e.to_string(),
+            })
+        },
+    )
     .await
 }

@@ -98,19 +98,24 @@ fn draft() -> Result<ConfigDocument, Box<dyn std::error::Error>> {
 }
 
 fn port(p: &AtUrl, rt: &tokio::runtime::Runtime) -> Value {
-    rt.block_on(p.fake.config())
-        .map(|v| v.file.get("port").cloned().unwrap_or(Value::Null))
-        .unwrap_or(Value::Null)
+    rt.block_on(p.fake.config()).map_or(Value::Null, |v| {
+        v.file.get("port").cloned().unwrap_or(Value::Null)
+    })
 }
 
 #[test]
 fn a_clean_fleet_push_reads_back_everywhere() -> TestResult {
     let f = fleet(3)?;
-    let plan = f.rt.block_on(plan_fleet(&draft()?, &f.layouts, &f.members, PushMode::Api, 2))?;
+    let plan = f.rt.block_on(plan_fleet(
+        &draft()?,
+        &f.layouts,
+        &f.members,
+        PushMode::Api,
+        2,
+    ))?;
     assert_eq!(plan.targets.len(), 3);
-    let outcome = f
-        .rt
-        .block_on(apply_fleet(&plan, &f.layouts, true, 2, None, &|_| {}));
+    let outcome =
+        f.rt.block_on(apply_fleet(&plan, &f.layouts, true, 2, None, &|_| {}));
     assert_eq!(outcome.status, FleetStatus::Pushed, "{}", outcome.headline);
     for p in &f.proxies {
         assert_eq!(port(p, &f.rt), json!(8123));
@@ -125,15 +130,27 @@ fn a_clean_fleet_push_reads_back_everywhere() -> TestResult {
 #[test]
 fn one_put_answering_500_rolls_the_others_back() -> TestResult {
     let f = fleet(3)?;
-    let plan = f.rt.block_on(plan_fleet(&draft()?, &f.layouts, &f.members, PushMode::Api, 3))?;
+    let plan = f.rt.block_on(plan_fleet(
+        &draft()?,
+        &f.layouts,
+        &f.members,
+        PushMode::Api,
+        3,
+    ))?;
     f.proxies[1].fail_puts.store(true, Ordering::SeqCst);
     let events = std::sync::Mutex::new(Vec::new());
-    let outcome = f.rt.block_on(apply_fleet(&plan, &f.layouts, true, 3, None, &|e| {
-        if let Ok(mut v) = events.lock() {
-            v.push(e);
-        }
-    }));
-    assert_eq!(outcome.status, FleetStatus::RolledBack, "{}", outcome.headline);
+    let outcome =
+        f.rt.block_on(apply_fleet(&plan, &f.layouts, true, 3, None, &|e| {
+            if let Ok(mut v) = events.lock() {
+                v.push(e);
+            }
+        }));
+    assert_eq!(
+        outcome.status,
+        FleetStatus::RolledBack,
+        "{}",
+        outcome.headline
+    );
     for (i, p) in f.proxies.iter().enumerate() {
         assert_eq!(port(p, &f.rt), json!(8100), "proxy {i}");
     }
@@ -147,14 +164,17 @@ fn one_put_answering_500_rolls_the_others_back() -> TestResult {
     assert!(failed.rollback.is_none());
     for i in [0, 2] {
         assert!(
-            matches!(outcome.targets[i].rollback, Some(RollbackResult::RolledBack { .. })),
+            matches!(
+                outcome.targets[i].rollback,
+                Some(RollbackResult::RolledBack { .. })
+            ),
             "{:?}",
             outcome.targets[i]
         );
         // the push, then the rollback
         assert_eq!(f.proxies[i].fake.puts().len(), 2);
     }
-    assert!(events.lock().map(|e| e.len()).unwrap_or(0) >= 3 + 3 + 2);
+    assert!(events.lock().map_or(0, |e| e.len()) >= 3 + 3 + 2);
     // Only the unknown target may still hold the push: a revert goes there alone.
     let entry = revert::history_entry("lab", &plan, &outcome);
     let left = revert::revert_targets(&entry)?;
@@ -166,11 +186,22 @@ fn one_put_answering_500_rolls_the_others_back() -> TestResult {
 #[test]
 fn a_stale_target_refuses_the_fleet_before_any_write() -> TestResult {
     let f = fleet(3)?;
-    let plan = f.rt.block_on(plan_fleet(&draft()?, &f.layouts, &f.members, PushMode::Api, 3))?;
+    let plan = f.rt.block_on(plan_fleet(
+        &draft()?,
+        &f.layouts,
+        &f.members,
+        PushMode::Api,
+        3,
+    ))?;
     f.proxies[2].fake.edit_file("host", json!("0.0.0.0"));
-    let outcome = f
-        .rt
-        .block_on(apply_fleet(&plan, &f.layouts, true, 3, Some(RestartAsk::default()), &|_| {}));
+    let outcome = f.rt.block_on(apply_fleet(
+        &plan,
+        &f.layouts,
+        true,
+        3,
+        Some(RestartAsk::default()),
+        &|_| {},
+    ));
     assert_eq!(outcome.status, FleetStatus::Refused);
     assert!(outcome.headline.contains("p2"), "{}", outcome.headline);
     for p in &f.proxies {
@@ -187,9 +218,13 @@ fn a_stale_target_refuses_the_fleet_before_any_write() -> TestResult {
 fn an_unreachable_target_refuses_the_plan() -> TestResult {
     let f = fleet(3)?;
     f.proxies[0].fake.set_unreachable(true);
-    let refused = f
-        .rt
-        .block_on(plan_fleet(&draft()?, &f.layouts, &f.members, PushMode::Api, 3));
+    let refused = f.rt.block_on(plan_fleet(
+        &draft()?,
+        &f.layouts,
+        &f.members,
+        PushMode::Api,
+        3,
+    ));
     let Err(FleetPlanError::Targets { failed, total }) = refused else {
         panic!("expected a refused plan");
     };
@@ -223,10 +258,15 @@ fn drift_names_the_proxy_and_the_setting() -> TestResult {
 #[test]
 fn a_fleet_revert_puts_every_target_back() -> TestResult {
     let f = fleet(3)?;
-    let plan = f.rt.block_on(plan_fleet(&draft()?, &f.layouts, &f.members, PushMode::Api, 3))?;
-    let outcome = f
-        .rt
-        .block_on(apply_fleet(&plan, &f.layouts, true, 3, None, &|_| {}));
+    let plan = f.rt.block_on(plan_fleet(
+        &draft()?,
+        &f.layouts,
+        &f.members,
+        PushMode::Api,
+        3,
+    ))?;
+    let outcome =
+        f.rt.block_on(apply_fleet(&plan, &f.layouts, true, 3, None, &|_| {}));
     let entry = revert::history_entry("lab", &plan, &outcome);
     let targets = revert::revert_targets(&entry)?;
     let pairs: Vec<_> = targets
@@ -234,13 +274,11 @@ fn a_fleet_revert_puts_every_target_back() -> TestResult {
         .zip(&f.members)
         .map(|(t, m)| (m.clone(), t.changes.clone()))
         .collect();
-    let back = f
-        .rt
-        .block_on(revert::plan_revert(&f.layouts, &pairs, PushMode::Api, 3))?;
+    let back =
+        f.rt.block_on(revert::plan_revert(&f.layouts, &pairs, PushMode::Api, 3))?;
     assert!(back.targets.iter().all(|t| t.plan.changes.len() == 1));
-    let undone = f
-        .rt
-        .block_on(apply_fleet(&back, &f.layouts, true, 3, None, &|_| {}));
+    let undone =
+        f.rt.block_on(apply_fleet(&back, &f.layouts, true, 3, None, &|_| {}));
     assert_eq!(undone.status, FleetStatus::Pushed, "{}", undone.headline);
     for p in &f.proxies {
         assert_eq!(port(p, &f.rt), json!(8100));
