@@ -106,6 +106,8 @@ struct WireOut<'a> {
     active: Option<&'a str>,
     #[serde(rename = "profile")]
     profiles: &'a [ConnectionProfile],
+    // An empty `[fleets]` would stop an admin from adding one by hand below.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     fleets: &'a BTreeMap<String, Vec<String>>,
 }
 

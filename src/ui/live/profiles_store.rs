@@ -66,3 +66,37 @@ impl ProfilesStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::proxy::ConnectionProfile;
+
+    #[test]
+    fn settings_move_once_then_edits_are_saved_with_the_fleets_kept()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("profiles.toml");
+        let mut settings = Profiles::default();
+        settings.add(ConnectionProfile::new("gpu", "http://gpu:8100"))?;
+        let (store, profiles, problem) = ProfilesStore::open(path.clone(), &settings);
+        assert!(problem.is_none() && store.is_some(), "{problem:?}");
+        assert_eq!(profiles.as_ref(), Some(&settings));
+        // Someone adds a fleet by hand; the app's next edit keeps it.
+        let text = std::fs::read_to_string(&path)? + "\n[fleets]\nlab = [\"gpu\", \"local\"]\n";
+        std::fs::write(&path, text)?;
+        let (reread, _, problem) = ProfilesStore::open(path.clone(), &Profiles::default());
+        let mut store = reread.ok_or_else(|| format!("{problem:?}"))?;
+        assert_eq!(store.fleets().get("lab").map(Vec::len), Some(2));
+        settings.remove("local")?;
+        store.save(&settings)?;
+        let saved = ProfilesFile::load(&path)?;
+        assert_eq!(saved.profiles.len(), 1);
+        assert_eq!(saved.fleets.get("lab"), Some(&vec!["gpu".to_owned()]));
+        // A change on disk since the last read is not overwritten.
+        std::fs::write(&path, "[[profile]]\nname = \"other\"\n")?;
+        settings.add(ConnectionProfile::new("third", "http://t:8100"))?;
+        assert!(store.save(&settings).is_err());
+        Ok(())
+    }
+}
