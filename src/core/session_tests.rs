@@ -200,3 +200,55 @@ fn line_edits_undo_and_failed_batches_roll_back() -> Result<(), Box<dyn std::err
     assert_eq!(s.findings(), validate_text(SHIPPED, &s.layouts)?.as_slice());
     Ok(())
 }
+
+/// A rename re-checks only the names it touches, yet the findings are a
+/// fresh check's: when the first use of a name is renamed away, the next
+/// use becomes the one every later use is reported against.
+#[test]
+fn a_rename_moves_the_first_use_of_a_name() -> Result<(), Box<dyn std::error::Error>> {
+    let entry = |name: &str, alias: &str| {
+        format!(
+            "[[endpoints]]\nname = \"{name}\"\naliases = [\"{alias}\"]\nkind = \"openai_compatible\"\nbase_url = \"http://10.0.0.1:8100/v1\"\n\n"
+        )
+    };
+    let text = [
+        entry("a", "x"),
+        entry("a", "y"),
+        entry("b", "a"),
+        entry("c", "z"),
+    ]
+    .concat();
+    let mut s = EditSession::from_text(&text, layouts())?;
+    let messages = |s: &EditSession| -> Vec<String> {
+        s.findings()
+            .iter()
+            .filter(|f| f.message.contains("must be unique"))
+            .map(|f| format!("{}: {}", f.path, f.message))
+            .collect()
+    };
+    assert_eq!(messages(&s).len(), 2, "{:?}", messages(&s));
+    let steps = [
+        ("endpoints[0].name", "\"q\""),
+        ("endpoints[3].name", "\"y\""),
+        ("endpoints[1].aliases", "[\"z\", \"z\"]"),
+        ("endpoints[0].name", "\"a\""),
+    ];
+    for (path, value) in steps {
+        s.apply(set(path, value))?;
+        let fresh = validate_text(s.raw_text(), &layouts())?;
+        assert_eq!(s.findings(), fresh.as_slice(), "after {path} = {value}");
+        assert!(!messages(&s).is_empty(), "after {path} = {value}");
+    }
+    assert!(
+        messages(&s).iter().any(
+            |m| m.starts_with("endpoints[2].aliases: `a` is already used by endpoints[0].name")
+        ),
+        "{:?}",
+        messages(&s)
+    );
+    while s.undo() {
+        let fresh = validate_text(s.raw_text(), &layouts())?;
+        assert_eq!(s.findings(), fresh.as_slice());
+    }
+    Ok(())
+}

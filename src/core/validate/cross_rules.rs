@@ -1,12 +1,10 @@
 //! Rules between settings: a default page that must be on, modules under a
-//! page that is off, names and aliases that must be unique.
+//! page that is off. Names and aliases that must be unique are `unique.rs`.
 
-use std::collections::HashMap;
-
-use toml_edit::{Item, Table, Value};
+use toml_edit::{Item, Table};
 
 use super::{Finding, Severity};
-use crate::core::document::{DocPath, Segment};
+use crate::core::document::DocPath;
 use crate::core::layout::{LayoutSet, SectionKind};
 
 /// Line and column of the item a finding is about (`None`: not in the file).
@@ -22,25 +20,6 @@ pub(super) fn settings(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_
     enabled_in(root, layouts, locate, &mut out);
     depends_on(root, layouts, locate, &mut out);
     out
-}
-
-/// Names and aliases unique across every entry: reads all of them.
-pub(super) fn unique(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    unique_groups(root, layouts, locate, &mut out);
-    out
-}
-
-/// Whether the value at `path` is one `unique` reads (`endpoints[2].name`).
-pub(super) fn is_unique_field(layouts: &LayoutSet, path: &DocPath) -> bool {
-    let [Segment::Key(table), Segment::Index(_), Segment::Key(key)] = path.0.as_slice() else {
-        return false;
-    };
-    layouts
-        .sections()
-        .filter(|s| s.kind == SectionKind::Array && s.table == *table)
-        .flat_map(|s| s.fields.iter())
-        .any(|f| f.key == *key && f.unique_group.is_some())
 }
 
 fn item_at<'a>(root: &'a Table, dotted: &str) -> Option<&'a Item> {
@@ -68,7 +47,7 @@ fn table_field_path(dotted: &str) -> DocPath {
     DocPath::keys(&dotted.split('.').collect::<Vec<_>>())
 }
 
-fn finding(
+pub(super) fn finding(
     locate: &mut Locate<'_>,
     severity: Severity,
     path: DocPath,
@@ -135,56 +114,5 @@ fn depends_on(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>, out: &
             item,
             message,
         ));
-    }
-}
-
-/// Values of every field in one unique group (endpoint names and aliases).
-fn unique_groups(
-    root: &Table,
-    layouts: &LayoutSet,
-    locate: &mut Locate<'_>,
-    out: &mut Vec<Finding>,
-) {
-    // Borrowed keys: a big file has tens of thousands of names and aliases.
-    let mut seen: HashMap<(&str, &str), (usize, &str)> = HashMap::new();
-    for section in layouts.sections().filter(|s| s.kind == SectionKind::Array) {
-        let Some(entries) = root.get(&section.table).and_then(Item::as_array_of_tables) else {
-            continue;
-        };
-        for (i, entry) in entries.iter().enumerate() {
-            for field in &section.fields {
-                let Some(group) = &field.unique_group else {
-                    continue;
-                };
-                let Some(item) = entry.get(&field.key) else {
-                    continue;
-                };
-                for value in strings(item) {
-                    match seen.get(&(group.as_str(), value)) {
-                        Some((first_i, first_key)) => {
-                            let first = format!("{}[{first_i}].{first_key}", section.table);
-                            let message = format!(
-                                "`{value}` is already used by {first}; names and aliases must be unique"
-                            );
-                            let path = DocPath::keys(&section.table_path())
-                                .index(i)
-                                .child(&field.key);
-                            out.push(finding(locate, Severity::Error, path, Some(item), message));
-                        }
-                        None => {
-                            seen.insert((group.as_str(), value), (i, field.key.as_str()));
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn strings(item: &Item) -> Vec<&str> {
-    match item.as_value() {
-        Some(Value::String(s)) => vec![s.value().as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
     }
 }

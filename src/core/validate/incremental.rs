@@ -10,7 +10,8 @@
 //!   region scanned alone ends outside any value, so the scans of regions
 //!   add up to the scan of the file;
 //! - the rules between settings (one lookup each, on the model), and the
-//!   unique names only when a name or alias changed.
+//!   unique names only for the values a changed name or alias had and has
+//!   (`unique::UniqueIndex`).
 //!
 //! Everything else keeps its findings: no line moved. Any other edit is
 //! checked whole.
@@ -20,6 +21,7 @@ use std::collections::{HashMap, HashSet};
 use toml_edit::Item;
 
 use super::locate::Locator;
+use super::unique::{UniqueIndex, unique_field_of};
 use super::{Finding, cross_rules, dialect, order_key, secrets, walk};
 use crate::core::document::{ConfigDocument, DocPath, region_starts};
 use crate::core::layout::LayoutSet;
@@ -44,28 +46,32 @@ pub struct FindingSet {
     /// The dialect findings are the sum of each region's scan alone (see
     /// the module comment); otherwise they are redone on the whole text.
     dialect_by_region: bool,
+    /// Where each name and alias is used, to re-check a rename alone.
+    unique: UniqueIndex,
 }
 
-/// Every check of the whole file, each finding with its source.
+/// Every check of the whole file, each finding with its source, and the
+/// index of names and aliases.
 pub(super) fn collect(
     parsed: &toml_edit::Document<String>,
     layouts: &LayoutSet,
     dialect: Vec<Finding>,
-) -> Vec<(Source, Finding)> {
+) -> (Vec<(Source, Finding)>, UniqueIndex) {
     let root = parsed.as_table();
     let locator = Locator::new(parsed.raw());
     let walked = walk::walk(root, layouts, &locator);
     let already = secret_paths(&walked);
     let mut locate = |_: &DocPath, item: Option<&Item>| locator.at(item.and_then(Item::span));
     let settings = cross_rules::settings(root, layouts, &mut locate);
-    let unique = cross_rules::unique(root, layouts, &mut locate);
+    let (unique, index) = UniqueIndex::check(root, layouts, &mut locate);
     let secrets = secrets::scan(root, layouts, &locator, &already);
-    tagged(Source::Walk, walked)
+    let findings = tagged(Source::Walk, walked)
         .chain(tagged(Source::Settings, settings))
         .chain(tagged(Source::Unique, unique))
         .chain(tagged(Source::Secret, secrets))
         .chain(tagged(Source::Dialect, dialect))
-        .collect()
+        .collect();
+    (findings, index)
 }
 
 fn tagged(source: Source, findings: Vec<Finding>) -> impl Iterator<Item = (Source, Finding)> {
@@ -100,7 +106,7 @@ impl FindingSet {
     pub fn of_parsed(parsed: &toml_edit::Document<String>, layouts: &LayoutSet) -> Self {
         let starts = region_starts(parsed);
         let (dialect, dialect_by_region) = dialect_by_regions(parsed.raw(), &starts);
-        let mut pairs = collect(parsed, layouts, dialect);
+        let (mut pairs, unique) = collect(parsed, layouts, dialect);
         pairs.sort_by_cached_key(|(_, f)| order_key(f));
         let (sources, findings): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
         let mut set = Self {
@@ -108,6 +114,7 @@ impl FindingSet {
             sources,
             errors: 0,
             dialect_by_region,
+            unique,
         };
         set.count();
         set
@@ -165,8 +172,10 @@ impl FindingSet {
         let (dialect, clean) = dialect::check_region(region.text, region.first_line);
         let dialect_lines = region.first_line..region.end_line.unwrap_or(usize::MAX);
         let whole_dialect = !self.dialect_by_region || (!clean && region.end_line.is_some());
-        let unique_changed = cross_rules::is_unique_field(layouts, changed);
-        let Some((settings, unique)) = self.cross_rules(doc, layouts, unique_changed) else {
+        let unique_field = unique_field_of(layouts, changed);
+        let Some((settings, unique_gone, unique)) =
+            self.cross_rules(doc, layouts, unique_field.as_ref())
+        else {
             return false;
         };
         let dialect = if whole_dialect {
@@ -180,11 +189,12 @@ impl FindingSet {
         self.retain(|source, f| match source {
             Source::Walk | Source::Secret => !f.path.starts_with(unit),
             Source::Settings => false,
-            Source::Unique => !unique_changed,
+            Source::Unique => true,
             Source::Dialect => {
                 !whole_dialect && !f.line.is_some_and(|l| dialect_lines.contains(&l))
             }
         });
+        self.remove_unique(&unique_gone);
         let new = tagged(Source::Walk, walked)
             .chain(tagged(Source::Secret, secrets))
             .chain(tagged(Source::Settings, settings))
@@ -199,13 +209,16 @@ impl FindingSet {
 
     /// The rules between settings, on the edited model, each finding placed
     /// where the same finding was (no line moved) or found on the lines of
-    /// its item's table. `None` when an item cannot be placed that way.
+    /// its item's table: the settings findings, and for a changed name or
+    /// alias the unique findings gone (path, message) and new. `None` when
+    /// an item cannot be placed that way.
+    #[allow(clippy::type_complexity)]
     fn cross_rules(
-        &self,
+        &mut self,
         doc: &ConfigDocument,
         layouts: &LayoutSet,
-        unique_changed: bool,
-    ) -> Option<(Vec<Finding>, Vec<Finding>)> {
+        unique_field: Option<&DocPath>,
+    ) -> Option<(Vec<Finding>, Vec<(DocPath, String)>, Vec<Finding>)> {
         let known: HashMap<&DocPath, (Option<usize>, Option<usize>)> = self
             .findings
             .iter()
@@ -231,12 +244,26 @@ impl FindingSet {
         };
         let root = doc.root();
         let settings = cross_rules::settings(root, layouts, &mut locate);
-        let unique = if unique_changed {
-            cross_rules::unique(root, layouts, &mut locate)
-        } else {
-            Vec::new()
+        let (gone, unique) = match unique_field {
+            // When a finding cannot be placed the caller checks the whole
+            // file, which rebuilds the index.
+            Some(field) => self.unique.after_edit(root, layouts, field, &mut locate),
+            None => (Vec::new(), Vec::new()),
         };
-        placed.then_some((settings, unique))
+        placed.then_some((settings, gone, unique))
+    }
+
+    /// Take out one unique finding per (path, message) listed.
+    fn remove_unique(&mut self, gone: &[(DocPath, String)]) {
+        for (path, message) in gone {
+            let at = self.findings.iter().zip(&self.sources).position(|(f, s)| {
+                *s == Source::Unique && f.path == *path && f.message == *message
+            });
+            if let Some(at) = at {
+                self.findings.remove(at);
+                self.sources.remove(at);
+            }
+        }
     }
 
     fn retain(&mut self, keep: impl Fn(Source, &Finding) -> bool) {

@@ -9,6 +9,7 @@ mod locate;
 pub mod quick_fix;
 mod secrets;
 mod suggest;
+mod unique;
 mod walk;
 
 pub use incremental::FindingSet;
@@ -84,6 +85,7 @@ pub fn validate_text(text: &str, layouts: &LayoutSet) -> Result<Vec<Finding>, Pa
 pub fn validate_parsed(parsed: &toml_edit::Document<String>, layouts: &LayoutSet) -> Vec<Finding> {
     let dialect = dialect::check(parsed.raw());
     let mut findings: Vec<Finding> = incremental::collect(parsed, layouts, dialect)
+        .0
         .into_iter()
         .map(|(_, f)| f)
         .collect();
