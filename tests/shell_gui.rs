@@ -6,7 +6,7 @@ mod common;
 use common::{app_with, copy_of, harness};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use iw_studio::ui::StudioApp;
 use iw_studio::ui::commands::UiCommand;
 use iw_studio::ui::nav::PageId;
@@ -20,7 +20,10 @@ fn open_menu(h: &mut H, name: &str) {
 }
 
 fn click_entry(h: &mut H, label: &str) {
-    h.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with(label)))
+    // The menu's entry is the last one drawn (the navigation may hold the same title).
+    h.query_all_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with(label)))
+        .last()
+        .unwrap_or_else(|| panic!("no entry {label}"))
         .click();
     h.run();
 }
@@ -121,7 +124,7 @@ fn the_theme_choice_applies_and_is_kept_in_the_settings() {
     h.run();
     assert_eq!(h.state().settings().theme, ThemeChoice::Light);
     assert!(
-        !h.ctx.style().visuals.dark_mode,
+        h.ctx.theme() == egui::Theme::Light,
         "the light visuals are in use"
     );
     // What eframe persists carries the choice.
