@@ -38,6 +38,13 @@ pub enum Action {
     Registry(RegistryAction),
     /// Something about the live proxy: refresh, profiles, push, revert.
     Live(LiveAction),
+    /// Close the window (the unsaved-changes guard still asks).
+    Quit,
+    /// Show or hide the Problems panel.
+    ToggleProblems,
+    /// Go this many pages down (up when negative) the navigation.
+    StepPage(isize),
+    SetTheme(crate::ui::theme::ThemeChoice),
     /// Show the activity log's folder in the system's file manager.
     OpenLogFolder,
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+use egui::RichText;
 use serde::{Deserialize, Serialize};
 
 use crate::core::defaults::defaults_text;
@@ -14,10 +14,11 @@ use crate::core::proxy::served::{served_ids, served_models};
 use crate::core::safe_save::SaveOutcome;
 use crate::core::session::{EditSession, SessionError};
 use crate::ui::actions::Action;
+use crate::ui::commands;
 use crate::ui::file_dialog::{FileDialogs, Purpose};
 use crate::ui::file_watch::FileWatch;
 use crate::ui::live::LiveProxy;
-use crate::ui::nav::{PageId, page_for_path};
+use crate::ui::nav::{PageId, page_for_path, step_page};
 use crate::ui::page_ctx::{PageCtx, ViewState};
 use crate::ui::pages::registry::{RegistryAction, RegistryState};
 use crate::ui::pages::{
@@ -25,7 +26,7 @@ use crate::ui::pages::{
     discovery, push_dialog, restart_dialog, welcome,
 };
 use crate::ui::panels::status_bar::Status;
-use crate::ui::panels::{find, nav, problems, status_bar, top_bar};
+use crate::ui::panels::{find, menu_bar, nav, problems, status_bar, top_bar};
 use crate::ui::theme;
 use crate::ui::undo_order::{Depths, UndoOrder, UndoTarget};
 
@@ -40,6 +41,7 @@ pub struct AppSettings {
     pub last_file: Option<PathBuf>,
     pub last_page: Option<PageId>,
     pub proxy_profiles: crate::core::proxy::Profiles,
+    pub theme: theme::ThemeChoice,
 }
 
 impl AppSettings {
@@ -194,6 +196,14 @@ impl StudioApp {
         &self.window_title
     }
 
+    pub fn settings(&self) -> &AppSettings {
+        &self.settings
+    }
+
+    pub fn show_problems(&self) -> bool {
+        self.show_problems
+    }
+
     pub fn live(&self) -> &LiveProxy {
         &self.live
     }
@@ -332,6 +342,13 @@ impl StudioApp {
             }
             Action::DismissDialog => self.dialog = Dialog::None,
             Action::OpenLogFolder => self.open_log_folder(),
+            Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            Action::ToggleProblems => self.show_problems = !self.show_problems,
+            Action::StepPage(step) => {
+                self.page = step_page(&self.layouts, &self.page, step);
+                self.view.focus_path = None;
+            }
+            Action::SetTheme(choice) => self.settings.theme = choice,
         }
     }
 
@@ -470,30 +487,6 @@ impl StudioApp {
         self.view.focus_scrolled = false;
     }
 
-    fn shortcuts(ctx: &egui::Context) -> Vec<Action> {
-        let mut out = Vec::new();
-        let cmd = Modifiers::COMMAND;
-        let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
-        ctx.input_mut(|i| {
-            // Most specific first: Ctrl+Shift+Z before Ctrl+Z.
-            let table = [
-                (KeyboardShortcut::new(cmd_shift, Key::Z), Action::Redo),
-                (KeyboardShortcut::new(cmd_shift, Key::S), Action::SaveAs),
-                (KeyboardShortcut::new(cmd, Key::Z), Action::Undo),
-                (KeyboardShortcut::new(cmd, Key::Y), Action::Redo),
-                (KeyboardShortcut::new(cmd, Key::S), Action::Save),
-                (KeyboardShortcut::new(cmd, Key::O), Action::Open),
-                (KeyboardShortcut::new(cmd, Key::F), Action::FocusFind),
-            ];
-            for (shortcut, action) in table {
-                if i.consume_shortcut(&shortcut) {
-                    out.push(action);
-                }
-            }
-        });
-        out
-    }
-
     fn check_external_change(&mut self) {
         let changed = self.watch.as_ref().is_some_and(FileWatch::poll);
         if !changed || self.dialog != Dialog::None {
@@ -531,6 +524,15 @@ impl StudioApp {
     }
 
     fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        egui::Panel::top("menu_bar").show(ui, |ui| {
+            menu_bar::show(
+                ui,
+                &self.layouts,
+                &self.settings.recent,
+                self.session.is_some(),
+                actions,
+            );
+        });
         self.draw_top_bar(ui, actions);
         let counts = self
             .session
@@ -706,11 +708,15 @@ impl StudioApp {
         let mut actions = std::mem::take(&mut self.pending);
         // Ctrl+S saves the config and the registry, Ctrl+Z undoes the last
         // edit of either: one app, whatever page is shown.
-        actions.extend(Self::shortcuts(ctx));
+        actions.extend(commands::pressed(ctx));
         for action in actions {
             self.handle(ctx, action);
         }
         self.settings.last_page = Some(self.page.clone());
+        let theme = self.settings.theme.preference();
+        if ctx.options(|o| o.theme_preference) != theme {
+            ctx.set_theme(theme);
+        }
         self.update_title(ctx);
     }
 

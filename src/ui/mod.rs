@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod app;
+pub mod commands;
 mod file_dialog;
 mod file_watch;
 pub mod live;

@@ -23,3 +23,42 @@ pub enum PageId {
 pub fn page_for_path(layouts: &LayoutSet, path: &DocPath) -> Option<PageId> {
     layouts.page_of(path).map(|p| PageId::Layout(p.id.clone()))
 }
+
+/// Every page in the navigation's order (Ctrl+PageUp / PageDown walk it).
+pub fn page_order(layouts: &LayoutSet) -> Vec<PageId> {
+    let mut pages: Vec<PageId> = layouts
+        .pages
+        .iter()
+        .map(|p| PageId::Layout(p.id.clone()))
+        .collect();
+    pages.extend([
+        PageId::Discovery,
+        PageId::RawToml,
+        PageId::Diff,
+        PageId::Preview,
+        PageId::Registry,
+    ]);
+    pages
+}
+
+/// The page `step` places after (or before, when negative) `current`, wrapping.
+pub fn step_page(layouts: &LayoutSet, current: &PageId, step: isize) -> PageId {
+    let pages = page_order(layouts);
+    let n = pages.len() as isize;
+    let at = pages.iter().position(|p| p == current).unwrap_or(0) as isize;
+    pages[(at + step).rem_euclid(n) as usize].clone()
+}
+
+/// The title the navigation shows for a page.
+pub fn page_title(layouts: &LayoutSet, page: &PageId) -> String {
+    match page {
+        PageId::Layout(id) => layouts
+            .page(id)
+            .map_or_else(|| id.clone(), |p| format!("{} {}", p.icon, p.title)),
+        PageId::Discovery => "☑ What ImageWorks will offer".into(),
+        PageId::RawToml => "📝 Raw TOML".into(),
+        PageId::Diff => "± Diff".into(),
+        PageId::Preview => "🔍 Preview & push".into(),
+        PageId::Registry => "📚 Registry".into(),
+    }
+}

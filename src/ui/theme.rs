@@ -73,3 +73,22 @@ pub fn card(v: &Visuals) -> egui::Frame {
 pub fn focus_fill(v: &Visuals) -> Color32 {
     accent(v).gamma_multiply(0.18)
 }
+
+/// The theme the user chose (View ▸ Theme), kept in the app settings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ThemeChoice {
+    Light,
+    #[default]
+    Dark,
+    FollowSystem,
+}
+
+impl ThemeChoice {
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            Self::Light => egui::ThemePreference::Light,
+            Self::Dark => egui::ThemePreference::Dark,
+            Self::FollowSystem => egui::ThemePreference::System,
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! The frame around the pages.
 pub mod find;
+pub mod menu_bar;
 pub mod nav;
 pub mod problems;
 pub mod status_bar;

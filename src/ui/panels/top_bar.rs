@@ -4,6 +4,7 @@ use egui::{RichText, Ui};
 
 use crate::core::session::EditSession;
 use crate::ui::actions::Action;
+use crate::ui::commands::UiCommand;
 use crate::ui::theme;
 
 /// The model registry's edits, which Save, Undo and Redo cover too.
@@ -21,10 +22,11 @@ pub fn show(
     actions: &mut Vec<Action>,
 ) {
     ui.horizontal(|ui| {
+        let ctx = ui.ctx().clone();
         button(
             ui,
             "📂 Open",
-            "Open a chat_proxy.toml (Ctrl+O)",
+            &UiCommand::Open.tooltip_with_shortcut(&ctx),
             true,
             Action::Open,
             actions,
@@ -34,7 +36,7 @@ pub fn show(
         button(
             ui,
             "💾 Save",
-            "Save (Ctrl+S) the config and the model registry's edits: validated, atomic, previous version kept as .bak",
+            &UiCommand::Save.tooltip_with_shortcut(&ctx),
             (has && dirty) || registry.unsaved,
             Action::Save,
             actions,
@@ -42,7 +44,7 @@ pub fn show(
         button(
             ui,
             "Save as…",
-            "Save under a new name (Ctrl+Shift+S)",
+            &UiCommand::SaveAs.tooltip_with_shortcut(&ctx),
             has,
             Action::SaveAs,
             actions,
@@ -50,7 +52,7 @@ pub fn show(
         button(
             ui,
             "⟲ Reload",
-            "Read the file from disk again (undoable)",
+            &UiCommand::Reload.tooltip_with_shortcut(&ctx),
             session.is_some_and(|s| s.path().is_some()),
             Action::Reload,
             actions,
@@ -59,7 +61,7 @@ pub fn show(
         button(
             ui,
             "↩ Undo",
-            "Undo the last edit, of the config or the registry (Ctrl+Z)",
+            &UiCommand::Undo.tooltip_with_shortcut(&ctx),
             session.is_some_and(EditSession::can_undo) || registry.can_undo,
             Action::Undo,
             actions,
@@ -67,7 +69,7 @@ pub fn show(
         button(
             ui,
             "↪ Redo",
-            "Redo (Ctrl+Shift+Z or Ctrl+Y)",
+            &UiCommand::Redo.tooltip_with_shortcut(&ctx),
             session.is_some_and(EditSession::can_redo) || registry.can_redo,
             Action::Redo,
             actions,
