@@ -76,11 +76,11 @@ fn both_kinds_answer_and_an_unserved_default_is_a_warning() -> TestResult {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
         out.contains("vllm-box (vllm, ")
-            && out.contains("serves 2 model(s): qwen2.5-vl-7b-awq, llava-phi3"),
+            && out.contains("serves 2 models: qwen2.5-vl-7b-awq, llava-phi3"),
         "{out}"
     );
     assert!(
-        out.contains("gpu-box (ollama, ") && out.contains("serves 1 model(s): gemma3:27b"),
+        out.contains("gpu-box (ollama, ") && out.contains("serves 1 model: gemma3:27b"),
         "{out}"
     );
 

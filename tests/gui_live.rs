@@ -509,8 +509,7 @@ fn endpoints_page_with_a_key() {
         h.run_steps(2);
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !(has_text(&h, "/v1/models serves 2 model(s)")
-        && has_text(&h, "/api/tags serves 2 model(s)"))
+    while !(has_text(&h, "/v1/models serves 2 models") && has_text(&h, "/api/tags serves 2 models"))
     {
         if std::time::Instant::now() > deadline {
             let seen: Vec<String> = h

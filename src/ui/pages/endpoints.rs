@@ -163,9 +163,9 @@ fn live_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, base: &DocPath, index: usize, na
         (Some(EndpointTest::Done(Ok(report))), Some(spec)) => {
             ui.label(
                 RichText::new(format!(
-                    "✔ {} serves {} model(s): {}",
+                    "✔ {} serves {}: {}",
                     report.url,
-                    report.models.len(),
+                    crate::core::plural::count(report.models.len(), "model", "models"),
                     report.models.join(", ")
                 ))
                 .color(theme::ok(&v)),

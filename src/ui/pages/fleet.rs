@@ -138,7 +138,7 @@ fn grid(ui: &mut Ui, live: &LiveProxy) {
                         }
                         ui.label(match row.restart_pending {
                             0 => "no".to_owned(),
-                            n => format!("{n} key(s)"),
+                            n => crate::core::plural::count(n, "key", "keys"),
                         });
                         ui.label(row.last_push.unwrap_or_else(|| "—".to_owned()));
                         ui.end_row();
@@ -271,7 +271,8 @@ fn tabs(
     ui.horizontal_wrapped(|ui| {
         for (i, t) in plan.targets.iter().enumerate() {
             let p = &t.plan;
-            let mut label = format!("{} ({} change(s)", t.member.name(), p.changes.len());
+            let changes = crate::core::plural::count(p.changes.len(), "change", "changes");
+            let mut label = format!("{} ({changes}", t.member.name());
             let lost = p.losses.len() + p.draft_losses.len();
             if lost > 0 {
                 label.push_str(&format!(", {lost} lost"));
@@ -314,8 +315,8 @@ fn target_review(ui: &mut Ui, plan: &PushPlan) {
         ui.colored_label(
             theme::warning(&v),
             format!(
-                "The push loses {} thing(s) of this proxy's file:",
-                plan.losses.len()
+                "The push loses {} of this proxy's file:",
+                crate::core::plural::count(plan.losses.len(), "thing", "things")
             ),
         );
         for l in &plan.losses {
@@ -326,8 +327,8 @@ fn target_review(ui: &mut Ui, plan: &PushPlan) {
         ui.colored_label(
             theme::warning(&v),
             format!(
-                "{} part(s) of the draft cannot go over the API to this proxy:",
-                plan.draft_losses.len()
+                "{} of the draft cannot go over the API to this proxy:",
+                crate::core::plural::count(plan.draft_losses.len(), "part", "parts")
             ),
         );
         for l in &plan.draft_losses {

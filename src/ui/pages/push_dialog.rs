@@ -158,8 +158,8 @@ fn review(ui: &mut Ui, plan: &PushPlan) {
             ui,
             &v,
             &format!(
-                "⚠ The proxy's writer drops {} thing(s) from its file:",
-                plan.losses.len()
+                "⚠ The proxy's writer drops {} from its file:",
+                crate::core::plural::count(plan.losses.len(), "thing", "things")
             ),
             &plan.losses,
         );
@@ -206,13 +206,13 @@ fn changes_grid(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
 fn draft_losses_card(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
     let title = if plan.only_uncarriable() {
         format!(
-            "⚠ Nothing of this draft can go over the API: it differs from the proxy's file only in {} thing(s) the API cannot carry:",
-            plan.draft_losses.len()
+            "⚠ Nothing of this draft can go over the API: it differs from the proxy's file only in {} the API cannot carry:",
+            crate::core::plural::count(plan.draft_losses.len(), "thing", "things")
         )
     } else {
         format!(
-            "⚠ {} part(s) of this draft cannot go over the API and will not reach the file:",
-            plan.draft_losses.len()
+            "⚠ {} of this draft cannot go over the API and will not reach the file:",
+            crate::core::plural::count(plan.draft_losses.len(), "part", "parts")
         )
     };
     loss_card(ui, v, &title, &plan.draft_losses);

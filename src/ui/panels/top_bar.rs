@@ -125,7 +125,9 @@ fn file_label(ui: &mut Ui, s: &EditSession, actions: &mut Vec<Action>) {
     );
     if counts
         .on_hover_text(format!(
-            "{errors} error(s), {warnings} warning(s): show the Problems panel"
+            "{}, {}: show the Problems panel",
+            crate::core::plural::count(errors, "error", "errors"),
+            crate::core::plural::count(warnings, "warning", "warnings")
         ))
         .clicked()
     {
