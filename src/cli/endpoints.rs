@@ -119,8 +119,8 @@ fn human(tested: &[Tested]) -> String {
             Ok(r) => {
                 let _ = writeln!(
                     s,
-                    "serves {} model(s): {}",
-                    r.models.len(),
+                    "serves {}: {}",
+                    crate::core::plural::count(r.models.len(), "model", "models"),
                     r.models.join(", ")
                 );
                 for w in &r.warnings {
