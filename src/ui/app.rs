@@ -876,6 +876,7 @@ impl eframe::App for StudioApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         // The live proxy owns the profiles; copy them only when persisting.
+        self.live.flush_profiles();
         self.settings.proxy_profiles = self.live.profiles().clone();
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
     }

@@ -87,9 +87,16 @@ pub struct LiveProxy {
     endpoint_tests: endpoint_tests::EndpointTests,
     /// The profiles file both fronts read (`profiles_store.rs`).
     profiles_store: Option<profiles_store::ProfilesStore>,
+    /// When the profiles last changed without being written to the file:
+    /// typing in a profile field changes them on every keystroke, and the
+    /// file is written once the typing pauses (`PROFILES_SAVE_AFTER`).
+    profiles_unsaved_since: Option<Instant>,
     /// The selected fleet, its grid and its push (`fleet.rs`).
     fleet: FleetUi,
 }
+
+/// How long the profiles may stay changed but unwritten while someone types.
+const PROFILES_SAVE_AFTER: Duration = Duration::from_millis(800);
 
 impl LiveProxy {
     pub fn new(profiles: Profiles, history_dir: Option<PathBuf>) -> Self {
@@ -114,6 +121,7 @@ impl LiveProxy {
             last_push_id: None,
             endpoint_tests: endpoint_tests::EndpointTests::default(),
             profiles_store: None,
+            profiles_unsaved_since: None,
             fleet: FleetUi::default(),
         };
         live.reload_history();
@@ -318,10 +326,8 @@ impl LiveProxy {
         self.api = None;
         self.setup_error = None;
         self.profile_error = None;
-        if let Some(store) = &mut self.profiles_store
-            && let Err(e) = store.save(&self.profiles)
-        {
-            self.profile_error = Some(e);
+        if self.profiles_store.is_some() {
+            self.profiles_unsaved_since = Some(Instant::now());
         }
         self.health = Remote::Idle;
         self.config = Remote::Idle;
@@ -359,8 +365,27 @@ impl LiveProxy {
         self.last_request = Some(Instant::now());
     }
 
+    /// Write changed profiles to the profiles file now (on exit, and once
+    /// typing in a profile field pauses).
+    pub fn flush_profiles(&mut self) {
+        if self.profiles_unsaved_since.take().is_none() {
+            return;
+        }
+        if let Some(store) = &mut self.profiles_store
+            && let Err(e) = store.save(&self.profiles)
+        {
+            self.profile_error = Some(e);
+        }
+    }
+
     /// Take answers that arrived; refresh when the interval is up.
     pub fn poll(&mut self, ctx: &egui::Context) {
+        if let Some(since) = self.profiles_unsaved_since {
+            match PROFILES_SAVE_AFTER.checked_sub(since.elapsed()) {
+                Some(left) if !left.is_zero() => ctx.request_repaint_after(left),
+                _ => self.flush_profiles(),
+            }
+        }
         if self.health.poll()
             && let (Some(h), Some(at)) = (self.health.value(), self.health.fetched_at())
         {
@@ -556,4 +581,39 @@ pub fn clock(at: SystemTime) -> String {
         secs / 60 % 60,
         secs % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Typing in a profile field changes the profiles on every keystroke;
+    /// the file is written once the typing pauses, or at once on exit.
+    #[test]
+    fn profile_edits_are_written_once_typing_pauses() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("profiles.toml");
+        let mut live =
+            LiveProxy::new(Profiles::default(), None).with_profiles_file(Some(path.clone()));
+        let written = std::fs::read_to_string(&path)?;
+        let ctx = egui::Context::default();
+        let layouts = Arc::new(LayoutSet::builtin()?);
+        let name = live.profiles().active().name.clone();
+        for url in ["http://10.0.0.", "http://10.0.0.7", "http://10.0.0.7:8100"] {
+            let mut edited = live.profiles().active().clone();
+            edited.base_url = url.to_owned();
+            let edit = LiveAction::EditProfile {
+                name: name.clone(),
+                edited: Box::new(edited),
+            };
+            live.handle(&ctx, edit, None, &layouts);
+            live.poll(&ctx);
+        }
+        assert_eq!(std::fs::read_to_string(&path)?, written, "not while typing");
+        live.flush_profiles();
+        let flushed = std::fs::read_to_string(&path)?;
+        assert!(flushed.contains("http://10.0.0.7:8100"), "{flushed}");
+        assert!(!flushed.contains("\"http://10.0.0.7\""), "{flushed}");
+        Ok(())
+    }
 }
