@@ -228,6 +228,90 @@ fn unset_removes_the_line() -> TestResult {
 }
 
 #[test]
+fn schema_write_saves_the_file_a_schema_line_names_and_keeps_the_old_one() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let out = studio(&["schema", "--write", arg(dir.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("#:schema ./chat_proxy.schema.json"));
+    let path = dir.path().join("chat_proxy.schema.json");
+    assert_eq!(
+        std::fs::read_to_string(&path)?,
+        stdout(&studio(&["schema"]))
+    );
+    // Again: nothing to write. Over an older file: replaced, the old one kept.
+    let again = studio(&["schema", "--write", arg(dir.path())]);
+    assert!(stdout(&again).contains(": unchanged"), "{}", stdout(&again));
+    std::fs::write(&path, "{}\n")?;
+    let over = studio(&["schema", "--write", arg(dir.path())]);
+    assert!(stdout(&over).contains(": written"), "{}", stdout(&over));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("chat_proxy.schema.json.bak"))?,
+        "{}\n"
+    );
+    let missing = studio(&["schema", "--write", arg(&dir.path().join("nope"))]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("nope: not a folder"),
+        "{}",
+        stderr(&missing)
+    );
+    Ok(())
+}
+
+/// A syntax check of what the shell is given: `bash -n` on the script.
+#[test]
+fn bash_completions_are_valid_bash_and_complete_subcommands() -> TestResult {
+    let out = studio(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let script = stdout(&out);
+    assert!(script.contains("registry") && script.contains("--dry-run"));
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("iw-studio.bash");
+    std::fs::write(&file, &script)?;
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()?;
+    assert!(check.status.success(), "{}", stderr(&check));
+    for shell in ["zsh", "fish"] {
+        let out = studio(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(stdout(&out).contains("iw-studio"), "{shell}");
+    }
+    Ok(())
+}
+
+/// `man -l` renders the page without a warning. man-db is what `.ci/run`
+/// installs; on a machine without `man`, the test says so and fails in CI.
+#[test]
+fn the_man_page_renders_with_man() -> TestResult {
+    let out = studio(&["manpage"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dir = tempfile::tempdir()?;
+    let page = dir.path().join("iw-studio.1");
+    std::fs::write(&page, stdout(&out))?;
+    let man = std::process::Command::new("man")
+        .env("MANWIDTH", "100")
+        .args(["--warnings", "-l"])
+        .arg(&page)
+        .output();
+    let man = match man {
+        Ok(man) => man,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipped: no `man` here ({e}); .ci/run installs man-db");
+            return Ok(());
+        }
+        Err(e) => return Err(format!("`man` is missing in CI: {e}").into()),
+    };
+    assert!(man.status.success(), "{}", stderr(&man));
+    assert_eq!(stderr(&man), "", "man warned");
+    let text = stdout(&man);
+    assert!(text.contains("iw-studio"), "{text:.300}");
+    assert!(text.contains("REGISTRY ROLES"), "subcommand sections");
+    Ok(())
+}
+
+#[test]
 fn schema_describes_every_section() -> TestResult {
     let out = studio(&["schema"]);
     assert_eq!(out.status.code(), Some(0));

@@ -6,8 +6,9 @@ mod common;
 use common::{app_with, copy_of, harness};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use iw_studio::ui::StudioApp;
+use iw_studio::ui::actions::Overlay;
 use iw_studio::ui::commands::UiCommand;
 use iw_studio::ui::nav::PageId;
 use iw_studio::ui::theme::ThemeChoice;
@@ -33,7 +34,7 @@ fn the_menus_hold_every_command_of_the_table() {
     let (_dir, path) = copy_of("chat_proxy.toml");
     let mut h = harness(app_with(Some(&path)));
     h.run();
-    let menus: [(&str, &[UiCommand]); 4] = [
+    let menus: [(&str, &[UiCommand]); 5] = [
         (
             "File",
             &[
@@ -50,10 +51,20 @@ fn the_menus_hold_every_command_of_the_table() {
             &[
                 UiCommand::PreviousPage,
                 UiCommand::NextPage,
+                UiCommand::NextRegion,
+                UiCommand::PreviousRegion,
                 UiCommand::ToggleProblems,
             ],
         ),
         ("Proxy", &[UiCommand::ProxyRefresh, UiCommand::Push]),
+        (
+            "Help",
+            &[
+                UiCommand::CommandPalette,
+                UiCommand::ShortcutSheet,
+                UiCommand::About,
+            ],
+        ),
     ];
     for (menu, commands) in menus {
         open_menu(&mut h, menu);
@@ -131,4 +142,200 @@ fn the_theme_choice_applies_and_is_kept_in_the_settings() {
     let saved = serde_json::to_string(h.state().settings()).unwrap();
     let back: iw_studio::ui::app::AppSettings = serde_json::from_str(&saved).unwrap();
     assert_eq!(back.theme, ThemeChoice::Light);
+}
+
+fn ctrl_shift(h: &mut H, key: egui::Key) {
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, key);
+    h.run();
+    h.run();
+}
+
+#[test]
+fn the_command_palette_finds_runs_and_closes() {
+    let (_dir, path) = copy_of("chat_proxy.toml");
+    let mut h = harness(app_with(Some(&path)));
+    h.run();
+    ctrl_shift(&mut h, egui::Key::P);
+    assert!(h.state().palette_open(), "Ctrl+Shift+P opens it");
+    // Typing narrows the list; Down then Enter runs the second hit.
+    h.get_by_role_and_label(Role::TextInput, "Command palette")
+        .type_text("go to");
+    h.run();
+    assert!(h.query_by_label_contains("Go to ± Diff").is_some());
+    assert!(
+        h.query_by_label_contains("File: Save").is_none(),
+        "filtered out"
+    );
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.run();
+    assert!(!h.state().palette_open(), "Enter runs and closes");
+    assert_eq!(
+        h.state().page(),
+        &iw_studio::ui::nav::step_page(
+            &iw_studio::core::layout::LayoutSet::builtin().unwrap(),
+            &PageId::Layout("general".into()),
+            1
+        ),
+        "the second page of the list"
+    );
+    // A command by name: Problems panel.
+    ctrl_shift(&mut h, egui::Key::P);
+    h.get_by_role_and_label(Role::TextInput, "Command palette")
+        .type_text("problems");
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.run();
+    assert!(h.state().show_problems());
+    // Escape closes without running anything.
+    ctrl_shift(&mut h, egui::Key::P);
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(!h.state().palette_open());
+    assert!(h.state().show_problems());
+}
+
+#[test]
+fn help_shows_the_shortcut_sheet_and_about() {
+    let (_dir, path) = copy_of("chat_proxy.toml");
+    let mut h = harness(app_with(Some(&path)));
+    h.run();
+    h.key_press(egui::Key::F1);
+    h.run();
+    h.run();
+    assert_eq!(h.state().overlay(), Overlay::Shortcuts, "F1");
+    assert!(
+        h.query_by_label("Focus next region").is_some(),
+        "a row of the sheet"
+    );
+    assert!(
+        h.query_by_label("Ctrl+Shift+P").is_some(),
+        "the palette's shortcut is listed"
+    );
+    assert!(h.query_by_label("F6").is_some(), "F6 is listed");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    h.run();
+    assert_eq!(h.state().overlay(), Overlay::None, "Escape closes it");
+    open_menu(&mut h, "Help");
+    click_entry(&mut h, "About Config Studio");
+    h.run();
+    assert_eq!(h.state().overlay(), Overlay::About);
+    let version = format!("Version {}", env!("CARGO_PKG_VERSION"));
+    assert!(h.query_by_label(&version).is_some());
+    assert!(h.query_by_label_contains("built in (ui_layouts/").is_some());
+    h.get_by_role_and_label(Role::Button, "Close").click();
+    h.run();
+    h.run();
+    assert_eq!(h.state().overlay(), Overlay::None);
+}
+
+#[test]
+fn f6_moves_the_focus_between_navigation_page_and_problems() {
+    use iw_studio::ui::focus_regions::Region;
+    let (_dir, path) = copy_of("chat_proxy.toml");
+    let mut h = harness(app_with(Some(&path)));
+    h.run();
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .handle(&ctx, iw_studio::ui::actions::Action::ShowProblems);
+    h.run();
+    let press = |h: &mut H, m: egui::Modifiers| {
+        h.key_press_modifiers(m, egui::Key::F6);
+        h.run();
+        h.run();
+        let focused = h.ctx.memory(|m| m.focused());
+        (h.state().focused_region(&h.ctx), focused)
+    };
+    let none = egui::Modifiers::NONE;
+    let (region, nav_widget) = press(&mut h, none);
+    assert_eq!(region, Some(Region::Navigation), "first F6");
+    assert_eq!(press(&mut h, none).0, Some(Region::Page), "second F6");
+    assert_eq!(press(&mut h, none).0, Some(Region::Problems), "third F6");
+    let (region, widget) = press(&mut h, none);
+    assert_eq!(region, Some(Region::Navigation), "and round again");
+    assert_eq!(widget, nav_widget, "to the same first widget");
+    let shift = egui::Modifiers::SHIFT;
+    assert_eq!(
+        press(&mut h, shift).0,
+        Some(Region::Problems),
+        "Shift+F6 goes back"
+    );
+    assert_eq!(press(&mut h, shift).0, Some(Region::Page));
+}
+
+/// Tab from the start of the window: every stop is a widget a screen reader
+/// can name (no invisible stops in the menu bar or top bar).
+#[test]
+fn every_tab_stop_has_a_name() {
+    let (_dir, path) = copy_of("chat_proxy.toml");
+    let mut h = harness(app_with(Some(&path)));
+    h.run();
+    let mut names = Vec::new();
+    for _ in 0..14 {
+        h.key_press(egui::Key::Tab);
+        h.run();
+        let focused: Vec<String> = h
+            .query_all_by(|n| n.is_focused())
+            .map(|n| {
+                let node = n.accesskit_node();
+                node.label()
+                    .or_else(|| node.value())
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(focused.len(), 1, "one focused widget after {names:?}");
+        assert!(
+            !focused[0].is_empty(),
+            "a nameless Tab stop after {names:?}"
+        );
+        names.push(focused[0].clone());
+    }
+}
+
+/// A finding's "line N" opens Raw TOML with the cursor at the start of that line.
+#[test]
+fn a_findings_line_opens_raw_toml_at_that_line() {
+    use iw_studio::ui::pages::raw_toml::editor_id;
+    let (_dir, path) = copy_of("broken/wrong_types.toml");
+    let mut h = harness(app_with(Some(&path)));
+    h.run();
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .handle(&ctx, iw_studio::ui::actions::Action::ShowProblems);
+    h.run();
+    h.get_by_role_and_label(Role::Button, "line 7").click();
+    h.run();
+    h.run();
+    h.run();
+    assert_eq!(h.state().page(), &PageId::RawToml);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line_7_start: usize = text
+        .split_inclusive('\n')
+        .take(6)
+        .map(|l| l.chars().count())
+        .sum();
+    let state = egui::TextEdit::load_state(&h.ctx, editor_id()).expect("the editor's state");
+    let cursor = state.cursor.char_range().expect("a cursor").primary.index;
+    assert_eq!(
+        cursor,
+        egui::text::CharIndex(line_7_start),
+        "the cursor is at the start of line 7"
+    );
+    assert_eq!(
+        h.ctx.memory(|m| m.focused()),
+        Some(editor_id()),
+        "the editor has the focus"
+    );
+    // The gutter numbers every line.
+    let lines = text.split('\n').count();
+    assert!(
+        h.query_by_label_contains(&format!("\n{lines}")).is_some(),
+        "numbers up to {lines}"
+    );
 }

@@ -136,3 +136,67 @@ fn preview_page_offline_and_connected_and_push_dialog() {
     mask_clock(&mut h);
     h.snapshot("push_dialog");
 }
+
+/// Every page of the navigation in the light theme (the dark ones are above).
+#[test]
+fn every_page_in_the_light_theme() {
+    use iw_studio::ui::theme::ThemeChoice;
+    let layouts = iw_studio::core::layout::LayoutSet::builtin().unwrap();
+    let mut app = open("full_example.toml");
+    app.handle(
+        &egui::Context::default(),
+        Action::SetTheme(ThemeChoice::Light),
+    );
+    let mut h = snapshot_harness(app);
+    h.run();
+    for page in iw_studio::ui::nav::page_order(&layouts) {
+        let name = match &page {
+            PageId::Layout(id) => id.clone(),
+            PageId::RawToml => "raw_toml".into(),
+            PageId::Diff => "diff".into(),
+            PageId::Preview => "preview_offline".into(),
+            PageId::Registry => "registry".into(),
+            PageId::Discovery => "discovery".into(),
+        };
+        h.state_mut()
+            .handle(&egui::Context::default(), Action::Navigate(page));
+        h.run();
+        h.snapshot(format!("light_page_{name}"));
+    }
+}
+
+/// The command palette, the shortcut sheet and About over a page.
+#[test]
+fn palette_shortcut_sheet_and_about() {
+    use iw_studio::ui::actions::Overlay;
+    let mut h = snapshot_harness(open("chat_proxy.toml"));
+    h.run();
+    let ctx = h.ctx.clone();
+    h.state_mut().handle(&ctx, Action::Show(Overlay::Palette));
+    h.run();
+    h.run();
+    h.snapshot("command_palette");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    for (overlay, name) in [
+        (Overlay::Shortcuts, "shortcut_sheet"),
+        (Overlay::About, "about"),
+    ] {
+        h.state_mut().handle(&ctx, Action::Show(overlay));
+        h.run();
+        h.run();
+        // The log folder and profiles file depend on the machine's home.
+        let paths: Vec<egui::Rect> = {
+            use egui_kittest::kittest::Queryable;
+            h.query_all_by(|n| n.label().is_some_and(|l| l.starts_with('/')))
+                .map(|n| n.rect())
+                .collect()
+        };
+        for rect in paths {
+            h.mask(rect);
+        }
+        h.snapshot(name);
+        h.state_mut().handle(&ctx, Action::Show(Overlay::None));
+        h.run();
+    }
+}

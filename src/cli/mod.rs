@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod endpoints;
 mod fix;
 pub mod fleet;
+mod install;
 mod live_state;
 pub mod output;
 pub mod proxy;
@@ -86,7 +87,11 @@ pub enum Command {
         force: bool,
     },
     /// Print a JSON Schema (draft 2020-12) of chat_proxy.toml for Taplo / VS Code.
-    Schema,
+    Schema {
+        /// Save it as DIR/chat_proxy.schema.json instead (the file a `#:schema` line names).
+        #[arg(long, value_name = "DIR")]
+        write: Option<PathBuf>,
+    },
     /// Print a complete chat_proxy.toml with every setting at its default.
     Defaults,
     /// What the ImageWorks app will offer under a draft: pages, modules, storage, endpoints, models, features.
@@ -99,6 +104,13 @@ pub enum Command {
     /// The profiles file: where it is, what it holds.
     #[command(subcommand)]
     Profiles(fleet::ProfilesCmd),
+    /// Print a shell completion script (bash: `source <(iw-studio completions bash)`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, iw-studio(1), in roff (`iw-studio manpage | man -l -`).
+    Manpage,
     /// Talk to a running chat proxy: status, preview, diff, push, history.
     #[command(flatten)]
     Proxy(proxy::ProxyCommand),
@@ -142,7 +154,10 @@ pub fn run_with(cli: &Cli, command: &Command, o: &mut Out<'_>) -> u8 {
             fix::fix(&layouts, file, opts, o)
         }
         Command::Unset { file, path, force } => config::set(&layouts, file, path, None, *force, o),
-        Command::Schema => config::schema(&layouts, o),
+        Command::Schema { write: None } => config::schema(&layouts, o),
+        Command::Schema { write: Some(dir) } => install::write_schema(&layouts, dir, o),
+        Command::Completions { shell } => install::completions(*shell, o),
+        Command::Manpage => install::manpage(o),
         Command::Defaults => config::defaults(&layouts, o),
         Command::Discovery(args) => discovery::run_with(&layouts, args, o),
         Command::Endpoints(args) => endpoints::run_with(&layouts, args, o),

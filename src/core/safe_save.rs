@@ -167,6 +167,15 @@ pub fn read_text_unhashed(path: &Path, limit: ReadLimit) -> Result<String, SaveE
     })
 }
 
+/// Whether a file name is a backup or a temporary file: the `.bak` this
+/// module keeps, its `.NAME.XXXX.tmp` temp files, and editors' `NAME~`,
+/// `.NAME.swp`. File pickers leave them out of their lists.
+pub fn is_backup_or_temp(name: &str) -> bool {
+    name.ends_with(".bak")
+        || name.ends_with('~')
+        || (name.starts_with('.') && (name.ends_with(".tmp") || name.ends_with(".swp")))
+}
+
 /// The path of the single backup kept beside `path`.
 pub fn backup_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -449,6 +458,26 @@ fn check_expectation(path: &Path, on_disk: Option<&[u8]>, expect: Expect) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backups_and_temp_files_are_told_apart_from_configs() {
+        for name in [
+            "chat_proxy.toml.bak",
+            "chat_proxy.toml~",
+            ".chat_proxy.toml.a1B2.tmp",
+            ".chat_proxy.toml.swp",
+        ] {
+            assert!(is_backup_or_temp(name), "{name}");
+        }
+        for name in [
+            "chat_proxy.toml",
+            "staging.toml",
+            ".chat_proxy.toml",
+            "bak.toml",
+        ] {
+            assert!(!is_backup_or_temp(name), "{name}");
+        }
+    }
 
     #[test]
     fn save_keeps_backup_and_detects_conflicts() -> Result<(), Box<dyn std::error::Error>> {

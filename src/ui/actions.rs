@@ -29,6 +29,8 @@ pub enum Action {
     /// Show the page holding this setting and highlight it.
     Focus(DocPath),
     FocusFind,
+    /// Show the Raw TOML page with the cursor on this line (1-based).
+    ShowLine(usize),
     ShowProblems,
     /// Close after the user chose to discard unsaved changes.
     DiscardAndClose,
@@ -47,4 +49,19 @@ pub enum Action {
     SetTheme(crate::ui::theme::ThemeChoice),
     /// Show the activity log's folder in the system's file manager.
     OpenLogFolder,
+    /// Move the keyboard focus to the next (previous, when negative)
+    /// region: navigation, page, Problems panel.
+    CycleFocus(isize),
+    /// Open the command palette, the shortcut sheet or About.
+    Show(Overlay),
+}
+
+/// What shows over the window until closed (Escape closes each).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Overlay {
+    #[default]
+    None,
+    Palette,
+    Shortcuts,
+    About,
 }

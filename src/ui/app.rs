@@ -13,10 +13,11 @@ use crate::core::plural::count;
 use crate::core::proxy::served::{served_ids, served_models};
 use crate::core::safe_save::SaveOutcome;
 use crate::core::session::{EditSession, SessionError};
-use crate::ui::actions::Action;
+use crate::ui::actions::{Action, Overlay};
 use crate::ui::commands;
 use crate::ui::file_dialog::{FileDialogs, Purpose};
 use crate::ui::file_watch::FileWatch;
+use crate::ui::focus_regions::{Region, Regions};
 use crate::ui::live::LiveProxy;
 use crate::ui::nav::{PageId, page_for_path, step_page};
 use crate::ui::page_ctx::{PageCtx, ViewState};
@@ -26,7 +27,7 @@ use crate::ui::pages::{
     discovery, push_dialog, restart_dialog, welcome,
 };
 use crate::ui::panels::status_bar::Status;
-use crate::ui::panels::{find, menu_bar, nav, problems, status_bar, top_bar};
+use crate::ui::panels::{find, help, menu_bar, nav, palette, problems, status_bar, top_bar};
 use crate::ui::theme;
 use crate::ui::undo_order::{Depths, UndoOrder, UndoTarget};
 
@@ -93,6 +94,14 @@ pub struct StudioApp {
     preview_page: PreviewPage,
     /// The "What ImageWorks will offer" page (its last document).
     discovery_view: discovery::DiscoveryView,
+    /// The shortcut sheet or About, when one is showing.
+    overlay: Overlay,
+    /// The command palette (Ctrl+Shift+P).
+    palette: palette::PaletteState,
+    /// Where navigation, page and Problems panel were drawn (F6 moves between them).
+    regions: Regions,
+    /// `theme::install` ran on the context.
+    style_installed: bool,
     /// What the last frame's view asked for; applied by the next `logic`.
     pending: Vec<Action>,
 }
@@ -136,6 +145,10 @@ impl StudioApp {
             registry,
             preview_page: PreviewPage::default(),
             discovery_view: discovery::DiscoveryView::default(),
+            overlay: Overlay::None,
+            palette: palette::PaletteState::default(),
+            regions: Regions::default(),
+            style_installed: false,
             pending: Vec::new(),
         }
     }
@@ -198,6 +211,20 @@ impl StudioApp {
 
     pub fn settings(&self) -> &AppSettings {
         &self.settings
+    }
+
+    /// The shortcut sheet or About, when one is showing.
+    pub fn overlay(&self) -> Overlay {
+        self.overlay
+    }
+
+    /// Which region (navigation, page, Problems panel) has the keyboard focus.
+    pub fn focused_region(&self, ctx: &egui::Context) -> Option<Region> {
+        self.regions.focused(ctx)
+    }
+
+    pub fn palette_open(&self) -> bool {
+        self.palette.is_open()
     }
 
     pub fn show_problems(&self) -> bool {
@@ -331,6 +358,11 @@ impl StudioApp {
                 self.view.focus_path = None;
             }
             Action::Focus(path) => self.focus(&path),
+            Action::ShowLine(line) => {
+                self.page = PageId::RawToml;
+                self.view.focus_path = None;
+                self.view.raw_jump = Some(line);
+            }
             Action::FocusFind => {
                 ctx.memory_mut(|m| m.request_focus(egui::Id::unique(find::FIND_ID)));
             }
@@ -349,6 +381,11 @@ impl StudioApp {
                 self.view.focus_path = None;
             }
             Action::SetTheme(choice) => self.settings.theme = choice,
+            Action::CycleFocus(step) => {
+                self.regions.cycle(ctx, step);
+            }
+            Action::Show(Overlay::Palette) => self.palette.open(),
+            Action::Show(overlay) => self.overlay = overlay,
         }
     }
 
@@ -523,7 +560,8 @@ impl StudioApp {
         });
     }
 
-    fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    /// The frame around the page: menu bar, top bar, status bar.
+    fn draw_chrome(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         egui::Panel::top("menu_bar").show(ui, |ui| {
             menu_bar::show(
                 ui,
@@ -549,13 +587,18 @@ impl StudioApp {
                 actions,
             );
         });
+    }
+
+    fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        self.regions.clear();
+        self.draw_chrome(ui, actions);
         let Some(session) = self.session.as_ref() else {
             egui::CentralPanel::default()
                 .show(ui, |ui| welcome::show(ui, &self.settings.recent, actions));
             return;
         };
         if self.show_problems {
-            egui::Panel::bottom("problems")
+            let panel = egui::Panel::bottom("problems")
                 .resizable(true)
                 .default_size(160.0)
                 .show(ui, |ui| {
@@ -567,8 +610,9 @@ impl StudioApp {
                         actions,
                     );
                 });
+            self.regions.record(Region::Problems, panel.response.rect);
         }
-        egui::Panel::left("nav")
+        let nav_panel = egui::Panel::left("nav")
             .resizable(true)
             .default_size(theme::NAV_WIDTH)
             .show(ui, |ui| {
@@ -581,9 +625,11 @@ impl StudioApp {
                     actions,
                 );
             });
+        self.regions
+            .record(Region::Navigation, nav_panel.response.rect);
         self.view
             .refresh_registry_models(self.registry.store(), self.registry.revision());
-        egui::CentralPanel::default().show(ui, |ui| {
+        let central = egui::CentralPanel::default().show(ui, |ui| {
             external_change_banner(ui, &mut self.dialog, session, actions);
             let mut ctx = PageCtx {
                 session,
@@ -621,6 +667,7 @@ impl StudioApp {
             };
             page.ui(ui, &mut ctx);
         });
+        self.regions.record(Region::Page, central.response.rect);
     }
 
     fn modal_dialogs(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
@@ -695,6 +742,10 @@ impl StudioApp {
     /// registry jobs, the file watch and file dialogs, the actions the last
     /// frame collected, and the window title.
     pub fn logic_step(&mut self, ctx: &egui::Context) {
+        if !self.style_installed {
+            theme::install(ctx);
+            self.style_installed = true;
+        }
         self.close_guard(ctx);
         self.check_external_change();
         self.live.poll(ctx);
@@ -724,10 +775,20 @@ impl StudioApp {
     pub fn ui_step(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let mut actions = std::mem::take(&mut self.pending);
+        // First, so that its arrows and Enter are not taken by the page below.
+        let has_file = self.session.is_some();
+        palette::show(
+            &ctx,
+            &self.layouts,
+            has_file,
+            &mut self.palette,
+            &mut actions,
+        );
         self.draw(ui, &mut actions);
         self.modal_dialogs(&ctx, &mut actions);
         push_dialog::show(&ctx, &self.live, &mut actions);
         restart_dialog::show(&ctx, &self.live, &mut actions);
+        help::show(&ctx, &self.layouts, self.overlay, &mut actions);
         if let Some((purpose, path)) = self.dialogs.show(&ctx) {
             actions.push(match purpose {
                 Purpose::Open => Action::OpenPath(path),

@@ -5,7 +5,7 @@
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use crate::ui::actions::Action;
+use crate::ui::actions::{Action, Overlay};
 use crate::ui::live::LiveAction;
 use crate::ui::theme::ThemeChoice;
 
@@ -21,19 +21,24 @@ pub enum UiCommand {
     Find,
     PreviousPage,
     NextPage,
+    NextRegion,
+    PreviousRegion,
     ToggleProblems,
     ThemeLight,
     ThemeDark,
     ThemeFollowSystem,
     ProxyRefresh,
     Push,
+    CommandPalette,
+    ShortcutSheet,
+    About,
 }
 
 const CMD: Modifiers = Modifiers::COMMAND;
 const CMD_SHIFT: Modifiers = Modifiers::COMMAND.plus(Modifiers::SHIFT);
 
 impl UiCommand {
-    pub const ALL: [UiCommand; 16] = [
+    pub const ALL: [UiCommand; 21] = [
         Self::Open,
         Self::Save,
         Self::SaveAs,
@@ -44,12 +49,17 @@ impl UiCommand {
         Self::Find,
         Self::PreviousPage,
         Self::NextPage,
+        Self::NextRegion,
+        Self::PreviousRegion,
         Self::ToggleProblems,
         Self::ThemeLight,
         Self::ThemeDark,
         Self::ThemeFollowSystem,
         Self::ProxyRefresh,
         Self::Push,
+        Self::CommandPalette,
+        Self::ShortcutSheet,
+        Self::About,
     ];
 
     pub fn label(self) -> &'static str {
@@ -64,13 +74,56 @@ impl UiCommand {
             Self::Find => "Find",
             Self::PreviousPage => "Previous page",
             Self::NextPage => "Next page",
+            Self::NextRegion => "Focus next region",
+            Self::PreviousRegion => "Focus previous region",
             Self::ToggleProblems => "Problems panel",
             Self::ThemeLight => "Light",
             Self::ThemeDark => "Dark",
             Self::ThemeFollowSystem => "Follow system",
             Self::ProxyRefresh => "Refresh",
             Self::Push => "Push…",
+            Self::CommandPalette => "Command palette…",
+            Self::ShortcutSheet => "Keyboard shortcuts",
+            Self::About => "About Config Studio",
         }
+    }
+
+    /// The menu the command is in (and the group of the shortcut sheet).
+    pub fn menu(self) -> &'static str {
+        match self {
+            Self::Open | Self::Save | Self::SaveAs | Self::Reload | Self::Quit => "File",
+            Self::Undo | Self::Redo | Self::Find => "Edit",
+            Self::PreviousPage
+            | Self::NextPage
+            | Self::NextRegion
+            | Self::PreviousRegion
+            | Self::ToggleProblems => "View",
+            Self::ThemeLight | Self::ThemeDark | Self::ThemeFollowSystem => "Theme",
+            Self::ProxyRefresh | Self::Push => "Proxy",
+            Self::CommandPalette | Self::ShortcutSheet | Self::About => "Help",
+        }
+    }
+
+    /// "File: Save": the label with its menu, as the palette lists it.
+    pub fn palette_label(self) -> String {
+        format!("{}: {}", self.menu(), self.label())
+    }
+
+    /// Whether the command acts on an open document (greyed out without one).
+    pub fn needs_file(self) -> bool {
+        matches!(
+            self,
+            Self::Save
+                | Self::SaveAs
+                | Self::Reload
+                | Self::Find
+                | Self::PreviousPage
+                | Self::NextPage
+                | Self::NextRegion
+                | Self::PreviousRegion
+                | Self::ToggleProblems
+                | Self::Push
+        )
     }
 
     pub fn tooltip(self) -> &'static str {
@@ -87,12 +140,19 @@ impl UiCommand {
             Self::Find => "Find a setting by label, key, help text or env var",
             Self::PreviousPage => "Show the page above in the navigation",
             Self::NextPage => "Show the page below in the navigation",
+            Self::NextRegion => "Move the keyboard focus: navigation → page → Problems panel",
+            Self::PreviousRegion => {
+                "Move the keyboard focus back: Problems panel → page → navigation"
+            }
             Self::ToggleProblems => "Show or hide the Problems panel",
             Self::ThemeLight => "Light theme",
             Self::ThemeDark => "Dark theme",
             Self::ThemeFollowSystem => "Light or dark as the system is",
             Self::ProxyRefresh => "Ask the live proxy for its health, config and models",
             Self::Push => "Review a push of this document to the live proxy (API)",
+            Self::CommandPalette => "Run any command or go to any page by typing its name",
+            Self::ShortcutSheet => "Every keyboard shortcut on one sheet",
+            Self::About => "Version, and where the form layouts come from",
         }
     }
 
@@ -111,13 +171,18 @@ impl UiCommand {
             Self::Find => vec![k(CMD, Key::F)],
             Self::PreviousPage => vec![k(CMD, Key::PageUp)],
             Self::NextPage => vec![k(CMD, Key::PageDown)],
+            Self::NextRegion => vec![k(Modifiers::NONE, Key::F6)],
+            Self::PreviousRegion => vec![k(Modifiers::SHIFT, Key::F6)],
             Self::ProxyRefresh => vec![k(Modifiers::NONE, Key::F5)],
+            Self::CommandPalette => vec![k(CMD_SHIFT, Key::P)],
+            Self::ShortcutSheet => vec![k(Modifiers::NONE, Key::F1)],
             Self::Reload
             | Self::ToggleProblems
             | Self::ThemeLight
             | Self::ThemeDark
             | Self::ThemeFollowSystem
-            | Self::Push => vec![],
+            | Self::Push
+            | Self::About => vec![],
         }
     }
 
@@ -145,12 +210,17 @@ impl UiCommand {
             Self::Find => Action::FocusFind,
             Self::PreviousPage => Action::StepPage(-1),
             Self::NextPage => Action::StepPage(1),
+            Self::NextRegion => Action::CycleFocus(1),
+            Self::PreviousRegion => Action::CycleFocus(-1),
             Self::ToggleProblems => Action::ToggleProblems,
             Self::ThemeLight => Action::SetTheme(ThemeChoice::Light),
             Self::ThemeDark => Action::SetTheme(ThemeChoice::Dark),
             Self::ThemeFollowSystem => Action::SetTheme(ThemeChoice::FollowSystem),
             Self::ProxyRefresh => Action::Live(LiveAction::Refresh),
             Self::Push => Action::Live(LiveAction::OpenPush(Default::default())),
+            Self::CommandPalette => Action::Show(Overlay::Palette),
+            Self::ShortcutSheet => Action::Show(Overlay::Shortcuts),
+            Self::About => Action::Show(Overlay::About),
         }
     }
 }

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use egui::{Context, RichText};
 
+use crate::core::safe_save::is_backup_or_temp;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
     Open,
@@ -280,7 +282,8 @@ fn path_problem(purpose: Purpose, path: &Path) -> Option<String> {
     }
 }
 
-/// Entries of the typed folder that start with the typed name.
+/// Entries of the typed folder that start with the typed name; backups and
+/// temp files only once the typed name is one of them.
 fn completions(text: &str) -> Vec<String> {
     let (dir, prefix) = match text.rfind('/') {
         Some(i) => (&text[..=i], &text[i + 1..]),
@@ -294,6 +297,10 @@ fn completions(text: &str) -> Vec<String> {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            let asked_for_backups = prefix.contains(".bak") || prefix.ends_with('~');
+            if is_backup_or_temp(&name) && !asked_for_backups {
                 return None;
             }
             let slash = if e.path().is_dir() { "/" } else { "" };
@@ -333,12 +340,21 @@ mod tests {
         let dir = tempfile::tempdir()?;
         std::fs::write(dir.path().join("chat_proxy.toml"), "")?;
         std::fs::write(dir.path().join("chat_other.toml"), "")?;
+        std::fs::write(dir.path().join("chat_proxy.toml.bak"), "")?;
+        std::fs::write(dir.path().join("chat_proxy.toml~"), "")?;
+        std::fs::write(dir.path().join(".chat_proxy.toml.x1Yz.tmp"), "")?;
         std::fs::create_dir(dir.path().join("configs"))?;
         let base = format!("{}/", dir.path().display());
         let found = completions(&format!("{base}chat_p"));
         assert_eq!(found, [format!("{base}chat_proxy.toml")]);
         let all = completions(&format!("{base}c"));
-        assert_eq!(all.len(), 3);
+        assert_eq!(all.len(), 3, "no backups or temp files: {all:?}");
+        let backups = completions(&format!("{base}chat_proxy.toml.bak"));
+        assert_eq!(
+            backups,
+            [format!("{base}chat_proxy.toml.bak")],
+            "unless asked for"
+        );
         assert!(all.contains(&format!("{base}configs/")));
         assert_eq!(
             common_prefix(&completions(&format!("{base}chat"))),

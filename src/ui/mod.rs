@@ -5,6 +5,7 @@ pub mod app;
 pub mod commands;
 mod file_dialog;
 mod file_watch;
+pub mod focus_regions;
 pub mod live;
 pub mod nav;
 pub mod page_ctx;
@@ -28,6 +29,14 @@ fn cargo_run_sample() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
+/// The window icon: `assets/iw-studio.png`, the image the `.desktop` file names.
+fn app_icon() -> Arc<egui::IconData> {
+    const PNG: &[u8] = include_bytes!("../../assets/iw-studio.png");
+    // The PNG is built in and decoded by a test (`the_app_icon_decodes`),
+    // so a failure here is a broken build, not a user's input.
+    Arc::new(eframe::icon_data::from_png_bytes(PNG).unwrap_or_default())
+}
+
 /// Open the window; returns the process exit code.
 pub fn run_gui(file: Option<PathBuf>, layouts_dir: Option<PathBuf>) -> u8 {
     let layouts = match layouts_dir {
@@ -46,7 +55,10 @@ pub fn run_gui(file: Option<PathBuf>, layouts_dir: Option<PathBuf>) -> u8 {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 820.0])
             .with_min_inner_size([720.0, 480.0])
-            .with_title("Config Studio"),
+            .with_title("Config Studio")
+            // The `.desktop` file's StartupWMClass, so the desktop groups the window under it.
+            .with_app_id("iw-studio")
+            .with_icon(app_icon()),
         ..Default::default()
     };
     let result = eframe::run_native(
@@ -64,5 +76,15 @@ pub fn run_gui(file: Option<PathBuf>, layouts_dir: Option<PathBuf>) -> u8 {
             eprintln!("error: cannot open a window: {e}");
             2
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_app_icon_decodes() {
+        let icon = super::app_icon();
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
     }
 }

@@ -19,6 +19,8 @@ pub struct ViewState {
     /// A setting the user jumped to (from Problems or Find): highlighted, scrolled to.
     pub focus_path: Option<DocPath>,
     pub focus_scrolled: bool,
+    /// A line the Raw TOML editor should put its cursor on (1-based), once.
+    pub raw_jump: Option<usize>,
     /// Fields of a storage backend the user switched away from: switching
     /// back restores them.
     pub variant_stash: BackendStash,

@@ -74,6 +74,18 @@ pub fn focus_fill(v: &Visuals) -> Color32 {
     accent(v).gamma_multiply(0.18)
 }
 
+/// The app's adjustments to egui's themes, installed once per context.
+/// egui's light visuals paint a text field near-white, without an edge, on
+/// a near-white panel, so fields could not be told from labels; in the
+/// light theme fields are white with a grey edge (buttons get the edge too).
+pub fn install(ctx: &egui::Context) {
+    ctx.style_mut_of(egui::Theme::Light, |style| {
+        let v = &mut style.visuals;
+        v.text_edit_bg_color = Some(Color32::WHITE);
+        v.widgets.inactive.bg_stroke = egui::Stroke::new(1.0, Color32::from_gray(180));
+    });
+}
+
 /// The theme the user chose (View ▸ Theme), kept in the app settings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ThemeChoice {

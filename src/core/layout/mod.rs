@@ -193,6 +193,10 @@ impl Page {
 pub struct LayoutSet {
     pub target: Target,
     pub pages: Vec<Page>,
+    /// Where the layout files came from (Help → About says it).
+    pub origin: LayoutOrigin,
+    /// The layout files read, in order.
+    pub files: Vec<String>,
     /// Field paths (`server.port`) → (page, section, field) for plain table sections.
     by_path: HashMap<String, (usize, usize, usize)>,
     /// Section table path → (page, section).
@@ -201,11 +205,32 @@ pub struct LayoutSet {
     by_key: HashMap<String, (usize, usize, usize)>,
 }
 
+/// Where a `LayoutSet`'s files came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum LayoutOrigin {
+    /// `ui_layouts/` as it was when the binary was built.
+    #[default]
+    BuiltIn,
+    /// A folder given with `--layouts DIR`.
+    Folder(std::path::PathBuf),
+}
+
+impl LayoutOrigin {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::BuiltIn => "built in (ui_layouts/ at build time)".to_owned(),
+            Self::Folder(dir) => format!("{} (--layouts)", dir.display()),
+        }
+    }
+}
+
 impl LayoutSet {
     fn new(target: Target, pages: Vec<Page>) -> Self {
         let mut set = Self {
             target,
             pages,
+            origin: LayoutOrigin::BuiltIn,
+            files: Vec::new(),
             by_path: HashMap::new(),
             by_table: HashMap::new(),
             by_key: HashMap::new(),
@@ -238,14 +263,18 @@ impl LayoutSet {
             .iter()
             .map(|(n, t)| (n.as_str(), t.as_str()))
             .collect();
-        Self::from_sources(target, &borrowed)
+        let mut set = Self::from_sources(target, &borrowed)?;
+        set.origin = LayoutOrigin::Folder(dir.to_path_buf());
+        Ok(set)
     }
 
     /// Parse and check layout files given as `(file name, text)`; files for
     /// other targets are skipped.
     pub fn from_sources(target: Target, sources: &[(&str, &str)]) -> Result<Self, LayoutError> {
         let pages = load::parse_all(target, sources)?;
-        Ok(Self::new(target, pages))
+        let mut set = Self::new(target, pages);
+        set.files = sources.iter().map(|(name, _)| (*name).to_owned()).collect();
+        Ok(set)
     }
 
     pub fn page(&self, id: &str) -> Option<&Page> {

@@ -68,7 +68,7 @@ pub fn show(
                     )
                     .clicked()
                 {
-                    actions.push(Action::Navigate(PageId::RawToml));
+                    actions.push(Action::ShowLine(e.line));
                 }
             }
             if session.findings().is_empty() && session.parse_error().is_none() {
@@ -80,23 +80,30 @@ pub fn show(
                 } else {
                     ("⚠", theme::warning(&v))
                 };
-                let at = f.line.map(|l| format!("line {l}  ")).unwrap_or_default();
-                let text = format!("{icon} {at}{}  {}", f.path, f.message);
-                let finding = |ui: &mut Ui, actions: &mut Vec<Action>| {
+                let text = format!("{icon} {}  {}", f.path, f.message);
+                ui.horizontal_wrapped(|ui| {
+                    if let Some(line) = f.line
+                        && ui
+                            .add(
+                                egui::Button::new(
+                                    RichText::new(format!("line {line}")).color(tone),
+                                )
+                                .frame(false),
+                            )
+                            .on_hover_text("Show this line in Raw TOML")
+                            .clicked()
+                    {
+                        actions.push(Action::ShowLine(line));
+                    }
                     let button =
                         ui.add(egui::Button::new(RichText::new(text).color(tone)).frame(false));
                     if button.on_hover_text("Show this setting").clicked() {
                         actions.push(Action::Focus(f.path.clone()));
                     }
-                };
-                // A fix edits the document: not while the raw text does not parse.
-                if f.fix.is_none() || session.parse_error().is_some() {
-                    finding(ui, actions);
-                    continue;
-                }
-                ui.horizontal_wrapped(|ui| {
-                    finding(ui, actions);
-                    quick_fix_button(ui, f, actions);
+                    // A fix edits the document: not while the raw text does not parse.
+                    if f.fix.is_some() && session.parse_error().is_none() {
+                        quick_fix_button(ui, f, actions);
+                    }
                 });
             }
         });
