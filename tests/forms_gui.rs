@@ -368,3 +368,51 @@ fn only_what_differs_hides_rows_that_agree_however_the_file_spells_them() {
         "an agreeing row goes"
     );
 }
+
+/// Item 8: required fields are marked before anything fails; an error shows
+/// on its field's line, so the rows below stay where they were; optional
+/// settings all have the one "Set …" switch.
+#[test]
+fn required_marked_from_the_start_and_errors_do_not_move_the_layout() {
+    let (_dir, path) = copy_of("full_example.toml");
+    let mut h = harness(app_with(Some(&path)));
+    h.run();
+    click_nav(&mut h, "Server");
+    let below = |h: &H| {
+        h.get_by_role_and_label(Role::TextInput, "Log file")
+            .rect()
+            .top()
+    };
+    let before = below(&h);
+    h.get_by_role_and_label(Role::TextInput, "Listen port")
+        .set_text_value_accesskit("not a port");
+    h.run();
+    h.run();
+    assert!(has_text(&h, "is not an integer"), "the error is shown");
+    assert_eq!(below(&h), before, "the next rows did not move");
+
+    click_nav(&mut h, "Storage");
+    let required = h
+        .query_all_by(|n| {
+            n.label()
+                .or_else(|| n.value())
+                .is_some_and(|l| l == "required")
+        })
+        .count();
+    assert!(
+        required >= 3,
+        "required badges before any error ({required})"
+    );
+    // Every optional setting is switched the same way: a "Set <label>" checkbox.
+    click_nav(&mut h, "Server");
+    let switches = h
+        .query_all_by(|n| {
+            n.role() == Role::CheckBox && n.label().is_some_and(|l| l.starts_with("Set "))
+        })
+        .count();
+    let none_buttons = h
+        .query_all_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l == "None"))
+        .count();
+    assert!(switches >= 1, "optional settings have the switch");
+    assert_eq!(none_buttons, 0, "and no other widget for it");
+}

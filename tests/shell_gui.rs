@@ -339,3 +339,31 @@ fn a_findings_line_opens_raw_toml_at_that_line() {
         "numbers up to {lines}"
     );
 }
+
+/// File ▸ Open recent lists the files opened before and opens the one clicked.
+#[test]
+fn open_recent_in_the_file_menu_reopens_a_file() {
+    let (_dir, first) = copy_of("chat_proxy.toml");
+    let (_dir2, second) = copy_of("full_example.toml");
+    let mut h = harness(app_with(Some(&first)));
+    h.run();
+    let ctx = h.ctx.clone();
+    h.state_mut().handle(
+        &ctx,
+        iw_studio::ui::actions::Action::OpenPath(second.clone()),
+    );
+    h.run();
+    open_menu(&mut h, "File");
+    h.get_by_role_and_label(Role::Button, "Open recent").hover();
+    h.run();
+    let first_shown = first.canonicalize().unwrap().display().to_string();
+    h.get_by_role_and_label(Role::Button, &first_shown).click();
+    h.run();
+    h.run();
+    let open = h
+        .state()
+        .session()
+        .and_then(|s| s.path())
+        .map(|p| p.canonicalize().unwrap());
+    assert_eq!(open, Some(first.canonicalize().unwrap()));
+}
