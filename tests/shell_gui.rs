@@ -233,16 +233,22 @@ fn help_shows_the_shortcut_sheet_and_about() {
     assert_eq!(h.state().overlay(), Overlay::None);
 }
 
-#[test]
-fn f6_moves_the_focus_between_navigation_page_and_problems() {
-    use iw_studio::ui::focus_regions::Region;
-    let (_dir, path) = copy_of("chat_proxy.toml");
+/// A copy of the sample `name` open, with the Problems panel showing.
+fn with_problems_panel(name: &str) -> (tempfile::TempDir, std::path::PathBuf, H) {
+    let (dir, path) = copy_of(name);
     let mut h = harness(app_with(Some(&path)));
     h.run();
     let ctx = h.ctx.clone();
     h.state_mut()
         .handle(&ctx, iw_studio::ui::actions::Action::ShowProblems);
     h.run();
+    (dir, path, h)
+}
+
+#[test]
+fn f6_moves_the_focus_between_navigation_page_and_problems() {
+    use iw_studio::ui::focus_regions::Region;
+    let (_dir, _path, mut h) = with_problems_panel("chat_proxy.toml");
     let press = |h: &mut H, m: egui::Modifiers| {
         h.key_press_modifiers(m, egui::Key::F6);
         h.run();
@@ -302,13 +308,7 @@ fn every_tab_stop_has_a_name() {
 #[test]
 fn a_findings_line_opens_raw_toml_at_that_line() {
     use iw_studio::ui::pages::raw_toml::editor_id;
-    let (_dir, path) = copy_of("broken/wrong_types.toml");
-    let mut h = harness(app_with(Some(&path)));
-    h.run();
-    let ctx = h.ctx.clone();
-    h.state_mut()
-        .handle(&ctx, iw_studio::ui::actions::Action::ShowProblems);
-    h.run();
+    let (_dir, path, mut h) = with_problems_panel("broken/wrong_types.toml");
     h.get_by_role_and_label(Role::Button, "line 7").click();
     h.run();
     h.run();

@@ -41,6 +41,10 @@ pub fn builtin_layout_sources() -> Vec<(&'static str, &'static str)> {
             "ui_layouts/registry_entry.toml",
             include_str!("../../../ui_layouts/registry_entry.toml"),
         ),
+        (
+            "ui_layouts/profiles.toml",
+            include_str!("../../../ui_layouts/profiles.toml"),
+        ),
     ]
 }
 

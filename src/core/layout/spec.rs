@@ -9,6 +9,8 @@ use toml::Spanned;
 pub enum Target {
     ChatProxy,
     RegistryEntry,
+    /// The app's profiles file (`iw-studio profiles path`).
+    Profiles,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]

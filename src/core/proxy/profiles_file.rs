@@ -21,13 +21,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use toml::Spanned;
+use toml_edit::{Array, InlineTable, Table, Value};
 
 use super::path_map::PathMap;
 use super::profiles::{
     ConnectionProfile, DEFAULT_BASE_URL, DEFAULT_RESTART_TIMEOUT_S, DEFAULT_TIMEOUT_S, Profiles,
 };
+use crate::core::document::{ConfigDocument, DocPath, EditError, values_equal};
+use crate::core::layout::{LayoutError, LayoutSet, Target, builtin_layout_sources};
 use crate::core::safe_save::{
     Expect, Fingerprint, SaveError, SaveOutcome, read_text, save_atomically,
 };
@@ -98,17 +101,6 @@ struct WireProfile {
     restart_command: Vec<String>,
     #[serde(default)]
     restart_timeout_s: Option<Spanned<f64>>,
-}
-
-#[derive(Serialize)]
-struct WireOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    active: Option<&'a str>,
-    #[serde(rename = "profile")]
-    profiles: &'a [ConnectionProfile],
-    // An empty `[fleets]` would stop an admin from adding one by hand below.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    fleets: &'a BTreeMap<String, Vec<String>>,
 }
 
 /// 1-based line and column of byte `offset` in `text`.
@@ -266,20 +258,33 @@ impl ProfilesFile {
             .collect())
     }
 
-    /// The file's text (a header comment, then the profiles and fleets).
+    /// The file's text as a new file: a header comment, then the profiles
+    /// and fleets.
     pub fn to_text(&self) -> Result<String, ProfilesFileError> {
-        let body = toml::to_string(&WireOut {
-            active: self.active.as_deref(),
-            profiles: &self.profiles,
-            fleets: &self.fleets,
-        })
-        .map_err(|e| ProfilesFileError::File {
+        self.render_over(None)
+    }
+
+    /// The text of `base` (the file as it is on disk; `None` for a new
+    /// file) edited to hold these profiles, fleets and active profile. The
+    /// edits go through the lossless document core, as `chat_proxy.toml`'s
+    /// do, with `ui_layouts/profiles.toml` placing new tables: what an admin
+    /// wrote by hand (comments, order, blank lines, spelling) stays, a
+    /// changed value changes its line, a new profile goes after the last
+    /// one, and a profile that is gone takes its lines with it.
+    pub fn render_over(&self, base: Option<&str>) -> Result<String, ProfilesFileError> {
+        let fail = |message: String| ProfilesFileError::File {
             path: PathBuf::new(),
-            message: format!("cannot write the profiles as TOML: {e}"),
-        })?;
-        Ok(format!(
-            "# ImageWorks Config Studio: connection profiles and fleets.\n# Read by the app and by `iw-studio --fleet NAME`.\n\n{body}"
-        ))
+            message,
+        };
+        let layouts = profiles_layouts().map_err(|e| fail(e.to_string()))?;
+        let mut doc = ConfigDocument::parse(base.unwrap_or(NEW_FILE_HEADER))
+            .map_err(|e| fail(format!("line {}:{}: {}", e.line, e.column, e.message)))?;
+        let edit = |e: EditError| fail(format!("cannot write the profiles: {e}"));
+        let active = self.active.as_deref().map(Value::from);
+        set_or_remove(&mut doc, &layouts, &DocPath::keys(&["active"]), active).map_err(edit)?;
+        sync_profiles(&mut doc, &layouts, &self.profiles).map_err(edit)?;
+        sync_fleets(&mut doc, &layouts, &self.fleets).map_err(edit)?;
+        Ok(doc.text())
     }
 
     /// The GUI's profiles (its settings' shape): every profile, active first
@@ -379,6 +384,156 @@ fn suggestion(name: &str, profiles: &[ConnectionProfile]) -> String {
         .unwrap_or_default()
 }
 
+/// What a new profiles file starts with.
+const NEW_FILE_HEADER: &str = "# ImageWorks Config Studio: connection profiles and fleets.\n# Read by the app and by `iw-studio --fleet NAME`.\n";
+
+/// `ui_layouts/profiles.toml`: where new tables of the profiles file go.
+pub fn profiles_layouts() -> Result<LayoutSet, LayoutError> {
+    LayoutSet::from_sources(Target::Profiles, &builtin_layout_sources())
+}
+
+/// Set `path` to `value`, or remove it when there is none; an unchanged
+/// value leaves its bytes alone.
+fn set_or_remove(
+    doc: &mut ConfigDocument,
+    layouts: &LayoutSet,
+    path: &DocPath,
+    value: Option<Value>,
+) -> Result<(), EditError> {
+    match value {
+        Some(value) => doc.set_value(layouts, path, value).map(|_| ()),
+        None => doc.remove(path).map(|_| ()),
+    }
+}
+
+/// The `[[profile]]` tables: those no longer wanted removed (back to front,
+/// so the indexes stay right), each kept one edited field by field, new
+/// ones appended.
+fn sync_profiles(
+    doc: &mut ConfigDocument,
+    layouts: &LayoutSet,
+    profiles: &[ConnectionProfile],
+) -> Result<(), EditError> {
+    for (i, name) in profile_names(doc).iter().enumerate().rev() {
+        if !profiles.iter().any(|p| &p.name == name) {
+            doc.remove_array_entry("profile", i)?;
+        }
+    }
+    for profile in profiles {
+        let index = match profile_names(doc).iter().position(|n| *n == profile.name) {
+            Some(i) => i,
+            None => {
+                let mut entry = Table::new();
+                entry.insert("name", toml_edit::value(profile.name.as_str()));
+                doc.push_array_entry(layouts, "profile", entry)?
+            }
+        };
+        let at = DocPath::keys(&["profile"]).index(index);
+        for (key, value, default) in profile_fields(profile) {
+            let path = at.child(key);
+            let current = doc.get_value(&path).cloned();
+            let wanted = match (value, &current) {
+                // A default the file does not spell out stays unwritten.
+                (Some(v), None) if default.as_ref().is_some_and(|d| same_value(&v, d)) => None,
+                (Some(v), Some(c)) if same_value(&v, c) => continue,
+                (v, _) => v,
+            };
+            if wanted.is_none() && current.is_none() {
+                continue;
+            }
+            set_or_remove(doc, layouts, &path, wanted)?;
+        }
+    }
+    Ok(())
+}
+
+fn profile_names(doc: &ConfigDocument) -> Vec<String> {
+    doc.array("profile").map_or_else(Vec::new, |entries| {
+        entries
+            .iter()
+            .map(|t| {
+                let name = t.get("name").and_then(toml_edit::Item::as_str);
+                name.unwrap_or_default().trim().to_owned()
+            })
+            .collect()
+    })
+}
+
+/// Each field of a profile as the file spells it (`None`: not in the file)
+/// and its default, if leaving it out means that default.
+fn profile_fields(p: &ConnectionProfile) -> Vec<(&'static str, Option<Value>, Option<Value>)> {
+    let strings = |items: &[String]| {
+        (!items.is_empty()).then(|| Value::Array(items.iter().map(String::as_str).collect()))
+    };
+    let maps = (!p.path_maps.is_empty()).then(|| {
+        let mut array = Array::new();
+        for m in &p.path_maps {
+            let mut t = InlineTable::new();
+            t.insert("proxy", Value::from(m.proxy.as_str()));
+            t.insert("local", Value::from(m.local.display().to_string()));
+            array.push(Value::InlineTable(t));
+        }
+        Value::Array(array)
+    });
+    vec![
+        (
+            "base_url",
+            Some(Value::from(p.base_url.as_str())),
+            Some(Value::from(DEFAULT_BASE_URL)),
+        ),
+        ("token_env", p.token_env.as_deref().map(Value::from), None),
+        (
+            "timeout_s",
+            Some(Value::from(p.timeout_s)),
+            Some(Value::from(DEFAULT_TIMEOUT_S)),
+        ),
+        (
+            "ca_file",
+            p.ca_file
+                .as_ref()
+                .map(|f| Value::from(f.display().to_string())),
+            None,
+        ),
+        ("path_maps", maps, None),
+        ("restart_command", strings(&p.restart_command), None),
+        (
+            "restart_timeout_s",
+            Some(Value::from(p.restart_timeout_s)),
+            Some(Value::from(DEFAULT_RESTART_TIMEOUT_S)),
+        ),
+    ]
+}
+
+/// Equal values, a whole number written as `10` or `10.0` included.
+fn same_value(a: &Value, b: &Value) -> bool {
+    let number = |v: &Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    match (number(a), number(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => values_equal(a, b),
+    }
+}
+
+/// `[fleets]`: each fleet set to its members (unchanged ones untouched),
+/// fleets that are gone removed.
+fn sync_fleets(
+    doc: &mut ConfigDocument,
+    layouts: &LayoutSet,
+    fleets: &BTreeMap<String, Vec<String>>,
+) -> Result<(), EditError> {
+    let in_file: Vec<String> = doc
+        .table_at(&DocPath::keys(&["fleets"]))
+        .map_or_else(Vec::new, |t| t.iter().map(|(k, _)| k.to_owned()).collect());
+    for name in in_file.iter().filter(|n| !fleets.contains_key(*n)) {
+        doc.remove(&DocPath::keys(&["fleets", name]))?;
+    }
+    for (name, members) in fleets {
+        let path = DocPath::keys(&["fleets", name]);
+        let value = Value::Array(members.iter().map(String::as_str).collect());
+        doc.set_value(layouts, &path, value)?;
+    }
+    Ok(())
+}
+
 /// Save `file` at `path` through the safe save; `expect` is the usual
 /// conflict check (`Expect::Absent` for a new file).
 pub fn save(
@@ -386,7 +541,13 @@ pub fn save(
     file: &ProfilesFile,
     expect: Expect,
 ) -> Result<SaveOutcome, ProfilesFileError> {
-    let text = file.to_text()?;
+    let on_disk = match expect {
+        Expect::Absent => None,
+        // The conflict check of the save compares this text's file with `expect`.
+        Expect::Unchanged(_) | Expect::Anything if path.exists() => Some(read_text(path)?.text),
+        Expect::Unchanged(_) | Expect::Anything => None,
+    };
+    let text = file.render_over(on_disk.as_deref())?;
     // What is written must read back: the same checks as loading.
     ProfilesFile::parse(&text, path)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -515,6 +676,87 @@ all = ["gpu", "laptop"]
         assert_eq!(
             ProfilesFile::load(&dir.path().join("none.toml"))?,
             ProfilesFile::default()
+        );
+        Ok(())
+    }
+
+    /// A file written by hand, comments and all.
+    const HAND_WRITTEN: &str = r#"# Our proxies. Ask Ana before adding one.
+active = "gpu"
+
+[[profile]]
+name = "gpu"   # the big box
+base_url = "http://gpu:8100"
+timeout_s = 10
+restart_command = ["docker", "restart", "p"]
+
+# The laptop, for demos.
+[[profile]]
+name = "laptop"
+
+[fleets]
+# Everything that serves.
+all = ["gpu", "laptop"]
+"#;
+
+    fn changed_lines(before: &str, after: &str) -> Vec<String> {
+        similar::TextDiff::from_lines(before, after)
+            .iter_all_changes()
+            .filter(|c| c.tag() != similar::ChangeTag::Equal)
+            .map(|c| format!("{}{}", c.tag(), c.value().trim_end()))
+            .collect()
+    }
+
+    #[test]
+    fn the_profiles_layout_loads() -> TestResult {
+        let layouts = profiles_layouts()?;
+        assert!(layouts.section_for_table("profile").is_some());
+        assert!(layouts.section_for_table("fleets").is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn saves_edit_a_hand_written_file_line_by_line() -> TestResult {
+        let path = Path::new("p.toml");
+        let file = ProfilesFile::parse(HAND_WRITTEN, path)?;
+        // Nothing changed: not one byte, `timeout_s = 10` kept as written.
+        assert_eq!(file.render_over(Some(HAND_WRITTEN))?, HAND_WRITTEN);
+
+        // One URL changed: one line.
+        let mut profiles = file.to_profiles().ok_or("profiles")?;
+        let mut laptop = profiles.get("laptop").ok_or("laptop")?.clone();
+        laptop.base_url = "http://laptop:8100".into();
+        profiles.update("laptop", laptop)?;
+        let after = file
+            .with_profiles(&profiles)
+            .render_over(Some(HAND_WRITTEN))?;
+        assert_eq!(
+            changed_lines(HAND_WRITTEN, &after),
+            ["+base_url = \"http://laptop:8100\""],
+            "{after}"
+        );
+
+        // A new profile: its lines added after the last profile, nothing else.
+        profiles.add(ConnectionProfile::new("staging", "http://staging:8100"))?;
+        let added = file.with_profiles(&profiles).render_over(Some(&after))?;
+        let changes = changed_lines(&after, &added);
+        assert!(changes.iter().all(|c| c.starts_with('+')), "{changes:?}");
+        assert!(
+            changes.contains(&"+name = \"staging\"".to_owned()),
+            "{changes:?}"
+        );
+        assert!(added.find("staging").ok_or("staging")? < added.find("[fleets]").ok_or("fleets")?);
+        assert_eq!(ProfilesFile::parse(&added, path)?.profiles.len(), 3);
+
+        // A removed profile takes its lines, and leaves its fleets.
+        profiles.remove("laptop")?;
+        let removed = file.with_profiles(&profiles).render_over(Some(&added))?;
+        assert!(!removed.contains("laptop"), "{removed}");
+        assert!(removed.contains("# Our proxies. Ask Ana before adding one."));
+        assert!(removed.contains("name = \"gpu\"   # the big box"));
+        assert!(
+            removed.contains("# Everything that serves.\nall = [\"gpu\"]"),
+            "{removed}"
         );
         Ok(())
     }

@@ -51,41 +51,51 @@ pub fn show(ctx: &egui::Context, layouts: &LayoutSet, overlay: Overlay, actions:
 }
 
 fn sheet(ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-    ui.set_width(560.0);
     ui.heading("Keyboard shortcuts");
     ui.add_space(6.0);
-    egui::ScrollArea::vertical()
-        .max_height(480.0)
-        .show(ui, |ui| {
-            egui::Grid::new("shortcut_grid")
-                .num_columns(2)
-                .spacing([24.0, 4.0])
-                .striped(true)
-                .show(ui, |ui| {
-                    for group in GROUPS {
-                        let rows = shortcut_rows(ui.ctx(), group);
-                        if rows.is_empty() {
-                            continue;
-                        }
-                        ui.label(RichText::new(group).strong());
-                        ui.end_row();
-                        for (label, keys) in rows {
-                            ui.label(label);
-                            ui.label(RichText::new(keys).monospace());
-                            ui.end_row();
-                        }
-                    }
-                    ui.label(RichText::new("Where the focus is").strong());
-                    ui.end_row();
-                    for (keys, what) in FOCUS_KEYS {
-                        ui.label(what);
-                        ui.label(RichText::new(keys).monospace());
-                        ui.end_row();
-                    }
-                });
-        });
+    // Two columns, so the whole sheet fits the window without scrolling.
+    let (left, right) = GROUPS.split_at(3);
+    ui.horizontal_top(|ui| {
+        shortcut_grid(ui, "shortcuts_left", left, false);
+        ui.add_space(24.0);
+        shortcut_grid(ui, "shortcuts_right", right, true);
+    });
     ui.add_space(6.0);
     close_button(ui, actions);
+}
+
+/// The rows of `groups`, then (with `focus_keys`) the keys that act where
+/// the focus is.
+fn shortcut_grid(ui: &mut egui::Ui, id: &str, groups: &[&str], focus_keys: bool) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .spacing([24.0, 4.0])
+        .min_col_width(150.0)
+        .striped(true)
+        .show(ui, |ui| {
+            for group in groups {
+                let rows = shortcut_rows(ui.ctx(), group);
+                if rows.is_empty() {
+                    continue;
+                }
+                ui.label(RichText::new(*group).strong());
+                ui.end_row();
+                for (label, keys) in rows {
+                    ui.label(label);
+                    ui.label(RichText::new(keys).monospace());
+                    ui.end_row();
+                }
+            }
+            if focus_keys {
+                ui.label(RichText::new("Where the focus is").strong());
+                ui.end_row();
+                for (keys, what) in FOCUS_KEYS {
+                    ui.label(what);
+                    ui.label(RichText::new(keys).monospace());
+                    ui.end_row();
+                }
+            }
+        });
 }
 
 fn about(ui: &mut egui::Ui, layouts: &LayoutSet, actions: &mut Vec<Action>) {

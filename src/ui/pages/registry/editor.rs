@@ -298,12 +298,16 @@ fn field_row(ui: &mut Ui, field: &Field, source: Provenance, row: &mut RowCtx<'_
     let label = ui
         .label(RichText::new(&field.label).strong())
         .on_hover_text(hover);
-    badge(
-        ui,
-        source.text(),
-        source.tone(ui.visuals()),
-        "Where the merged value comes from; edits go to the curated layer",
-    );
+    // Top-aligned: in a grid cell beside a tall editor (roles, flags) the
+    // badge would otherwise stretch to the row's height.
+    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+        badge(
+            ui,
+            source.text(),
+            source.tone(ui.visuals()),
+            "Where the merged value comes from; edits go to the curated layer",
+        );
+    });
     ui.vertical(|ui| {
         ui.horizontal(|ui| {
             field_editor(ui, field, value, label.id, row);
