@@ -121,6 +121,30 @@ fn mask_ports(h: &mut Harness<'_, StudioApp>) {
     }
 }
 
+const CONFIRM: &str =
+    "I understand: push anyway and lose these (on every target that loses something)";
+
+/// Push the reviewed fleet plan, wait for every target, check that all
+/// took it (nothing rolled back) and close the dialog.
+fn push_and_close(h: &mut Harness<'_, StudioApp>) {
+    h.get_by_role_and_label(Role::Button, "⬆ Push to 3 proxies")
+        .click();
+    run_until(h, |app| {
+        matches!(app.live().fleet_ui().push, FleetPush::Done { .. })
+    });
+    let FleetPush::Done { outcome, .. } = &h.state().live().fleet_ui().push else {
+        unreachable!()
+    };
+    assert_eq!(outcome.status, FleetStatus::Pushed, "{}", outcome.headline);
+    assert!(h.query_by_label("rolled back").is_none());
+    h.get_by_role_and_label(Role::Button, "Close").click();
+    h.run();
+    assert!(matches!(
+        h.state().live().fleet_ui().push,
+        FleetPush::Closed
+    ));
+}
+
 #[test]
 fn the_fleet_grid_and_push_dialog_push_to_all_three() {
     let (app, lab) = lab_app();
@@ -136,6 +160,7 @@ fn the_fleet_grid_and_push_dialog_push_to_all_three() {
             .all(|r| r.drift.reachable && !r.drift.drift.is_empty())
     );
     assert!(rows.iter().all(|r| r.last_push.is_none()));
+    let drift_before: Vec<_> = rows.iter().map(|r| r.drift.drift.clone()).collect();
     let _ = h.get_by_label("gpu");
     assert!(h.query_by_label("laptop").is_some() && h.query_by_label("staging").is_some());
 
@@ -158,34 +183,15 @@ fn the_fleet_grid_and_push_dialog_push_to_all_three() {
         .click();
     h.run();
     assert_eq!(h.state().live().fleet_ui().tab, 1);
-    h.get_by_role_and_label(
-        Role::CheckBox,
-        "I understand: push anyway and lose these (on every target that loses something)",
-    )
-    .click();
+    h.get_by_role_and_label(Role::CheckBox, CONFIRM).click();
     h.run();
-    h.get_by_role_and_label(Role::Button, "⬆ Push to 3 proxies")
-        .click();
-    run_until(&mut h, |app| {
-        matches!(app.live().fleet_ui().push, FleetPush::Done { .. })
-    });
-    let FleetPush::Done { outcome, .. } = &h.state().live().fleet_ui().push else {
-        unreachable!()
-    };
-    assert_eq!(outcome.status, FleetStatus::Pushed, "{}", outcome.headline);
+    push_and_close(&mut h);
     assert!(lab.proxies.iter().all(|p| p.puts() == 1));
     let entries = iw_studio::core::proxy::history::list(&lab.history)
         .expect("the history reads")
         .entries;
     assert_eq!(entries.len(), 1, "one entry for the fleet push");
     assert_eq!(entries[0].targets.len(), 3);
-    assert!(h.query_by_label("rolled back").is_none());
-    h.get_by_role_and_label(Role::Button, "Close").click();
-    h.run();
-    assert!(matches!(
-        h.state().live().fleet_ui().push,
-        FleetPush::Closed
-    ));
     // The grid, checked again, has the push as each proxy's last push.
     check_fleet(&mut h);
     assert!(
@@ -195,6 +201,39 @@ fn the_fleet_grid_and_push_dialog_push_to_all_three() {
             .iter()
             .all(|r| r.last_push.is_some())
     );
+
+    // Revert… on the fleet push: planned for all three, pushed as one step.
+    h.get_by_role_and_label(Role::Button, "Revert…").click();
+    run_until(&mut h, |app| {
+        matches!(app.live().fleet_ui().push, FleetPush::Review { .. })
+    });
+    assert_eq!(h.state().live().fleet_ui().job, "lab (revert of #0)");
+    let FleetPush::Review { plan, .. } = &h.state().live().fleet_ui().push else {
+        unreachable!()
+    };
+    assert_eq!(plan.targets.len(), 3, "every target the push changed");
+    if h.query_by_role_and_label(Role::CheckBox, CONFIRM).is_some() {
+        h.get_by_role_and_label(Role::CheckBox, CONFIRM).click();
+        h.run();
+    }
+    push_and_close(&mut h);
+    assert!(lab.proxies.iter().all(|p| p.puts() == 2));
+    check_fleet(&mut h);
+    let drift_after: Vec<_> = h
+        .state()
+        .live()
+        .fleet_rows()
+        .iter()
+        .map(|r| r.drift.drift.clone())
+        .collect();
+    assert_eq!(
+        drift_after, drift_before,
+        "every proxy is back where it was"
+    );
+    let entries = iw_studio::core::proxy::history::list(&lab.history)
+        .expect("the history reads")
+        .entries;
+    assert_eq!(entries.len(), 2, "the revert is one more entry");
 }
 
 #[test]

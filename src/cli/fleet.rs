@@ -18,12 +18,14 @@ use super::proxy::{
 use super::{OutputFormat, exit};
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::fleet::apply::RestartAsk;
-use crate::core::proxy::fleet::revert::{history_entry, plan_revert, revert_targets};
+use crate::core::proxy::fleet::revert::{
+    history_entry, plan_revert, revert_members, revert_targets,
+};
 use crate::core::proxy::fleet::{
     DEFAULT_PARALLEL, FleetMember, FleetOutcome, FleetPlan, FleetPlanError, FleetStatus,
     ProxyDrift, RollbackResult, TargetPush, drift, drift_exit_code, plan_fleet,
 };
-use crate::core::proxy::history::{self, HistoryChange};
+use crate::core::proxy::history;
 use crate::core::proxy::profiles_file::ProfilesFile;
 use crate::core::proxy::{ConnectionProfile, PushError, PushStatus, restart};
 
@@ -498,35 +500,14 @@ fn plan_revert_command(
         .transpose()
         .map_err(|e| CliError::unreadable(e.to_string()))?
         .unwrap_or_default();
-    let mut pairs: Vec<(FleetMember, Vec<HistoryChange>)> = Vec::new();
-    for t in targets {
-        let known = file
-            .get(&t.name)
-            .filter(|p| same_url(&p.base_url, &t.base_url))
-            .cloned();
-        let mut profile = known.unwrap_or_else(|| {
-            let mut p = args.connect.profile(&t.base_url);
-            p.name = t.name.clone();
-            p
-        });
-        if !t.path_maps.is_empty() {
-            profile.path_maps = t.path_maps.clone();
-        } else if profile.path_maps.is_empty() {
-            profile.path_maps = args.paths.path_maps.clone();
-        }
-        let member = FleetMember::http(profile)
-            .map_err(|e| CliError::unreadable(format!("target `{}`: {e}", t.name)))?;
-        pairs.push((member, t.changes));
-    }
+    let pairs = revert_members(targets, &file.profiles, &args.paths.path_maps, |t| {
+        args.connect.profile(&t.base_url)
+    })
+    .map_err(CliError::unreadable)?;
     let rt = runtime()?;
     let plan = rt
         .block_on(plan_revert(layouts, &pairs, entry.mode, args.parallel))
         .map_err(plan_fail)?;
     let label = format!("revert of #{} ({})", args.entry, entry.profile);
     Ok((rt, label, plan))
-}
-
-fn same_url(a: &str, b: &str) -> bool {
-    let norm = |u: &str| crate::core::proxy::client::normalize_base_url(u).ok();
-    norm(a).is_some() && norm(a) == norm(b)
 }

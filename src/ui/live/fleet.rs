@@ -10,13 +10,15 @@ use super::LiveProxy;
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::fleet::apply::FleetEvent;
-use crate::core::proxy::fleet::revert::history_entry;
+use crate::core::proxy::fleet::revert::{
+    history_entry, plan_revert, revert_members, revert_targets,
+};
 use crate::core::proxy::fleet::{
     DEFAULT_PARALLEL, FleetMember, FleetOutcome, FleetPlan, ProxyDrift, apply_fleet, drift,
     plan_fleet,
 };
 use crate::core::proxy::history;
-use crate::core::proxy::{PushMode, restart_state};
+use crate::core::proxy::{ConnectionProfile, PushMode, restart_state};
 
 /// The grid's rows.
 pub enum FleetGrid {
@@ -59,6 +61,9 @@ pub struct FleetRow<'a> {
 
 pub struct FleetUi {
     pub selected: Option<String>,
+    /// What the push dialog pushes, as its heading and the history name it:
+    /// the fleet's name, or "lab (revert of #3)".
+    pub job: String,
     pub grid: FleetGrid,
     pub push: FleetPush,
     /// The tab (target index) the dialog shows.
@@ -69,6 +74,7 @@ impl Default for FleetUi {
     fn default() -> Self {
         Self {
             selected: None,
+            job: String::new(),
             grid: FleetGrid::Idle,
             push: FleetPush::Closed,
             tab: 0,
@@ -189,6 +195,52 @@ impl LiveProxy {
             move || ctx.request_repaint(),
         );
         self.fleet.tab = 0;
+        self.fleet.job = self.fleet.selected.clone().unwrap_or_default();
+        self.fleet.push = FleetPush::Planning(rx);
+    }
+
+    /// Plan the revert of fleet push `index` of the history as one fleet
+    /// step (the same plan-first rule), and show it in the fleet dialog.
+    pub(super) fn open_fleet_revert(
+        &mut self,
+        ctx: &egui::Context,
+        index: usize,
+        layouts: &Arc<LayoutSet>,
+    ) {
+        let Some(entry) = self.history.get(index) else {
+            return;
+        };
+        let fleet = entry
+            .profile
+            .strip_prefix("fleet ")
+            .unwrap_or(&entry.profile);
+        self.fleet.job = format!("{fleet} (revert of #{index})");
+        self.fleet.tab = 0;
+        let mode = entry.mode;
+        let members = revert_targets(entry)
+            .map_err(|e| e.to_string())
+            .and_then(|targets| {
+                revert_members(targets, self.profiles.all(), &[], |t| {
+                    ConnectionProfile::new(&t.name, &t.base_url)
+                })
+            });
+        let members = match members {
+            Ok(m) => m,
+            Err(e) => {
+                self.fleet.push = FleetPush::Refused(e);
+                return;
+            }
+        };
+        let Some(worker) = self.worker() else { return };
+        let (layouts, ctx) = (Arc::clone(layouts), ctx.clone());
+        let rx = worker.spawn(
+            async move {
+                plan_revert(&layouts, &members, mode, DEFAULT_PARALLEL)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+            move || ctx.request_repaint(),
+        );
         self.fleet.push = FleetPush::Planning(rx);
     }
 
@@ -286,7 +338,7 @@ impl LiveProxy {
     }
 
     fn record_fleet(&mut self, plan: &FleetPlan, outcome: &FleetOutcome) {
-        let name = self.fleet.selected.clone().unwrap_or_default();
+        let name = self.fleet.job.clone();
         let Some(dir) = &self.history_dir else { return };
         if let Err(e) = history::record(dir, &history_entry(&name, plan, outcome)) {
             self.setup_error = Some(format!(

@@ -267,7 +267,13 @@ impl LiveProxy {
             LiveAction::CloseRestart => self.close_restart(),
             LiveAction::TestEndpoint(spec) => self.start_endpoint_test(ctx, *spec),
             LiveAction::Revert(index) => {
-                if let Some(draft) = draft {
+                let fleet_push = self
+                    .history
+                    .get(index)
+                    .is_some_and(|e| !e.targets.is_empty());
+                if fleet_push {
+                    self.open_fleet_revert(ctx, index, layouts);
+                } else if let Some(draft) = draft {
                     self.open_revert(index, draft, layouts);
                 }
             }
@@ -544,13 +550,6 @@ impl LiveProxy {
         let Some(entry) = self.history.get(index) else {
             return;
         };
-        if !entry.targets.is_empty() {
-            self.push = PushState::Refused(format!(
-                "this is a fleet push ({}): revert it as one step, planned for every proxy, with `iw-studio history --history-dir DIR revert {index}`",
-                entry.profile
-            ));
-            return;
-        }
         match history::revert_draft(entry, draft, layouts) {
             Ok(reverted) => {
                 self.push_mode = entry.mode;

@@ -154,7 +154,7 @@ pub fn dialog(ctx: &egui::Context, live: &LiveProxy, actions: &mut Vec<Action>) 
     if matches!(fleet.push, FleetPush::Closed) {
         return;
     }
-    let name = fleet.selected.clone().unwrap_or_default();
+    let name = fleet.job.clone();
     let mut close = false;
     egui::Modal::new(egui::Id::unique("fleet_push_dialog")).show(ctx, |ui| {
         ui.set_width(900.0);

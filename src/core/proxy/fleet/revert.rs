@@ -6,11 +6,13 @@ use super::apply::{FleetOutcome, FleetStatus, RollbackResult, TargetPush};
 use super::{FleetMember, FleetPlan, FleetPlanError, plan_each};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
+use crate::core::proxy::client::normalize_base_url;
 use crate::core::proxy::history::{
     self, HistoryChange, HistoryEntry, HistoryError, HistoryResult, HistoryRollback, HistoryTarget,
     revert_changes,
 };
 use crate::core::proxy::path_map::{PathMap, resolve};
+use crate::core::proxy::profiles::ConnectionProfile;
 use crate::core::proxy::push::{PushError, PushMode};
 use crate::core::proxy::writer::regenerate;
 use crate::core::safe_save::read_text;
@@ -117,6 +119,46 @@ pub fn revert_targets(entry: &HistoryEntry) -> Result<Vec<RevertTarget>, History
             changes: t.changes.clone(),
         })
         .collect())
+}
+
+/// The fleet members a revert goes to, each with the changes to undo
+/// there: the profile of `known` that has the target's name and URL (its
+/// token, CA and restart command kept), else `fallback`'s for the target,
+/// named as the target. The path maps the push recorded win; a profile
+/// without any takes `default_maps`.
+pub fn revert_members(
+    targets: Vec<RevertTarget>,
+    known: &[ConnectionProfile],
+    default_maps: &[PathMap],
+    fallback: impl Fn(&RevertTarget) -> ConnectionProfile,
+) -> Result<Vec<(FleetMember, Vec<HistoryChange>)>, String> {
+    targets
+        .into_iter()
+        .map(|t| {
+            let same = known
+                .iter()
+                .find(|p| p.name == t.name && same_url(&p.base_url, &t.base_url));
+            let mut profile = same.cloned().unwrap_or_else(|| {
+                let mut p = fallback(&t);
+                p.name = t.name.clone();
+                p
+            });
+            if !t.path_maps.is_empty() {
+                profile.path_maps = t.path_maps.clone();
+            } else if profile.path_maps.is_empty() {
+                profile.path_maps = default_maps.to_vec();
+            }
+            let member =
+                FleetMember::http(profile).map_err(|e| format!("target `{}`: {e}", t.name))?;
+            Ok((member, t.changes))
+        })
+        .collect()
+}
+
+/// Two base URLs that name the same proxy (`http://h:8100/` and `http://h:8100`).
+pub fn same_url(a: &str, b: &str) -> bool {
+    let norm = |u: &str| normalize_base_url(u).ok();
+    norm(a).is_some() && norm(a) == norm(b)
 }
 
 /// Plan the revert: each member (paired with its changes, in order) gets
