@@ -71,6 +71,9 @@ pub fn dialog(
     let mut open = true;
     egui::Window::new("✨ Maintenance preview")
         .open(&mut open)
+        // Centred over the window, not over the menu bar at the top left.
+        .pivot(egui::Align2::CENTER_CENTER)
+        .default_pos(ctx.content_rect().center())
         .collapsible(false)
         .default_width(820.0)
         .default_height(560.0)

@@ -52,6 +52,9 @@ pub fn show(ctx: &egui::Context, view: &mut RolesView, store: &RegistryStore, re
     let mut open = view.open;
     egui::Window::new("📋 Roles")
         .open(&mut open)
+        // Centred over the window, not over the menu bar at the top left.
+        .pivot(egui::Align2::CENTER_CENTER)
+        .default_pos(ctx.content_rect().center())
         .default_width(760.0)
         .default_height(480.0)
         .show(ctx, |ui| body(ui, view, store, revision));
