@@ -276,14 +276,14 @@ impl ProfilesFile {
             path: PathBuf::new(),
             message,
         };
-        let layouts = profiles_layouts().map_err(|e| fail(e.to_string()))?;
+        let layouts = profiles_layouts().map_err(fail)?;
         let mut doc = ConfigDocument::parse(base.unwrap_or(NEW_FILE_HEADER))
             .map_err(|e| fail(format!("line {}:{}: {}", e.line, e.column, e.message)))?;
         let edit = |e: EditError| fail(format!("cannot write the profiles: {e}"));
         let active = self.active.as_deref().map(Value::from);
-        set_or_remove(&mut doc, &layouts, &DocPath::keys(&["active"]), active).map_err(edit)?;
-        sync_profiles(&mut doc, &layouts, &self.profiles).map_err(edit)?;
-        sync_fleets(&mut doc, &layouts, &self.fleets).map_err(edit)?;
+        set_or_remove(&mut doc, layouts, &DocPath::keys(&["active"]), active).map_err(edit)?;
+        sync_profiles(&mut doc, layouts, &self.profiles).map_err(edit)?;
+        sync_fleets(&mut doc, layouts, &self.fleets).map_err(edit)?;
         Ok(doc.text())
     }
 
@@ -388,8 +388,16 @@ fn suggestion(name: &str, profiles: &[ConnectionProfile]) -> String {
 const NEW_FILE_HEADER: &str = "# ImageWorks Config Studio: connection profiles and fleets.\n# Read by the app and by `iw-studio --fleet NAME`.\n";
 
 /// `ui_layouts/profiles.toml`: where new tables of the profiles file go.
-pub fn profiles_layouts() -> Result<LayoutSet, LayoutError> {
-    LayoutSet::from_sources(Target::Profiles, &builtin_layout_sources())
+/// Built in, so parsed once per process rather than on every save.
+pub fn profiles_layouts() -> Result<&'static LayoutSet, String> {
+    static LAYOUTS: std::sync::OnceLock<Result<LayoutSet, String>> = std::sync::OnceLock::new();
+    LAYOUTS
+        .get_or_init(|| {
+            LayoutSet::from_sources(Target::Profiles, &builtin_layout_sources())
+                .map_err(|e: LayoutError| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// Set `path` to `value`, or remove it when there is none; an unchanged
