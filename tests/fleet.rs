@@ -110,6 +110,7 @@ impl Lab {
             dry_run: false,
             history_dir: history.map(Path::to_path_buf),
             profile: "cli".to_owned(),
+            on_conflict: iw_studio::cli::proxy::CliConflictChoice::Ask,
             restart: RestartOpts::default(),
         }
     }
@@ -218,9 +219,14 @@ fn a_put_answering_500_rolls_the_other_two_back_byte_for_byte() -> TestResult {
     let body: Value = serde_json::from_str(&out)?;
     assert_eq!(body["status"], "rolled_back", "{out}");
     let targets = body["targets"].as_array().ok_or("no targets")?;
-    // The 500 itself: the write may or may not have happened, so unknown;
-    // the re-read shows none of it, so there is nothing to roll back there.
-    assert_eq!(targets[1]["push"]["outcome"]["status"], "unknown");
+    // The 500 itself: the re-read shows the file as before, so the proxy
+    // failed before writing (said as such); nothing to roll back there.
+    assert_eq!(targets[1]["push"]["status"], "failed", "{out}");
+    let error = targets[1]["push"]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("could not write its file") && error.contains("unchanged"),
+        "{error}"
+    );
     assert_eq!(targets[1]["rollback"], Value::Null);
     for i in [0, 2] {
         assert_eq!(targets[i]["push"]["outcome"]["status"], "verified");
@@ -395,6 +401,7 @@ fn reverting_a_fleet_push_restores_all_three() -> TestResult {
                 paths: PathOpts::default(),
                 yes: true,
                 dry_run,
+                restore_file: false,
                 parallel: 2,
             })),
         })

@@ -101,6 +101,7 @@ fn push_args(file: &Path, url: &str) -> PushArgs {
         dry_run: false,
         history_dir: None,
         profile: "cli".to_owned(),
+        on_conflict: iw_studio::cli::proxy::CliConflictChoice::Ask,
         restart: RestartOpts::default(),
     }
 }
@@ -187,6 +188,7 @@ fn record_push(dir: &Path, url: &str, at: u64) -> TestResult {
         },
         restart: None,
         targets: Vec::new(),
+        file: Default::default(),
     };
     Ok(record(dir, &entry)?)
 }

@@ -446,3 +446,359 @@ fn the_stand_in_reports_paths_and_env_as_the_real_proxy_does() -> TestResult {
     assert!(err.to_string().contains("HTTP 500"), "{err}");
     Ok(())
 }
+
+// ---- Issue 24: every outcome true on the real proxy ----
+
+/// Item 3: the proxy's `PUT` escapes only `"`, so a backslash in a value is
+/// written raw; the diff shows those bytes and the API push is refused.
+#[test]
+fn an_api_push_the_proxys_writer_would_corrupt_is_refused_with_its_bytes() -> TestResult {
+    let (work, proxy) = regenerated_proxy()?;
+    let before = std::fs::read_to_string(work.path().join("configs/chat_proxy.toml"))?;
+    let here = tempfile::tempdir()?;
+    let draft = here.path().join("draft.toml");
+    std::fs::write(
+        &draft,
+        SHIPPED.replacen(
+            "log_path = \"logs/chat_proxy.jsonl\"",
+            "log_path = 'C:\\temp\\new.jsonl'",
+            1,
+        ),
+    )?;
+    let draft_s = draft.to_str().unwrap_or_default();
+    let (code, out, err) = studio_in(here.path(), &["check", draft_s]);
+    assert_eq!(code, 0, "the draft itself is valid: {out}\n{err}");
+    let (_, out, err) = studio_in(here.path(), &["diff", draft_s, "--proxy", &proxy.url()]);
+    assert!(
+        out.contains("+log_path = \"C:\\temp\\new.jsonl\""),
+        "the diff shows the proxy's exact bytes: {out}\n{err}"
+    );
+    assert!(out.contains("An API push is refused"), "{out}");
+    let (code, out, err) = studio_in(
+        here.path(),
+        &["push", draft_s, "--proxy", &proxy.url(), "--yes"],
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("would corrupt") && err.contains("--mode file"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("configs/chat_proxy.toml"))?,
+        before,
+        "nothing was written"
+    );
+    Ok(())
+}
+
+/// Item 3: a `PUT` the model did not catch, which leaves a file the proxy
+/// cannot read: said as such, with line and column, and restored byte for
+/// byte from the history entry.
+#[test]
+fn a_push_that_broke_the_proxys_file_says_where_and_is_restored() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let live = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live, SHIPPED)?;
+    let proxy = TestProxy::start(&live, BTreeMap::new())?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let api = client(&proxy.url(), 5.0)?;
+    let view = rt.block_on(api.config())?;
+    let draft = ConfigDocument::parse(&SHIPPED.replacen(
+        "log_path = \"logs/chat_proxy.jsonl\"",
+        "log_path = 'D:\\vllm\\work'",
+        1,
+    ))?;
+    let layouts = layouts();
+    let mut plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        &PushTarget::new(api.base_url()),
+        PushMode::Api,
+    )?;
+    assert!(!plan.mangled.is_empty(), "the model sees it: {plan:?}");
+    // As if the model had missed it: the proxy's writer decides.
+    plan.mangled.clear();
+    let result = rt.block_on(proxy::execute_push(&api, &plan, &layouts, true));
+    let outcome = result.as_ref().map_err(ToString::to_string)?;
+    assert_eq!(outcome.status, PushStatus::BrokeFile, "{outcome:?}");
+    assert!(
+        outcome.headline.contains("broken") && outcome.headline.contains("line 12, column"),
+        "{}",
+        outcome.headline
+    );
+    assert!(
+        !outcome.headline.contains("not valid TOML"),
+        "{}",
+        outcome.headline
+    );
+    assert!(
+        rt.block_on(api.config()).is_err(),
+        "the proxy cannot read its file now"
+    );
+
+    let history = dir.path().join("history");
+    proxy::history::record(&history, &HistoryEntry::of_push("t", &plan, &result))?;
+    let history_s = history.display().to_string();
+    let (_, listed, _) = studio_in(dir.path(), &["history", "--history-dir", &history_s]);
+    assert!(listed.contains("BROKE THE PROXY'S FILE"), "{listed}");
+    let (code, out, err) = studio_in(
+        dir.path(),
+        &[
+            "history",
+            "--history-dir",
+            &history_s,
+            "revert",
+            "0",
+            "--restore-file",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("reads it again"), "{out}");
+    assert_eq!(std::fs::read_to_string(&live)?, SHIPPED, "byte for byte");
+    assert!(rt.block_on(api.config()).is_ok());
+    Ok(())
+}
+
+/// Item 7: the proxy's temp file cannot be moved onto a config on another
+/// filesystem; the file is untouched, and the push says so.
+#[test]
+fn a_cross_device_failure_on_the_proxy_is_named_as_such() -> TestResult {
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        eprintln!("skipped: no /dev/shm (another filesystem than the temp folder) here");
+        return Ok(());
+    }
+    let dir = tempfile::tempdir_in(shm)?;
+    let live = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live, SHIPPED)?;
+    let proxy = TestProxy::start(&live, BTreeMap::new())?;
+    let here = tempfile::tempdir()?;
+    let draft = here.path().join("draft.toml");
+    std::fs::write(&draft, SHIPPED.replacen("port = 8100", "port = 9002", 1))?;
+    let draft_s = draft.to_str().unwrap_or_default();
+    let (code, out, err) = studio_in(
+        here.path(),
+        &["push", draft_s, "--proxy", &proxy.url(), "--yes"],
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("cross-device") && err.contains("unchanged"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("not valid TOML") && !out.contains("unknown"),
+        "{out}\n{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&live)?, SHIPPED);
+    Ok(())
+}
+
+/// Item 8: the proxy rewrites its file through mkstemp: the plan says the
+/// mode becomes 0600, and it does.
+#[test]
+fn an_api_push_says_the_file_ends_with_mode_0600() -> TestResult {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir()?;
+    let live = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live, SHIPPED)?;
+    std::fs::set_permissions(&live, std::fs::Permissions::from_mode(0o644))?;
+    let proxy = TestProxy::start(&live, BTreeMap::new())?;
+    let draft = dir.path().join("draft.toml");
+    std::fs::write(&draft, SHIPPED.replacen("port = 8100", "port = 9002", 1))?;
+    let draft_s = draft.display().to_string();
+    let (_, out, _) = studio_in(dir.path(), &["diff", &draft_s, "--proxy", &proxy.url()]);
+    assert!(out.contains("mode goes from 0644 to 0600"), "{out}");
+    let (code, out, err) = studio_in(
+        dir.path(),
+        &["push", &draft_s, "--proxy", &proxy.url(), "--yes"],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(
+        std::fs::metadata(&live)?.permissions().mode() & 0o777,
+        0o600
+    );
+    Ok(())
+}
+
+/// Item 5: a draft made from an older copy of the proxy's file does not
+/// put back what another push changed since; both changing one key is a
+/// conflict that waits for a choice.
+#[test]
+fn a_draft_from_an_older_copy_keeps_what_others_pushed_since() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let live = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live, SHIPPED)?;
+    let proxy = TestProxy::start(&live, BTreeMap::new())?;
+    let history = dir.path().join("history").display().to_string();
+    let url = proxy.url();
+    // Admin B copied the file and changed the image limit an hour ago.
+    let b = dir.path().join("b.toml");
+    std::fs::write(
+        &b,
+        SHIPPED.replacen("max_image_bytes = 9000000", "max_image_bytes = 5000", 1),
+    )?;
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&b)?
+        .set_modified(an_hour_ago)?;
+    // Admin A pushes a new port now.
+    let a = dir.path().join("a.toml");
+    std::fs::write(&a, SHIPPED.replacen("port = 8100", "port = 9001", 1))?;
+    let a_s = a.display().to_string();
+    let (code, out, err) = studio_in(
+        dir.path(),
+        &[
+            "push",
+            &a_s,
+            "--proxy",
+            &url,
+            "--yes",
+            "--history-dir",
+            &history,
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    // B pushes its old copy: the port A pushed stays.
+    let b_s = b.display().to_string();
+    let (code, out, err) = studio_in(
+        dir.path(),
+        &[
+            "push",
+            &b_s,
+            "--proxy",
+            &url,
+            "--yes",
+            "--history-dir",
+            &history,
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("kept: server.port"), "{out}");
+    let now = std::fs::read_to_string(&live)?;
+    assert!(now.contains("port = 9001"), "A's port survives: {now}");
+    assert!(
+        now.contains("max_image_bytes = 5000"),
+        "B's change landed: {now}"
+    );
+
+    // B now also changes the port, still from the old copy: a conflict.
+    std::fs::write(
+        &b,
+        SHIPPED
+            .replacen("max_image_bytes = 9000000", "max_image_bytes = 5000", 1)
+            .replacen("port = 8100", "port = 9005", 1),
+    )?;
+    std::fs::File::options()
+        .write(true)
+        .open(&b)?
+        .set_modified(an_hour_ago)?;
+    let c = dir.path().join("c.toml");
+    std::fs::copy(&b, &c)?;
+    std::fs::File::options()
+        .write(true)
+        .open(&c)?
+        .set_modified(an_hour_ago)?;
+    let c_s = c.display().to_string();
+    let (code, out, err) = studio_in(
+        dir.path(),
+        &[
+            "push",
+            &c_s,
+            "--proxy",
+            &url,
+            "--yes",
+            "--history-dir",
+            &history,
+        ],
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("server.port: base 8100 | proxy 9001 | draft 9005"),
+        "{err}"
+    );
+    assert!(std::fs::read_to_string(&live)?.contains("port = 9001"));
+    let (code, out, err) = studio_in(
+        dir.path(),
+        &[
+            "push",
+            &c_s,
+            "--proxy",
+            &url,
+            "--yes",
+            "--history-dir",
+            &history,
+            "--on-conflict",
+            "mine",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(std::fs::read_to_string(&live)?.contains("port = 9005"));
+    Ok(())
+}
+
+/// Item 5: one lock per proxy however it is addressed, in one folder
+/// whatever `TMPDIR` says.
+#[test]
+fn one_push_lock_per_proxy_however_it_is_addressed() {
+    use iw_studio::core::proxy::push_lock::lock_path;
+    assert_eq!(
+        lock_path("http://127.0.0.1:18100"),
+        lock_path("http://localhost:18100/")
+    );
+    assert_eq!(
+        lock_path("http://127.0.0.1:18100").parent(),
+        Some(std::path::Path::new("/tmp/iw-studio-push-locks"))
+    );
+}
+
+/// Item 6: drift compares the app's own tables with the proxy's file where
+/// it is reachable, and says "not checked" where it is not.
+#[test]
+fn drift_sees_the_app_tables_an_api_push_dropped() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let with_ui = SHIPPED.to_owned() + "\n[ui.pages]\nmono_checker = false\n";
+    // U1: its file (absolute, reachable) lost [ui] to an API push.
+    let one = dir.path().join("one.toml");
+    std::fs::write(&one, SHIPPED)?;
+    let u1 = TestProxy::start(&one, BTreeMap::new())?;
+    // U2: its file has the draft's tables.
+    let two = dir.path().join("two.toml");
+    std::fs::write(&two, &with_ui)?;
+    let u2 = TestProxy::start(&two, BTreeMap::new())?;
+    // U3: relative path, no map: not reachable.
+    let work = tempfile::tempdir()?;
+    std::fs::create_dir_all(work.path().join("configs"))?;
+    std::fs::write(work.path().join("configs/chat_proxy.toml"), &with_ui)?;
+    let u3 = TestProxy::start_in(work.path(), BTreeMap::new())?;
+    let draft = dir.path().join("draft.toml");
+    std::fs::write(&draft, &with_ui)?;
+    let draft_s = draft.display().to_string();
+    let (u1_url, u2_url, u3_url) = (u1.url(), u2.url(), u3.url());
+    let (code, out, err) = studio_in(
+        dir.path(),
+        &[
+            "diff", &draft_s, "--proxy", &u1_url, "--proxy", &u2_url, "--proxy", &u3_url,
+            "--format", "json",
+        ],
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    let body: Value = serde_json::from_str(&out)?;
+    let proxies = body["proxies"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        proxies[0]["drift"],
+        json!(["ui.pages.mono_checker"]),
+        "{body}"
+    );
+    assert_eq!(proxies[1]["drift"], json!([]), "{body}");
+    assert!(proxies[1]["not_checked"].is_null(), "{body}");
+    assert!(
+        proxies[2]["not_checked"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("not checked"),
+        "{body}"
+    );
+    Ok(())
+}

@@ -111,7 +111,10 @@ fn a_push_restarts_a_real_stand_in_process_and_verifies_it_live() -> TestResult 
     assert!(out.contains("GPU lease: free"), "{out}");
     assert!(out.contains("command `sh") && out.contains(": ok"), "{out}");
     assert!(out.contains("health: back after"), "{out}");
-    assert!(out.contains("runtime: every value as pushed"), "{out}");
+    assert!(
+        out.contains("runtime: as expected; pushed and live: port"),
+        "{out}"
+    );
     assert!(out.contains("live: verified"), "{out}");
     let pid_after = std::fs::read_to_string(dir.path().join("stand-in.pid"))?;
     assert_ne!(
@@ -157,6 +160,73 @@ fn a_failing_command_a_proxy_not_back_and_a_held_lease_say_so() -> TestResult {
             "not restarted: a job holds the GPU lease (personal_tagger: batch captioning)"
         ),
         "{listed}"
+    );
+    Ok(())
+}
+
+/// Issue 24 item 2: a pushed key an env var masks is named in the plan, and after
+/// the restart it is reported apart, never as verified.
+#[test]
+fn a_key_an_env_var_masks_is_named_before_the_push_and_not_verified_after() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let live = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live, SHIPPED)?;
+    let proxy = stand_in_process::StandInProcess::start_with_env(
+        dir.path(),
+        &live,
+        &[("CHAT_PROXY_MAX_IMAGE_BYTES", "1000")],
+    )?;
+    let draft = dir.path().join("draft.toml");
+    std::fs::write(
+        &draft,
+        SHIPPED
+            .replacen("max_image_bytes = 9000000", "max_image_bytes = 5000", 1)
+            .replacen("port = 8100", "port = 9002", 1),
+    )?;
+    let draft_s = draft.display().to_string();
+    let (code, out, err) = studio_in(dir.path(), &["diff", &draft_s, "--proxy", proxy.url()]);
+    assert!(code <= 1, "{out}\n{err}");
+    let named = "limits.max_image_bytes: written to the file; the proxy keeps 1000 from CHAT_PROXY_MAX_IMAGE_BYTES";
+    assert!(out.contains(named), "{out}");
+    assert!(
+        !out.contains("server.port: written"),
+        "port is not masked: {out}"
+    );
+
+    let command = proxy.restart_command();
+    let (code, out, err) = studio_in(
+        dir.path(),
+        &[
+            "push",
+            &draft_s,
+            "--proxy",
+            proxy.url(),
+            "--yes",
+            "--restart",
+            "--restart-command",
+            &command,
+            "--restart-timeout",
+            "30",
+            "--format",
+            "json",
+        ],
+    );
+    let body: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}\n{err}"))?;
+    let restart = &body["result"]["restart"];
+    assert_eq!(restart["result"], "masked", "{body}");
+    let headline = restart["headline"].as_str().unwrap_or_default();
+    assert!(!headline.contains("verified"), "{headline}");
+    assert!(
+        headline.contains("max_image_bytes") && headline.contains("1000"),
+        "{headline}"
+    );
+    assert_eq!(
+        body["plan"]["masked"][0]["var"], "CHAT_PROXY_MAX_IMAGE_BYTES",
+        "{body}"
+    );
+    assert_eq!(
+        code, 1,
+        "a pushed value that does not run is not success: {out}\n{err}"
     );
     Ok(())
 }

@@ -55,6 +55,11 @@ pub struct RevertArgs {
     /// Show the revert's plan; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Put the proxy's file back byte for byte as this push found it (a
+    /// file push of the text the push recorded), e.g. after an API push left
+    /// a file the proxy cannot read.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub restore_file: bool,
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = super::proxy::parse_parallel)]
     pub parallel: usize,
 }
@@ -207,19 +212,29 @@ pub fn run_drift(ctx: &FleetCtx<'_>, o: &mut Out<'_>) -> u8 {
                         p.url,
                         p.error.as_deref().unwrap_or("")
                     )
-                } else if p.drift.is_empty() {
+                } else if p.drift.is_empty() && p.not_checked.is_none() {
                     format!("{} ({}): matches the draft", p.name, p.url)
+                } else if p.drift.is_empty() {
+                    format!(
+                        "{} ({}): the proxy's settings match the draft; its app tables are unknown",
+                        p.name, p.url
+                    )
                 } else {
                     format!(
-                        "{} ({}): {} setting(s) differ from the draft: {}",
+                        "{} ({}): {} differ from the draft: {}",
                         p.name,
                         p.url,
-                        p.drift.len(),
+                        crate::core::plural::count(p.drift.len(), "setting", "settings"),
                         p.drift.join(", ")
                     )
                 };
                 text.push_str(&line);
                 text.push('\n');
+                if let Some(why) = &p.not_checked {
+                    text.push_str(&format!(
+                        "  [ui], [storage], [[endpoints]] and other app tables: {why}\n"
+                    ));
+                }
                 if !p.runtime_only.is_empty() {
                     text.push_str(&format!(
                         "  only at runtime (an env override there): {}\n",
@@ -458,6 +473,12 @@ pub fn run_revert(
     interactive: bool,
     o: &mut Out<'_>,
 ) -> u8 {
+    if args.restore_file {
+        return match restore_file(history_dir, args, o) {
+            Ok(code) => code,
+            Err(e) => o.fail(e),
+        };
+    }
     let (rt, label, plan) = match plan_revert_command(layouts, profiles, history_dir, args) {
         Ok(p) => p,
         Err(e) => return o.fail(e),
@@ -473,26 +494,54 @@ pub fn run_revert(
     apply_and_report(layouts, &rt, &label, &plan, &run, o)
 }
 
+/// `revert N --restore-file`: the recorded text back, then read back.
+fn restore_file(history_dir: &Path, args: &RevertArgs, o: &mut Out<'_>) -> Result<u8, CliError> {
+    let entry = history_entry_at(history_dir, args.entry)?;
+    let api = args.connect.profile(&entry.base_url).client()?;
+    let restored = runtime()?
+        .block_on(crate::core::proxy::workflow::restore_file_before(
+            &api, &entry,
+        ))
+        .map_err(super::proxy::push_fail)?;
+    match o.format {
+        OutputFormat::Json => {
+            let _ = writeln!(o.out, "{}", pretty(&json!({"restored": restored})));
+        }
+        OutputFormat::Human => {
+            let _ = writeln!(o.out, "{}", restored.headline);
+        }
+    }
+    Ok(if restored.verified {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
+}
+
+/// Entry `n` of the history in `dir`, or an error naming how many there are.
+fn history_entry_at(dir: &Path, n: usize) -> Result<history::HistoryEntry, CliError> {
+    let listed = history::list(dir).map_err(|e| CliError::unreadable(e.to_string()))?;
+    let count = listed.entries.len();
+    listed.entries.into_iter().nth(n).ok_or_else(|| {
+        CliError::new(
+            exit::FINDINGS,
+            format!(
+                "{}: there is no entry #{n}; the history has {count} (see `history --history-dir {}`)",
+                history::history_path(dir).display(),
+                dir.display()
+            ),
+        )
+    })
+}
+
 fn plan_revert_command(
     layouts: &LayoutSet,
     profiles: Option<&Path>,
     history_dir: &Path,
     args: &RevertArgs,
 ) -> Result<Planned, CliError> {
-    let listed = history::list(history_dir).map_err(|e| CliError::unreadable(e.to_string()))?;
-    let entry = listed.entries.get(args.entry).ok_or_else(|| {
-        CliError::new(
-            exit::FINDINGS,
-            format!(
-                "{}: there is no entry #{}; the history has {} (see `history --history-dir {}`)",
-                history::history_path(history_dir).display(),
-                args.entry,
-                listed.entries.len(),
-                history_dir.display()
-            ),
-        )
-    })?;
-    let targets = revert_targets(entry).map_err(|e| CliError::new(exit::FINDINGS, e))?;
+    let entry = history_entry_at(history_dir, args.entry)?;
+    let targets = revert_targets(&entry).map_err(|e| CliError::new(exit::FINDINGS, e))?;
     // A profile from the file when one has that name and URL; else the flags.
     let file = profiles
         .filter(|p| p.exists())

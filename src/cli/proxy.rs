@@ -16,12 +16,12 @@ use super::output::{CliError, Out, pretty};
 use super::{OutputFormat, exit, live_state};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
-use crate::core::proxy::history::{self, HistoryEntry};
+use crate::core::proxy::history;
 use crate::core::proxy::{
-    ConnectionProfile, HttpProxyClient, PathMap, Preview, PreviewRow, ProxyApi, ProxyConfigView,
-    ProxyError, PushError, PushMode, PushOutcome, PushPlan, PushStatus, PushTarget, RestartRequest,
-    RestartResult, RestartState, Source, execute_push, local_proxy_env, plan_push, preview,
-    restart, split_env,
+    ConflictChoice, ConnectionProfile, HttpProxyClient, PathMap, Preview, PreviewRow, ProxyApi,
+    ProxyConfigView, ProxyError, PushError, PushMode, PushOutcome, PushPlan, PushStatus,
+    PushTarget, RestartRequest, RestartState, Source, local_proxy_env, plan_push, preview, restart,
+    split_env, workflow,
 };
 use crate::core::safe_save::read_text;
 
@@ -143,6 +143,11 @@ pub struct PushArgs {
     /// Profile name recorded in the history.
     #[arg(long, default_value = "cli")]
     pub profile: String,
+    /// A key changed both on the proxy and in the draft since the draft's
+    /// base (known from --history-dir): ask (refuse and show base, proxy and
+    /// draft), mine (push the draft's value) or theirs (keep the proxy's).
+    #[arg(long, value_enum, default_value_t)]
+    pub on_conflict: CliConflictChoice,
     #[command(flatten)]
     pub restart: RestartOpts,
 }
@@ -165,6 +170,24 @@ pub struct RestartOpts {
     /// Restart even when a job holds the GPU lease (it will be interrupted).
     #[arg(long)]
     pub interrupt_gpu_job: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CliConflictChoice {
+    #[default]
+    Ask,
+    Mine,
+    Theirs,
+}
+
+impl From<CliConflictChoice> for ConflictChoice {
+    fn from(c: CliConflictChoice) -> Self {
+        match c {
+            CliConflictChoice::Ask => ConflictChoice::Ask,
+            CliConflictChoice::Mine => ConflictChoice::Mine,
+            CliConflictChoice::Theirs => ConflictChoice::Theirs,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -530,15 +553,31 @@ struct Planned {
     plan: PushPlan,
 }
 
+/// The draft's base from the push history in `history`, if any.
+struct BaseFrom<'a> {
+    history: Option<&'a std::path::Path>,
+    choice: ConflictChoice,
+}
+
 fn make_plan(
     layouts: &LayoutSet,
     req: &PlanArgs,
+    base: &BaseFrom<'_>,
     rt: &tokio::runtime::Runtime,
 ) -> Result<Planned, CliError> {
     let draft = load_draft(&req.file)?;
     let api = client(req.single_proxy(), &req.connect)?;
     let view = rt.block_on(api.config())?;
-    let target = PushTarget::new(api.base_url()).with_path_maps(req.paths.path_maps.clone());
+    let draft_path = std::path::absolute(&req.file).ok();
+    let draft_base = match base.history {
+        Some(dir) => history::draft_base_in(dir, api.base_url(), &req.file)
+            .map_err(|e| CliError::unreadable(e.to_string()))?,
+        None => None,
+    };
+    let target = PushTarget::new(api.base_url())
+        .with_path_maps(req.paths.path_maps.clone())
+        .with_draft(draft_path, draft_base)
+        .with_conflict_choice(base.choice);
     let plan = plan_push(&draft, layouts, &view, &target, req.mode.into()).map_err(push_fail)?;
     Ok(Planned { api, plan })
 }
@@ -557,6 +596,9 @@ pub(super) fn push_fail(e: PushError) -> CliError {
             (exit::FINDINGS, json!({"draft_losses": draft_losses}))
         }
         PushError::Stale { conflicts } => (exit::FINDINGS, json!(conflicts)),
+        PushError::WouldMangle { mangled } => (exit::FINDINGS, json!({"mangled": mangled})),
+        PushError::Conflicts { conflicts } => (exit::FINDINGS, json!({"conflicts": conflicts})),
+        PushError::ProxyCouldNotWrite { failure } => (exit::FINDINGS, json!(failure)),
         PushError::FileNotReachable { .. }
         | PushError::Path(_)
         | PushError::Lock(_)
@@ -589,7 +631,11 @@ pub(super) fn push_fail(e: PushError) -> CliError {
 }
 
 pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u8 {
-    let planned = runtime().and_then(|rt| make_plan(layouts, &args.target, &rt));
+    let base = BaseFrom {
+        history: None,
+        choice: ConflictChoice::Ask,
+    };
+    let planned = runtime().and_then(|rt| make_plan(layouts, &args.target, &base, &rt));
     match planned {
         Ok(p) => {
             print_plan(args.target.single_proxy(), &p.plan, None, o);
@@ -612,6 +658,12 @@ pub(super) fn plan_json(plan: &PushPlan) -> Value {
         "loss_basis": plan.loss_basis,
         "draft_losses": plan.draft_losses,
         "restart_required": plan.restart_required,
+        "masked": plan.masked,
+        "mangled": plan.mangled,
+        "file_mode": plan.file_mode,
+        "base": plan.base_from,
+        "kept": plan.three_way.kept,
+        "conflicts": plan.three_way.conflicts,
         "warnings": plan.warnings,
     })
 }
@@ -674,11 +726,50 @@ pub(super) fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &
         );
         print_draft_losses(plan, o);
     }
+    print_plan_warnings(plan, o);
     if plan.restart_required {
         let _ = writeln!(
             o.out,
             "Restart chat-proxy after pushing: it does not reload its config."
         );
+    }
+}
+
+/// What the plan says beyond its changes: masked keys, values the API would
+/// corrupt, the file's mode, and the three-way result against the base.
+fn print_plan_warnings(plan: &PushPlan, o: &mut Out<'_>) {
+    for m in &plan.masked {
+        let _ = writeln!(o.out, "masked by env: {}", m.describe());
+    }
+    if !plan.mangled.is_empty() {
+        let _ = writeln!(
+            o.out,
+            "An API push is refused: the proxy's writer escapes only `\"`, so it would write {} wrongly:",
+            crate::core::plural::count(plan.mangled.len(), "value", "values")
+        );
+        for m in &plan.mangled {
+            let _ = writeln!(o.out, "  - {}", m.describe());
+        }
+        let _ = writeln!(o.out, "Push with --mode file (lossless) instead.");
+    }
+    if let Some(mode) = &plan.file_mode {
+        let _ = writeln!(o.out, "file mode: {}", mode.describe());
+    }
+    if let Some(from) = &plan.base_from {
+        let _ = writeln!(o.out, "draft's base: {from}");
+    }
+    for k in &plan.three_way.kept {
+        let _ = writeln!(o.out, "kept: {}", k.describe());
+    }
+    if !plan.three_way.conflicts.is_empty() {
+        let _ = writeln!(
+            o.out,
+            "{} changed on the proxy and in the draft since the draft's base (choose with --on-conflict mine|theirs):",
+            crate::core::plural::count(plan.three_way.conflicts.len(), "key", "keys")
+        );
+        for c in &plan.three_way.conflicts {
+            let _ = writeln!(o.out, "  - {}", c.describe());
+        }
     }
 }
 
@@ -713,7 +804,11 @@ fn push_command(
 ) -> Result<u8, CliError> {
     let rt = runtime()?;
     let restart = restart_request(&args.restart)?;
-    let Planned { api, plan } = make_plan(layouts, &args.target, &rt)?;
+    let base = BaseFrom {
+        history: args.history_dir.as_deref(),
+        choice: args.on_conflict.into(),
+    };
+    let Planned { api, plan } = make_plan(layouts, &args.target, &base, &rt)?;
     if args.dry_run || (plan.is_empty() && restart.is_none()) {
         print_plan(args.target.single_proxy(), &plan, None, o);
         return Ok(exit::OK);
@@ -722,32 +817,44 @@ fn push_command(
         print_plan(args.target.single_proxy(), &plan, None, o);
     }
     let confirmed = args.yes || (plan.needs_confirmation() && interactive && ask(o));
-    let result = rt.block_on(execute_push(&api, &plan, layouts, confirmed));
-    let mut entry = HistoryEntry::of_push(&args.profile, &plan, &result);
-    let restarted = match (&result, &restart) {
-        (Ok(outcome), Some(request)) => {
-            let report = restart_after(layouts, &api, request, outcome, &rt, o);
-            entry.restart = report.clone();
-            report
+    let human = o.format == OutputFormat::Human;
+    if human && let Some(request) = &restart {
+        let _ = writeln!(
+            o.out,
+            "Restarting after the push: {}",
+            request.argv.join(" ")
+        );
+    }
+    let mut stages = Vec::new();
+    let mut progress = |stage: &restart::RestartStage| stages.push(stage.describe());
+    let run = rt.block_on(workflow::push_and_restart(
+        &api,
+        &plan,
+        layouts,
+        confirmed,
+        restart.as_ref(),
+        &mut progress,
+    ));
+    if human {
+        for line in stages {
+            let _ = writeln!(o.out, "  {line}");
         }
-        _ => None,
-    };
-    if let Some(dir) = &args.history_dir
-        && !matches!(result, Err(PushError::NeedsConfirmation { .. }))
+    }
+    if let Some(why) = &run.restart_skipped {
+        let _ = writeln!(o.err, "{why}");
+    }
+    if let (Some(dir), Some(entry)) = (&args.history_dir, run.history_entry(&args.profile, &plan))
         && let Err(e) = history::record(dir, &entry)
     {
         let _ = writeln!(o.err, "warning: {e}");
     }
-    let outcome = result.map_err(push_fail)?;
-    report_outcome(args, &plan, &outcome, restarted.as_ref(), o);
-    let pushed = match outcome.status {
-        PushStatus::Nothing | PushStatus::Verified => exit::OK,
-        PushStatus::ConcurrentEdit | PushStatus::NotVerified => exit::FINDINGS,
-        PushStatus::Unknown => exit::UNKNOWN,
-    };
-    Ok(match restarted.map(|r| r.result) {
-        Some(RestartResult::Verified) | None => pushed,
-        Some(_) => pushed.max(exit::FINDINGS),
+    let verdict = run.verdict();
+    let outcome = run.result.map_err(push_fail)?;
+    report_outcome(args, &plan, &outcome, run.restart.as_ref(), o);
+    Ok(match verdict {
+        workflow::Verdict::Ok => exit::OK,
+        workflow::Verdict::NotOk => exit::FINDINGS,
+        workflow::Verdict::Unknown => exit::UNKNOWN,
     })
 }
 
@@ -772,46 +879,6 @@ pub(super) fn restart_request(opts: &RestartOpts) -> Result<Option<RestartReques
         .restart_request(opts.interrupt_gpu_job)
         .transpose()
         .map_err(|e| CliError::unreadable(format!("--restart-timeout: {e}")))
-}
-
-/// Restart only after a push that landed; print each stage as it ends.
-fn restart_after(
-    layouts: &LayoutSet,
-    api: &HttpProxyClient,
-    request: &RestartRequest,
-    outcome: &PushOutcome,
-    rt: &tokio::runtime::Runtime,
-    o: &mut Out<'_>,
-) -> Option<restart::RestartReport> {
-    if matches!(
-        outcome.status,
-        PushStatus::Unknown | PushStatus::NotVerified
-    ) {
-        let _ = writeln!(
-            o.err,
-            "not restarting: the push did not read back as expected; check the proxy first"
-        );
-        return None;
-    }
-    let human = o.format == OutputFormat::Human;
-    let mut lines = Vec::new();
-    let mut progress = |stage: &restart::RestartStage| lines.push(stage.describe());
-    if human {
-        let _ = writeln!(o.out, "Restarting: {}", request.argv.join(" "));
-    }
-    let report = rt.block_on(restart::restart_and_verify(
-        api,
-        layouts,
-        request,
-        &outcome.expected_file,
-        &mut progress,
-    ));
-    if human {
-        for line in lines {
-            let _ = writeln!(o.out, "  {line}");
-        }
-    }
-    Some(report)
 }
 
 pub(super) fn ask(o: &mut Out<'_>) -> bool {
@@ -867,11 +934,20 @@ fn report_outcome(
     if let Some(b) = &outcome.backup {
         let _ = writeln!(o.out, "Previous file kept as {}", b.display());
     }
+    if outcome.broken.as_ref().is_some_and(|b| b.restorable)
+        && let Some(dir) = &args.history_dir
+    {
+        let _ = writeln!(
+            o.out,
+            "Restore the file as it was before this push: iw-studio history --history-dir {} revert N --restore-file (N: this push's number in `history`)",
+            dir.display()
+        );
+    }
     match restarted {
         Some(r) => {
             let _ = writeln!(o.out, "{}", r.headline);
             for s in &r.stages {
-                if let restart::RestartStage::Verify { differs } = s {
+                if let restart::RestartStage::Verify { differs, .. } = s {
                     for d in differs {
                         let _ = writeln!(
                             o.out,
@@ -979,5 +1055,6 @@ fn result_text(result: &history::HistoryResult) -> String {
             "OUTCOME UNKNOWN; the proxy could not be re-read".to_owned()
         }
         history::HistoryResult::Failed { error } => format!("failed: {error}"),
+        history::HistoryResult::BrokeFile { where_ } => format!("BROKE THE PROXY'S FILE: {where_}"),
     }
 }

@@ -29,7 +29,11 @@ pub fn serve_if_asked() {
     };
     let addr = std::env::var(ADDR_VAR).unwrap_or_else(|_| "127.0.0.1:0".to_owned());
     let workdir = PathBuf::from(workdir);
-    let env = [("CHAT_PROXY_CONFIG_FILE".to_owned(), file)].into();
+    // Like the real proxy: every CHAT_PROXY_* variable it was started with.
+    let mut env: std::collections::BTreeMap<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("CHAT_PROXY_"))
+        .collect();
+    env.insert("CHAT_PROXY_CONFIG_FILE".to_owned(), file);
     let proxy = match TestProxy::start_at(&workdir, env, &addr) {
         Ok(p) => p,
         Err(e) => {
@@ -58,7 +62,14 @@ pub struct StandInProcess {
 impl StandInProcess {
     /// Start one serving `file` (absolute), with its scripts in `dir`.
     pub fn start(dir: &Path, file: &Path) -> std::io::Result<Self> {
+        Self::start_with_env(dir, file, &[])
+    }
+
+    /// As [`StandInProcess::start`], the proxy (and every restart of it)
+    /// running with these `CHAT_PROXY_*` variables.
+    pub fn start_with_env(dir: &Path, file: &Path, env: &[(&str, &str)]) -> std::io::Result<Self> {
         let exe = std::env::current_exe()?;
+        let env: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
         let start = format!(
             "#!/bin/sh\n\
              # Start the stand-in in the background, on the port in stand-in.url if there is one.\n\
@@ -66,7 +77,7 @@ impl StandInProcess {
              addr=\"\"\n\
              [ -f stand-in.url ] && addr=\"$(sed 's#^http://##' stand-in.url)\"\n\
              rm -f stand-in.url\n\
-             {workdir}='{dir}' {file_var}='{file}' {addr_var}=\"${{addr:-127.0.0.1:0}}\" \\\n\
+             {env}{workdir}='{dir}' {file_var}='{file}' {addr_var}=\"${{addr:-127.0.0.1:0}}\" \\\n\
                nohup '{exe}' stand_in_proxy_process --exact --ignored --nocapture --test-threads=1 \\\n\
                </dev/null >>stand-in.log 2>&1 &\n\
              echo $! > stand-in.pid\n",

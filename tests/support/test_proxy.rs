@@ -1,5 +1,5 @@
 //! A stand-in for the stock ImageWorks chat proxy, written from the contract
-//! (`shared/docs/chat-proxy-config-api.md`, §7 included) independently of
+//! (`shared/docs/chat-proxy-config-api.md`, §7 and §8 included) independently of
 //! the studio's core, so tests check the core against a second model of the
 //! proxy. Quirks included: a TOML 1.0 parser (`basic-toml`, as strict as
 //! Python's `tomllib`, not the core's `toml_edit`), `config_file_path` as the
@@ -7,7 +7,12 @@
 //! `CHAT_PROXY_CONFIG_FILE` says otherwise), every `CHAT_PROXY_*` variable in
 //! `env_overrides`, no type checks, lossy regeneration, `""` as none for two
 //! keys, `vllm_restart_backoff_s` never read, and a `PUT` that reads, changes
-//! and writes the file with no lock (two at once can lose one). Binds to
+//! and writes the file with no lock (two at once can lose one), escaping
+//! only `"` in strings, through a mode-0600 temp file in the system temp
+//! folder (so a config on another filesystem fails the move, EXDEV), and
+//! answering 500 "Failed to update configuration." when that move fails or
+//! when the file it wrote cannot be read back (after which every GET is a
+//! plain 500 until the file is mended). Binds to
 //! 127.0.0.1 only (a free port unless given one) and stops when dropped;
 //! `stand_in_process.rs` runs it as a process of its own, for real restarts. Usable from benches through `#[path]`.
 #![allow(dead_code)]
@@ -707,10 +712,12 @@ fn error(status: StatusCode, detail: &str) -> Response {
     (status, Json(json!({"detail": detail}))).into_response()
 }
 
+/// A file tomllib cannot read is an unhandled exception in the real
+/// handler: FastAPI's plain 500, the parser's message only in its log.
 async fn get_config(State(shared): State<Arc<Shared>>) -> Response {
     match file_view(&shared) {
         Ok(file) => Json(config_body(&shared, file)).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
     }
 }
 
@@ -744,8 +751,13 @@ async fn put_config(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) 
     for (k, v) in changes {
         file.insert(k, v);
     }
-    if let Err(e) = write_atomically(&shared.file, &render(&file)) {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+    // Any failure from here on is the proxy's one answer (app.py): the
+    // file may be untouched (a failed move) or replaced (a failed re-read).
+    if write_atomically(&shared.file, &render(&file)).is_err() {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Failed to update configuration.",
+        );
     }
     if let Ok(mut n) = shared.puts.lock() {
         *n += 1;
@@ -763,7 +775,10 @@ async fn put_config(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) 
             }
             Json(body).into_response()
         }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Failed to update configuration.",
+        ),
     }
 }
 
@@ -868,27 +883,66 @@ fn render(values: &Map<String, Value>) -> String {
     out.trim_end_matches('\n').to_owned()
 }
 
+/// `_format_value` (contract §8): only `"` is escaped in strings; a
+/// backslash, tab or newline goes into the file raw. Numbers are Python's
+/// `str()`, `None` is `""`, lists `[a, b]` with the same rules.
 fn literal(value: &Value) -> String {
     match value {
         Value::Null => "\"\"".to_owned(),
-        Value::Number(n) if n.is_f64() => format!("{:?}", n.as_f64().unwrap_or_default()),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match (n.is_f64(), n.as_f64()) {
+            (true, Some(f)) => python_repr(f),
+            _ => n.to_string(),
+        },
         Value::Array(items) => format!(
             "[{}]",
             items.iter().map(literal).collect::<Vec<_>>().join(", ")
         ),
-        Value::Object(map) => format!(
-            "{{ {} }}",
-            map.iter()
-                .map(|(k, v)| format!("{k} = {}", literal(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => other.to_string(),
+        Value::String(s) => format!("\"{}\"", s.replace('"', "\\\"")),
+        Value::Object(_) => format!("\"{}\"", value.to_string().replace('"', "\\\"")),
     }
 }
 
+/// Python's `repr(float)`: shortest digits; scientific below 1e-4 and from
+/// 1e16 on, with a signed exponent of at least two digits.
+fn python_repr(f: f64) -> String {
+    let sci = format!("{f:e}");
+    let Some((mantissa, exp)) = sci.split_once('e') else {
+        return sci;
+    };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..16).contains(&exp) {
+        let sign = if exp < 0 { "-" } else { "+" };
+        return format!("{mantissa}e{sign}{:02}", exp.abs());
+    }
+    // Positional: Rust prints the same shortest digits; Python adds ".0".
+    let text = format!("{f}");
+    if text.contains('.') {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// `write_config`: the text goes to `tempfile.mkstemp()` in the system temp
+/// folder (mode 0600), then `Path.replace` moves it over the config. A
+/// config on another filesystem makes that move fail with EXDEV (`OSError:
+/// [Errno 18] Invalid cross-device link`) and the file stays as it was.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp =
+        std::env::temp_dir().join(format!("chat_proxy_config_{}_{n}.toml", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    drop(file);
+    let moved = std::fs::rename(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    moved
 }

@@ -329,7 +329,7 @@ fn status_hint(status: u16) -> &'static str {
         404 => "this proxy has no such endpoint; is the URL the chat proxy's?",
         400..=499 => "the proxy refused the request",
         _ => {
-            "the proxy failed; check its log (a config file that is not valid TOML makes it answer 500)"
+            "the proxy failed; its log names the cause (the stock proxy answers 500 when it cannot read or write its config file, or cannot encode a value)"
         }
     }
 }

@@ -255,7 +255,7 @@ fn read_file_value<'a>(
     value_in(doc, &section.table, &field.key)
 }
 
-fn env_value(field: &Field, env: &BTreeMap<String, String>) -> Option<EnvValue> {
+pub(super) fn env_value(field: &Field, env: &BTreeMap<String, String>) -> Option<EnvValue> {
     let var = field.env.as_ref()?;
     let raw = env.get(var)?;
     Some(EnvValue {

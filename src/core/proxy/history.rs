@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::json_value::json_to_toml;
 use super::path_map::PathMap;
@@ -53,6 +53,57 @@ pub enum HistoryResult {
     Failed {
         error: String,
     },
+    /// Written, and the proxy can no longer read its file (`where_` says where it stops).
+    BrokeFile {
+        #[serde(rename = "where")]
+        where_: String,
+    },
+}
+
+/// What a push found and left on the proxy, so a later push of the same
+/// draft knows its base and a revert can put the file back byte for byte.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// The draft's file on this machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<PathBuf>,
+    /// The proxy's `file` view before the push.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub before: Map<String, Value>,
+    /// The proxy's `file` view after the push, as read back (empty when the
+    /// push did not land or was not read back).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub after: Map<String, Value>,
+    /// The proxy's file on this machine (after path maps) and its text
+    /// before the push, when it was read here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_path: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_before: Option<String>,
+}
+
+impl FileRecord {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The record of one plan and what its push read back.
+    pub fn of(plan: &PushPlan, result: &Result<PushOutcome, PushError>) -> Self {
+        let landed = matches!(result, Ok(o) if matches!(o.status, PushStatus::Verified | PushStatus::ConcurrentEdit | PushStatus::Nothing));
+        Self {
+            draft: plan.draft_path.clone(),
+            before: plan.base_view.clone(),
+            after: match result {
+                Ok(o) if landed => o.expected_file.clone(),
+                _ => Map::new(),
+            },
+            local_path: plan.local_file().map(Path::to_path_buf),
+            text_before: match plan.current {
+                super::push::CurrentText::LocalFile { .. } => Some(plan.current_text.clone()),
+                super::push::CurrentText::Regenerated => None,
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,6 +128,9 @@ pub struct HistoryEntry {
     /// `result` sums the fleet up).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<HistoryTarget>,
+    /// The files around this push (single-proxy pushes).
+    #[serde(default, skip_serializing_if = "FileRecord::is_empty")]
+    pub file: FileRecord,
 }
 
 /// One target of a fleet push.
@@ -153,6 +207,11 @@ pub(super) fn result_of(result: &Result<PushOutcome, PushError>) -> HistoryResul
 }
 
 pub(super) fn outcome_result(o: &PushOutcome) -> HistoryResult {
+    if let (PushStatus::BrokeFile, Some(b)) = (o.status, &o.broken) {
+        return HistoryResult::BrokeFile {
+            where_: b.describe(),
+        };
+    }
     if o.status == PushStatus::Unknown {
         HistoryResult::OutcomeUnknown {
             problem: o.problem.clone().unwrap_or_default(),
@@ -189,6 +248,7 @@ impl HistoryEntry {
             result: result_of(result),
             restart: None,
             targets: Vec::new(),
+            file: FileRecord::of(plan, result),
         }
     }
 
@@ -202,9 +262,88 @@ impl HistoryEntry {
         }
         matches!(
             self.result,
-            HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. }
+            HistoryResult::Pushed { .. }
+                | HistoryResult::OutcomeUnknown { .. }
+                | HistoryResult::BrokeFile { .. }
         )
     }
+}
+
+/// The base of the draft at `draft` for the proxy at `base_url`: the
+/// proxy's file view it was made from, as far as the history knows.
+/// 1. The last push of this very draft to this proxy: what it left.
+/// 2. Else the proxy's state when the draft was last modified: the view the
+///    last push before that left, or, when every recorded push came after,
+///    the view the first of them found.
+///
+/// `None` when the history has nothing for this proxy.
+pub fn draft_base(
+    entries: &[HistoryEntry],
+    base_url: &str,
+    draft: &Path,
+    draft_modified_unix_s: u64,
+) -> Option<super::three_way::DraftBase> {
+    let proxy = super::push_lock::proxy_key(base_url);
+    let mine: Vec<&HistoryEntry> = entries
+        .iter()
+        .filter(|e| e.targets.is_empty() && super::push_lock::proxy_key(&e.base_url) == proxy)
+        .collect();
+    let same_draft = |e: &&&HistoryEntry| {
+        e.file
+            .draft
+            .as_deref()
+            .is_some_and(|d| paths_match(d, draft))
+            && !e.file.after.is_empty()
+    };
+    if let Some(e) = mine.iter().rev().find(same_draft) {
+        return Some(super::three_way::DraftBase {
+            values: e.file.after.clone(),
+            from: format!("the last push of this draft ({})", e.time),
+        });
+    }
+    let before_edit = mine
+        .iter()
+        .rev()
+        .find(|e| e.time_unix_s <= draft_modified_unix_s && !e.file.after.is_empty());
+    if let Some(e) = before_edit {
+        return Some(super::three_way::DraftBase {
+            values: e.file.after.clone(),
+            from: format!(
+                "the proxy's file after the push of {}, before the draft was last changed",
+                e.time
+            ),
+        });
+    }
+    let after_edit = mine
+        .iter()
+        .find(|e| e.time_unix_s > draft_modified_unix_s && !e.file.before.is_empty())?;
+    Some(super::three_way::DraftBase {
+        values: after_edit.file.before.clone(),
+        from: format!(
+            "the proxy's file before the push of {}, after the draft was last changed",
+            after_edit.time
+        ),
+    })
+}
+
+/// [`draft_base`] from the history in `dir`, with the draft file's own
+/// modification time; `None` when the history has nothing for this proxy.
+pub fn draft_base_in(
+    dir: &Path,
+    base_url: &str,
+    draft: &Path,
+) -> Result<Option<super::three_way::DraftBase>, HistoryError> {
+    let listed = list(dir)?;
+    let modified = std::fs::metadata(draft)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(u64::MAX, |d| d.as_secs());
+    Ok(draft_base(&listed.entries, base_url, draft, modified))
+}
+
+fn paths_match(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -414,6 +553,7 @@ mod tests {
             },
             restart: None,
             targets: Vec::new(),
+            file: FileRecord::default(),
         }
     }
 

@@ -17,6 +17,7 @@
 //!    record it with [`history::record`]`(dir, &`[`HistoryEntry::of_push`]`(..))`.
 
 pub mod api_types;
+pub mod broken;
 pub mod client;
 pub mod effective;
 pub mod env_parse;
@@ -25,6 +26,7 @@ pub mod fake;
 pub mod fleet;
 pub mod history;
 pub mod json_value;
+pub mod masked;
 pub mod path_map;
 pub mod profiles;
 pub mod profiles_file;
@@ -35,8 +37,10 @@ pub mod push_run;
 pub mod restart;
 pub mod restart_state;
 pub mod served;
+pub mod three_way;
 pub mod unsent;
 pub mod worker;
+pub mod workflow;
 pub mod writer;
 
 pub use api_types::{Health, ModelEntry, ModelList, ProxyConfigView, PutResponse};
@@ -49,17 +53,20 @@ pub use env_parse::{EnvOutcome, parse_env_value};
 #[cfg(any(test, feature = "test-support"))]
 pub use fake::FakeProxy;
 pub use history::{HistoryEntry, HistoryError, HistoryList, HistoryResult};
+pub use masked::MaskedKey;
 pub use path_map::{LocalPath, PathMap, PathMapError};
 pub use profiles::{ConnectionProfile, ProfileError, Profiles};
 pub use push::{
-    CurrentText, LossBasis, PlannedChange, PushError, PushMode, PushPlan, PushTarget,
-    StaleConflict, plan_push,
+    CurrentText, FileModeChange, LossBasis, PlannedChange, PushError, PushMode, PushPlan,
+    PushTarget, StaleConflict, plan_push,
 };
 pub use push_run::{ConcurrentChange, PushOutcome, PushStatus, PushedKey, execute_push};
 pub use restart::{
-    GpuStatus, RestartReport, RestartRequest, RestartResult, RestartStage, restart_and_verify,
+    Expected, GpuStatus, RestartReport, RestartRequest, RestartResult, RestartStage,
+    restart_and_verify,
 };
 pub use restart_state::{PendingKey, RestartState, restart_state};
 pub use served::{Attr, AttrSource, ServedModel, served_ids, served_models};
+pub use three_way::{ConflictChoice, DraftBase, KeptKey, KeyConflict, ThreeWay};
 pub use worker::ProxyWorker;
-pub use writer::{Loss, PROXY_HEADER, losses, regenerate};
+pub use writer::{Loss, Mangled, PROXY_HEADER, losses, regenerate};

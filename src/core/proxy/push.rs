@@ -11,29 +11,40 @@ use serde_json::{Map, Value};
 use super::api_types::ProxyConfigView;
 use super::client::ProxyError;
 use super::effective::preview;
+use super::masked::{MaskedKey, masked_keys};
 use super::path_map::{LocalPath, PathMap, PathMapError, resolve};
 use super::push_lock::LockError;
+use super::three_way::{ConflictChoice, DraftBase, KeyConflict, ThreeWay, three_way};
 use super::unsent::unsent;
-use super::writer::{Loss, losses, regenerate};
+use super::writer::{Loss, Mangled, losses, mangled_values, regenerate};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::{Field, LayoutSet};
 use crate::core::safe_save::{Fingerprint, SaveError, read_text};
 use crate::core::text_diff;
 use crate::core::validate::{Finding, validate_document};
 
-/// Which proxy a push goes to, and how its paths look from here.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Which proxy a push goes to, how its paths look from here, and what the
+/// draft was made from.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PushTarget {
     pub base_url: String,
     /// The proxy's folders on this machine (`/app/configs` ↔ a local folder).
     pub path_maps: Vec<PathMap>,
+    /// The draft's file on this machine (recorded in the history, so the
+    /// next push of it knows its base).
+    pub draft_path: Option<PathBuf>,
+    /// The proxy's file view the draft was made from (`history::draft_base`);
+    /// without it every difference is pushed as the draft's own change.
+    pub base: Option<DraftBase>,
+    /// How a key both the draft and the proxy changed since `base` is settled.
+    pub conflict_choice: ConflictChoice,
 }
 
 impl PushTarget {
     pub fn new(base_url: &str) -> Self {
         Self {
             base_url: base_url.to_owned(),
-            path_maps: Vec::new(),
+            ..Self::default()
         }
     }
 
@@ -41,6 +52,45 @@ impl PushTarget {
     pub fn with_path_maps(mut self, maps: Vec<PathMap>) -> Self {
         self.path_maps = maps;
         self
+    }
+
+    /// The draft's path and the base it was made from (`None`: not known).
+    #[must_use]
+    pub fn with_draft(mut self, path: Option<PathBuf>, base: Option<DraftBase>) -> Self {
+        self.draft_path = path;
+        self.base = base;
+        self
+    }
+
+    #[must_use]
+    pub fn with_conflict_choice(mut self, choice: ConflictChoice) -> Self {
+        self.conflict_choice = choice;
+        self
+    }
+}
+
+/// The proxy writes its file through `tempfile.mkstemp()` and a rename
+/// (contract §8), so after an API push the file has mode 0600.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileModeChange {
+    /// The file's mode now, when it is readable here.
+    pub now: Option<u32>,
+    pub after: u32,
+}
+
+impl FileModeChange {
+    pub fn describe(&self) -> String {
+        match self.now {
+            Some(now) if now != self.after => format!(
+                "the proxy rewrites its file through a private temp file: its mode goes from {now:04o} to {:04o} (other users and groups lose access)",
+                self.after
+            ),
+            Some(_) => format!("the file keeps mode {:04o}", self.after),
+            None => format!(
+                "the proxy rewrites its file through a private temp file, so it ends with mode {:04o}",
+                self.after
+            ),
+        }
     }
 }
 
@@ -118,6 +168,21 @@ pub struct PushPlan {
     /// Validation warnings (errors refuse the plan).
     pub warnings: Vec<Finding>,
     pub restart_required: bool,
+    /// Pushed keys an env var masks: written, but not what the proxy runs.
+    pub masked: Vec<MaskedKey>,
+    /// API push: values the proxy's writer would not write back as sent
+    /// (its PUT escapes only `"`); any makes the API push refused.
+    pub mangled: Vec<Mangled>,
+    /// API push: the file's mode after the proxy rewrites it.
+    pub file_mode: Option<FileModeChange>,
+    /// Against the draft's base: keys kept because only the proxy changed
+    /// them, and conflicts that need an explicit choice.
+    pub three_way: ThreeWay,
+    /// Where the draft's base came from (`None`: no base known; every
+    /// difference is pushed as the draft's own change).
+    pub base_from: Option<String>,
+    /// The draft's file on this machine.
+    pub draft_path: Option<PathBuf>,
     #[serde(skip)]
     pub(super) file_fingerprint: Option<Fingerprint>,
     /// Keys where the local file at the proxy's path disagrees with the proxy's view.
@@ -150,6 +215,36 @@ impl PushPlan {
     /// The local file at the proxy's path, when there is one.
     pub fn local_file(&self) -> Option<&Path> {
         self.local_path.as_ref().map(LocalPath::path)
+    }
+
+    /// Why this plan must not run as it is, before anything is written
+    /// (the same checks for one proxy and for every target of a fleet).
+    pub fn refusal(&self, confirmed: bool) -> Option<PushError> {
+        if self.is_empty() {
+            return None;
+        }
+        if self.only_uncarriable() {
+            return Some(PushError::CannotCarry {
+                draft_losses: self.draft_losses.clone(),
+            });
+        }
+        if self.mode == PushMode::Api && !self.mangled.is_empty() {
+            return Some(PushError::WouldMangle {
+                mangled: self.mangled.clone(),
+            });
+        }
+        if !self.three_way.conflicts.is_empty() {
+            return Some(PushError::Conflicts {
+                conflicts: self.three_way.conflicts.clone(),
+            });
+        }
+        if self.needs_confirmation() && !confirmed {
+            return Some(PushError::NeedsConfirmation {
+                losses: self.losses.clone(),
+                draft_losses: self.draft_losses.clone(),
+            });
+        }
+        None
     }
 
     /// The `PUT` body.
@@ -205,6 +300,22 @@ pub enum PushError {
         draft_losses.iter().map(Loss::describe).collect::<Vec<_>>().join("; ")
     )]
     CannotCarry { draft_losses: Vec<Loss> },
+    #[error(
+        "an API push would corrupt {}: the proxy's writer escapes only `\"` (contract §8); {}. Push with --mode file (lossless) instead",
+        crate::core::plural::count(mangled.len(), "value", "values"),
+        mangled.iter().map(Mangled::describe).collect::<Vec<_>>().join("; ")
+    )]
+    WouldMangle { mangled: Vec<Mangled> },
+    #[error(
+        "{} changed on the proxy since the draft was made and changed differently in the draft: {}; choose with --on-conflict mine (push the draft's) or --on-conflict theirs (keep the proxy's)",
+        crate::core::plural::count(conflicts.len(), "key", "keys"),
+        conflicts.iter().map(KeyConflict::describe).collect::<Vec<_>>().join("; ")
+    )]
+    Conflicts { conflicts: Vec<KeyConflict> },
+    #[error("{failure}")]
+    ProxyCouldNotWrite {
+        failure: super::broken::WriteFailure,
+    },
     #[error(transparent)]
     Lock(#[from] LockError),
     #[error("the proxy's config changed since the preview ({}); reload and review before pushing", conflicts.iter().map(|c| c.key.as_str()).collect::<Vec<_>>().join(", "))]
@@ -285,7 +396,23 @@ pub fn plan_push(
             path: view.config_file_path.clone(),
         });
     }
-    let changes = planned_changes(draft, layouts, view, mode);
+    let mut changes = planned_changes(draft, layouts, view, mode);
+    let three_way = match &target.base {
+        Some(base) => three_way(&mut changes, base, layouts, target.conflict_choice),
+        None => ThreeWay::default(),
+    };
+    let kept_draft;
+    let draft = if mode == PushMode::File && !three_way.kept.is_empty() {
+        kept_draft = with_kept(draft, layouts, &three_way)?;
+        &kept_draft
+    } else {
+        draft
+    };
+    let masked = masked_keys(
+        layouts,
+        changes.iter().map(|c| (c.key.as_str(), &c.after)),
+        &view.env_overrides,
+    );
     let (current, current_text) = match &local {
         Some((path, text, _)) => (CurrentText::LocalFile { path: path.clone() }, text.clone()),
         None => (
@@ -308,6 +435,20 @@ pub fn plan_push(
         PushMode::Api if changes.is_empty() => current_text.clone(),
         PushMode::Api => api.new_text,
     };
+    let mangled = match mode {
+        PushMode::Api if !changes.is_empty() => {
+            let body = changes
+                .iter()
+                .map(|c| (c.key.clone(), c.after.clone()))
+                .collect();
+            mangled_values(&view.file, &body, layouts)
+        }
+        _ => Vec::new(),
+    };
+    let file_mode = (mode == PushMode::Api && !changes.is_empty()).then(|| FileModeChange {
+        now: local.as_ref().and_then(|(path, _, _)| file_mode_of(path)),
+        after: 0o600,
+    });
     let (local_path, local_path_problem) = match local_path {
         Ok(p) => (Some(p), None),
         Err(e) => (None, Some(e.to_string())),
@@ -333,6 +474,12 @@ pub fn plan_push(
         loss_basis: api.basis,
         draft_losses: api.draft_losses,
         warnings: findings,
+        masked,
+        mangled,
+        file_mode,
+        three_way,
+        base_from: target.base.as_ref().map(|b| b.from.clone()),
+        draft_path: target.draft_path.clone(),
         file_fingerprint: local.map(|(_, _, fp)| fp),
         local_differs,
         changes,
@@ -391,6 +538,42 @@ fn api_sides(
         basis,
         draft_losses,
     }
+}
+
+/// The draft with the proxy's value put back for every key only the proxy
+/// changed since the base (a file push writes the whole draft, so it must
+/// carry those values itself).
+fn with_kept(
+    draft: &ConfigDocument,
+    layouts: &LayoutSet,
+    three_way: &ThreeWay,
+) -> Result<ConfigDocument, PushError> {
+    let mut out = draft.clone();
+    for kept in &three_way.kept {
+        let Some((section, field)) = layouts.proxy_field_by_key(&kept.key) else {
+            continue;
+        };
+        let path =
+            crate::core::document::DocPath::keys(&[section.table.as_str(), field.key.as_str()]);
+        out.set_value(layouts, &path, super::json_value::json_to_toml(&kept.proxy))
+            .map_err(|e| PushError::Draft {
+                reason: format!("cannot keep the proxy's {}: {e}", kept.path),
+            })?;
+    }
+    Ok(out)
+}
+
+#[cfg(unix)]
+fn file_mode_of(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn file_mode_of(_: &Path) -> Option<u32> {
+    None
 }
 
 /// The proxy's file when it is readable from here.

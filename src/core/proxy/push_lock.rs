@@ -2,9 +2,15 @@
 //! and no compare-and-swap: between the stale guard's re-read and the write
 //! another client's write can land unseen, and with the same key neither
 //! side could tell afterwards. Pushes from this machine (the CLI, the GUI,
-//! a cron job) take an advisory lock per proxy URL from the re-read to the
+//! a cron job) take an advisory lock per proxy from the re-read to the
 //! read-back, so the second one re-reads after the first has written and
 //! is refused as stale instead of silently undoing it.
+//!
+//! The lock is per proxy however it is addressed: `http://localhost:8100`,
+//! `http://127.0.0.1:8100/` and `HTTP://[::1]:8100` are one proxy
+//! ([`proxy_key`]). And it lives in one fixed folder, not `$TMPDIR`, so two
+//! processes with different temp folders (a cron job, a sudo shell) still
+//! meet there.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::PathBuf;
@@ -42,17 +48,51 @@ pub enum LockError {
     },
 }
 
-/// The lock file for `base_url`: in the system temp folder, so every user
-/// and every copy of the studio on this machine shares it.
+/// The folder every process of every user on this machine takes its push
+/// locks in, whatever its `TMPDIR` says.
+pub fn lock_dir() -> PathBuf {
+    #[cfg(unix)]
+    let root = PathBuf::from("/tmp");
+    #[cfg(not(unix))]
+    let root = std::env::temp_dir();
+    root.join("iw-studio-push-locks")
+}
+
+/// One name per proxy however its URL is spelled: host lowercased, every
+/// loopback name (`localhost`, `127.x.y.z`, `::1`) as `loopback`, the port
+/// made explicit from the scheme when omitted, path and trailing `/` dropped.
+pub fn proxy_key(base_url: &str) -> String {
+    let Ok(url) = url::Url::parse(base_url.trim()) else {
+        return base_url.trim().trim_end_matches('/').to_ascii_lowercase();
+    };
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => "loopback".to_owned(),
+        Some(url::Host::Domain(d)) => d.trim_end_matches('.').to_ascii_lowercase(),
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => "loopback".to_owned(),
+        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => "loopback".to_owned(),
+        Some(url::Host::Ipv6(ip)) => match ip.to_ipv4_mapped() {
+            Some(v4) if v4.is_loopback() => "loopback".to_owned(),
+            Some(v4) => v4.to_string(),
+            None => format!("[{ip}]"),
+        },
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        None => String::new(),
+    };
+    let port = url.port_or_known_default().unwrap_or(0);
+    format!("{host}:{port}")
+}
+
+/// The lock file for the proxy at `base_url`.
 pub fn lock_path(base_url: &str) -> PathBuf {
-    let digest = Sha256::digest(base_url.trim_end_matches('/').as_bytes());
+    let digest = Sha256::digest(proxy_key(base_url).as_bytes());
     let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    std::env::temp_dir().join(format!("iw-studio-push-{name}.lock"))
+    lock_dir().join(format!("iw-studio-push-{name}.lock"))
 }
 
 /// Wait (up to `wait`) for the lock of `base_url`.
 pub async fn acquire(base_url: &str, wait: Duration) -> Result<PushLock, LockError> {
     let path = lock_path(base_url);
+    make_lock_dir(&path)?;
     let file = open(&path)?;
     let started = Instant::now();
     loop {
@@ -71,6 +111,32 @@ pub async fn acquire(base_url: &str, wait: Duration) -> Result<PushLock, LockErr
             Err(TryLockError::Error(source)) => return Err(LockError::Io { path, source }),
         }
     }
+}
+
+/// The shared folder, open to every user (sticky, like `/tmp` itself).
+fn make_lock_dir(path: &std::path::Path) -> Result<(), LockError> {
+    let Some(dir) = path.parent() else {
+        return Ok(());
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let io = |source| LockError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    match std::fs::create_dir_all(dir) {
+        Ok(()) => {}
+        // Another process made it first.
+        Err(_) if dir.is_dir() => return Ok(()),
+        Err(e) => return Err(io(e)),
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o1777)).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// Another user's lock file may not be writable by us; a lock needs only an
@@ -103,5 +169,31 @@ mod tests {
         let again = acquire(&url, Duration::from_millis(500)).await;
         assert!(again.is_ok());
         assert_eq!(lock_path(&url), lock_path(&format!("{url}/")));
+    }
+
+    #[test]
+    fn one_proxy_is_one_lock_however_it_is_addressed() {
+        let same = [
+            "http://127.0.0.1:8100",
+            "http://localhost:8100/",
+            "HTTP://LOCALHOST:8100",
+            "http://[::1]:8100",
+            "http://127.0.0.2:8100/v1",
+        ];
+        for url in same {
+            assert_eq!(proxy_key(url), "loopback:8100", "{url}");
+            assert_eq!(lock_path(url), lock_path(same[0]), "{url}");
+        }
+        assert_eq!(proxy_key("http://Proxy.LAN"), "proxy.lan:80");
+        assert_eq!(proxy_key("https://proxy.lan"), "proxy.lan:443");
+        assert_ne!(lock_path("http://127.0.0.1:8101"), lock_path(same[0]));
+        assert_ne!(lock_path("http://10.0.0.2:8100"), lock_path(same[0]));
+    }
+
+    /// Two processes with different `TMPDIR` must meet in the same folder.
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_folder_does_not_follow_tmpdir() {
+        assert_eq!(lock_dir(), PathBuf::from("/tmp/iw-studio-push-locks"));
     }
 }

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::api_types::ProxyConfigView;
+use super::broken::{BrokenFile, broken_file, write_failure};
 use super::client::{ProxyApi, ProxyError};
+use super::masked::{MaskedKey, masked_sentence};
 use super::proxy_text::{SHOWN_CHARS, shown};
 use super::push::{PushError, PushMode, PushPlan, StaleConflict, read_back_of};
 use super::push_lock;
@@ -56,6 +58,9 @@ pub enum PushStatus {
     NotVerified,
     /// The write may or may not have happened.
     Unknown,
+    /// The proxy replaced its file with one it cannot read: every GET
+    /// answers 500 and it will not start again until the file is mended.
+    BrokeFile,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -80,6 +85,10 @@ pub struct PushOutcome {
     pub problem: Option<String>,
     /// An unknown outcome whose re-read failed too: `pushed` says nothing.
     pub reread_failed: bool,
+    /// Pushed keys an env var masks (from the plan): in the file, not run.
+    pub masked: Vec<MaskedKey>,
+    /// `BrokeFile`: where the proxy's file is broken and how to restore it.
+    pub broken: Option<BrokenFile>,
     /// The proxy's whole `file` view as this push expected it afterwards
     /// (what a restart is verified against).
     #[serde(skip)]
@@ -87,6 +96,15 @@ pub struct PushOutcome {
 }
 
 impl PushOutcome {
+    /// Written and read back (another client's unrelated edit included), or
+    /// nothing to write: what a restart may follow.
+    pub fn landed(&self) -> bool {
+        matches!(
+            self.status,
+            PushStatus::Verified | PushStatus::ConcurrentEdit | PushStatus::Nothing
+        )
+    }
+
     /// The pushed keys found on the proxy (meaningful for every status).
     pub fn present(&self) -> Vec<&str> {
         self.pushed
@@ -147,16 +165,8 @@ async fn run_plan(
     if plan.is_empty() {
         return Ok(nothing(plan));
     }
-    if plan.only_uncarriable() {
-        return Err(PushError::CannotCarry {
-            draft_losses: plan.draft_losses.clone(),
-        });
-    }
-    if plan.needs_confirmation() && !confirmed {
-        return Err(PushError::NeedsConfirmation {
-            losses: plan.losses.clone(),
-            draft_losses: plan.draft_losses.clone(),
-        });
+    if let Some(refused) = plan.refusal(confirmed) {
+        return Err(refused);
     }
     let _lock = push_lock::acquire(&plan.base_url, push_lock::WAIT).await?;
     let fresh = api.config().await?;
@@ -173,11 +183,12 @@ async fn run_plan(
     };
     let (message, backup) = match written {
         Ok(w) => w,
-        Err(e) if may_have_written(&e) => return Ok(unknown(api, plan, &expected, &e).await),
+        Err(e) if may_have_written(&e) => return after_failed_write(api, plan, &expected, e).await,
         Err(e) => return Err(e),
     };
     let after = match api.config().await {
         Ok(after) => after,
+        Err(e) if is_server_error(&e) => return Ok(broke_file(plan, &expected, message, &e)),
         Err(e) => {
             let problem =
                 format!("the write was answered, but reading the proxy's config back failed: {e}");
@@ -201,8 +212,76 @@ fn nothing(plan: &PushPlan) -> PushOutcome {
         backup: None,
         problem: None,
         reread_failed: false,
+        masked: Vec::new(),
+        broken: None,
         expected_file: plan.base_view.clone(),
     }
+}
+
+fn is_server_error(e: &ProxyError) -> bool {
+    matches!(e, ProxyError::Status { status, .. } if *status >= 500)
+}
+
+/// A write answered with an error that may have come after the file was
+/// replaced: re-read and say what happened. A re-read answering 500 means
+/// the proxy replaced its file with one it cannot read; a re-read without
+/// any pushed value after a 500 means the proxy failed before replacing it
+/// (named with its likely cause); anything else stays "unknown".
+async fn after_failed_write(
+    api: &dyn ProxyApi,
+    plan: &PushPlan,
+    expected: &Map<String, Value>,
+    error: PushError,
+) -> Result<PushOutcome, PushError> {
+    let reread = api.config().await;
+    let status_500 = matches!(&error, PushError::Proxy(p) if is_server_error(p));
+    match &reread {
+        Err(e) if status_500 && is_server_error(e) => {
+            return Ok(broke_file(plan, expected, String::new(), e));
+        }
+        Ok(view) if status_500 => {
+            let pushed = pushed_keys(plan, expected, Some(&view.file));
+            let untouched = view.file == plan.base_view;
+            if untouched && pushed.iter().all(|p| !p.ok) {
+                return Err(PushError::ProxyCouldNotWrite {
+                    failure: write_failure(plan, &error),
+                });
+            }
+        }
+        _ => {}
+    }
+    Ok(unknown(plan, expected, &error, reread))
+}
+
+/// Written, and now the proxy cannot read its own file.
+fn broke_file(
+    plan: &PushPlan,
+    expected: &Map<String, Value>,
+    message: String,
+    reread_error: &ProxyError,
+) -> PushOutcome {
+    let broken = broken_file(plan, reread_error);
+    let mut outcome = PushOutcome {
+        mode: plan.mode,
+        status: PushStatus::BrokeFile,
+        headline: String::new(),
+        pushed: pushed_keys(plan, expected, None),
+        concurrent: Vec::new(),
+        not_carried: plan.draft_losses.clone(),
+        verified: false,
+        restart_required: plan.restart_required,
+        message,
+        backup: None,
+        problem: Some(format!(
+            "after the write, the proxy's config endpoint answers: {reread_error}"
+        )),
+        reread_failed: true,
+        masked: plan.masked.clone(),
+        broken: Some(broken),
+        expected_file: expected.clone(),
+    };
+    outcome.headline = headline(plan, &outcome);
+    outcome
 }
 
 /// An error after the request left: the proxy may have applied it.
@@ -305,6 +384,8 @@ fn compared(
         backup,
         problem: None,
         reread_failed: false,
+        masked: plan.masked.clone(),
+        broken: None,
         expected_file: expected.clone(),
     };
     outcome.headline = headline(plan, &outcome);
@@ -333,14 +414,13 @@ fn concurrent_changes(
         .collect()
 }
 
-/// The request may have been applied: re-read and say what is there.
-async fn unknown(
-    api: &dyn ProxyApi,
+/// The request may have been applied: say what the re-read found.
+fn unknown(
     plan: &PushPlan,
     expected: &Map<String, Value>,
     error: &PushError,
+    reread: Result<ProxyConfigView, ProxyError>,
 ) -> PushOutcome {
-    let reread = api.config().await;
     let problem = match &reread {
         Ok(_) => format!("the write may or may not have happened: {error}"),
         Err(e) => format!(
@@ -361,6 +441,8 @@ async fn unknown(
         backup: None,
         problem: Some(problem),
         reread_failed: found.is_none(),
+        masked: plan.masked.clone(),
+        broken: None,
         expected_file: expected.clone(),
     };
     outcome.headline = if found.is_some() {
@@ -394,6 +476,8 @@ fn unverified_write(
         backup,
         problem: Some(problem),
         reread_failed: false,
+        masked: plan.masked.clone(),
+        broken: None,
         expected_file: expected.clone(),
     }
 }
@@ -438,11 +522,13 @@ fn headline(plan: &PushPlan, o: &PushOutcome) -> String {
     let line = match o.status {
         PushStatus::Nothing => "Nothing to push.".to_owned(),
         PushStatus::Verified => format!(
-            "Pushed {n} key(s) to {}; the proxy's file reads back as expected.",
+            "Pushed {} to {}; the proxy's file reads back as expected.",
+            crate::core::plural::count(n, "key", "keys"),
             plan.base_url
         ),
         PushStatus::ConcurrentEdit => format!(
-            "Pushed {n} key(s), but the proxy's file also changed elsewhere meanwhile: {}; review before pushing again.",
+            "Pushed {}, but the proxy's file also changed elsewhere meanwhile: {}; review before pushing again.",
+            crate::core::plural::count(n, "key", "keys"),
             o.concurrent
                 .iter()
                 .map(|c| format!(
@@ -475,8 +561,13 @@ fn headline(plan: &PushPlan, o: &PushOutcome) -> String {
                 }
             )
         }
+        PushStatus::BrokeFile => o
+            .broken
+            .as_ref()
+            .map_or_else(String::new, BrokenFile::describe),
     };
-    line + &carried
+    let masked = masked_sentence(&o.masked).map_or_else(String::new, |m| format!(" {m}"));
+    line + &masked + &carried
 }
 
 /// Every check `execute_push` makes before writing, against a fresh

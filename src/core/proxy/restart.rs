@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::client::{ProxyApi, ProxyError};
 use super::effective::runtime_from;
+use super::masked::{MaskedKey, masked_keys};
 use super::proxy_text::shown;
 use crate::core::layout::LayoutSet;
 
@@ -54,8 +55,17 @@ pub enum RestartStage {
         uptime_s: Option<f64>,
         back: bool,
     },
-    /// The restarted proxy's `runtime` against what the push expected.
-    Verify { differs: Vec<RuntimeDiff> },
+    /// The restarted proxy's `runtime` against what the proxy must run
+    /// after the push: its file under its env.
+    Verify {
+        differs: Vec<RuntimeDiff>,
+        /// Pushed keys the runtime has as pushed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        live: Vec<String>,
+        /// Pushed keys an env var masks: the runtime has the env's value.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        masked: Vec<MaskedKey>,
+    },
 }
 
 impl RestartStage {
@@ -101,10 +111,35 @@ impl RestartStage {
             Self::Health { waited_s, .. } => {
                 format!("health: NOT back with a fresh uptime after {waited_s:.1} s")
             }
-            Self::Verify { differs } if differs.is_empty() => {
-                "runtime: every value as pushed".to_owned()
+            Self::Verify {
+                differs,
+                live,
+                masked,
+            } if differs.is_empty() => {
+                let mut line = format!(
+                    "runtime: as expected; pushed and live: {}",
+                    if live.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        live.join(", ")
+                    }
+                );
+                if !masked.is_empty() {
+                    line.push_str(&format!(
+                        "; masked by env: {}",
+                        masked
+                            .iter()
+                            .map(MaskedKey::describe)
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ));
+                }
+                line
             }
-            Self::Verify { differs } => format!("runtime: {} value(s) differ", differs.len()),
+            Self::Verify { differs, .. } => format!(
+                "runtime: {} differ from what the proxy should run",
+                crate::core::plural::count(differs.len(), "value", "values")
+            ),
         }
     }
 
@@ -114,7 +149,9 @@ impl RestartStage {
             Self::GpuLease { leased, .. } => !leased,
             Self::Command { ok, .. } => *ok,
             Self::Health { back, .. } => *back,
-            Self::Verify { differs } => differs.is_empty(),
+            Self::Verify {
+                differs, masked, ..
+            } => differs.is_empty() && masked.is_empty(),
         }
     }
 }
@@ -129,8 +166,11 @@ pub struct RuntimeDiff {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RestartResult {
-    /// Restarted, and it runs with the expected values.
+    /// Restarted, and it runs with the expected values, every pushed one included.
     Verified,
+    /// Restarted and runs as expected, but an env var masks some pushed
+    /// values: the proxy runs the env's values for them, not the pushed ones.
+    Masked,
     /// Restarted, but some values differ (env overrides, a concurrent edit).
     Differs,
     /// Not restarted: a job holds the GPU lease.
@@ -150,17 +190,44 @@ pub struct RestartReport {
     pub stages: Vec<RestartStage>,
 }
 
+/// What a restarted proxy must run with: its file as the push left it,
+/// under the env the restarted process reports, and which keys the push
+/// wrote (each reported live or masked by env).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Expected {
+    pub file: Map<String, Value>,
+    pub pushed: Vec<String>,
+}
+
+impl Expected {
+    /// After a push: the file view it expected, its keys.
+    pub fn after(outcome: &super::push_run::PushOutcome) -> Self {
+        Self {
+            file: outcome.expected_file.clone(),
+            pushed: outcome.pushed.iter().map(|p| p.key.clone()).collect(),
+        }
+    }
+
+    /// No push: the proxy's file as it reads now.
+    pub fn now(file: &Map<String, Value>) -> Self {
+        Self {
+            file: file.clone(),
+            pushed: Vec::new(),
+        }
+    }
+}
+
 /// Restart the proxy with `request.argv` and verify that it runs with
-/// `expected_file` (the proxy's `file` view as the push left it) under the
-/// env the restarted process reports. `progress` sees each stage as it
-/// finishes (the CLI prints it, the GUI shows it).
+/// `expected`. `progress` sees each stage as it finishes (the CLI prints
+/// it, the GUI shows it).
 pub async fn restart_and_verify(
     api: &dyn ProxyApi,
     layouts: &LayoutSet,
     request: &RestartRequest,
-    expected_file: &Map<String, Value>,
+    expected: &Expected,
     progress: &mut (dyn FnMut(&RestartStage) + Send),
 ) -> RestartReport {
+    let (expected_file, pushed) = (&expected.file, expected.pushed.as_slice());
     let mut stages = Vec::new();
     let mut record = |stage: RestartStage, stages: &mut Vec<RestartStage>| {
         progress(&stage);
@@ -189,12 +256,33 @@ pub async fn restart_and_verify(
         Ok(view) => {
             let expected = runtime_from(layouts, expected_file, &view.env_overrides);
             let differs = runtime_differences(&expected, &view.runtime);
-            let result = if differs.is_empty() {
-                RestartResult::Verified
-            } else {
-                RestartResult::Differs
+            let written = pushed
+                .iter()
+                .filter_map(|k| Some((k.as_str(), expected_file.get(k)?)));
+            let masked = masked_keys(layouts, written, &view.env_overrides);
+            let live: Vec<String> = pushed
+                .iter()
+                .filter(|k| !masked.iter().any(|m| &&m.key == k))
+                .filter(|k| {
+                    expected_file
+                        .get(*k)
+                        .is_some_and(|want| view.runtime.get(*k) == Some(want))
+                })
+                .cloned()
+                .collect();
+            let result = match (differs.is_empty(), masked.is_empty()) {
+                (false, _) => RestartResult::Differs,
+                (true, false) => RestartResult::Masked,
+                (true, true) => RestartResult::Verified,
             };
-            record(RestartStage::Verify { differs }, &mut stages);
+            record(
+                RestartStage::Verify {
+                    differs,
+                    live,
+                    masked,
+                },
+                &mut stages,
+            );
             report(result, stages)
         }
         Err(e) => {
@@ -320,13 +408,34 @@ fn headline(result: RestartResult, stages: &[RestartStage]) -> String {
         RestartStage::GpuLease { holder, .. } => holder.clone(),
         _ => None,
     });
+    let verify = stages.iter().find_map(|s| match s {
+        RestartStage::Verify { live, masked, .. } => Some((live.clone(), masked.clone())),
+        _ => None,
+    });
+    let (live, masked) = verify.unwrap_or_default();
     match result {
-        RestartResult::Verified => "live: verified (the restarted proxy runs with the pushed values)".to_owned(),
+        RestartResult::Verified if live.is_empty() => {
+            "live: verified (the restarted proxy runs as its file and env say)".to_owned()
+        }
+        RestartResult::Verified => format!(
+            "live: verified (the restarted proxy runs with the pushed {}: {})",
+            if live.len() == 1 { "value" } else { "values" },
+            live.join(", ")
+        ),
+        RestartResult::Masked => format!(
+            "live: restarted; it runs as its file and env say, but NOT every pushed value: masked by env: {}{}",
+            masked.iter().map(MaskedKey::describe).collect::<Vec<_>>().join("; "),
+            if live.is_empty() {
+                String::new()
+            } else {
+                format!("; live as pushed: {}", live.join(", "))
+            }
+        ),
         RestartResult::Differs => {
             let keys: Vec<String> = stages
                 .iter()
                 .flat_map(|s| match s {
-                    RestartStage::Verify { differs } => differs
+                    RestartStage::Verify { differs, .. } => differs
                         .iter()
                         .map(|d| format!("{} (expected {}, runs {})", d.key, d.expected, d.found))
                         .collect(),
@@ -440,7 +549,11 @@ mod tests {
         assert_eq!(d[0].key, "port");
         let h = headline(
             RestartResult::Differs,
-            &[RestartStage::Verify { differs: d }],
+            &[RestartStage::Verify {
+                differs: d,
+                live: Vec::new(),
+                masked: Vec::new(),
+            }],
         );
         assert!(h.contains("port (expected 9002, runs 18100)"), "{h}");
     }

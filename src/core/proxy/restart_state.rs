@@ -170,6 +170,7 @@ mod tests {
             },
             restart: None,
             targets: Vec::new(),
+            file: Default::default(),
         }
     }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use toml_edit::Item;
 
-use super::json_value::{default_json, json_to_toml};
+use super::json_value::default_json;
 use crate::core::document::parse_spanned;
 use crate::core::layout::LayoutSet;
 
@@ -68,45 +68,179 @@ fn default_for(layouts: &LayoutSet, key: &str) -> Value {
         .map_or(Value::Null, |(_, f)| default_json(f))
 }
 
-/// One value as the proxy writes it: TOML literals, `null` as `""`,
-/// floats with a decimal point (`2.0`).
+/// One value exactly as the proxy's `_format_value` writes it (contract §8):
+/// lists as `[a, b]`, bools as `true`/`false`, numbers as Python's `str()`,
+/// `null` as `""`, and everything else as `"` + `str(value)` + `"` with
+/// only `"` escaped. A backslash, a newline or a tab goes into the file raw,
+/// so some strings come back changed or make the file unreadable: see
+/// [`written_faithfully`].
 pub fn format_value(value: &Value) -> String {
     match value {
-        Value::Number(n) if n.is_f64() => {
-            let text = n.to_string();
-            if text.contains(['.', 'e', 'E']) {
-                text
-            } else {
-                format!("{text}.0")
-            }
-        }
         Value::Array(items) => {
             let inner: Vec<String> = items.iter().map(format_value).collect();
             format!("[{}]", inner.join(", "))
         }
-        Value::String(s) => basic_string(s),
-        other => json_to_toml(other).to_string().trim().to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => python_number(n),
+        Value::Null => "\"\"".to_owned(),
+        Value::String(s) => proxy_string(s),
+        // `str(dict)`: a Python repr; no setting holds a table, and such a
+        // value is never written faithfully (see `written_faithfully`).
+        Value::Object(_) => proxy_string(&value.to_string()),
     }
 }
 
-/// A TOML basic string, always double-quoted (toml_edit would pick a
-/// literal string for text with quotes; the proxy's writer does not).
-fn basic_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
+/// `"` + text + `"`, escaping `"` and nothing else, as the proxy does.
+fn proxy_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\\\""))
+}
+
+/// Python's `str()` of a JSON number: integers as their digits (any size),
+/// floats as Python's shortest repr (`2.0`, `1e+16`, `1e-05`).
+fn python_number(n: &serde_json::Number) -> String {
+    if !n.is_f64() {
+        return n.to_string();
+    }
+    n.as_f64().map_or_else(|| n.to_string(), python_float)
+}
+
+/// `repr(float)`: the shortest digits that read back, positional when the
+/// decimal exponent is in -4..16, else `d.ddde+XX`.
+pub fn python_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".to_owned();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    // Rust's `{:e}` gives the same shortest round-trip digits as Python.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if (-4..16).contains(&exp) {
+        let point = exp + 1;
+        let text = if point <= 0 {
+            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+        } else {
+            let point = point as usize;
+            let int: String = format!("{digits:0<point$}");
+            let (int, frac) = int.split_at(point);
+            let frac = if frac.is_empty() { "0" } else { frac };
+            format!("{int}.{frac}")
+        };
+        format!("{sign}{text}")
+    } else {
+        let sign_e = if exp < 0 { '-' } else { '+' };
+        format!("{sign}{mantissa}e{sign_e}{:02}", exp.unsigned_abs())
+    }
+}
+
+/// A value the proxy's writer does not write back as it was given: what
+/// the file would say instead.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Mangled {
+    pub key: String,
+    /// `server.log_path`.
+    pub path: String,
+    pub value: Value,
+    /// The line the proxy writes.
+    pub written: String,
+    /// What a TOML reader gets from that line; `None` when it cannot read it.
+    pub reads_as: Option<Value>,
+    /// Where tomllib stops on that line, when it cannot read it.
+    pub error: Option<String>,
+}
+
+impl Mangled {
+    pub fn describe(&self) -> String {
+        match (&self.reads_as, &self.error) {
+            (Some(v), _) => format!(
+                "{}: the proxy writes `{}`, which reads back as {}",
+                self.path, self.written, v
+            ),
+            (None, Some(e)) => format!(
+                "{}: the proxy writes `{}`, which is not valid TOML ({e}); the proxy then answers 500 and does not start again until the file is mended",
+                self.path, self.written
+            ),
+            (None, None) => format!("{}: the proxy writes `{}`", self.path, self.written),
         }
     }
-    out.push('"');
-    out
+}
+
+/// Whether `key = format_value(value)` reads back as `value`. When not, the
+/// line and what it reads as (or the parse error).
+pub fn written_faithfully(key: &str, value: &Value) -> Result<(), (String, Result<Value, String>)> {
+    let line = format!("{key} = {}", format_value(value));
+    let read = match crate::core::document::ConfigDocument::parse(&line) {
+        Ok(doc) => {
+            let dialect = crate::core::validate::dialect::check(&line);
+            let back = doc.root().get(key).and_then(toml_edit::Item::as_value);
+            match (dialect.first(), back) {
+                (Some(f), _) => Err(f.message.clone()),
+                (None, Some(v)) => Ok(super::json_value::toml_to_json(v)),
+                (None, None) => Err("no value".to_owned()),
+            }
+        }
+        Err(e) => Err(format!("line 1, column {}: {}", e.column, e.message)),
+    };
+    match &read {
+        Ok(back) if same_value(back, &read_back_null(value)) => Ok(()),
+        _ => Err((line, read)),
+    }
+}
+
+/// `null` is written as `""`, which is what a reader gets back.
+fn read_back_null(value: &Value) -> Value {
+    if value.is_null() {
+        Value::String(String::new())
+    } else {
+        value.clone()
+    }
+}
+
+/// JSON equality with numbers compared by value (`2.0` and `2.0e0`).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            x == y || (x.is_f64() || y.is_f64()) && x.as_f64() == y.as_f64()
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
+        _ => a == b,
+    }
+}
+
+/// Every value of the file a `PUT` of `changes` writes (the proxy rewrites
+/// all its keys, so the ones already in the file count too) that does not
+/// come back as it went in.
+pub fn mangled_values(
+    file_view: &Map<String, Value>,
+    changes: &Map<String, Value>,
+    layouts: &LayoutSet,
+) -> Vec<Mangled> {
+    layouts
+        .proxy_fields()
+        .filter_map(|(_, field)| {
+            let value = changes
+                .get(&field.key)
+                .or_else(|| file_view.get(&field.key))?;
+            let (written, read) = written_faithfully(&field.key, value).err()?;
+            Some(Mangled {
+                key: field.key.clone(),
+                path: field.path.clone(),
+                value: value.clone(),
+                written,
+                reads_as: read.as_ref().ok().cloned(),
+                error: read.err(),
+            })
+        })
+        .collect()
 }
 
 /// Something in the current file that a `PUT` will not keep.
@@ -477,13 +611,66 @@ mod tests {
     }
 
     #[test]
-    fn strings_are_always_basic_strings() {
-        assert_eq!(format_value(&Value::from("a\"b\\c\n")), r#""a\"b\\c\n""#);
+    fn strings_are_written_as_the_proxy_does_escaping_only_quotes() {
+        assert_eq!(format_value(&Value::from("a\"b\\c\n")), "\"a\\\"b\\c\n\"");
         assert_eq!(format_value(&Value::from(2.0)), "2.0");
         assert_eq!(
             format_value(&serde_json::json!(["a", "b"])),
             r#"["a", "b"]"#
         );
         assert_eq!(format_value(&Value::Null), r#""""#);
+    }
+
+    #[test]
+    fn floats_are_written_as_python_repr() {
+        for (f, text) in [
+            (2.0, "2.0"),
+            (0.75, "0.75"),
+            (100.0, "100.0"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (1234567890123456.0, "1234567890123456.0"),
+            (-0.5, "-0.5"),
+            (1e-7, "1e-07"),
+            (123.456, "123.456"),
+        ] {
+            assert_eq!(python_float(f), text, "{f}");
+        }
+        let big: Value = serde_json::from_str("99999999999999999999").unwrap_or_default();
+        assert_eq!(format_value(&big), "99999999999999999999");
+    }
+
+    #[test]
+    fn backslashes_and_newlines_do_not_survive_the_proxys_writer() {
+        assert!(written_faithfully("log_path", &Value::from("logs/a \"b\".jsonl")).is_ok());
+        assert!(written_faithfully("log_path", &Value::from("tab\there")).is_ok());
+        assert!(written_faithfully("port", &Value::from(8100)).is_ok());
+        assert!(written_faithfully("loopback_alias", &Value::Null).is_ok());
+        assert!(written_faithfully("x", &serde_json::json!(["vllm", "ollama"])).is_ok());
+        // `\t` and `\n` are TOML escapes: a tab and a newline come back.
+        let Err((line, read)) = written_faithfully("log_path", &Value::from("C:\\temp\\new.jsonl"))
+        else {
+            panic!("C:\\temp\\new.jsonl is not written faithfully");
+        };
+        assert_eq!(line, "log_path = \"C:\\temp\\new.jsonl\"");
+        assert_eq!(read, Ok(Value::from("C:\temp\new.jsonl")));
+        // `\v` is no TOML escape: the file cannot be read at all.
+        let Err((_, read)) =
+            written_faithfully("vllm_executor_workdir", &Value::from("D:\\vllm\\work"))
+        else {
+            panic!("D:\\vllm\\work is not written faithfully");
+        };
+        assert!(read.is_err(), "{read:?}");
+        // `\"` in a value: the quote is escaped, the backslash is not.
+        assert!(
+            written_faithfully(
+                "autostart_map_raw",
+                &Value::from("{\"a\": \"say \\\"hi\\\"\"}")
+            )
+            .is_err()
+        );
+        assert!(written_faithfully("log_path", &Value::from("two\nlines")).is_err());
     }
 }

@@ -43,7 +43,7 @@ pub enum PushState {
     },
     Running {
         plan: Box<PushPlan>,
-        rx: Receiver<Result<PushOutcome, PushError>>,
+        rx: Receiver<crate::core::proxy::workflow::PushRun>,
     },
     Done {
         plan: Box<PushPlan>,
@@ -495,8 +495,16 @@ impl LiveProxy {
         let repaint = ctx.clone();
         let rx = worker.spawn(
             async move {
-                crate::core::proxy::execute_push(api.as_ref(), &task_plan, &layouts, confirmed)
-                    .await
+                let mut no_restart = |_: &crate::core::proxy::RestartStage| {};
+                crate::core::proxy::workflow::push_and_restart(
+                    api.as_ref(),
+                    &task_plan,
+                    &layouts,
+                    confirmed,
+                    None,
+                    &mut no_restart,
+                )
+                .await
             },
             move || repaint.request_repaint(),
         );
@@ -507,12 +515,13 @@ impl LiveProxy {
         let PushState::Running { rx, .. } = &self.push else {
             return;
         };
-        let Ok(result) = rx.try_recv() else { return };
+        let Ok(run) = rx.try_recv() else { return };
         let PushState::Running { plan, .. } = std::mem::replace(&mut self.push, PushState::Closed)
         else {
             return;
         };
-        self.record(&plan, &result);
+        self.record(&plan, &run);
+        let result = run.result;
         let stale = match &result {
             Err(PushError::Stale { conflicts }) => conflicts.clone(),
             _ => Vec::new(),
@@ -525,10 +534,12 @@ impl LiveProxy {
         self.refresh(ctx);
     }
 
-    fn record(&mut self, plan: &PushPlan, result: &Result<PushOutcome, PushError>) {
+    fn record(&mut self, plan: &PushPlan, run: &crate::core::proxy::workflow::PushRun) {
         self.last_push_id = None;
         let Some(dir) = &self.history_dir else { return };
-        let entry = HistoryEntry::of_push(&self.profiles.active().name, plan, result);
+        let Some(entry) = run.history_entry(&self.profiles.active().name, plan) else {
+            return;
+        };
         match history::record(dir, &entry) {
             Ok(()) => self.last_push_id = Some(entry.id),
             Err(e) => {

@@ -6,13 +6,11 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
-
 use super::{LiveProxy, PushState};
 use crate::core::layout::LayoutSet;
+use crate::core::proxy::RestartRequest;
 use crate::core::proxy::history;
-use crate::core::proxy::restart::{RestartReport, RestartStage, restart_and_verify};
-use crate::core::proxy::{PushStatus, RestartRequest};
+use crate::core::proxy::restart::{Expected, RestartReport, RestartStage, restart_and_verify};
 
 /// What a restart will do, fixed when the admin asks for it.
 #[derive(Clone, Debug)]
@@ -21,9 +19,9 @@ pub struct RestartAsk {
     pub base_url: String,
     /// The push this restart follows, when there is one in this session.
     pub after_push: bool,
-    /// The proxy's file as the push left it (or as it reads now): what
-    /// the restarted process must run with, under its env.
-    expected_file: Map<String, Value>,
+    /// The proxy's file as the push left it (or as it reads now) and the
+    /// pushed keys: what the restarted process must run with, under its env.
+    expected: Expected,
     /// The history entry the result is recorded against.
     push_id: Option<String>,
 }
@@ -59,10 +57,7 @@ impl LiveProxy {
     /// as read back (a restart after an unknown outcome would hide it).
     pub fn push_allows_restart(&self) -> bool {
         match &self.push {
-            PushState::Done { result: Ok(o), .. } => matches!(
-                o.status,
-                PushStatus::Verified | PushStatus::ConcurrentEdit | PushStatus::Nothing
-            ),
+            PushState::Done { result: Ok(o), .. } => o.landed(),
             PushState::Closed => self.config.value().is_some(),
             _ => false,
         }
@@ -90,12 +85,16 @@ impl LiveProxy {
             Some(Ok(r)) => r,
         };
         let base_url = self.base_url();
-        let (expected_file, after_push, push_id) = match &self.push {
+        let (expected, after_push, push_id) = match &self.push {
             PushState::Done { result: Ok(o), .. } => {
-                (o.expected_file.clone(), true, self.last_push_id.clone())
+                (Expected::after(o), true, self.last_push_id.clone())
             }
             _ => match self.config.value() {
-                Some(view) => (view.file.clone(), false, self.newest_push_id(&base_url)),
+                Some(view) => (
+                    Expected::now(&view.file),
+                    false,
+                    self.newest_push_id(&base_url),
+                ),
                 None => {
                     self.restart = RestartRun::Refused(
                         "Not connected: refresh the proxy's config first, so the restart can be verified."
@@ -109,7 +108,7 @@ impl LiveProxy {
             request,
             base_url,
             after_push,
-            expected_file,
+            expected,
             push_id,
         }));
     }
@@ -159,7 +158,7 @@ impl LiveProxy {
                     api.as_ref(),
                     &layouts,
                     &task.request,
-                    &task.expected_file,
+                    &task.expected,
                     &mut forward,
                 )
                 .await

@@ -362,6 +362,7 @@ fn results(ui: &mut Ui, outcome: &FleetOutcome) {
                             crate::core::proxy::PushStatus::NotVerified => "NOT verified",
                             crate::core::proxy::PushStatus::Unknown => "outcome unknown",
                             crate::core::proxy::PushStatus::Nothing => "nothing to push",
+                            crate::core::proxy::PushStatus::BrokeFile => "BROKE ITS FILE",
                         },
                         outcome.headline.clone(),
                         outcome.verified,

@@ -521,7 +521,7 @@ fn history_panel(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                 let ok = match entry.result {
                     HistoryResult::Pushed { verified: true, .. } => "✔",
                     HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. } => "?",
-                    HistoryResult::Failed { .. } => "✖",
+                    HistoryResult::Failed { .. } | HistoryResult::BrokeFile { .. } => "✖",
                 };
                 ui.label(format!("{ok} {} · {} · {:?}", entry.time, entry.profile, entry.mode))
                     .on_hover_text(keys.join("\n"));

@@ -40,14 +40,12 @@ pub fn show(ctx: &egui::Context, live: &LiveProxy, actions: &mut Vec<Action>) {
                     actions.push(Action::Live(LiveAction::ConfirmLosses(ticked)));
                 }
                 ui.horizontal(|ui| {
-                    let ready = !plan.is_empty()
-                        && !plan.only_uncarriable()
-                        && (!plan.needs_confirmation() || *confirmed);
+                    let ready = !plan.is_empty() && plan.refusal(*confirmed).is_none();
                     push = ui
                         .add_enabled(ready, egui::Button::new(RichText::new("⬆ Push").strong()))
                         .clicked();
                     if plan.mode == PushMode::Api
-                        && !plan.draft_losses.is_empty()
+                        && (!plan.draft_losses.is_empty() || !plan.mangled.is_empty())
                         && ui
                             .button("Plan a file push instead")
                             .on_hover_text("Write the draft to the proxy's file as it is: lossless, keeps every table and comment")
@@ -168,6 +166,57 @@ fn review(ui: &mut Ui, plan: &PushPlan) {
         ui.add_space(6.0);
         draft_losses_card(ui, plan, &v);
     }
+    plan_notes(ui, plan, &v);
+}
+
+/// What the plan found beyond its changes: values the proxy's writer would
+/// corrupt (the API push is refused), keys an env var masks, the file's
+/// mode, and the draft against its base.
+fn plan_notes(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
+    if plan.mode == PushMode::Api && !plan.mangled.is_empty() {
+        ui.add_space(6.0);
+        theme::card(v)
+            .fill(theme::badge_fill(v, theme::error(v)))
+            .show(ui, |ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "✖ The proxy's writer escapes only quotes: an API push would write {} wrongly, so it is refused. A file push writes them as they are.",
+                        crate::core::plural::count(plan.mangled.len(), "value", "values")
+                    ))
+                    .strong()
+                    .color(theme::error(v)),
+                );
+                for m in &plan.mangled {
+                    ui.label(format!("• {}", m.describe()));
+                }
+            });
+    }
+    for m in &plan.masked {
+        ui.label(
+            RichText::new(format!("⚠ Masked by env: {}", m.describe())).color(theme::warning(v)),
+        );
+    }
+    if let Some(mode) = &plan.file_mode {
+        ui.label(format!("File mode: {}.", mode.describe()));
+    }
+    if let Some(from) = &plan.base_from {
+        ui.label(format!("This draft's base: {from}."));
+    }
+    for k in &plan.three_way.kept {
+        ui.label(format!("Kept: {}.", k.describe()));
+    }
+    if !plan.three_way.conflicts.is_empty() {
+        ui.colored_label(
+            theme::error(v),
+            format!(
+                "✖ {} changed on the proxy and in this draft since its base; take the proxy's values into the draft (or push from the command line with --on-conflict):",
+                crate::core::plural::count(plan.three_way.conflicts.len(), "key", "keys")
+            ),
+        );
+        for c in &plan.three_way.conflicts {
+            ui.label(format!("• {}", c.describe()));
+        }
+    }
 }
 
 fn changes_grid(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
@@ -250,7 +299,7 @@ fn done(
             let tone = match outcome.status {
                 PushStatus::Verified | PushStatus::Nothing => theme::ok(&v),
                 PushStatus::Unknown | PushStatus::ConcurrentEdit => theme::warning(&v),
-                PushStatus::NotVerified => theme::error(&v),
+                PushStatus::NotVerified | PushStatus::BrokeFile => theme::error(&v),
             };
             ui.label(RichText::new(&outcome.headline).color(tone).strong());
             if let Some(problem) = &outcome.problem {

@@ -88,7 +88,9 @@ pub fn section(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
             stage_list(ui, &report.stages);
             let tone = match report.result {
                 RestartResult::Verified => theme::ok(&v),
-                RestartResult::LeaseHeld | RestartResult::NotVerified => theme::warning(&v),
+                RestartResult::LeaseHeld | RestartResult::NotVerified | RestartResult::Masked => {
+                    theme::warning(&v)
+                }
                 _ => theme::error(&v),
             };
             ui.label(RichText::new(&report.headline).strong().color(tone));
@@ -222,7 +224,7 @@ fn stage_list(ui: &mut Ui, stages: &[RestartStage]) {
 /// Each value the restarted proxy runs with that is not what was expected.
 fn differences(ui: &mut Ui, stages: &[RestartStage]) {
     let Some(differs) = stages.iter().find_map(|s| match s {
-        RestartStage::Verify { differs } if !differs.is_empty() => Some(differs),
+        RestartStage::Verify { differs, .. } if !differs.is_empty() => Some(differs),
         _ => None,
     }) else {
         return;

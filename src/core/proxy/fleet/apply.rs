@@ -12,7 +12,8 @@ use crate::core::proxy::push_lock;
 use crate::core::proxy::push_run::{
     PushOutcome, PushStatus, execute_push, may_have_written, preflight,
 };
-use crate::core::proxy::restart::{RestartReport, RestartResult, restart_and_verify};
+use crate::core::proxy::restart::{RestartReport, RestartResult};
+use crate::core::proxy::workflow::restart_after;
 use crate::core::safe_save::{Expect, Fingerprint, save_atomically};
 
 /// What the push did on one target.
@@ -36,10 +37,7 @@ impl TargetPush {
     fn landed(&self) -> bool {
         match self {
             Self::Nothing => true,
-            Self::Pushed { outcome } => matches!(
-                outcome.status,
-                PushStatus::Verified | PushStatus::ConcurrentEdit | PushStatus::Nothing
-            ),
+            Self::Pushed { outcome } => outcome.landed(),
             Self::NotWritten { .. } | Self::Failed { .. } => false,
         }
     }
@@ -274,29 +272,7 @@ fn refuse_unconfirmed(plan: &FleetPlan, confirmed: bool) -> Option<Vec<TargetRes
     let reasons: Vec<Option<String>> = plan
         .targets
         .iter()
-        .map(|t| {
-            let p = &t.plan;
-            if p.is_empty() {
-                None
-            } else if p.only_uncarriable() {
-                Some(
-                    PushError::CannotCarry {
-                        draft_losses: p.draft_losses.clone(),
-                    }
-                    .to_string(),
-                )
-            } else if p.needs_confirmation() && !confirmed {
-                Some(
-                    PushError::NeedsConfirmation {
-                        losses: p.losses.clone(),
-                        draft_losses: p.draft_losses.clone(),
-                    }
-                    .to_string(),
-                )
-            } else {
-                None
-            }
-        })
+        .map(|t| t.plan.refusal(confirmed).map(|e| e.to_string()))
         .collect();
     reasons
         .iter()
@@ -489,14 +465,22 @@ async fn restart_in_turn(
             }
         };
         let mut quiet = |_: &crate::core::proxy::restart::RestartStage| {};
-        let report = restart_and_verify(
+        let report = match restart_after(
             t.member.api.as_ref(),
             layouts,
             &request,
-            &outcome.expected_file,
+            outcome,
             &mut quiet,
         )
-        .await;
+        .await
+        {
+            Ok(report) => report,
+            Err(why) => {
+                r.restart_skipped = Some(why);
+                failed = Some(r.name.clone());
+                continue;
+            }
+        };
         let ok = report.result == RestartResult::Verified;
         progress(FleetEvent::Restarted {
             target: r.name.clone(),

@@ -11,7 +11,12 @@ use crate::core::proxy::api_types::Health;
 use crate::core::proxy::api_types::ProxyConfigView;
 use crate::core::proxy::client::ProxyError;
 use crate::core::proxy::effective::preview;
+use crate::core::proxy::json_value::toml_to_json;
+use crate::core::proxy::path_map::{PathMap, resolve};
 use crate::core::proxy::push::read_back_of;
+use crate::core::proxy::writer::proxy_tables;
+use serde_json::Map;
+use toml_edit::Item;
 
 /// One proxy against the draft.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -26,6 +31,15 @@ pub struct ProxyDrift {
     /// (an env override on that proxy).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub runtime_only: Vec<String>,
+    /// Of `drift`, the places in the app's own tables (`[ui]`, `[storage]`,
+    /// `[[endpoints]]`, any table the proxy does not read) where the
+    /// proxy's file differs from the draft: the proxy ignores them, and its
+    /// API push drops them, so only its file can tell.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub app_tables: Vec<String>,
+    /// Why the app's tables were not compared ("not checked: ...").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_checked: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uptime_s: Option<f64>,
     /// Why the proxy could not be reached.
@@ -76,13 +90,21 @@ pub async fn drift(
         .zip(answers)
         .map(|(m, (view, health))| match view {
             Ok(view) => {
-                let (drift, runtime_only) = drift_of(draft, layouts, &view);
+                let (mut drift, runtime_only) = drift_of(draft, layouts, &view);
+                let (app_tables, not_checked) =
+                    match app_table_drift(draft, layouts, &view, &m.profile.path_maps) {
+                        Ok(differing) => (differing, None),
+                        Err(why) => (Vec::new(), Some(why)),
+                    };
+                drift.extend(app_tables.iter().cloned());
                 ProxyDrift {
                     url: m.url().to_owned(),
                     name: m.name().to_owned(),
                     reachable: true,
                     drift,
                     runtime_only,
+                    app_tables,
+                    not_checked,
                     uptime_s: health.map(|h| h.uptime_seconds),
                     error: None,
                 }
@@ -93,11 +115,128 @@ pub async fn drift(
                 reachable: false,
                 drift: Vec::new(),
                 runtime_only: Vec::new(),
+                app_tables: Vec::new(),
+                not_checked: None,
                 uptime_s: None,
                 error: Some(e.to_string()),
             },
         })
         .collect()
+}
+
+/// The places in the tables the proxy does not read where its file (read
+/// here through `maps`) and the draft differ; `Err` says why they could
+/// not be compared. A draft with no such table has nothing to compare.
+pub fn app_table_drift(
+    draft: &ConfigDocument,
+    layouts: &LayoutSet,
+    view: &ProxyConfigView,
+    maps: &[PathMap],
+) -> Result<Vec<String>, String> {
+    let proxy_tables: Vec<String> = proxy_tables(layouts).into_iter().map(|(t, _)| t).collect();
+    let app = |doc: &ConfigDocument| -> Map<String, Value> {
+        doc.root()
+            .iter()
+            .filter(|(name, item)| !item.is_value() && !proxy_tables.iter().any(|t| t == name))
+            .map(|(name, item)| (name.to_owned(), item_json(item)))
+            .collect()
+    };
+    let mine = app(draft);
+    let local = resolve(&view.config_file_path, maps)
+        .map_err(|e| format!("not checked: the proxy's file is not reachable from here ({e})"))?;
+    let text = std::fs::read_to_string(local.path()).map_err(|e| {
+        format!(
+            "not checked: the proxy's file {} cannot be read here ({e})",
+            local.path().display()
+        )
+    })?;
+    let file = ConfigDocument::parse(&text).map_err(|e| {
+        format!(
+            "not checked: the proxy's file {} is not valid TOML ({}:{}: {})",
+            local.path().display(),
+            e.line,
+            e.column,
+            e.message
+        )
+    })?;
+    let theirs = app(&file);
+    let mut out = Vec::new();
+    let mut names: Vec<&String> = mine.keys().chain(theirs.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        differences(
+            name,
+            mine.get(name).unwrap_or(&Value::Null),
+            theirs.get(name).unwrap_or(&Value::Null),
+            &mut out,
+        );
+    }
+    Ok(out)
+}
+
+/// A table or array of tables as JSON (values as the proxy would read them).
+fn item_json(item: &Item) -> Value {
+    match item {
+        Item::None => Value::Null,
+        Item::Value(v) => toml_to_json(v),
+        Item::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.to_owned(), item_json(v)))
+                .collect(),
+        ),
+        Item::ArrayOfTables(a) => Value::Array(
+            a.iter()
+                .map(|t| {
+                    Value::Object(
+                        t.iter()
+                            .map(|(k, v)| (k.to_owned(), item_json(v)))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The leaf paths where `a` and `b` differ (`ui.pages.mono_checker`, `endpoints[1].name`).
+fn differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    let empty = Map::new();
+    let as_table = |v: &'_ Value| match v {
+        Value::Object(m) => Some(m.clone()),
+        Value::Null => Some(empty.clone()),
+        _ => None,
+    };
+    match (a, b) {
+        // A table on one side only: name each key it holds.
+        (Value::Object(_), Value::Null) | (Value::Null, Value::Object(_)) => {
+            if let (Some(x), Some(y)) = (as_table(a), as_table(b)) {
+                differences(path, &Value::Object(x), &Value::Object(y), out);
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                differences(
+                    &format!("{path}.{k}"),
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y))
+            if x.len() == y.len() && x.iter().chain(y).all(Value::is_object) =>
+        {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differences(&format!("{path}[{i}]"), p, q, out);
+            }
+        }
+        _ if a != b => out.push(path.to_owned()),
+        _ => {}
+    }
 }
 
 /// One member's config view and health (health only when the view came).

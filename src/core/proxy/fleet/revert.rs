@@ -82,6 +82,7 @@ pub fn history_entry(fleet: &str, plan: &FleetPlan, outcome: &FleetOutcome) -> H
         result,
         restart: None,
         targets,
+        file: Default::default(),
     }
 }
 
