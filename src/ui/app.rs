@@ -330,6 +330,9 @@ impl StudioApp {
             Action::Registry(action) => self.registry_action(action),
             Action::Live(action) => {
                 let draft = self.session.as_ref().map(EditSession::doc);
+                // The draft's file names its base in the push history.
+                self.live
+                    .set_draft_path(self.session.as_ref().and_then(EditSession::path));
                 self.live.handle(ctx, action, draft, &self.layouts);
             }
             Action::Save => self.save_all(ctx),

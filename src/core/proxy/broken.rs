@@ -67,22 +67,77 @@ impl BrokenFile {
     }
 }
 
-/// Where tomllib would stop in `text`: a parse error, else the first
-/// TOML 1.1-only construct.
+/// Where tomllib would stop in `text`: the first in file order of a string
+/// it rejects (said and placed as tomllib does: the proxy's writer makes
+/// exactly these), a parse error, or a TOML 1.1-only construct.
 pub fn first_toml10_error(text: &str) -> Option<(usize, usize, String)> {
-    match ConfigDocument::parse(text) {
-        Err(e) => Some((e.line, e.column, e.message)),
-        Ok(_) => dialect::check(text).into_iter().next().map(|f| {
-            (
-                f.line.unwrap_or(1),
-                f.column.unwrap_or(1),
-                f.message
-                    .strip_prefix(dialect::DIALECT_PREFIX)
-                    .unwrap_or(&f.message)
-                    .to_owned(),
-            )
-        }),
+    let parse = ConfigDocument::parse(text)
+        .err()
+        .map(|e| (e.line, e.column, e.message));
+    let dialect = dialect::check(text).into_iter().next().map(|f| {
+        (
+            f.line.unwrap_or(1),
+            f.column.unwrap_or(1),
+            f.message
+                .strip_prefix(dialect::DIALECT_PREFIX)
+                .unwrap_or(&f.message)
+                .to_owned(),
+        )
+    });
+    [string_error(text), parse, dialect]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(line, column, _)| (*line, *column))
+}
+
+/// The first one-line string tomllib rejects: a raw newline or control
+/// character ("Illegal character"), or a backslash that starts no escape
+/// ("Unescaped '\\' in a string", placed after the two characters, as
+/// tomllib places it). Comments and multi-line strings are skipped.
+fn string_error(text: &str) -> Option<(usize, usize, String)> {
+    let (mut line, mut column) = (1, 0);
+    let mut chars = text.chars();
+    let mut in_string: Option<char> = None;
+    let mut in_comment = false;
+    while let Some(c) = chars.next() {
+        column += 1;
+        let here = (line, column);
+        if c == '\n' {
+            if in_string.is_some() {
+                return Some((here.0, here.1, "Illegal character '\\n'".to_owned()));
+            }
+            (line, column, in_comment) = (line + 1, 0, false);
+            continue;
+        }
+        match in_string {
+            _ if in_comment => {}
+            None if c == '#' => in_comment = true,
+            None if c == '"' || c == '\'' => {
+                // Past a multi-line string the parser's position stands
+                // (the proxy's writer never makes one).
+                let mut rest = chars.clone();
+                if rest.next() == Some(c) && rest.next() == Some(c) {
+                    return None;
+                }
+                in_string = Some(c);
+            }
+            None => {}
+            Some(q) if c == q => in_string = None,
+            Some(_) if c.is_control() && c != '\t' => {
+                return Some((line, column, format!("Illegal character {c:?}")));
+            }
+            Some('"') if c == '\\' => {
+                let next = chars.next();
+                column += 1;
+                let ok = matches!(next, Some('b' | 't' | 'n' | 'f' | 'r' | '"' | '\\' | 'u' | 'U'));
+                if !ok {
+                    return Some((line, column + 1, "Unescaped '\\' in a string".to_owned()));
+                }
+            }
+            Some(_) => {}
+        }
     }
+    None
 }
 
 /// Locate the break: in the proxy's file when it is here, else in the

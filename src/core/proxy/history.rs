@@ -558,6 +558,40 @@ mod tests {
     }
 
     #[test]
+    fn a_drafts_base_is_its_last_push_else_the_proxy_when_it_was_last_changed() {
+        let view = |port: i64| {
+            serde_json::json!({"port": port})
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+        };
+        let push = |at: u64, draft: &str, before: i64, after: i64| {
+            let mut e = pushed(&format!("p{at}"));
+            e.time_unix_s = at;
+            e.file = FileRecord {
+                draft: Some(PathBuf::from(draft)),
+                before: view(before),
+                after: view(after),
+                ..FileRecord::default()
+            };
+            e
+        };
+        let url = "http://localhost:8100/";
+        let entries = [push(100, "/a.toml", 8100, 9001), push(200, "/b.toml", 9001, 9002)];
+        let base = |draft: &str, mtime| {
+            draft_base(&entries, url, Path::new(draft), mtime).map(|b| b.values["port"].clone())
+        };
+        // Its own last push.
+        assert_eq!(base("/a.toml", 500), Some(Value::from(9001)));
+        // Another draft changed at 150: the proxy as the push at 100 left it.
+        assert_eq!(base("/c.toml", 150), Some(Value::from(9001)));
+        // Changed before every push: as the first push found it.
+        assert_eq!(base("/c.toml", 50), Some(Value::from(8100)));
+        // Another proxy: nothing known.
+        assert_eq!(draft_base(&entries, "http://127.0.0.1:8101", Path::new("/c.toml"), 50), None);
+    }
+
+    #[test]
     fn a_restart_recorded_later_joins_its_push() -> Result<(), Box<dyn std::error::Error>> {
         use crate::core::proxy::restart::{RestartResult, RestartStage};
         let dir = tempfile::tempdir()?;

@@ -161,7 +161,9 @@ impl Mangled {
         match (&self.reads_as, &self.error) {
             (Some(v), _) => format!(
                 "{}: the proxy writes `{}`, which reads back as {}",
-                self.path, self.written, v
+                self.path,
+                self.written,
+                named_controls(v)
             ),
             (None, Some(e)) => format!(
                 "{}: the proxy writes `{}`, which is not valid TOML ({e}); the proxy then answers 500 and does not start again until the file is mended",
@@ -169,6 +171,28 @@ impl Mangled {
             ),
             (None, None) => format!("{}: the proxy writes `{}`", self.path, self.written),
         }
+    }
+}
+
+/// A value read back, its control characters named (`<tab>`, `<newline>`)
+/// so "C:\temp" and "C:<tab>emp" do not look alike.
+fn named_controls(v: &Value) -> String {
+    match v {
+        Value::String(s) => {
+            let mut out = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '\t' => out.push_str("<tab>"),
+                    '\n' => out.push_str("<newline>"),
+                    '\r' => out.push_str("<carriage return>"),
+                    c if c.is_control() => out.push_str(&format!("<U+{:04X}>", u32::from(c))),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        other => other.to_string(),
     }
 }
 

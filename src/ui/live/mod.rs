@@ -83,6 +83,8 @@ pub struct LiveProxy {
     restart: RestartRun,
     /// The history id of the last push this session recorded.
     last_push_id: Option<String>,
+    /// The open document's file, the key of its base in the push history.
+    draft_path: Option<PathBuf>,
     /// Tests of the config's `[[endpoints]]` (`endpoint_tests.rs`).
     endpoint_tests: endpoint_tests::EndpointTests,
     /// The profiles file both fronts read (`profiles_store.rs`).
@@ -119,6 +121,7 @@ impl LiveProxy {
             uptime_seen: None,
             restart: RestartRun::Idle,
             last_push_id: None,
+            draft_path: None,
             endpoint_tests: endpoint_tests::EndpointTests::default(),
             profiles_store: None,
             profiles_unsaved_since: None,
@@ -220,6 +223,11 @@ impl LiveProxy {
 
     pub fn profile_error(&self) -> Option<&str> {
         self.profile_error.as_deref()
+    }
+
+    /// The open document's file (its pushes are recorded against it).
+    pub fn set_draft_path(&mut self, path: Option<&std::path::Path>) {
+        self.draft_path = path.map(std::path::Path::to_path_buf);
     }
 
     /// Apply one change the user asked for; `draft` is the open document.
@@ -464,8 +472,18 @@ impl LiveProxy {
                 PushState::Refused("Not connected: refresh the proxy's config first.".into());
             return;
         };
-        let target = PushTarget::new(&self.base_url())
-            .with_path_maps(self.profiles.active().path_maps.clone());
+        let base_url = self.base_url();
+        let base = match (&self.history_dir, &self.draft_path) {
+            (Some(dir), Some(path)) => {
+                crate::core::proxy::history::draft_base_in(dir, &base_url, path)
+                    .ok()
+                    .flatten()
+            }
+            _ => None,
+        };
+        let target = PushTarget::new(&base_url)
+            .with_path_maps(self.profiles.active().path_maps.clone())
+            .with_draft(self.draft_path.clone(), base);
         self.push = match plan_push(draft, layouts, view, &target, self.push_mode) {
             Ok(plan) => PushState::Review {
                 plan: Box::new(plan),

@@ -127,8 +127,12 @@ fn grid(ui: &mut Ui, live: &LiveProxy) {
                         ui.label(d.uptime_s.map_or_else(|| "—".to_owned(), human_duration));
                         if !d.reachable {
                             ui.label("—");
-                        } else if d.drift.is_empty() {
+                        } else if d.drift.is_empty() && d.not_checked.is_none() {
                             ui.colored_label(theme::ok(&v), "matches");
+                        } else if d.drift.is_empty() {
+                            // Settings match; the app's tables could not be read.
+                            ui.colored_label(theme::warning(&v), "settings match")
+                                .on_hover_text(d.not_checked.as_deref().unwrap_or_default());
                         } else {
                             ui.colored_label(
                                 theme::warning(&v),
