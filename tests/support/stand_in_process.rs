@@ -108,6 +108,8 @@ impl StandInProcess {
     /// A restart command whose new process keeps the command's stderr open
     /// (as a script that starts the proxy in the background without
     /// redirecting it does): the command exits while its output has not ended.
+    // Only tests/restart.rs uses it; the other users of this file do not.
+    #[allow(dead_code)]
     pub fn restart_command_keeping_stderr(&self) -> std::io::Result<String> {
         let start = std::fs::read_to_string(self.dir.join("start.sh"))?;
         let keeping = start.replace(">>stand-in.log 2>&1 &", ">>stand-in.log &");
