@@ -100,8 +100,8 @@ fn the_full_example_with_its_registry_gives_every_field() -> TestResult {
             "registry_maintenance": {"page": "models", "enabled": false},
             "backends": {"page": "models", "enabled": true},
             "advanced": {"page": "models", "enabled": false},
-            "proxy_settings": {"page": "settings", "enabled": true},
-            "gpu_lease": {"page": "dashboard", "enabled": true}
+            "proxy_settings": {"page": "models", "enabled": true},
+            "gpu_lease": {"page": "models", "enabled": true}
         })
     );
     assert_eq!(d["default_page"], "personal_tagger");
@@ -130,8 +130,8 @@ fn the_full_example_with_its_registry_gives_every_field() -> TestResult {
     let models = d["models"].as_array().ok_or("models")?;
     assert_eq!(models.len(), 16, "every merged registry entry");
     assert!(
-        models.iter().all(|m| m["served"] == false),
-        "no proxy asked"
+        models.iter().all(|m| m["served"] == Value::Null),
+        "no proxy asked: whether it is served is unknown"
     );
     let qwen = models
         .iter()
@@ -153,11 +153,24 @@ fn the_full_example_with_its_registry_gives_every_field() -> TestResult {
             .is_some_and(|c| c.contains(&json!("embedding")))
     );
 
+    // Offline nothing says what a proxy serves: the flags are unknown, and
+    // what the registry registers is said as that.
     let features = &d["features"];
-    assert_eq!(features["vision_available"], true);
-    assert_eq!(features["reasoning_available"], true, "gpt-oss-20b");
-    assert_eq!(features["embedding_available"], true, "siglip");
-    assert_eq!(features["backends"], json!(["ollama", "vllm"]));
+    assert_eq!(features["checked"], false);
+    for flag in [
+        "vision_available",
+        "reasoning_available",
+        "embedding_available",
+        "backends",
+    ] {
+        assert_eq!(features[flag], Value::Null, "{flag}: {features}");
+    }
+    assert_eq!(
+        features["registered"],
+        json!({"vision": true, "reasoning": true, "embedding": true,
+            "backends": ["ollama", "vllm"]}),
+        "gpt-oss-20b reasons, siglip embeds"
+    );
     assert_eq!(features["registry_dir"], arg(&registry));
     Ok(())
 }
@@ -206,8 +219,11 @@ fn the_summary_names_each_part_and_no_value() {
         "Modules",
         "Storage",
         "Endpoints",
-        "Models (16, 0 served)",
-        "Features",
+        "Models (16, served unknown: no proxy asked)",
+        "Features (not checked: no proxy asked",
+        "vision unknown, reasoning unknown, embedding unknown",
+        "backends: unknown",
+        "registered, not checked: vision yes, reasoning yes, embedding yes; backends ollama, vllm",
     ] {
         assert!(text.contains(part), "{part} missing:\n{text}");
     }
@@ -374,6 +390,12 @@ fn with_a_proxy_served_flags_follow_its_models_by_logical_id() -> TestResult {
         .iter()
         .any(|m| m["extensions"]["capabilities"]["vision"] == true);
     assert_eq!(d["features"]["vision_available"], vision_served);
+    let embedding_served = served
+        .iter()
+        .any(|m| m["extensions"]["capabilities"]["embedding"] == true);
+    assert_eq!(d["features"]["embedding_available"], embedding_served);
+    assert_eq!(d["features"]["checked"], true);
+    assert_eq!(d["features"]["registered"], Value::Null);
     // The proxy's backend, else (null) the registry entry's.
     let backends: BTreeSet<&str> = served
         .iter()
@@ -445,7 +467,7 @@ fn the_page_follows_the_draft_and_copies_its_json() -> TestResult {
     h.get_by_role_and_label(Role::CheckBox, "Models").click();
     h.run();
     click_nav(&mut h, "What ImageWorks will offer");
-    assert_eq!(count(&h, "off (page off)"), 5);
+    assert_eq!(count(&h, "off (page off)"), 7);
 
     h.get_by_role_and_label(Role::Button, "📋 Copy JSON")
         .click();
@@ -481,6 +503,19 @@ fn the_page_badges_what_the_connected_proxy_serves_from_the_open_registry() -> T
     click_nav(&mut h, "What ImageWorks will offer");
     assert_eq!(count(&h, "Models (16, not connected)"), 1);
     assert_eq!(count(&h, "served"), 0);
+    assert_eq!(
+        count(&h, "embedding available"),
+        0,
+        "nothing is checked offline"
+    );
+    assert_eq!(count(&h, "embedding unknown"), 1);
+    assert_eq!(
+        count(
+            &h,
+            "Registered, not checked: vision, reasoning, embedding; backends ollama, vllm"
+        ),
+        1
+    );
 
     click_nav(&mut h, "Preview & push");
     h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();

@@ -200,7 +200,7 @@ fn undo_after_an_edit_gives_back_the_exact_bytes() {
     let mut h = harness(app_with(Some(&path)));
     h.run();
     click_nav(&mut h, "Server");
-    h.get_by_role_and_label(Role::CheckBox, "Prometheus metrics")
+    h.get_by_role_and_label(Role::CheckBox, "Metrics endpoint")
         .click();
     h.run();
     h.get_by_role_and_label(Role::TextInput, "Listen port")

@@ -273,6 +273,96 @@ async fn bool_env_spellings() -> TestResult {
     Ok(())
 }
 
+/// Contract §8's env table, one set per line: the core's preview equals the
+/// stand-in's `runtime` on every key, connected and offline; a float JSON
+/// cannot hold makes the stand-in's config GET a 500 and the preview an
+/// error naming the variable.
+#[tokio::test]
+async fn preview_equals_runtime_for_every_env_set_of_the_contract() -> TestResult {
+    let sets: &[&[(&str, &str)]] = &[
+        &[
+            ("CHAT_PROXY_ENABLE_METRICS", " true"),
+            ("CHAT_PROXY_INCLUDE_NON_INSTALLED", "On"),
+            ("CHAT_PROXY_REQUIRE_TEMPLATE", "2"),
+            ("CHAT_PROXY_VISION_KEEP_SYSTEM", "yes "),
+        ],
+        &[
+            ("CHAT_PROXY_MAX_LOG_BYTES", "٩٠"),
+            ("CHAT_PROXY_BACKEND_TIMEOUT_MS", "１２３"),
+            ("CHAT_PROXY_IMAGE_JPEG_QUALITY", " 1_0 "),
+        ],
+        &[
+            ("CHAT_PROXY_MAX_IMAGE_BYTES", "99999999999999999999"),
+            ("CHAT_PROXY_MAX_IMAGE_PIXELS", "1e3"),
+        ],
+        &[
+            ("CHAT_PROXY_VLLM_GPU_MEMORY_UTILIZATION", "1e-1"),
+            ("CHAT_PROXY_VLLM_RESTART_BACKOFF_S", "٣.٥"),
+        ],
+        &[
+            ("CHAT_PROXY_LOOPBACK_ALIAS", ""),
+            ("CHAT_PROXY_AUTOSTART_MAP", ""),
+        ],
+        &[("CHAT_PROXY_VISION_DOWNSCALE_BACKENDS", ",")],
+        &[("CHAT_PROXY_VISION_DOWNSCALE_BACKENDS", "   ")],
+        &[("CHAT_PROXY_VISION_DOWNSCALE_BACKENDS", "vllm, ollama")],
+        &[("CHAT_PROXY_VISION_DOWNSCALE_BACKENDS", "")],
+        &[("CHAT_PROXY_VLLM_MAX_MODEL_LEN", "")],
+        &[("CHAT_PROXY_VLLM_MAX_MODEL_LEN", "  ")],
+        &[("CHAT_PROXY_VLLM_MAX_MODEL_LEN", "٨١٩٢")],
+    ];
+    for set in sets {
+        assert_preview_matches(SHIPPED, set).await?;
+    }
+    let layouts = layouts()?;
+    let draft = ConfigDocument::parse(SHIPPED)?;
+    for raw in ["nan", "inf", "-Infinity", "1e400"] {
+        let var = "CHAT_PROXY_VLLM_GPU_MEMORY_UTILIZATION";
+        let (_dir, _path, server) = proxy_with(SHIPPED, env(&[(var, raw)]))?;
+        let answer = client(&server.url(), Duration::from_secs(5))?
+            .config()
+            .await;
+        assert!(
+            answer.is_err(),
+            "{raw}: the stand-in answers 500: {answer:?}"
+        );
+        let p = proxy::preview(&draft, &layouts, None, &env(&[(var, raw)]));
+        let errors = p.env_errors();
+        assert_eq!(errors.len(), 1, "{raw}: {errors:?}");
+        assert!(
+            errors[0].starts_with(&format!("{var}={raw}: the proxy applies it"))
+                && errors[0].contains("answers 500"),
+            "{errors:?}"
+        );
+    }
+    Ok(())
+}
+
+/// The real proxy under whatever env it was started with: its `runtime`
+/// equals the core's merge of its own `file` view and `env_overrides`.
+/// `IW_STUDIO_LIVE_PROXY=http://127.0.0.1:8100 cargo test --test proxy_live live_proxy_env -- --ignored`,
+/// once per env set of contract §8 (start the proxy with the set each time).
+#[tokio::test]
+#[ignore = "needs a real proxy: set IW_STUDIO_LIVE_PROXY"]
+async fn live_proxy_env_is_parsed_as_the_core_parses_it() -> TestResult {
+    let url = std::env::var("IW_STUDIO_LIVE_PROXY")?;
+    let view = client(&url, Duration::from_secs(10))?.config().await?;
+    let p = proxy::preview(
+        &ConfigDocument::parse("")?,
+        &layouts()?,
+        Some(&view),
+        &view.env_overrides,
+    );
+    assert!(
+        p.mismatches.is_empty(),
+        "under {:?}: {:?}",
+        view.env_overrides,
+        p.mismatches
+    );
+    assert!(p.env_errors().is_empty(), "{:?}", p.env_errors());
+    Ok(())
+}
+
 #[tokio::test]
 async fn empty_file_and_env_only_strings() -> TestResult {
     assert_preview_matches(

@@ -230,3 +230,85 @@ fn a_key_an_env_var_masks_is_named_before_the_push_and_not_verified_after() -> T
     );
     Ok(())
 }
+
+/// A restart script that starts the proxy in the background leaves it
+/// holding the script's stderr: the script's exit status decides, not the
+/// end of its output, so the restart is verified long before its timeout.
+#[test]
+fn a_command_that_leaves_the_proxy_holding_its_stderr_is_judged_by_its_exit() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let live = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live, SHIPPED)?;
+    let proxy = stand_in_process::StandInProcess::start(dir.path(), &live)?;
+    let draft = dir.path().join("draft.toml");
+    std::fs::write(&draft, SHIPPED.replacen("port = 8100", "port = 9003", 1))?;
+    let history_dir = dir.path().join("history").display().to_string();
+    let command = proxy.restart_command_keeping_stderr()?;
+    let draft_arg = draft.display().to_string();
+    // Far shorter than the stand-in's lifetime, which holds the pipe open.
+    let args = [
+        "push",
+        draft_arg.as_str(),
+        "--proxy",
+        proxy.url(),
+        "--yes",
+        "--history-dir",
+        history_dir.as_str(),
+        "--restart",
+        "--restart-command",
+        command.as_str(),
+        "--restart-timeout",
+        "30",
+    ];
+    let (code, out, err) = studio_in(dir.path(), &args);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(!out.contains("did not finish"), "{out}");
+    assert!(
+        out.contains("command `sh") && out.contains(": ok; stderr: restarting pid"),
+        "{out}"
+    );
+    assert!(out.contains("health: back after"), "{out}");
+    assert!(out.contains("runtime: every value as pushed"), "{out}");
+    assert!(out.contains("live: verified"), "{out}");
+    Ok(())
+}
+
+/// Whether process `pid` is gone: no such process, or a zombie waiting
+/// for its parent (it runs no more).
+fn process_gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // "pid (comm) STATE ...": the state follows the last ')'.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+    }
+}
+
+/// A command that outlives its timeout is stopped with every process it
+/// started, not only the first one.
+#[test]
+fn a_command_past_its_timeout_is_stopped_with_what_it_started() -> TestResult {
+    let s = setup()?;
+    let (code, out, err) = push_with_restart(
+        &s,
+        "sh -c 'sleep 120 & echo $! > child.pid; wait'",
+        &["--restart-timeout", "2"],
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains("did not finish within 2 s; it and every process it started were stopped"),
+        "{out}"
+    );
+    let pid = std::fs::read_to_string(s.dir.path().join("child.pid"))?;
+    let pid = pid.trim();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !process_gone(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command's child {pid} still runs"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(())
+}

@@ -161,18 +161,49 @@ fn summary(d: &Discovery) -> String {
         let _ = writeln!(s, "{}", row.trim_end());
     }
     endpoints_summary(&mut s, d);
-    models_summary(&mut s, &d.models);
+    models_summary(&mut s, d);
+    features_summary(&mut s, d);
+    s
+}
+
+/// Served models decide the features; offline they are unknown, and what
+/// the registry registers is said as that, not as what is offered.
+fn features_summary(s: &mut String, d: &Discovery) {
     let f = &d.features;
+    let flag = |v: Option<bool>| v.map_or("unknown", yes_no);
+    if f.checked {
+        let _ = writeln!(s, "Features (checked: the proxy's /v1/models)");
+    } else {
+        let _ = writeln!(
+            s,
+            "Features (not checked: no proxy asked, so what it serves is unknown offline; use --proxy)"
+        );
+    }
     let _ = writeln!(
         s,
-        "Features\n  vision {}, reasoning {}, embedding {}\n  backends: {}\n  registry: {}",
-        yes_no(f.vision_available),
-        yes_no(f.reasoning_available),
-        yes_no(f.embedding_available),
-        list_or_none(&f.backends),
-        f.registry_dir.as_deref().unwrap_or("none"),
+        "  vision {}, reasoning {}, embedding {}\n  backends: {}",
+        flag(f.vision_available),
+        flag(f.reasoning_available),
+        flag(f.embedding_available),
+        f.backends
+            .as_deref()
+            .map_or("unknown".to_owned(), list_or_none),
     );
-    s
+    if let Some(r) = &f.registered {
+        let _ = writeln!(
+            s,
+            "  registered, not checked: vision {}, reasoning {}, embedding {}; backends {}",
+            yes_no(r.vision),
+            yes_no(r.reasoning),
+            yes_no(r.embedding),
+            list_or_none(&r.backends),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  registry: {}",
+        f.registry_dir.as_deref().unwrap_or("none")
+    );
 }
 
 fn endpoints_summary(s: &mut String, d: &Discovery) {
@@ -197,9 +228,18 @@ fn endpoints_summary(s: &mut String, d: &Discovery) {
     }
 }
 
-fn models_summary(s: &mut String, models: &[ModelInfo]) {
-    let served = models.iter().filter(|m| m.served).count();
-    let _ = writeln!(s, "Models ({}, {served} served)", models.len());
+fn models_summary(s: &mut String, d: &Discovery) {
+    let models = &d.models;
+    if d.features.checked {
+        let served = models.iter().filter(|m| m.served == Some(true)).count();
+        let _ = writeln!(s, "Models ({}, {served} served)", models.len());
+    } else {
+        let _ = writeln!(
+            s,
+            "Models ({}, served unknown: no proxy asked)",
+            models.len()
+        );
+    }
     for m in models {
         let caps: Vec<&str> = HEADLINE_CAPABILITIES
             .into_iter()
@@ -208,9 +248,17 @@ fn models_summary(s: &mut String, models: &[ModelInfo]) {
         let row = format!(
             "  {:<48} {:<7} {}",
             m.display_id,
-            if m.served { "served" } else { "-" },
+            served_cell(m),
             caps.join(", "),
         );
         let _ = writeln!(s, "{}", row.trim_end());
+    }
+}
+
+fn served_cell(m: &ModelInfo) -> &'static str {
+    match m.served {
+        Some(true) => "served",
+        Some(false) => "-",
+        None => "?",
     }
 }

@@ -18,8 +18,8 @@ use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::history;
 use crate::core::proxy::{
-    ConflictChoice, ConnectionProfile, HttpProxyClient, PathMap, Preview, PreviewRow, ProxyApi,
-    ProxyConfigView, ProxyError, PushError, PushMode, PushOutcome, PushPlan, PushStatus,
+    ConflictChoice, ConnectionProfile, EnvOutcome, HttpProxyClient, PathMap, Preview, PreviewRow,
+    ProxyApi, ProxyConfigView, ProxyError, PushError, PushMode, PushOutcome, PushPlan, PushStatus,
     PushTarget, RestartRequest, RestartState, Source, local_proxy_env, plan_push, preview, restart,
     split_env, workflow,
 };
@@ -396,7 +396,7 @@ pub fn run_preview_with(layouts: &LayoutSet, args: &PreviewArgs, o: &mut Out<'_>
     match preview_command(layouts, args) {
         Ok((p, restart)) => {
             print_preview(args, &p, restart.as_ref(), o);
-            if p.mismatches.is_empty() {
+            if p.mismatches.is_empty() && p.env_errors().is_empty() {
                 exit::OK
             } else {
                 exit::FINDINGS
@@ -468,6 +468,7 @@ fn print_preview(args: &PreviewArgs, p: &Preview, restart: Option<&RestartState>
                 "proxy": args.proxy,
                 "settings": rows.iter().map(|r| row_json(r, restart)).collect::<Vec<_>>(),
                 "other_proxy_env": p.other_env,
+                "env_errors": p.env_errors(),
                 "restart": live_state::restart_json(restart),
             });
             let _ = writeln!(o.out, "{}", pretty(&body));
@@ -499,6 +500,9 @@ fn print_preview(args: &PreviewArgs, p: &Preview, restart: Option<&RestartState>
             }
         }
     }
+    for e in p.env_errors() {
+        let _ = writeln!(o.err, "error: {e}");
+    }
     for m in &p.mismatches {
         let _ = writeln!(
             o.err,
@@ -520,10 +524,10 @@ fn human_row(r: &PreviewRow) -> String {
         r.source
     );
     if let Some(env) = &r.env {
-        let verdict = if env.outcome.applied().is_some() {
-            "applied"
-        } else {
-            "ignored"
+        let verdict = match &env.outcome {
+            EnvOutcome::Applied(_) => "applied",
+            EnvOutcome::Ignored { .. } => "ignored",
+            EnvOutcome::NotJson { .. } => "applied, BREAKS the proxy's config endpoint",
         };
         line.push_str(&format!("  env {}={:?} {verdict}", env.var, env.raw));
     }

@@ -116,6 +116,25 @@ impl StandInProcess {
         format!("sh {}", self.dir.join("restart.sh").display())
     }
 
+    /// A restart command whose new process keeps the command's stderr open
+    /// (as a script that starts the proxy in the background without
+    /// redirecting it does): the command exits while its output has not ended.
+    // Only tests/restart.rs uses it; the other users of this file do not.
+    #[allow(dead_code)]
+    pub fn restart_command_keeping_stderr(&self) -> std::io::Result<String> {
+        let start = std::fs::read_to_string(self.dir.join("start.sh"))?;
+        let keeping = start.replace(">>stand-in.log 2>&1 &", ">>stand-in.log &");
+        if keeping == start {
+            return Err(std::io::Error::other("start.sh no longer redirects stderr"));
+        }
+        std::fs::write(self.dir.join("start-keeping-stderr.sh"), keeping)?;
+        let restart = std::fs::read_to_string(self.dir.join("restart.sh"))?
+            .replace("sh ./start.sh", "sh ./start-keeping-stderr.sh");
+        let path = self.dir.join("restart-keeping-stderr.sh");
+        std::fs::write(&path, restart)?;
+        Ok(format!("sh {}", path.display()))
+    }
+
     /// The process now serving (after a restart, the new one).
     fn pid(&self) -> Option<u32> {
         std::fs::read_to_string(self.dir.join("stand-in.pid"))

@@ -715,6 +715,10 @@ fn error(status: StatusCode, detail: &str) -> Response {
 /// A file tomllib cannot read is an unhandled exception in the real
 /// handler: FastAPI's plain 500, the parser's message only in its log.
 async fn get_config(State(shared): State<Arc<Shared>>) -> Response {
+    // FastAPI's JSON encoder refuses nan and inf: an unhandled error, a plain 500.
+    if breaking_env(&shared.env).is_some() {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+    }
     match file_view(&shared) {
         Ok(file) => Json(config_body(&shared, file)).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
@@ -833,36 +837,168 @@ fn file_view(shared: &Shared) -> Result<Map<String, Value>, String> {
     Ok(view)
 }
 
+/// `_apply_env_overrides` (contract §8): Python's `str.lower()` for bools,
+/// `int()` / `float()` for numbers (kept on `ValueError`), `split(",")` and
+/// `strip()` for lists (only `""` kept), strings as they are. A float that
+/// JSON cannot hold is applied too: its place holds `null` here, and
+/// [`breaking_env`] makes the config `GET` a 500 as on the real proxy.
 fn apply_env(mut values: Map<String, Value>, env: &BTreeMap<String, String>) -> Map<String, Value> {
     for (_, key, _, var, kind) in FIELDS {
-        let Some(raw) = env.get(*var).filter(|_| !var.is_empty()) else {
+        if var.is_empty() {
             continue;
-        };
-        let parsed = match *kind {
-            "bool" => Some(json!(
-                ["1", "true", "yes", "on"].contains(&raw.trim().to_lowercase().as_str())
-            )),
-            "int" => raw.trim().parse::<i64>().ok().map(Value::from),
-            "int_nonempty" => (!raw.is_empty())
-                .then(|| raw.trim().parse::<i64>().ok().map(Value::from))
-                .flatten(),
-            "float" => raw.trim().parse::<f64>().ok().map(Value::from),
-            "list" => {
-                let items: Vec<&str> = raw
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                (!items.is_empty()).then(|| json!(items))
-            }
-            _ if raw.is_empty() && EMPTY_IS_NONE.contains(key) => Some(Value::Null),
-            _ => Some(json!(raw)),
-        };
-        if let Some(v) = parsed {
-            values.insert((*key).to_owned(), v);
+        }
+        if let Some(raw) = env.get(*var)
+            && let Some(value) = py_env(kind, raw)
+        {
+            values.insert((*key).to_owned(), value.unwrap_or(Value::Null));
         }
     }
     values
+}
+
+/// The first env var whose value the proxy applies as a float JSON cannot hold.
+fn breaking_env(env: &BTreeMap<String, String>) -> Option<&'static str> {
+    FIELDS
+        .iter()
+        .find(|f| {
+            f.4 == "float"
+                && env
+                    .get(f.3)
+                    .is_some_and(|raw| py_env("float", raw) == Some(None))
+        })
+        .map(|f| f.3)
+}
+
+/// `None`: the file value stays; `Some(None)`: a non-finite float replaces it.
+fn py_env(kind: &str, raw: &str) -> Option<Option<Value>> {
+    let value = match kind {
+        "bool" => json!(matches!(
+            raw.to_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )),
+        // `if env.get(...)`: an empty value is not even tried.
+        "int_nonempty" if raw.is_empty() => return None,
+        "int" | "int_nonempty" => py_int(raw)?,
+        "float" => return py_float(raw).map(|f| Some(Value::from(f)).filter(|_| f.is_finite())),
+        "list" if raw.is_empty() => return None,
+        "list" => Value::Array(
+            raw.split(',')
+                .map(|s| s.trim_matches(py_isspace))
+                .filter(|s| !s.is_empty())
+                .map(|s| json!(s))
+                .collect(),
+        ),
+        _ => json!(raw),
+    };
+    Some(Some(value))
+}
+
+/// `str.isspace()`: category Zs or bidirectional class WS, B or S.
+fn py_isspace(c: char) -> bool {
+    matches!(c, '\t'..='\r' | '\u{1c}'..='\u{20}' | '\u{85}' | '\u{a0}' | '\u{1680}'
+        | '\u{2000}'..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
+}
+
+/// The "0" of each decimal-digit script in Unicode 14 (Python 3.11's
+/// `unicodedata.decimal(c) == 0`); the nine digits follow each.
+const DIGIT_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// What CPython hands its number parsers: ASCII as is, other spaces as ' ',
+/// other digits as ASCII digits; anything else is no number. Then ASCII
+/// whitespace around is skipped (not U+001C..U+001F).
+fn py_ascii(raw: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in raw.chars() {
+        let cp = u32::from(c);
+        out.push(if cp < 0x80 {
+            c
+        } else if py_isspace(c) {
+            ' '
+        } else {
+            let zero = DIGIT_ZEROS.iter().find(|z| (**z..**z + 10).contains(&cp))?;
+            char::from(b'0' + u8::try_from(cp - zero).ok()?)
+        });
+    }
+    Some(
+        out.trim_matches(|c| " \t\n\r\u{b}\u{c}".contains(c))
+            .to_owned(),
+    )
+}
+
+/// Drop `_` where Python allows it (between two digits); `None` elsewhere.
+fn py_underscores(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if *c != '_' {
+            out.push(*c);
+            continue;
+        }
+        let before = i.checked_sub(1).and_then(|j| chars.get(j));
+        let after = chars.get(i + 1);
+        if !(before.is_some_and(char::is_ascii_digit) && after.is_some_and(char::is_ascii_digit)) {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// `int(raw)`, any size (serde_json keeps big integers' digits) up to
+/// Python's 4300 digits.
+fn py_int(raw: &str) -> Option<Value> {
+    let text = py_underscores(&py_ascii(raw)?)?;
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(&text);
+    if unsigned.is_empty() || unsigned.len() > 4300 || !unsigned.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let digits = unsigned.trim_start_matches('0');
+    let sign = if text.starts_with('-') && !digits.is_empty() {
+        "-"
+    } else {
+        ""
+    };
+    let digits = if digits.is_empty() { "0" } else { digits };
+    serde_json::from_str(&format!("{sign}{digits}")).ok()
+}
+
+/// `float(raw)`: decimal text with an optional fraction and exponent, or
+/// nan / inf / infinity in any case, each with a sign.
+fn py_float(raw: &str) -> Option<f64> {
+    let text = py_underscores(&py_ascii(raw)?)?;
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(&text);
+    let negative = text.starts_with('-');
+    let special = match unsigned.to_ascii_lowercase().as_str() {
+        "nan" => Some(f64::NAN),
+        "inf" | "infinity" => Some(f64::INFINITY),
+        _ => None,
+    };
+    if let Some(v) = special {
+        return Some(if negative { -v } else { v });
+    }
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let mantissa_ok =
+        digits(whole) && digits(fraction) && !(whole.is_empty() && fraction.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    if !(mantissa_ok && exponent_ok) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// The proxy's writer: header, its sections in order, then `[misc]`; no trailing newline.

@@ -119,23 +119,42 @@ pub struct ModelInfo {
     /// else the registry's `display_name` (what the proxy lists it as with
     /// `suppress_decorations` on), else the name.
     pub display_id: String,
-    /// The connected proxy lists it in `/v1/models`.
-    pub served: bool,
+    /// The connected proxy lists it in `/v1/models`; `None` when no proxy
+    /// was asked: whether it is served is unknown offline.
+    pub served: Option<bool>,
     /// Capability flags that are on.
     pub capabilities: Vec<String>,
 }
 
+/// What the app can offer. Only a proxy's `/v1/models` says what is
+/// served: without one, the flags are unknown (`null`) and `registered`
+/// says what the registry holds, which is not what a proxy serves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Features {
-    /// Some offered model has the flag of the same name (`vision`,
-    /// `reasoning`, `embedding`). Offered: served, when a proxy was asked;
-    /// else every registry entry that is not deprecated.
-    pub vision_available: bool,
-    pub reasoning_available: bool,
-    pub embedding_available: bool,
-    /// Backends of the offered models, sorted.
-    pub backends: Vec<String>,
+    /// Checked against a proxy's `/v1/models` (the flags below are facts);
+    /// false offline.
+    pub checked: bool,
+    /// A served model has the flag of the same name (`vision`,
+    /// `reasoning`, `embedding`); `None` when no proxy was asked.
+    pub vision_available: Option<bool>,
+    pub reasoning_available: Option<bool>,
+    pub embedding_available: Option<bool>,
+    /// Backends of the served models, sorted; `None` when no proxy was asked.
+    pub backends: Option<Vec<String>>,
+    /// Offline with a registry: what its entries that are not deprecated
+    /// register, not checked against any proxy.
+    pub registered: Option<Registered>,
     pub registry_dir: Option<String>,
+}
+
+/// The flags of a set of models: served ones, or registered ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Registered {
+    pub vision: bool,
+    pub reasoning: bool,
+    pub embedding: bool,
+    /// Sorted.
+    pub backends: Vec<String>,
 }
 
 /// The registry a discovery reads: its folder and its merge.

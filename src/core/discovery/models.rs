@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value as Json;
 
-use super::{Features, ModelInfo, RegistryInput};
+use super::{Features, ModelInfo, Registered, RegistryInput};
 use crate::core::proxy::{ModelEntry, ModelList};
 use crate::core::registry::capabilities::{CapsPart, merged_on_flags};
 use crate::core::registry::{Merged, MergedEntry};
@@ -20,7 +20,7 @@ pub(super) fn models(registry: Option<&Merged>, served: Option<&ModelList>) -> V
     let mut models: Vec<ModelInfo> = entries
         .iter()
         .filter(|e| seen.insert(e.name()))
-        .map(|e| registry_model(e, served.and_then(|s| s.served_match(e.name()))))
+        .map(|e| registry_model(e, served))
         .collect();
     for entry in served.map_or(&[][..], |s| s.data.as_slice()) {
         if seen.insert(entry.registry_name()) {
@@ -30,7 +30,9 @@ pub(super) fn models(registry: Option<&Merged>, served: Option<&ModelList>) -> V
     models
 }
 
-fn registry_model(entry: &MergedEntry, served: Option<&ModelEntry>) -> ModelInfo {
+/// `served_list`: the proxy's answer, when one was asked.
+fn registry_model(entry: &MergedEntry, served_list: Option<&ModelList>) -> ModelInfo {
+    let served = served_list.and_then(|s| s.served_match(entry.name()));
     let view = entry.view();
     let display_id = served
         .map(|m| m.id.clone())
@@ -44,7 +46,7 @@ fn registry_model(entry: &MergedEntry, served: Option<&ModelEntry>) -> ModelInfo
     ModelInfo {
         name: entry.name().to_owned(),
         display_id,
-        served: served.is_some(),
+        served: served_list.map(|_| served.is_some()),
         capabilities,
     }
 }
@@ -53,7 +55,7 @@ fn served_only_model(entry: &ModelEntry) -> ModelInfo {
     ModelInfo {
         name: entry.registry_name().to_owned(),
         display_id: entry.id.clone(),
-        served: true,
+        served: Some(true),
         capabilities: served_capabilities(entry).unwrap_or_default(),
     }
 }
@@ -71,7 +73,8 @@ fn served_capabilities(entry: &ModelEntry) -> Option<Vec<String>> {
 }
 
 /// Flags derived from the models on offer: those the proxy serves when it
-/// was asked, else the registry's entries that are not deprecated.
+/// was asked; offline they are unknown, and the registry's entries that are
+/// not deprecated give what is registered.
 pub(super) fn features(
     models: &[ModelInfo],
     registry: Option<RegistryInput<'_>>,
@@ -81,7 +84,7 @@ pub(super) fn features(
     let offered: Vec<&ModelInfo> = models
         .iter()
         .filter(|m| match served {
-            Some(_) => m.served,
+            Some(_) => m.served == Some(true),
             None => !registry_entry(&m.name).is_some_and(|e| e.view().deprecated()),
         })
         .collect();
@@ -103,11 +106,31 @@ pub(super) fn features(
                 .map(str::to_owned)
         })
         .collect();
-    Features {
-        vision_available: has("vision"),
-        reasoning_available: has("reasoning"),
-        embedding_available: has("embedding"),
+    let flags = Registered {
+        vision: has("vision"),
+        reasoning: has("reasoning"),
+        embedding: has("embedding"),
         backends: backends.into_iter().collect(),
-        registry_dir: registry.map(|r| r.dir.display().to_string()),
+    };
+    let registry_dir = registry.map(|r| r.dir.display().to_string());
+    match served {
+        Some(_) => Features {
+            checked: true,
+            vision_available: Some(flags.vision),
+            reasoning_available: Some(flags.reasoning),
+            embedding_available: Some(flags.embedding),
+            backends: Some(flags.backends),
+            registered: None,
+            registry_dir,
+        },
+        None => Features {
+            checked: false,
+            vision_available: None,
+            reasoning_available: None,
+            embedding_available: None,
+            backends: None,
+            registered: registry.map(|_| flags),
+            registry_dir,
+        },
     }
 }

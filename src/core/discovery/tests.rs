@@ -45,7 +45,7 @@ fn an_empty_file_gets_every_layout_default() {
     assert!(d.modules.iter().all(|(_, m)| m.enabled), "{:?}", d.modules);
     assert_eq!(
         d.modules.get("gpu_lease").and_then(|m| m.page.as_deref()),
-        Some("dashboard")
+        Some("models")
     );
     assert_eq!(d.default_page.as_deref(), Some("dashboard"));
     let kinds: Vec<&str> = d.storage.iter().map(|(k, _)| k).collect();
@@ -59,10 +59,12 @@ fn an_empty_file_gets_every_layout_default() {
     assert_eq!(
         d.features,
         Features {
-            vision_available: false,
-            reasoning_available: false,
-            embedding_available: false,
-            backends: Vec::new(),
+            checked: false,
+            vision_available: None,
+            reasoning_available: None,
+            embedding_available: None,
+            backends: None,
+            registered: None,
             registry_dir: None,
         }
     );
@@ -78,6 +80,13 @@ fn a_module_under_a_disabled_page_is_disabled() {
     let browse = d.modules.get("browse_manage").expect("a module");
     assert_eq!(browse.page.as_deref(), Some("models"));
     assert!(!browse.enabled, "on in the file, but its page is off");
+    assert!(d.modules.iter().all(|(_, m)| !m.enabled), "{:?}", d.modules);
+    let d = discover_text(
+        "[ui.modules]
+gpu_lease = false
+",
+        &nothing_set,
+    );
     let gpu = d.modules.get("gpu_lease").expect("a module");
     assert!(!gpu.enabled, "off in the file, its page on");
     assert!(d.modules.get("proxy_settings").is_some_and(|m| m.enabled));
@@ -181,7 +190,7 @@ fn registry_entries() -> serde_json::Value {
 }
 
 #[test]
-fn without_a_proxy_features_come_from_the_registry_entries_not_deprecated() {
+fn without_a_proxy_features_are_unknown_and_the_registry_says_what_is_registered() {
     let merged = merged(&registry_entries());
     let doc = ConfigDocument::default();
     let sources = Sources {
@@ -195,16 +204,35 @@ fn without_a_proxy_features_come_from_the_registry_entries_not_deprecated() {
     let d = discover(&doc, &layouts(), &sources);
     let names: Vec<&str> = d.models.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["vis_(Q4)", "think", "embed"]);
-    assert!(d.models.iter().all(|m| !m.served));
+    assert!(
+        d.models.iter().all(|m| m.served.is_none()),
+        "no proxy asked: served is unknown"
+    );
     assert_eq!(d.models[0].display_id, "vis (Q4)", "the display name");
     assert_eq!(d.models[1].display_id, "think", "no display name: the name");
     assert_eq!(d.models[0].capabilities, ["vision", "text"]);
-    assert!(d.features.vision_available && d.features.embedding_available);
-    assert!(
-        !d.features.reasoning_available,
-        "only a deprecated entry has it"
+    let f = &d.features;
+    assert!(!f.checked);
+    assert_eq!(
+        (
+            f.vision_available,
+            f.reasoning_available,
+            f.embedding_available
+        ),
+        (None, None, None),
+        "a registry entry is no served model"
     );
-    assert_eq!(d.features.backends, ["ollama", "vllm"]);
+    assert_eq!(f.backends, None);
+    assert_eq!(
+        f.registered,
+        Some(Registered {
+            vision: true,
+            // Only a deprecated entry has it.
+            reasoning: false,
+            embedding: true,
+            backends: vec!["ollama".to_owned(), "vllm".to_owned()],
+        })
+    );
     assert_eq!(d.features.registry_dir.as_deref(), Some("/reg"));
 }
 
@@ -228,7 +256,7 @@ fn served_models_match_by_logical_id_and_decide_the_features() {
         env_is_set: &nothing_set,
     };
     let d = discover(&doc, &layouts(), &sources);
-    let rows: Vec<(&str, &str, bool)> = d
+    let rows: Vec<(&str, &str, Option<bool>)> = d
         .models
         .iter()
         .map(|m| (m.name.as_str(), m.display_id.as_str(), m.served))
@@ -236,10 +264,10 @@ fn served_models_match_by_logical_id_and_decide_the_features() {
     assert_eq!(
         rows,
         [
-            ("vis_(Q4)", "vis (Q4)", true),
-            ("think", "think", true),
-            ("embed", "Embed", false),
-            ("extra", "extra model", true),
+            ("vis_(Q4)", "vis (Q4)", Some(true)),
+            ("think", "think", Some(true)),
+            ("embed", "Embed", Some(false)),
+            ("extra", "extra model", Some(true)),
         ]
     );
     assert_eq!(d.models[0].capabilities, ["vision", "tools"], "the proxy's");
@@ -250,10 +278,25 @@ fn served_models_match_by_logical_id_and_decide_the_features() {
     );
     assert_eq!(d.models[3].capabilities, ["embedding"]);
     let f = &d.features;
-    assert!(f.vision_available && f.embedding_available);
-    assert!(f.reasoning_available, "served, deprecated or not");
+    assert!(f.checked && f.registered.is_none());
+    assert_eq!(f.vision_available, Some(true));
+    assert_eq!(f.embedding_available, Some(true));
+    assert_eq!(
+        f.reasoning_available,
+        Some(true),
+        "served, deprecated or not"
+    );
     // A null backend from the proxy falls back to the registry's.
-    assert_eq!(f.backends, ["lmdeploy", "ollama", "vllm"]);
+    assert_eq!(
+        f.backends.as_deref(),
+        Some(
+            &[
+                "lmdeploy".to_owned(),
+                "ollama".to_owned(),
+                "vllm".to_owned()
+            ][..]
+        )
+    );
 }
 
 #[test]
@@ -272,8 +315,15 @@ fn a_proxy_serving_nothing_offers_nothing() {
     let d = discover(&doc, &layouts(), &sources);
     assert_eq!(d.models.len(), 3);
     let f = &d.features;
-    assert!(!f.vision_available && !f.reasoning_available && !f.embedding_available);
-    assert!(f.backends.is_empty());
+    assert_eq!(
+        (
+            f.vision_available,
+            f.reasoning_available,
+            f.embedding_available
+        ),
+        (Some(false), Some(false), Some(false))
+    );
+    assert_eq!(f.backends, Some(Vec::new()));
 }
 
 #[test]
@@ -316,10 +366,12 @@ fn the_json_has_the_contracts_keys_in_layout_order() {
     assert_eq!(
         feature_keys,
         [
+            "checked",
             "vision_available",
             "reasoning_available",
             "embedding_available",
             "backends",
+            "registered",
             "registry_dir"
         ]
     );

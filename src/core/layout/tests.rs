@@ -184,3 +184,50 @@ fn only_what_the_proxy_reads_needs_a_restart() {
     let set = load_one(text).expect("loads");
     assert_eq!(set.field("s.a").map(|f| f.needs_restart), Some(false));
 }
+
+/// Help texts say what the stock proxy and ImageWorks' own GUI really do
+/// (contract §8), not what a setting's name suggests.
+#[test]
+fn help_texts_are_true_to_the_proxy() {
+    let set = builtin();
+    let says = |path: &str, facts: &[&str]| {
+        let field = set.field(path).unwrap_or_else(|| panic!("{path}"));
+        let text = format!("{} {}", field.label, field.help);
+        for fact in facts {
+            assert!(
+                text.contains(fact),
+                "{path}: {text:?} does not say {fact:?}"
+            );
+        }
+        assert!(!text.contains("Prometheus metrics"), "{path}: {text:?}");
+        text
+    };
+    says("server.enable_metrics", &["JSON", "/v1/metrics", "404"]);
+    says(
+        "server.suppress_decorations",
+        &[
+            "only /v1/models",
+            "display id",
+            "backend, format and quantization",
+            "null",
+        ],
+    );
+    says(
+        "timeouts.stream_idle_timeout_ms",
+        &["no effect in this proxy version"],
+    );
+    says("server.log_prompts", &["no effect in this proxy version"]);
+    says(
+        "vision_preprocess.image_jpeg_quality",
+        &["clamps", "10–100"],
+    );
+    says("ui.modules.proxy_settings", &["Models → Advanced"]);
+    says("ui.modules.gpu_lease", &["read-only", "Models → Backends"]);
+    for module in ["ui.modules.proxy_settings", "ui.modules.gpu_lease"] {
+        assert_eq!(
+            set.field(module).and_then(|f| f.depends_on.as_deref()),
+            Some("ui.pages.models"),
+            "{module} lives on the Models page"
+        );
+    }
+}

@@ -30,6 +30,20 @@ pub struct EnvValue {
     pub outcome: EnvOutcome,
 }
 
+impl EnvValue {
+    /// The error when the proxy applies a value its config endpoint cannot
+    /// answer with (`nan`, `inf`): every later `GET` of its config is a 500.
+    pub fn error(&self) -> Option<String> {
+        match &self.outcome {
+            EnvOutcome::NotJson { value } => Some(format!(
+                "{}={}: the proxy applies it ({value}) and its config endpoint then answers 500, as JSON cannot hold {value}",
+                self.var, self.raw
+            )),
+            EnvOutcome::Applied(_) | EnvOutcome::Ignored { .. } => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flags {
     /// The draft's file value differs from the proxy's current file view.
@@ -136,6 +150,14 @@ impl Preview {
     pub fn row(&self, key: &str) -> Option<&PreviewRow> {
         self.rows.iter().find(|r| r.key == key)
     }
+
+    /// Env values that break the proxy's config endpoint, each naming its var.
+    pub fn env_errors(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.env.as_ref()?.error())
+            .collect()
+    }
 }
 
 /// This machine's `CHAT_PROXY_*` vars, for an offline preview.
@@ -206,10 +228,12 @@ fn row_for(
     let raw_file = read_file_value(draft, section, field);
     let draft_value = raw_file.map_or_else(|| default.clone(), |v| as_proxy_reads(field, v));
     let env_value = env_value(field, env);
+    // A value JSON cannot hold still replaces the file value; it has no
+    // JSON form, so the row shows none and `Preview::env_errors` says why.
     let applied = env_value
         .as_ref()
-        .and_then(|e| e.outcome.applied())
-        .cloned();
+        .filter(|e| e.outcome.replaces_file_value())
+        .map(|e| e.outcome.applied().cloned().unwrap_or(Value::Null));
     let (effective, source) = match (applied, raw_file) {
         (Some(v), _) => (v, Source::Env),
         (None, Some(_)) => (draft_value.clone(), Source::File),

@@ -308,8 +308,20 @@ async fn lease_stage(api: &dyn ProxyApi) -> RestartStage {
     }
 }
 
-/// Run `argv` (no shell), bounded by `timeout`; the child is killed if it
-/// runs longer.
+/// How much of each of the command's output streams is kept (the rest is
+/// read and dropped, so the command never blocks on a full pipe).
+const OUTPUT_KEPT: usize = 8 * 1024;
+/// After the command exits, how long its output may take to end. A command
+/// that starts the proxy in the background leaves it holding the pipes; the
+/// exit status decides, and the rest is drained in the background.
+const OUTPUT_AFTER_EXIT: Duration = Duration::from_millis(500);
+/// Between asking what is left of a timed-out command to stop and killing it.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// Run `argv` (no shell), bounded by `timeout`. Its exit status decides;
+/// its output goes to the activity log. It runs in a process group of its
+/// own, and when it outlives `timeout` the whole group is stopped, children
+/// included (TERM, then KILL after [`STOP_GRACE`]).
 async fn run_command(argv: &[String], timeout: Duration) -> RestartStage {
     let failed = |stderr: String| RestartStage::Command {
         argv: argv.to_vec(),
@@ -320,30 +332,125 @@ async fn run_command(argv: &[String], timeout: Duration) -> RestartStage {
     let Some((program, args)) = argv.split_first() else {
         return failed("the restart command is empty".to_owned());
     };
-    let child = tokio::process::Command::new(program)
+    let mut command = tokio::process::Command::new(program);
+    command
         .args(args)
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn();
-    let child = match child {
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
+    let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => return failed(format!("cannot run `{program}`: {e}")),
     };
-    match tokio::time::timeout(timeout, child.wait_with_output()).await {
-        Err(_) => failed(format!(
-            "`{program}` did not finish within {} s and was stopped",
-            timeout.as_secs_f64()
-        )),
+    let mut stdout = OutputTail::drain(child.stdout.take());
+    let mut stderr = OutputTail::drain(child.stderr.take());
+    let status = tokio::time::timeout(timeout, child.wait()).await;
+    let stage = match status {
+        Err(_) => {
+            stop_the_rest(&mut child).await;
+            failed(format!(
+                "`{program}` did not finish within {} s; it and every process it started were stopped",
+                timeout.as_secs_f64()
+            ))
+        }
         Ok(Err(e)) => failed(format!("`{program}` failed: {e}")),
-        Ok(Ok(out)) => RestartStage::Command {
-            argv: argv.to_vec(),
-            exit_code: out.status.code(),
-            stderr: shown(&String::from_utf8_lossy(&out.stderr), 500),
-            ok: out.status.success(),
-        },
+        Ok(Ok(status)) => {
+            stdout.settle().await;
+            stderr.settle().await;
+            RestartStage::Command {
+                argv: argv.to_vec(),
+                exit_code: status.code(),
+                stderr: shown(&stderr.text(), 500),
+                ok: status.success(),
+            }
+        }
+    };
+    tracing::info!(
+        target: "activity",
+        "restart command `{}`: {}; stdout: {:?}; stderr: {:?}",
+        argv.join(" "),
+        stage.describe(),
+        stdout.text(),
+        stderr.text()
+    );
+    stage
+}
+
+/// The kept start of one output stream of the restart command, read by a
+/// task of its own until the stream ends, which may be long after the
+/// command exits (a proxy started in the background inherits it): the task
+/// keeps reading then, so that process never writes into a closed pipe
+/// while this process lives.
+struct OutputTail {
+    kept: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    done: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl OutputTail {
+    fn drain(stream: Option<impl tokio::io::AsyncRead + Unpin + Send + 'static>) -> Self {
+        let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let done = stream.map(|mut stream| {
+            let kept = std::sync::Arc::clone(&kept);
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt as _;
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                    if let Ok(mut kept) = kept.lock() {
+                        let room = OUTPUT_KEPT.saturating_sub(kept.len()).min(n);
+                        kept.extend_from_slice(&buf[..room]);
+                    }
+                }
+            })
+        });
+        Self { kept, done }
     }
+
+    /// Wait [`OUTPUT_AFTER_EXIT`] at most for the stream to end; the reading
+    /// goes on in the background if it does not.
+    async fn settle(&mut self) {
+        if let Some(done) = &mut self.done {
+            // Awaiting through `&mut` leaves the task running when the time is up.
+            let _ = tokio::time::timeout(OUTPUT_AFTER_EXIT, done).await;
+        }
+    }
+
+    fn text(&self) -> String {
+        self.kept
+            .lock()
+            .map(|k| String::from_utf8_lossy(&k).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Stop a timed-out command and whatever of its process group is left:
+/// TERM to the group, KILL after [`STOP_GRACE`] if any of it remains.
+async fn stop_the_rest(child: &mut tokio::process::Child) {
+    #[cfg(unix)]
+    if let Some(group) = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        use rustix::process::{Signal, kill_process_group, test_kill_process_group};
+        let _ = kill_process_group(group, Signal::TERM);
+        let deadline = Instant::now() + STOP_GRACE;
+        loop {
+            // Reap the command itself, so that only live members keep the group.
+            let _ = child.try_wait();
+            if test_kill_process_group(group).is_err() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                let _ = kill_process_group(group, Signal::KILL);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let _ = child.kill().await;
 }
 
 const POLL: Duration = Duration::from_millis(200);

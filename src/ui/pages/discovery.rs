@@ -307,7 +307,7 @@ fn endpoints_card(ui: &mut Ui, d: &Discovery) {
 }
 
 fn models_card(ui: &mut Ui, models: &[ModelInfo], connected: bool) {
-    let served = models.iter().filter(|m| m.served).count();
+    let served = models.iter().filter(|m| m.served == Some(true)).count();
     let title = if connected {
         format!("Models ({}, {served} served)", models.len())
     } else {
@@ -334,7 +334,7 @@ fn model_row(ui: &mut Ui, m: &ModelInfo) {
         ui.label(&m.display_id)
             .on_hover_text(format!("registry name: {}", m.name));
         let v = ui.visuals().clone();
-        if m.served {
+        if m.served == Some(true) {
             badge(
                 ui,
                 "served",
@@ -352,33 +352,76 @@ fn model_row(ui: &mut Ui, m: &ModelInfo) {
 
 fn features_card(ui: &mut Ui, d: &Discovery) {
     let f = &d.features;
-    card(ui, "Features", |ui| {
+    let title = if f.checked {
+        "Features (checked against the proxy)"
+    } else {
+        "Features (not checked: no proxy connected)"
+    };
+    card(ui, title, |ui| {
+        let v = ui.visuals().clone();
         ui.horizontal_wrapped(|ui| {
-            let v = ui.visuals().clone();
             for (name, on) in [
                 ("vision", f.vision_available),
                 ("reasoning", f.reasoning_available),
                 ("embedding", f.embedding_available),
             ] {
-                let (text, tone) = if on {
-                    (format!("{name} available"), theme::ok(&v))
-                } else {
-                    (format!("no {name}"), theme::muted(&v))
+                let (text, tone, tip) = match on {
+                    Some(true) => (
+                        format!("{name} available"),
+                        theme::ok(&v),
+                        "A model the proxy serves has this capability",
+                    ),
+                    Some(false) => (
+                        format!("no {name}"),
+                        theme::muted(&v),
+                        "No model the proxy serves has this capability",
+                    ),
+                    None => (
+                        format!("{name} unknown"),
+                        theme::muted(&v),
+                        "Unknown offline: only the proxy's /v1/models says what it serves",
+                    ),
                 };
-                badge(
-                    ui,
-                    &text,
-                    tone,
-                    "Some model on offer has this capability (served ones when connected)",
-                );
+                badge(ui, &text, tone, tip);
             }
         });
-        let backends = if f.backends.is_empty() {
-            "none".to_owned()
-        } else {
-            f.backends.join(", ")
-        };
-        ui.label(format!("Backends in use: {backends}"));
+        if let Some(backends) = &f.backends {
+            let backends = if backends.is_empty() {
+                "none".to_owned()
+            } else {
+                backends.join(", ")
+            };
+            ui.label(format!("Backends in use: {backends}"));
+        }
+        if let Some(r) = &f.registered {
+            let named: Vec<&str> = [
+                ("vision", r.vision),
+                ("reasoning", r.reasoning),
+                ("embedding", r.embedding),
+            ]
+            .into_iter()
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect();
+            let named = if named.is_empty() {
+                "none of vision, reasoning, embedding".to_owned()
+            } else {
+                named.join(", ")
+            };
+            let backends = if r.backends.is_empty() {
+                "none".to_owned()
+            } else {
+                r.backends.join(", ")
+            };
+            ui.label(
+                RichText::new(format!(
+                    "Registered, not checked: {named}; backends {backends}"
+                ))
+                .color(theme::muted(&v)),
+            )
+            .on_hover_text(
+                "What the registry's entries (not deprecated) have; a proxy may serve none of them",
+            );
+        }
         ui.label(format!(
             "Registry folder: {}",
             f.registry_dir.as_deref().unwrap_or("none")

@@ -206,6 +206,21 @@ fn mode_banner(ui: &mut Ui, live: &LiveProxy, preview: &Preview) {
             );
         }
     }
+    let env_errors = preview.env_errors();
+    if !env_errors.is_empty() {
+        theme::card(&v)
+            .fill(theme::badge_fill(&v, theme::error(&v)))
+            .show(ui, |ui| {
+                ui.label(
+                    RichText::new("⛔ An env value breaks the proxy's config endpoint")
+                        .strong()
+                        .color(theme::error(&v)),
+                );
+                for e in &env_errors {
+                    ui.label(RichText::new(e).monospace());
+                }
+            });
+    }
     if !preview.mismatches.is_empty() {
         theme::card(&v).fill(theme::badge_fill(&v, theme::error(&v))).show(ui, |ui| {
             ui.label(RichText::new("⛔ The proxy does not behave as the studio models it").strong().color(theme::error(&v)));
@@ -361,6 +376,10 @@ fn env_cell(ui: &mut Ui, r: &PreviewRow) {
             format!("applied as {}", compact(v)),
         ),
         EnvOutcome::Ignored { why } => (format!("{}={} (ignored)", env.var, env.raw), why.clone()),
+        EnvOutcome::NotJson { .. } => (
+            format!("{}={} (breaks the proxy)", env.var, env.raw),
+            env.error().unwrap_or_default(),
+        ),
     };
     ui.add(egui::Label::new(RichText::new(&text).monospace().small()).truncate())
         .on_hover_text(format!("{text}\n{tip}"));
