@@ -5,7 +5,7 @@ use toml_edit::{Item, Table, Value};
 
 use super::locate::Locator;
 use super::quick_fix::{QuickFix, convert_string};
-use super::secrets::{looks_like_secret, secret_message};
+use super::secrets::{looks_like_secret, secret_in_url, secret_message};
 use super::suggest::hint;
 use super::{Finding, Severity};
 use crate::core::document::{DocPath, Segment};
@@ -308,12 +308,12 @@ impl Walker<'_> {
         value: &Value,
         span: Option<std::ops::Range<usize>>,
     ) -> bool {
+        // A URL's own reason first (a password in it says more than the
+        // key id that is its user name).
+        let kind_of = |s: &str| secret_in_url(s).or_else(|| looks_like_secret(s));
         let found = match value {
-            Value::String(s) => looks_like_secret(s.value()),
-            Value::Array(a) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .find_map(looks_like_secret),
+            Value::String(s) => kind_of(s.value()),
+            Value::Array(a) => a.iter().filter_map(Value::as_str).find_map(kind_of),
             _ => None,
         };
         let Some(kind) = found else {
