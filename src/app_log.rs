@@ -41,8 +41,9 @@ pub fn init() {
         .with_ansi(colour)
         .with_writer(Masked(std::io::stderr))
         .with_filter(
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,activity=off")),
-    );
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("warn,activity=off")),
+        );
     let (file, problem) = match log_dir().map(|dir| file_appender(&dir)) {
         Some(Ok(appender)) => {
             let layer = fmt::layer()

@@ -92,7 +92,10 @@ fn dotted(parts: &[String]) -> String {
 
 /// The pairs of one table as the inside of an inline table.
 fn inline(pairs: &[(String, String)]) -> String {
-    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{} = {v}", key(k))).collect();
+    let body: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{} = {v}", key(k)))
+        .collect();
     format!("{{ {} }}", body.join(", "))
 }
 
@@ -106,10 +109,24 @@ fn render(
 ) -> String {
     let mut root = String::new();
     let mut headers = String::new();
-    for ((name, pairs), s) in tables.iter().zip(spellings.iter().cycle()) {
+    let chosen: Vec<(&Vec<String>, &Vec<(String, String)>, Spelling)> = tables
+        .iter()
+        .zip(spellings.iter().cycle())
+        .map(|((name, pairs), s)| (name, pairs, *s))
+        .collect();
+    // A `[first]` header cannot follow root keys under `first`.
+    let at_root: Vec<&str> = chosen
+        .iter()
+        .filter(|(_, _, s)| matches!(s, Spelling::Dotted | Spelling::Inline))
+        .map(|(name, _, _)| name[0].as_str())
+        .collect();
+    let mut supers: BTreeMap<&str, String> = BTreeMap::new();
+    for (name, pairs, s) in chosen {
         let s = match s {
-            Spelling::Super if name.len() < 2 => Spelling::Header,
-            s => *s,
+            Spelling::Super if name.len() < 2 || at_root.contains(&name[0].as_str()) => {
+                Spelling::Header
+            }
+            s => s,
         };
         match s {
             Spelling::Header => {
@@ -127,10 +144,15 @@ fn render(
                 root.push_str(&format!("{} = {}\n", dotted(name), inline(pairs)));
             }
             Spelling::Super => {
-                headers.push_str(&format!("\n[{}]\n", key(&name[0])));
-                headers.push_str(&format!("{} = {}\n", dotted(&name[1..]), inline(pairs)));
+                supers
+                    .entry(name[0].as_str())
+                    .or_default()
+                    .push_str(&format!("{} = {}\n", dotted(&name[1..]), inline(pairs)));
             }
         }
+    }
+    for (first, lines) in supers {
+        headers.push_str(&format!("\n[{}]\n{lines}", key(first)));
     }
     let bom = if bom { "\u{feff}" } else { "" };
     format!("{bom}# {comment}\n{root}{headers}")
@@ -295,7 +317,7 @@ proptest! {
             Err(e) => {
                 let shown = e.to_string();
                 prop_assert!(
-                    !shown.chars().any(|c| c.is_control() && c != '\n'),
+                    !shown.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
                     "{shown:?}"
                 );
             }

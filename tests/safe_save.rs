@@ -341,7 +341,9 @@ fn fill_leaving(dir: &Path, pages: u64) -> std::io::Result<()> {
 #[test]
 fn a_hard_linked_file_on_a_full_disk_is_never_cut() -> TestResult {
     let Some(disk) = SmallDisk::mount("64k") else {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root); the seam test in safe_save.rs covers the logic");
+        eprintln!(
+            "skipped: cannot mount a tmpfs here (needs root); the seam test in safe_save.rs covers the logic"
+        );
         return Ok(());
     };
     let path = disk.path().join("chat_proxy.toml");
@@ -353,15 +355,26 @@ fn a_hard_linked_file_on_a_full_disk_is_never_cut() -> TestResult {
     // One page for the backup, none for the longer text.
     fill_leaving(disk.path(), 1)?;
     let longer = "[server]\nport = 8200  # the new port, longer\n".repeat(220);
-    let result = save_atomically(&path, longer.as_bytes(), Expect::Unchanged(loaded.fingerprint));
+    let result = save_atomically(
+        &path,
+        longer.as_bytes(),
+        Expect::Unchanged(loaded.fingerprint),
+    );
     let (a, b) = (fs::read_to_string(&path)?, fs::read_to_string(&link)?);
     match &result {
         Ok(_) => assert!(a == longer && b == longer, "saved but not whole"),
         Err(e) => {
-            assert!(a == original && b == original, "{e}: the file was cut to {} bytes", a.len());
+            assert!(
+                a == original && b == original,
+                "{e}: the file was cut to {} bytes",
+                a.len()
+            );
             assert!(e.to_string().contains("unchanged"), "{e}");
         }
     }
-    assert!(result.is_err(), "the disk was not full: the test proves nothing");
+    assert!(
+        result.is_err(),
+        "the disk was not full: the test proves nothing"
+    );
     Ok(())
 }

@@ -43,7 +43,10 @@ pub fn mask_value<'t>(key: &str, value: &'t str) -> Cow<'t, str> {
         return Cow::Borrowed(MASK);
     }
     // A hex string is a hash or an id far more often than a key.
-    let hex = value.trim().chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    let hex = value
+        .trim()
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || c == '-');
     if !hex && is_random_token(value.trim()) {
         return Cow::Borrowed(MASK);
     }
@@ -105,7 +108,11 @@ fn replace_spans(text: &str, mut spans: Vec<Range<usize>>) -> String {
 
 /// Characters that end a URL, a token or a value in printed text.
 fn ends_token(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | '<' | '>' | '`' | ',' | ')' | ']' | '}')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\'' | '\\' | '<' | '>' | '`' | ',' | ')' | ']' | '}'
+        )
 }
 
 fn is_reference(v: &str) -> bool {
@@ -119,7 +126,9 @@ fn url_secrets(text: &str, spans: &mut Vec<Range<usize>>) {
     while let Some(at) = text[from..].find("://") {
         let sep = from + at;
         let rest_start = sep + 3;
-        let len = text[rest_start..].find(ends_token).unwrap_or(text.len() - rest_start);
+        let len = text[rest_start..]
+            .find(ends_token)
+            .unwrap_or(text.len() - rest_start);
         let end = rest_start + len;
         one_url(text, rest_start, end, spans);
         from = end.max(rest_start);

@@ -689,8 +689,14 @@ mod tests {
             }
             f.write_all(b)
         };
-        let err = overwrite(&path, &mut file, old.as_bytes(), new.as_bytes(), &mut full_disk)
-            .expect_err("the disk is full");
+        let err = overwrite(
+            &path,
+            &mut file,
+            old.as_bytes(),
+            new.as_bytes(),
+            &mut full_disk,
+        )
+        .expect_err("the disk is full");
         assert!(
             matches!(err, SaveError::NoSpace { restored: true, .. }),
             "{err}"

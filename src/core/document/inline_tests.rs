@@ -99,8 +99,8 @@ fn an_array_of_inline_tables_is_an_array_of_tables() {
 
 #[test]
 fn preview_reads_the_inline_value() {
-    let doc = ConfigDocument::parse("vision_preprocess = { image_jpeg_quality = 900 }\n")
-        .expect("TOML");
+    let doc =
+        ConfigDocument::parse("vision_preprocess = { image_jpeg_quality = 900 }\n").expect("TOML");
     let layouts = layouts();
     let preview = crate::core::proxy::effective::preview(
         &doc,
@@ -134,8 +134,12 @@ fn an_edit_inside_an_inline_table_says_why_and_how_and_changes_nothing() {
     assert_eq!(doc.text(), text);
     // Elsewhere in the file edits work, and readers still see the inline table.
     assert!(
-        doc.set_value(&layouts, &path("timeouts.backend_timeout_ms"), Value::from(5000))
-            .is_ok()
+        doc.set_value(
+            &layouts,
+            &path("timeouts.backend_timeout_ms"),
+            Value::from(5000)
+        )
+        .is_ok()
     );
     assert_eq!(
         doc.get_value(&path("server.port"))

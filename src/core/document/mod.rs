@@ -191,7 +191,9 @@ impl ConfigDocument {
         let mut walked = DocPath::default();
         let mut segments = path.0.iter();
         while let Some(seg) = segments.next() {
-            let Segment::Key(key) = seg else { return Ok(()) };
+            let Segment::Key(key) = seg else {
+                return Ok(());
+            };
             walked = walked.child(key);
             let inline = match table.get(key) {
                 Some(Item::Table(t)) => {

@@ -75,7 +75,10 @@ mod tests {
         let text = "# \u{1b}]0;pwned\u{7}\u{1b}[2J\nport = = 1\n";
         let err = toml_edit::Document::parse(text.to_owned()).expect_err("not TOML");
         let shown = ParseError::from_toml(text, &err).to_string();
-        assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+            "{shown:?}"
+        );
         let bad = "x = \"\u{1b}[2J\" =\n";
         let err = toml_edit::Document::parse(bad.to_owned()).expect_err("not TOML");
         let shown = ParseError::from_toml(bad, &err).to_string();

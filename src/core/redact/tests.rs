@@ -2,10 +2,26 @@ use super::*;
 
 /// Every case: the text, the secret that must not survive, and what must.
 const CASES: &[(&str, &str, &str)] = &[
-    ("https://user:hunter2pass@minio.local/b", "hunter2pass", "minio.local"),
-    ("http://AKIAIOSFODNN7EXAMPLE@h/x", "AKIAIOSFODNN7EXAMPLE", "@h/x"),
-    ("https://api.example.com/v1?api_key=abc123&model=x", "abc123", "model=x"),
-    ("https://h/v1?x=sk-abcdefghijklmnopqrstuvwx", "sk-abcdefghijklmnopqrstuvwx", "https://h/v1?x="),
+    (
+        "https://user:hunter2pass@minio.local/b",
+        "hunter2pass",
+        "minio.local",
+    ),
+    (
+        "http://AKIAIOSFODNN7EXAMPLE@h/x",
+        "AKIAIOSFODNN7EXAMPLE",
+        "@h/x",
+    ),
+    (
+        "https://api.example.com/v1?api_key=abc123&model=x",
+        "abc123",
+        "model=x",
+    ),
+    (
+        "https://h/v1?x=sk-abcdefghijklmnopqrstuvwx",
+        "sk-abcdefghijklmnopqrstuvwx",
+        "https://h/v1?x=",
+    ),
     (
         "https://hooks.slack.com/services/T00000000/B00000000/Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1",
         "Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1",
@@ -16,18 +32,38 @@ const CASES: &[(&str, &str, &str)] = &[
         "dozjgNryP4J3jVmNHl0w5N",
         "Authorization: Bearer ",
     ),
-    ("cmd --opt AKIAIOSFODNN7EXAMPLE/x", "AKIAIOSFODNN7EXAMPLE", "cmd --opt "),
+    (
+        "cmd --opt AKIAIOSFODNN7EXAMPLE/x",
+        "AKIAIOSFODNN7EXAMPLE",
+        "cmd --opt ",
+    ),
     ("password = \"hunter2\"", "hunter2", "password = "),
     ("+ client_secret = 'hunter2'", "hunter2", "client_secret"),
-    ("{\"api_key\": \"hunter2\", \"n\": 1}", "hunter2", "\"n\": 1"),
+    (
+        "{\"api_key\": \"hunter2\", \"n\": 1}",
+        "hunter2",
+        "\"n\": 1",
+    ),
     (
         "autostart_map_raw = \"{\\\"m\\\": \\\"--api-key s3cr3tvalue --port 1\\\"}\"",
         "s3cr3tvalue",
         "--port 1",
     ),
-    ("# token: ghp_abcdefghijklmnopqrstuvwxyz0123", "ghp_abcdefghijklmnopqrstuvwxyz0123", "# token"),
-    ("my_thing = \"Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1Hf5Jg0Ks\"", "Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1Hf5Jg0Ks", "my_thing"),
-    ("\"sk-proj-abcdefghijklmnop1234\" = true", "sk-proj-abcdefghijklmnop1234", "= true"),
+    (
+        "# token: ghp_abcdefghijklmnopqrstuvwxyz0123",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123",
+        "# token",
+    ),
+    (
+        "my_thing = \"Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1Hf5Jg0Ks\"",
+        "Zx8Kq2Lm9Pw4Rt7Yb3Nc6Vd1Hf5Jg0Ks",
+        "my_thing",
+    ),
+    (
+        "\"sk-proj-abcdefghijklmnop1234\" = true",
+        "sk-proj-abcdefghijklmnop1234",
+        "= true",
+    ),
     (
         "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abcDEF123==;EndpointSuffix=x",
         "abcDEF123==",

@@ -238,7 +238,10 @@ mod tests {
     /// hidden temp file is left.
     #[test]
     fn a_swap_back_that_gives_up_says_what_is_where() -> TestResult {
-        if !matches!(exchange(Path::new("/nonexistent-a"), Path::new("/nonexistent-b")), Exchange::Failed(_)) {
+        if !matches!(
+            exchange(Path::new("/nonexistent-a"), Path::new("/nonexistent-b")),
+            Exchange::Failed(_)
+        ) {
             return Ok(()); // no atomic exchange on this system
         }
         let dir = tempfile::tempdir()?;
@@ -255,8 +258,8 @@ mod tests {
             round += 1;
             exchange(a, b)
         };
-        let err = swap_in_checked_with(tmp, &target, expected, &mut racing)
-            .expect_err("a conflict");
+        let err =
+            swap_in_checked_with(tmp, &target, expected, &mut racing).expect_err("a conflict");
         let SaveError::ConflictNotUndone { now, other, .. } = &err else {
             panic!("not the exact conflict: {err}");
         };
@@ -271,7 +274,10 @@ mod tests {
             !left.iter().any(|n| n.ends_with(".tmp")),
             "a hidden temp file is left: {left:?}"
         );
-        assert!(left.iter().all(|n| n == "chat_proxy.toml" || crate::core::safe_save::is_backup_or_temp(n)));
+        assert!(
+            left.iter()
+                .all(|n| n == "chat_proxy.toml" || crate::core::safe_save::is_backup_or_temp(n))
+        );
         Ok(())
     }
 
@@ -283,8 +289,8 @@ mod tests {
         let target = dir.path().join("chat_proxy.toml");
         std::fs::write(&target, "other = 1\n")?;
         let tmp = temp_with(dir.path(), b"ours = 1\n")?;
-        let err = swap_in_checked(tmp, &target, Fingerprint::of(b"read = 1\n"))
-            .expect_err("a conflict");
+        let err =
+            swap_in_checked(tmp, &target, Fingerprint::of(b"read = 1\n")).expect_err("a conflict");
         assert!(matches!(err, SaveError::Conflict { .. }), "{err}");
         assert_eq!(std::fs::read(&target)?, b"other = 1\n");
         assert_eq!(names(dir.path())?, vec!["chat_proxy.toml".to_owned()]);

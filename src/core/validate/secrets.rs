@@ -92,7 +92,12 @@ impl Scan<'_> {
     fn table(&mut self, path: &DocPath, table: &Table, deep: bool) {
         for (key, item) in table {
             let child = path.child(key);
-            self.key_name(&child, key, table.key(key).and_then(toml_edit::Key::span), deep);
+            self.key_name(
+                &child,
+                key,
+                table.key(key).and_then(toml_edit::Key::span),
+                deep,
+            );
             match item {
                 Item::Table(t) => {
                     let deep = deep || self.scans_below(&child);
@@ -140,8 +145,11 @@ impl Scan<'_> {
     /// A key that is itself a secret (`"sk-…" = true`): an unmistakable
     /// shape anywhere, a random token where values are checked deep.
     fn key_name(&mut self, path: &DocPath, key: &str, span: Option<Range<usize>>, deep: bool) {
-        let kind = unmistakable_secret(key)
-            .or_else(|| (deep || !self.is_known(path)).then(|| looks_like_secret(key)).flatten());
+        let kind = unmistakable_secret(key).or_else(|| {
+            (deep || !self.is_known(path))
+                .then(|| looks_like_secret(key))
+                .flatten()
+        });
         if let Some(kind) = kind {
             let (line, column) = self.locator.at(span);
             self.findings.push(Finding {
@@ -396,9 +404,9 @@ pub fn is_secret_name(key: &str) -> bool {
                 | "credentials"
         )
     });
-    let pair = parts.windows(2).any(|w| {
-        w[1] == "key" && matches!(w[0], "api" | "access" | "private" | "secret" | "auth")
-    });
+    let pair = parts
+        .windows(2)
+        .any(|w| w[1] == "key" && matches!(w[0], "api" | "access" | "private" | "secret" | "auth"));
     named || pair
 }
 
@@ -406,10 +414,7 @@ pub fn is_secret_name(key: &str) -> bool {
 /// (`${VAR}`), not a number or a boolean.
 pub(crate) fn is_literal_secret_value(value: &str) -> bool {
     let v = value.trim();
-    !v.is_empty()
-        && !v.contains('$')
-        && v.parse::<f64>().is_err()
-        && !matches!(v, "true" | "false")
+    !v.is_empty() && !v.contains('$') && v.parse::<f64>().is_err() && !matches!(v, "true" | "false")
 }
 
 fn is_aws_key_id(s: &str) -> bool {
