@@ -216,28 +216,30 @@ impl Fixed {
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let answers = std::sync::Arc::new(answers);
-        let thread = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        let thread = std::thread::Builder::new()
+            .name("fixed-answers".to_owned())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
                     return;
                 };
-                let app = Router::new().fallback(move |uri: Uri| {
-                    let answers = answers.clone();
-                    async move { answer(&answers, uri.path()) }
+                rt.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    let app = Router::new().fallback(move |uri: Uri| {
+                        let answers = answers.clone();
+                        async move { answer(&answers, uri.path()) }
+                    });
+                    tokio::select! {
+                        _ = axum::serve(listener, app) => {}
+                        _ = rx => {}
+                    }
                 });
-                tokio::select! {
-                    _ = axum::serve(listener, app) => {}
-                    _ = rx => {}
-                }
-            });
-            rt.shutdown_background();
-        });
+                rt.shutdown_background();
+            })?;
         Ok(Self {
             addr,
             stop: Some(tx),
