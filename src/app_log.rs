@@ -33,14 +33,22 @@ pub fn log_dir() -> Option<PathBuf> {
 /// Set up logging for the process. A log folder that cannot be made is not
 /// fatal: the tool still works, and says once on stderr why nothing is logged.
 pub fn init() {
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_filter(
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,activity=off")),
+    let colour = crate::core::terminal_text::colour_allowed(
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        std::env::var_os("NO_COLOR").as_deref(),
     );
+    let stderr = fmt::layer()
+        .with_ansi(colour)
+        .with_writer(Masked(std::io::stderr))
+        .with_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("warn,activity=off")),
+        );
     let (file, problem) = match log_dir().map(|dir| file_appender(&dir)) {
         Some(Ok(appender)) => {
             let layer = fmt::layer()
                 .with_ansi(false)
-                .with_writer(appender)
+                .with_writer(Masked(appender))
                 .with_filter(
                     Targets::new()
                         .with_target("activity", LevelFilter::INFO)
@@ -57,6 +65,34 @@ pub fn init() {
         .try_init();
     if let Some(problem) = problem {
         tracing::warn!("no activity log: {problem}");
+    }
+}
+
+/// Every log line through the one masking rule (`core::redact`): a URL
+/// with a password or a token in a message is logged masked. Each event is
+/// one write of its whole line.
+struct Masked<M>(M);
+
+struct MaskedWriter<W: std::io::Write>(W);
+
+impl<W: std::io::Write> std::io::Write for MaskedWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let masked = crate::core::redact::mask_text(&text);
+        self.0.write_all(masked.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<'a, M: fmt::MakeWriter<'a>> fmt::MakeWriter<'a> for Masked<M> {
+    type Writer = MaskedWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        MaskedWriter(self.0.make_writer())
     }
 }
 

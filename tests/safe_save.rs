@@ -289,3 +289,92 @@ fn cli_set_keeps_mode_and_symlink() -> TestResult {
     assert_eq!(mode_of(&backup_path(&target))?, 0o640);
     Ok(())
 }
+
+/// A small tmpfs mounted for one test and unmounted when dropped (also
+/// when the test fails). `None` when mounting is refused (not root, no
+/// CAP_SYS_ADMIN in a container): the test then says it is skipped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().ok()?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then_some(Self { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Fill the disk, then free `pages` pages of 4 KiB.
+fn fill_leaving(dir: &Path, pages: u64) -> std::io::Result<()> {
+    use std::io::Write;
+    let filler = dir.join("filler");
+    let mut file = fs::File::create(&filler)?;
+    let chunk = vec![b'x'; 4096];
+    while file.write_all(&chunk).is_ok() {}
+    let _ = file.sync_all();
+    let len = fs::metadata(&filler)?.len() / 4096 * 4096;
+    file.set_len(len.saturating_sub(pages * 4096))?;
+    file.sync_all()
+}
+
+/// A hard-linked file on a full disk, saved with a longer text (written in
+/// place): either the whole new text lands under both names, or the save
+/// fails and both names hold the original bytes. Never a cut file.
+#[test]
+fn a_hard_linked_file_on_a_full_disk_is_never_cut() -> TestResult {
+    let Some(disk) = SmallDisk::mount("64k") else {
+        eprintln!(
+            "skipped: cannot mount a tmpfs here (needs root); the seam test in safe_save.rs covers the logic"
+        );
+        return Ok(());
+    };
+    let path = disk.path().join("chat_proxy.toml");
+    let original = "[server]\nport = 8100\n".repeat(90);
+    fs::write(&path, &original)?;
+    let link = disk.path().join("link.toml");
+    fs::hard_link(&path, &link)?;
+    let loaded = read_text(&path)?;
+    // One page for the backup, none for the longer text.
+    fill_leaving(disk.path(), 1)?;
+    let longer = "[server]\nport = 8200  # the new port, longer\n".repeat(220);
+    let result = save_atomically(
+        &path,
+        longer.as_bytes(),
+        Expect::Unchanged(loaded.fingerprint),
+    );
+    let (a, b) = (fs::read_to_string(&path)?, fs::read_to_string(&link)?);
+    match &result {
+        Ok(_) => assert!(a == longer && b == longer, "saved but not whole"),
+        Err(e) => {
+            assert!(
+                a == original && b == original,
+                "{e}: the file was cut to {} bytes",
+                a.len()
+            );
+            assert!(e.to_string().contains("unchanged"), "{e}");
+        }
+    }
+    assert!(
+        result.is_err(),
+        "the disk was not full: the test proves nothing"
+    );
+    Ok(())
+}

@@ -17,6 +17,8 @@ use clap::{Parser, Subcommand};
 
 use std::io::IsTerminal;
 
+use crate::core::terminal_text::EscapingWriter;
+
 pub use output::{CliError, Out, OutputFormat};
 
 /// Exit codes shared by every command.
@@ -118,7 +120,11 @@ pub enum Command {
 
 /// Run a headless command; returns the process exit code.
 pub fn run(cli: &Cli, command: &Command) -> u8 {
-    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // Every byte printed passes the one escaping rule: text from a file or
+    // a proxy cannot reach the terminal as control characters.
+    let json = cli.format == OutputFormat::Json;
+    let mut stdout = EscapingWriter::new(std::io::stdout().lock(), json);
+    let mut stderr = EscapingWriter::new(std::io::stderr().lock(), json);
     let mut o = Out {
         out: &mut stdout,
         err: &mut stderr,

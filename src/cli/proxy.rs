@@ -283,7 +283,11 @@ pub fn run_proxy_in(
 
 impl From<ProxyError> for CliError {
     fn from(e: ProxyError) -> Self {
-        Self::unreadable(e.to_string())
+        if e.is_refusal() {
+            Self::refused(e.to_string())
+        } else {
+            Self::unreadable(e.to_string())
+        }
     }
 }
 
@@ -610,6 +614,7 @@ pub(super) fn push_fail(e: PushError) -> CliError {
         | PushError::NotTheProxysFile { .. }
         | PushError::Draft { .. } => (exit::FINDINGS, Value::Null),
         PushError::Save(s) if s.is_conflict() => (exit::FINDINGS, Value::Null),
+        PushError::Proxy(p) if p.is_refusal() => (exit::FINDINGS, Value::Null),
         PushError::Save(_) | PushError::Proxy(_) => (exit::UNREADABLE, Value::Null),
     };
     let mut message = e.to_string();

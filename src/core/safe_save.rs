@@ -73,9 +73,51 @@ pub enum SaveError {
         found: String,
     },
     #[error(
+        "{path}: changed on disk while it was being saved (read {expected}, found {found}), \
+         and other writers kept replacing it, so the exchange could not be undone: the file \
+         now holds {now}; the version it held is kept as {}; compare the two and keep the \
+         one you want",
+        other.display()
+    )]
+    ConflictNotUndone {
+        path: PathBuf,
+        expected: String,
+        found: String,
+        /// What the file holds now, said exactly ("your version (…)" or
+        /// "another version (…)").
+        now: String,
+        /// Where the version this save took out of place is kept (beside
+        /// the file, never hidden).
+        other: PathBuf,
+    },
+    #[error(
         "{path}: was deleted on disk since it was opened; save again explicitly to recreate it"
     )]
     Deleted { path: PathBuf },
+    #[error(
+        "{path}: not enough free space to write it in place ({needed} bytes: {source}); \
+         the file is unchanged{}; free some space and save again",
+        if *restored { " (its original bytes were written back)" } else { " (nothing was written)" }
+    )]
+    NoSpace {
+        path: PathBuf,
+        needed: u64,
+        /// The original bytes were written back after a failed write.
+        restored: bool,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: the write in place failed ({source}) and the original bytes could not be \
+         put back ({restore}); the previous version is in {}",
+        backup.display()
+    )]
+    InPlaceLost {
+        path: PathBuf,
+        source: std::io::Error,
+        restore: std::io::Error,
+        backup: PathBuf,
+    },
     #[error("{path}: is {kind}, not a regular file; only regular files are read or written")]
     NotRegular { path: PathBuf, kind: &'static str },
     #[error("{path}: is {}, too large for {limit}; this is not {}", human_size(*size), limit.what)]
@@ -109,7 +151,10 @@ impl SaveError {
     }
 
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Self::Conflict { .. } | Self::Deleted { .. })
+        matches!(
+            self,
+            Self::Conflict { .. } | Self::ConflictNotUndone { .. } | Self::Deleted { .. }
+        )
     }
 }
 
@@ -172,6 +217,9 @@ pub fn read_text_unhashed(path: &Path, limit: ReadLimit) -> Result<String, SaveE
 /// `.NAME.swp`. File pickers leave them out of their lists.
 pub fn is_backup_or_temp(name: &str) -> bool {
     name.ends_with(".bak")
+        || name
+            .rsplit_once(".conflict-")
+            .is_some_and(|(_, hex)| hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
         || name.ends_with('~')
         || (name.starts_with('.') && (name.ends_with(".tmp") || name.ends_with(".swp")))
 }
@@ -264,7 +312,7 @@ pub fn save_atomically(
         Expect::Unchanged(fp) => Some(fp),
         Expect::Absent | Expect::Anything => None,
     };
-    replace(target, bytes, &identity, checked)?;
+    replace(target, &old, bytes, &identity, checked)?;
     Ok(SaveOutcome::Written {
         fingerprint,
         backup: Some(backup),
@@ -313,19 +361,20 @@ fn create(target: &Path, bytes: &[u8], expect: Expect) -> Result<(), SaveError> 
 /// target must still have at that moment.
 fn replace(
     target: &Path,
+    old: &[u8],
     bytes: &[u8],
     identity: &Identity,
     checked: Option<Fingerprint>,
 ) -> Result<(), SaveError> {
     if identity.has_other_links() {
-        return write_in_place(target, bytes, checked);
+        return write_in_place(target, old, bytes, checked);
     }
     let (tmp, owner_kept) = temp_beside(target, bytes, Some(identity))?;
     if !owner_kept {
         // A new file would be ours, not the original owner's (not root):
         // write in place so the owner stays, as editors do.
         drop(tmp);
-        return write_in_place(target, bytes, checked);
+        return write_in_place(target, old, bytes, checked);
     }
     match checked {
         Some(expected) => swap::swap_in_checked(tmp, target, expected),
@@ -341,8 +390,11 @@ fn replace(
 /// Overwrite the file's own bytes (same inode): for hard links and for files
 /// whose owner a new file could not get. The backup is written before, and
 /// the content is re-checked through the open handle right before writing.
+/// `old` is what the file holds (checked): it is written back if the new
+/// bytes cannot all be written.
 fn write_in_place(
     target: &Path,
+    old: &[u8],
     bytes: &[u8],
     checked: Option<Fingerprint>,
 ) -> Result<(), SaveError> {
@@ -362,13 +414,86 @@ fn write_in_place(
             });
         }
     }
-    let write = |file: &mut fs::File| -> std::io::Result<()> {
+    overwrite(target, &mut file, old, bytes, &mut |f, b| f.write_all(b))
+}
+
+/// The in-place write: the space for the new bytes is reserved first
+/// (`fallocate` without changing the size), so a full disk refuses before
+/// a byte changes; the new bytes then go over the old ones from the start
+/// and only then is the file cut to their length. If anything fails on the
+/// way (a filesystem without reservation that runs out of space), `old` is
+/// written back: the file never stays cut or half-new. `write` is the seam
+/// tests fail.
+fn overwrite(
+    target: &Path,
+    file: &mut fs::File,
+    old: &[u8],
+    bytes: &[u8],
+    write: &mut dyn FnMut(&mut fs::File, &[u8]) -> std::io::Result<()>,
+) -> Result<(), SaveError> {
+    let needed = bytes.len() as u64;
+    if bytes.len() > old.len()
+        && let Err(e) = reserve(file, needed)
+        && e.raw_os_error() == Some(NO_SPACE)
+    {
+        return Err(SaveError::NoSpace {
+            path: target.to_path_buf(),
+            needed,
+            restored: false,
+            source: e,
+        });
+    }
+    let mut put = |file: &mut fs::File, text: &[u8]| -> std::io::Result<()> {
         file.rewind()?;
-        file.set_len(0)?;
-        file.write_all(bytes)?;
+        write(file, text)?;
+        file.set_len(text.len() as u64)?;
         file.sync_all()
     };
-    write(&mut file).map_err(|e| SaveError::io(target, "write the file in place", e))
+    let Err(failed) = put(file, bytes) else {
+        return Ok(());
+    };
+    match put(file, old) {
+        Ok(()) if failed.raw_os_error() == Some(NO_SPACE) => Err(SaveError::NoSpace {
+            path: target.to_path_buf(),
+            needed,
+            restored: true,
+            source: failed,
+        }),
+        Ok(()) => Err(SaveError::io(
+            target,
+            "write the file in place (the original bytes are back)",
+            failed,
+        )),
+        Err(restore) => Err(SaveError::InPlaceLost {
+            path: target.to_path_buf(),
+            source: failed,
+            restore,
+            backup: backup_path(target),
+        }),
+    }
+}
+
+/// ENOSPC: no space left on the device.
+const NO_SPACE: i32 = 28;
+
+/// Reserve the blocks for `len` bytes without changing the file's size or
+/// content. A filesystem without reservation is not an error here: the
+/// write that follows puts the original back if it runs out of space.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn reserve(file: &fs::File, len: u64) -> std::io::Result<()> {
+    use rustix::fs::{FallocateFlags, fallocate};
+    match fallocate(file, FallocateFlags::KEEP_SIZE, 0, len) {
+        Ok(()) => Ok(()),
+        Err(e) if e == rustix::io::Errno::NOSPC || e == rustix::io::Errno::DQUOT => {
+            Err(std::io::Error::from_raw_os_error(NO_SPACE))
+        }
+        Err(_) => Ok(()),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn reserve(_file: &fs::File, _len: u64) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// A temporary file beside `target` holding `bytes`, with `identity`'s owner
@@ -466,6 +591,7 @@ mod tests {
             "chat_proxy.toml~",
             ".chat_proxy.toml.a1B2.tmp",
             ".chat_proxy.toml.swp",
+            "chat_proxy.toml.conflict-0123456789ab",
         ] {
             assert!(is_backup_or_temp(name), "{name}");
         }
@@ -540,6 +666,58 @@ mod tests {
         assert_eq!(fs::read_to_string(&path)?, "keep");
         let leftovers = fs::read_dir(dir.path())?.count();
         assert_eq!(leftovers, 2, "no temporary file may be left behind");
+        Ok(())
+    }
+
+    /// A disk that fills up in the middle of the in-place write (a
+    /// filesystem without reservation): the write stops after 4,096 bytes
+    /// with ENOSPC. The file gets its original bytes back, and the error
+    /// says the file is unchanged.
+    #[test]
+    fn a_full_disk_in_the_middle_of_an_in_place_write_leaves_the_original()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("chat_proxy.toml");
+        let old = "[server]\nport = 8100\n".repeat(100);
+        fs::write(&path, &old)?;
+        let new = "[server]\nport = 8200  # a longer line\n".repeat(300);
+        let mut file = fs::OpenOptions::new().read(true).write(true).open(&path)?;
+        let mut full_disk = |f: &mut fs::File, b: &[u8]| -> std::io::Result<()> {
+            if b.len() > old.len() {
+                f.write_all(&b[..4096])?;
+                return Err(std::io::Error::from_raw_os_error(NO_SPACE));
+            }
+            f.write_all(b)
+        };
+        let err = overwrite(
+            &path,
+            &mut file,
+            old.as_bytes(),
+            new.as_bytes(),
+            &mut full_disk,
+        )
+        .expect_err("the disk is full");
+        assert!(
+            matches!(err, SaveError::NoSpace { restored: true, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("unchanged"), "{err}");
+        assert_eq!(fs::read_to_string(&path)?, old);
+        Ok(())
+    }
+
+    /// A shorter text written in place leaves no tail of the old one.
+    #[test]
+    fn an_in_place_write_is_cut_to_the_new_length() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("a.toml");
+        fs::write(&path, "long = \"old old old\"\n")?;
+        let link = dir.path().join("b.toml");
+        fs::hard_link(&path, &link)?;
+        let loaded = read_text(&path)?;
+        save_atomically(&path, b"x = 1\n", Expect::Unchanged(loaded.fingerprint))?;
+        assert_eq!(fs::read_to_string(&link)?, "x = 1\n");
+        assert_eq!(fs::read_to_string(&path)?, "x = 1\n");
         Ok(())
     }
 }

@@ -287,7 +287,12 @@ fn storage(
                 .filter(|f| f.ty == FieldType::EnvVar)
                 .filter_map(|f| doc.get_value(&table.child(&f.key))?.as_str())
                 .filter(|var| !var.is_empty())
-                .map(|var| (var.to_owned(), env_is_set(var)))
+                // A "name" that is a literal secret (`check` reports it) is
+                // shown masked, never as the name of a variable.
+                .map(|var| {
+                    let shown = crate::core::redact::mask_env_name(var).into_owned();
+                    (shown, env_is_set(var))
+                })
                 .collect();
             (kind.clone(), AssetStorage { backend, env_set })
         })

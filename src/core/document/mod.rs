@@ -40,6 +40,13 @@ pub enum EditError {
     },
     #[error("`{path}`: an index needs an array of tables like [[endpoints]]")]
     NotAnArray { path: String },
+    #[error(
+        "`{path}`: `{table}` is written inline (`{table} = {{ ... }}` or \
+         `{table} = [{{ ... }}]`); edits inside an inline table are not made here, since rewriting it would \
+         change lines you wrote: turn it into a [{table}] table (one `key = value` \
+         per line below the header), or change the value on that line by hand"
+    )]
+    InsideInlineTable { path: String, table: String },
     #[error(transparent)]
     Path(#[from] PathError),
 }
@@ -62,6 +69,12 @@ pub struct ConfigDocument {
     /// The inverse of every edit since the last `take_inverses`, when a
     /// session records them for its undo steps (`None`: not recorded).
     inverses: Option<Vec<Inverse>>,
+    /// The model as every reader sees it when the file writes a table
+    /// inline (`server = { port = 8100 }`, `endpoints = [{ ... }]`): those
+    /// spelled out as tables, so `[server]`, `server.port = ` and
+    /// `server = { port = }` read the same everywhere. `None` when the file
+    /// has no inline table (the model is read as it is, no copy).
+    spelled: Option<Table>,
 }
 
 /// What undoes one edit: the bytes it replaced and, for a value changed in
@@ -143,7 +156,75 @@ impl ConfigDocument {
             doc: parsed.into_mut(),
             rendered_edits: 0,
             inverses: None,
+            spelled: None,
         }
+        .with_spelled()
+    }
+
+    fn with_spelled(mut self) -> Self {
+        self.respell();
+        self
+    }
+
+    /// Recompute the read model after an edit (only when the file has inline
+    /// tables: one pass that finds none otherwise).
+    fn respell(&mut self) {
+        self.spelled = spelled_out(self.doc.as_table());
+    }
+
+    /// Whether the file writes a table inline (readers then see it spelled
+    /// out; a check on the lines of one table cannot see it, so it is done
+    /// on the whole file).
+    pub fn has_inline_tables(&self) -> bool {
+        self.spelled.is_some()
+    }
+
+    /// The model as read: inline tables spelled out as tables.
+    fn read_root(&self) -> &Table {
+        self.spelled.as_ref().unwrap_or_else(|| self.doc.as_table())
+    }
+
+    /// Edits walk the tables written with headers or dotted keys; a path
+    /// through an inline table (or an array of them) is refused by name.
+    fn refuse_inside_inline(&self, path: &DocPath) -> Result<(), EditError> {
+        let mut table = self.doc.as_table();
+        let mut walked = DocPath::default();
+        let mut segments = path.0.iter();
+        while let Some(seg) = segments.next() {
+            let Segment::Key(key) = seg else {
+                return Ok(());
+            };
+            walked = walked.child(key);
+            let inline = match table.get(key) {
+                Some(Item::Table(t)) => {
+                    table = t;
+                    continue;
+                }
+                Some(Item::ArrayOfTables(a)) => {
+                    match segments.next().and_then(|s| match s {
+                        Segment::Index(i) => a.get(*i),
+                        Segment::Key(_) => None,
+                    }) {
+                        Some(entry) => {
+                            table = entry;
+                            continue;
+                        }
+                        None => return Ok(()),
+                    }
+                }
+                Some(Item::Value(Value::InlineTable(_))) => true,
+                Some(Item::Value(Value::Array(a))) => is_array_of_inline_tables(a),
+                _ => false,
+            };
+            if inline && walked.0.len() < path.0.len() {
+                return Err(EditError::InsideInlineTable {
+                    path: path.to_string(),
+                    table: walked.to_string(),
+                });
+            }
+            return Ok(());
+        }
+        Ok(())
     }
 
     pub fn text(&self) -> String {
@@ -188,6 +269,9 @@ impl ConfigDocument {
                 let current = self.replace_bytes(at..at + len, &text);
                 self.regions.shift_after(at, len, text.len());
                 let old = self.put_model_value(&path, value);
+                if self.spelled.is_some() {
+                    self.respell();
+                }
                 match old {
                     Some(value) => Inverse(InverseKind::Value {
                         path,
@@ -239,6 +323,7 @@ impl ConfigDocument {
             self.regions = regions::Regions::of(&parsed);
             self.doc = parsed.into_mut();
         }
+        self.respell();
     }
 
     /// The lines of the table that holds `path`'s key-value (its nearest
@@ -411,6 +496,7 @@ impl ConfigDocument {
                 std::mem::replace(&mut self.text, self.doc.to_string())
             }
         };
+        self.respell();
         if self.inverses.is_some() {
             let inverse = lines_inverse(&before, &self.text);
             self.record(inverse);
@@ -426,8 +512,10 @@ impl ConfigDocument {
         lines::with_newline(&edited.replace("\r\n", "\n"), self.newline)
     }
 
+    /// The document's root table as every reader sees it: a table written
+    /// inline reads as if it had a header.
     pub fn root(&self) -> &Table {
-        self.doc.as_table()
+        self.read_root()
     }
 
     /// The item at `path` (a key, possibly of an array entry: `endpoints[0].name`).
@@ -438,7 +526,7 @@ impl ConfigDocument {
 
     /// The table at `path`, following array indices (`endpoints[1]`).
     pub fn table_at(&self, path: &DocPath) -> Option<&Table> {
-        table_at(self.doc.as_table(), path)
+        table_at(self.read_root(), path)
     }
 
     pub fn get_value(&self, path: &DocPath) -> Option<&Value> {
@@ -454,6 +542,7 @@ impl ConfigDocument {
         mut value: Value,
     ) -> Result<bool, EditError> {
         let (parent_path, key) = split_key(path)?;
+        self.refuse_inside_inline(path)?;
         let table = self.table_mut_creating(layouts, &parent_path, path)?;
         if let Some(existing) = table.get(key).and_then(Item::as_value).cloned() {
             if values_equal(&existing, &value) {
@@ -470,7 +559,12 @@ impl ConfigDocument {
             self.table_mut_creating(layouts, &parent_path, path)?
                 .insert(key, Item::Value(value));
             match in_place {
-                Some(inverse) => self.record(inverse),
+                Some(inverse) => {
+                    if self.spelled.is_some() {
+                        self.respell();
+                    }
+                    self.record(inverse);
+                }
                 None => self.commit(splice),
             }
             return Ok(true);
@@ -495,7 +589,7 @@ impl ConfigDocument {
                     &patch::headers(&s),
                     spanned,
                     &parent_path,
-                    self.table_at(&parent_path)?,
+                    table_at(self.doc.as_table(), &parent_path)?,
                     key,
                 ),
                 None => patch::insert_table(
@@ -523,6 +617,7 @@ impl ConfigDocument {
     /// Remove a key or table; returns whether anything was there.
     pub fn remove(&mut self, path: &DocPath) -> Result<bool, EditError> {
         let (parent_path, key) = split_key(path)?;
+        self.refuse_inside_inline(path)?;
         let Some(table) = self.existing_table_mut(&parent_path) else {
             return Ok(false);
         };
@@ -540,6 +635,11 @@ impl ConfigDocument {
 
     /// Entries of an array of tables (`endpoints`), or `None` when absent.
     pub fn array(&self, table: &str) -> Option<&ArrayOfTables> {
+        self.read_root().get(table)?.as_array_of_tables()
+    }
+
+    /// The array as written with `[[table]]` headers (what edits change).
+    fn written_array(&self, table: &str) -> Option<&ArrayOfTables> {
         self.doc.get(table)?.as_array_of_tables()
     }
 
@@ -550,6 +650,14 @@ impl ConfigDocument {
         table: &str,
         mut entry: Table,
     ) -> Result<usize, EditError> {
+        if let Some(Item::Value(Value::Array(a))) = self.doc.get(table)
+            && is_array_of_inline_tables(a)
+        {
+            return Err(EditError::InsideInlineTable {
+                path: format!("{table}[]"),
+                table: table.to_owned(),
+            });
+        }
         self.array_mut_creating(table)?;
         let position = placement::position_for_new_array_entry(layouts, &mut self.doc, table);
         entry.set_position(Some(position));
@@ -630,8 +738,13 @@ impl ConfigDocument {
     }
 
     fn array_entry(&self, table: &str, index: usize) -> Result<&Table, EditError> {
-        let len = self.array(table).map_or(0, ArrayOfTables::len);
-        self.array(table)
+        self.refuse_inside_inline(&DocPath(vec![
+            Segment::Key(table.to_owned()),
+            Segment::Index(index),
+            Segment::Key(String::new()),
+        ]))?;
+        let len = self.written_array(table).map_or(0, ArrayOfTables::len);
+        self.written_array(table)
             .and_then(|a| a.get(index))
             .ok_or_else(|| EditError::NoSuchEntry {
                 path: format!("{table}[{index}]"),
@@ -721,6 +834,59 @@ impl ConfigDocument {
             };
         }
         Ok(table)
+    }
+}
+
+/// `root` with every table written inline spelled out as a table (and an
+/// array of inline tables as an array of tables), as TOML defines them to be
+/// the same; `None` when there is none. Keys and values keep their spans.
+pub fn spelled_out(root: &Table) -> Option<Table> {
+    if !has_inline(root) {
+        return None;
+    }
+    let mut copy = root.clone();
+    spell_out(&mut copy);
+    Some(copy)
+}
+
+fn has_inline(table: &Table) -> bool {
+    table.iter().any(|(_, item)| match item {
+        Item::Value(Value::InlineTable(_)) => true,
+        Item::Value(Value::Array(a)) => is_array_of_inline_tables(a),
+        Item::Table(t) => has_inline(t),
+        Item::ArrayOfTables(a) => a.iter().any(has_inline),
+        Item::Value(_) | Item::None => false,
+    })
+}
+
+/// A non-empty array whose every element is an inline table: TOML's other
+/// spelling of an array of tables.
+fn is_array_of_inline_tables(array: &toml_edit::Array) -> bool {
+    !array.is_empty() && array.iter().all(Value::is_inline_table)
+}
+
+fn spell_out(table: &mut Table) {
+    for (_, item) in table.iter_mut() {
+        let inline = matches!(item, Item::Value(Value::InlineTable(_)))
+            || matches!(item, Item::Value(Value::Array(a)) if is_array_of_inline_tables(a));
+        if inline {
+            let taken = std::mem::take(item);
+            *item = match taken {
+                Item::Value(Value::Array(_)) => match taken.into_array_of_tables() {
+                    Ok(a) => Item::ArrayOfTables(a),
+                    Err(back) => back,
+                },
+                other => match other.into_table() {
+                    Ok(t) => Item::Table(t),
+                    Err(back) => back,
+                },
+            };
+        }
+        match item {
+            Item::Table(t) => spell_out(t),
+            Item::ArrayOfTables(a) => a.iter_mut().for_each(spell_out),
+            Item::Value(_) | Item::None => {}
+        }
     }
 }
 
@@ -835,3 +1001,6 @@ pub fn region_starts(parsed: &toml_edit::Document<String>) -> Vec<(usize, usize)
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod inline_tests;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::core::terminal_text::escape_line;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
     /// 1-based.
@@ -40,18 +42,47 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The line is quoted with its control characters escaped; the caret
+        // is placed under the escaped text.
+        let before: String = self
+            .line_text
+            .chars()
+            .take(self.column.saturating_sub(1))
+            .collect();
+        let caret = escape_line(&before).chars().count();
         write!(
             f,
             "line {}, column {}: {}\n  {} | {}\n  {} | {}^",
             self.line,
             self.column,
-            self.message,
+            escape_line(&self.message),
             self.line,
-            self.line_text,
+            escape_line(&self.line_text),
             " ".repeat(self.line.to_string().len()),
-            " ".repeat(self.column.saturating_sub(1))
+            " ".repeat(caret)
         )
     }
 }
 
 impl std::error::Error for ParseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quoted_line_has_its_escapes_escaped() {
+        let text = "# \u{1b}]0;pwned\u{7}\u{1b}[2J\nport = = 1\n";
+        let err = toml_edit::Document::parse(text.to_owned()).expect_err("not TOML");
+        let shown = ParseError::from_toml(text, &err).to_string();
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+            "{shown:?}"
+        );
+        let bad = "x = \"\u{1b}[2J\" =\n";
+        let err = toml_edit::Document::parse(bad.to_owned()).expect_err("not TOML");
+        let shown = ParseError::from_toml(bad, &err).to_string();
+        assert!(!shown.contains('\u{1b}'), "{shown:?}");
+        assert!(shown.contains("\\x1b[2J"), "{shown}");
+    }
+}

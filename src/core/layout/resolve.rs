@@ -77,7 +77,7 @@ impl LayoutSet {
             .find(|p| p.sections.iter().any(|s| s.table == home.table))
     }
 
-    fn try_resolve(&self, path: &DocPath) -> Option<Resolved<'_>> {
+    pub(crate) fn try_resolve(&self, path: &DocPath) -> Option<Resolved<'_>> {
         let (page, section, depth) = self.deepest_section(path)?;
         let rest = &path.0[depth..];
         let (instance, keys) = match section.kind {

@@ -45,12 +45,13 @@ pub struct Health {
     pub uptime_seconds: f64,
 }
 
-/// `GET /v1/models`.
+/// `GET /v1/models`. `data` is required: an answer without it is another
+/// service (or a redirect to one), not a proxy serving no model, and reading
+/// it as "0 served" would hide that.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelList {
     #[serde(default)]
     pub object: String,
-    #[serde(default)]
     pub data: Vec<ModelEntry>,
 }
 

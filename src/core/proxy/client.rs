@@ -80,7 +80,7 @@ pub enum ProxyError {
         body: String,
     },
     #[error(
-        "{method} {url}: the answer is not the JSON the chat proxy sends (line {line}, column {column}: {reason}); body starts `{body}`; is this URL the chat proxy?"
+        "{method} {url}: not an ImageWorks proxy answer: the answer is not the JSON the chat proxy sends (line {line}, column {column}: {reason}); body starts `{body}`; is this URL the chat proxy?"
     )]
     InvalidJson {
         method: &'static str,
@@ -93,6 +93,26 @@ pub enum ProxyError {
 }
 
 impl ProxyError {
+    /// True for an answer that is not the proxy's (not its JSON, a model
+    /// list without `data`, a redirect to another origin): exit code 2, as
+    /// for an unreachable proxy, never "0 served".
+    pub fn is_not_proxy_answer(&self) -> bool {
+        match self {
+            Self::InvalidJson { .. } => true,
+            Self::Status { status, .. } => (300..400).contains(status),
+            _ => false,
+        }
+    }
+
+    /// True when the proxy answered a write (a `PUT`) with a 4xx: it
+    /// refused the change. The one rule for exit codes: a refusal is 1;
+    /// unreachable, not the proxy's answer, a failing proxy (5xx) or a
+    /// refused read are 2.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Self::Status { method, status, .. }
+            if *method != "GET" && (400..500).contains(status))
+    }
+
     /// True for "the proxy could not be reached at all".
     pub fn is_unreachable(&self) -> bool {
         matches!(
@@ -149,7 +169,8 @@ impl HttpProxyClient {
         let base_url = normalize_base_url(&config.base_url)?;
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(config.timeout);
+            .connect_timeout(config.timeout)
+            .redirect(same_origin_redirects());
         if let Some(path) = &config.ca_file {
             builder = builder.tls_certs_merge([read_ca(path)?]);
         }
@@ -323,8 +344,28 @@ fn read_ca(path: &std::path::Path) -> Result<reqwest::Certificate, ProxyError> {
 }
 
 /// What to do about an HTTP error status.
+/// Redirects are followed within the proxy's own origin only: an answer
+/// from another origin is not this proxy's (and the token is not sent
+/// there). A redirect not followed comes back as its 3xx answer.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same && attempt.previous().len() < 10 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
 fn status_hint(status: u16) -> &'static str {
     match status {
+        300..=399 => {
+            "not an ImageWorks proxy answer: a redirect to another origin (or a loop); use the proxy's own URL"
+        }
         401 | 403 => "the proxy wants credentials: set the profile's token env var",
         404 => "this proxy has no such endpoint; is the URL the chat proxy's?",
         400..=499 => "the proxy refused the request",

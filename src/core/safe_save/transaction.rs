@@ -195,7 +195,7 @@ fn commit(ready: Staged, steps: &dyn Steps) -> Result<(), SaveError> {
         Expect::Unchanged(fp) => Some(fp),
         Expect::Absent | Expect::Anything => None,
     };
-    let Some((_, identity)) = old else {
+    let Some((old_bytes, identity)) = old else {
         let persisted = match expect {
             Expect::Absent => new.persist_noclobber(&target),
             _ => new.persist(&target),
@@ -210,7 +210,7 @@ fn commit(ready: Staged, steps: &dyn Steps) -> Result<(), SaveError> {
         let bytes = fs::read(new.path())
             .map_err(|e| SaveError::io(&target, "read the temporary file back", e))?;
         drop(new);
-        return write_in_place(&target, &bytes, checked);
+        return write_in_place(&target, &old_bytes, &bytes, checked);
     }
     match checked {
         Some(expected) => swap::swap_in_checked(new, &target, expected),
@@ -243,7 +243,9 @@ fn roll_back(replaced: Vec<Replaced>) -> Vec<PathBuf> {
 
 fn put_back(target: &Path, bytes: &[u8], identity: &Identity) -> Result<(), SaveError> {
     if identity.has_other_links() {
-        return write_in_place(target, bytes, None);
+        // What a failed write in place puts back: the file as it is now.
+        let now = fs::read(target).map_err(|e| SaveError::io(target, "read", e))?;
+        return write_in_place(target, &now, bytes, None);
     }
     let (tmp, _) = super::temp_beside(target, bytes, Some(identity))?;
     tmp.persist(target)

@@ -57,7 +57,9 @@ pub(super) fn collect(
     layouts: &LayoutSet,
     dialect: Vec<Finding>,
 ) -> (Vec<(Source, Finding)>, UniqueIndex) {
-    let root = parsed.as_table();
+    // A table written inline is checked as the table it is.
+    let spelled = crate::core::document::spelled_out(parsed.as_table());
+    let root = spelled.as_ref().unwrap_or_else(|| parsed.as_table());
     let locator = Locator::new(parsed.raw());
     let walked = walk::walk(root, layouts, &locator);
     let already = secret_paths(&walked);
@@ -149,6 +151,11 @@ impl FindingSet {
         let Some(parent) = changed.parent() else {
             return false;
         };
+        // The lines of one table parsed alone do not spell out the inline
+        // tables the whole file's check reads as tables.
+        if doc.has_inline_tables() {
+            return false;
+        }
         // The innermost unit with lines of its own (a header) is redone.
         let units = walk::units_of(doc.root(), layouts, &parent);
         let Some((unit, fragment)) = units

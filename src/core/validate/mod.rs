@@ -7,7 +7,7 @@ pub mod dialect;
 mod incremental;
 mod locate;
 pub mod quick_fix;
-mod secrets;
+pub(crate) mod secrets;
 mod suggest;
 mod unique;
 mod walk;

@@ -92,6 +92,12 @@ impl Scan<'_> {
     fn table(&mut self, path: &DocPath, table: &Table, deep: bool) {
         for (key, item) in table {
             let child = path.child(key);
+            self.key_name(
+                &child,
+                key,
+                table.key(key).and_then(toml_edit::Key::span),
+                deep,
+            );
             match item {
                 Item::Table(t) => {
                     let deep = deep || self.scans_below(&child);
@@ -136,13 +142,47 @@ impl Scan<'_> {
         }
     }
 
+    /// A key that is itself a secret (`"sk-…" = true`): an unmistakable
+    /// shape anywhere, a random token where values are checked deep.
+    fn key_name(&mut self, path: &DocPath, key: &str, span: Option<Range<usize>>, deep: bool) {
+        let kind = unmistakable_secret(key).or_else(|| {
+            (deep || !self.is_known(path))
+                .then(|| looks_like_secret(key))
+                .flatten()
+        });
+        if let Some(kind) = kind {
+            let (line, column) = self.locator.at(span);
+            self.findings.push(Finding {
+                severity: Severity::Error,
+                path: path.clone(),
+                line,
+                column,
+                message: secret_message(&format!("{kind}, used as a key's name")),
+                fix: None,
+            });
+        }
+    }
+
+    /// Whether the layouts know `path` as a field (else it is an unknown
+    /// key, whose value is checked as deep as in an unknown table).
+    fn is_known(&self, path: &DocPath) -> bool {
+        self.layouts
+            .try_resolve(path)
+            .is_some_and(|r| r.field.is_some())
+    }
+
     fn string(&mut self, path: &DocPath, text: &str, span: Option<Range<usize>>, deep: bool) {
         if self.already_found(path) {
             return;
         }
+        let named = path
+            .last_key()
+            .is_some_and(|k| is_secret_name(k) && is_literal_secret_value(text));
+        let deep = deep || !self.is_known(path);
         let kind = secret_in_url(text)
             .or_else(|| unmistakable_secret(text))
-            .or_else(|| deep.then(|| looks_like_secret(text)).flatten());
+            .or_else(|| deep.then(|| looks_like_secret(text)).flatten())
+            .or_else(|| named.then_some("a value under a secret's name"));
         if let Some(kind) = kind {
             let (line, column) = self.locator.at(span);
             self.findings.push(Finding {
@@ -189,7 +229,7 @@ impl Scan<'_> {
 
 /// A password in a URL's userinfo, a key as its user, or a credential in its
 /// query string. `${VAR}`-style references are not secrets.
-fn secret_in_url(text: &str) -> Option<&'static str> {
+pub(crate) fn secret_in_url(text: &str) -> Option<&'static str> {
     let start = text.find("://")?;
     let scheme_start = text[..start]
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
@@ -211,12 +251,24 @@ fn secret_in_url(text: &str) -> Option<&'static str> {
         if value.is_empty() || is_reference(&value) {
             continue;
         }
-        let named = SECRET_PARAMS.iter().any(|p| name.eq_ignore_ascii_case(p));
-        if named || looks_like_secret(&value).is_some() {
+        if is_secret_param(&name) || looks_like_secret(&value).is_some() {
             return Some("a credential in a URL's query string");
         }
     }
+    if url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .any(|seg| !is_reference(seg) && looks_like_secret(seg).is_some())
+    {
+        return Some("a token in a URL's path (a webhook URL is a secret)");
+    }
     None
+}
+
+/// A query parameter whose name says it carries a credential.
+pub(crate) fn is_secret_param(name: &str) -> bool {
+    SECRET_PARAMS.iter().any(|p| name.eq_ignore_ascii_case(p)) || is_secret_name(name)
 }
 
 /// Shapes that are secrets wherever they stand (no name or path looks so).
@@ -233,8 +285,14 @@ pub fn looks_like_secret(s: &str) -> Option<&'static str> {
     if s.contains("-----BEGIN") {
         return Some("a PEM block (private key or certificate)");
     }
-    if is_aws_key_id(s) {
+    if is_aws_key_id(s) || find_aws_key_id(s).is_some() {
         return Some("an AWS access key id");
+    }
+    if find_jwt(s).is_some() {
+        return Some("a JSON web token");
+    }
+    if find_auth_scheme_token(s).is_some() {
+        return Some("an Authorization header value");
     }
     if s.contains("AccountKey=") || s.contains("SharedAccessSignature=") {
         return Some("an Azure connection string");
@@ -251,6 +309,114 @@ pub fn looks_like_secret(s: &str) -> Option<&'static str> {
     None
 }
 
+/// Where an AWS access key id stands inside a longer text (a word of its
+/// own: `AKIA` or `ASIA` and 16 more upper-case letters or digits).
+pub(crate) fn find_aws_key_id(s: &str) -> Option<std::ops::Range<usize>> {
+    let bytes = s.as_bytes();
+    let is_key_char = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    let mut from = 0;
+    while let Some(at) = s[from..].find("AKIA").or_else(|| s[from..].find("ASIA")) {
+        let start = from + at;
+        let end = start + 20;
+        let before_ok = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+        let body_ok = end <= bytes.len() && bytes[start..end].iter().all(|b| is_key_char(*b));
+        let after_ok = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        if before_ok && body_ok && after_ok {
+            return Some(start..end);
+        }
+        from = start + 4;
+    }
+    None
+}
+
+/// Where a JSON web token stands: `eyJ…` base64url, a dot, `eyJ…`, a dot,
+/// the signature.
+pub(crate) fn find_jwt(s: &str) -> Option<std::ops::Range<usize>> {
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut from = 0;
+    while let Some(at) = s[from..].find("eyJ") {
+        let start = from + at;
+        let rest = &s[start..];
+        let len = rest
+            .find(|c: char| !(is_b64(c) || c == '.'))
+            .unwrap_or(rest.len());
+        let parts: Vec<&str> = rest[..len].split('.').collect();
+        if parts.len() >= 3 && parts[1].starts_with("eyJ") && parts[0].len() >= 10 {
+            return Some(start..start + len);
+        }
+        from = start + 3;
+    }
+    None
+}
+
+/// The token of an `Authorization` value in a text: `Bearer <token>`,
+/// `Basic <token>`, `Token <token>` (16 characters or more).
+pub(crate) fn find_auth_scheme_token(s: &str) -> Option<std::ops::Range<usize>> {
+    let lower = s.to_ascii_lowercase();
+    for scheme in ["bearer ", "basic ", "token "] {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(scheme) {
+            let start = from + at;
+            let word_start = start == 0 || !lower.as_bytes()[start - 1].is_ascii_alphanumeric();
+            let token_start = start + scheme.len();
+            let rest = &s[token_start..];
+            let len = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | ',' | ';'))
+                .unwrap_or(rest.len());
+            if word_start && len >= 16 && !rest[..len].contains('$') {
+                return Some(token_start..token_start + len);
+            }
+            from = token_start;
+        }
+    }
+    None
+}
+
+/// Whether a key's name says it holds a secret (`password`, `client_secret`,
+/// `api_key`, `--token`), not a reference to one (`token_env`,
+/// `secret_key_env`) or a count (`max_tokens`).
+pub fn is_secret_name(key: &str) -> bool {
+    let lower = key.trim_start_matches('-').to_ascii_lowercase();
+    let parts: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let reference = parts.last().is_some_and(|last| {
+        matches!(
+            *last,
+            "env" | "var" | "variable" | "file" | "path" | "name" | "id" | "ids" | "url"
+        )
+    });
+    if reference {
+        return false;
+    }
+    let named = parts.iter().any(|p| {
+        matches!(
+            *p,
+            "password"
+                | "passwd"
+                | "passphrase"
+                | "pwd"
+                | "secret"
+                | "token"
+                | "apikey"
+                | "credential"
+                | "credentials"
+        )
+    });
+    let pair = parts
+        .windows(2)
+        .any(|w| w[1] == "key" && matches!(w[0], "api" | "access" | "private" | "secret" | "auth"));
+    named || pair
+}
+
+/// A literal value under a secret's name: not empty, not a reference
+/// (`${VAR}`), not a number or a boolean.
+pub(crate) fn is_literal_secret_value(value: &str) -> bool {
+    let v = value.trim();
+    !v.is_empty() && !v.contains('$') && v.parse::<f64>().is_err() && !matches!(v, "true" | "false")
+}
+
 fn is_aws_key_id(s: &str) -> bool {
     (s.starts_with("AKIA") || s.starts_with("ASIA"))
         && s.len() == 20
@@ -260,7 +426,7 @@ fn is_aws_key_id(s: &str) -> bool {
 
 /// Long, unbroken and high in entropy, with letters and digits mixed: how
 /// keys and tokens look, and how names, paths and URLs do not.
-fn is_random_token(s: &str) -> bool {
+pub(crate) fn is_random_token(s: &str) -> bool {
     if s.len() < 24 || s.chars().any(char::is_whitespace) || s.contains("://") {
         return false;
     }

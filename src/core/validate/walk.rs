@@ -5,7 +5,7 @@ use toml_edit::{Item, Table, Value};
 
 use super::locate::Locator;
 use super::quick_fix::{QuickFix, convert_string};
-use super::secrets::{looks_like_secret, secret_message};
+use super::secrets::{looks_like_secret, secret_in_url, secret_message};
 use super::suggest::hint;
 use super::{Finding, Severity};
 use crate::core::document::{DocPath, Segment};
@@ -215,13 +215,13 @@ impl Walker<'_> {
                 path.last_key().unwrap_or_default(),
                 section.instances.join(", ")
             );
-            return self.push(Severity::Warning, path, table.span(), message);
+            return self.push(Severity::Warning, path, table_span(table), message);
         }
         let message = format!(
             "unknown table [{path}]; the proxy ignores it{}",
             hint(&path.to_string(), self.layouts.known_tables())
         );
-        self.push(Severity::Warning, path, table.span(), message);
+        self.push(Severity::Warning, path, table_span(table), message);
         // Proxy keys in here are ignored too; say so for each, as for any misplaced key.
         for (key, item) in table {
             if item.is_value() && self.layouts.proxy_field_by_key(key).is_some() {
@@ -308,12 +308,12 @@ impl Walker<'_> {
         value: &Value,
         span: Option<std::ops::Range<usize>>,
     ) -> bool {
+        // A URL's own reason first (a password in it says more than the
+        // key id that is its user name).
+        let kind_of = |s: &str| secret_in_url(s).or_else(|| looks_like_secret(s));
         let found = match value {
-            Value::String(s) => looks_like_secret(s.value()),
-            Value::Array(a) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .find_map(looks_like_secret),
+            Value::String(s) => kind_of(s.value()),
+            Value::Array(a) => a.iter().filter_map(Value::as_str).find_map(kind_of),
             _ => None,
         };
         let Some(kind) = found else {
@@ -375,7 +375,7 @@ impl Walker<'_> {
         path: &DocPath,
         table: &Table,
     ) {
-        let span = table.span();
+        let span = table_span(table);
         let common = section.fields.iter();
         let chosen = section
             .variants
@@ -400,6 +400,16 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// Where a table is: its header, or for a table written inline (which has
+/// no header) its first key, on the line of the inline table.
+fn table_span(table: &Table) -> Option<std::ops::Range<usize>> {
+    table.span().or_else(|| {
+        table
+            .iter()
+            .find_map(|(key, _)| table.key(key).and_then(toml_edit::Key::span))
+    })
 }
 
 fn other_variant_field(section: &Section, table: &Table, key: &str) -> Option<String> {

@@ -341,11 +341,13 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&Re
         });
 }
 
+/// A value as shown: secrets masked by the one rule (`core::redact`).
 fn compact(v: &Value) -> String {
-    match v {
+    let text = match v {
         Value::String(s) => format!("{s:?}"),
         other => other.to_string(),
-    }
+    };
+    crate::core::redact::mask_text(&text).into_owned()
 }
 
 fn value_cell(ui: &mut Ui, v: Option<&Value>, offline: bool) {
