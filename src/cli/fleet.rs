@@ -22,7 +22,7 @@ use crate::core::proxy::fleet::revert::{
     history_entry, plan_revert, revert_members, revert_targets,
 };
 use crate::core::proxy::fleet::{
-    DEFAULT_PARALLEL, FleetMember, FleetOutcome, FleetPlan, FleetPlanError, FleetStatus,
+    FleetMember, FleetOutcome, FleetPlan, FleetPlanError, FleetStatus, default_parallel,
     ProxyDrift, RollbackResult, TargetPush, drift, drift_exit_code, plan_fleet,
 };
 use crate::core::proxy::history;
@@ -55,8 +55,9 @@ pub struct RevertArgs {
     /// Show the revert's plan; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = super::proxy::parse_parallel)]
-    pub parallel: usize,
+    /// How many proxies are contacted at once [default: every target, up to 32].
+    #[arg(long, value_name = "N", value_parser = super::proxy::parse_parallel)]
+    pub parallel: Option<usize>,
 }
 
 /// What a fleet command needs besides its own arguments.
@@ -188,7 +189,8 @@ fn drift_report(ctx: &FleetCtx<'_>) -> Result<Vec<ProxyDrift>, CliError> {
     let rt = runtime()?;
     let draft = load_draft(&ctx.args.file)?;
     let (_, members) = ctx.members(None)?;
-    Ok(rt.block_on(drift(&draft, ctx.layouts, &members, ctx.args.parallel)))
+    let parallel = ctx.args.parallel_for(members.len());
+    Ok(rt.block_on(drift(&draft, ctx.layouts, &members, parallel)))
 }
 
 pub fn run_drift(ctx: &FleetCtx<'_>, o: &mut Out<'_>) -> u8 {
@@ -249,7 +251,7 @@ fn plan_push_command(ctx: &FleetCtx<'_>, args: &PushArgs) -> Result<Planned, Cli
             ctx.layouts,
             &members,
             ctx.args.mode.into(),
-            ctx.args.parallel,
+            ctx.args.parallel_for(members.len()),
         ))
         .map_err(plan_fail)?;
     Ok((rt, label, plan))
@@ -267,7 +269,7 @@ pub fn run_push(ctx: &FleetCtx<'_>, args: &PushArgs, interactive: bool, o: &mut 
         restart: args.restart.restart.then_some(RestartAsk {
             interrupt_gpu_job: args.restart.interrupt_gpu_job,
         }),
-        parallel: ctx.args.parallel,
+        parallel: ctx.args.parallel_for(plan.targets.len()),
         interactive,
     };
     apply_and_report(ctx.layouts, &rt, &label, &plan, &run, o)
@@ -467,7 +469,9 @@ pub fn run_revert(
         dry_run: args.dry_run,
         history_dir: Some(history_dir),
         restart: None,
-        parallel: args.parallel,
+        parallel: args
+            .parallel
+            .unwrap_or_else(|| default_parallel(plan.targets.len())),
         interactive,
     };
     apply_and_report(layouts, &rt, &label, &plan, &run, o)
@@ -505,8 +509,11 @@ fn plan_revert_command(
     })
     .map_err(CliError::unreadable)?;
     let rt = runtime()?;
+    let parallel = args
+        .parallel
+        .unwrap_or_else(|| default_parallel(pairs.len()));
     let plan = rt
-        .block_on(plan_revert(layouts, &pairs, entry.mode, args.parallel))
+        .block_on(plan_revert(layouts, &pairs, entry.mode, parallel))
         .map_err(plan_fail)?;
     let label = format!("revert of #{} ({})", args.entry, entry.profile);
     Ok((rt, label, plan))

@@ -100,11 +100,12 @@ pub async fn drift(
         .collect()
 }
 
-/// One member's config view and health (health only when the view came).
+/// One member's config view and health, asked at once (neither waits for
+/// the other: one round trip, not two); health is kept only when the view came.
 async fn ask(m: &FleetMember) -> (Result<ProxyConfigView, ProxyError>, Option<Health>) {
-    let view = m.api.config().await;
+    let (view, health) = futures_util::future::join(m.api.config(), m.api.health()).await;
     let health = match &view {
-        Ok(_) => m.api.health().await.ok(),
+        Ok(_) => health.ok(),
         Err(_) => None,
     };
     (view, health)
