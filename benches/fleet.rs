@@ -49,7 +49,11 @@ async fn delayed_front(listener: TcpListener, target: SocketAddr, delay: Duratio
             let read_up = async move {
                 let mut buf = vec![0; 64 * 1024];
                 while let Ok(n) = client_read.read(&mut buf).await {
-                    if n == 0 || tx.send((Instant::now() + delay, buf[..n].to_vec())).is_err() {
+                    if n == 0
+                        || tx
+                            .send((Instant::now() + delay, buf[..n].to_vec()))
+                            .is_err()
+                    {
                         break;
                     }
                 }
@@ -222,7 +226,9 @@ fn main() -> Res<()> {
         "stand-in proxies behind a {} ms front on loopback, default flags unless IW_FLEET_PARALLEL",
         delay.as_millis()
     );
-    println!("| what | N | --parallel | fleet (ms) | N sequential single-proxy runs (ms) | ratio |");
+    println!(
+        "| what | N | --parallel | fleet (ms) | N sequential single-proxy runs (ms) | ratio |"
+    );
     println!("|---|---|---|---|---|---|");
     for f in &figures {
         for (what, (fleet, seq)) in [("drift", f.drift), ("push (API, read back)", f.push)] {

@@ -22,8 +22,8 @@ use crate::core::proxy::fleet::revert::{
     history_entry, plan_revert, revert_members, revert_targets,
 };
 use crate::core::proxy::fleet::{
-    FleetMember, FleetOutcome, FleetPlan, FleetPlanError, FleetStatus, default_parallel,
-    ProxyDrift, RollbackResult, TargetPush, drift, drift_exit_code, plan_fleet,
+    FleetMember, FleetOutcome, FleetPlan, FleetPlanError, FleetStatus, ProxyDrift, RollbackResult,
+    TargetPush, default_parallel, drift, drift_exit_code, plan_fleet,
 };
 use crate::core::proxy::history;
 use crate::core::proxy::profiles_file::ProfilesFile;

@@ -404,9 +404,13 @@ fn preview_command(
     let (view, restart) = match &args.history_dir {
         Some(dir) => {
             // Both at once: one round trip, not two.
-            let (view, health) = rt.block_on(futures_util::future::join(api.config(), api.health()));
+            let (view, health) =
+                rt.block_on(futures_util::future::join(api.config(), api.health()));
             let (view, health) = (view?, health?);
-            (view, live_state::restart_of(Some(dir), api.base_url(), &health)?)
+            (
+                view,
+                live_state::restart_of(Some(dir), api.base_url(), &health)?,
+            )
         }
         None => (rt.block_on(api.config())?, None),
     };

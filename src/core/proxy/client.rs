@@ -151,7 +151,10 @@ fn install_crypto_provider() {
 /// roots alone, else the extra CA file's PEM bytes (keyed by content, so an
 /// edited CA file is read again and gets its own client). A fleet of 50
 /// proxies builds one, not 50 (each build reads the whole system store).
-static SHARED: Mutex<Vec<(Option<Vec<u8>>, Arc<reqwest::Client>)>> = Mutex::new(Vec::new());
+static SHARED: Mutex<Vec<SharedClient>> = Mutex::new(Vec::new());
+
+/// The extra CA's PEM bytes (`None`: system roots only) and the client built for them.
+type SharedClient = (Option<Vec<u8>>, Arc<reqwest::Client>);
 
 /// How many reqwest clients this process has built (tests and benches
 /// check that a fleet builds one).
@@ -334,7 +337,8 @@ impl ProxyApi for HttpProxyClient {
     fn put_config(&self, changes: Map<String, Value>) -> ApiFuture<'_, PutResponse> {
         Box::pin(async move {
             let url = self.url("/v1/config/chat-proxy");
-            let request = self.authorize(self.request(reqwest::Method::PUT, &url).json(&changes))?;
+            let request =
+                self.authorize(self.request(reqwest::Method::PUT, &url).json(&changes))?;
             self.send(request, "PUT", url).await
         })
     }
@@ -478,7 +482,10 @@ mod tests {
                 ca_file: Some(ca.clone()),
             })
         };
-        let (a, b) = (with_ca("https://a.lan:8100")?, with_ca("https://b.lan:8100")?);
+        let (a, b) = (
+            with_ca("https://a.lan:8100")?,
+            with_ca("https://b.lan:8100")?,
+        );
         assert!(a.shares_http_with(&b));
         assert!(!a.shares_http_with(&first));
         assert_eq!(http_clients_built(), built + 1);

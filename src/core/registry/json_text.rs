@@ -428,7 +428,15 @@ mod tests {
 
     #[test]
     fn pieces_make_the_parallel_list() -> Result<(), JsonTextError> {
-        for len in [0, 1, 2, PIECE_ENTRIES - 1, PIECE_ENTRIES, PIECE_ENTRIES + 1, 3000] {
+        for len in [
+            0,
+            1,
+            2,
+            PIECE_ENTRIES - 1,
+            PIECE_ENTRIES,
+            PIECE_ENTRIES + 1,
+            3000,
+        ] {
             let items: Vec<Value> = (0..len)
                 .map(|i| parse(&format!("{{\"name\": \"m{i}\", \"n\": [{i}, 1.50]}}")))
                 .collect::<Result<_, _>>()?;

@@ -413,12 +413,18 @@ mod tests {
         );
         let mut want = base.clone();
         deep_merge_over(&mut want, &over);
-        assert_eq!(text_of(Some(&item(&base)), &[&item(&over)]), Some(item(&want)));
+        assert_eq!(
+            text_of(Some(&item(&base)), &[&item(&over)]),
+            Some(item(&want))
+        );
         assert_eq!(text_of(Some(&item(&base)), &[]), Some(item(&base)));
         assert_eq!(text_of(None, &[&item(&over)]), Some(item(&over)));
         let compact = serde_json::to_string(&over).unwrap_or_default();
         let mut out = String::new();
-        assert_eq!(merged_entry_text(Some(&item(&base)), &[&compact], &mut out), None);
+        assert_eq!(
+            merged_entry_text(Some(&item(&base)), &[&compact], &mut out),
+            None
+        );
         assert_eq!(out, "", "nothing written");
     }
 
@@ -441,9 +447,17 @@ mod tests {
         assert!(both > 0, "some entries are in both layers");
         for entry in &store.merged().entries {
             let mut fast = String::new();
-            assert_eq!(entry.text_from_layers(curated, discovered, &mut fast), Some(()), "{}", entry.name());
+            assert_eq!(
+                entry.text_from_layers(curated, discovered, &mut fast),
+                Some(()),
+                "{}",
+                entry.name()
+            );
             let mut slow = String::new();
-            write_list_item(&mut slow, &entry.value_cow(curated, discovered, store.snapshot_only()));
+            write_list_item(
+                &mut slow,
+                &entry.value_cow(curated, discovered, store.snapshot_only()),
+            );
             assert_eq!(fast, slow, "{}", entry.name());
         }
         Ok(())
@@ -460,15 +474,19 @@ mod tests {
         leaf.prop_recursive(4, 48, 5, move |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                prop::collection::vec((key.clone(), inner), 0..5)
-                    .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+                prop::collection::vec((key.clone(), inner), 0..5).prop_map(|kv| Value::Object(
+                    kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                )),
             ]
         })
     }
 
     fn arb_object() -> impl Strategy<Value = Value> {
-        prop::collection::vec((prop::sample::select(vec!["a", "b", "c", "d"]), arb_value()), 0..6)
-            .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()))
+        prop::collection::vec(
+            (prop::sample::select(vec!["a", "b", "c", "d"]), arb_value()),
+            0..6,
+        )
+        .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()))
     }
 
     proptest! {

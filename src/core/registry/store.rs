@@ -987,18 +987,23 @@ mod tests {
             let style = TextStyle { bom, crlf };
             std::fs::write(dir.path().join(CURATED_FILE), style.apply("[]\n"))?;
             std::fs::write(dir.path().join(DISCOVERED_FILE), style.apply(&text))?;
-            let state = |snapshot: Option<&str>| -> Result<SnapshotState, Box<dyn std::error::Error>> {
-                let path = dir.path().join(SNAPSHOT_FILE);
-                match snapshot {
-                    Some(t) => std::fs::write(&path, style.apply(t))?,
-                    None => std::fs::remove_file(&path)?,
-                }
-                Ok(RegistryStore::load(dir.path())?.snapshot_state())
-            };
+            let state =
+                |snapshot: Option<&str>| -> Result<SnapshotState, Box<dyn std::error::Error>> {
+                    let path = dir.path().join(SNAPSHOT_FILE);
+                    match snapshot {
+                        Some(t) => std::fs::write(&path, style.apply(t))?,
+                        None => std::fs::remove_file(&path)?,
+                    }
+                    Ok(RegistryStore::load(dir.path())?.snapshot_state())
+                };
             let case = format!("bom {bom}, crlf {crlf}");
             assert_eq!(state(Some(&text))?, SnapshotState::Current, "{case}");
             assert_eq!(state(Some(&changed))?, SnapshotState::Stale, "{case}");
-            assert_eq!(state(Some(&format!("{text}\n")))?, SnapshotState::Stale, "{case}");
+            assert_eq!(
+                state(Some(&format!("{text}\n")))?,
+                SnapshotState::Stale,
+                "{case}"
+            );
             assert_eq!(state(Some(&shorter))?, SnapshotState::Stale, "{case}");
             assert_eq!(state(None)?, SnapshotState::Missing, "{case}");
         }

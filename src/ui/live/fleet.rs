@@ -191,9 +191,15 @@ impl LiveProxy {
         let (draft, layouts, ctx) = (draft.clone(), Arc::clone(layouts), ctx.clone());
         let rx = worker.spawn(
             async move {
-                plan_fleet(&draft, &layouts, &members, mode, default_parallel(members.len()))
-                    .await
-                    .map_err(|e| e.to_string())
+                plan_fleet(
+                    &draft,
+                    &layouts,
+                    &members,
+                    mode,
+                    default_parallel(members.len()),
+                )
+                .await
+                .map_err(|e| e.to_string())
             },
             move || ctx.request_repaint(),
         );
