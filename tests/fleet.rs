@@ -96,7 +96,7 @@ impl Lab {
             file: draft.to_path_buf(),
             proxy: Vec::new(),
             fleet: Some("lab".to_owned()),
-            parallel: 4,
+            parallel: None,
             connect: connect(),
             paths: PathOpts::default(),
             mode,
@@ -324,6 +324,37 @@ fn a_target_changed_after_planning_means_nothing_is_written_anywhere() -> TestRe
     Ok(())
 }
 
+/// One exit rule for drift (README, "Exit codes"): a `diff` against one
+/// proxy and against the fleet both exit 1 when a proxy differs from the
+/// draft, 0 when it matches.
+#[test]
+fn a_single_diff_and_the_fleet_drift_exit_alike() -> TestResult {
+    let lab = Lab::start(Some(HAND_WRITTEN))?;
+    let draft = lab.draft(HAND_WRITTEN)?;
+    std::fs::write(
+        &lab.files[1],
+        HAND_WRITTEN.replace("port = 8100", "port = 9100"),
+    )?;
+    let single = |i: usize| {
+        let mut args = Lab::plan_args(&draft, CliPushMode::Api);
+        args.fleet = None;
+        args.proxy = vec![lab.proxies[i].url()];
+        ProxyCommand::Diff(DiffArgs { target: args })
+    };
+    let fleet = ProxyCommand::Diff(DiffArgs {
+        target: Lab::plan_args(&draft, CliPushMode::Api),
+    });
+    for format in [OutputFormat::Human, OutputFormat::Json] {
+        let (code, out, err) = lab.run(fleet.clone(), format);
+        assert_eq!(code, 1, "fleet drift: {out}{err}");
+        let (code, out, err) = lab.run(single(1), format);
+        assert_eq!(code, 1, "the proxy that differs alone: {out}{err}");
+        let (code, out, err) = lab.run(single(0), format);
+        assert_eq!(code, 0, "a proxy that matches alone: {out}{err}");
+    }
+    Ok(())
+}
+
 #[test]
 fn drift_after_a_hand_edit_names_the_proxy_and_the_key() -> TestResult {
     let mut lab = Lab::start(Some(HAND_WRITTEN))?;
@@ -402,7 +433,7 @@ fn reverting_a_fleet_push_restores_all_three() -> TestResult {
                 yes: true,
                 dry_run,
                 restore_file: false,
-                parallel: 2,
+                parallel: Some(2),
             })),
         })
     };

@@ -92,7 +92,7 @@ fn push_args(file: &Path, url: &str) -> PushArgs {
             file: file.to_path_buf(),
             proxy: vec![url.to_owned()],
             fleet: None,
-            parallel: 4,
+            parallel: None,
             connect: connect(),
             paths: PathOpts::default(),
             mode: CliPushMode::Api,
@@ -427,14 +427,15 @@ fn file_push_and_diff() -> TestResult {
             file: draft_path.clone(),
             proxy: vec![proxy.url()],
             fleet: None,
-            parallel: 4,
+            parallel: None,
             connect: connect(),
             paths: PathOpts::default(),
             mode: CliPushMode::File,
         },
     };
     let (code, out, _) = run(ProxyCommand::Diff(diff), OutputFormat::Human);
-    assert_eq!(code, 0);
+    // The draft differs from the proxy: drift, exit 1 (as for a fleet).
+    assert_eq!(code, 1);
     assert!(
         out.contains("-max_image_pixels = 896\n+max_image_pixels = 1024"),
         "{out}"

@@ -22,8 +22,8 @@ use crate::core::proxy::fleet::revert::{
     history_entry, plan_revert, revert_members, revert_targets,
 };
 use crate::core::proxy::fleet::{
-    DEFAULT_PARALLEL, FleetMember, FleetOutcome, FleetPlan, FleetPlanError, FleetStatus,
-    ProxyDrift, RollbackResult, TargetPush, drift, drift_exit_code, plan_fleet,
+    FleetMember, FleetOutcome, FleetPlan, FleetPlanError, FleetStatus, ProxyDrift, RollbackResult,
+    TargetPush, default_parallel, drift, drift_exit_code, plan_fleet,
 };
 use crate::core::proxy::history;
 use crate::core::proxy::profiles_file::ProfilesFile;
@@ -60,8 +60,9 @@ pub struct RevertArgs {
     /// a file the proxy cannot read.
     #[arg(long, conflicts_with = "dry_run")]
     pub restore_file: bool,
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = super::proxy::parse_parallel)]
-    pub parallel: usize,
+    /// How many proxies are contacted at once [default: every target, up to 32].
+    #[arg(long, value_name = "N", value_parser = super::proxy::parse_parallel)]
+    pub parallel: Option<usize>,
 }
 
 /// What a fleet command needs besides its own arguments.
@@ -193,7 +194,8 @@ fn drift_report(ctx: &FleetCtx<'_>) -> Result<Vec<ProxyDrift>, CliError> {
     let rt = runtime()?;
     let draft = load_draft(&ctx.args.file)?;
     let (_, members) = ctx.members(None)?;
-    Ok(rt.block_on(drift(&draft, ctx.layouts, &members, ctx.args.parallel)))
+    let parallel = ctx.args.parallel_for(members.len());
+    Ok(rt.block_on(drift(&draft, ctx.layouts, &members, parallel)))
 }
 
 pub fn run_drift(ctx: &FleetCtx<'_>, o: &mut Out<'_>) -> u8 {
@@ -264,7 +266,7 @@ fn plan_push_command(ctx: &FleetCtx<'_>, args: &PushArgs) -> Result<Planned, Cli
             ctx.layouts,
             &members,
             ctx.args.mode.into(),
-            ctx.args.parallel,
+            ctx.args.parallel_for(members.len()),
         ))
         .map_err(plan_fail)?;
     Ok((rt, label, plan))
@@ -282,7 +284,7 @@ pub fn run_push(ctx: &FleetCtx<'_>, args: &PushArgs, interactive: bool, o: &mut 
         restart: args.restart.restart.then_some(RestartAsk {
             interrupt_gpu_job: args.restart.interrupt_gpu_job,
         }),
-        parallel: ctx.args.parallel,
+        parallel: ctx.args.parallel_for(plan.targets.len()),
         interactive,
     };
     apply_and_report(ctx.layouts, &rt, &label, &plan, &run, o)
@@ -488,7 +490,9 @@ pub fn run_revert(
         dry_run: args.dry_run,
         history_dir: Some(history_dir),
         restart: None,
-        parallel: args.parallel,
+        parallel: args
+            .parallel
+            .unwrap_or_else(|| default_parallel(plan.targets.len())),
         interactive,
     };
     apply_and_report(layouts, &rt, &label, &plan, &run, o)
@@ -554,8 +558,11 @@ fn plan_revert_command(
     })
     .map_err(CliError::unreadable)?;
     let rt = runtime()?;
+    let parallel = args
+        .parallel
+        .unwrap_or_else(|| default_parallel(pairs.len()));
     let plan = rt
-        .block_on(plan_revert(layouts, &pairs, entry.mode, args.parallel))
+        .block_on(plan_revert(layouts, &pairs, entry.mode, parallel))
         .map_err(plan_fail)?;
     let label = format!("revert of #{} ({})", args.entry, entry.profile);
     Ok((rt, label, plan))

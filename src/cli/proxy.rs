@@ -89,9 +89,9 @@ pub struct PlanArgs {
     /// A fleet from the profiles file (`iw-studio profiles path`): every proxy in it.
     #[arg(long, value_name = "NAME", conflicts_with = "proxy")]
     pub fleet: Option<String>,
-    /// With several proxies: how many are contacted at once.
-    #[arg(long, value_name = "N", default_value_t = crate::core::proxy::fleet::DEFAULT_PARALLEL, value_parser = parse_parallel)]
-    pub parallel: usize,
+    /// With several proxies: how many are contacted at once [default: every proxy, up to 32].
+    #[arg(long, value_name = "N", value_parser = parse_parallel)]
+    pub parallel: Option<usize>,
     #[command(flatten)]
     pub connect: ConnectOpts,
     #[command(flatten)]
@@ -110,6 +110,12 @@ pub fn parse_parallel(raw: &str) -> Result<usize, String> {
 }
 
 impl PlanArgs {
+    /// `--parallel`, or its default for `members` proxies.
+    pub fn parallel_for(&self, members: usize) -> usize {
+        self.parallel
+            .unwrap_or_else(|| crate::core::proxy::fleet::default_parallel(members))
+    }
+
     /// A fleet (`--fleet`, or `--proxy` more than once) rather than one proxy.
     pub fn is_fleet(&self) -> bool {
         self.fleet.is_some() || self.proxy.len() > 1
@@ -341,12 +347,14 @@ struct StatusData {
 
 fn status(args: &StatusArgs) -> Result<StatusData, CliError> {
     let api = client(&args.proxy, &args.connect)?;
-    let (health, view, models) = runtime()?.block_on(async {
-        let health = api.health().await?;
-        let view = api.config().await?;
-        let models = api.models().await?;
-        Ok::<_, CliError>((health, view, models))
-    })?;
+    // Asked at once (one round trip, not three); an error is reported in
+    // the order health, config, models, as when they were asked in turn.
+    let (health, view, models) = runtime()?.block_on(futures_util::future::join3(
+        api.health(),
+        api.config(),
+        api.models(),
+    ));
+    let (health, view, models) = (health?, view?, models?);
     let restart = live_state::restart_of(args.history_dir.as_deref(), api.base_url(), &health)?;
     Ok(StatusData {
         health,
@@ -420,13 +428,18 @@ fn preview_command(
     };
     let api = client(url, &args.connect)?;
     let rt = runtime()?;
-    let view = rt.block_on(api.config())?;
-    let restart = match &args.history_dir {
+    let (view, restart) = match &args.history_dir {
         Some(dir) => {
-            let health = rt.block_on(api.health())?;
-            live_state::restart_of(Some(dir), api.base_url(), &health)?
+            // Both at once: one round trip, not two.
+            let (view, health) =
+                rt.block_on(futures_util::future::join(api.config(), api.health()));
+            let (view, health) = (view?, health?);
+            (
+                view,
+                live_state::restart_of(Some(dir), api.base_url(), &health)?,
+            )
         }
-        None => None,
+        None => (rt.block_on(api.config())?, None),
     };
     Ok((
         preview(&draft, layouts, Some(&view), &view.env_overrides),
@@ -648,7 +661,13 @@ pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u
     match planned {
         Ok(p) => {
             print_plan(args.target.single_proxy(), &p.plan, None, o);
-            exit::OK
+            // The fleet's rule (`drift_exit_code`): a proxy that differs
+            // from the draft is a finding, so cron and CI see drift.
+            if p.plan.is_empty() {
+                exit::OK
+            } else {
+                exit::FINDINGS
+            }
         }
         Err(f) => o.fail(f),
     }

@@ -44,6 +44,21 @@ impl Fingerprint {
     }
 }
 
+/// A [`Fingerprint`] fed piece by piece: the fingerprint of text too large
+/// to build whole (the fingerprint of the pieces joined).
+#[derive(Default)]
+pub struct FingerprintHasher(Sha256);
+
+impl FingerprintHasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn finish(self) -> Fingerprint {
+        Fingerprint(self.0.finalize().into())
+    }
+}
+
 /// Text read from disk together with the fingerprint a later save checks against.
 #[derive(Clone, Debug)]
 pub struct LoadedText {

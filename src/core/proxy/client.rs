@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Once;
+use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -133,10 +133,14 @@ pub struct ClientConfig {
     pub ca_file: Option<PathBuf>,
 }
 
-/// The real client, on reqwest with rustls.
+/// The real client, on reqwest with rustls. Every `HttpProxyClient` of
+/// the process with the same trust (system roots, plus the same CA file if
+/// any) shares one reqwest client ([`shared_http`]): one TLS configuration,
+/// the system certificates read once, one connection pool per host. The
+/// base URL and the timeout are this value's own, applied per request.
 #[derive(Clone)]
 pub struct HttpProxyClient {
-    http: reqwest::Client,
+    http: Arc<reqwest::Client>,
     base_url: String,
     timeout: Duration,
     token_env: Option<String>,
@@ -163,20 +167,56 @@ fn install_crypto_provider() {
     });
 }
 
+/// The reqwest clients built so far, one per trust: `None` for the system
+/// roots alone, else the extra CA file's PEM bytes (keyed by content, so an
+/// edited CA file is read again and gets its own client). A fleet of 50
+/// proxies builds one, not 50 (each build reads the whole system store).
+static SHARED: Mutex<Vec<SharedClient>> = Mutex::new(Vec::new());
+
+/// The extra CA's PEM bytes (`None`: system roots only) and the client built for them.
+type SharedClient = (Option<Vec<u8>>, Arc<reqwest::Client>);
+
+/// How many reqwest clients this process has built (tests and benches
+/// check that a fleet builds one).
+#[cfg(any(test, feature = "test-support"))]
+static BUILT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many reqwest clients this process has built so far.
+#[cfg(any(test, feature = "test-support"))]
+pub fn http_clients_built() -> usize {
+    BUILT.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// The process's reqwest client for this trust, built on first use. The
+/// lock is held while building, so two members asking at once still build
+/// one. The timeout is not the client's: each request carries its own
+/// (it covers connecting too).
+fn shared_http(ca_file: Option<&std::path::Path>) -> Result<Arc<reqwest::Client>, ProxyError> {
+    let ca_pem = ca_file.map(read_ca_pem).transpose()?;
+    let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, http)) = shared.iter().find(|(key, _)| *key == ca_pem) {
+        return Ok(Arc::clone(http));
+    }
+    install_crypto_provider();
+    // Redirects only within the proxy's own origin (another service's
+    // answer is never taken for the proxy's).
+    let mut builder = reqwest::Client::builder().redirect(same_origin_redirects());
+    if let (Some(path), Some(pem)) = (ca_file, &ca_pem) {
+        builder = builder.tls_certs_merge([ca_certificate(path, pem)?]);
+    }
+    let http = Arc::new(builder.build().map_err(|e| ProxyError::Client {
+        reason: error_chain(&e),
+    })?);
+    #[cfg(any(test, feature = "test-support"))]
+    BUILT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    shared.push((ca_pem, Arc::clone(&http)));
+    Ok(http)
+}
+
 impl HttpProxyClient {
     pub fn new(config: &ClientConfig) -> Result<Self, ProxyError> {
-        install_crypto_provider();
         let base_url = normalize_base_url(&config.base_url)?;
-        let mut builder = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .redirect(same_origin_redirects());
-        if let Some(path) = &config.ca_file {
-            builder = builder.tls_certs_merge([read_ca(path)?]);
-        }
-        let http = builder.build().map_err(|e| ProxyError::Client {
-            reason: error_chain(&e),
-        })?;
+        let http = shared_http(config.ca_file.as_deref())?;
         Ok(Self {
             http,
             base_url,
@@ -185,13 +225,25 @@ impl HttpProxyClient {
         })
     }
 
+    /// Whether `self` and `other` use the same reqwest client (and so the
+    /// same TLS configuration and connection pools).
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn shares_http_with(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.http, &other.http)
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
+    /// A request to `url` with this proxy's timeout (the shared client has none).
+    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, url).timeout(self.timeout)
+    }
+
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ProxyError> {
         let url = self.url(path);
-        let request = self.authorize(self.http.get(&url))?;
+        let request = self.authorize(self.request(reqwest::Method::GET, &url))?;
         self.send(request, "GET", url).await
     }
 
@@ -200,7 +252,7 @@ impl HttpProxyClient {
     /// config's `[[endpoints]]`, which are not the chat proxy.
     pub async fn get_raw(&self, path: &str) -> Result<(u16, Vec<u8>), ProxyError> {
         let url = self.url(path);
-        let request = self.authorize(self.http.get(&url))?;
+        let request = self.authorize(self.request(reqwest::Method::GET, &url))?;
         let response = request
             .send()
             .await
@@ -307,7 +359,8 @@ impl ProxyApi for HttpProxyClient {
     fn put_config(&self, changes: Map<String, Value>) -> ApiFuture<'_, PutResponse> {
         Box::pin(async move {
             let url = self.url("/v1/config/chat-proxy");
-            let request = self.authorize(self.http.put(&url).json(&changes))?;
+            let request =
+                self.authorize(self.request(reqwest::Method::PUT, &url).json(&changes))?;
             self.send(request, "PUT", url).await
         })
     }
@@ -333,14 +386,18 @@ pub fn normalize_base_url(raw: &str) -> Result<String, ProxyError> {
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
-fn read_ca(path: &std::path::Path) -> Result<reqwest::Certificate, ProxyError> {
-    let err = |reason: String| ProxyError::CaFile {
+fn read_ca_pem(path: &std::path::Path) -> Result<Vec<u8>, ProxyError> {
+    std::fs::read(path).map_err(|e| ProxyError::CaFile {
         path: path.to_path_buf(),
-        reason,
-    };
-    let pem = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-    reqwest::Certificate::from_pem(&pem)
-        .map_err(|e| err(format!("not a PEM certificate: {}", error_chain(&e))))
+        reason: e.to_string(),
+    })
+}
+
+fn ca_certificate(path: &std::path::Path, pem: &[u8]) -> Result<reqwest::Certificate, ProxyError> {
+    reqwest::Certificate::from_pem(pem).map_err(|e| ProxyError::CaFile {
+        path: path.to_path_buf(),
+        reason: format!("not a PEM certificate: {}", error_chain(&e)),
+    })
 }
 
 /// What to do about an HTTP error status.
@@ -420,4 +477,75 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::proxy::profiles::ConnectionProfile;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    /// A fleet's members (their profiles: other URLs, other timeouts) and
+    /// one-off clients all share one reqwest client: one TLS setup, the
+    /// system store read once. A CA file adds one client per CA content.
+    /// (One test: the build counter is process-wide.)
+    #[test]
+    fn every_proxy_client_shares_one_http_client() -> TestResult {
+        let first = HttpProxyClient::new(&ClientConfig {
+            base_url: "http://127.0.0.1:8100".to_owned(),
+            timeout: Duration::from_secs(5),
+            token_env: None,
+            ca_file: None,
+        })?;
+        let built = http_clients_built();
+        let members = (0..50)
+            .map(|i| {
+                let mut profile =
+                    ConnectionProfile::new(&format!("p{i}"), &format!("http://10.0.0.{i}:8100"));
+                profile.timeout_s = 1.0 + f64::from(i);
+                profile.client()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        assert!(members.iter().all(|m| m.shares_http_with(&first)));
+        assert_eq!(http_clients_built(), built, "no client built per member");
+        assert_eq!(members[7].timeout, Duration::from_secs(8));
+        assert_eq!(members[7].base_url(), "http://10.0.0.7:8100");
+
+        // A CA file: its own client, shared by every profile naming the same CA.
+        let dir = tempfile::tempdir()?;
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, TEST_CA)?;
+        let with_ca = |url: &str| {
+            HttpProxyClient::new(&ClientConfig {
+                base_url: url.to_owned(),
+                timeout: Duration::from_secs(5),
+                token_env: None,
+                ca_file: Some(ca.clone()),
+            })
+        };
+        let (a, b) = (
+            with_ca("https://a.lan:8100")?,
+            with_ca("https://b.lan:8100")?,
+        );
+        assert!(a.shares_http_with(&b));
+        assert!(!a.shares_http_with(&first));
+        assert_eq!(http_clients_built(), built + 1);
+        Ok(())
+    }
+
+    /// A self-signed test CA (its key was thrown away: only ever trusted,
+    /// never served).
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----
+MIIBkDCCATWgAwIBAgIUfd8QnkpIStn/XdBoL3FC4Oo61YIwCgYIKoZIzj0EAwIw
+HDEaMBgGA1UEAwwRaXctc3R1ZGlvIHRlc3QgQ0EwIBcNMjYxMjA3MjIxMjM2WhgP
+MjEyNjExMTMyMjEyMzZaMBwxGjAYBgNVBAMMEWl3LXN0dWRpbyB0ZXN0IENBMFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAElkKw6b0IWZt+U/bvna8HUb39FNyTe+ci
+X71zisJbYplLYsKBHVvvOOiNLcOASgRvV1OC/m91CfKLuVC+4rBb1qNTMFEwHQYD
+VR0OBBYEFJ92H8LdKDLVS3Tk6P0BVUPlYWsFMB8GA1UdIwQYMBaAFJ92H8LdKDLV
+S3Tk6P0BVUPlYWsFMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIh
+AP9PGNs1aLcgmH9MyW1KmG+vqhM2S2uMLSwArjd1vgOHAiEAnuiHGeapbmbghDNG
+VhZ8cEyem/CTmJJoTRJUwT15qdQ=
+-----END CERTIFICATE-----
+";
 }

@@ -7,6 +7,7 @@
 //! layout and escaping rules of Python's encoder in indent mode.
 
 use std::borrow::{Borrow, Cow};
+use std::ops::ControlFlow;
 
 use serde_json::{Number, Value};
 
@@ -137,6 +138,56 @@ pub fn list_in_parallel<'a>(len: usize, item: impl Fn(usize) -> Cow<'a, Value> +
     }
     out.push_str("\n]\n");
     out
+}
+
+/// How many entries `list_in_pieces` writes (in parallel) before handing
+/// their text on: about 8 MB of a typical registry, so the whole list is
+/// never held at once.
+const PIECE_ENTRIES: usize = 1024;
+
+/// The text of a list whose items `write_item` writes (each as
+/// [`write_list_item`] would: the list's text is `list_in_parallel`'s),
+/// handed to `sink` in order, one piece per [`PIECE_ENTRIES`] items; `sink`
+/// may stop early (`ControlFlow::Break`). For comparing or hashing a large
+/// registry's text without building it.
+pub fn list_in_pieces(
+    len: usize,
+    write_item: impl Fn(usize, &mut String) + Sync,
+    mut sink: impl FnMut(&str) -> ControlFlow<()>,
+) {
+    if len == 0 {
+        let _ = sink("[]\n");
+        return;
+    }
+    let indexes: Vec<usize> = (0..len).collect();
+    for (batch, part) in indexes.chunks(PIECE_ENTRIES).enumerate() {
+        let texts = par_map(part, |_, &i| {
+            let mut text = String::with_capacity(4096);
+            write_item(i, &mut text);
+            text
+        });
+        let mut piece = String::with_capacity(texts.iter().map(|t| t.len() + 4).sum::<usize>() + 4);
+        for (k, text) in texts.iter().enumerate() {
+            piece.push_str(match (batch, k) {
+                (0, 0) => "[",
+                _ => ",",
+            });
+            newline_indent(&mut piece, 1);
+            piece.push_str(text);
+        }
+        drop(texts);
+        if (batch + 1) * PIECE_ENTRIES >= len {
+            piece.push_str("\n]\n");
+        }
+        if sink(&piece).is_break() {
+            return;
+        }
+    }
+}
+
+/// `value` as an item of a list (indented one level, no separator).
+pub fn write_list_item(out: &mut String, value: &Value) {
+    write_value(out, value, 1);
 }
 
 fn write_value(out: &mut String, value: &Value, depth: usize) {
@@ -371,6 +422,36 @@ mod tests {
             let value = parse(text)?;
             let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
             assert_eq!(list_to_python_json(items.iter()), to_python_json(&value));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn pieces_make_the_parallel_list() -> Result<(), JsonTextError> {
+        for len in [
+            0,
+            1,
+            2,
+            PIECE_ENTRIES - 1,
+            PIECE_ENTRIES,
+            PIECE_ENTRIES + 1,
+            3000,
+        ] {
+            let items: Vec<Value> = (0..len)
+                .map(|i| parse(&format!("{{\"name\": \"m{i}\", \"n\": [{i}, 1.50]}}")))
+                .collect::<Result<_, _>>()?;
+            let whole = list_in_parallel(len, |i| Cow::Borrowed(&items[i]));
+            let mut pieces = Vec::new();
+            list_in_pieces(
+                len,
+                |i, out| write_list_item(out, &items[i]),
+                |p| {
+                    pieces.push(p.to_owned());
+                    ControlFlow::Continue(())
+                },
+            );
+            assert_eq!(pieces.concat(), whole, "{len} entries");
+            assert_eq!(pieces.len(), len.div_ceil(PIECE_ENTRIES).max(1));
         }
         Ok(())
     }

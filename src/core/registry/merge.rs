@@ -133,6 +133,32 @@ impl MergedEntry {
         }
     }
 
+    /// Append the entry as the snapshot holds it (the writer's text, a list
+    /// item) to `out`, built from its layers' text without parsing them
+    /// (`snapshot_text`); `None`, with nothing appended, when a part is
+    /// edited, comes from the snapshot, or is not laid out as the writer
+    /// writes (then build the value).
+    pub(crate) fn text_from_layers<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
+        &self,
+        curated: &C,
+        discovered: &D,
+        out: &mut String,
+    ) -> Option<()> {
+        if self.layer == EntryLayer::SnapshotOnly || self.full.get().is_some() {
+            return None;
+        }
+        let base = match self.discovered_index {
+            Some(i) => Some(discovered.raw_text(i)?),
+            None => None,
+        };
+        let overlays = self
+            .overlays
+            .iter()
+            .map(|&i| curated.raw_text(i))
+            .collect::<Option<Vec<_>>>()?;
+        super::snapshot_text::merged_entry_text(base, &overlays, out)
+    }
+
     fn build_value<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
         &self,
         curated: &C,

@@ -15,6 +15,7 @@ pub mod merge;
 pub mod model;
 mod parallel;
 pub mod roles;
+mod snapshot_text;
 pub mod sort;
 pub mod store;
 pub mod validate;

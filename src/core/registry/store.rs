@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::env;
 use std::ffi::OsString;
 use std::fmt;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::thread;
@@ -23,7 +24,9 @@ use super::layer::{EntrySource, LazyLayer, parse_entries};
 use super::merge::{EntryLayer, FieldSource, Merged, merge_layers};
 use super::parallel::join;
 use crate::core::safe_save::transaction::{self, Disk, FileWrite, Steps};
-use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
+use crate::core::safe_save::{
+    self, Expect, Fingerprint, FingerprintHasher, SaveError, SaveOutcome,
+};
 
 pub const CURATED_FILE: &str = "model_registry.curated.json";
 pub const DISCOVERED_FILE: &str = "model_registry.discovered.json";
@@ -149,6 +152,49 @@ impl fmt::Debug for LayerFile {
             .field("path", &self.path)
             .field("seen", &seen)
             .finish()
+    }
+}
+
+/// A file's content as read, compared with text written piece by piece
+/// (in the file's style, without the BOM for `Text`, with it for `Hash`).
+enum SameAs<'a> {
+    /// The part of the text as read that no piece has matched yet.
+    Text(&'a [u8]),
+    /// A piece differed from the text as read.
+    Differs,
+    /// The pieces hashed so far, and the file's fingerprint as read.
+    Hash(FingerprintHasher, Fingerprint),
+}
+
+impl SameAs<'_> {
+    /// Take the next piece; `Break` once it is known to differ.
+    fn feed(&mut self, piece: &[u8]) -> ControlFlow<()> {
+        match self {
+            Self::Text(rest) => match rest.strip_prefix(piece) {
+                Some(after) => {
+                    *rest = after;
+                    ControlFlow::Continue(())
+                }
+                None => {
+                    *self = Self::Differs;
+                    ControlFlow::Break(())
+                }
+            },
+            Self::Differs => ControlFlow::Break(()),
+            Self::Hash(hasher, _) => {
+                hasher.update(piece);
+                ControlFlow::Continue(())
+            }
+        }
+    }
+
+    /// Whether every piece matched and nothing of the file is left over.
+    fn matched(self) -> bool {
+        match self {
+            Self::Text(rest) => rest.is_empty(),
+            Self::Differs => false,
+            Self::Hash(hasher, fingerprint) => hasher.finish() == fingerprint,
+        }
     }
 }
 
@@ -604,16 +650,43 @@ impl RegistryStore {
     /// Whether `model_registry.json` on disk is the merge of the layers in
     /// memory: call it right after `load`, before any edit, to learn
     /// whether the file ImageWorks reads is stale (a save that wrote a layer
-    /// but not the snapshot). It builds every merged entry: a large
-    /// registry takes a while.
+    /// but not the snapshot). The snapshot a save would write is compared
+    /// piece by piece with the file as read (its text, or its fingerprint),
+    /// never built whole; each merged entry's text is merged from its
+    /// layers' text when they are laid out as the writer writes them
+    /// (`snapshot_text`: what ImageWorks and this editor write), else built
+    /// from the merged value. Byte for byte what a save would write either way.
     pub fn snapshot_state(&self) -> SnapshotState {
-        if matches!(self.snapshot_file.seen, Seen::Absent) {
-            return SnapshotState::Missing;
-        }
-        let text = self.snapshot_file.styled(&self.merged_text());
-        match self.snapshot_file.differs_from(&text) {
-            true => SnapshotState::Stale,
-            false => SnapshotState::Current,
+        let file = &self.snapshot_file;
+        let mut same = match &file.seen {
+            Seen::Absent => return SnapshotState::Missing,
+            Seen::Text(seen) => SameAs::Text(seen.as_bytes()),
+            Seen::Hashed(fingerprint) => {
+                let mut hasher = FingerprintHasher::default();
+                if file.style.bom {
+                    hasher.update("\u{feff}".as_bytes());
+                }
+                SameAs::Hash(hasher, *fingerprint)
+            }
+        };
+        let (merged, curated, discovered) = (&*self.merged, &*self.curated, &*self.discovered);
+        json_text::list_in_pieces(
+            merged.entries.len(),
+            |i, out| {
+                let entry = &merged.entries[i];
+                if entry.text_from_layers(curated, discovered, out).is_none() {
+                    let value = entry.value_cow(curated, discovered, &self.snapshot_only);
+                    json_text::write_list_item(out, &value);
+                }
+            },
+            |piece| match file.style.crlf {
+                true => same.feed(piece.replace('\n', "\r\n").as_bytes()),
+                false => same.feed(piece.as_bytes()),
+            },
+        );
+        match same.matched() {
+            true => SnapshotState::Current,
+            false => SnapshotState::Stale,
         }
     }
 
@@ -896,6 +969,45 @@ mod tests {
             assert_eq!(scan_in_chunks(text, size), whole, "chunks of {size}");
         }
         whole
+    }
+
+    /// The stale check compares the snapshot a save would write with the
+    /// file piece by piece (several pieces here): by fingerprint for a
+    /// plain file, by text for one with a BOM or CRLF newlines.
+    #[test]
+    fn snapshot_state_in_pieces_in_every_style() -> Result<(), Box<dyn std::error::Error>> {
+        let entries: Vec<Value> = (0..2500)
+            .map(|i| serde_json::json!({"name": format!("m{i}"), "port": i}))
+            .collect();
+        let text = json_text::list_to_python_json(entries.iter());
+        let changed = text.replacen("\"port\": 2499", "\"port\": 2498", 1);
+        let shorter = json_text::list_to_python_json(entries[..2499].iter());
+        let dir = tempfile::tempdir()?;
+        for (bom, crlf) in [(false, false), (true, false), (false, true), (true, true)] {
+            let style = TextStyle { bom, crlf };
+            std::fs::write(dir.path().join(CURATED_FILE), style.apply("[]\n"))?;
+            std::fs::write(dir.path().join(DISCOVERED_FILE), style.apply(&text))?;
+            let state =
+                |snapshot: Option<&str>| -> Result<SnapshotState, Box<dyn std::error::Error>> {
+                    let path = dir.path().join(SNAPSHOT_FILE);
+                    match snapshot {
+                        Some(t) => std::fs::write(&path, style.apply(t))?,
+                        None => std::fs::remove_file(&path)?,
+                    }
+                    Ok(RegistryStore::load(dir.path())?.snapshot_state())
+                };
+            let case = format!("bom {bom}, crlf {crlf}");
+            assert_eq!(state(Some(&text))?, SnapshotState::Current, "{case}");
+            assert_eq!(state(Some(&changed))?, SnapshotState::Stale, "{case}");
+            assert_eq!(
+                state(Some(&format!("{text}\n")))?,
+                SnapshotState::Stale,
+                "{case}"
+            );
+            assert_eq!(state(Some(&shorter))?, SnapshotState::Stale, "{case}");
+            assert_eq!(state(None)?, SnapshotState::Missing, "{case}");
+        }
+        Ok(())
     }
 
     #[test]

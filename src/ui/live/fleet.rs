@@ -14,7 +14,7 @@ use crate::core::proxy::fleet::revert::{
     history_entry, plan_revert, revert_members, revert_targets,
 };
 use crate::core::proxy::fleet::{
-    DEFAULT_PARALLEL, FleetMember, FleetOutcome, FleetPlan, ProxyDrift, apply_fleet, drift,
+    FleetMember, FleetOutcome, FleetPlan, ProxyDrift, apply_fleet, default_parallel, drift,
     plan_fleet,
 };
 use crate::core::proxy::history;
@@ -164,7 +164,10 @@ impl LiveProxy {
         let Some(worker) = self.worker() else { return };
         let (draft, layouts, ctx) = (draft.clone(), Arc::clone(layouts), ctx.clone());
         let rx = worker.spawn(
-            async move { drift(&draft, &layouts, &members, DEFAULT_PARALLEL).await },
+            async move {
+                let parallel = default_parallel(members.len());
+                drift(&draft, &layouts, &members, parallel).await
+            },
             move || ctx.request_repaint(),
         );
         self.fleet.grid = FleetGrid::Checking(rx);
@@ -188,9 +191,15 @@ impl LiveProxy {
         let (draft, layouts, ctx) = (draft.clone(), Arc::clone(layouts), ctx.clone());
         let rx = worker.spawn(
             async move {
-                plan_fleet(&draft, &layouts, &members, mode, DEFAULT_PARALLEL)
-                    .await
-                    .map_err(|e| e.to_string())
+                plan_fleet(
+                    &draft,
+                    &layouts,
+                    &members,
+                    mode,
+                    default_parallel(members.len()),
+                )
+                .await
+                .map_err(|e| e.to_string())
             },
             move || ctx.request_repaint(),
         );
@@ -235,7 +244,7 @@ impl LiveProxy {
         let (layouts, ctx) = (Arc::clone(layouts), ctx.clone());
         let rx = worker.spawn(
             async move {
-                plan_revert(&layouts, &members, mode, DEFAULT_PARALLEL)
+                plan_revert(&layouts, &members, mode, default_parallel(members.len()))
                     .await
                     .map_err(|e| e.to_string())
             },
@@ -280,7 +289,8 @@ impl LiveProxy {
                     let _ = tx.send(e);
                     ctx_events.request_repaint();
                 };
-                apply_fleet(&job, &layouts, confirmed, DEFAULT_PARALLEL, None, &report).await
+                let parallel = default_parallel(job.targets.len());
+                apply_fleet(&job, &layouts, confirmed, parallel, None, &report).await
             },
             move || ctx_done.request_repaint(),
         );

@@ -239,11 +239,12 @@ fn differences(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// One member's config view and health (health only when the view came).
+/// One member's config view and health, asked at once (neither waits for
+/// the other: one round trip, not two); health is kept only when the view came.
 async fn ask(m: &FleetMember) -> (Result<ProxyConfigView, ProxyError>, Option<Health>) {
-    let view = m.api.config().await;
+    let (view, health) = futures_util::future::join(m.api.config(), m.api.health()).await;
     let health = match &view {
-        Ok(_) => m.api.health().await.ok(),
+        Ok(_) => health.ok(),
         Err(_) => None,
     };
     (view, health)

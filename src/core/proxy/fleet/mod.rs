@@ -36,8 +36,16 @@ use crate::core::validate::{Finding, validate_document};
 pub use apply::{FleetOutcome, FleetStatus, RollbackResult, TargetPush, TargetResult, apply_fleet};
 pub use drift::{ProxyDrift, drift, drift_exit_code};
 
-/// `--parallel`'s default: how many proxies are contacted at once.
-pub const DEFAULT_PARALLEL: usize = 4;
+/// The most proxies contacted at once when `--parallel` is not given.
+pub const MAX_DEFAULT_PARALLEL: usize = 32;
+
+/// `--parallel`'s default for a fleet of `members`: every proxy at once, up
+/// to [`MAX_DEFAULT_PARALLEL`]. The work waits on the network (one round
+/// trip per step), not on this machine, so a lower bound only queues
+/// proxies behind each other's latency.
+pub fn default_parallel(members: usize) -> usize {
+    members.clamp(1, MAX_DEFAULT_PARALLEL)
+}
 
 /// One proxy of a fleet: its profile (name, URL, path maps, restart
 /// command) and the client that talks to it.

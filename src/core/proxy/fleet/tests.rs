@@ -284,3 +284,78 @@ fn a_fleet_revert_puts_every_target_back() -> TestResult {
     }
     Ok(())
 }
+
+/// A proxy whose config answer waits until health has been asked too
+/// (bounded: after 10 s it fails), so asking one after the other fails.
+struct ConfigWaitsForHealth {
+    fake: FakeProxy,
+    health_asked: tokio::sync::Notify,
+}
+
+impl ProxyApi for ConfigWaitsForHealth {
+    fn base_url(&self) -> &str {
+        "http://proxy-waits:8100"
+    }
+    fn health(&self) -> ApiFuture<'_, Health> {
+        // `notify_one` keeps a permit when nobody waits yet.
+        self.health_asked.notify_one();
+        self.fake.health()
+    }
+    fn config(&self) -> ApiFuture<'_, ProxyConfigView> {
+        Box::pin(async move {
+            let waited = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                self.health_asked.notified(),
+            )
+            .await;
+            if waited.is_err() {
+                return Err(ProxyError::Timeout {
+                    method: "GET",
+                    url: "http://proxy-waits:8100/v1/config/chat-proxy".to_owned(),
+                    after_s: 10.0,
+                });
+            }
+            self.fake.config().await
+        })
+    }
+    fn models(&self) -> ApiFuture<'_, ModelList> {
+        self.fake.models()
+    }
+    fn gpu_status(&self) -> ApiFuture<'_, GpuStatus> {
+        self.fake.gpu_status()
+    }
+    fn put_config(&self, changes: Map<String, Value>) -> ApiFuture<'_, PutResponse> {
+        self.fake.put_config(changes)
+    }
+}
+
+#[test]
+fn drift_asks_config_and_health_at_once() -> TestResult {
+    let layouts = LayoutSet::builtin()?;
+    let doc = draft()?;
+    let proxy = Arc::new(ConfigWaitsForHealth {
+        fake: FakeProxy::from_document(&doc, &layouts, BTreeMap::new(), "/remote/c.toml"),
+        health_asked: tokio::sync::Notify::new(),
+    });
+    let member = FleetMember::new(
+        ConnectionProfile::new("waits", "http://proxy-waits:8100"),
+        proxy,
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = rt.block_on(drift(&doc, &layouts, &[member], 1));
+    assert!(report[0].reachable, "{report:?}");
+    assert!(report[0].uptime_s.is_some(), "{report:?}");
+    assert!(report[0].drift.is_empty(), "{report:?}");
+    Ok(())
+}
+
+#[test]
+fn by_default_every_proxy_is_contacted_at_once_up_to_32() {
+    assert_eq!(default_parallel(0), 1);
+    assert_eq!(default_parallel(1), 1);
+    assert_eq!(default_parallel(10), 10);
+    assert_eq!(default_parallel(50), MAX_DEFAULT_PARALLEL);
+    assert_eq!(MAX_DEFAULT_PARALLEL, 32);
+}
