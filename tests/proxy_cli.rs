@@ -121,7 +121,10 @@ fn preview_json_has_the_documented_shape() -> TestResult {
     assert_eq!(code, 0, "{err}");
     let body: Value = serde_json::from_str(&out)?;
     let keys: Vec<&String> = body.as_object().ok_or("not an object")?.keys().collect();
-    assert_eq!(keys, ["proxy", "settings", "other_proxy_env", "restart"]);
+    assert_eq!(
+        keys,
+        ["proxy", "settings", "other_proxy_env", "env_errors", "restart"]
+    );
     assert_eq!(body["restart"], Value::Null, "no --history-dir");
     let settings = body["settings"].as_array().ok_or("no settings")?;
     assert_eq!(settings.len(), 1, "only the changed port: {out}");

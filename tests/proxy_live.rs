@@ -1026,7 +1026,7 @@ async fn tricky_values_are_written_as_the_core_simulates() -> TestResult {
         &mut draft,
         &layouts,
         "server.log_path",
-        toml_edit::Value::from("C:\\logs\\\"proxy\"\tü.jsonl"),
+        toml_edit::Value::from("logs/\"proxy\"\tü.jsonl"),
     )?;
     set(
         &mut draft,
@@ -1069,6 +1069,24 @@ async fn tricky_values_are_written_as_the_core_simulates() -> TestResult {
     let outcome = proxy::execute_push(&api, &plan, &layouts, true).await?;
     assert!(outcome.verified, "{outcome:?}");
     assert_eq!(std::fs::read_to_string(&path)?, plan.new_text);
+    // A backslash the proxy's writer leaves raw (contract §8): refused, nothing written.
+    set(
+        &mut draft,
+        &layouts,
+        "server.log_path",
+        toml_edit::Value::from("C:\\logs\\proxy.jsonl"),
+    )?;
+    let view = api.config().await?;
+    let plan = proxy::plan_push(
+        &draft,
+        &layouts,
+        &view,
+        &proxy::PushTarget::new(api.base_url()),
+        proxy::PushMode::Api,
+    )?;
+    assert_eq!(plan.mangled.len(), 1, "{:?}", plan.mangled);
+    let refused = proxy::execute_push(&api, &plan, &layouts, true).await;
+    assert!(matches!(refused, Err(proxy::PushError::WouldMangle { .. })), "{refused:?}");
     Ok(())
 }
 

@@ -189,18 +189,22 @@ impl ConfigDocument {
     fn refuse_inside_inline(&self, path: &DocPath) -> Result<(), EditError> {
         let mut table = self.doc.as_table();
         let mut walked = DocPath::default();
+        // Segments consumed so far, array indexes included.
+        let mut consumed = 0;
         let mut segments = path.0.iter();
         while let Some(seg) = segments.next() {
             let Segment::Key(key) = seg else {
                 return Ok(());
             };
             walked = walked.child(key);
+            consumed += 1;
             let inline = match table.get(key) {
                 Some(Item::Table(t)) => {
                     table = t;
                     continue;
                 }
                 Some(Item::ArrayOfTables(a)) => {
+                    consumed += 1;
                     match segments.next().and_then(|s| match s {
                         Segment::Index(i) => a.get(*i),
                         Segment::Key(_) => None,
@@ -216,7 +220,7 @@ impl ConfigDocument {
                 Some(Item::Value(Value::Array(a))) => is_array_of_inline_tables(a),
                 _ => false,
             };
-            if inline && walked.0.len() < path.0.len() {
+            if inline && consumed < path.0.len() {
                 return Err(EditError::InsideInlineTable {
                     path: path.to_string(),
                     table: walked.to_string(),
