@@ -157,7 +157,7 @@ fn padded_blank_and_number_names_merge_as_imageworks_merges_them() -> TestResult
 "#;
     let curated = r#"[
   {"name": " m ", "backend": "vllm", "display_name": "M"},
-  {"name": 7.5, "backend": "ollama"},
+  {"name": 7.5, "backend": "vllm"},
   {"name": 0, "backend": "vllm"},
   {"name": "7", "backend": "lmdeploy"}
 ]
@@ -172,7 +172,7 @@ fn padded_blank_and_number_names_merge_as_imageworks_merges_them() -> TestResult
         json!([
             {"name": " m ", "backend": "vllm", "port_note": "d", "display_name": "M"},
             {"name": "7", "backend": "lmdeploy"},
-            {"name": 7.5, "backend": "ollama"}
+            {"name": 7.5, "backend": "vllm"}
         ])
     );
     let (code, found) = findings(dir.path())?;
