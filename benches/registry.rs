@@ -89,8 +89,14 @@ fn write_duplicates(dir: &std::path::Path, n: usize) {
             "download_path": format!("/models/m{i}"),
         })
     };
-    let discovered: Vec<Value> = (0..n).flat_map(|i| [entry(i, false), entry(i, true)]).collect();
-    std::fs::write(dir.join(DISCOVERED_FILE), list_to_python_json(discovered.iter())).expect("write");
+    let discovered: Vec<Value> = (0..n)
+        .flat_map(|i| [entry(i, false), entry(i, true)])
+        .collect();
+    std::fs::write(
+        dir.join(DISCOVERED_FILE),
+        list_to_python_json(discovered.iter()),
+    )
+    .expect("write");
     std::fs::write(dir.join(CURATED_FILE), "[]\n").expect("write");
 }
 

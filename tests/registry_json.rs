@@ -54,7 +54,10 @@ fn findings(dir: &Path) -> Result<(u8, Vec<Value>), Box<dyn std::error::Error>> 
         return Ok((r.code, vec![json!({"error": r.err})]));
     }
     let doc: Value = serde_json::from_str(&r.out)?;
-    Ok((r.code, doc["findings"].as_array().cloned().unwrap_or_default()))
+    Ok((
+        r.code,
+        doc["findings"].as_array().cloned().unwrap_or_default(),
+    ))
 }
 
 // ---- item 5: deep nesting ----
@@ -62,15 +65,16 @@ fn findings(dir: &Path) -> Result<(u8, Vec<Value>), Box<dyn std::error::Error>> 
 #[test]
 fn an_edit_keeps_a_deep_entry_it_did_not_touch_byte_for_byte() -> TestResult {
     let deep = deep_entry("deep", MAX_ENTRY_DEPTH);
-    let curated = format!(
-        "[\n  {{\"name\": \"a\", \"backend\": \"vllm\"}},\n  {deep}\n]\n"
-    );
+    let curated = format!("[\n  {{\"name\": \"a\", \"backend\": \"vllm\"}},\n  {deep}\n]\n");
     let dir = registry(Some(&curated), Some("[]\n"), None)?;
     let d = dir_arg(dir.path())?;
     let r = run(&["set", &d, "a", "display_name", "A"], OutputFormat::Human)?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
     let after = fs::read_to_string(dir.path().join(CURATED_FILE))?;
-    assert!(after.contains(&deep), "the deep entry was rewritten:\n{after}");
+    assert!(
+        after.contains(&deep),
+        "the deep entry was rewritten:\n{after}"
+    );
     let snapshot = fs::read_to_string(dir.path().join(SNAPSHOT_FILE))?;
     assert!(!snapshot.contains("null"), "{snapshot}");
     let snapshot: Value = serde_json::from_str(&snapshot)?;
@@ -166,7 +170,8 @@ fn padded_blank_and_number_names_merge_as_imageworks_merges_them() -> TestResult
     let d = dir_arg(dir.path())?;
     let r = run(&["regenerate", &d], OutputFormat::Human)?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
-    let snapshot: Value = serde_json::from_str(&fs::read_to_string(dir.path().join(SNAPSHOT_FILE))?)?;
+    let snapshot: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join(SNAPSHOT_FILE))?)?;
     assert_eq!(
         snapshot,
         json!([
@@ -213,7 +218,8 @@ fn without_a_discovered_layer_snapshot_entries_come_first_as_imageworks_adopts_t
     let dir = registry(Some(curated), None, Some(snapshot))?;
     let r = run(&["regenerate", &dir_arg(dir.path())?], OutputFormat::Human)?;
     assert_eq!(r.code, exit::OK, "{}", r.err);
-    let written: Value = serde_json::from_str(&fs::read_to_string(dir.path().join(SNAPSHOT_FILE))?)?;
+    let written: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join(SNAPSHOT_FILE))?)?;
     let names: Vec<&str> = written
         .as_array()
         .ok_or("not a list")?

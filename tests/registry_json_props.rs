@@ -87,7 +87,12 @@ fn entry_spec() -> impl Strategy<Value = EntrySpec> {
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        prop_oneof![Just(Some("  ")), Just(Some("    ")), Just(Some("\t")), Just(None)],
+        prop_oneof![
+            Just(Some("  ")),
+            Just(Some("    ")),
+            Just(Some("\t")),
+            Just(None)
+        ],
         prop::bool::weighted(0.15),
         prop::bool::weighted(0.2),
         prop::collection::vec(entry_spec(), 1..6),
@@ -158,7 +163,10 @@ fn entry_text(spec: &EntrySpec, indent: Option<&str>, nl: &str) -> String {
     let fields = fields(spec);
     match indent {
         None => {
-            let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+            let body: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("\"{k}\": {v}"))
+                .collect();
             format!("{{{}}}", body.join(", "))
         }
         Some(unit) => {
@@ -271,9 +279,10 @@ fn check_case(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseError
     }
     let loaded = RegistryStore::load(dir.path());
     // What a reader must refuse, in file order (the first one is reported).
-    let first_bad = case.entries.iter().find(|e| {
-        e.raw_control || e.non_finite || e.depth == Depth::OverLimit
-    });
+    let first_bad = case
+        .entries
+        .iter()
+        .find(|e| e.raw_control || e.non_finite || e.depth == Depth::OverLimit);
     let mut store = match (loaded, first_bad) {
         (Ok(store), None) => store,
         (Ok(_), Some(bad)) => return Err(fail(format!("loaded, yet holds {bad:?}"))),
@@ -318,7 +327,8 @@ fn check_case(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseError
         .collect::<Result<_, _>>()
         .map_err(|e| fail(e.to_string()))?;
     let keys: Vec<String> = case.entries.iter().map(merge_key).collect();
-    let snapshot = fs::read_to_string(dir.path().join(SNAPSHOT_FILE)).map_err(|e| fail(e.to_string()))?;
+    let snapshot =
+        fs::read_to_string(dir.path().join(SNAPSHOT_FILE)).map_err(|e| fail(e.to_string()))?;
     let snapshot: Value = serde_json::from_str(&snapshot).map_err(|e| fail(e.to_string()))?;
     prop_assert_eq!(snapshot, Value::Array(imageworks_merge(&parsed, &keys)));
     // Edit the last copy of one plain name: every other entry keeps its bytes.
@@ -328,7 +338,11 @@ fn check_case(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseError
         f.bom += usize::from(case.bom);
         f.odd_names += odd;
     }
-    let Some(target) = case.entries.iter().rposition(|e| merge_key(e) == format!("m{}", e.id) && e.name == NameKind::Plain) else {
+    let Some(target) = case
+        .entries
+        .iter()
+        .rposition(|e| merge_key(e) == format!("m{}", e.id) && e.name == NameKind::Plain)
+    else {
         return Ok(());
     };
     let name = merge_key(&case.entries[target]);
@@ -340,11 +354,17 @@ fn check_case(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseError
     };
     apply_command(&mut store, &command).map_err(|e| fail(e.to_string()))?;
     store.save().map_err(|e| fail(e.to_string()))?;
-    let after = fs::read_to_string(dir.path().join(CURATED_FILE)).map_err(|e| fail(e.to_string()))?;
+    let after =
+        fs::read_to_string(dir.path().join(CURATED_FILE)).map_err(|e| fail(e.to_string()))?;
     prop_assert_eq!(after.starts_with('\u{feff}'), case.bom);
     for (i, entry) in entry_texts.iter().enumerate() {
         if Some(i) != last_copy {
-            prop_assert!(after.contains(entry.as_str()), "entry {} rewritten:\n{}", i, after);
+            prop_assert!(
+                after.contains(entry.as_str()),
+                "entry {} rewritten:\n{}",
+                i,
+                after
+            );
         }
     }
     let reread: Vec<Value> = serde_json::from_str(after.trim_start_matches('\u{feff}'))
@@ -356,7 +376,11 @@ fn check_case(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseError
     );
     if let Some(unit) = case.indent {
         let line = format!("{unit}{unit}\"display_name\": \"Edited\"");
-        prop_assert!(after.contains(&line), "not in the file's layout:\n{}", after);
+        prop_assert!(
+            after.contains(&line),
+            "not in the file's layout:\n{}",
+            after
+        );
     }
     figures.lock().map_err(|e| fail(e.to_string()))?.edited += 1;
     Ok(())

@@ -334,13 +334,8 @@ fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Cl
                     true => dir.join(&f.field).display().to_string(),
                     false => format!("{}: {}", f.entry, f.field),
                 };
-                writeln!(
-                    out,
-                    "{}: {place}: {}{fix}",
-                    f.severity.as_str(),
-                    f.message
-                )
-                .map_err(|e| CliError::write_failed(&e))?;
+                writeln!(out, "{}: {place}: {}{fix}", f.severity.as_str(), f.message)
+                    .map_err(|e| CliError::write_failed(&e))?;
             }
             let errors = findings
                 .iter()

@@ -100,7 +100,10 @@ pub trait EntrySource: Sync {
 }
 
 fn entry_name(entry: &Value) -> &str {
-    entry.get("name").and_then(Value::as_str).map_or("", python_strip)
+    entry
+        .get("name")
+        .and_then(Value::as_str)
+        .map_or("", python_strip)
 }
 
 /// The name ImageWorks keys an entry by in its merge,
@@ -137,7 +140,11 @@ fn python_number_str(n: &serde_json::Number) -> String {
         };
     }
     // An integer: Python prints it without sign for zero, which is falsy.
-    match text.trim_start_matches('-').trim_start_matches('0').is_empty() {
+    match text
+        .trim_start_matches('-')
+        .trim_start_matches('0')
+        .is_empty()
+    {
         true => String::new(),
         false => text,
     }
@@ -343,10 +350,11 @@ impl LazyLayer {
     /// For each entry whose raw name ImageWorks reads otherwise (see
     /// `name_note`): its index, whether that is an error, and what happens.
     pub fn name_notes(&self) -> impl Iterator<Item = (usize, bool, &str)> {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.name_note.as_ref().map(|(err, note)| (i, *err, note.as_str())))
+        self.entries.iter().enumerate().filter_map(|(i, e)| {
+            e.name_note
+                .as_ref()
+                .map(|(err, note)| (i, *err, note.as_str()))
+        })
     }
 
     /// Every entry, parsing (and keeping) those not yet parsed.
@@ -425,7 +433,11 @@ impl LazyLayer {
         let (Some(first), Some(last)) = (self.original_spans.first(), self.original_spans.last())
         else {
             let text = json_text::list_in_parallel(self.len(), |i| self.parsed(i));
-            return if crlf { text.replace('\n', "\r\n") } else { text };
+            return if crlf {
+                text.replace('\n', "\r\n")
+            } else {
+                text
+            };
         };
         if self.entries.is_empty() {
             return format!("[]{nl}");
@@ -435,10 +447,12 @@ impl LazyLayer {
         let unit = match prefix.rfind('\n') {
             Some(nl_at) => {
                 let unit = &prefix[nl_at + 1..];
-                Some(match unit.chars().all(|c| c == ' ' || c == '\t') && !unit.is_empty() {
-                    true => unit,
-                    false => "  ",
-                })
+                Some(
+                    match unit.chars().all(|c| c == ' ' || c == '\t') && !unit.is_empty() {
+                        true => unit,
+                        false => "  ",
+                    },
+                )
             }
             None => None,
         };
@@ -450,21 +464,28 @@ impl LazyLayer {
                 None => ", ".to_owned(),
             },
         };
-        let texts = par_map(&self.entries, |_, entry| match (&entry.span, entry.origin) {
-            (Some(span), _) => Cow::Borrowed(&text[span.clone()]),
-            // An edit undone gives back the text it replaced, byte for byte.
-            (None, Some(o))
-                if entry.full.get() == Some(&self.parse_span(&self.original_spans[o])) =>
-            {
-                Cow::Borrowed(&text[self.original_spans[o].clone()])
-            }
-            (None, _) => {
-                let value = entry.full.get().unwrap_or(&Value::Null);
-                let written = json_text::value_text(value, 1, layout);
-                Cow::Owned(if crlf { written.replace('\n', "\r\n") } else { written })
+        let texts = par_map(&self.entries, |_, entry| {
+            match (&entry.span, entry.origin) {
+                (Some(span), _) => Cow::Borrowed(&text[span.clone()]),
+                // An edit undone gives back the text it replaced, byte for byte.
+                (None, Some(o))
+                    if entry.full.get() == Some(&self.parse_span(&self.original_spans[o])) =>
+                {
+                    Cow::Borrowed(&text[self.original_spans[o].clone()])
+                }
+                (None, _) => {
+                    let value = entry.full.get().unwrap_or(&Value::Null);
+                    let written = json_text::value_text(value, 1, layout);
+                    Cow::Owned(if crlf {
+                        written.replace('\n', "\r\n")
+                    } else {
+                        written
+                    })
+                }
             }
         });
-        let mut out = String::with_capacity(text.len() + texts.iter().map(|t| t.len()).sum::<usize>() / 8);
+        let mut out =
+            String::with_capacity(text.len() + texts.iter().map(|t| t.len()).sum::<usize>() / 8);
         out.push_str(prefix);
         for (i, entry_text) in texts.iter().enumerate() {
             if i > 0 {
@@ -473,7 +494,9 @@ impl LazyLayer {
                     _ => None,
                 };
                 match neighbours {
-                    Some(b) => out.push_str(&text[self.original_spans[b - 1].end..self.original_spans[b].start]),
+                    Some(b) => out.push_str(
+                        &text[self.original_spans[b - 1].end..self.original_spans[b].start],
+                    ),
                     None => out.push_str(&default_separator),
                 }
             }
@@ -607,7 +630,9 @@ pub const MAX_ENTRY_DEPTH: usize = 126;
 
 /// An error for the first entry nested deeper than `MAX_ENTRY_DEPTH`.
 fn too_deep(path: &Path, text: &str, spans: &[Range<usize>]) -> Result<(), RegistryError> {
-    let depths = par_map(spans, |_, span| nesting_depth(text[span.clone()].as_bytes()));
+    let depths = par_map(spans, |_, span| {
+        nesting_depth(text[span.clone()].as_bytes())
+    });
     let Some((index, depth)) = depths
         .into_iter()
         .enumerate()

@@ -233,7 +233,11 @@ impl<'a> Work<'a> {
         }
         self.curated.removed.extend(curated);
         self.discovered.removed.extend(discovered);
-        let in_snapshot = self.store.merged().get(name).is_some_and(|e| e.layer == EntryLayer::SnapshotOnly);
+        let in_snapshot = self
+            .store
+            .merged()
+            .get(name)
+            .is_some_and(|e| e.layer == EntryLayer::SnapshotOnly);
         if in_snapshot && self.snapshot_removed.insert(name.to_owned()) {
             from.push("the snapshot");
         }
@@ -374,9 +378,8 @@ impl<'a> Work<'a> {
         let store = self.store;
         if !self.snapshot_removed.is_empty() {
             let removed = &self.snapshot_removed;
-            self.snapshot_only.retain(|e| {
-                !removed.contains(e.get("name").and_then(Value::as_str).unwrap_or(""))
-            });
+            self.snapshot_only
+                .retain(|e| !removed.contains(e.get("name").and_then(Value::as_str).unwrap_or("")));
         }
         let before = store.layers();
         let layers = Layers {

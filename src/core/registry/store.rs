@@ -195,9 +195,7 @@ fn load_layer(path: PathBuf) -> Result<(LayerFile, LazyLayer), RegistryError> {
 /// list) is no error: ImageWorks ignores it, entries only it holds
 /// included, and rewrites it on its next load; so does this editor on the
 /// next save. Why it does not parse is the third value.
-fn skim_snapshot(
-    path: PathBuf,
-) -> Result<(LayerFile, Vec<String>, Option<String>), RegistryError> {
+fn skim_snapshot(path: PathBuf) -> Result<(LayerFile, Vec<String>, Option<String>), RegistryError> {
     refuse_dangling_link(&path)?;
     let mut scanner = NameScanner::default();
     let mut style = None;
@@ -236,8 +234,7 @@ fn skim_snapshot(
                 seen: Seen::Hashed(fingerprint),
                 style,
             };
-            let text = match safe_save::read_text_unhashed(&path, safe_save::REGISTRY_LAYER_LIMIT)
-            {
+            let text = match safe_save::read_text_unhashed(&path, safe_save::REGISTRY_LAYER_LIMIT) {
                 Ok(text) => text,
                 Err(SaveError::NotUtf8 { valid_up_to, .. }) => {
                     let why = format!("it is not UTF-8 text (byte {valid_up_to})");

@@ -117,8 +117,17 @@ fn name_findings<'a>(
     layer: &'a super::layer::LazyLayer,
 ) -> impl Iterator<Item = Finding> + 'a {
     layer.name_notes().map(move |(index, error, note)| {
-        let severity = if error { Severity::Error } else { Severity::Warning };
-        finding(severity, &format!("{label} entry {index}"), "name", note.to_owned())
+        let severity = if error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        finding(
+            severity,
+            &format!("{label} entry {index}"),
+            "name",
+            note.to_owned(),
+        )
     })
 }
 
