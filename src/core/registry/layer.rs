@@ -1105,6 +1105,53 @@ mod tests {
     }
 
     #[test]
+    fn merge_keys_are_what_python_prints() {
+        let key = |v: Value| merge_key(Some(&v)).into_owned();
+        assert_eq!(key(json!(" a\u{1f} ")), "a");
+        assert_eq!(key(json!(7)), "7");
+        assert_eq!(key(json!(-0)), "");
+        assert_eq!(key(json!(0.0)), "");
+        assert_eq!(key(json!(true)), "True");
+        assert_eq!(key(json!(false)), "");
+        assert_eq!(key(json!(["a"])), "");
+        let big: Value = serde_json::from_str("1e400").unwrap_or(Value::Null);
+        assert_eq!(key(big), "inf");
+        let float: Value = serde_json::from_str("1E16").unwrap_or(Value::Null);
+        assert_eq!(key(float), "1e+16");
+        assert_eq!(merge_key(None), "");
+        assert!(name_note(Some(&json!("plain"))).is_none());
+        assert_eq!(name_note(Some(&json!({"a": 1}))).map(|n| n.0), Some(true));
+    }
+
+    #[test]
+    fn nesting_depth_skips_strings() {
+        assert_eq!(nesting_depth(br#"{"a": "[[{{\"", "b": [1, {"c": []}]}"#), 4);
+        assert_eq!(nesting_depth(b"1"), 0);
+        assert_eq!(nesting_depth(br#"{"unterminated"#), 1);
+    }
+
+    #[test]
+    fn file_text_keeps_separators_and_writes_in_the_files_layout() -> Result<(), RegistryError> {
+        let text = "[\n\t{\"name\": \"a\"},\n\n\t{\"name\": \"b\", \"x\": 1, \"x\": 2},\n\t{\"name\": \"c\"}\n]";
+        let mut layer = lazy(text)?;
+        assert_eq!(layer.file_text(false), text, "unedited: the same bytes");
+        layer.put(0, true, Some(json!({"name": "a", "k": [1]})));
+        layer.put(2, true, None);
+        layer.put(2, false, Some(json!({"name": "d"})));
+        assert_eq!(
+            layer.file_text(true),
+            "[\n\t{\r\n\t\t\"name\": \"a\",\r\n\t\t\"k\": [\r\n\t\t\t1\r\n\t\t]\r\n\t},\n\n\t{\"name\": \"b\", \"x\": 1, \"x\": 2},\n\n\t{\r\n\t\t\"name\": \"d\"\r\n\t}\n]"
+        );
+        let mut one_line = lazy(r#"[{"name": "a"}, {"name": "b"}]"#)?;
+        one_line.put(1, true, Some(json!({"name": "b", "o": {"p": [1, 2]}})));
+        assert_eq!(
+            one_line.file_text(false),
+            r#"[{"name": "a"}, {"name": "b", "o": {"p": [1, 2]}}]"#
+        );
+        Ok(())
+    }
+
+    #[test]
     fn errors_name_line_column_and_entry() {
         let err = |t: &str| lazy(t).err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
