@@ -246,37 +246,42 @@ struct Figures {
     variants: BTreeMap<String, usize>,
 }
 
+/// Record which variants `case` holds (the figures printed at the end).
+fn count_variants(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseError> {
+    let fail = |m: String| TestCaseError::fail(m);
+    let mut f = figures.lock().map_err(|e| fail(e.to_string()))?;
+    f.runs += 1;
+    let indent = format!("indent {:?}", case.indent);
+    *f.variants.entry(indent).or_default() += 1;
+    for e in &case.entries {
+        for (on, label) in [
+            (true, format!("name {:?}", e.name)),
+            (true, format!("depth {:?}", e.depth)),
+            (e.repeated_key, "repeated key".to_owned()),
+            (e.escaped_control, "escaped control char".to_owned()),
+            (e.raw_control, "raw control char".to_owned()),
+            (e.non_finite, "NaN".to_owned()),
+        ] {
+            if on {
+                *f.variants.entry(label).or_default() += 1;
+            }
+        }
+    }
+    for (on, label) in [(case.bom, "BOM"), (case.crlf, "CRLF")] {
+        if on {
+            *f.variants.entry(label.to_owned()).or_default() += 1;
+        }
+    }
+    Ok(())
+}
+
 fn check_case(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseError> {
     let fail = |m: String| TestCaseError::fail(m);
     let (text, entry_texts) = layer_text(case);
     let dir = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
     fs::write(dir.path().join(CURATED_FILE), &text).map_err(|e| fail(e.to_string()))?;
     fs::write(dir.path().join(DISCOVERED_FILE), "[]\n").map_err(|e| fail(e.to_string()))?;
-    {
-        let mut f = figures.lock().map_err(|e| fail(e.to_string()))?;
-        f.runs += 1;
-        let indent = format!("indent {:?}", case.indent);
-        *f.variants.entry(indent).or_default() += 1;
-        for e in &case.entries {
-            for (on, label) in [
-                (true, format!("name {:?}", e.name)),
-                (true, format!("depth {:?}", e.depth)),
-                (e.repeated_key, "repeated key".to_owned()),
-                (e.escaped_control, "escaped control char".to_owned()),
-                (e.raw_control, "raw control char".to_owned()),
-                (e.non_finite, "NaN".to_owned()),
-            ] {
-                if on {
-                    *f.variants.entry(label).or_default() += 1;
-                }
-            }
-        }
-        for (on, label) in [(case.bom, "BOM"), (case.crlf, "CRLF")] {
-            if on {
-                *f.variants.entry(label.to_owned()).or_default() += 1;
-            }
-        }
-    }
+    count_variants(case, figures)?;
     let loaded = RegistryStore::load(dir.path());
     // What a reader must refuse, in file order (the first one is reported).
     let first_bad = case
