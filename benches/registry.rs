@@ -72,5 +72,57 @@ fn one_field_edit(
     });
 }
 
-criterion_group!(benches, bench);
+/// A registry of `n` models each discovered twice (the second copy a
+/// deprecated duplicate: same backend, port and model path): what
+/// `prune-duplicates` and `purge-deprecated` each remove `n` entries from.
+fn write_duplicates(dir: &std::path::Path, n: usize) {
+    use iw_studio::core::registry::json_text::list_to_python_json;
+    use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE};
+    let entry = |i: usize, copy: bool| {
+        serde_json::json!({
+            "name": if copy { format!("model-{i}-copy") } else { format!("model-{i}") },
+            "backend": "vllm",
+            "backend_config": {"port": 20000 + i, "model_path": format!("/models/m{i}"), "extra_args": []},
+            "capabilities": {"text": true, "vision": false},
+            "deprecated": copy,
+            "metadata": {"created_from_download": true},
+            "download_path": format!("/models/m{i}"),
+        })
+    };
+    let discovered: Vec<Value> = (0..n)
+        .flat_map(|i| [entry(i, false), entry(i, true)])
+        .collect();
+    std::fs::write(
+        dir.join(DISCOVERED_FILE),
+        list_to_python_json(discovered.iter()),
+    )
+    .expect("write");
+    std::fs::write(dir.join(CURATED_FILE), "[]\n").expect("write");
+}
+
+/// `prune-duplicates --dry-run` and `purge-deprecated --dry-run` (the plan,
+/// its diffs included: what the CLI prints) on 1,000 and 10,000 duplicates.
+fn maintenance(c: &mut Criterion) {
+    use iw_studio::core::registry::maintenance::{MaintenanceAction, plan};
+    let mut group = c.benchmark_group("registry_maintenance");
+    group.sample_size(10);
+    for n in [1_000, 10_000] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_duplicates(dir.path(), n);
+        let store = RegistryStore::load(dir.path()).expect("load");
+        for (label, action) in [
+            ("prune_duplicates", MaintenanceAction::PruneDuplicates),
+            ("purge_deprecated", MaintenanceAction::PurgeDeprecated),
+        ] {
+            let planned = plan(&store, &action).expect("plan");
+            assert_eq!(planned.changes.len(), n, "{label} removes every duplicate");
+            group.bench_function(format!("{label}_{n}"), |b| {
+                b.iter_with_large_drop(|| plan(&store, &action).expect("plan"));
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, maintenance);
 criterion_main!(benches);

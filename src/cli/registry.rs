@@ -249,7 +249,13 @@ fn served_now(url: &str, c: &ConnectOpts) -> Result<ServedIds, CliError> {
         .enable_all()
         .build()
         .map_err(|e| fail(&format!("cannot start the async runtime: {e}")))?;
-    let models = rt.block_on(api.models()).map_err(|e| fail(&e))?;
+    let models = rt.block_on(api.models()).map_err(|e| match e {
+        // Not the shape `/v1/models` has (no `data` list): another server.
+        e @ crate::core::proxy::ProxyError::InvalidJson { .. } => {
+            fail(&format!("not an ImageWorks proxy answer: {e}"))
+        }
+        e => fail(&e),
+    })?;
     Ok(served_ids(&models))
 }
 
@@ -267,7 +273,7 @@ fn list_row(entry: &crate::core::registry::MergedEntry, served: Option<&ServedId
 fn summary_row(entry: &crate::core::registry::MergedEntry) -> Value {
     let view = entry.view();
     json!({
-        "name": view.name(),
+        "name": entry.name(),
         "display_name": view.display_name(),
         "backend": view.backend(),
         "layer": entry.layer.as_str(),
@@ -323,15 +329,13 @@ fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Cl
                     ),
                     None => String::new(),
                 };
-                writeln!(
-                    out,
-                    "{}: {}: {}: {}{fix}",
-                    f.severity.as_str(),
-                    f.entry,
-                    f.field,
-                    f.message
-                )
-                .map_err(|e| CliError::write_failed(&e))?;
+                // A finding on a whole file names the file, not an entry.
+                let place = match f.entry.is_empty() {
+                    true => dir.join(&f.field).display().to_string(),
+                    false => format!("{}: {}", f.entry, f.field),
+                };
+                writeln!(out, "{}: {place}: {}{fix}", f.severity.as_str(), f.message)
+                    .map_err(|e| CliError::write_failed(&e))?;
             }
             let errors = findings
                 .iter()

@@ -13,6 +13,23 @@ pub fn unified(before: &str, after: &str, name: &str, sides: (&str, &str)) -> St
         .to_string()
 }
 
+/// `unified` for files of any size: the patience algorithm anchors on the
+/// lines both sides have once (an entry's name), so removing thousands of
+/// entries from a large file stays near linear, where the default
+/// algorithm's cost grows with lines times edits.
+pub fn unified_large(before: &str, after: &str, name: &str, sides: (&str, &str)) -> String {
+    similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Patience)
+        .diff_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{name} ({})", sides.0),
+            &format!("{name} ({})", sides.1),
+        )
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,6 +52,8 @@ pub struct Health {
 pub struct ModelList {
     #[serde(default)]
     pub object: String,
+    /// Required: an answer without it is not an ImageWorks proxy answer,
+    /// and reading it as "nothing served" would be a wrong outcome.
     pub data: Vec<ModelEntry>,
 }
 

@@ -191,6 +191,30 @@ pub fn write_list_item(out: &mut String, value: &Value) {
 }
 
 fn write_value(out: &mut String, value: &Value, depth: usize) {
+    write_value_in(out, value, depth, Layout::PYTHON);
+}
+
+/// How the writer lays out containers: Python's `json.dumps(indent=...)`
+/// with this indentation unit, or (`None`) its one-line default form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout<'a> {
+    pub indent: Option<&'a str>,
+}
+
+impl Layout<'_> {
+    /// `json.dumps(indent=2)`, what ImageWorks writes.
+    pub const PYTHON: Layout<'static> = Layout { indent: Some("  ") };
+}
+
+/// `value` as Python's `json.dumps` writes it with `layout`, as if it were
+/// nested `depth` levels deep (its inner lines indented one level more).
+pub fn value_text(value: &Value, depth: usize, layout: Layout<'_>) -> String {
+    let mut out = String::with_capacity(1024);
+    write_value_in(&mut out, value, depth, layout);
+    out
+}
+
+fn write_value_in(out: &mut String, value: &Value, depth: usize, layout: Layout<'_>) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -199,52 +223,74 @@ fn write_value(out: &mut String, value: &Value, depth: usize) {
         // read from (or created with), so file numbers survive unchanged.
         Value::Number(n) => out.push_str(&n.to_string()),
         Value::String(s) => write_string(out, s),
-        Value::Array(items) => write_array(out, items, depth),
-        Value::Object(map) => write_object(out, map, depth),
+        Value::Array(items) => write_array(out, items, depth, layout),
+        Value::Object(map) => write_object(out, map, depth, layout),
     }
 }
 
-fn write_array(out: &mut String, items: &[Value], depth: usize) {
+fn write_array(out: &mut String, items: &[Value], depth: usize, layout: Layout<'_>) {
     if items.is_empty() {
         out.push_str("[]");
         return;
     }
     out.push('[');
     for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        newline_indent(out, depth + 1);
-        write_value(out, item, depth + 1);
+        item_break(out, i, depth + 1, layout);
+        write_value_in(out, item, depth + 1, layout);
     }
-    newline_indent(out, depth);
+    closing_break(out, depth, layout);
     out.push(']');
 }
 
-fn write_object(out: &mut String, map: &serde_json::Map<String, Value>, depth: usize) {
+fn write_object(
+    out: &mut String,
+    map: &serde_json::Map<String, Value>,
+    depth: usize,
+    layout: Layout<'_>,
+) {
     if map.is_empty() {
         out.push_str("{}");
         return;
     }
     out.push('{');
     for (i, (key, item)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        newline_indent(out, depth + 1);
+        item_break(out, i, depth + 1, layout);
         write_string(out, key);
         out.push_str(": ");
-        write_value(out, item, depth + 1);
+        write_value_in(out, item, depth + 1, layout);
     }
-    newline_indent(out, depth);
+    closing_break(out, depth, layout);
     out.push('}');
 }
 
-fn newline_indent(out: &mut String, depth: usize) {
+/// What goes before item `i` of a container: `,` after the first, then a
+/// new indented line, or (one-line form) a space.
+fn item_break(out: &mut String, i: usize, depth: usize, layout: Layout<'_>) {
+    if i > 0 {
+        out.push(',');
+    }
+    match layout.indent {
+        Some(unit) => push_line(out, depth, unit),
+        None if i > 0 => out.push(' '),
+        None => {}
+    }
+}
+
+fn closing_break(out: &mut String, depth: usize, layout: Layout<'_>) {
+    if let Some(unit) = layout.indent {
+        push_line(out, depth, unit);
+    }
+}
+
+fn push_line(out: &mut String, depth: usize, unit: &str) {
     out.push('\n');
     for _ in 0..depth {
-        out.push_str("  ");
+        out.push_str(unit);
     }
+}
+
+fn newline_indent(out: &mut String, depth: usize) {
+    push_line(out, depth, "  ");
 }
 
 /// Python's `ensure_ascii=True` string encoder.

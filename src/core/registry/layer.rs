@@ -100,7 +100,88 @@ pub trait EntrySource: Sync {
 }
 
 fn entry_name(entry: &Value) -> &str {
-    entry.get("name").and_then(Value::as_str).unwrap_or("")
+    entry
+        .get("name")
+        .and_then(Value::as_str)
+        .map_or("", python_strip)
+}
+
+/// The name ImageWorks keys an entry by in its merge,
+/// `str(raw.get("name") or "").strip()`: spaces stripped, a number or
+/// `true` as Python prints it; "" (the entry is skipped) for a missing,
+/// blank, zero, `false` or `null` name. A list or object gives "": its
+/// loader fails on those (`name_note` says so).
+pub fn merge_key(name: Option<&Value>) -> Cow<'_, str> {
+    match name {
+        Some(Value::String(s)) => Cow::Borrowed(python_strip(s)),
+        Some(Value::Bool(true)) => Cow::Borrowed("True"),
+        Some(Value::Number(n)) => Cow::Owned(python_number_str(n)),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+/// Python's `str.strip()`: Unicode whitespace and the separators
+/// U+001C..U+001F, which Python counts as whitespace and Rust does not.
+fn python_strip(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+}
+
+/// `str(x or "")` of a JSON number as Python reads it.
+fn python_number_str(n: &serde_json::Number) -> String {
+    let text = n.to_string();
+    if text.contains(['.', 'e', 'E']) {
+        let f: f64 = text.parse().unwrap_or(0.0);
+        return if f == 0.0 {
+            String::new()
+        } else if f.is_infinite() {
+            if f > 0.0 { "inf" } else { "-inf" }.to_owned()
+        } else {
+            json_text::python_float_repr(f)
+        };
+    }
+    // An integer: Python prints it without sign for zero, which is falsy.
+    match text
+        .trim_start_matches('-')
+        .trim_start_matches('0')
+        .is_empty()
+    {
+        true => String::new(),
+        false => text,
+    }
+}
+
+/// What ImageWorks makes of an entry's raw `name` when that is not the
+/// name as written: (is it an error, what happens). `None` for a plain name.
+pub fn name_note(name: Option<&Value>) -> Option<(bool, String)> {
+    let key = merge_key(name);
+    match name {
+        None => Some((false, "no name: ImageWorks skips this entry".into())),
+        Some(Value::String(s)) if key.is_empty() => Some((
+            false,
+            format!("blank name {s:?}: ImageWorks skips this entry"),
+        )),
+        Some(Value::String(s)) if *s != *key => Some((
+            false,
+            format!("name {s:?} is read by ImageWorks as {key:?} (spaces stripped)"),
+        )),
+        Some(Value::String(_)) => None,
+        Some(Value::Array(items)) if !items.is_empty() => Some((
+            true,
+            "the name is a list: ImageWorks' loader fails on it (unhashable)".into(),
+        )),
+        Some(Value::Object(map)) if !map.is_empty() => Some((
+            true,
+            "the name is an object: ImageWorks' loader fails on it (unhashable)".into(),
+        )),
+        Some(other) if key.is_empty() => Some((
+            false,
+            format!("name {other}: ImageWorks reads it as no name and skips this entry"),
+        )),
+        Some(other) => Some((
+            false,
+            format!("name {other} is not text: ImageWorks reads it as {key:?}"),
+        )),
+    }
 }
 
 impl EntrySource for [Value] {
@@ -152,7 +233,14 @@ pub struct LazyLayer {
 struct LazyEntry {
     /// Where the entry is in `text`; `None` for entries an edit put here.
     span: Option<Range<usize>>,
+    /// The index in `original_spans` of the entry this one is or replaced
+    /// (`None`: an added entry): saving keeps the text between entries that
+    /// are still neighbours.
+    origin: Option<usize>,
+    /// The merge key (`merge_key`).
     name: Box<str>,
+    /// What ImageWorks makes of the raw name, when not what is written.
+    name_note: Option<(bool, String)>,
     summary: Fields,
     capabilities: Caps,
     dynamic: Vec<String>,
@@ -181,7 +269,9 @@ impl LazyEntry {
     fn from_value(value: Value) -> Self {
         Self {
             span: None,
-            name: entry_name(&value).into(),
+            origin: None,
+            name: merge_key(value.get("name")).into(),
+            name_note: name_note(value.get("name")),
             summary: Fields::Value(summary_of(&value)),
             capabilities: value
                 .get("capabilities")
@@ -203,17 +293,19 @@ impl LazyLayer {
         };
         let entries = parse_each(path, &text, |span, entry| {
             let part = serde_json::from_str::<Summary<'_>>(entry)?;
-            // The last `name` counts, as in a full parse; a non-string name is "".
-            let name = match part.fields.iter().rev().find(|(k, _)| *k == "name") {
-                Some((_, raw)) => serde_json::from_str::<Value>(raw)?
-                    .as_str()
-                    .unwrap_or("")
-                    .into(),
-                None => "".into(),
+            // The last `name` counts, as in a full parse; the merge keys by
+            // it as ImageWorks does (`merge_key`).
+            let raw_name = match part.fields.iter().rev().find(|(k, _)| *k == "name") {
+                Some((_, raw)) => Some(serde_json::from_str::<Value>(raw)?),
+                None => None,
             };
+            let name = merge_key(raw_name.as_ref()).into();
+            let name_note = name_note(raw_name.as_ref());
             Ok(LazyEntry {
                 span: Some(span.clone()),
+                origin: None,
                 name,
+                name_note,
                 summary: Fields::Text(
                     part.fields
                         .iter()
@@ -227,6 +319,10 @@ impl LazyLayer {
                 full: OnceLock::new(),
             })
         })?;
+        let mut entries = entries;
+        for (i, entry) in entries.iter_mut().enumerate() {
+            entry.origin = Some(i);
+        }
         let original_spans = entries.iter().filter_map(|e| e.span.clone()).collect();
         Ok(Self {
             text,
@@ -249,6 +345,16 @@ impl LazyLayer {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|e| &*e.name)
+    }
+
+    /// For each entry whose raw name ImageWorks reads otherwise (see
+    /// `name_note`): its index, whether that is an error, and what happens.
+    pub fn name_notes(&self) -> impl Iterator<Item = (usize, bool, &str)> {
+        self.entries.iter().enumerate().filter_map(|(i, e)| {
+            e.name_note
+                .as_ref()
+                .map(|(err, note)| (i, *err, note.as_str()))
+        })
     }
 
     /// Every entry, parsing (and keeping) those not yet parsed.
@@ -284,7 +390,9 @@ impl LazyLayer {
         match (occupied, value) {
             (true, Some(v)) => {
                 if let Some(slot) = self.entries.get_mut(index) {
+                    let origin = slot.origin;
                     *slot = LazyEntry::from_value(v);
+                    slot.origin = origin;
                 }
             }
             (true, None) if index < self.entries.len() => {
@@ -296,6 +404,106 @@ impl LazyLayer {
             }
             _ => {}
         }
+    }
+
+    /// Remove the entries at `indexes` in one pass (a maintenance action
+    /// removing thousands must not shift the list once per entry).
+    pub(crate) fn remove_all(&mut self, indexes: &std::collections::HashSet<usize>) {
+        if indexes.is_empty() {
+            return;
+        }
+        let mut i = 0;
+        self.entries.retain(|_| {
+            let keep = !indexes.contains(&i);
+            i += 1;
+            keep
+        });
+    }
+
+    /// The layer's file text after its edits (`\r\n` newlines in edited
+    /// parts when `crlf`; no BOM). Entries not edited keep their bytes as
+    /// read, and so does the text between entries that are still
+    /// neighbours: an edit never rewrites an entry it did not touch.
+    /// Edited and added entries are written in the file's own layout: its
+    /// indentation unit (2 or 4 spaces, a tab, ...) or, for a file on one
+    /// line, Python's one-line form. A layer that had no entries is
+    /// written as ImageWorks writes one.
+    pub fn file_text(&self, crlf: bool) -> String {
+        let nl = if crlf { "\r\n" } else { "\n" };
+        let (Some(first), Some(last)) = (self.original_spans.first(), self.original_spans.last())
+        else {
+            let text = json_text::list_in_parallel(self.len(), |i| self.parsed(i));
+            return if crlf {
+                text.replace('\n', "\r\n")
+            } else {
+                text
+            };
+        };
+        if self.entries.is_empty() {
+            return format!("[]{nl}");
+        }
+        let text = self.text.as_str();
+        let prefix = &text[..first.start];
+        let unit = match prefix.rfind('\n') {
+            Some(nl_at) => {
+                let unit = &prefix[nl_at + 1..];
+                Some(
+                    match unit.chars().all(|c| c == ' ' || c == '\t') && !unit.is_empty() {
+                        true => unit,
+                        false => "  ",
+                    },
+                )
+            }
+            None => None,
+        };
+        let layout = json_text::Layout { indent: unit };
+        let default_separator = match self.original_spans.get(1) {
+            Some(second) => text[first.end..second.start].to_owned(),
+            None => match unit {
+                Some(unit) => format!(",{nl}{unit}"),
+                None => ", ".to_owned(),
+            },
+        };
+        let texts = par_map(&self.entries, |_, entry| {
+            match (&entry.span, entry.origin) {
+                (Some(span), _) => Cow::Borrowed(&text[span.clone()]),
+                // An edit undone gives back the text it replaced, byte for byte.
+                (None, Some(o))
+                    if entry.full.get() == Some(&self.parse_span(&self.original_spans[o])) =>
+                {
+                    Cow::Borrowed(&text[self.original_spans[o].clone()])
+                }
+                (None, _) => {
+                    let value = entry.full.get().unwrap_or(&Value::Null);
+                    let written = json_text::value_text(value, 1, layout);
+                    Cow::Owned(if crlf {
+                        written.replace('\n', "\r\n")
+                    } else {
+                        written
+                    })
+                }
+            }
+        });
+        let mut out =
+            String::with_capacity(text.len() + texts.iter().map(|t| t.len()).sum::<usize>() / 8);
+        out.push_str(prefix);
+        for (i, entry_text) in texts.iter().enumerate() {
+            if i > 0 {
+                let neighbours = match (self.entries[i - 1].origin, self.entries[i].origin) {
+                    (Some(a), Some(b)) if a + 1 == b => Some(b),
+                    _ => None,
+                };
+                match neighbours {
+                    Some(b) => out.push_str(
+                        &text[self.original_spans[b - 1].end..self.original_spans[b].start],
+                    ),
+                    None => out.push_str(&default_separator),
+                }
+            }
+            out.push_str(entry_text);
+        }
+        out.push_str(&text[last.end..]);
+        out
     }
 
     fn parse_span(&self, span: &Range<usize>) -> Value {
@@ -389,7 +597,12 @@ fn parse_each<T: Send>(
     text: &str,
     parse: impl Fn(&Range<usize>, &str) -> Result<T, serde_json::Error> + Sync,
 ) -> Result<Vec<T>, RegistryError> {
-    if let Some(spans) = python_layout_spans(text) {
+    // Spans split by lines are checked for depth only once they parse (a
+    // mis-split span is no entry); a too deep one goes through the
+    // validating split, which then reports it.
+    if let Some(spans) = python_layout_spans(text)
+        && too_deep(path, text, &spans).is_ok()
+    {
         let parsed: Option<Vec<T>> =
             par_map(&spans, |_, span| parse(span, &text[span.clone()]).ok())
                 .into_iter()
@@ -399,11 +612,87 @@ fn parse_each<T: Send>(
         }
     }
     let spans = entry_spans(path, text)?;
+    too_deep(path, text, &spans)?;
     par_map(&spans, |_, span| {
         parse(span, &text[span.clone()]).map_err(|e| located(path, text, span.start, e))
     })
     .into_iter()
     .collect()
+}
+
+/// The deepest nesting of an entry this editor holds, the entry itself
+/// being level 1. serde_json refuses a value nested 128 levels deep (its
+/// recursion limit), counting the list a whole file is: reading and
+/// writing must never meet that limit, or an entry it refuses would be
+/// held as nothing and saved as `null`. ImageWorks' Python reads far
+/// deeper, so such a file is refused up front, never read in part.
+pub const MAX_ENTRY_DEPTH: usize = 126;
+
+/// An error for the first entry nested deeper than `MAX_ENTRY_DEPTH`.
+fn too_deep(path: &Path, text: &str, spans: &[Range<usize>]) -> Result<(), RegistryError> {
+    let depths = par_map(spans, |_, span| {
+        nesting_depth(text[span.clone()].as_bytes())
+    });
+    let Some((index, depth)) = depths
+        .into_iter()
+        .enumerate()
+        .find(|(_, d)| *d > MAX_ENTRY_DEPTH)
+    else {
+        return Ok(());
+    };
+    let name = serde_json::from_str::<NameOnly>(&text[spans[index].clone()])
+        .ok()
+        .and_then(|n| n.name)
+        .map_or_else(|| "(no name)".to_owned(), |n| n.to_string());
+    Err(RegistryError::TooDeep {
+        path: path.to_path_buf(),
+        index,
+        name,
+        depth,
+        max: MAX_ENTRY_DEPTH,
+    })
+}
+
+/// Only an entry's `name`; everything else is skipped (at any depth).
+#[derive(Deserialize)]
+struct NameOnly {
+    #[serde(default)]
+    name: Option<Value>,
+}
+
+/// How deep objects and lists nest in `json` (valid JSON text): 1 for a
+/// flat object. Strings are skipped whole, so brackets in them do not count.
+pub fn nesting_depth(json: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while i < json.len() {
+        match json[i] {
+            b'"' => {
+                // To the closing quote, stepping over escapes.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &json[i.min(json.len())..]) {
+                        Some(at) if json[i + at] == b'\\' => i += at + 2,
+                        Some(at) => {
+                            i += at;
+                            break;
+                        }
+                        None => {
+                            i = json.len();
+                            break;
+                        }
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    deepest
 }
 
 /// The entry spans of a file as `json.dumps(indent=2)` lays it out, found
@@ -470,7 +759,7 @@ fn not_a_list(path: &Path, text: &str, error: serde_json::Error) -> RegistryErro
         path: path.to_path_buf(),
         line: e.line,
         column: e.column,
-        message: e.message,
+        message: explain_python_token(text, e.line, e.column, e.message),
     };
     if error.is_syntax() || error.is_eof() {
         return malformed(error.into());
@@ -495,11 +784,36 @@ fn located(path: &Path, text: &str, offset: usize, error: serde_json::Error) -> 
     } else {
         e.column
     };
+    let line = before.matches('\n').count() + e.line;
     RegistryError::Malformed {
         path: path.to_path_buf(),
-        line: before.matches('\n').count() + e.line,
+        line,
         column,
-        message: e.message,
+        message: explain_python_token(text, line, column, e.message),
+    }
+}
+
+/// `message`, or, when the error is at a `NaN` / `Infinity` / `-Infinity`
+/// (which Python's `json` writes and reads, and JSON has not), what that is.
+fn explain_python_token(text: &str, line: usize, column: usize, message: String) -> String {
+    let Some(line_text) = text.lines().nth(line.saturating_sub(1)) else {
+        return message;
+    };
+    // serde_json's column is at or just past the token's first character.
+    let around: String = line_text
+        .chars()
+        .skip(column.saturating_sub(2))
+        .take(10)
+        .collect();
+    let token = ["-Infinity", "Infinity", "NaN"]
+        .into_iter()
+        .find(|t| around.contains(t));
+    match token {
+        Some(token) => format!(
+            "{token} is not JSON: ImageWorks' Python reads it as a float, but strict JSON \
+             readers (this editor, the proxy's clients) refuse it; write a number or null"
+        ),
+        None => message,
     }
 }
 
@@ -788,6 +1102,53 @@ mod tests {
         let bad = "[\n  {\n    \"a\": tru\n  }\n]";
         let err = lazy(bad).err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(err, "x.json: line 4, column 0: expected ident");
+    }
+
+    #[test]
+    fn merge_keys_are_what_python_prints() {
+        let key = |v: Value| merge_key(Some(&v)).into_owned();
+        assert_eq!(key(json!(" a\u{1f} ")), "a");
+        assert_eq!(key(json!(7)), "7");
+        assert_eq!(key(json!(-0)), "");
+        assert_eq!(key(json!(0.0)), "");
+        assert_eq!(key(json!(true)), "True");
+        assert_eq!(key(json!(false)), "");
+        assert_eq!(key(json!(["a"])), "");
+        let big: Value = serde_json::from_str("1e400").unwrap_or(Value::Null);
+        assert_eq!(key(big), "inf");
+        let float: Value = serde_json::from_str("1E16").unwrap_or(Value::Null);
+        assert_eq!(key(float), "1e+16");
+        assert_eq!(merge_key(None), "");
+        assert!(name_note(Some(&json!("plain"))).is_none());
+        assert_eq!(name_note(Some(&json!({"a": 1}))).map(|n| n.0), Some(true));
+    }
+
+    #[test]
+    fn nesting_depth_skips_strings() {
+        assert_eq!(nesting_depth(br#"{"a": "[[{{\"", "b": [1, {"c": []}]}"#), 4);
+        assert_eq!(nesting_depth(b"1"), 0);
+        assert_eq!(nesting_depth(br#"{"unterminated"#), 1);
+    }
+
+    #[test]
+    fn file_text_keeps_separators_and_writes_in_the_files_layout() -> Result<(), RegistryError> {
+        let text = "[\n\t{\"name\": \"a\"},\n\n\t{\"name\": \"b\", \"x\": 1, \"x\": 2},\n\t{\"name\": \"c\"}\n]";
+        let mut layer = lazy(text)?;
+        assert_eq!(layer.file_text(false), text, "unedited: the same bytes");
+        layer.put(0, true, Some(json!({"name": "a", "k": [1]})));
+        layer.put(2, true, None);
+        layer.put(2, false, Some(json!({"name": "d"})));
+        assert_eq!(
+            layer.file_text(true),
+            "[\n\t{\r\n\t\t\"name\": \"a\",\r\n\t\t\"k\": [\r\n\t\t\t1\r\n\t\t]\r\n\t},\n\n\t{\"name\": \"b\", \"x\": 1, \"x\": 2},\n\n\t{\r\n\t\t\"name\": \"d\"\r\n\t}\n]"
+        );
+        let mut one_line = lazy(r#"[{"name": "a"}, {"name": "b"}]"#)?;
+        one_line.put(1, true, Some(json!({"name": "b", "o": {"p": [1, 2]}})));
+        assert_eq!(
+            one_line.file_text(false),
+            r#"[{"name": "a"}, {"name": "b", "o": {"p": [1, 2]}}]"#
+        );
+        Ok(())
     }
 
     #[test]

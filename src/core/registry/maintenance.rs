@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::json_text;
+use super::json_text::TextStyle;
 use super::layer::{EntrySource, LazyLayer};
 use super::merge::{EntryLayer, deep_merge_over};
 use super::model::{dynamic_field_paths, get_path, without_dynamic_fields};
@@ -156,7 +156,11 @@ struct Work<'a> {
     store: &'a RegistryStore,
     curated: LayerEdits,
     discovered: LayerEdits,
+    curated_at: HashMap<&'a str, Vec<usize>>,
+    discovered_at: HashMap<&'a str, Vec<usize>>,
     snapshot_only: Vec<Value>,
+    /// Names whose snapshot-only entries are removed (applied in `finish`).
+    snapshot_removed: HashSet<String>,
     changes: Vec<String>,
     kept: Vec<String>,
 }
@@ -183,11 +187,7 @@ impl LayerEdits {
         for (index, value) in self.replaced {
             edited.put(index, true, Some(value));
         }
-        let mut removed: Vec<usize> = self.removed.into_iter().collect();
-        removed.sort_unstable_by(|a, b| b.cmp(a));
-        for index in removed {
-            edited.put(index, true, None);
-        }
+        edited.remove_all(&self.removed);
         for value in self.appended {
             edited.put(edited.len(), false, Some(value));
         }
@@ -195,8 +195,14 @@ impl LayerEdits {
     }
 }
 
-fn indexes_of<'l>(layer: &'l LazyLayer, name: &'l str) -> impl Iterator<Item = usize> + 'l {
-    (0..layer.len()).filter(move |&i| layer.name(i) == name)
+/// The indexes of each name in `layer`, built once per plan: looking each
+/// name up by a scan made removing n duplicates cost n scans.
+fn indexes_by_name(layer: &LazyLayer) -> HashMap<&str, Vec<usize>> {
+    let mut map: HashMap<&str, Vec<usize>> = HashMap::with_capacity(layer.len());
+    for i in 0..layer.len() {
+        map.entry(layer.name(i)).or_default().push(i);
+    }
+    map
 }
 
 impl<'a> Work<'a> {
@@ -205,7 +211,10 @@ impl<'a> Work<'a> {
             store,
             curated: LayerEdits::default(),
             discovered: LayerEdits::default(),
+            curated_at: indexes_by_name(store.curated()),
+            discovered_at: indexes_by_name(store.discovered()),
             snapshot_only: store.snapshot_only().to_vec(),
+            snapshot_removed: HashSet::new(),
             changes: Vec::new(),
             kept: Vec::new(),
         }
@@ -214,8 +223,8 @@ impl<'a> Work<'a> {
     /// Every entry named `name`, in every layer.
     fn remove(&mut self, name: &str, why: &str) {
         let mut from = Vec::new();
-        let curated: Vec<usize> = indexes_of(self.store.curated(), name).collect();
-        let discovered: Vec<usize> = indexes_of(self.store.discovered(), name).collect();
+        let curated = self.curated_at.get(name).map_or(&[][..], Vec::as_slice);
+        let discovered = self.discovered_at.get(name).map_or(&[][..], Vec::as_slice);
         if !curated.is_empty() {
             from.push("curated");
         }
@@ -224,10 +233,12 @@ impl<'a> Work<'a> {
         }
         self.curated.removed.extend(curated);
         self.discovered.removed.extend(discovered);
-        let before = self.snapshot_only.len();
-        self.snapshot_only
-            .retain(|e| e.get("name").and_then(Value::as_str) != Some(name));
-        if self.snapshot_only.len() != before {
+        let in_snapshot = self
+            .store
+            .merged()
+            .get(name)
+            .is_some_and(|e| e.layer == EntryLayer::SnapshotOnly);
+        if in_snapshot && self.snapshot_removed.insert(name.to_owned()) {
             from.push("the snapshot");
         }
         self.changes
@@ -280,7 +291,7 @@ impl<'a> Work<'a> {
     /// else only one of them, else neither (said in `kept`).
     fn normalize_parts(&mut self, name: &str, discovered: Option<usize>) {
         let store = self.store;
-        let curated_at: Vec<usize> = indexes_of(store.curated(), name).collect();
+        let curated_at: Vec<usize> = self.curated_at.get(name).cloned().unwrap_or_default();
         let base = discovered.map(|i| store.discovered().parsed(i).into_owned());
         let overlays: Vec<Value> = curated_at
             .iter()
@@ -363,8 +374,13 @@ impl<'a> Work<'a> {
         }
     }
 
-    fn finish(self, action: MaintenanceAction) -> MaintenancePlan {
+    fn finish(mut self, action: MaintenanceAction) -> MaintenancePlan {
         let store = self.store;
+        if !self.snapshot_removed.is_empty() {
+            let removed = &self.snapshot_removed;
+            self.snapshot_only
+                .retain(|e| !removed.contains(e.get("name").and_then(Value::as_str).unwrap_or("")));
+        }
         let before = store.layers();
         let layers = Layers {
             curated: self.curated.applied_to(&before.curated),
@@ -382,9 +398,19 @@ impl<'a> Work<'a> {
             if Arc::ptr_eq(old, new) {
                 continue;
             }
-            let (old_text, new_text) = (layer_text(old), layer_text(new));
+            let (old_text, new_text) = (store.file_text(layer, old), store.file_text(layer, new));
             if old_text != new_text {
-                diffs.push(layer_diff(store, layer, &old_text, &new_text, &verb));
+                let unstyled = |t: &'_ str| TextStyle::without_bom(t).to_owned();
+                diffs.push(LayerDiff {
+                    layer,
+                    diff: text_diff::unified_large(
+                        &unstyled(&old_text),
+                        &unstyled(&new_text),
+                        layer.file_name(),
+                        ("now", &verb),
+                    ),
+                    new_text,
+                });
             }
         }
         let (old_snapshot, new_snapshot) = (store.merged_text(), after.merged_text());
@@ -407,15 +433,11 @@ impl<'a> Work<'a> {
     }
 }
 
-fn layer_text(layer: &LazyLayer) -> String {
-    json_text::list_in_parallel(layer.len(), |i| layer.parsed(i))
-}
-
 fn layer_diff(store: &RegistryStore, layer: Layer, old: &str, new: &str, verb: &str) -> LayerDiff {
     LayerDiff {
         layer,
         new_text: store.styled(layer, new),
-        diff: text_diff::unified(old, new, layer.file_name(), ("now", verb)),
+        diff: text_diff::unified_large(old, new, layer.file_name(), ("now", verb)),
     }
 }
 

@@ -3,8 +3,10 @@
 //! Rules (docs/model-registry.md): discovered entries keyed by name (empty
 //! names skipped); each curated entry either is new or is deep-merged over
 //! the discovered one (`null` skipped, objects recurse, anything else
-//! replaces); snapshot-only entries are adopted as discovered; order is
-//! first-seen.
+//! replaces); snapshot-only entries are adopted as discovered (after the
+//! discovered entries, before curated ones, as ImageWorks appends them to
+//! its discovered list); order is first-seen. Names are the keys ImageWorks
+//! uses, `str(name or "").strip()` (`layer::merge_key`).
 //!
 //! A merge builds only each entry's summary (`layer::SUMMARY_KEYS`), which
 //! is all the table, filter and validator read; the whole merged entry is
@@ -69,6 +71,8 @@ impl FieldSource {
 /// One merged entry and where its parts come from.
 #[derive(Clone, Debug)]
 pub struct MergedEntry {
+    /// The name ImageWorks keys the entry by (`layer::merge_key`).
+    key: Box<str>,
     pub layer: EntryLayer,
     /// Index into the curated layer of the last curated part, if any.
     pub curated_index: Option<usize>,
@@ -89,8 +93,10 @@ pub struct MergedEntry {
 }
 
 impl MergedEntry {
+    /// The entry's name as ImageWorks reads it (spaces stripped, a number
+    /// as text), which every lookup by name uses.
     pub fn name(&self) -> &str {
-        RegistryEntry::new(&self.summary).name()
+        &self.key
     }
 
     /// Named access to the summary fields (`layer::SUMMARY_KEYS`); the
@@ -283,6 +289,22 @@ fn plan_merge<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
             }
         }
     }
+    // ImageWorks adopts snapshot entries into the discovered list (after
+    // its entries, before any curated one), unless a layer has the name.
+    let curated_names: std::collections::HashSet<&str> =
+        (0..curated.len()).map(|i| curated.name(i)).collect();
+    for i in 0..snapshot.len() {
+        let name = snapshot.name(i);
+        if name.is_empty() || by_name.contains_key(name) || curated_names.contains(name) {
+            continue;
+        }
+        by_name.insert(name, slots.len());
+        slots.push(Slot {
+            layer: EntryLayer::SnapshotOnly,
+            base: Some(i),
+            overlays: Vec::new(),
+        });
+    }
     for i in 0..curated.len() {
         let name = curated.name(i);
         if name.is_empty() {
@@ -306,18 +328,6 @@ fn plan_merge<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
             }
         }
     }
-    for i in 0..snapshot.len() {
-        let name = snapshot.name(i);
-        if name.is_empty() || by_name.contains_key(name) {
-            continue;
-        }
-        by_name.insert(name, slots.len());
-        slots.push(Slot {
-            layer: EntryLayer::SnapshotOnly,
-            base: Some(i),
-            overlays: Vec::new(),
-        });
-    }
     slots
 }
 
@@ -340,7 +350,14 @@ fn build_entry<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
     let overlay_caps = slot.overlays.iter().map(|&i| curated.capabilities(i));
     let capabilities = merged_on_flags(base_caps, overlay_caps);
     let search_text = search_text(&RegistryEntry::new(&summary));
+    let key = match (slot.base, slot.overlays.first()) {
+        (Some(i), _) if slot.layer == EntryLayer::SnapshotOnly => snapshot.name(i),
+        (Some(i), _) => discovered.name(i),
+        (None, Some(&i)) => curated.name(i),
+        (None, None) => "",
+    };
     MergedEntry {
+        key: key.into(),
         layer: slot.layer,
         curated_index: slot.overlays.last().copied(),
         discovered_index: slot.base,

@@ -22,7 +22,7 @@ pub mod validate;
 
 pub use edit::{EditError, EditHistory, EditOutcome, RegistryCommand, apply_command};
 pub use filter::{Filter, filter_entries};
-pub use layer::{EntrySource, LazyLayer};
+pub use layer::{EntrySource, LazyLayer, MAX_ENTRY_DEPTH};
 pub use merge::{EntryLayer, FieldSource, Merged, MergedEntry, merge_layers, provenance};
 pub use model::RegistryEntry;
 pub use sort::{SortColumn, SortOrder, TABLE_CAPABILITIES, host_port};

@@ -17,6 +17,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::checks::{Checks, SharedFields};
 use super::json_text::{self, TextStyle};
@@ -51,6 +52,20 @@ pub enum RegistryError {
         index: usize,
         message: String,
     },
+    #[error(
+        "{path}: entry {index} ({name}) is nested {depth} levels deep; this editor holds at \
+         most {max} levels (ImageWorks reads deeper), so the registry was not opened and \
+         nothing was written"
+    )]
+    TooDeep {
+        path: PathBuf,
+        index: usize,
+        name: String,
+        depth: usize,
+        max: usize,
+    },
+    #[error("{path}: a symbolic link to {target}, which does not exist")]
+    DanglingLink { path: PathBuf, target: PathBuf },
     #[error(
         "{path}: the curated layer changed on disk since it was opened; \
          nothing was written (reload to see the other change, then edit again)"
@@ -116,6 +131,14 @@ impl LayerFile {
     /// The writer's `text` in this file's style (BOM, newlines).
     fn styled(&self, text: &str) -> String {
         self.style.apply(text)
+    }
+
+    /// `text` (already in the file's newlines) with the file's BOM, if any.
+    fn with_bom(&self, text: String) -> String {
+        match self.style.bom {
+            true => format!("\u{feff}{text}"),
+            false => text,
+        }
     }
 
     /// Whether writing `styled` (see [`Self::styled`]) would change the file.
@@ -200,6 +223,7 @@ impl SameAs<'_> {
 
 /// A layer file, its entries parsed lazily.
 fn load_layer(path: PathBuf) -> Result<(LayerFile, LazyLayer), RegistryError> {
+    refuse_dangling_link(&path)?;
     let file = LayerFile::read(path)?;
     let entries = match &file.seen {
         Seen::Text(text) => LazyLayer::parse(&file.path, Arc::clone(text))?,
@@ -212,13 +236,24 @@ fn load_layer(path: PathBuf) -> Result<(LayerFile, LazyLayer), RegistryError> {
 /// most hold no entry outside the two layers, so it is streamed past a
 /// `NameScanner` and only its fingerprint is kept; the full parse happens
 /// only when needed (`snapshot_only_entries`).
-fn skim_snapshot(path: PathBuf) -> Result<(LayerFile, Vec<String>), RegistryError> {
+///
+/// A snapshot ImageWorks cannot parse (not UTF-8, a BOM, bad JSON, not a
+/// list) is no error: ImageWorks ignores it, entries only it holds
+/// included, and rewrites it on its next load; so does this editor on the
+/// next save. Why it does not parse is the third value.
+fn skim_snapshot(path: PathBuf) -> Result<(LayerFile, Vec<String>, Option<String>), RegistryError> {
+    refuse_dangling_link(&path)?;
     let mut scanner = NameScanner::default();
     let mut style = None;
     let fingerprint = safe_save::fingerprint_in_chunks(&path, |chunk| {
         style.get_or_insert_with(|| TextStyle::of(chunk));
         scanner.feed(chunk);
     })?;
+    // ImageWorks writes the snapshot with `write_text`: no BOM.
+    let style = TextStyle {
+        bom: false,
+        ..style.unwrap_or_default()
+    };
     match (fingerprint, scanner.finish()) {
         (None, _) => Ok((
             LayerFile {
@@ -227,25 +262,64 @@ fn skim_snapshot(path: PathBuf) -> Result<(LayerFile, Vec<String>), RegistryErro
                 style: TextStyle::default(),
             },
             Vec::new(),
+            None,
         )),
         (Some(fingerprint), Some(names)) => Ok((
             LayerFile {
                 path,
                 seen: Seen::Hashed(fingerprint),
-                style: style.unwrap_or_default(),
+                style,
             },
             names,
+            None,
         )),
-        // Another layout: read it whole (which also reports where it is malformed).
-        (Some(_), None) => {
-            let file = LayerFile::read(path)?;
-            let names = match &file.seen {
-                Seen::Text(text) => skim_names(&file.path, text)?,
-                _ => Vec::new(),
+        // Another layout: read it whole.
+        (Some(fingerprint), None) => {
+            let hashed = |style| LayerFile {
+                path: path.clone(),
+                seen: Seen::Hashed(fingerprint),
+                style,
             };
-            Ok((file, names))
+            let text = match safe_save::read_text_unhashed(&path, safe_save::REGISTRY_LAYER_LIMIT) {
+                Ok(text) => text,
+                Err(SaveError::NotUtf8 { valid_up_to, .. }) => {
+                    let why = format!("it is not UTF-8 text (byte {valid_up_to})");
+                    return Ok((hashed(style), Vec::new(), Some(why)));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if TextStyle::of(text.as_bytes()).bom {
+                let why = "it starts with a UTF-8 BOM, which json.loads refuses".to_owned();
+                return Ok((hashed(style), Vec::new(), Some(why)));
+            }
+            match skim_names(&path, &text) {
+                Ok(names) => Ok((
+                    LayerFile {
+                        path,
+                        seen: Seen::Text(Arc::new(text)),
+                        style,
+                    },
+                    names,
+                    None,
+                )),
+                Err(why) => Ok((hashed(style), Vec::new(), Some(why))),
+            }
         }
     }
+}
+
+/// A layer file that is a symbolic link to nothing is an error naming the
+/// link and its target (reading it would only say "not found").
+fn refuse_dangling_link(path: &Path) -> Result<(), RegistryError> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && !path.exists() {
+        let target = std::fs::read_link(path).unwrap_or_default();
+        return Err(RegistryError::DanglingLink {
+            path: path.to_path_buf(),
+            target,
+        });
+    }
+    Ok(())
 }
 
 /// The snapshot's entries that are in neither layer (the merge adopts them).
@@ -272,6 +346,14 @@ fn snapshot_only_entries(
         Seen::Text(text) => Arc::clone(text),
         _ => return Ok(Vec::new()),
     };
+    // Items that are no object ImageWorks skips; so do we.
+    let raws: Vec<&RawValue> = serde_json::from_str(&text).unwrap_or_default();
+    let objects: Vec<&str> = raws
+        .iter()
+        .map(|r| r.get())
+        .filter(|r| r.starts_with('{'))
+        .collect();
+    let text = format!("[{}]", objects.join(","));
     let mut entries = parse_entries(&file.path, &text)?;
     entries.retain(|e| !known.contains(e.get("name").and_then(Value::as_str).unwrap_or("")));
     Ok(entries)
@@ -284,24 +366,26 @@ struct NameOnly {
     name: Option<Value>,
 }
 
-fn skim_names(path: &Path, text: &str) -> Result<Vec<String>, RegistryError> {
-    let items: Vec<NameOnly> = serde_json::from_str(text).map_err(|e| {
+/// The names of the snapshot's entries ("" for an item that is no object or
+/// has no string name, which ImageWorks skips), or why ImageWorks' parse
+/// of it fails.
+fn skim_names(path: &Path, text: &str) -> Result<Vec<String>, String> {
+    let _ = path;
+    let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| {
         let e = json_text::JsonTextError::from(e);
-        RegistryError::Malformed {
-            path: path.to_path_buf(),
-            line: e.line,
-            column: e.column,
-            message: e.message,
+        match e.message.starts_with("invalid type") {
+            true => "it is not a JSON list".to_owned(),
+            false => format!("line {}, column {}: {}", e.line, e.column, e.message),
         }
     })?;
     Ok(items
         .into_iter()
-        .map(|i| {
-            i.name
-                .as_ref()
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
+        .map(|raw| {
+            serde_json::from_str::<NameOnly>(raw.get())
+                .ok()
+                .and_then(|i| i.name)
+                .and_then(|n| n.as_str().map(str::to_owned))
+                .unwrap_or_default()
         })
         .collect())
 }
@@ -452,6 +536,8 @@ pub struct RegistryStore {
     /// an edit, and the snapshot is not re-read before a save, which would
     /// adopt the entry again.
     snapshot_only_on_disk: Vec<Value>,
+    /// Why the snapshot as read does not parse (see `skim_snapshot`).
+    snapshot_problem: Option<String>,
     /// The findings, built on first use and kept up to date by edits.
     checks: OnceLock<Checks>,
 }
@@ -468,7 +554,7 @@ impl RegistryStore {
             (join(curated), discovered, join(skimmed))
         });
         let ((curated_file, curated), (discovered_file, discovered)) = (curated?, discovered?);
-        let (snapshot_file, names) = skimmed?;
+        let (snapshot_file, names, snapshot_problem) = skimmed?;
         let mut snapshot_file = snapshot_file;
         let snapshot_only =
             snapshot_only_entries(&mut snapshot_file, &names, &curated, &discovered)?;
@@ -483,8 +569,27 @@ impl RegistryStore {
             snapshot_only_on_disk: snapshot_only.clone(),
             snapshot_only,
             merged: Arc::new(merged),
+            snapshot_problem,
             checks: OnceLock::new(),
         })
+    }
+
+    /// The text `layer`'s file would hold with `entries` (a layer of it,
+    /// edited): its BOM and newlines kept, untouched entries byte for byte.
+    pub fn file_text(&self, layer: Layer, entries: &LazyLayer) -> String {
+        let file = self.file(layer);
+        file.with_bom(entries.file_text(file.style.crlf))
+    }
+
+    /// Whether `layer`'s file starts with a UTF-8 BOM.
+    pub fn has_bom(&self, layer: Layer) -> bool {
+        self.file(layer).style.bom
+    }
+
+    /// Why ImageWorks cannot parse `model_registry.json` as it was read
+    /// (it then ignores the file and rewrites it), if it cannot.
+    pub fn snapshot_problem(&self) -> Option<&str> {
+        self.snapshot_problem.as_deref()
     }
 
     pub fn dir(&self) -> &Path {
@@ -657,6 +762,9 @@ impl RegistryStore {
     /// (`snapshot_text`: what ImageWorks and this editor write), else built
     /// from the merged value. Byte for byte what a save would write either way.
     pub fn snapshot_state(&self) -> SnapshotState {
+        if self.snapshot_problem.is_some() && !matches!(self.snapshot_file.seen, Seen::Absent) {
+            return SnapshotState::Unreadable;
+        }
         let file = &self.snapshot_file;
         let mut same = match &file.seen {
             Seen::Absent => return SnapshotState::Missing,
@@ -827,6 +935,7 @@ impl RegistryStore {
                 }
             }
             Layer::Snapshot => {
+                self.snapshot_problem = None;
                 let before = self.snapshot_only.len();
                 let merged = &self.merged;
                 self.snapshot_only.retain(|e| {
@@ -856,7 +965,8 @@ impl RegistryStore {
     }
 
     fn reload_snapshot(&mut self) -> Result<(), RegistryError> {
-        let (mut file, names) = skim_snapshot(self.snapshot_file.path.clone())?;
+        let (mut file, names, problem) = skim_snapshot(self.snapshot_file.path.clone())?;
+        self.snapshot_problem = problem;
         self.snapshot_only =
             snapshot_only_entries(&mut file, &names, &self.curated, &self.discovered)?;
         self.snapshot_only_on_disk = self.snapshot_only.clone();
@@ -871,8 +981,7 @@ fn changed_text(layer: &LazyLayer, file: &LayerFile) -> Option<String> {
     if layer.matches_text() {
         return None;
     }
-    let text = json_text::list_in_parallel(layer.len(), |i| layer.parsed(i));
-    let text = file.styled(&text);
+    let text = file.with_bom(layer.file_text(file.style.crlf));
     file.differs_from(&text).then_some(text)
 }
 
@@ -909,6 +1018,8 @@ pub enum SnapshotState {
     /// It differs: ImageWorks' readers of the single file see old entries.
     Stale,
     Missing,
+    /// ImageWorks cannot parse it (`RegistryStore::snapshot_problem`).
+    Unreadable,
 }
 
 fn note_written(report: &mut SaveReport, path: &Path, outcome: &SaveOutcome) {
@@ -1015,7 +1126,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("sample_configs/registry/model_registry.json");
         let text = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(scan_names(&text), Some(skim_names(&path, &text)?));
+        assert_eq!(scan_names(&text), skim_names(&path, &text).ok());
         let odd = "[\n  {\n    \"name\": \"a\\\"b\\u00e9\"\n  },\n  {}\n]\n";
         assert_eq!(scan_names(odd), None, "an entry without a name");
         let escaped = "[\n  {\n    \"name\": \"a\\\"b\\u00e9\",\n    \"o\": {\n      \"name\": \"inner\"\n    }\n  }\n]\n";

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::layer::EntrySource;
 use super::merge::Merged;
 use super::model::{DEFAULT_HOST, RegistryEntry};
-use super::store::{RegistryStore, SNAPSHOT_FILE, SnapshotState};
+use super::store::{Layer, RegistryStore, SNAPSHOT_FILE, SnapshotState};
 
 /// Backends ImageWorks knows. The shipped registry only uses `vllm` and
 /// `ollama`; `lmdeploy` and `unassigned` are the other values its schema uses.
@@ -80,6 +80,11 @@ pub fn stale_snapshot(store: &RegistryStore) -> Option<Finding> {
             "{SNAPSHOT_FILE} is missing; ImageWorks writes it on its next load, this editor on \
              the next save"
         ),
+        SnapshotState::Unreadable => format!(
+            "{SNAPSHOT_FILE} does not parse ({}); ImageWorks ignores it, with any entry only it \
+             holds, and rewrites it on its next load; this editor on the next save",
+            store.snapshot_problem().unwrap_or("unknown reason")
+        ),
     };
     Some(Finding {
         fix: Some(FindingFix::RegenerateSnapshot),
@@ -87,10 +92,50 @@ pub fn stale_snapshot(store: &RegistryStore) -> Option<Finding> {
     })
 }
 
+/// What ImageWorks' `json.loads(path.read_text())` makes of the layer
+/// files themselves: a BOM fails it (the whole load fails).
+pub fn layer_file_findings(store: &RegistryStore) -> Vec<Finding> {
+    [Layer::Curated, Layer::Discovered]
+        .into_iter()
+        .filter(|layer| store.has_bom(*layer))
+        .map(|layer| {
+            let message = "starts with a UTF-8 BOM: ImageWorks' json.loads(read_text()) \
+                           refuses it (\"Unexpected UTF-8 BOM\") and loads no registry at all; \
+                           save the file as UTF-8 without a BOM"
+                .to_owned();
+            finding(Severity::Error, "", layer.file_name(), message)
+        })
+        .chain(name_findings("curated", store.curated()))
+        .chain(name_findings("discovered", store.discovered()))
+        .collect()
+}
+
+/// Names ImageWorks reads otherwise than written (`layer::name_note`):
+/// padded, blank, numbers; an error for those its loader fails on.
+fn name_findings<'a>(
+    label: &'a str,
+    layer: &'a super::layer::LazyLayer,
+) -> impl Iterator<Item = Finding> + 'a {
+    layer.name_notes().map(move |(index, error, note)| {
+        let severity = if error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        finding(
+            severity,
+            &format!("{label} entry {index}"),
+            "name",
+            note.to_owned(),
+        )
+    })
+}
+
 /// `validate` plus the checks that hold only for a registry as loaded:
 /// the stale snapshot, first, since it concerns the whole registry.
 pub fn validate_loaded(store: &RegistryStore) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = stale_snapshot(store).into_iter().collect();
+    let mut findings: Vec<Finding> = layer_file_findings(store);
+    findings.extend(stale_snapshot(store));
     findings.extend(validate(store));
     findings
 }
