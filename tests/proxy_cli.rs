@@ -123,7 +123,13 @@ fn preview_json_has_the_documented_shape() -> TestResult {
     let keys: Vec<&String> = body.as_object().ok_or("not an object")?.keys().collect();
     assert_eq!(
         keys,
-        ["proxy", "settings", "other_proxy_env", "env_errors", "restart"]
+        [
+            "proxy",
+            "settings",
+            "other_proxy_env",
+            "env_errors",
+            "restart"
+        ]
     );
     assert_eq!(body["restart"], Value::Null, "no --history-dir");
     let settings = body["settings"].as_array().ok_or("no settings")?;

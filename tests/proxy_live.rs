@@ -1086,7 +1086,10 @@ async fn tricky_values_are_written_as_the_core_simulates() -> TestResult {
     )?;
     assert_eq!(plan.mangled.len(), 1, "{:?}", plan.mangled);
     let refused = proxy::execute_push(&api, &plan, &layouts, true).await;
-    assert!(matches!(refused, Err(proxy::PushError::WouldMangle { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(proxy::PushError::WouldMangle { .. })),
+        "{refused:?}"
+    );
     Ok(())
 }
 

@@ -268,7 +268,10 @@ fn a_command_that_leaves_the_proxy_holding_its_stderr_is_judged_by_its_exit() ->
         "{out}"
     );
     assert!(out.contains("health: back after"), "{out}");
-    assert!(out.contains("runtime: as expected; pushed and live: port"), "{out}");
+    assert!(
+        out.contains("runtime: as expected; pushed and live: port"),
+        "{out}"
+    );
     assert!(out.contains("live: verified"), "{out}");
     Ok(())
 }

@@ -129,7 +129,10 @@ fn string_error(text: &str) -> Option<(usize, usize, String)> {
             Some('"') if c == '\\' => {
                 let next = chars.next();
                 column += 1;
-                let ok = matches!(next, Some('b' | 't' | 'n' | 'f' | 'r' | '"' | '\\' | 'u' | 'U'));
+                let ok = matches!(
+                    next,
+                    Some('b' | 't' | 'n' | 'f' | 'r' | '"' | '\\' | 'u' | 'U')
+                );
                 if !ok {
                     return Some((line, column + 1, "Unescaped '\\' in a string".to_owned()));
                 }

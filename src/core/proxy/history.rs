@@ -577,7 +577,10 @@ mod tests {
             e
         };
         let url = "http://localhost:8100/";
-        let entries = [push(100, "/a.toml", 8100, 9001), push(200, "/b.toml", 9001, 9002)];
+        let entries = [
+            push(100, "/a.toml", 8100, 9001),
+            push(200, "/b.toml", 9001, 9002),
+        ];
         let base = |draft: &str, mtime| {
             draft_base(&entries, url, Path::new(draft), mtime).map(|b| b.values["port"].clone())
         };
@@ -588,7 +591,10 @@ mod tests {
         // Changed before every push: as the first push found it.
         assert_eq!(base("/c.toml", 50), Some(Value::from(8100)));
         // Another proxy: nothing known.
-        assert_eq!(draft_base(&entries, "http://127.0.0.1:8101", Path::new("/c.toml"), 50), None);
+        assert_eq!(
+            draft_base(&entries, "http://127.0.0.1:8101", Path::new("/c.toml"), 50),
+            None
+        );
     }
 
     #[test]

@@ -530,8 +530,10 @@ mod tests {
             Value::Array(values),
             json!([
                 {"name": "a", "x": 1, "o": {"p": 1, "q": 3}, "l": [], "n": "new"},
-                {"name": "b", "z": null},
-                {"name": "s", "k": 1}
+                // Adopted from the snapshot as discovered: after the
+                // discovered entries, before the curated-only ones.
+                {"name": "s", "k": 1},
+                {"name": "b", "z": null}
             ])
         );
         for e in &m.entries {
@@ -545,8 +547,8 @@ mod tests {
             layers,
             [
                 EntryLayer::Both,
-                EntryLayer::CuratedOnly,
-                EntryLayer::SnapshotOnly
+                EntryLayer::SnapshotOnly,
+                EntryLayer::CuratedOnly
             ]
         );
         let prov = provenance(&m.entries[0], &cur, &dis, &snap);
@@ -560,7 +562,7 @@ mod tests {
         ];
         let got: Vec<_> = prov.iter().map(|(p, s)| (p.as_str(), *s)).collect();
         assert_eq!(got, want);
-        let prov_b = provenance(&m.entries[1], &cur, &dis, &snap);
+        let prov_b = provenance(&m.entries[2], &cur, &dis, &snap);
         assert_eq!(prov_b[1], ("z".to_owned(), FieldSource::Curated));
     }
 }

@@ -1108,6 +1108,13 @@ mod tests {
                     Ok(RegistryStore::load(dir.path())?.snapshot_state())
                 };
             let case = format!("bom {bom}, crlf {crlf}");
+            if bom {
+                // ImageWorks' `json.loads(read_text())` fails on a BOM: a
+                // snapshot with one is unreadable, whatever it holds.
+                assert_eq!(state(Some(&text))?, SnapshotState::Unreadable, "{case}");
+                assert_eq!(state(None)?, SnapshotState::Missing, "{case}");
+                continue;
+            }
             assert_eq!(state(Some(&text))?, SnapshotState::Current, "{case}");
             assert_eq!(state(Some(&changed))?, SnapshotState::Stale, "{case}");
             assert_eq!(
