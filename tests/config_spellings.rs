@@ -35,7 +35,7 @@ fn literal(field: &Field, seed: u64) -> String {
         2 => "\"a\\u001b]0;pwned\\u0007\\u001b[2J\"".to_owned(),
         3 => format!("{}", seed % 100_000),
         _ => match field.ty {
-            FieldType::Bool => (seed % 2 == 0).to_string(),
+            FieldType::Bool => seed.is_multiple_of(2).to_string(),
             FieldType::Int | FieldType::OptionalInt => (seed % 2000).to_string(),
             FieldType::Float => format!("{:.2}", (seed % 300) as f64 / 100.0),
             FieldType::Enum => format!("\"{}\"", field.values[seed as usize % field.values.len()]),
@@ -99,6 +99,9 @@ fn inline(pairs: &[(String, String)]) -> String {
     format!("{{ {} }}", body.join(", "))
 }
 
+/// A table's name, its keys and values, and how it is spelled.
+type Chosen<'t> = (&'t Vec<String>, &'t Vec<(String, String)>, Spelling);
+
 /// One document: `tables` (name parts → key/value pairs), each spelled as
 /// asked; root-level spellings first, then the headers.
 fn render(
@@ -109,7 +112,7 @@ fn render(
 ) -> String {
     let mut root = String::new();
     let mut headers = String::new();
-    let chosen: Vec<(&Vec<String>, &Vec<(String, String)>, Spelling)> = tables
+    let chosen: Vec<Chosen<'_>> = tables
         .iter()
         .zip(spellings.iter().cycle())
         .map(|((name, pairs), s)| (name, pairs, *s))

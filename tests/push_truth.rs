@@ -622,6 +622,38 @@ fn an_api_push_says_the_file_ends_with_mode_0600() -> TestResult {
     Ok(())
 }
 
+/// `text` written to `path`, last modified `at` (a copy made then).
+fn write_modified_at(path: &std::path::Path, text: &str, at: std::time::SystemTime) -> TestResult {
+    std::fs::write(path, text)?;
+    std::fs::File::options()
+        .write(true)
+        .open(path)?
+        .set_modified(at)?;
+    Ok(())
+}
+
+/// `push DRAFT --proxy URL --yes --history-dir HISTORY [extra]` in `dir`.
+fn push_recorded(
+    dir: &std::path::Path,
+    draft: &std::path::Path,
+    url: &str,
+    history: &str,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let draft = draft.display().to_string();
+    let mut args = vec![
+        "push",
+        draft.as_str(),
+        "--proxy",
+        url,
+        "--yes",
+        "--history-dir",
+        history,
+    ];
+    args.extend_from_slice(extra);
+    studio_in(dir, &args)
+}
+
 /// Item 5: a draft made from an older copy of the proxy's file does not
 /// put back what another push changed since; both changing one key is a
 /// conflict that waits for a choice.
@@ -633,48 +665,18 @@ fn a_draft_from_an_older_copy_keeps_what_others_pushed_since() -> TestResult {
     let proxy = TestProxy::start(&live, BTreeMap::new())?;
     let history = dir.path().join("history").display().to_string();
     let url = proxy.url();
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let older = SHIPPED.replacen("max_image_bytes = 9000000", "max_image_bytes = 5000", 1);
     // Admin B copied the file and changed the image limit an hour ago.
     let b = dir.path().join("b.toml");
-    std::fs::write(
-        &b,
-        SHIPPED.replacen("max_image_bytes = 9000000", "max_image_bytes = 5000", 1),
-    )?;
-    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
-    std::fs::File::options()
-        .write(true)
-        .open(&b)?
-        .set_modified(an_hour_ago)?;
+    write_modified_at(&b, &older, an_hour_ago)?;
     // Admin A pushes a new port now.
     let a = dir.path().join("a.toml");
     std::fs::write(&a, SHIPPED.replacen("port = 8100", "port = 9001", 1))?;
-    let a_s = a.display().to_string();
-    let (code, out, err) = studio_in(
-        dir.path(),
-        &[
-            "push",
-            &a_s,
-            "--proxy",
-            &url,
-            "--yes",
-            "--history-dir",
-            &history,
-        ],
-    );
+    let (code, out, err) = push_recorded(dir.path(), &a, &url, &history, &[]);
     assert_eq!(code, 0, "{out}\n{err}");
     // B pushes its old copy: the port A pushed stays.
-    let b_s = b.display().to_string();
-    let (code, out, err) = studio_in(
-        dir.path(),
-        &[
-            "push",
-            &b_s,
-            "--proxy",
-            &url,
-            "--yes",
-            "--history-dir",
-            &history,
-        ],
-    );
+    let (code, out, err) = push_recorded(dir.path(), &b, &url, &history, &[]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("kept: server.port"), "{out}");
     let now = std::fs::read_to_string(&live)?;
@@ -684,56 +686,22 @@ fn a_draft_from_an_older_copy_keeps_what_others_pushed_since() -> TestResult {
         "B's change landed: {now}"
     );
 
-    // B now also changes the port, still from the old copy: a conflict.
-    std::fs::write(
-        &b,
-        SHIPPED
-            .replacen("max_image_bytes = 9000000", "max_image_bytes = 5000", 1)
-            .replacen("port = 8100", "port = 9005", 1),
-    )?;
-    std::fs::File::options()
-        .write(true)
-        .open(&b)?
-        .set_modified(an_hour_ago)?;
+    // C also changed the port, in a copy as old: a conflict.
     let c = dir.path().join("c.toml");
-    std::fs::copy(&b, &c)?;
-    std::fs::File::options()
-        .write(true)
-        .open(&c)?
-        .set_modified(an_hour_ago)?;
-    let c_s = c.display().to_string();
-    let (code, out, err) = studio_in(
-        dir.path(),
-        &[
-            "push",
-            &c_s,
-            "--proxy",
-            &url,
-            "--yes",
-            "--history-dir",
-            &history,
-        ],
-    );
+    write_modified_at(
+        &c,
+        &older.replacen("port = 8100", "port = 9005", 1),
+        an_hour_ago,
+    )?;
+    let (code, out, err) = push_recorded(dir.path(), &c, &url, &history, &[]);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(
         err.contains("server.port: base 8100 | proxy 9001 | draft 9005"),
         "{err}"
     );
     assert!(std::fs::read_to_string(&live)?.contains("port = 9001"));
-    let (code, out, err) = studio_in(
-        dir.path(),
-        &[
-            "push",
-            &c_s,
-            "--proxy",
-            &url,
-            "--yes",
-            "--history-dir",
-            &history,
-            "--on-conflict",
-            "mine",
-        ],
-    );
+    let mine = ["--on-conflict", "mine"];
+    let (code, out, err) = push_recorded(dir.path(), &c, &url, &history, &mine);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(std::fs::read_to_string(&live)?.contains("port = 9005"));
     Ok(())

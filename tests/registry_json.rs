@@ -341,7 +341,7 @@ impl OneAnswer {
         let port = listener.local_addr()?.port();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
-        std::thread::spawn(move || {
+        std::thread::Builder::new().name("one-answer".to_owned()).spawn(move || {
             for stream in listener.incoming() {
                 if stopped.load(Ordering::SeqCst) {
                     break;
@@ -361,7 +361,7 @@ impl OneAnswer {
                     body.len()
                 );
             }
-        });
+        })?;
         Ok(Self {
             url: format!("http://127.0.0.1:{port}"),
             stop,

@@ -275,6 +275,24 @@ fn count_variants(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseE
     Ok(())
 }
 
+/// A layer the reader had to refuse: refused for the right reason, counted.
+fn count_refusal(e: RegistryError, figures: &Mutex<Figures>) -> Result<(), TestCaseError> {
+    let fail = |m: String| TestCaseError::fail(m);
+    let mut f = figures.lock().map_err(|e| fail(e.to_string()))?;
+    match e {
+        RegistryError::TooDeep { depth, max, .. } => {
+            prop_assert!(depth > max);
+            f.refused_too_deep += 1;
+        }
+        RegistryError::Malformed { message, .. } if message.contains("NaN") => {
+            f.refused_non_finite += 1;
+        }
+        RegistryError::Malformed { .. } => f.refused_malformed += 1,
+        other => return Err(fail(format!("unexpected refusal: {other}"))),
+    }
+    Ok(())
+}
+
 fn check_case(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseError> {
     let fail = |m: String| TestCaseError::fail(m);
     let (text, entry_texts) = layer_text(case);
@@ -292,21 +310,7 @@ fn check_case(case: &Case, figures: &Mutex<Figures>) -> Result<(), TestCaseError
         (Ok(store), None) => store,
         (Ok(_), Some(bad)) => return Err(fail(format!("loaded, yet holds {bad:?}"))),
         (Err(e), None) => return Err(fail(format!("refused a readable layer: {e}"))),
-        (Err(e), Some(_)) => {
-            let mut f = figures.lock().map_err(|e| fail(e.to_string()))?;
-            match e {
-                RegistryError::TooDeep { depth, max, .. } => {
-                    prop_assert!(depth > max);
-                    f.refused_too_deep += 1;
-                }
-                RegistryError::Malformed { message, .. } if message.contains("NaN") => {
-                    f.refused_non_finite += 1;
-                }
-                RegistryError::Malformed { .. } => f.refused_malformed += 1,
-                other => return Err(fail(format!("unexpected refusal: {other}"))),
-            }
-            return Ok(());
-        }
+        (Err(e), Some(_)) => return count_refusal(e, figures),
     };
     let findings = validate_loaded(&store);
     let bom_errors = findings

@@ -401,18 +401,11 @@ pub fn plan_push(
         Some(base) => three_way(&mut changes, base, layouts, target.conflict_choice),
         None => ThreeWay::default(),
     };
-    let kept_draft;
-    let draft = if mode == PushMode::File && !three_way.kept.is_empty() {
-        kept_draft = with_kept(draft, layouts, &three_way)?;
-        &kept_draft
-    } else {
-        draft
-    };
-    let masked = masked_keys(
-        layouts,
-        changes.iter().map(|c| (c.key.as_str(), &c.after)),
-        &view.env_overrides,
-    );
+    // A file push writes the whole draft: it must carry the kept values.
+    let kept_draft = (mode == PushMode::File && !three_way.kept.is_empty())
+        .then(|| with_kept(draft, layouts, &three_way))
+        .transpose()?;
+    let draft = kept_draft.as_ref().unwrap_or(draft);
     let (current, current_text) = match &local {
         Some((path, text, _)) => (CurrentText::LocalFile { path: path.clone() }, text.clone()),
         None => (
@@ -435,20 +428,13 @@ pub fn plan_push(
         PushMode::Api if changes.is_empty() => current_text.clone(),
         PushMode::Api => api.new_text,
     };
-    let mangled = match mode {
-        PushMode::Api if !changes.is_empty() => {
-            let body = changes
-                .iter()
-                .map(|c| (c.key.clone(), c.after.clone()))
-                .collect();
-            mangled_values(&view.file, &body, layouts)
-        }
-        _ => Vec::new(),
-    };
-    let file_mode = (mode == PushMode::Api && !changes.is_empty()).then(|| FileModeChange {
-        now: local.as_ref().and_then(|(path, _, _)| file_mode_of(path)),
-        after: 0o600,
-    });
+    let proxy = ProxySide::of(
+        layouts,
+        view,
+        &changes,
+        mode,
+        local.as_ref().map(|(path, _, _)| path.as_path()),
+    );
     let (local_path, local_path_problem) = match local_path {
         Ok(p) => (Some(p), None),
         Err(e) => (None, Some(e.to_string())),
@@ -474,9 +460,9 @@ pub fn plan_push(
         loss_basis: api.basis,
         draft_losses: api.draft_losses,
         warnings: findings,
-        masked,
-        mangled,
-        file_mode,
+        masked: proxy.masked,
+        mangled: proxy.mangled,
+        file_mode: proxy.file_mode,
         three_way,
         base_from: target.base.as_ref().map(|b| b.from.clone()),
         draft_path: target.draft_path.clone(),
@@ -484,6 +470,50 @@ pub fn plan_push(
         local_differs,
         changes,
     })
+}
+
+/// What the proxy will do with the pushed values beyond writing them:
+/// run an env var's value instead, write them wrongly (API), leave its file
+/// at mode 0600 (API).
+struct ProxySide {
+    masked: Vec<MaskedKey>,
+    mangled: Vec<Mangled>,
+    file_mode: Option<FileModeChange>,
+}
+
+impl ProxySide {
+    fn of(
+        layouts: &LayoutSet,
+        view: &ProxyConfigView,
+        changes: &[PlannedChange],
+        mode: PushMode,
+        local: Option<&Path>,
+    ) -> Self {
+        let masked = masked_keys(
+            layouts,
+            changes.iter().map(|c| (c.key.as_str(), &c.after)),
+            &view.env_overrides,
+        );
+        if mode == PushMode::File || changes.is_empty() {
+            return Self {
+                masked,
+                mangled: Vec::new(),
+                file_mode: None,
+            };
+        }
+        let body = changes
+            .iter()
+            .map(|c| (c.key.clone(), c.after.clone()))
+            .collect();
+        Self {
+            masked,
+            mangled: mangled_values(&view.file, &body, layouts),
+            file_mode: Some(FileModeChange {
+                now: local.and_then(file_mode_of),
+                after: 0o600,
+            }),
+        }
+    }
 }
 
 /// What an API push does to both sides.
