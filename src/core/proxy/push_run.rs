@@ -96,6 +96,27 @@ pub struct PushOutcome {
 }
 
 impl PushOutcome {
+    /// The fields every outcome of `plan` shares; each outcome sets the rest.
+    fn of_plan(plan: &PushPlan, status: PushStatus, expected: &Map<String, Value>) -> Self {
+        Self {
+            mode: plan.mode,
+            status,
+            headline: String::new(),
+            pushed: Vec::new(),
+            concurrent: Vec::new(),
+            not_carried: plan.draft_losses.clone(),
+            verified: status == PushStatus::Verified,
+            restart_required: plan.restart_required,
+            message: String::new(),
+            backup: None,
+            problem: None,
+            reread_failed: false,
+            masked: plan.masked.clone(),
+            broken: None,
+            expected_file: expected.clone(),
+        }
+    }
+
     /// Written and read back (another client's unrelated edit included), or
     /// nothing to write: what a restart may follow.
     pub fn landed(&self) -> bool {
@@ -200,21 +221,12 @@ async fn run_plan(
 
 fn nothing(plan: &PushPlan) -> PushOutcome {
     PushOutcome {
-        mode: plan.mode,
-        status: PushStatus::Nothing,
         headline: "Nothing to push: the proxy's file already has the draft's values.".to_owned(),
-        pushed: Vec::new(),
-        concurrent: Vec::new(),
-        not_carried: Vec::new(),
         verified: true,
         restart_required: false,
-        message: String::new(),
-        backup: None,
-        problem: None,
-        reread_failed: false,
+        not_carried: Vec::new(),
         masked: Vec::new(),
-        broken: None,
-        expected_file: plan.base_view.clone(),
+        ..PushOutcome::of_plan(plan, PushStatus::Nothing, &plan.base_view)
     }
 }
 
@@ -262,23 +274,14 @@ fn broke_file(
 ) -> PushOutcome {
     let broken = broken_file(plan, reread_error);
     let mut outcome = PushOutcome {
-        mode: plan.mode,
-        status: PushStatus::BrokeFile,
-        headline: String::new(),
         pushed: pushed_keys(plan, expected, None),
-        concurrent: Vec::new(),
-        not_carried: plan.draft_losses.clone(),
-        verified: false,
-        restart_required: plan.restart_required,
         message,
-        backup: None,
         problem: Some(format!(
             "after the write, the proxy's config endpoint answers: {reread_error}"
         )),
         reread_failed: true,
-        masked: plan.masked.clone(),
         broken: Some(broken),
-        expected_file: expected.clone(),
+        ..PushOutcome::of_plan(plan, PushStatus::BrokeFile, expected)
     };
     outcome.headline = headline(plan, &outcome);
     outcome
@@ -372,21 +375,11 @@ fn compared(
         PushStatus::ConcurrentEdit
     };
     let mut outcome = PushOutcome {
-        mode: plan.mode,
-        status,
-        headline: String::new(),
         pushed,
         concurrent,
-        not_carried: plan.draft_losses.clone(),
-        verified: status == PushStatus::Verified,
-        restart_required: plan.restart_required,
         message,
         backup,
-        problem: None,
-        reread_failed: false,
-        masked: plan.masked.clone(),
-        broken: None,
-        expected_file: expected.clone(),
+        ..PushOutcome::of_plan(plan, status, expected)
     };
     outcome.headline = headline(plan, &outcome);
     outcome
@@ -429,21 +422,10 @@ fn unknown(
     };
     let found = reread.as_ref().ok().map(|v| &v.file);
     let mut outcome = PushOutcome {
-        mode: plan.mode,
-        status: PushStatus::Unknown,
-        headline: String::new(),
         pushed: pushed_keys(plan, expected, found),
-        concurrent: Vec::new(),
-        not_carried: plan.draft_losses.clone(),
-        verified: false,
-        restart_required: plan.restart_required,
-        message: String::new(),
-        backup: None,
         problem: Some(problem),
         reread_failed: found.is_none(),
-        masked: plan.masked.clone(),
-        broken: None,
-        expected_file: expected.clone(),
+        ..PushOutcome::of_plan(plan, PushStatus::Unknown, expected)
     };
     outcome.headline = if found.is_some() {
         headline(plan, &outcome)
@@ -462,23 +444,14 @@ fn unverified_write(
     problem: String,
 ) -> PushOutcome {
     PushOutcome {
-        mode: plan.mode,
-        status: PushStatus::NotVerified,
         headline: format!(
             "Written but NOT verified: {problem}; check the proxy before pushing again."
         ),
         pushed: pushed_keys(plan, expected, None),
-        concurrent: Vec::new(),
-        not_carried: plan.draft_losses.clone(),
-        verified: false,
-        restart_required: plan.restart_required,
         message,
         backup,
         problem: Some(problem),
-        reread_failed: false,
-        masked: plan.masked.clone(),
-        broken: None,
-        expected_file: expected.clone(),
+        ..PushOutcome::of_plan(plan, PushStatus::NotVerified, expected)
     }
 }
 
