@@ -13,13 +13,20 @@ pub fn unified(before: &str, after: &str, name: &str, sides: (&str, &str)) -> St
         .to_string()
 }
 
+/// How long `unified_large` refines a diff before it settles for a coarser
+/// one (still exact: every line it shows removed or added is).
+const REFINE_FOR: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// `unified` for files of any size: the patience algorithm anchors on the
 /// lines both sides have once (an entry's name), so removing thousands of
 /// entries from a large file stays near linear, where the default
-/// algorithm's cost grows with lines times edits.
+/// algorithm's cost grows with lines times edits. Where there are no such
+/// anchors (every entry listed twice), refining stops after `REFINE_FOR`
+/// and the rest of the region is shown as removed and added lines.
 pub fn unified_large(before: &str, after: &str, name: &str, sides: (&str, &str)) -> String {
     similar::TextDiff::configure()
         .algorithm(similar::Algorithm::Patience)
+        .timeout(REFINE_FOR)
         .diff_lines(before, after)
         .unified_diff()
         .context_radius(3)
