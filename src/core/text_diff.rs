@@ -3,7 +3,19 @@
 /// Lines of `before` and `after` with 3 lines of context, headed by the
 /// file's name and what each side is (`now`, `fixed`).
 pub fn unified(before: &str, after: &str, name: &str, sides: (&str, &str)) -> String {
-    similar::TextDiff::from_lines(before, after)
+    written(&similar::TextDiff::configure(), before, after, name, sides)
+}
+
+/// A line diff made with `config`, as `diff -u` prints it, 3 lines of context.
+fn written(
+    config: &similar::TextDiffConfig,
+    before: &str,
+    after: &str,
+    name: &str,
+    sides: (&str, &str),
+) -> String {
+    config
+        .diff_lines(before, after)
         .unified_diff()
         .context_radius(3)
         .header(
@@ -24,17 +36,11 @@ const REFINE_FOR: std::time::Duration = std::time::Duration::from_millis(500);
 /// anchors (every entry listed twice), refining stops after `REFINE_FOR`
 /// and the rest of the region is shown as removed and added lines.
 pub fn unified_large(before: &str, after: &str, name: &str, sides: (&str, &str)) -> String {
-    similar::TextDiff::configure()
+    let mut config = similar::TextDiff::configure();
+    config
         .algorithm(similar::Algorithm::Patience)
-        .timeout(REFINE_FOR)
-        .diff_lines(before, after)
-        .unified_diff()
-        .context_radius(3)
-        .header(
-            &format!("{name} ({})", sides.0),
-            &format!("{name} ({})", sides.1),
-        )
-        .to_string()
+        .timeout(REFINE_FOR);
+    written(&config, before, after, name, sides)
 }
 
 #[cfg(test)]

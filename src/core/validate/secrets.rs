@@ -151,16 +151,21 @@ impl Scan<'_> {
                 .flatten()
         });
         if let Some(kind) = kind {
-            let (line, column) = self.locator.at(span);
-            self.findings.push(Finding {
-                severity: Severity::Error,
-                path: path.clone(),
-                line,
-                column,
-                message: secret_message(&format!("{kind}, used as a key's name")),
-                fix: None,
-            });
+            self.report(path, span, &format!("{kind}, used as a key's name"));
         }
+    }
+
+    /// One secret finding at `span`.
+    fn report(&mut self, path: &DocPath, span: Option<Range<usize>>, kind: &str) {
+        let (line, column) = self.locator.at(span);
+        self.findings.push(Finding {
+            severity: Severity::Error,
+            path: path.clone(),
+            line,
+            column,
+            message: secret_message(kind),
+            fix: None,
+        });
     }
 
     /// Whether the layouts know `path` as a field (else it is an unknown
@@ -184,15 +189,7 @@ impl Scan<'_> {
             .or_else(|| deep.then(|| looks_like_secret(text)).flatten())
             .or_else(|| named.then_some("a value under a secret's name"));
         if let Some(kind) = kind {
-            let (line, column) = self.locator.at(span);
-            self.findings.push(Finding {
-                severity: Severity::Error,
-                path: path.clone(),
-                line,
-                column,
-                message: secret_message(kind),
-                fix: None,
-            });
+            self.report(path, span, kind);
         }
     }
 
