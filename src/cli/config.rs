@@ -12,10 +12,10 @@ use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::json_value::toml_to_json;
 use crate::core::safe_save::SaveOutcome;
-use crate::core::session::{Command, EditSession, SavePolicy, SessionError};
+use crate::core::session::{self, Command, EditSession, SavePolicy, SessionError};
 use crate::core::validate::{Finding, has_errors};
 use crate::core::value_input::parse_input;
-use crate::core::{defaults, schema};
+use crate::core::{defaults, plural, schema};
 
 fn open(
     layouts: &LayoutSet,
@@ -217,6 +217,8 @@ pub(super) fn set(
         force,
         overwrite: false,
     };
+    // Counted before the save makes every error the file's own.
+    let added = session.added_errors().len();
     match session.save_with(policy) {
         Ok(outcome) => {
             let backup = match &outcome {
@@ -224,19 +226,23 @@ pub(super) fn set(
                 SaveOutcome::Unchanged { .. } => None,
             };
             let findings = session.findings();
+            let errors = session.error_count();
             o.emit(
                 || {
                     let b = backup
                         .as_ref()
                         .map(|b| format!(" (previous version in {})", b.display()))
                         .unwrap_or_default();
-                    format!("{path}: saved {}{b}", file.display())
+                    let still = session::errors_left_by_save(errors, added)
+                        .map(|n| format!("\nnote: {n}"))
+                        .unwrap_or_default();
+                    format!("{path}: saved {}{b}{still}", file.display())
                 },
-                || json!({"file": file, "path": path, "changed": true, "backup": backup, "findings": findings}),
+                || json!({"file": file, "path": path, "changed": true, "backup": backup, "findings": findings, "errors": errors, "errors_added": added}),
             );
             exit::OK
         }
-        Err(SessionError::HasErrors(_)) => refuse(file, &doc_path, session.findings(), o),
+        Err(SessionError::HasErrors(_)) => refuse(file, &doc_path, &session, o),
         Err(e) => {
             o.error(
                 "save_failed",
@@ -248,21 +254,31 @@ pub(super) fn set(
     }
 }
 
-/// Nothing is written; errors at the edited path come first.
-fn refuse(file: &Path, path: &DocPath, findings: &[Finding], o: &mut Out<'_>) -> u8 {
-    let mut errors: Vec<&Finding> = findings.iter().filter(|f| f.is_error()).collect();
+/// Nothing is written; the errors the change adds are named, those at the
+/// edited path first, and the ones the file already had are counted apart.
+fn refuse(file: &Path, path: &DocPath, session: &EditSession, o: &mut Out<'_>) -> u8 {
+    let mut errors = session.added_errors();
     errors.sort_by_key(|f| f.path != *path);
     let lines: Vec<String> = errors.iter().map(|f| format!("  {f}")).collect();
+    let inherited = session.inherited_error_count();
+    let already = if inherited > 0 {
+        format!(
+            " (the file already had {}, which do not block)",
+            plural::count(inherited, "other error", "other errors")
+        )
+    } else {
+        String::new()
+    };
     let message = format!(
-        "not saved: the result would have {} error(s); {} is unchanged (use --force to save anyway)\n{}",
-        errors.len(),
+        "not saved: this change adds {}{already}; {} is unchanged (use --force to save anyway)\n{}",
+        plural::count(errors.len(), "error", "errors"),
         file.display(),
         lines.join("\n")
     );
     o.error(
         "refused",
         &message,
-        json!({"file": file, "path": path, "findings": errors}),
+        json!({"file": file, "path": path, "findings": errors, "errors_already_in_file": inherited}),
     );
     exit::FINDINGS
 }

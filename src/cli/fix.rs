@@ -89,8 +89,9 @@ fn save(session: &mut EditSession, force: bool) -> Written {
     match session.save_with(policy) {
         Ok(outcome) => Written::Saved(outcome),
         Err(SessionError::HasErrors(n)) => Written::Refused(format!(
-            "not saved: {n} error(s) remain that no quick fix repairs; the file is unchanged \
-             (fix them, or use --force to save the fixes anyway)"
+            "not saved: the fixes would add {}; the file is unchanged \
+             (use --force to save the fixes anyway)",
+            crate::core::plural::count(n, "error", "errors")
         )),
         Err(e) => Written::Refused(format!("not saved: {e}")),
     }

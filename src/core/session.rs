@@ -2,6 +2,7 @@
 //! source of truth, every change as a `Command`, undo/redo, the raw text
 //! (which may not parse while someone types), findings, and safe save.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -100,8 +101,11 @@ pub enum SessionError {
     Edit(#[from] EditError),
     #[error("the raw text does not parse (line {}, column {}): fix it before editing forms or saving", .0.line, .0.column)]
     TextInvalid(ParseError),
+    /// The edits since the file was read or saved add errors (errors the
+    /// file already had do not block a save; see `EditSession::added_errors`).
     #[error(
-        "not saved: the document has {0} error(s); fix them or use the Problems panel to find them"
+        "not saved: the changes add {}; fix them or use the Problems panel to find them",
+        crate::core::plural::count(*.0, "error", "errors")
     )]
     HasErrors(usize),
     #[error(transparent)]
@@ -129,6 +133,10 @@ pub struct EditSession {
     raw: Option<String>,
     parse_error: Option<ParseError>,
     findings: FindingSet,
+    /// The errors of the text on disk, by setting and message (none for a
+    /// new document): a save may leave them as it found them, it may not
+    /// add any.
+    disk_errors: Vec<ErrorKey>,
     path: Option<PathBuf>,
     /// The bytes the file had when read or last saved, and their fingerprint.
     disk_text: String,
@@ -151,6 +159,7 @@ impl EditSession {
             disk_text: opened.doc.text(),
             doc: opened.doc,
             parse_error: None,
+            disk_errors: error_keys(opened.findings.findings()),
             findings: opened.findings,
             path: Some(path.to_path_buf()),
             fingerprint: Some(opened.fingerprint),
@@ -173,6 +182,7 @@ impl EditSession {
             doc: ConfigDocument::from_spanned(parsed),
             parse_error: None,
             findings,
+            disk_errors: Vec::new(),
             path: None,
             disk_text: String::new(),
             fingerprint: None,
@@ -247,6 +257,37 @@ impl EditSession {
 
     pub fn warning_count(&self) -> usize {
         self.findings.warnings()
+    }
+
+    /// The errors the edits since the last read or save added: what blocks
+    /// a save. Errors the file on disk already had are matched by setting
+    /// and message (as many times as they were there) and left out.
+    pub fn added_errors(&self) -> Vec<&Finding> {
+        let mut already: HashMap<&ErrorKey, usize> = HashMap::new();
+        for key in &self.disk_errors {
+            *already.entry(key).or_default() += 1;
+        }
+        self.findings
+            .findings()
+            .iter()
+            .filter(|f| f.is_error())
+            .filter(|f| {
+                let key = error_key(f);
+                match already.get_mut(&key) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        false
+                    }
+                    _ => true,
+                }
+            })
+            .collect()
+    }
+
+    /// The errors this document has that the file on disk already had
+    /// (named after a save so that they are not taken for the change's).
+    pub fn inherited_error_count(&self) -> usize {
+        self.findings.errors() - self.added_errors().len()
     }
 
     /// Apply a change as one undo step (or merged into the previous one).
@@ -526,12 +567,14 @@ impl EditSession {
         if let Some(e) = &self.parse_error {
             return Err(SessionError::TextInvalid(e.clone()));
         }
-        if self.findings.errors() > 0 && !force {
-            return Err(SessionError::HasErrors(self.error_count()));
+        let added = self.added_errors().len();
+        if added > 0 && !force {
+            return Err(SessionError::HasErrors(added));
         }
         let text = self.doc.text();
         let outcome = safe_save::save_atomically(path, text.as_bytes(), expect)?;
         self.fingerprint = Some(outcome.fingerprint());
+        self.disk_errors = error_keys(self.findings.findings());
         self.disk_text = text;
         self.refresh_dirty();
         Ok(outcome)
@@ -558,6 +601,7 @@ impl EditSession {
         self.doc = opened.doc;
         self.raw = None;
         self.parse_error = None;
+        self.disk_errors = error_keys(opened.findings.findings());
         self.findings = opened.findings;
         self.fingerprint = Some(opened.fingerprint);
         self.undo.push((Step::Whole(Box::new(before)), None));
@@ -570,6 +614,11 @@ impl EditSession {
     /// Keep this session's text but accept the disk's new content as the base
     /// (after "Keep mine": the next save overwrites knowingly).
     pub fn adopt_disk_version(&mut self, disk_text: String) {
+        // Unparsable text on disk: none of its errors are settings', so
+        // every error of this session counts as the session's own.
+        self.disk_errors = parse_spanned(&disk_text)
+            .map(|parsed| error_keys(FindingSet::of_parsed(&parsed, &self.layouts).findings()))
+            .unwrap_or_default();
         self.fingerprint = Some(Fingerprint::of(disk_text.as_bytes()));
         self.disk_text = disk_text;
         self.refresh_dirty();
@@ -597,6 +646,36 @@ impl Opened {
             fingerprint: loaded.fingerprint,
         })
     }
+}
+
+/// What a save that went through says of the errors it left in the file:
+/// `errors` after the save, `added` by the saved changes (non-zero only for
+/// a forced save). `None` when the file has none.
+pub fn errors_left_by_save(errors: usize, added: usize) -> Option<String> {
+    let n = crate::core::plural::count(errors, "error", "errors");
+    match (errors, added) {
+        (0, _) => None,
+        (_, 0) => Some(format!("the file still has {n}, none from this change")),
+        (_, a) => Some(format!(
+            "the file now has {n}, {a} from this change (saved anyway)"
+        )),
+    }
+}
+
+/// An error as a save compares it with the file's: the setting and what is
+/// wrong there (not the line, which moves with edits above it).
+type ErrorKey = (DocPath, String);
+
+fn error_key(f: &Finding) -> ErrorKey {
+    (f.path.clone(), f.message.clone())
+}
+
+fn error_keys(findings: &[Finding]) -> Vec<ErrorKey> {
+    findings
+        .iter()
+        .filter(|f| f.is_error())
+        .map(error_key)
+        .collect()
 }
 
 fn log_save(path: &Path, result: &Result<SaveOutcome, SessionError>) {

@@ -252,3 +252,32 @@ fn a_rename_moves_the_first_use_of_a_name() -> Result<(), Box<dyn std::error::Er
     }
     Ok(())
 }
+
+#[test]
+fn errors_the_file_already_had_do_not_block_an_unrelated_save()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("chat_proxy.toml");
+    // An error on disk before any edit: a JPEG quality out of range.
+    let broken = SHIPPED.replace("image_jpeg_quality = 85", "image_jpeg_quality = 900");
+    std::fs::write(&path, &broken)?;
+    let mut s = EditSession::open(&path, layouts())?;
+    assert_eq!(s.error_count(), 1, "{:?}", s.findings());
+    assert!(s.added_errors().is_empty());
+
+    s.apply(set("server.port", "9001"))?;
+    assert!(s.added_errors().is_empty());
+    assert_eq!(s.inherited_error_count(), 1);
+    s.save(false)?;
+    assert!(std::fs::read_to_string(&path)?.contains("port = 9001"));
+    assert_eq!(
+        errors_left_by_save(s.error_count(), 0).as_deref(),
+        Some("the file still has 1 error, none from this change")
+    );
+
+    // A change that adds one is refused, and counts only its own.
+    s.apply(set("server.port", "99999999"))?;
+    assert!(matches!(s.save(false), Err(SessionError::HasErrors(1))));
+    assert!(std::fs::read_to_string(&path)?.contains("port = 9001"));
+    Ok(())
+}

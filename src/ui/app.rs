@@ -12,7 +12,7 @@ use crate::core::layout::LayoutSet;
 use crate::core::plural::count;
 use crate::core::proxy::served::{served_ids, served_models};
 use crate::core::safe_save::SaveOutcome;
-use crate::core::session::{EditSession, SessionError};
+use crate::core::session::{EditSession, SessionError, errors_left_by_save};
 use crate::ui::actions::{Action, Overlay};
 use crate::ui::commands;
 use crate::ui::file_dialog::{FileDialogs, Purpose};
@@ -431,7 +431,12 @@ impl StudioApp {
         }
         match session.save(overwrite) {
             Ok(outcome) => {
-                self.status.info(saved_message(session.path(), &outcome));
+                let mut message = saved_message(session.path(), &outcome);
+                // The app never forces a save: errors left are the file's own.
+                if let Some(left) = errors_left_by_save(session.error_count(), 0) {
+                    message = format!("{message}; {left}");
+                }
+                self.status.info(message);
                 self.dialog = Dialog::None;
             }
             Err(SessionError::Save(e)) if e.is_conflict() => {
