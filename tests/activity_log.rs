@@ -79,3 +79,46 @@ fn saved_refused_and_pushed_each_leave_a_line() {
         "{lines:#?}"
     );
 }
+
+/// The log goes through the one masking rule (issue 28 item 10): a proxy
+/// URL with a password is logged with the password masked, host kept.
+#[test]
+fn a_password_in_a_proxy_url_is_masked_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let file = dir.path().join("chat_proxy.toml");
+    std::fs::write(&file, FULL.replace("port = 8100", "port = 9002")).unwrap();
+    let live = dir.path().join("live.toml");
+    std::fs::write(&live, FULL).unwrap();
+    let proxy = TestProxy::start(&live, BTreeMap::new()).unwrap();
+    let with_password = proxy
+        .url()
+        .replacen("http://", "http://admin:hunter2secret@", 1);
+    let pushed = studio(
+        &logs,
+        &[
+            "push",
+            file.to_str().unwrap(),
+            "--proxy",
+            &with_password,
+            "--yes",
+        ],
+    );
+    assert_eq!(pushed.status.code(), Some(0), "{pushed:?}");
+    let lines = log_lines(&logs);
+    let pushed_line = lines
+        .iter()
+        .find(|l| l.contains("pushed to"))
+        .unwrap_or_else(|| panic!("a push line: {lines:#?}"));
+    assert!(pushed_line.contains("admin:***@127.0.0.1"), "{pushed_line}");
+    assert!(
+        lines.iter().all(|l| !l.contains("hunter2secret")),
+        "{lines:#?}"
+    );
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&pushed.stdout),
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+    assert!(!shown.contains("hunter2secret"), "{shown}");
+}
