@@ -62,8 +62,11 @@ fn a_module_greys_out_while_its_page_is_off() {
     );
 }
 
+/// An error the file already has is shown, and named on save without
+/// blocking it (issue 29 item 6; the core and CLI tests show an added
+/// error blocking).
 #[test]
-fn out_of_range_number_shows_error_and_save_is_refused() {
+fn out_of_range_number_shows_error_and_only_an_added_error_blocks_save() {
     let (_dir, path) = copy_of("broken/wrong_types.toml");
     let before = std::fs::read_to_string(&path).unwrap_or_default();
     let mut h = harness(app_with(Some(&path)));
@@ -84,11 +87,8 @@ fn out_of_range_number_shows_error_and_save_is_refused() {
     );
     save(&mut h);
     assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), before);
-    let status = &h.state().status().text;
-    assert!(
-        status.contains("not saved") && status.contains("error"),
-        "{status}"
-    );
+    let status = h.state().status().text.clone();
+    assert!(status.contains("none from this change"), "{status}");
 }
 
 #[test]
