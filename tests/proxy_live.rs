@@ -51,6 +51,14 @@ fn client(url: &str, timeout: Duration) -> Result<HttpProxyClient, ProxyError> {
 
 /// The preview of `text` under `env` equals what the proxy reports as `runtime`,
 /// both connected (env from the proxy) and offline (env passed in).
+/// What the preview says each key runs with, as a table of (key, value).
+fn expect_effective(p: &proxy::Preview, expected: &[(&str, Value)]) {
+    for (key, want) in expected {
+        let got = p.row(key).map(|r| &r.effective);
+        assert_eq!(got, Some(want), "effective `{key}`");
+    }
+}
+
 async fn assert_preview_matches(
     text: &str,
     env_pairs: &[(&str, &str)],
@@ -132,18 +140,14 @@ async fn preview_equals_runtime_for_each_env_parse_kind() -> TestResult {
         (json!(18100), Source::Env)
     );
     assert!(port.flags.masked_by_env);
-    assert_eq!(p.row("enable_metrics").ok_or("row")?.effective, json!(true));
-    assert_eq!(
-        p.row("require_template").ok_or("row")?.effective,
-        json!(false)
-    );
-    assert_eq!(
-        p.row("vision_downscale_backends").ok_or("row")?.effective,
-        json!(["vllm", "ollama"])
-    );
-    assert_eq!(
-        p.row("vllm_restart_backoff_s").ok_or("row")?.effective,
-        json!(4.5)
+    expect_effective(
+        &p,
+        &[
+            ("enable_metrics", json!(true)),
+            ("require_template", json!(false)),
+            ("vision_downscale_backends", json!(["vllm", "ollama"])),
+            ("vllm_restart_backoff_s", json!(4.5)),
+        ],
     );
     Ok(())
 }
@@ -171,38 +175,28 @@ async fn invalid_int_and_empty_list_env_values_are_ignored() -> TestResult {
             .is_some_and(|e| e.outcome.applied().is_none())
     );
     assert!(!port.flags.masked_by_env);
-    assert_eq!(
-        p.row("vllm_max_model_len").ok_or("row")?.effective,
-        json!("")
-    );
+    expect_effective(&p, &[("vllm_max_model_len", json!(""))]);
     Ok(())
 }
 
 #[tokio::test]
 async fn max_model_len_env_applies_when_set() -> TestResult {
     let p = assert_preview_matches(SHIPPED, &[("CHAT_PROXY_VLLM_MAX_MODEL_LEN", "8192")]).await?;
-    assert_eq!(
-        p.row("vllm_max_model_len").ok_or("row")?.effective,
-        json!(8192)
-    );
+    expect_effective(&p, &[("vllm_max_model_len", json!(8192))]);
     Ok(())
 }
 
 #[tokio::test]
 async fn optional_empty_strings_follow_the_proxy() -> TestResult {
     let p = assert_preview_matches(SHIPPED, &[("CHAT_PROXY_VLLM_EXECUTOR_CWD", "")]).await?;
-    assert_eq!(p.row("loopback_alias").ok_or("row")?.effective, Value::Null);
-    assert_eq!(
-        p.row("autostart_map_raw").ok_or("row")?.effective,
-        Value::Null
-    );
-    assert_eq!(
-        p.row("vllm_max_model_len").ok_or("row")?.effective,
-        json!("")
-    );
-    assert_eq!(
-        p.row("vllm_remote_executor_url").ok_or("row")?.effective,
-        json!("")
+    expect_effective(
+        &p,
+        &[
+            ("loopback_alias", Value::Null),
+            ("autostart_map_raw", Value::Null),
+            ("vllm_max_model_len", json!("")),
+            ("vllm_remote_executor_url", json!("")),
+        ],
     );
     assert_eq!(
         p.row("vllm_executor_workdir").ok_or("row")?.source,
@@ -230,10 +224,7 @@ async fn wrong_section_and_unknown_table_keys_are_ignored() -> TestResult {
         img.ignored_at,
         vec!["extra.deep.max_image_bytes".to_owned()]
     );
-    assert_eq!(
-        p.row("vllm_restart_backoff_s").ok_or("row")?.effective,
-        json!(2.0)
-    );
+    expect_effective(&p, &[("vllm_restart_backoff_s", json!(2.0))]);
     Ok(())
 }
 
@@ -262,13 +253,12 @@ async fn bool_env_spellings() -> TestResult {
         ],
     )
     .await?;
-    assert_eq!(
-        p.row("include_non_installed").ok_or("row")?.effective,
-        json!(true)
-    );
-    assert_eq!(
-        p.row("suppress_decorations").ok_or("row")?.effective,
-        json!(false)
+    expect_effective(
+        &p,
+        &[
+            ("include_non_installed", json!(true)),
+            ("suppress_decorations", json!(false)),
+        ],
     );
     Ok(())
 }
@@ -402,7 +392,7 @@ async fn a_draft_differing_from_the_proxy_file_is_flagged_changed() -> TestResul
         vec!["changed", "masked_by_env", "needs_restart"]
     );
     assert_eq!(port.effective, json!(18100));
-    assert_eq!(p.row("max_image_bytes").ok_or("row")?.effective, json!(7));
+    expect_effective(&p, &[("max_image_bytes", json!(7))]);
     assert_eq!(p.rows.iter().filter(|r| r.flags.changed).count(), 2);
     Ok(())
 }
@@ -429,6 +419,19 @@ async fn a_proxy_disagreeing_with_the_model_is_a_mismatch() -> TestResult {
 
 const FULL: &str = include_str!("../sample_configs/full_example.toml");
 
+/// A draft of `text` with each (path, value) set through the layouts.
+fn draft_with(
+    text: &str,
+    layouts: &LayoutSet,
+    edits: &[(&str, toml_edit::Value)],
+) -> Result<ConfigDocument, Box<dyn std::error::Error>> {
+    let mut draft = ConfigDocument::parse(text)?;
+    for (path, value) in edits {
+        set(&mut draft, layouts, path, value.clone())?;
+    }
+    Ok(draft)
+}
+
 fn set(
     draft: &mut ConfigDocument,
     layouts: &LayoutSet,
@@ -445,12 +448,10 @@ async fn api_push_of_one_key_reads_back_and_matches_the_simulated_file() -> Test
     let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;
     let api = client(&server.url(), Duration::from_secs(5))?;
     let view = api.config().await?;
-    let mut draft = ConfigDocument::parse(SHIPPED)?;
-    set(
-        &mut draft,
+    let draft = draft_with(
+        SHIPPED,
         &layouts,
-        "limits.max_image_bytes",
-        toml_edit::Value::from(7_000_000),
+        &[("limits.max_image_bytes", toml_edit::Value::from(7_000_000))],
     )?;
     let plan = proxy::plan_push(
         &draft,
@@ -493,24 +494,20 @@ async fn api_push_of_none_and_of_every_changed_key_reads_back() -> TestResult {
     let (_dir, path, server) = proxy_with(FULL, env(&[]))?;
     let api = client(&server.url(), Duration::from_secs(5))?;
     let view = api.config().await?;
-    let mut draft = ConfigDocument::parse(FULL)?;
-    set(
-        &mut draft,
+    let draft = draft_with(
+        FULL,
         &layouts,
-        "server.loopback_alias",
-        toml_edit::Value::from(""),
-    )?;
-    set(
-        &mut draft,
-        &layouts,
-        "vllm.vllm_gpu_memory_utilization",
-        toml_edit::Value::from(0.5),
-    )?;
-    set(
-        &mut draft,
-        &layouts,
-        "vision_preprocess.vision_downscale_backends",
-        toml_edit::Value::from_iter(["ollama"]),
+        &[
+            ("server.loopback_alias", toml_edit::Value::from("")),
+            (
+                "vllm.vllm_gpu_memory_utilization",
+                toml_edit::Value::from(0.5),
+            ),
+            (
+                "vision_preprocess.vision_downscale_backends",
+                toml_edit::Value::from_iter(["ollama"]),
+            ),
+        ],
     )?;
     let plan = proxy::plan_push(
         &draft,
@@ -532,12 +529,10 @@ async fn the_loss_list_names_what_a_put_drops() -> TestResult {
     let (_dir, _path, server) = proxy_with(FULL, env(&[]))?;
     let api = client(&server.url(), Duration::from_secs(5))?;
     let view = api.config().await?;
-    let mut draft = ConfigDocument::parse(FULL)?;
-    set(
-        &mut draft,
+    let draft = draft_with(
+        FULL,
         &layouts,
-        "server.port",
-        toml_edit::Value::from(8101),
+        &[("server.port", toml_edit::Value::from(8101))],
     )?;
     let plan = proxy::plan_push(
         &draft,
@@ -575,12 +570,10 @@ async fn file_push_changes_only_the_edited_line() -> TestResult {
     let (_dir, path, server) = proxy_with(FULL, env(&[]))?;
     let api = client(&server.url(), Duration::from_secs(5))?;
     let view = api.config().await?;
-    let mut draft = ConfigDocument::parse(FULL)?;
-    set(
-        &mut draft,
+    let draft = draft_with(
+        FULL,
         &layouts,
-        "server.enable_metrics",
-        toml_edit::Value::from(false),
+        &[("server.enable_metrics", toml_edit::Value::from(false))],
     )?;
     let plan = proxy::plan_push(
         &draft,
@@ -684,12 +677,10 @@ async fn stale_guard_fires_when_the_proxy_changed_after_the_preview() -> TestRes
     let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;
     let api = client(&server.url(), Duration::from_secs(5))?;
     let view = api.config().await?;
-    let mut draft = ConfigDocument::parse(SHIPPED)?;
-    set(
-        &mut draft,
+    let draft = draft_with(
+        SHIPPED,
         &layouts,
-        "server.port",
-        toml_edit::Value::from(8200),
+        &[("server.port", toml_edit::Value::from(8200))],
     )?;
     for mode in [proxy::PushMode::Api, proxy::PushMode::File] {
         let plan = proxy::plan_push(
@@ -809,12 +800,10 @@ async fn every_fault_gives_a_clear_error_within_the_timeout_and_writes_nothing()
         let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;
         let api = client(&server.url(), timeout)?;
         let view = api.config().await?;
-        let mut draft = ConfigDocument::parse(SHIPPED)?;
-        set(
-            &mut draft,
+        let draft = draft_with(
+            SHIPPED,
             &layouts,
-            "server.port",
-            toml_edit::Value::from(8300),
+            &[("server.port", toml_edit::Value::from(8300))],
         )?;
         let plans = [
             proxy::plan_push(
@@ -885,12 +874,13 @@ async fn history_records_pushes_and_revert_pushes_the_previous_values() -> TestR
     let (_dir, path, server) = proxy_with(FULL, env(&[]))?;
     let api = client(&server.url(), Duration::from_secs(5))?;
     let view = api.config().await?;
-    let mut draft = ConfigDocument::parse(FULL)?;
-    set(
-        &mut draft,
+    let draft = draft_with(
+        FULL,
         &layouts,
-        "timeouts.backend_timeout_ms",
-        toml_edit::Value::from(90_000),
+        &[(
+            "timeouts.backend_timeout_ms",
+            toml_edit::Value::from(90_000),
+        )],
     )?;
     let plan = proxy::plan_push(
         &draft,
@@ -1021,42 +1011,29 @@ async fn tricky_values_are_written_as_the_core_simulates() -> TestResult {
     let (_dir, path, server) = proxy_with(SHIPPED, env(&[]))?;
     let api = client(&server.url(), Duration::from_secs(5))?;
     let view = api.config().await?;
-    let mut draft = ConfigDocument::parse(SHIPPED)?;
-    set(
-        &mut draft,
+    let mut draft = draft_with(
+        SHIPPED,
         &layouts,
-        "server.log_path",
-        toml_edit::Value::from("logs/\"proxy\"\tü.jsonl"),
-    )?;
-    set(
-        &mut draft,
-        &layouts,
-        "server.host",
-        toml_edit::Value::from("0.0.0.0"),
-    )?;
-    set(
-        &mut draft,
-        &layouts,
-        "autostart.autostart_map_raw",
-        toml_edit::Value::from("a=b,c=d"),
-    )?;
-    set(
-        &mut draft,
-        &layouts,
-        "vllm.vllm_gpu_memory_utilization",
-        toml_edit::Value::from(1.0),
-    )?;
-    set(
-        &mut draft,
-        &layouts,
-        "vllm.vllm_max_model_len",
-        toml_edit::Value::from(32768),
-    )?;
-    set(
-        &mut draft,
-        &layouts,
-        "vision_preprocess.vision_downscale_backends",
-        toml_edit::Value::from_iter(["vllm", "ollama", "lmdeploy"]),
+        &[
+            (
+                "server.log_path",
+                toml_edit::Value::from("logs/\"proxy\"\tü.jsonl"),
+            ),
+            ("server.host", toml_edit::Value::from("0.0.0.0")),
+            (
+                "autostart.autostart_map_raw",
+                toml_edit::Value::from("a=b,c=d"),
+            ),
+            (
+                "vllm.vllm_gpu_memory_utilization",
+                toml_edit::Value::from(1.0),
+            ),
+            ("vllm.vllm_max_model_len", toml_edit::Value::from(32768)),
+            (
+                "vision_preprocess.vision_downscale_backends",
+                toml_edit::Value::from_iter(["vllm", "ollama", "lmdeploy"]),
+            ),
+        ],
     )?;
     let plan = proxy::plan_push(
         &draft,
@@ -1144,12 +1121,10 @@ fn the_worker_answers_on_a_channel_through_a_boxed_api() -> TestResult {
     assert_eq!(view.runtime.get("port"), Some(&json!(8100)));
     // A whole push runs on the worker too (its future is Send + 'static once inputs are owned).
     let layouts = std::sync::Arc::new(layouts()?);
-    let mut draft = ConfigDocument::parse(SHIPPED)?;
-    set(
-        &mut draft,
+    let draft = draft_with(
+        SHIPPED,
         &layouts,
-        "server.port",
-        toml_edit::Value::from(8555),
+        &[("server.port", toml_edit::Value::from(8555))],
     )?;
     let plan = proxy::plan_push(
         &draft,
@@ -1174,8 +1149,10 @@ fn the_worker_answers_on_a_channel_through_a_boxed_api() -> TestResult {
 async fn dotted_keys_and_inline_tables_are_read_like_tables() -> TestResult {
     let text = "server.port = 9100\nlimits = { max_image_bytes = 123, disable_tool_normalization = true }\n[vllm]\nvllm_port = 25000\n";
     let p = assert_preview_matches(text, &[("CHAT_PROXY_MAX_IMAGE_BYTES", "")]).await?;
-    assert_eq!(p.row("port").ok_or("row")?.effective, json!(9100));
-    assert_eq!(p.row("max_image_bytes").ok_or("row")?.effective, json!(123));
+    expect_effective(
+        &p,
+        &[("port", json!(9100)), ("max_image_bytes", json!(123))],
+    );
     Ok(())
 }
 
@@ -1192,17 +1169,13 @@ async fn the_full_example_under_a_mixed_environment() -> TestResult {
         ],
     )
     .await?;
-    assert_eq!(
-        p.row("vllm_start_timeout_s").ok_or("row")?.effective,
-        json!(300)
-    );
-    assert_eq!(
-        p.row("image_jpeg_quality").ok_or("row")?.effective,
-        json!(70)
-    );
-    assert_eq!(
-        p.row("vllm_max_model_len").ok_or("row")?.effective,
-        json!(16384)
+    expect_effective(
+        &p,
+        &[
+            ("vllm_start_timeout_s", json!(300)),
+            ("image_jpeg_quality", json!(70)),
+            ("vllm_max_model_len", json!(16384)),
+        ],
     );
     Ok(())
 }
@@ -1214,12 +1187,10 @@ async fn a_file_edited_after_the_preview_is_not_overwritten() -> TestResult {
         let (_dir, path, server) = proxy_with(FULL, env(&[]))?;
         let api = client(&server.url(), Duration::from_secs(5))?;
         let view = api.config().await?;
-        let mut draft = ConfigDocument::parse(FULL)?;
-        set(
-            &mut draft,
+        let draft = draft_with(
+            FULL,
             &layouts,
-            "server.port",
-            toml_edit::Value::from(8200),
+            &[("server.port", toml_edit::Value::from(8200))],
         )?;
         let plan = proxy::plan_push(
             &draft,
