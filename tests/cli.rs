@@ -486,21 +486,21 @@ fn errors_a_file_already_has_do_not_block_an_unrelated_set() -> TestResult {
     let broken = full.replace("bucket = \"imageworks-documents\"\n", "");
     let (_dir, path) = copy_of(&broken)?;
     let file = arg(&path);
-    let before = studio(&["check", &file]);
+    let before = studio(&["check", file]);
     assert_eq!(
         before.status.code(),
         Some(1),
         "the file has errors to begin with"
     );
 
-    let out = studio(&["set", &file, "endpoints[0].name", "\"renamed\""]);
+    let out = studio(&["set", file, "endpoints[0].name", "\"renamed\""]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(all.contains("none from this change"), "{all}");
     assert!(std::fs::read_to_string(&path)?.contains("name = \"renamed\""));
 
     // A change that adds an error is still refused, naming only its own.
-    let out = studio(&["set", &file, "server.port", "99999999"]);
+    let out = studio(&["set", file, "server.port", "99999999"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("this change adds 1 error"), "{err}");
