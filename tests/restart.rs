@@ -88,7 +88,7 @@ fn a_push_restarts_a_real_stand_in_process_and_verifies_it_live() -> TestResult 
     std::fs::write(&draft, SHIPPED.replacen("port = 8100", "port = 9002", 1))?;
     let history_dir = dir.path().join("history").display().to_string();
     // Let the first process's uptime grow past the restart's.
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    proxy.wait_for_uptime(0.5)?;
     let pid_before = std::fs::read_to_string(dir.path().join("stand-in.pid"))?;
     let command = proxy.restart_command();
     let draft_arg = draft.display().to_string();

@@ -111,6 +111,25 @@ impl StandInProcess {
         &self.url
     }
 
+    /// Polls the process's health until it reports an uptime of at least
+    /// `seconds`, so that a restart's fresh uptime is told apart from it
+    /// (bounded: 20 s).
+    pub fn wait_for_uptime(&self, seconds: f64) -> std::io::Result<()> {
+        let addr = self.url.trim_start_matches("http://").to_owned();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if health_uptime(&addr).is_some_and(|up| up >= seconds) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(std::io::Error::other(format!(
+                    "the stand-in at {addr} did not report {seconds} s of uptime within 20 s"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The restart command a profile or `--restart-command` gets.
     pub fn restart_command(&self) -> String {
         format!("sh {}", self.dir.join("restart.sh").display())
@@ -165,6 +184,19 @@ fn run_script(script: &Path) -> std::io::Result<()> {
             script.display()
         )))
     }
+}
+
+/// `uptime_seconds` from `GET /v1/health`, over a plain HTTP/1.0 socket.
+fn health_uptime(addr: &str) -> Option<f64> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET /v1/health HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let body = answer.split_once("\r\n\r\n")?.1;
+    let json: serde_json::Value = serde_json::from_str(body).ok()?;
+    json["uptime_seconds"].as_f64()
 }
 
 /// The URL the process publishes once it listens (bounded wait).
