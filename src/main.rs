@@ -7,7 +7,7 @@ use iw_studio::cli::{self, Cli, exit};
 
 /// mimalloc: loading a large model registry builds millions of small JSON
 /// values; with it, load + merge of 10,000 entries takes about a third less
-/// time than with the system allocator (README, "Registry" figures).
+/// time than with the system allocator (BENCHMARKS.md, "Registry").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -324,7 +324,7 @@ fn a_target_changed_after_planning_means_nothing_is_written_anywhere() -> TestRe
     Ok(())
 }
 
-/// One exit rule for drift (README, "Exit codes"): a `diff` against one
+/// One exit rule for drift (GUIDE.md, "Exit codes"): a `diff` against one
 /// proxy and against the fleet both exit 1 when a proxy differs from the
 /// draft, 0 when it matches.
 #[test]

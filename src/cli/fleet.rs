@@ -126,7 +126,7 @@ fn load_profiles(path: Option<&Path>) -> Result<ProfilesFile, CliError> {
     })?;
     if !path.exists() {
         return Err(CliError::unreadable(format!(
-            "the profiles file {} does not exist; write one (README, \"Fleets\") or pass --profiles FILE",
+            "the profiles file {} does not exist; write one (GUIDE.md, \"Fleets\") or pass --profiles FILE",
             path.display()
         )));
     }

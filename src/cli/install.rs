@@ -14,7 +14,7 @@ use crate::core::safe_save::{self, Expect, SaveOutcome};
 use crate::core::schema;
 
 /// The schema's file name in `schema --write DIR`; the `#:schema` line and
-/// the Taplo / VS Code setup in the README name it.
+/// the Taplo / VS Code setup in GUIDE.md name it.
 pub const SCHEMA_FILE: &str = "chat_proxy.schema.json";
 
 /// `iw-studio completions SHELL`: the completion script on stdout.
