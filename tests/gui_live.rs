@@ -387,7 +387,9 @@ fn the_push_dialog_restarts_a_real_proxy_process_and_records_live_verified() {
     let (dir, live_file, draft) = proxy_file_and_draft(9002);
     let proxy = stand_in_process::StandInProcess::start(dir.path(), &live_file).expect("stand-in");
     // Let the first process's uptime grow past the restart's.
-    proxy.wait_for_uptime(0.5).expect("the stand-in's uptime grows");
+    proxy
+        .wait_for_uptime(0.5)
+        .expect("the stand-in's uptime grows");
     let mut profile = ConnectionProfile::new("lab", proxy.url());
     profile.restart_command =
         iw_studio::core::proxy::restart::parse_command(&proxy.restart_command())

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use iw_studio::cli::registry::parse_cli_value;
 use iw_studio::cli::{OutputFormat, exit};
 use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE};
 use registry_run::{SAMPLE, TestResult, dir_arg, run, sample_copy, snapshot_of};
@@ -306,13 +305,41 @@ fn promote_copies_without_dynamic_fields() -> TestResult {
     Ok(())
 }
 
+/// `registry set` parses VALUE by the entry layout's type and checks its
+/// range, as the editor does (issue 29 item 1); unknown paths take JSON.
 #[test]
-fn cli_values_are_json_or_bare_strings() {
-    assert_eq!(parse_cli_value("24001"), json!(24001));
-    assert_eq!(parse_cli_value("true"), json!(true));
-    assert_eq!(parse_cli_value("[\"a\"]"), json!(["a"]));
-    assert_eq!(parse_cli_value("\"quoted\""), json!("quoted"));
-    assert_eq!(parse_cli_value("Qwen 3 (FP8)"), json!("Qwen 3 (FP8)"));
+fn set_values_are_parsed_and_range_checked_by_the_entry_layout() -> TestResult {
+    let dir = sample_copy()?;
+    let d = dir_arg(dir.path())?;
+    let name = "florence-2-large_(FP16)";
+    let before = snapshot_of(dir.path())?;
+    let r = run(
+        &["set", &d, name, "backend_config.port", "70000"],
+        OutputFormat::Human,
+    )?;
+    assert_eq!(r.code, exit::FINDINGS, "{}", r.out);
+    assert!(
+        r.err.contains("backend_config.port") && r.err.contains("above the maximum 65535"),
+        "{}",
+        r.err
+    );
+    assert_eq!(snapshot_of(dir.path())?, before, "nothing written");
+    let r = run(&["set", &d, name, "deprecated", "yes"], OutputFormat::Human)?;
+    assert_eq!(r.code, exit::FINDINGS, "{}", r.out);
+    for (field, value, stored) in [
+        ("display_name", "Qwen 3 (FP8)", json!("Qwen 3 (FP8)")),
+        ("display_name", "\"quoted\"", json!("quoted")),
+        ("backend_config.port", "24001", json!(24001)),
+        ("metadata.note", "[\"a\"]", json!(["a"])),
+    ] {
+        let r = run(&["set", &d, name, field, value], OutputFormat::Json)?;
+        assert_eq!(r.code, exit::OK, "{field}={value}: {}", r.err);
+        let show = run(&["show", &d, name], OutputFormat::Json)?;
+        let entry: Value = serde_json::from_str(&show.out)?;
+        let got = field.split('.').fold(&entry, |v, k| &v[k]);
+        assert_eq!(got, &stored, "{field}={value}");
+    }
+    Ok(())
 }
 
 #[test]

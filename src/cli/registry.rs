@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
@@ -12,11 +13,11 @@ use super::proxy::ConnectOpts;
 use super::{OutputFormat, exit};
 use crate::core::proxy::{ProxyApi, served_ids};
 use crate::core::registry::json_text::to_python_json;
-use crate::core::registry::maintenance::{self, MaintenanceAction, MaintenancePlan};
+use crate::core::registry::maintenance::{MaintenanceAction, MaintenancePlan};
 use crate::core::registry::roles::{ProxyProfile, RoleCoverage, role_coverage};
 use crate::core::registry::sort::{ServedIds, served_as};
 use crate::core::registry::{
-    EditOutcome, Finding, RegistryCommand, RegistryStore, SaveReport, Severity, apply_command,
+    EditOutcome, Finding, RegistrySession, RegistryStore, SaveReport, Severity, entry_layout,
     validate_loaded,
 };
 
@@ -130,14 +131,7 @@ pub fn run_with(cmd: &RegistryCmd, o: &mut Out<'_>) -> u8 {
             name,
             field,
             value,
-        } => {
-            let command = RegistryCommand::SetField {
-                name: name.clone(),
-                path: field.clone(),
-                value: parse_cli_value(value),
-            };
-            edit(dir, &command, format, out)
-        }
+        } => set(dir, name, field, value, format, out),
         RegistryCmd::Roles {
             dir,
             vram_mb,
@@ -190,11 +184,6 @@ pub fn run_with(cmd: &RegistryCmd, o: &mut Out<'_>) -> u8 {
         Ok(code) => code,
         Err(failure) => o.fail(failure),
     }
-}
-
-/// VALUE as JSON; anything that is not JSON (a bare word) is a string.
-pub fn parse_cli_value(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
 fn load(dir: &Path) -> Result<RegistryStore, CliError> {
@@ -405,20 +394,33 @@ fn show(
     Ok(exit::OK)
 }
 
-fn edit(
+/// `registry set`: VALUE parsed and range-checked by the entry layout
+/// (`RegistrySession::set_field_cli`), then saved.
+fn set(
     dir: &Path,
-    command: &RegistryCommand,
+    name: &str,
+    field: &str,
+    value: &str,
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    let mut store = load(dir)?;
-    let outcome =
-        apply_command(&mut store, command).map_err(|e| CliError::new(exit::FINDINGS, e))?;
+    let mut session = open_session(dir)?;
+    let outcome = session
+        .set_field_cli(name, field, value)
+        .map_err(|e| CliError::new(exit::FINDINGS, e))?;
     // Saved even when the value was already there: a save also regenerates a
     // stale snapshot, so that a rerun heals what a failed save left.
-    let report = store.save().map_err(|e| CliError::new(exit::FINDINGS, e))?;
+    let report = session
+        .save()
+        .map_err(|e| CliError::new(exit::FINDINGS, e))?;
     report_save(&report, outcome, format, out)?;
     Ok(exit::OK)
+}
+
+fn open_session(dir: &Path) -> Result<RegistrySession, CliError> {
+    let store = load(dir)?;
+    let layout = entry_layout().map_err(|e| CliError::new(exit::UNREADABLE, e))?;
+    Ok(RegistrySession::from_store(store, Arc::new(layout)))
 }
 
 fn written_paths(report: &SaveReport) -> Vec<String> {
@@ -516,13 +518,17 @@ fn maintain(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    let mut store = load(dir)?;
-    let plan = maintenance::plan(&store, action).map_err(|e| CliError::new(exit::FINDINGS, e))?;
+    let mut session = open_session(dir)?;
+    let plan = session
+        .plan(action)
+        .map_err(|e| CliError::new(exit::FINDINGS, e))?;
     let report = match dry_run || plan.is_empty() {
         true => SaveReport::default(),
         false => {
-            maintenance::apply(&mut store, &plan);
-            store.save().map_err(|e| CliError::new(exit::FINDINGS, e))?
+            session.apply_plan(&plan);
+            session
+                .save()
+                .map_err(|e| CliError::new(exit::FINDINGS, e))?
         }
     };
     print_plan(&plan, dry_run, &report, format, out)?;

@@ -44,7 +44,7 @@ pub fn check_value(field: &Field, value: &Value) -> Result<(), String> {
     }
 }
 
-fn check_range(field: &Field, n: f64) -> Result<(), String> {
+pub(crate) fn check_range(field: &Field, n: f64) -> Result<(), String> {
     let unit = field
         .unit
         .as_deref()

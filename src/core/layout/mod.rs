@@ -4,7 +4,7 @@
 //! from them, the validator checks documents against them, the CLI derives
 //! `schema` and `defaults` from them. Nothing about a setting lives in Rust.
 
-mod field_check;
+pub(crate) mod field_check;
 mod load;
 mod resolve;
 mod spec;

@@ -10,9 +10,10 @@ use serde_json::{Map, Value};
 
 use super::json_text::pythonize_numbers;
 use super::layer::{EntrySource, LazyLayer};
+use super::maintenance::{self, MaintenancePlan};
 use super::merge::EntryLayer;
 use super::model::{RegistryEntry, get_path, without_dynamic_fields};
-use super::store::RegistryStore;
+use super::store::{Layers, RegistryStore};
 
 /// One user action on the registry.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,11 +119,53 @@ impl EntryChange {
     }
 }
 
-/// Undo/redo stacks over a store's curated layer.
+/// One undoable step: a command's one curated entry, or a maintenance
+/// plan's whole layers (before and after).
+#[derive(Clone, Debug)]
+enum Change {
+    Entry(EntryChange),
+    Layers {
+        label: String,
+        before: Box<Layers>,
+        after: Box<Layers>,
+    },
+}
+
+impl Change {
+    fn label(&self) -> &str {
+        match self {
+            Self::Entry(c) => &c.label,
+            Self::Layers { label, .. } => label,
+        }
+    }
+
+    fn redo(&self, store: &mut RegistryStore) {
+        match self {
+            Self::Entry(c) => {
+                c.apply(store.curated_entries_mut());
+                c.remerge(store);
+            }
+            Self::Layers { after, .. } => store.set_layers((**after).clone()),
+        }
+    }
+
+    fn undo(&self, store: &mut RegistryStore) {
+        match self {
+            Self::Entry(c) => {
+                c.revert(store.curated_entries_mut());
+                c.remerge(store);
+            }
+            Self::Layers { before, .. } => store.set_layers((**before).clone()),
+        }
+    }
+}
+
+/// One undo history over a store: editor commands and maintenance plans,
+/// taken back in the order they were made.
 #[derive(Clone, Debug, Default)]
 pub struct EditHistory {
-    undo: Vec<EntryChange>,
-    redo: Vec<EntryChange>,
+    undo: Vec<Change>,
+    redo: Vec<Change>,
 }
 
 impl EditHistory {
@@ -140,31 +183,45 @@ impl EditHistory {
             return Ok(EditOutcome::Unchanged);
         };
         change.label = command.label();
-        change.apply(store.curated_entries_mut());
-        change.remerge(store);
+        let change = Change::Entry(change);
+        change.redo(store);
         self.undo.push(change);
         self.redo.clear();
         Ok(EditOutcome::Changed)
     }
 
-    /// Undo the last change; `false` when there is nothing to undo.
+    /// Put a maintenance plan's layers in place as one step; `Unchanged`
+    /// when the plan changes nothing.
+    pub fn apply_plan(&mut self, store: &mut RegistryStore, plan: &MaintenancePlan) -> EditOutcome {
+        if plan.is_empty() {
+            return EditOutcome::Unchanged;
+        }
+        let before = maintenance::apply(store, plan);
+        self.undo.push(Change::Layers {
+            label: plan.action.label(),
+            before: Box::new(before),
+            after: Box::new(plan.layers().clone()),
+        });
+        self.redo.clear();
+        EditOutcome::Changed
+    }
+
+    /// Undo the last step; `false` when there is nothing to undo.
     pub fn undo(&mut self, store: &mut RegistryStore) -> bool {
         let Some(change) = self.undo.pop() else {
             return false;
         };
-        change.revert(store.curated_entries_mut());
-        change.remerge(store);
+        change.undo(store);
         self.redo.push(change);
         true
     }
 
-    /// Redo the last undone change; `false` when there is nothing to redo.
+    /// Redo the last undone step; `false` when there is nothing to redo.
     pub fn redo(&mut self, store: &mut RegistryStore) -> bool {
         let Some(change) = self.redo.pop() else {
             return false;
         };
-        change.apply(store.curated_entries_mut());
-        change.remerge(store);
+        change.redo(store);
         self.undo.push(change);
         true
     }
@@ -177,14 +234,19 @@ impl EditHistory {
         !self.redo.is_empty()
     }
 
-    /// Label of the command `undo` would revert ("Set display_name of x").
-    pub fn undo_label(&self) -> Option<&str> {
-        self.undo.last().map(|c| c.label.as_str())
+    /// Steps undo and redo can take (the app orders them with the config's).
+    pub fn depth(&self) -> (usize, usize) {
+        (self.undo.len(), self.redo.len())
     }
 
-    /// Label of the command `redo` would re-apply.
+    /// Label of the step `undo` would revert ("Set display_name of x").
+    pub fn undo_label(&self) -> Option<&str> {
+        self.undo.last().map(Change::label)
+    }
+
+    /// Label of the step `redo` would re-apply.
     pub fn redo_label(&self) -> Option<&str> {
-        self.redo.last().map(|c| c.label.as_str())
+        self.redo.last().map(Change::label)
     }
 }
 

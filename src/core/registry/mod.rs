@@ -6,6 +6,7 @@ pub mod capabilities;
 pub mod checks;
 pub mod edit;
 pub mod extra_args;
+pub mod field_input;
 pub mod filter;
 pub mod json_text;
 pub mod layer;
@@ -15,6 +16,7 @@ pub mod merge;
 pub mod model;
 mod parallel;
 pub mod roles;
+pub mod session;
 mod snapshot_text;
 pub mod sort;
 pub mod store;
@@ -25,6 +27,7 @@ pub use filter::{Filter, filter_entries};
 pub use layer::{EntrySource, LazyLayer, MAX_ENTRY_DEPTH};
 pub use merge::{EntryLayer, FieldSource, Merged, MergedEntry, merge_layers, provenance};
 pub use model::RegistryEntry;
+pub use session::{RegistryEditError, RegistrySession, entry_layout};
 pub use sort::{SortColumn, SortOrder, TABLE_CAPABILITIES, host_port};
 pub use store::{
     Layer, Layers, RegistryError, RegistryStore, SaveReport, SnapshotState, resolve_dir,

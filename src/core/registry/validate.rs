@@ -134,9 +134,16 @@ fn name_findings<'a>(
 /// `validate` plus the checks that hold only for a registry as loaded:
 /// the stale snapshot, first, since it concerns the whole registry.
 pub fn validate_loaded(store: &RegistryStore) -> Vec<Finding> {
+    let mut findings = file_findings(store);
+    findings.extend(validate(store));
+    findings
+}
+
+/// The findings about the files as read rather than the entries (layer
+/// names, the stale snapshot): they hold until the next save or load.
+pub fn file_findings(store: &RegistryStore) -> Vec<Finding> {
     let mut findings: Vec<Finding> = layer_file_findings(store);
     findings.extend(stale_snapshot(store));
-    findings.extend(validate(store));
     findings
 }
 
