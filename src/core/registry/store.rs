@@ -39,6 +39,9 @@ pub const REGISTRY_DIR_ENV: &str = "IMAGEWORKS_REGISTRY_DIR";
 pub enum RegistryError {
     #[error(transparent)]
     Io(#[from] SaveError),
+    /// The entry layout that types the editor's fields did not load.
+    #[error("{0}")]
+    Layout(String),
     #[error("{path}: line {line}, column {column}: {message}")]
     Malformed {
         path: PathBuf,

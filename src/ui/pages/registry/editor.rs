@@ -8,10 +8,11 @@ use std::collections::HashMap;
 
 use super::{RegistryAction, RegistryState, table::layer_tone};
 use crate::core::layout::{Field, FieldType, LayoutSet, Widget};
+use crate::core::registry::field_input::parse_field_text;
 use crate::core::registry::masking::{Masked, entry_masked_fields, masked_message};
 use crate::core::registry::merge::{EntryLayer, FieldSource};
 use crate::core::registry::model::get_path;
-use crate::core::registry::{MergedEntry, RegistryCommand, json_text};
+use crate::core::registry::{MergedEntry, RegistryCommand, RegistrySession, json_text};
 use crate::ui::actions::Action;
 use crate::ui::theme;
 use crate::ui::widgets::{
@@ -81,7 +82,7 @@ pub fn provenance_of(prov: &[(String, FieldSource)], path: &str) -> Provenance {
 }
 
 pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
-    let Some(store) = state.store.as_ref() else {
+    let Some(store) = state.session.as_ref().map(RegistrySession::store) else {
         return;
     };
     let Some(entry) = state
@@ -524,38 +525,10 @@ fn scalar_text(value: Option<&Value>) -> String {
     }
 }
 
-/// Parse typed text for a field; `Err` says why not.
+/// Parse typed text for a field by the entry layout's rule (core
+/// `registry::field_input`, as `registry set` does); `Err` says why not.
 pub fn parse_scalar(field: &Field, text: &str) -> Result<Value, String> {
-    let trimmed = text.trim();
-    match field.ty {
-        FieldType::Int | FieldType::OptionalInt => {
-            if trimmed.is_empty() {
-                return Ok(Value::Null);
-            }
-            let n: i64 = trimmed.parse().map_err(|_| "not an integer".to_owned())?;
-            check_range(field, n as f64)?;
-            Ok(Value::from(n))
-        }
-        FieldType::Float => {
-            if trimmed.is_empty() {
-                return Ok(Value::Null);
-            }
-            let n: f64 = trimmed.parse().map_err(|_| "not a number".to_owned())?;
-            check_range(field, n)?;
-            json_text::python_float(n).ok_or_else(|| "not a finite number".to_owned())
-        }
-        FieldType::OptionalString if text.is_empty() => Ok(Value::Null),
-        _ => Ok(Value::String(text.to_owned())),
-    }
-}
-
-fn check_range(field: &Field, n: f64) -> Result<(), String> {
-    if field.min.is_some_and(|m| n < m) || field.max.is_some_and(|m| n > m) {
-        let min = field.min.map_or("…".to_owned(), |m| m.to_string());
-        let max = field.max.map_or("…".to_owned(), |m| m.to_string());
-        return Err(format!("outside {min}–{max}"));
-    }
-    Ok(())
+    parse_field_text(field, text).map_err(|e| e.to_string())
 }
 
 fn text_field(

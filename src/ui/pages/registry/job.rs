@@ -7,32 +7,32 @@
 //! save failed half-way. The worker asks for a repaint when a job is done.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::Instant;
 
+use crate::core::layout::LayoutSet;
 use crate::core::proxy::worker::{WorkerSlot, WorkerUnavailable};
-use crate::core::registry::{
-    Finding, RegistryError, RegistryStore, SaveReport, validate, validate_loaded,
-};
+use crate::core::registry::{RegistryError, RegistrySession, RegistryStore, SaveReport};
 
-/// The registry in `dir` and its findings.
-pub fn load_validated(dir: &Path) -> Result<(RegistryStore, Vec<Finding>), RegistryError> {
-    let store = RegistryStore::load(dir)?;
-    let findings = validate_loaded(&store);
-    Ok((store, findings))
+/// The registry in `dir` as a session, its findings already built (here,
+/// off the UI thread, rather than on the first frame that shows them).
+pub fn open_session(dir: &Path, layout: Arc<LayoutSet>) -> Result<RegistrySession, RegistryError> {
+    let session = RegistrySession::open(dir, layout)?;
+    session.findings();
+    Ok(session)
 }
 
 /// A registry opened (and validated) off the UI thread.
 pub struct Opened {
     pub dir: PathBuf,
-    pub result: Result<(RegistryStore, Vec<Finding>), RegistryError>,
+    pub result: Result<RegistrySession, RegistryError>,
 }
 
-/// A registry saved off the UI thread: the store after the save, its
-/// findings, and what the save did.
+/// A registry saved off the UI thread: the store after the save and what
+/// the save did.
 pub struct Saved {
     pub store: RegistryStore,
-    pub findings: Vec<Finding>,
     pub result: Result<SaveReport, RegistryError>,
 }
 
@@ -67,11 +67,12 @@ impl Job {
     pub fn open(
         worker: &WorkerSlot,
         dir: PathBuf,
+        layout: Arc<LayoutSet>,
         on_done: impl FnOnce() + Send + 'static,
     ) -> Self {
         let label = format!("Opening {}…", dir.display());
         Self::spawn(worker, label, on_done, move || {
-            let result = load_validated(&dir);
+            let result = open_session(&dir, layout);
             Done::Opened(Box::new(Opened { dir, result }))
         })
     }
@@ -87,12 +88,9 @@ impl Job {
             on_done,
             move || {
                 let result = store.save();
-                let findings = validate(&store);
-                Done::Saved(Box::new(Saved {
-                    store,
-                    findings,
-                    result,
-                }))
+                // The entries' findings, built here rather than on the UI thread.
+                store.checks();
+                Done::Saved(Box::new(Saved { store, result }))
             },
         )
     }

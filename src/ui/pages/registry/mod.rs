@@ -1,9 +1,12 @@
 //! The Registry page: the layered model registry as a filterable table and
 //! an entry editor generated from `ui_layouts/registry_entry.toml`.
 //!
-//! The page holds its own registry, edit history and view state; it draws
-//! from them and asks for changes with `RegistryAction`s, which the app
-//! applies in one place (`RegistryState::handle`).
+//! The registry itself, its one undo history, findings and save rule are a
+//! core `RegistrySession`; the page keeps the jobs that open and save it
+//! off the UI thread and its view state (filter, sort, selection, what is
+//! being typed). It draws from them and asks for changes with
+//! `RegistryAction`s, which the app applies in one place
+//! (`RegistryState::handle`).
 
 pub mod actions;
 pub mod editor;
@@ -14,19 +17,20 @@ pub mod table;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use egui::{RichText, Ui};
 use serde_json::{Value, json};
 
-use crate::core::layout::{LayoutSet, Target, builtin_layout_sources};
+use crate::core::layout::LayoutSet;
 use crate::core::proxy::worker::WorkerSlot;
-use crate::core::registry::maintenance::{self as registry_maintenance, MaintenanceAction};
+use crate::core::registry::maintenance::MaintenanceAction;
 use crate::core::registry::merge::EntryLayer;
 use crate::core::registry::sort::ServedIds;
 use crate::core::registry::validate::Severity;
 use crate::core::registry::{
-    EditHistory, EditOutcome, Filter, Finding, Layers, RegistryCommand, RegistryError,
-    RegistryStore, SortOrder, filter_entries, resolve_dir, validate,
+    EditOutcome, Filter, Finding, RegistryCommand, RegistryError, RegistrySession, RegistryStore,
+    SortOrder, entry_layout, filter_entries, resolve_dir,
 };
 use crate::ui::actions::Action;
 use crate::ui::panels::status_bar::Status;
@@ -50,16 +54,14 @@ struct RegistryView {
     scroll_to_selected: bool,
 }
 
-/// The loaded registry (store, history, findings, filter, sort, selection,
-/// the job under way) and, apart in `view`, what the page is typing.
+/// The loaded registry (a core session), filter, sort, selection, the job
+/// under way and, apart in `view`, what the page is typing.
 pub struct RegistryState {
     /// The entry editor's layout (`ui_layouts/registry_entry.toml`).
-    layout: Result<LayoutSet, String>,
+    layout: Result<Arc<LayoutSet>, String>,
     view: RegistryView,
     resolved: bool,
-    store: Option<RegistryStore>,
-    history: EditHistory,
-    findings: Vec<Finding>,
+    session: Option<RegistrySession>,
     filter: Filter,
     sort: SortOrder,
     rows: Vec<usize>,
@@ -71,8 +73,6 @@ pub struct RegistryState {
     /// What the last save wrote.
     last_save: Option<String>,
     load_error: Option<String>,
-    /// Edits made since the registry was loaded or saved.
-    unsaved: bool,
     /// An open or a save running on the background worker.
     job: Option<job::Job>,
     /// The app's background worker (shared with the live proxy).
@@ -82,31 +82,9 @@ pub struct RegistryState {
     /// Bumped whenever the registry changes (opened, edited, saved), so views
     /// derived from it elsewhere rebuild only then.
     revision: u64,
-    /// The order of undoable steps: editor commands (in `history`) and
-    /// maintenance actions (whole layers), so that undo takes them back in
-    /// the order they were made.
-    undo_steps: Vec<Step>,
-    redo_steps: Vec<Step>,
     /// A maintenance action being previewed.
     preview: Option<maintenance::Preview>,
     roles: roles::RolesView,
-    /// The stale-snapshot finding of the registry as loaded; it stays until
-    /// a save regenerates the snapshot (re-validation after an edit cannot
-    /// tell, see `validate::stale_snapshot`).
-    snapshot_finding: Option<Finding>,
-}
-
-/// One undoable step of the page.
-#[derive(Debug)]
-enum Step {
-    /// An editor command: `history` holds it.
-    Edit,
-    /// A maintenance action: the layers before and after it.
-    Layers {
-        label: String,
-        before: Box<Layers>,
-        after: Box<Layers>,
-    },
 }
 
 impl Default for RegistryState {
@@ -122,15 +100,12 @@ impl RegistryState {
 
     /// Run opens and saves on this worker.
     pub fn with_worker(worker: WorkerSlot) -> Self {
-        let layout = LayoutSet::from_sources(Target::RegistryEntry, &builtin_layout_sources())
-            .map_err(|e| e.to_string());
+        let layout = entry_layout().map(Arc::new).map_err(|e| e.to_string());
         Self {
             layout,
             view: RegistryView::default(),
             resolved: false,
-            store: None,
-            history: EditHistory::new(),
-            findings: Vec::new(),
+            session: None,
             filter: Filter::default(),
             sort: SortOrder::default(),
             rows: Vec::new(),
@@ -139,16 +114,12 @@ impl RegistryState {
             served: None,
             last_save: None,
             load_error: None,
-            unsaved: false,
             job: None,
             worker,
             repaint: None,
             revision: 0,
-            undo_steps: Vec::new(),
-            redo_steps: Vec::new(),
             preview: None,
             roles: roles::RolesView::default(),
-            snapshot_finding: None,
         }
     }
 
@@ -187,15 +158,15 @@ impl RegistryState {
     }
 
     pub fn store(&self) -> Option<&RegistryStore> {
-        self.store.as_ref()
+        self.session.as_ref().map(RegistrySession::store)
     }
 
-    pub fn history(&self) -> &EditHistory {
-        &self.history
+    pub fn session(&self) -> Option<&RegistrySession> {
+        self.session.as_ref()
     }
 
     pub fn findings(&self) -> &[Finding] {
-        &self.findings
+        self.session.as_ref().map_or(&[], RegistrySession::findings)
     }
 
     /// The maintenance action being previewed, if any.
@@ -209,32 +180,28 @@ impl RegistryState {
     }
 
     pub fn can_undo(&self) -> bool {
-        !self.undo_steps.is_empty()
+        self.session.as_ref().is_some_and(RegistrySession::can_undo)
     }
 
     pub fn can_redo(&self) -> bool {
-        !self.redo_steps.is_empty()
+        self.session.as_ref().is_some_and(RegistrySession::can_redo)
     }
 
     /// Steps undo and redo can take (the app orders them with the config's).
     pub fn undo_depth(&self) -> (usize, usize) {
-        (self.undo_steps.len(), self.redo_steps.len())
+        self.session
+            .as_ref()
+            .map_or((0, 0), RegistrySession::undo_depth)
     }
 
     /// What undo would take back ("Set display_name of x", "Prune duplicates").
     pub fn undo_label(&self) -> Option<&str> {
-        match self.undo_steps.last()? {
-            Step::Edit => self.history.undo_label(),
-            Step::Layers { label, .. } => Some(label),
-        }
+        self.session.as_ref()?.undo_label()
     }
 
     /// What redo would make again.
     pub fn redo_label(&self) -> Option<&str> {
-        match self.redo_steps.last()? {
-            Step::Edit => self.history.redo_label(),
-            Step::Layers { label, .. } => Some(label),
-        }
+        self.session.as_ref()?.redo_label()
     }
 
     /// What the connected proxy serves (`None`: not connected).
@@ -259,14 +226,14 @@ impl RegistryState {
     /// (another chat_proxy.toml was opened). A registry with unsaved edits
     /// stays; so does the current one when no folder is found.
     pub fn re_resolve(&mut self) {
-        if !self.unsaved {
+        if !self.has_unsaved_edits() {
             self.resolved = false;
         }
     }
 
     /// Whether there are edits since the registry was loaded or saved.
     pub fn has_unsaved_edits(&self) -> bool {
-        self.unsaved
+        self.session.as_ref().is_some_and(RegistrySession::is_dirty)
     }
 
     pub fn selected(&self) -> Option<&str> {
@@ -285,7 +252,7 @@ impl RegistryState {
 
     /// (errors, warnings) among the findings.
     pub fn counts(&self) -> (usize, usize) {
-        self.findings
+        self.findings()
             .iter()
             .fold((0, 0), |(e, w), f| match f.severity {
                 Severity::Error => (e + 1, w),
@@ -299,14 +266,19 @@ impl RegistryState {
     pub fn load(&mut self, dir: &Path) -> Result<usize, RegistryError> {
         self.resolved = true;
         self.view.dir_input = dir.display().to_string();
-        self.install(job::load_validated(dir))
+        let layout = self.entry_layout()?;
+        self.install(job::open_session(dir, layout))
     }
 
     /// Start loading the registry in `dir` on a worker thread.
     fn open(&mut self, dir: PathBuf, status: &mut Status) {
         self.resolved = true;
         self.view.dir_input = dir.display().to_string();
-        let job = job::Job::open(&self.worker, dir, self.on_job_done());
+        let layout = match self.entry_layout() {
+            Ok(l) => l,
+            Err(e) => return status.error(format!("Cannot open the registry: {e}")),
+        };
+        let job = job::Job::open(&self.worker, dir, layout, self.on_job_done());
         status.info(job.label.clone());
         self.job = Some(job);
     }
@@ -321,26 +293,27 @@ impl RegistryState {
         }
     }
 
+    /// The entry layout the session parses typed values with.
+    fn entry_layout(&self) -> Result<Arc<LayoutSet>, RegistryError> {
+        self.layout
+            .clone()
+            .map_err(|e| RegistryError::Layout(format!("the registry entry layout: {e}")))
+    }
+
     fn install(
         &mut self,
-        result: Result<(RegistryStore, Vec<Finding>), RegistryError>,
+        result: Result<RegistrySession, RegistryError>,
     ) -> Result<usize, RegistryError> {
-        let (store, findings) = result.inspect_err(|e| self.load_error = Some(e.to_string()))?;
-        let count = store.merged().entries.len();
-        self.store = Some(store);
-        self.findings = findings;
+        let session = result.inspect_err(|e| self.load_error = Some(e.to_string()))?;
+        let count = session.store().merged().entries.len();
+        self.session = Some(session);
         self.rows_stale = true;
         self.revision += 1;
-        self.history = EditHistory::new();
-        self.undo_steps.clear();
-        self.redo_steps.clear();
         self.preview = None;
-        self.snapshot_finding = self.findings.iter().find(|f| f.fix.is_some()).cloned();
         self.selected = None;
         self.view.edit_buffers.clear();
         self.load_error = None;
         self.last_save = None;
-        self.unsaved = false;
         Ok(count)
     }
 
@@ -361,9 +334,6 @@ impl RegistryState {
     }
 
     fn changed(&mut self) {
-        self.findings = self.snapshot_finding.iter().cloned().collect();
-        self.findings
-            .extend(self.store.as_ref().map(validate).unwrap_or_default());
         self.rows_stale = true;
         self.revision += 1;
     }
@@ -373,7 +343,7 @@ impl RegistryState {
             return;
         }
         self.rows_stale = false;
-        let Some(store) = &self.store else {
+        let Some(store) = self.store() else {
             self.rows.clear();
             return;
         };
@@ -425,55 +395,44 @@ impl RegistryState {
     }
 
     fn plan_preview(&mut self, action: MaintenanceAction) {
-        let Some(store) = &self.store else {
+        let Some(session) = &self.session else {
             return;
         };
-        let plan = registry_maintenance::plan(store, &action).map_err(|e| e.to_string());
+        let plan = session.plan(&action).map_err(|e| e.to_string());
         self.preview = Some(maintenance::Preview { action, plan });
     }
 
     /// Apply the previewed plan as one undo step.
     fn apply_preview(&mut self, status: &mut Status) {
-        let (Some(store), Some(preview)) = (self.store.as_mut(), self.preview.take()) else {
+        let (Some(session), Some(preview)) = (self.session.as_mut(), self.preview.take()) else {
             return;
         };
         let Ok(plan) = preview.plan else {
             return;
         };
-        if plan.is_empty() {
-            return;
+        if session.apply_plan(&plan) == EditOutcome::Changed {
+            status.info(format!("{}: applied (Save writes it)", plan.action.label()));
+            self.after_step();
         }
-        let before = registry_maintenance::apply(store, &plan);
-        let label = plan.action.label();
-        status.info(format!("{label}: applied (Save writes it)"));
-        self.undo_steps.push(Step::Layers {
-            label,
-            before: Box::new(before),
-            after: Box::new(plan.layers().clone()),
-        });
-        self.redo_steps.clear();
-        self.after_step();
     }
 
     /// After an undo, a redo or a maintenance step: the layers changed
     /// under the editor, whose buffers and selection may be gone.
     fn after_step(&mut self) {
-        if let Some(store) = &self.store {
-            self.unsaved = store.has_pending_edits();
-            if self
+        if let Some(store) = self.store()
+            && self
                 .selected
                 .as_ref()
                 .is_some_and(|n| store.merged().get(n).is_none())
-            {
-                self.selected = None;
-            }
+        {
+            self.selected = None;
         }
         self.view.edit_buffers.clear();
         self.changed();
     }
 
     fn apply(&mut self, command: RegistryCommand, status: &mut Status) {
-        let Some(store) = self.store.as_mut() else {
+        let Some(session) = self.session.as_mut() else {
             return;
         };
         // Which entry to show afterwards.
@@ -488,13 +447,10 @@ impl RegistryState {
             | RegistryCommand::Deprecate { name }
             | RegistryCommand::Promote { name } => Some(name.clone()),
         };
-        match self.history.apply(store, &command) {
+        match session.apply(&command) {
             Ok(EditOutcome::Changed) => {
-                self.undo_steps.push(Step::Edit);
-                self.redo_steps.clear();
                 status.info(command.label());
-                self.unsaved = store.has_pending_edits();
-                self.selected = show.filter(|n| store.merged().get(n).is_some());
+                self.selected = show.filter(|n| session.store().merged().get(n).is_some());
                 if matches!(
                     command,
                     RegistryCommand::NewEntry { .. } | RegistryCommand::Duplicate { .. }
@@ -510,40 +466,10 @@ impl RegistryState {
     }
 
     fn step(&mut self, undo: bool, status: &mut Status) {
-        let Some(store) = self.store.as_mut() else {
+        let Some(session) = self.session.as_mut() else {
             return;
         };
-        let (from, to) = match undo {
-            true => (&mut self.undo_steps, &mut self.redo_steps),
-            false => (&mut self.redo_steps, &mut self.undo_steps),
-        };
-        let Some(step) = from.pop() else {
-            return;
-        };
-        let label = match &step {
-            Step::Edit => {
-                let label = match undo {
-                    true => self.history.undo_label(),
-                    false => self.history.redo_label(),
-                }
-                .map(str::to_owned);
-                let done = match undo {
-                    true => self.history.undo(store),
-                    false => self.history.redo(store),
-                };
-                label.filter(|_| done)
-            }
-            Step::Layers {
-                label,
-                before,
-                after,
-            } => {
-                let layers = if undo { before } else { after };
-                store.set_layers((**layers).clone());
-                Some(label.clone())
-            }
-        };
-        to.push(step);
+        let label = if undo { session.undo() } else { session.redo() };
         if let Some(label) = label {
             let verb = if undo { "Undone" } else { "Redone" };
             status.info(format!("{verb}: {label}"));
@@ -553,7 +479,7 @@ impl RegistryState {
 
     /// Start saving on a worker thread, on a copy of the store.
     fn save(&mut self, status: &mut Status) {
-        let Some(store) = self.store.clone() else {
+        let Some(store) = self.session.as_ref().map(RegistrySession::store_to_save) else {
             return;
         };
         let job = job::Job::save(&self.worker, store, self.on_job_done());
@@ -563,8 +489,9 @@ impl RegistryState {
 
     fn finish_save(&mut self, saved: job::Saved, status: &mut Status) {
         // The saved store is what is on disk now, even after a failure part-way.
-        self.store = Some(saved.store);
-        self.findings = saved.findings;
+        if let Some(session) = self.session.as_mut() {
+            session.finish_save(saved.store, saved.result.is_ok());
+        }
         self.rows_stale = true;
         self.revision += 1;
         match saved.result {
@@ -587,8 +514,6 @@ impl RegistryState {
                 }
                 status.info(text.clone());
                 self.last_save = Some(text);
-                self.unsaved = false;
-                self.snapshot_finding = None;
             }
             Err(e) => {
                 status.error(format!("Registry not saved: {e}"));
@@ -606,7 +531,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     }
     ui.heading("📚 Model registry");
     folder_row(ui, state, actions);
-    if state.store.is_none() {
+    if state.session.is_none() {
         if state.job.is_some() {
             return;
         }
@@ -639,7 +564,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     ui.separator();
     ui.add_enabled_ui(idle, |ui| editor::show(ui, state, actions));
     let ctx = ui.ctx().clone();
-    if let Some(store) = &state.store {
+    if let Some(store) = state.session.as_ref().map(RegistrySession::store) {
         if state.roles.open {
             roles::show(&ctx, &mut state.roles, store, state.revision);
         }
@@ -686,7 +611,7 @@ fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>)
 fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     let push = |actions: &mut Vec<Action>, a| actions.push(Action::Registry(a));
     ui.horizontal(|ui| {
-        if state.unsaved {
+        if state.has_unsaved_edits() {
             ui.label(RichText::new("⏺ unsaved").color(theme::warning(ui.visuals())))
                 .on_hover_text("The registry has edits that are not saved yet");
         }
@@ -730,7 +655,7 @@ fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
 }
 
 fn filter_row(ui: &mut Ui, state: &mut RegistryState) {
-    let Some(store) = &state.store else {
+    let Some(store) = state.session.as_ref().map(RegistrySession::store) else {
         return;
     };
     let mut changed = false;
@@ -828,7 +753,7 @@ fn findings_list(ui: &mut Ui, state: &RegistryState, actions: &mut Vec<Action>) 
                 .id_salt("registry_findings_scroll")
                 .max_height(110.0)
                 .show(ui, |ui| {
-                    for f in &state.findings {
+                    for f in state.findings() {
                         let (icon, tone) = match f.severity {
                             Severity::Error => ("⛔", theme::error(ui.visuals())),
                             Severity::Warning => ("⚠", theme::warning(ui.visuals())),

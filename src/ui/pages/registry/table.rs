@@ -5,6 +5,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::{RegistryAction, RegistryState, SortColumn, TABLE_CAPABILITIES, host_port};
 
+use crate::core::registry::RegistrySession;
 use crate::core::registry::merge::{EntryLayer, MergedEntry};
 use crate::core::registry::sort::{ServedIds, served_as};
 use crate::ui::actions::Action;
@@ -33,7 +34,7 @@ pub fn show(
 ) {
     let scroll = state.view.table_scroll.take();
     state.refresh_rows();
-    let Some(store) = state.store.as_ref() else {
+    let Some(store) = state.session.as_ref().map(RegistrySession::store) else {
         return;
     };
     let merged = store.merged();
