@@ -7,7 +7,9 @@
 //! `IW_FLEET_N` measures one fleet size instead, `IW_FLEET_PARALLEL` sets
 //! `--parallel` instead of its default.
 
-#[path = "../tests/support/test_proxy.rs"]
+// A bench uses part of the stand-in the tests share.
+#[allow(dead_code)]
+#[path = "../tests/suite/support/test_proxy.rs"]
 mod test_proxy;
 
 use std::collections::BTreeMap;

@@ -1,7 +1,9 @@
 //! Preview speed: the pure computation for the shipped file, and the whole
 //! `preview FILE --proxy URL` command against the local stand-in proxy.
 
-#[path = "../tests/support/test_proxy.rs"]
+// A bench uses part of the stand-in the tests share.
+#[allow(dead_code)]
+#[path = "../tests/suite/support/test_proxy.rs"]
 mod test_proxy;
 
 use std::collections::BTreeMap;

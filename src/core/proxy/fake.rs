@@ -3,7 +3,7 @@
 //! from it and its env like the stock proxy, answers `PUT` with the stock
 //! proxy's 400s, and records every accepted `PUT`. It has no file and no
 //! comments, so losses and file pushes need the real thing (or the
-//! stand-in server in tests/support). Like the stock proxy it serves models
+//! stand-in server in tests/suite/support). Like the stock proxy it serves models
 //! under display ids with the registry name in `logical_id`, and its uptime
 //! grows until [`FakeProxy::restart`].
 
@@ -22,8 +22,8 @@ use crate::core::layout::LayoutSet;
 pub const FAKE_BASE_URL: &str = "http://fake-proxy.invalid";
 
 /// The stock proxy's `/v1/models` for six entries of `sample_configs/registry/`
-/// (shared with the stand-in server in tests/support).
-const V1_MODELS: &str = include_str!("../../../tests/support/v1_models.json");
+/// (shared with the stand-in server in tests/suite/support).
+const V1_MODELS: &str = include_str!("../../../tests/suite/support/v1_models.json");
 
 /// How long the fake has been up when made: a proxy that was running before
 /// the studio connected, so a push made now is clearly after its start.

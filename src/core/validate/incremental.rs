@@ -1,5 +1,5 @@
 //! Findings kept up to date edit by edit, equal to a fresh check of the
-//! whole file (`tests/edit_props.rs` compares them after random edits).
+//! whole file (`tests/suite/library/edit_props.rs` compares them after random edits).
 //!
 //! After a value changed in place (same lines, `ConfigDocument::set_value`),
 //! only what can depend on it is redone:

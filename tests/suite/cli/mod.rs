@@ -1,0 +1,9 @@
+mod activity_log;
+mod config_cli;
+mod inputs;
+mod issue28_cli;
+mod one_route;
+mod proxy_cli;
+mod quick_fix;
+mod registry_cli;
+mod registry_json;

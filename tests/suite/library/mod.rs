@@ -1,0 +1,9 @@
+mod byte_exact;
+mod byte_exact_props;
+mod config_spellings;
+mod edit_props;
+mod registry;
+mod registry_json_props;
+mod roundtrip;
+mod safe_save;
+mod toml_1_0;
