@@ -83,6 +83,7 @@ pub fn history_entry(fleet: &str, plan: &FleetPlan, outcome: &FleetOutcome) -> H
         restart: None,
         targets,
         file: Default::default(),
+        file_changes: Vec::new(),
     }
 }
 
