@@ -482,6 +482,11 @@ pub enum HistoryError {
         "cannot revert: this push recorded no change to put back and no text of the file before it"
     )]
     NothingRecorded,
+    #[error(
+        "cannot revert by values: this push changed only what the proxy's API does not show ({}); put the file back as it was before the push with `history revert N --restore-file`",
+        .paths.join(", ")
+    )]
+    OnlyInFile { paths: Vec<String> },
 }
 
 /// Everything readable in the history; lines that do not parse are counted, not fatal.
@@ -740,6 +745,28 @@ mod tests {
             error: "refused".to_owned(),
         };
         assert!(matches!(entry.revert_route(), Err(HistoryError::NotPushed)));
+    }
+
+    /// A push that changed only what the API does not show is not
+    /// "nothing to push" when reverted by values: it says how instead.
+    #[test]
+    fn a_push_of_app_tables_alone_is_not_reverted_by_values() {
+        let mut entry = pushed("a");
+        entry.mode = PushMode::File;
+        entry.file_changes.push(HistoryChange {
+            key: "ui.pages.mono_checker".to_owned(),
+            path: "ui.pages.mono_checker".to_owned(),
+            before: true.into(),
+            after: false.into(),
+        });
+        let why = super::super::fleet::revert::revert_targets(&entry)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            why.contains("ui.pages.mono_checker") && why.contains("--restore-file"),
+            "{why}"
+        );
     }
 
     #[test]

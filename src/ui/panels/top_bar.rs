@@ -125,7 +125,7 @@ fn file_label(ui: &mut Ui, s: &EditSession, actions: &mut Vec<Action>) {
     );
     if counts
         .on_hover_text(format!(
-            "{}, {}: show the Problems panel",
+            "In this file: {}, {} (the registry's are counted on its page); show the Problems panel",
             crate::core::plural::count(errors, "error", "errors"),
             crate::core::plural::count(warnings, "warning", "warnings")
         ))
