@@ -88,32 +88,37 @@ impl std::ops::Add for Tally {
     }
 }
 
-/// The tallies of this file and of the registry (when one is open).
+/// The tallies of this file and of the registry, each when one is open.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ProblemCounts {
-    pub file: Tally,
+    pub file: Option<Tally>,
     pub registry: Option<Tally>,
 }
 
 impl ProblemCounts {
     pub fn of(session: Option<&EditSession>, registry: Option<&[RegistryFinding]>) -> Self {
         Self {
-            file: session.map(Tally::of_session).unwrap_or_default(),
+            file: session.map(Tally::of_session),
             registry: registry.map(Tally::of_registry),
         }
     }
 
     /// This file and the registry together.
     pub fn both(&self) -> Tally {
-        self.file + self.registry.unwrap_or_default()
+        self.file.unwrap_or_default() + self.registry.unwrap_or_default()
     }
 
-    /// "this file: 1 warning · registry: 11 warnings" (the registry only
-    /// when one is open).
+    /// "this file: 1 warning · registry: 11 warnings", each part only when
+    /// its file or registry is open.
     pub fn summary(&self) -> String {
-        match &self.registry {
-            Some(r) => format!("this file: {} · registry: {}", self.file.brief(), r.brief()),
-            None => format!("this file: {}", self.file.brief()),
+        let parts: Vec<String> = [("this file", self.file), ("registry", self.registry)]
+            .into_iter()
+            .filter_map(|(of, tally)| tally.map(|t| format!("{of}: {}", t.brief())))
+            .collect();
+        if parts.is_empty() {
+            "no file open".to_owned()
+        } else {
+            parts.join(" · ")
         }
     }
 }
@@ -148,11 +153,9 @@ mod tests {
             registry_finding(RegistrySeverity::Info),
         ];
         let counts = ProblemCounts::of(Some(&session), Some(&registry));
-        assert_eq!(counts.file.errors, session.error_count());
-        assert!(
-            counts.file.errors >= 1,
-            "the unwritten field text is an error"
-        );
+        let file = counts.file.unwrap_or_default();
+        assert_eq!(file.errors, session.error_count());
+        assert!(file.errors >= 1, "the unwritten field text is an error");
         assert_eq!(
             counts.registry,
             Some(Tally {
@@ -162,7 +165,7 @@ mod tests {
             })
         );
         let both = counts.both();
-        assert_eq!(both.problems(), counts.file.problems() + 2);
+        assert_eq!(both.problems(), file.problems() + 2);
         assert_eq!(both.listed(), both.problems() + 1);
         assert!(counts.summary().contains("registry: 2 warnings"));
         assert_eq!(
@@ -177,8 +180,9 @@ mod tests {
         assert_eq!(Tally::default().brief(), "no problems");
         assert_eq!(
             ProblemCounts::of(Some(&session), None).summary(),
-            format!("this file: {}", counts.file.brief())
+            format!("this file: {}", file.brief())
         );
+        assert_eq!(ProblemCounts::of(None, None).summary(), "no file open");
         Ok(())
     }
 }

@@ -43,7 +43,7 @@ pub fn show(
             (Filter::All, format!("Both: {}", counts.both().describe())),
             (
                 Filter::Config,
-                format!("This file: {}", counts.file.describe()),
+                format!("This file: {}", counts.file.unwrap_or_default().describe()),
             ),
             (Filter::Registry, registry_label),
         ] {
@@ -74,7 +74,7 @@ pub fn show(
                     actions.push(Action::ShowLine(e.line));
                 }
             }
-            if counts.file.listed() == 0 {
+            if counts.file.unwrap_or_default().listed() == 0 {
                 ui.label(RichText::new("No problems in this file.").color(theme::ok(&v)));
             }
             // What a field shows that a save would leave out: first, as it

@@ -42,12 +42,15 @@ pub fn show(
     ui.horizontal(|ui| {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let label = format!("Problems ({})", counts.summary());
-            let mut hover = format!("This file: {}", counts.file.describe());
+            let mut hover = String::new();
+            if let Some(f) = &counts.file {
+                hover.push_str(&format!("This file: {}\n", f.describe()));
+            }
             if let Some(r) = &counts.registry {
-                hover.push_str(&format!("\nThe model registry: {}", r.describe()));
+                hover.push_str(&format!("The model registry: {}\n", r.describe()));
             }
             ui.toggle_value(show_problems, label)
-                .on_hover_text(format!("{hover}\nShow or hide the Problems panel"));
+                .on_hover_text(format!("{hover}Show or hide the Problems panel"));
             ui.separator();
             // The folder is looked up only while the tooltip shows, not every frame.
             if ui
