@@ -636,7 +636,7 @@ impl StudioApp {
                 .status
                 .info(format!("{name} changed on disk to exactly this document")),
             DiskChange::OwnWrite => self.status.info(format!(
-                "Your push rewrote {name} as the proxy writes it; this document still differs from it (the Diff page shows how)"
+                "A push from this app wrote {name}, which now differs from this document (the Diff page shows how; Reload takes the file's version)"
             )),
             DiskChange::Other(disk) => {
                 self.dialog = Dialog::ExternalChange {
