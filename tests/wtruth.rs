@@ -195,7 +195,7 @@ fn save_on_closing_saves_and_closes_or_says_why_not() {
     assert!(!save_on_close(&mut h), "a refused save keeps the window");
     assert_eq!(read(&path2), before);
     assert!(
-        !labels(&h, |l| l.starts_with("Not saved, so the window stays open")
+        !labels(&h, |l| l.starts_with("The window stays open: not saved")
             && l.contains("Max image size"))
         .is_empty(),
         "the question says why: {:?} {:?}",

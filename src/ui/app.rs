@@ -804,7 +804,7 @@ impl StudioApp {
                     }
                     if let Some(why) = &failed {
                         ui.label(
-                            RichText::new(format!("Not saved, so the window stays open: {why}"))
+                            RichText::new(format!("The window stays open: {why}"))
                                 .color(theme::error(ui.visuals())),
                         );
                     }
