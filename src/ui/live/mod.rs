@@ -611,8 +611,20 @@ impl LiveProxy {
         match entry.revert_route() {
             // The file as it was before that push, byte for byte, planned,
             // reviewed and read back like any file push.
-            Ok(history::RevertRoute::RestoreText { text, .. }) => {
+            Ok(history::RevertRoute::RestoreText { text, path }) => {
                 match ConfigDocument::parse(&text) {
+                    // A file push is planned against the proxy's answer; a
+                    // proxy that cannot read its file may not give one.
+                    Ok(_) if self.config.value().is_none() => {
+                        let dir = self
+                            .history_dir
+                            .as_ref()
+                            .map_or_else(String::new, |d| d.display().to_string());
+                        self.push = PushState::Refused(format!(
+                            "cannot plan the revert: the proxy's config is not read (Refresh first). When the proxy cannot read its file at all, put {} back without it: iw-studio history --history-dir {dir} revert {index} --restore-file",
+                            path.display()
+                        ));
+                    }
                     Ok(before) => {
                         self.push_mode = PushMode::File;
                         self.open_push_of(&before, layouts, false);
