@@ -236,8 +236,11 @@ fn clicking_a_finding_selects_its_entry() {
     let Some(finding) = first else {
         return; // nothing to click in a clean registry
     };
-    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Findings in the registry:")))
-        .click();
+    h.get_by(|n| {
+        n.label()
+            .is_some_and(|l| l.starts_with("Findings in the registry:"))
+    })
+    .click();
     h.run();
     h.get_all_by(|n| {
         n.role() == Role::Button && n.label().is_some_and(|l| l.contains(&finding.message))
