@@ -106,7 +106,9 @@ fn file_label(ui: &mut Ui, s: &EditSession, actions: &mut Vec<Action>) {
     ui.label(RichText::new(name).monospace());
     if s.is_dirty() {
         ui.label(RichText::new("⏺ unsaved").color(theme::warning(ui.visuals())))
-            .on_hover_text("The document differs from the file on disk");
+            .on_hover_text(
+                "The document differs from the file on disk, or a field shows text that is not in it",
+            );
     }
     let errors = s.error_count();
     let warnings = s.warning_count();
