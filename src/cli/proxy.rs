@@ -1022,7 +1022,8 @@ pub fn run_history_with(args: &HistoryArgs, o: &mut Out<'_>) -> u8 {
             "#{i} {} {} {:?} via profile {}: {result}",
             e.time, e.base_url, e.mode, e.profile
         );
-        for c in &e.changes {
+        // The API's keys, then the rest of the file the push changed.
+        for c in e.changes.iter().chain(&e.file_changes) {
             let _ = writeln!(o.out, "    {}: {} -> {}", c.path, c.before, c.after);
         }
         if let Some(r) = &e.restart {

@@ -7,6 +7,7 @@ pub mod document;
 pub mod endpoint_check;
 pub mod layout;
 pub mod plural;
+pub mod problem_counts;
 pub mod proxy;
 pub mod redact;
 pub mod registry;

@@ -2,7 +2,7 @@
 //! source of truth, every change as a `Command`, undo/redo, the raw text
 //! (which may not parse while someone types), findings, and safe save.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,7 +14,8 @@ use crate::core::document::{
 };
 use crate::core::layout::LayoutSet;
 use crate::core::safe_save::{self, Expect, Fingerprint, SaveError, SaveOutcome};
-use crate::core::validate::{Finding, FindingSet, FixEdit};
+use crate::core::validate::{Finding, FindingSet, FixEdit, Severity};
+use crate::core::value_input;
 
 /// Every change a front end can make.
 #[derive(Clone, Debug)]
@@ -108,6 +109,8 @@ pub enum SessionError {
         crate::core::plural::count(*.0, "error", "errors")
     )]
     HasErrors(usize),
+    #[error("not saved: {}", unwritten_sentence(.0))]
+    Unwritten(Vec<Unwritten>),
     #[error(transparent)]
     Save(#[from] SaveError),
     #[error("this document has no file yet: use Save as")]
@@ -122,6 +125,54 @@ pub struct SavePolicy {
     pub force: bool,
     /// Replace the file even when it changed on disk since it was read.
     pub overwrite: bool,
+}
+
+/// Text a form field shows that cannot be written to the file (`abc` in a
+/// number field, `99999` above its maximum): the file keeps its old value
+/// while the field shows this, so it is a blocking problem like an error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unwritten {
+    pub path: DocPath,
+    /// The field's label (the key when the layouts do not know the path).
+    pub label: String,
+    pub text: String,
+    /// Why it cannot be written ("`abc` is not an integer").
+    pub reason: String,
+}
+
+impl Unwritten {
+    /// As a finding, so every list and count of problems has it.
+    pub fn finding(&self) -> Finding {
+        Finding {
+            severity: Severity::Error,
+            path: self.path.clone(),
+            line: None,
+            column: None,
+            message: format!(
+                "{} shows `{}`, which is not in the file: {}",
+                self.label, self.text, self.reason
+            ),
+            fix: None,
+        }
+    }
+}
+
+/// "Max image size shows `abc` (...); JPEG quality shows `99999` (...)".
+fn unwritten_sentence(unwritten: &[Unwritten]) -> String {
+    let each: Vec<String> = unwritten
+        .iter()
+        .map(|u| format!("{} shows `{}` ({})", u.label, u.text, u.reason))
+        .collect();
+    format!(
+        "{}; fix {} or press Escape in {} to show the file's value again",
+        each.join("; "),
+        if unwritten.len() == 1 { "it" } else { "them" },
+        if unwritten.len() == 1 {
+            "the field"
+        } else {
+            "each field"
+        }
+    )
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +199,8 @@ pub struct EditSession {
     findings_revision: u64,
     undo: Vec<(Step, Option<String>)>,
     redo: Vec<Step>,
+    /// Text fields show that cannot be written (see [`Unwritten`]), by path.
+    unwritten: BTreeMap<DocPath, Unwritten>,
 }
 
 impl EditSession {
@@ -167,6 +220,7 @@ impl EditSession {
             findings_revision: 0,
             undo: Vec::new(),
             redo: Vec::new(),
+            unwritten: BTreeMap::new(),
         };
         session.findings_changed();
         Ok(session)
@@ -190,6 +244,7 @@ impl EditSession {
             findings_revision: 0,
             undo: Vec::new(),
             redo: Vec::new(),
+            unwritten: BTreeMap::new(),
         };
         session.findings_changed();
         session.refresh_dirty();
@@ -241,9 +296,50 @@ impl EditSession {
         (self.undo.len(), self.redo.len())
     }
 
-    /// Unsaved changes: the text differs from what is on disk (or there is no file).
+    /// Unsaved changes: the text differs from what is on disk (or there is
+    /// no file), or a field shows text that is not in the file.
     pub fn is_dirty(&self) -> bool {
-        self.path.is_none() || self.differs_from_disk
+        self.path.is_none() || self.differs_from_disk || !self.unwritten.is_empty()
+    }
+
+    /// A field at `path` now shows `text` (`None`: it shows the file's value
+    /// again). Text the field's type cannot take is kept as [`Unwritten`]
+    /// until the field shows something else; returns why it is refused.
+    pub fn set_field_text(&mut self, path: &DocPath, text: Option<&str>) -> Option<String> {
+        let refused = text.and_then(|t| {
+            let field = self.layouts.resolve(path).ok().and_then(|r| r.field);
+            let parsed = match field {
+                Some(f) if f.ty.is_number() => value_input::parse_number(f, t),
+                _ => value_input::parse_literal(t),
+            };
+            let label = field.map_or_else(|| path.to_string(), |f| f.label.clone());
+            parsed.err().map(|reason| Unwritten {
+                path: path.clone(),
+                label,
+                text: t.to_owned(),
+                reason,
+            })
+        });
+        let reason = refused.as_ref().map(|u| u.reason.clone());
+        let changed = match refused {
+            Some(u) => self.unwritten.insert(path.clone(), u.clone()).as_ref() != Some(&u),
+            None => self.unwritten.remove(path).is_some(),
+        };
+        if changed {
+            // The counts and lists of problems read it.
+            self.findings_changed();
+        }
+        reason
+    }
+
+    /// Every field whose shown text is not in the file, in path order.
+    pub fn unwritten(&self) -> impl Iterator<Item = &Unwritten> {
+        self.unwritten.values()
+    }
+
+    /// The text a field at `path` shows that is not in the file, if any.
+    pub fn unwritten_at(&self, path: &DocPath) -> Option<&Unwritten> {
+        self.unwritten.get(path)
     }
 
     fn refresh_dirty(&mut self) {
@@ -251,8 +347,10 @@ impl EditSession {
         self.differs_from_disk = raw.len() != disk.len() || raw != disk;
     }
 
+    /// Errors: the findings', a text that does not parse, and every field
+    /// showing text that is not in the file.
     pub fn error_count(&self) -> usize {
-        self.findings.errors() + usize::from(self.parse_error.is_some())
+        self.findings.errors() + usize::from(self.parse_error.is_some()) + self.unwritten.len()
     }
 
     pub fn warning_count(&self) -> usize {
@@ -567,6 +665,12 @@ impl EditSession {
         if let Some(e) = &self.parse_error {
             return Err(SessionError::TextInvalid(e.clone()));
         }
+        // Never "saved" while a field shows what the file will not hold.
+        if !self.unwritten.is_empty() {
+            return Err(SessionError::Unwritten(
+                self.unwritten.values().cloned().collect(),
+            ));
+        }
         let added = self.added_errors().len();
         if added > 0 && !force {
             return Err(SessionError::HasErrors(added));
@@ -585,6 +689,33 @@ impl EditSession {
         let path = self.path.as_ref()?;
         let loaded = safe_save::read_text(path).ok()?;
         (Some(loaded.fingerprint) != self.fingerprint).then_some(loaded.text)
+    }
+
+    /// Compare the file on disk with what this session knows, by content:
+    /// a disk that now holds exactly this document, or a text this app
+    /// wrote itself (`own_writes`: what its pushes expect there), is taken
+    /// as the file's new base (the title is clean when the draft equals the
+    /// disk); anything else is someone else's edit, for the user to judge.
+    pub fn check_disk(&mut self, own_writes: &[String]) -> DiskChange {
+        let Some(path) = &self.path else {
+            return DiskChange::None;
+        };
+        let Ok(loaded) = safe_save::read_text(path) else {
+            return DiskChange::None;
+        };
+        if Some(loaded.fingerprint) == self.fingerprint {
+            return DiskChange::None;
+        }
+        let own = own_writes.contains(&loaded.text);
+        if loaded.text == self.raw_text() {
+            self.adopt_disk_version(loaded.text);
+            DiskChange::NowTheDraft { own }
+        } else if own {
+            self.adopt_disk_version(loaded.text);
+            DiskChange::OwnWrite
+        } else {
+            DiskChange::Other(loaded.text)
+        }
     }
 
     /// Replace the session's content with the file on disk (undoable).
@@ -606,6 +737,8 @@ impl EditSession {
         self.fingerprint = Some(opened.fingerprint);
         self.undo.push((Step::Whole(Box::new(before)), None));
         self.redo.clear();
+        // The fields show the file's values again.
+        self.unwritten.clear();
         self.findings_changed();
         self.refresh_dirty();
         Ok(())
@@ -623,6 +756,20 @@ impl EditSession {
         self.disk_text = disk_text;
         self.refresh_dirty();
     }
+}
+
+/// What [`EditSession::check_disk`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DiskChange {
+    /// The file is as this session read or saved it (or cannot be read).
+    None,
+    /// The file now holds exactly this document (`own`: written by this app).
+    NowTheDraft { own: bool },
+    /// The file holds what this app itself wrote there, which is not this
+    /// document (the proxy's own writer after an API push).
+    OwnWrite,
+    /// Someone else changed the file: its text now.
+    Other(String),
 }
 
 /// A file read, parsed once and checked from that one parse (its spans give

@@ -281,3 +281,87 @@ fn errors_the_file_already_had_do_not_block_an_unrelated_save()
     assert!(std::fs::read_to_string(&path)?.contains("port = 9001"));
     Ok(())
 }
+
+/// Text a field shows but cannot write is an error until the field shows
+/// something else: counted, dirty, and a save names each such field.
+#[test]
+fn field_text_that_cannot_be_written_blocks_the_save() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, path, mut s) = open_copy()?;
+    let size = DocPath::parse("limits.max_image_bytes")?;
+    let quality = DocPath::parse("vision_preprocess.image_jpeg_quality")?;
+    let errors = s.error_count();
+    let revision = s.findings_revision();
+    assert!(s.set_field_text(&size, Some("abc")).is_some());
+    let why = s.set_field_text(&quality, Some("99999"));
+    assert!(
+        why.is_some_and(|w| w.contains("100")),
+        "the maximum is named"
+    );
+    assert_ne!(s.findings_revision(), revision, "the counts are redone");
+    assert_eq!(s.error_count(), errors + 2);
+    assert!(s.is_dirty(), "the title keeps its marker");
+    let Err(SessionError::Unwritten(each)) = s.save(false) else {
+        panic!("a save with unwritten field text is refused");
+    };
+    let labels: Vec<&str> = each.iter().map(|u| u.label.as_str()).collect();
+    assert_eq!(labels, ["Max image size", "JPEG quality"]);
+    let message = SessionError::Unwritten(each).to_string();
+    assert!(
+        message.contains("Max image size shows `abc`") && message.contains("JPEG quality"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read_to_string(&path)?, SHIPPED, "nothing written");
+    // Text that parses is written by the field itself; it is no problem.
+    assert_eq!(s.set_field_text(&size, Some("4096")), None);
+    assert_eq!(s.set_field_text(&quality, None), None);
+    assert_eq!(s.error_count(), errors);
+    assert!(!s.is_dirty());
+    assert!(s.unwritten().next().is_none());
+    Ok(())
+}
+
+#[test]
+fn a_reload_shows_the_files_values_again() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, _path, mut s) = open_copy()?;
+    let size = DocPath::parse("limits.max_image_bytes")?;
+    s.set_field_text(&size, Some("12 MB"));
+    assert!(s.unwritten_at(&size).is_some());
+    s.reload()?;
+    assert!(s.unwritten_at(&size).is_none() && !s.is_dirty());
+    Ok(())
+}
+
+/// A file that now holds exactly the draft, or what the app itself wrote,
+/// is not someone else's edit; anything else is, with its text.
+#[test]
+fn a_change_on_disk_is_judged_by_content() -> Result<(), Box<dyn std::error::Error>> {
+    let (_dir, path, mut s) = open_copy()?;
+    assert_eq!(s.check_disk(&[]), DiskChange::None);
+    s.apply(set("server.port", "9001"))?;
+    assert!(s.is_dirty());
+    // A file push of this very draft to the file that is open.
+    std::fs::write(&path, s.doc().text())?;
+    assert_eq!(
+        s.check_disk(&[s.doc().text()]),
+        DiskChange::NowTheDraft { own: true }
+    );
+    assert!(!s.is_dirty(), "the draft equals the disk");
+    assert_eq!(s.check_disk(&[]), DiskChange::None, "once");
+    assert!(
+        s.save(false).is_ok(),
+        "no conflict with the app's own write"
+    );
+    // The proxy's own writer after an API push: the app's change, not the draft.
+    let rewritten = s.doc().text().replace("port = 9001", "port = 9001 ");
+    std::fs::write(&path, &rewritten)?;
+    assert_eq!(
+        s.check_disk(std::slice::from_ref(&rewritten)),
+        DiskChange::OwnWrite
+    );
+    assert!(s.is_dirty(), "the draft still differs from the disk");
+    // Someone else's edit.
+    let theirs = rewritten.replace("9001", "9002");
+    std::fs::write(&path, &theirs)?;
+    assert_eq!(s.check_disk(&[rewritten]), DiskChange::Other(theirs));
+    Ok(())
+}

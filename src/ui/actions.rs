@@ -15,6 +15,15 @@ pub enum Action {
     Undo,
     Redo,
     Save,
+    /// Save, then close the window once everything is saved (the
+    /// "Unsaved changes" question's Save); a save that fails keeps it open.
+    SaveAndClose,
+    /// A form field now shows `text` (`None`: the file's value again); the
+    /// session keeps text it cannot write as a problem.
+    FieldText {
+        path: DocPath,
+        text: Option<String>,
+    },
     /// Save even though the file changed on disk (after the user confirmed).
     SaveOverwriting,
     SaveAs,

@@ -10,9 +10,10 @@ use crate::core::defaults::defaults_text;
 use crate::core::document::DocPath;
 use crate::core::layout::LayoutSet;
 use crate::core::plural::count;
+use crate::core::problem_counts::ProblemCounts;
 use crate::core::proxy::served::{served_ids, served_models};
 use crate::core::safe_save::SaveOutcome;
-use crate::core::session::{EditSession, SessionError, errors_left_by_save};
+use crate::core::session::{DiskChange, EditSession, SessionError, errors_left_by_save};
 use crate::ui::actions::{Action, Overlay};
 use crate::ui::commands;
 use crate::ui::file_dialog::{FileDialogs, Purpose};
@@ -60,8 +61,9 @@ impl AppSettings {
 enum Dialog {
     #[default]
     None,
-    /// Unsaved changes and the window is closing.
-    ConfirmClose,
+    /// Unsaved changes and the window is closing; `failed` says why a
+    /// save asked for here did not happen.
+    ConfirmClose { failed: Option<String> },
     /// Save refused: the file changed on disk.
     SaveConflict,
     /// The file changed on disk while open.
@@ -104,6 +106,14 @@ pub struct StudioApp {
     style_installed: bool,
     /// What the last frame's view asked for; applied by the next `logic`.
     pending: Vec<Action>,
+    /// "Save" was chosen on closing: close once the registry's save (on
+    /// the worker) has finished, if everything is saved then.
+    close_after_save: bool,
+    /// Texts this app's own pushes wrote to the open file (newest last):
+    /// the file changing to one of them is not someone else's edit.
+    own_texts: Vec<String>,
+    /// The file changed while a push ran: judge it once the push is done.
+    disk_recheck: bool,
 }
 
 impl StudioApp {
@@ -150,6 +160,9 @@ impl StudioApp {
             regions: Regions::default(),
             style_installed: false,
             pending: Vec::new(),
+            close_after_save: false,
+            own_texts: Vec::new(),
+            disk_recheck: false,
         }
     }
 
@@ -251,6 +264,7 @@ impl StudioApp {
                 ));
                 self.session = Some(session);
                 self.settings.remember(path);
+                self.own_texts.clear();
                 self.watch = FileWatch::new(path, ctx);
                 self.view = ViewState::default();
                 self.dialog = Dialog::None;
@@ -336,6 +350,12 @@ impl StudioApp {
                 self.live.handle(ctx, action, draft, &self.layouts);
             }
             Action::Save => self.save_all(ctx),
+            Action::SaveAndClose => self.save_and_close(ctx),
+            Action::FieldText { path, text } => {
+                if let Some(s) = self.session.as_mut() {
+                    s.set_field_text(&path, text.as_deref());
+                }
+            }
             Action::SaveOverwriting => self.save(ctx, true),
             Action::SaveAs => {
                 let near = self
@@ -421,6 +441,43 @@ impl StudioApp {
         }
     }
 
+    /// The closing question's Save: save everything, then close; when a
+    /// save fails the window stays, and the question says why.
+    fn save_and_close(&mut self, ctx: &egui::Context) {
+        self.save_all(ctx);
+        if self.session.as_ref().is_some_and(EditSession::is_dirty) {
+            // A conflict asks its own question; anything else is said here.
+            if self.dialog != Dialog::SaveConflict {
+                self.dialog = Dialog::ConfirmClose {
+                    failed: Some(self.status.text.clone()),
+                };
+            }
+            return;
+        }
+        self.dialog = Dialog::None;
+        self.close_after_save = true;
+        self.close_when_saved(ctx);
+    }
+
+    /// After "Save" on closing: close once nothing is left unsaved; a
+    /// registry save that failed keeps the window, with its reason.
+    fn close_when_saved(&mut self, ctx: &egui::Context) {
+        if !self.close_after_save || self.registry.is_busy() {
+            return;
+        }
+        self.close_after_save = false;
+        let unsaved = self.session.as_ref().is_some_and(EditSession::is_dirty)
+            || self.registry.has_unsaved_edits();
+        if unsaved {
+            self.dialog = Dialog::ConfirmClose {
+                failed: Some(self.status.text.clone()),
+            };
+        } else {
+            self.allow_close = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
     fn save(&mut self, ctx: &egui::Context, overwrite: bool) {
         let Some(session) = self.session.as_mut() else {
             return;
@@ -445,7 +502,7 @@ impl StudioApp {
             }
             Err(e) => {
                 self.status.error(e.to_string());
-                if matches!(e, SessionError::HasErrors(_)) {
+                if matches!(e, SessionError::HasErrors(_) | SessionError::Unwritten(_)) {
                     self.show_problems = true;
                 }
             }
@@ -487,9 +544,12 @@ impl StudioApp {
             return;
         };
         match session.reload() {
-            Ok(()) => self
-                .status
-                .info("Reloaded from disk (Ctrl+Z brings your version back)"),
+            Ok(()) => {
+                // The fields show the file's values again, not text typed before.
+                self.view.raw_buffers.clear();
+                self.status
+                    .info("Reloaded from disk (Ctrl+Z brings your version back)");
+            }
             Err(e) => self.status.error(e.to_string()),
         }
         self.dialog = Dialog::None;
@@ -532,17 +592,64 @@ impl StudioApp {
         self.view.focus_scrolled = false;
     }
 
+    /// The open file changed on disk (the watch says so, or a push of
+    /// this app just wrote it): judged by content, so only a change the
+    /// app did not make is offered as someone else's edit.
     fn check_external_change(&mut self) {
+        let session_path = self
+            .session
+            .as_ref()
+            .and_then(EditSession::path)
+            .map(same_file_key);
+        for (path, text) in self.live.take_own_writes() {
+            if session_path.is_some() && Some(same_file_key(&path)) == session_path {
+                self.own_texts.push(text);
+                self.disk_recheck = true;
+            }
+        }
+        // Only the latest few: an older text on disk is someone's restore.
+        let keep = self.own_texts.len().saturating_sub(4);
+        self.own_texts.drain(..keep);
         let changed = self.watch.as_ref().is_some_and(FileWatch::poll);
-        if !changed || self.dialog != Dialog::None {
+        if self.live.is_pushing() {
+            // The push may be writing it: judged when the push is done.
+            self.disk_recheck |= changed;
             return;
         }
-        if let Some(disk) = self.session.as_ref().and_then(EditSession::external_change) {
-            self.dialog = Dialog::ExternalChange {
-                disk,
-                show_diff: false,
-            };
-            self.status.info("The file changed on disk");
+        if !(changed || std::mem::take(&mut self.disk_recheck)) {
+            return;
+        }
+        if matches!(
+            self.dialog,
+            Dialog::ExternalChange { .. } | Dialog::SaveConflict
+        ) {
+            return;
+        }
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let name = session
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        match session.check_disk(&self.own_texts) {
+            DiskChange::None => {}
+            DiskChange::NowTheDraft { own: true } => self
+                .status
+                .info(format!("{name} now holds this document, as pushed")),
+            DiskChange::NowTheDraft { own: false } => self
+                .status
+                .info(format!("{name} changed on disk to exactly this document")),
+            DiskChange::OwnWrite => self.status.info(format!(
+                "A push from this app wrote {name}, which now differs from this document (the Diff page shows how; Reload takes the file's version)"
+            )),
+            DiskChange::Other(disk) => {
+                self.dialog = Dialog::ExternalChange {
+                    disk,
+                    show_diff: false,
+                };
+                self.status.info("The file changed on disk");
+            }
         }
     }
 
@@ -568,8 +675,20 @@ impl StudioApp {
         });
     }
 
+    /// The one count of problems every place shows (this file, the
+    /// registry when one is open).
+    fn problem_counts(&self) -> ProblemCounts {
+        let registry = self.registry.store().map(|_| self.registry.findings());
+        ProblemCounts::of(self.session.as_ref(), registry)
+    }
+
     /// The frame around the page: menu bar, top bar, status bar.
-    fn draw_chrome(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    fn draw_chrome(
+        &mut self,
+        ui: &mut egui::Ui,
+        counts: &ProblemCounts,
+        actions: &mut Vec<Action>,
+    ) {
         egui::Panel::top("menu_bar").show(ui, |ui| {
             menu_bar::show(
                 ui,
@@ -580,10 +699,6 @@ impl StudioApp {
             );
         });
         self.draw_top_bar(ui, actions);
-        let counts = self
-            .session
-            .as_ref()
-            .map_or((0, 0), |s| (s.error_count(), s.warning_count()));
         let proxy_line = self.live.status_line();
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             status_bar::show(
@@ -599,7 +714,8 @@ impl StudioApp {
 
     fn draw(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         self.regions.clear();
-        self.draw_chrome(ui, actions);
+        let counts = self.problem_counts();
+        self.draw_chrome(ui, &counts, actions);
         let Some(session) = self.session.as_ref() else {
             egui::CentralPanel::default()
                 .show(ui, |ui| welcome::show(ui, &self.settings.recent, actions));
@@ -613,6 +729,7 @@ impl StudioApp {
                     problems::show(
                         ui,
                         session,
+                        &counts,
                         self.registry.findings(),
                         &mut self.problems_filter,
                         actions,
@@ -624,14 +741,7 @@ impl StudioApp {
             .resizable(true)
             .default_size(theme::NAV_WIDTH)
             .show(ui, |ui| {
-                nav::show(
-                    ui,
-                    &self.layouts,
-                    session,
-                    &self.page,
-                    self.registry.counts(),
-                    actions,
-                );
+                nav::show(ui, &self.layouts, session, &self.page, &counts, actions);
             });
         self.regions
             .record(Region::Navigation, nav_panel.response.rect);
@@ -680,7 +790,8 @@ impl StudioApp {
 
     fn modal_dialogs(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         match self.dialog {
-            Dialog::ConfirmClose => {
+            Dialog::ConfirmClose { ref failed } => {
+                let failed = failed.clone();
                 let name = self
                     .session
                     .as_ref()
@@ -696,13 +807,17 @@ impl StudioApp {
                     if registry_unsaved {
                         ui.label("The model registry has edits that are not saved.");
                     }
+                    if let Some(why) = &failed {
+                        ui.label(
+                            RichText::new(format!("The window stays open: {why}"))
+                                .color(theme::error(ui.visuals())),
+                        );
+                    }
                     ui.horizontal(|ui| {
-                        // Save covers both; a registry save runs on the worker.
+                        // Save covers both (a registry save runs on the
+                        // worker); the window closes once both are saved.
                         if ui.button("Save").clicked() {
-                            actions.push(Action::Save);
-                            if !doc_dirty {
-                                actions.push(Action::DismissDialog);
-                            }
+                            actions.push(Action::SaveAndClose);
                         }
                         if ui.button("Discard").clicked() {
                             actions.push(Action::DiscardAndClose);
@@ -755,10 +870,12 @@ impl StudioApp {
             self.style_installed = true;
         }
         self.close_guard(ctx);
-        self.check_external_change();
         self.live.poll(ctx);
+        // After the poll: a push that just finished says what it wrote.
+        self.check_external_change();
         self.registry.set_repaint(ctx);
         self.registry.poll(&mut self.status);
+        self.close_when_saved(ctx);
         self.sync_served_models();
         self.status.busy = self
             .dialogs
@@ -840,7 +957,7 @@ impl StudioApp {
             || self.registry.has_unsaved_edits();
         if closing && !self.allow_close && unsaved {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.dialog = Dialog::ConfirmClose;
+            self.dialog = Dialog::ConfirmClose { failed: None };
         }
     }
 
@@ -907,6 +1024,12 @@ fn external_change_banner(
         }
     });
     ui.add_space(6.0);
+}
+
+/// One spelling of a file's path, so the proxy's file (through a path map)
+/// and the open file compare as the same file.
+fn same_file_key(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Where pushes are recorded: the app's data folder (`~/.local/share/...`).

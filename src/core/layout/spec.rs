@@ -50,6 +50,11 @@ impl FieldType {
         }
     }
 
+    /// Typed as a number in a form (text that must parse as one).
+    pub fn is_number(self) -> bool {
+        matches!(self, Self::Int | Self::OptionalInt | Self::Float)
+    }
+
     pub fn is_text(self) -> bool {
         matches!(
             self,

@@ -131,6 +131,13 @@ pub struct HistoryEntry {
     /// The files around this push (single-proxy pushes).
     #[serde(default, skip_serializing_if = "FileRecord::is_empty")]
     pub file: FileRecord,
+    /// What else the push changed in the proxy's file, beyond the keys the
+    /// proxy's API shows (`changes`): ImageWorks' own tables (`[ui.pages]`),
+    /// keys the proxy does not read, tables its writer drops; each by its
+    /// path, `null` where it was or is absent. Known when the file was read
+    /// on this machine.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_changes: Vec<HistoryChange>,
 }
 
 /// One target of a fleet push.
@@ -196,6 +203,84 @@ pub(super) fn changes_of(plan: &PushPlan) -> Vec<HistoryChange> {
         .collect()
 }
 
+/// Every value that differs between the proxy's file before the push and
+/// after it, other than the keys the API shows (`changes_of` has those):
+/// known only when the file was read here (else `current_text` is the
+/// proxy's values regenerated, which holds nothing else).
+pub(super) fn file_changes_of(plan: &PushPlan) -> Vec<HistoryChange> {
+    if !matches!(plan.current, super::push::CurrentText::LocalFile { .. }) {
+        return Vec::new();
+    }
+    let api_paths: std::collections::HashSet<&str> =
+        plan.changes.iter().map(|c| c.path.as_str()).collect();
+    value_changes(&plan.current_text, &plan.new_text)
+        .into_iter()
+        .filter(|c| !api_paths.contains(c.path.as_str()))
+        .collect()
+}
+
+/// Every value (by its dotted path, `endpoints[0].name`) that differs
+/// between two TOML texts, however each is spelled; `null` where absent.
+pub fn value_changes(before: &str, after: &str) -> Vec<HistoryChange> {
+    let leaves = |text: &str| {
+        let mut out = std::collections::BTreeMap::new();
+        if let Ok(doc) = crate::core::document::parse_spanned(text) {
+            flatten(doc.as_table(), "", &mut out);
+        }
+        out
+    };
+    let (old, new) = (leaves(before), leaves(after));
+    let paths: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let (b, a) = (old.get(path), new.get(path));
+            (b != a).then(|| HistoryChange {
+                key: path.clone(),
+                path: path.clone(),
+                before: b.cloned().unwrap_or(Value::Null),
+                after: a.cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect()
+}
+
+fn flatten(
+    table: &dyn toml_edit::TableLike,
+    prefix: &str,
+    out: &mut std::collections::BTreeMap<String, Value>,
+) {
+    for (key, item) in table.iter() {
+        let path = format!("{prefix}{key}");
+        match item {
+            toml_edit::Item::ArrayOfTables(array) => {
+                for (i, t) in array.iter().enumerate() {
+                    flatten(t, &format!("{path}[{i}]."), out);
+                }
+            }
+            toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
+                flatten(t, &format!("{path}."), out);
+            }
+            toml_edit::Item::Table(t) => flatten(t, &format!("{path}."), out),
+            toml_edit::Item::Value(v) => {
+                out.insert(path, super::json_value::toml_to_json(v));
+            }
+            toml_edit::Item::None => {}
+        }
+    }
+}
+
+/// How a push is reverted ([`HistoryEntry::revert_route`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevertRoute {
+    /// Write the proxy's file back as it was before the push, byte for
+    /// byte (`text` at `path`, on this machine): planned as a file push.
+    RestoreText { path: PathBuf, text: String },
+    /// Push the previous values of `changes` back (through the API or as a
+    /// file push of the draft with them put back).
+    PushBack,
+}
+
 /// How one push's result is recorded.
 pub(super) fn result_of(result: &Result<PushOutcome, PushError>) -> HistoryResult {
     match result {
@@ -249,6 +334,30 @@ impl HistoryEntry {
             restart: None,
             targets: Vec::new(),
             file: FileRecord::of(plan, result),
+            file_changes: file_changes_of(plan),
+        }
+    }
+
+    /// How a revert of this entry puts the file back, or why it cannot.
+    pub fn revert_route(&self) -> Result<RevertRoute, HistoryError> {
+        if !self.may_have_changed_file() {
+            return Err(HistoryError::NotPushed);
+        }
+        let text = match (&self.file.local_path, &self.file.text_before) {
+            (Some(path), Some(text)) => Some((path, text)),
+            _ => None,
+        };
+        // A file push wrote the whole file, and an API push that changed
+        // more than its keys can only be undone with the file's old text.
+        let whole_file = self.mode == PushMode::File || !self.file_changes.is_empty();
+        match text {
+            Some((path, text)) if whole_file => Ok(RevertRoute::RestoreText {
+                path: path.clone(),
+                text: text.clone(),
+            }),
+            None if self.mode == PushMode::File => Err(HistoryError::NoTextBefore),
+            _ if !self.changes.is_empty() => Ok(RevertRoute::PushBack),
+            _ => Err(HistoryError::NothingRecorded),
         }
     }
 
@@ -365,6 +474,19 @@ pub enum HistoryError {
     UnknownKey { key: String },
     #[error("cannot revert a push that failed (nothing was changed by it)")]
     NotPushed,
+    #[error(
+        "cannot revert: this file push did not record the file's text before it (an entry written before texts were kept, or the file was not read on this machine); put the file back from its .bak next to it"
+    )]
+    NoTextBefore,
+    #[error(
+        "cannot revert: this push recorded no change to put back and no text of the file before it"
+    )]
+    NothingRecorded,
+    #[error(
+        "cannot revert by values: this push changed only what the proxy's API does not show ({}); put the file back as it was before the push with `history revert N --restore-file`",
+        .paths.join(", ")
+    )]
+    OnlyInFile { paths: Vec<String> },
 }
 
 /// Everything readable in the history; lines that do not parse are counted, not fatal.
@@ -554,7 +676,97 @@ mod tests {
             restart: None,
             targets: Vec::new(),
             file: FileRecord::default(),
+            file_changes: Vec::new(),
         }
+    }
+
+    /// Every value a push changed, however it is spelled, with `null`
+    /// where a key was or is absent; formatting and comments are no change.
+    #[test]
+    fn value_changes_name_every_value_that_differs() {
+        let before = "# c\n[server]\nport = 8100\n[ui.pages]\nmono_checker = true\n[[endpoints]]\nname = \"a\"\n";
+        let after = "[server]\nport   = 8100\n[ui]\npages = { mono_checker = false }\n[[endpoints]]\nname = \"b\"\nurl = \"x\"\n";
+        let changes = value_changes(before, after);
+        let seen: Vec<(&str, String, String)> = changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.before.to_string(), c.after.to_string()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("endpoints[0].name", "\"a\"".to_owned(), "\"b\"".to_owned()),
+                ("endpoints[0].url", "null".to_owned(), "\"x\"".to_owned()),
+                (
+                    "ui.pages.mono_checker",
+                    "true".to_owned(),
+                    "false".to_owned()
+                ),
+            ]
+        );
+    }
+
+    /// A file push is reverted by its text before (byte for byte); one
+    /// without that text says why it cannot be; an API push of keys puts
+    /// their values back.
+    #[test]
+    fn a_revert_restores_the_text_or_says_why_not() {
+        let mut entry = pushed("a");
+        assert!(matches!(
+            entry.revert_route(),
+            Err(HistoryError::NothingRecorded)
+        ));
+        entry.mode = PushMode::File;
+        assert!(matches!(
+            entry.revert_route(),
+            Err(HistoryError::NoTextBefore)
+        ));
+        entry.file.local_path = Some(PathBuf::from("/srv/chat_proxy.toml"));
+        entry.file.text_before = Some("[ui.pages]\nmono_checker = true\n".to_owned());
+        assert_eq!(
+            entry.revert_route().ok(),
+            Some(RevertRoute::RestoreText {
+                path: PathBuf::from("/srv/chat_proxy.toml"),
+                text: "[ui.pages]\nmono_checker = true\n".to_owned()
+            })
+        );
+        entry.mode = PushMode::Api;
+        assert!(matches!(
+            entry.revert_route(),
+            Err(HistoryError::NothingRecorded)
+        ));
+        entry.changes.push(HistoryChange {
+            key: "port".to_owned(),
+            path: "server.port".to_owned(),
+            before: 8100.into(),
+            after: 8101.into(),
+        });
+        assert_eq!(entry.revert_route().ok(), Some(RevertRoute::PushBack));
+        entry.result = HistoryResult::Failed {
+            error: "refused".to_owned(),
+        };
+        assert!(matches!(entry.revert_route(), Err(HistoryError::NotPushed)));
+    }
+
+    /// A push that changed only what the API does not show is not
+    /// "nothing to push" when reverted by values: it says how instead.
+    #[test]
+    fn a_push_of_app_tables_alone_is_not_reverted_by_values() {
+        let mut entry = pushed("a");
+        entry.mode = PushMode::File;
+        entry.file_changes.push(HistoryChange {
+            key: "ui.pages.mono_checker".to_owned(),
+            path: "ui.pages.mono_checker".to_owned(),
+            before: true.into(),
+            after: false.into(),
+        });
+        let why = super::super::fleet::revert::revert_targets(&entry)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            why.contains("ui.pages.mono_checker") && why.contains("--restore-file"),
+            "{why}"
+        );
     }
 
     #[test]

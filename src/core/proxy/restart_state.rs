@@ -171,6 +171,7 @@ mod tests {
             restart: None,
             targets: Vec::new(),
             file: Default::default(),
+            file_changes: Vec::new(),
         }
     }
 

@@ -95,6 +95,10 @@ pub struct LiveProxy {
     profiles_unsaved_since: Option<Instant>,
     /// The selected fleet, its grid and its push (`fleet.rs`).
     fleet: FleetUi,
+    /// Files on this machine a push of this app wrote (or may have
+    /// written), each with the text it expects there, until the app takes
+    /// them: a change it made itself is not someone else's edit.
+    own_writes: Vec<(PathBuf, String)>,
 }
 
 /// How long the profiles may stay changed but unwritten while someone types.
@@ -121,6 +125,7 @@ impl LiveProxy {
             uptime_seen: None,
             restart: RestartRun::Idle,
             last_push_id: None,
+            own_writes: Vec::new(),
             draft_path: None,
             endpoint_tests: endpoint_tests::EndpointTests::default(),
             profiles_store: None,
@@ -465,6 +470,12 @@ impl LiveProxy {
 
     /// Plan a push of `draft` from the view the admin is looking at.
     fn open_push(&mut self, draft: &ConfigDocument, layouts: &LayoutSet) {
+        self.open_push_of(draft, layouts, true);
+    }
+
+    /// Plan a push of `draft`; `as_draft`: it is the open document (its
+    /// base in the history applies), not a file's earlier text put back.
+    fn open_push_of(&mut self, draft: &ConfigDocument, layouts: &LayoutSet, as_draft: bool) {
         // A finished restart belongs to the push before this one.
         self.close_restart();
         let Some(view) = self.config.value() else {
@@ -473,7 +484,8 @@ impl LiveProxy {
             return;
         };
         let base_url = self.base_url();
-        let base = match (&self.history_dir, &self.draft_path) {
+        let draft_path = self.draft_path.clone().filter(|_| as_draft);
+        let base = match (&self.history_dir, &draft_path) {
             (Some(dir), Some(path)) => {
                 crate::core::proxy::history::draft_base_in(dir, &base_url, path)
                     .ok()
@@ -483,7 +495,7 @@ impl LiveProxy {
         };
         let target = PushTarget::new(&base_url)
             .with_path_maps(self.profiles.active().path_maps.clone())
-            .with_draft(self.draft_path.clone(), base);
+            .with_draft(draft_path, base);
         self.push = match plan_push(draft, layouts, view, &target, self.push_mode) {
             Ok(plan) => PushState::Review {
                 plan: Box::new(plan),
@@ -539,6 +551,12 @@ impl LiveProxy {
             return;
         };
         self.record(&plan, &run);
+        let wrote =
+            matches!(&run.result, Ok(o) if o.status != crate::core::proxy::PushStatus::Nothing);
+        if let (true, Some(path)) = (wrote, plan.local_file()) {
+            self.own_writes
+                .push((path.to_path_buf(), plan.new_text.clone()));
+        }
         let result = run.result;
         let stale = match &result {
             Err(PushError::Stale { conflicts }) => conflicts.clone(),
@@ -568,6 +586,17 @@ impl LiveProxy {
         self.reload_history();
     }
 
+    /// The files this app's pushes wrote since the last call, with the
+    /// text each push expects there (see `own_writes`).
+    pub fn take_own_writes(&mut self) -> Vec<(PathBuf, String)> {
+        std::mem::take(&mut self.own_writes)
+    }
+
+    /// A push is under way: a change on disk now may be its own.
+    pub fn is_pushing(&self) -> bool {
+        matches!(self.push, PushState::Running { .. })
+    }
+
     fn reload_history(&mut self) {
         if let Some(dir) = &self.history_dir {
             self.history = history::list(dir).map(|h| h.entries).unwrap_or_default();
@@ -579,10 +608,43 @@ impl LiveProxy {
         let Some(entry) = self.history.get(index) else {
             return;
         };
-        match history::revert_draft(entry, draft, layouts) {
-            Ok(reverted) => {
-                self.push_mode = entry.mode;
-                self.open_push(&reverted, layouts);
+        match entry.revert_route() {
+            // The file as it was before that push, byte for byte, planned,
+            // reviewed and read back like any file push.
+            Ok(history::RevertRoute::RestoreText { text, path }) => {
+                match ConfigDocument::parse(&text) {
+                    // A file push is planned against the proxy's answer; a
+                    // proxy that cannot read its file may not give one.
+                    Ok(_) if self.config.value().is_none() => {
+                        let dir = self
+                            .history_dir
+                            .as_ref()
+                            .map_or_else(String::new, |d| d.display().to_string());
+                        self.push = PushState::Refused(format!(
+                            "cannot plan the revert: the proxy's config is not read (Refresh first). When the proxy cannot read its file at all, put {} back without it: iw-studio history --history-dir {dir} revert {index} --restore-file",
+                            path.display()
+                        ));
+                    }
+                    Ok(before) => {
+                        self.push_mode = PushMode::File;
+                        self.open_push_of(&before, layouts, false);
+                    }
+                    Err(e) => {
+                        self.push = PushState::Refused(format!(
+                            "cannot revert: the file's text before that push does not parse here (line {}, column {}): {}",
+                            e.line, e.column, e.message
+                        ));
+                    }
+                }
+            }
+            Ok(history::RevertRoute::PushBack) => {
+                match history::revert_draft(entry, draft, layouts) {
+                    Ok(reverted) => {
+                        self.push_mode = entry.mode;
+                        self.open_push(&reverted, layouts);
+                    }
+                    Err(e) => self.push = PushState::Refused(e.to_string()),
+                }
             }
             Err(e) => self.push = PushState::Refused(e.to_string()),
         }

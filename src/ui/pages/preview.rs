@@ -538,7 +538,8 @@ fn history_panel(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
     egui::ScrollArea::vertical().id_salt("history").max_height(160.0).show(ui, |ui| {
         for (i, entry) in live.history().iter().enumerate().rev() {
             ui.horizontal(|ui| {
-                let keys: Vec<String> = entry.changes.iter().map(|c| format!("{}: {} -> {}", c.key, c.before, c.after)).collect();
+                // Every change the push made: the API's keys and the rest of the file.
+                let keys: Vec<String> = entry.changes.iter().chain(&entry.file_changes).map(|c| format!("{}: {} -> {}", c.path, c.before, c.after)).collect();
                 let ok = match entry.result {
                     HistoryResult::Pushed { verified: true, .. } => "✔",
                     HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. } => "?",
@@ -546,7 +547,12 @@ fn history_panel(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                 };
                 ui.label(format!("{ok} {} · {} · {:?}", entry.time, entry.profile, entry.mode))
                     .on_hover_text(keys.join("\n"));
-                if entry.may_have_changed_file() && ui.small_button("Revert…").on_hover_text("Push the previous values back (validated, diffed and confirmed like any push)").clicked() {
+                let how = match entry.revert_route() {
+                    Ok(crate::core::proxy::history::RevertRoute::RestoreText { .. }) => "Write the proxy's file back as it was before this push, byte for byte (diffed and confirmed like any file push)".to_owned(),
+                    Ok(crate::core::proxy::history::RevertRoute::PushBack) => "Push the previous values back (validated, diffed and confirmed like any push)".to_owned(),
+                    Err(e) => e.to_string(),
+                };
+                if entry.may_have_changed_file() && ui.small_button("Revert…").on_hover_text(how).clicked() {
                     revert = Some(i);
                 }
             });

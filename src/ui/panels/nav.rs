@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use egui::{RichText, Ui};
 
 use crate::core::layout::LayoutSet;
+use crate::core::problem_counts::ProblemCounts;
 use crate::core::session::EditSession;
 use crate::ui::actions::Action;
 use crate::ui::nav::{PageId, page_for_path};
@@ -15,7 +16,7 @@ pub fn show(
     layouts: &LayoutSet,
     session: &EditSession,
     current: &PageId,
-    registry_counts: (usize, usize),
+    problems: &ProblemCounts,
     actions: &mut Vec<Action>,
 ) {
     let counts = cached_counts(ui, layouts, session);
@@ -39,8 +40,7 @@ pub fn show(
                 &format!("{} {}", page.icon, page.title),
                 &id,
                 current,
-                errors,
-                warnings,
+                Badge::new(errors, warnings, "this file, on this page"),
                 actions,
             );
         }
@@ -55,8 +55,7 @@ pub fn show(
             "☑ What ImageWorks will offer",
             &PageId::Discovery,
             current,
-            0,
-            0,
+            Badge::default(),
             actions,
         );
         ui.add_space(8.0);
@@ -72,11 +71,17 @@ pub fn show(
             "📝 Raw TOML",
             &PageId::RawToml,
             current,
-            parse_errors,
-            0,
+            Badge::new(parse_errors, 0, "this file's text"),
             actions,
         );
-        entry(ui, "± Diff", &PageId::Diff, current, 0, 0, actions);
+        entry(
+            ui,
+            "± Diff",
+            &PageId::Diff,
+            current,
+            Badge::default(),
+            actions,
+        );
         ui.add_space(8.0);
         ui.label(
             RichText::new("Live proxy")
@@ -89,8 +94,7 @@ pub fn show(
             "🔍 Preview & push",
             &PageId::Preview,
             current,
-            0,
-            0,
+            Badge::default(),
             actions,
         );
         ui.add_space(8.0);
@@ -100,14 +104,13 @@ pub fn show(
                 .strong()
                 .color(theme::muted(ui.visuals())),
         );
-        let (errors, warnings) = registry_counts;
+        let registry = problems.registry.unwrap_or_default();
         entry(
             ui,
             "📚 Registry",
             &PageId::Registry,
             current,
-            errors,
-            warnings,
+            Badge::new(registry.errors, registry.warnings, "the model registry"),
             actions,
         );
     });
@@ -149,6 +152,12 @@ fn cached_counts(
 /// page is found by parsing its path, so not once per page per frame).
 fn counts_by_page(layouts: &LayoutSet, session: &EditSession) -> HashMap<PageId, (usize, usize)> {
     let mut counts: HashMap<PageId, (usize, usize)> = HashMap::new();
+    // A field showing text that is not in the file is an error of its page.
+    for u in session.unwritten() {
+        if let Some(page) = page_for_path(layouts, &u.path) {
+            counts.entry(page).or_default().0 += 1;
+        }
+    }
     for f in session.findings() {
         if let Some(page) = page_for_path(layouts, &f.path) {
             let (e, w) = counts.entry(page).or_default();
@@ -162,15 +171,48 @@ fn counts_by_page(layouts: &LayoutSet, session: &EditSession) -> HashMap<PageId,
     counts
 }
 
+/// What an entry's badge counts, and of what (said on hover).
+#[derive(Default)]
+struct Badge {
+    errors: usize,
+    warnings: usize,
+    of: &'static str,
+}
+
+impl Badge {
+    fn new(errors: usize, warnings: usize, of: &'static str) -> Self {
+        Self {
+            errors,
+            warnings,
+            of,
+        }
+    }
+
+    fn hover(&self) -> String {
+        format!(
+            "{} in {}",
+            crate::core::problem_counts::Tally {
+                errors: self.errors,
+                warnings: self.warnings,
+                notes: 0,
+            }
+            .describe(),
+            self.of
+        )
+    }
+}
+
 fn entry(
     ui: &mut Ui,
     title: &str,
     id: &PageId,
     current: &PageId,
-    errors: usize,
-    warnings: usize,
+    badge: Badge,
     actions: &mut Vec<Action>,
 ) {
+    let Badge {
+        errors, warnings, ..
+    } = badge;
     ui.horizontal(|ui| {
         if ui.selectable_label(current == id, title).clicked() {
             actions.push(Action::Navigate(id.clone()));
@@ -181,13 +223,15 @@ fn entry(
                 RichText::new(format!("⛔{errors}"))
                     .small()
                     .color(theme::error(&v)),
-            );
+            )
+            .on_hover_text(badge.hover());
         } else if warnings > 0 {
             ui.label(
                 RichText::new(format!("⚠{warnings}"))
                     .small()
                     .color(theme::warning(&v)),
-            );
+            )
+            .on_hover_text(badge.hover());
         }
     });
 }

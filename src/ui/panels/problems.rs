@@ -5,6 +5,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::core::problem_counts::ProblemCounts;
 use crate::core::registry::{Finding as RegistryFinding, Severity};
 use crate::core::session::EditSession;
 use crate::ui::actions::Action;
@@ -25,6 +26,7 @@ pub enum Filter {
 pub fn show(
     ui: &mut Ui,
     session: &EditSession,
+    counts: &ProblemCounts,
     registry: &[RegistryFinding],
     filter: &mut Filter,
     actions: &mut Vec<Action>,
@@ -32,17 +34,18 @@ pub fn show(
     ui.horizontal(|ui| {
         ui.label(RichText::new("Problems").strong());
         ui.separator();
-        let config_count = session.findings().len() + usize::from(session.parse_error().is_some());
+        // The same tallies as the status bar and the navigation badges.
+        let registry_label = counts.registry.map_or_else(
+            || "Registry: none open".to_owned(),
+            |r| format!("Registry: {}", r.describe()),
+        );
         for (value, label) in [
+            (Filter::All, format!("Both: {}", counts.both().describe())),
             (
-                Filter::All,
-                format!("All ({})", config_count + registry.len()),
+                Filter::Config,
+                format!("This file: {}", counts.file.unwrap_or_default().describe()),
             ),
-            (Filter::Config, format!("chat_proxy.toml ({config_count})")),
-            (
-                Filter::Registry,
-                format!("Model registry ({})", registry.len()),
-            ),
+            (Filter::Registry, registry_label),
         ] {
             ui.selectable_value(filter, value, label);
         }
@@ -71,8 +74,22 @@ pub fn show(
                     actions.push(Action::ShowLine(e.line));
                 }
             }
-            if session.findings().is_empty() && session.parse_error().is_none() {
-                ui.label(RichText::new("No problems.").color(theme::ok(&v)));
+            if counts.file.unwrap_or_default().listed() == 0 {
+                ui.label(RichText::new("No problems in this file.").color(theme::ok(&v)));
+            }
+            // What a field shows that a save would leave out: first, as it
+            // blocks the save.
+            for u in session.unwritten() {
+                let text = format!("⛔ {}  {}", u.path, u.finding().message);
+                if ui
+                    .add(
+                        egui::Button::new(RichText::new(text).color(theme::error(&v))).frame(false),
+                    )
+                    .on_hover_text("Show this field")
+                    .clicked()
+                {
+                    actions.push(Action::Focus(u.path.clone()));
+                }
             }
             for f in session.findings() {
                 let (icon, tone) = if f.is_error() {

@@ -2,6 +2,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::core::problem_counts::ProblemCounts;
 use crate::ui::actions::Action;
 use crate::ui::theme;
 
@@ -31,32 +32,25 @@ pub fn show(
     ui: &mut Ui,
     status: &Status,
     show_problems: &mut bool,
-    counts: (usize, usize),
+    counts: &ProblemCounts,
     proxy: &str,
     actions: &mut Vec<Action>,
 ) {
+    // Right to left first, so the fixed parts keep their place and the
+    // message and the proxy line share what is left, cut with "…" (the
+    // whole text on hover) instead of drawing over each other.
     ui.horizontal(|ui| {
-        if let Some(busy) = &status.busy {
-            ui.spinner();
-            ui.label(busy);
-            ui.separator();
-        }
-        let v = ui.visuals().clone();
-        let text = RichText::new(&status.text);
-        ui.label(if status.is_error {
-            text.color(theme::error(&v))
-        } else {
-            text
-        });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let (errors, warnings) = counts;
-            let label = format!(
-                "Problems ({}, {})",
-                crate::core::plural::count(errors, "error", "errors"),
-                crate::core::plural::count(warnings, "warning", "warnings")
-            );
+            let label = format!("Problems ({})", counts.summary());
+            let mut hover = String::new();
+            if let Some(f) = &counts.file {
+                hover.push_str(&format!("This file: {}\n", f.describe()));
+            }
+            if let Some(r) = &counts.registry {
+                hover.push_str(&format!("The model registry: {}\n", r.describe()));
+            }
             ui.toggle_value(show_problems, label)
-                .on_hover_text("Show or hide the Problems panel");
+                .on_hover_text(format!("{hover}Show or hide the Problems panel"));
             ui.separator();
             // The folder is looked up only while the tooltip shows, not every frame.
             if ui
@@ -77,7 +71,28 @@ pub fn show(
                 actions.push(Action::OpenLogFolder);
             }
             ui.separator();
-            ui.label(RichText::new(proxy).small());
+            // The proxy line takes at most a third of what is left.
+            let proxy_width = (ui.available_width() / 3.0).max(60.0);
+            ui.scope(|ui| {
+                ui.set_max_width(proxy_width);
+                ui.add(egui::Label::new(RichText::new(proxy).small()).truncate());
+            });
+            ui.separator();
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                if let Some(busy) = &status.busy {
+                    ui.spinner();
+                    ui.add(egui::Label::new(busy.as_str()).truncate());
+                    ui.separator();
+                }
+                let v = ui.visuals().clone();
+                let text = RichText::new(&status.text);
+                let text = if status.is_error {
+                    text.color(theme::error(&v))
+                } else {
+                    text
+                };
+                ui.add(egui::Label::new(text).truncate());
+            });
         });
     });
 }

@@ -106,7 +106,9 @@ fn file_label(ui: &mut Ui, s: &EditSession, actions: &mut Vec<Action>) {
     ui.label(RichText::new(name).monospace());
     if s.is_dirty() {
         ui.label(RichText::new("⏺ unsaved").color(theme::warning(ui.visuals())))
-            .on_hover_text("The document differs from the file on disk");
+            .on_hover_text(
+                "The document differs from the file on disk, or a field shows text that is not in it",
+            );
     }
     let errors = s.error_count();
     let warnings = s.warning_count();
@@ -125,7 +127,7 @@ fn file_label(ui: &mut Ui, s: &EditSession, actions: &mut Vec<Action>) {
     );
     if counts
         .on_hover_text(format!(
-            "{}, {}: show the Problems panel",
+            "In this file: {}, {} (the registry's are counted on its page); show the Problems panel",
             crate::core::plural::count(errors, "error", "errors"),
             crate::core::plural::count(warnings, "warning", "warnings")
         ))

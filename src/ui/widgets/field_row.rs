@@ -11,6 +11,7 @@ use crate::core::layout::{Field, FieldType, check_value};
 use crate::core::session::Command;
 use crate::core::validate::Severity;
 use crate::core::value_input;
+use crate::ui::actions::Action;
 use crate::ui::page_ctx::PageCtx;
 use crate::ui::theme;
 
@@ -370,7 +371,25 @@ fn number_editor(
     if let Some(value) = outcome.commit {
         ctx.set(&place.path, value);
     }
+    let typed = outcome
+        .problem
+        .as_ref()
+        .and_then(|_| ctx.view.raw_buffers.get(&key).cloned());
+    report_field_text(ctx, &place.path, typed);
     outcome.problem
+}
+
+/// Tell the session what a field shows that the file does not hold (or
+/// that it shows the file again): a save must not leave it out silently.
+/// Sent only when it changes, not every frame.
+fn report_field_text(ctx: &mut PageCtx<'_>, path: &DocPath, typed: Option<String>) {
+    let known = ctx.session.unwritten_at(path).map(|u| u.text.as_str());
+    if known != typed.as_deref() {
+        ctx.actions.push(Action::FieldText {
+            path: path.clone(),
+            text: typed,
+        });
+    }
 }
 
 /// The unit after a value, singular for exactly one (`1 turn`, `2 turns`).
@@ -584,6 +603,10 @@ fn raw_editor(
     if let Some(typed) = ctx.view.raw_buffers.get(&key) {
         problem = value_input::parse_literal(typed).err();
     }
+    let typed = problem
+        .as_ref()
+        .and_then(|_| ctx.view.raw_buffers.get(&key).cloned());
+    report_field_text(ctx, &place.path, typed);
     ui.label(
         RichText::new("TOML literal")
             .small()

@@ -197,6 +197,7 @@ fn record_push(dir: &Path, url: &str, at: u64) -> TestResult {
         restart: None,
         targets: Vec::new(),
         file: Default::default(),
+        file_changes: Vec::new(),
     };
     Ok(record(dir, &entry)?)
 }

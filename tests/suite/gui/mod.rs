@@ -6,3 +6,4 @@ mod registry_gui;
 mod registry_maintenance;
 mod shell_gui;
 mod snapshots;
+mod window_truth;

@@ -236,8 +236,11 @@ fn clicking_a_finding_selects_its_entry() {
     let Some(finding) = first else {
         return; // nothing to click in a clean registry
     };
-    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Findings:")))
-        .click();
+    h.get_by(|n| {
+        n.label()
+            .is_some_and(|l| l.starts_with("Findings in the registry:"))
+    })
+    .click();
     h.run();
     h.get_all_by(|n| {
         n.role() == Role::Button && n.label().is_some_and(|l| l.contains(&finding.message))
@@ -605,7 +608,7 @@ fn registry_findings_are_in_the_problems_panel_with_a_filter() {
     h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Problems (")))
         .click();
     h.run();
-    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Model registry (")))
+    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Registry: ")))
         .click();
     h.run();
     assert!(
@@ -616,11 +619,8 @@ fn registry_findings_are_in_the_problems_panel_with_a_filter() {
             .is_some(),
         "the registry's finding is listed"
     );
-    h.get_by(|n| {
-        n.label()
-            .is_some_and(|l| l.starts_with("chat_proxy.toml ("))
-    })
-    .click();
+    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("This file: ")))
+        .click();
     h.run();
     assert!(
         h.query_all_by(|n| n

@@ -829,8 +829,11 @@ fn gui_a_stale_snapshot_is_a_finding_whose_regenerate_button_writes_it() {
             .any(|f| f.fix == Some(FindingFix::RegenerateSnapshot))
     };
     assert!(stale(h.state()), "reported on load");
-    h.get_by(|n| n.label().is_some_and(|l| l.starts_with("Findings:")))
-        .click();
+    h.get_by(|n| {
+        n.label()
+            .is_some_and(|l| l.starts_with("Findings in the registry:"))
+    })
+    .click();
     h.run();
     h.get_by_role_and_label(Role::Button, "regenerate").click();
     h.run_steps(2);

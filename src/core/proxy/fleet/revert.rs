@@ -83,6 +83,7 @@ pub fn history_entry(fleet: &str, plan: &FleetPlan, outcome: &FleetOutcome) -> H
         restart: None,
         targets,
         file: Default::default(),
+        file_changes: Vec::new(),
     }
 }
 
@@ -102,6 +103,12 @@ pub fn revert_targets(entry: &HistoryEntry) -> Result<Vec<RevertTarget>, History
         return Err(HistoryError::NotPushed);
     }
     if entry.targets.is_empty() {
+        // Values put back cannot undo what the API does not show.
+        if entry.changes.is_empty() && !entry.file_changes.is_empty() {
+            return Err(HistoryError::OnlyInFile {
+                paths: entry.file_changes.iter().map(|c| c.path.clone()).collect(),
+            });
+        }
         return Ok(vec![RevertTarget {
             name: entry.profile.clone(),
             base_url: entry.base_url.clone(),

@@ -250,17 +250,6 @@ impl RegistryState {
         self.sort
     }
 
-    /// (errors, warnings) among the findings.
-    pub fn counts(&self) -> (usize, usize) {
-        self.findings()
-            .iter()
-            .fold((0, 0), |(e, w), f| match f.severity {
-                Severity::Error => (e + 1, w),
-                Severity::Warning => (e, w + 1),
-                Severity::Info => (e, w),
-            })
-    }
-
     /// Load the registry in `dir` on this thread, replacing the one shown
     /// (and its history). The page opens folders with `open` instead.
     pub fn load(&mut self, dir: &Path) -> Result<usize, RegistryError> {
@@ -739,11 +728,10 @@ fn filter_row(ui: &mut Ui, state: &mut RegistryState) {
 }
 
 fn findings_list(ui: &mut Ui, state: &RegistryState, actions: &mut Vec<Action>) {
-    let (errors, warnings) = state.counts();
+    // The same tally as the navigation badge and the Problems panel.
     let title = format!(
-        "Findings: {}, {}",
-        crate::core::plural::count(errors, "error", "errors"),
-        crate::core::plural::count(warnings, "warning", "warnings")
+        "Findings in the registry: {}",
+        crate::core::problem_counts::Tally::of_registry(state.findings()).describe()
     );
     egui::CollapsingHeader::new(title)
         .id_salt("registry_findings")
