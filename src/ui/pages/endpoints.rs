@@ -147,7 +147,6 @@ fn live_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, base: &DocPath, index: usize, na
                 RichText::new(
                     "Not tested yet: test it to pick default models from what it serves.",
                 )
-                .small()
                 .color(theme::muted(&v)),
             );
         }

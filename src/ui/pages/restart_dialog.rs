@@ -96,10 +96,9 @@ pub fn section(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
             ui.label(RichText::new(&report.headline).strong().color(tone));
             differences(ui, &report.stages);
             match not_recorded {
-                None => ui.label(RichText::new("Recorded in the push history.").small()),
+                None => ui.label(RichText::new("Recorded in the push history.")),
                 Some(why) => ui.label(
                     RichText::new(format!("Not in the push history: {why}."))
-                        .small()
                         .color(theme::warning(&v)),
                 ),
             };
@@ -130,7 +129,6 @@ fn offer(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                 "To restart from here, give profile `{}` a restart command under Connection profiles.",
                 profile.name
             ))
-            .small()
             .color(theme::muted(ui.visuals())),
         );
         return;
@@ -139,11 +137,7 @@ fn offer(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
         if ui.button("⟳ Restart the proxy…").clicked() {
             actions.push(Action::Live(LiveAction::AskRestart));
         }
-        ui.label(
-            RichText::new(shown_argv(&profile.restart_command))
-                .monospace()
-                .small(),
-        );
+        ui.label(RichText::new(shown_argv(&profile.restart_command)).monospace());
     });
 }
 

@@ -138,11 +138,7 @@ fn details_line(ui: &mut Ui, ctx: &PageCtx<'_>, place: &FieldPlace<'_>) {
         } else {
             "unset: default applies"
         };
-        ui.label(
-            RichText::new(format!("default {} · {state}", shown_default(field)))
-                .small()
-                .color(muted),
-        );
+        ui.label(RichText::new(format!("default {} · {state}", shown_default(field))).color(muted));
         if let Some(env) = &field.env {
             env_badge(ui, env);
         }
@@ -169,7 +165,6 @@ fn env_badge(ui: &mut Ui, env: &str) {
         Err(_) => {
             ui.label(
                 RichText::new(format!("env {env}"))
-                    .small()
                     .monospace()
                     .color(theme::muted(&v)),
             )
@@ -220,8 +215,11 @@ fn problem_slot(ui: &mut Ui, ctx: &mut PageCtx<'_>, path: &DocPath, typed: Optio
     {
         super::quick_fix_button(ui, fixable, ctx.actions);
     }
-    ui.add(egui::Label::new(RichText::new(format!("{icon} {text}")).color(tone)).truncate())
-        .on_hover_text(all.join("\n"));
+    super::cut_label(
+        ui,
+        RichText::new(format!("{icon} {text}")).color(tone),
+        all.join("\n"),
+    );
 }
 
 fn reset_button(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
@@ -584,15 +582,11 @@ fn raw_editor(
     if let Some(typed) = ctx.view.raw_buffers.get(&key) {
         problem = value_input::parse_literal(typed).err();
     }
-    ui.label(
-        RichText::new("TOML literal")
-            .small()
-            .color(theme::muted(ui.visuals())),
-    )
-    .on_hover_text(format!(
-        "The file holds {} here, which is not {}; type a TOML value or reset it.",
-        value.to_string().trim(),
-        place.field.ty.describe()
-    ));
+    ui.label(RichText::new("TOML literal").color(theme::muted(ui.visuals())))
+        .on_hover_text(format!(
+            "The file holds {} here, which is not {}; type a TOML value or reset it.",
+            value.to_string().trim(),
+            place.field.ty.describe()
+        ));
     problem
 }

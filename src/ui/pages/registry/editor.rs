@@ -412,16 +412,12 @@ fn reset_button(ui: &mut Ui, field: &Field, row: &mut RowCtx<'_>) {
 fn masked_marker(ui: &mut Ui, masked: &Masked, row: &mut RowCtx<'_>) {
     ui.horizontal_wrapped(|ui| {
         let text = masked_message(&masked.discovered);
-        ui.label(
-            RichText::new(text)
-                .small()
-                .color(theme::accent(ui.visuals())),
-        )
-        .on_hover_text(format!(
-            "{}: the curated value wins in the merge, so the discovered value \
+        ui.label(RichText::new(text).color(theme::accent(ui.visuals())))
+            .on_hover_text(format!(
+                "{}: the curated value wins in the merge, so the discovered value \
                  (where ImageWorks' own Models page saves its edits) is not used",
-            masked.path
-        ));
+                masked.path
+            ));
         let use_it = ui
             .small_button("Use the discovered value")
             .on_hover_text(format!("Remove {} from the curated entry", masked.path));
@@ -594,11 +590,7 @@ fn text_field(
         row.set(&field.path, new);
     }
     if let Some(unit) = &field.unit {
-        ui.label(
-            RichText::new(unit)
-                .small()
-                .color(theme::muted(ui.visuals())),
-        );
+        ui.label(RichText::new(unit).color(theme::muted(ui.visuals())));
     }
 }
 
