@@ -1,5 +1,6 @@
 //! check / get / set / unset / schema / defaults on a chat_proxy.toml.
 
+use crate::core::plural;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -54,9 +55,10 @@ fn findings_text(file: &Path, findings: &[Finding]) -> String {
         .collect();
     let errors = findings.iter().filter(|f| f.is_error()).count();
     out.push(format!(
-        "{}: {errors} error(s), {} warning(s)",
+        "{}: {}, {}",
         file.display(),
-        findings.len() - errors
+        plural::count(errors, "error", "errors"),
+        plural::count(findings.len() - errors, "warning", "warnings")
     ));
     out.join("\n")
 }
@@ -254,8 +256,8 @@ fn refuse(file: &Path, path: &DocPath, findings: &[Finding], o: &mut Out<'_>) ->
     errors.sort_by_key(|f| f.path != *path);
     let lines: Vec<String> = errors.iter().map(|f| format!("  {f}")).collect();
     let message = format!(
-        "not saved: the result would have {} error(s); {} is unchanged (use --force to save anyway)\n{}",
-        errors.len(),
+        "not saved: the result would have {}; {} is unchanged (use --force to save anyway)\n{}",
+        plural::count(errors.len(), "error", "errors"),
         file.display(),
         lines.join("\n")
     );

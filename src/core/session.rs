@@ -2,6 +2,7 @@
 //! source of truth, every change as a `Command`, undo/redo, the raw text
 //! (which may not parse while someone types), findings, and safe save.
 
+use crate::core::plural;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -101,7 +102,8 @@ pub enum SessionError {
     #[error("the raw text does not parse (line {}, column {}): fix it before editing forms or saving", .0.line, .0.column)]
     TextInvalid(ParseError),
     #[error(
-        "not saved: the document has {0} error(s); fix them or use the Problems panel to find them"
+        "not saved: the document has {}; fix them or use the Problems panel to find them",
+        plural::count(*.0, "error", "errors")
     )]
     HasErrors(usize),
     #[error(transparent)]

@@ -122,13 +122,18 @@ pub fn show(
             restart.as_ref(),
         );
     });
-    let top = ui.cursor().top();
-    ui.separator();
-    ui.columns(2, |cols| {
-        models_panel(&mut cols[0], live, &view.served);
-        history_panel(&mut cols[1], live, actions);
-    });
-    let strip = ui.min_rect().bottom() - top + ui.spacing().item_spacing.y;
+    let strip = ui
+        .scope(|ui| {
+            ui.separator();
+            ui.columns(2, |cols| {
+                models_panel(&mut cols[0], live, &view.served);
+                history_panel(&mut cols[1], live, actions);
+            });
+        })
+        .response
+        .rect
+        .height()
+        + ui.spacing().item_spacing.y;
     if (strip - view.lower_strip).abs() > 0.5 {
         view.lower_strip = strip;
         ui.ctx().request_repaint();
@@ -138,10 +143,10 @@ pub fn show(
 /// Height kept below the table before the strip was first measured.
 pub const LOWER_STRIP: f32 = 200.0;
 /// The narrowest the table's columns get: the setting, each value, the notes
-/// (room for two badges such as "masked by env" and "restart").
+/// (room for a badge such as "masked by env"; more show on a wider window).
 const SETTING_MIN: f32 = 150.0;
 const VALUE_MIN: f32 = 75.0;
-const NOTES_MIN: f32 = 170.0;
+const NOTES_MIN: f32 = 120.0;
 /// The table never gets less than this, however small the window.
 const MIN_TABLE: f32 = 160.0;
 

@@ -508,7 +508,7 @@ fn text_editor(
         default
     };
     let edit = egui::TextEdit::singleline(&mut text)
-        .desired_width(theme::EDITOR_WIDTH)
+        .desired_width(text_width(ui))
         .hint_text(hint);
     let edit = if field.ty == FieldType::EnvVar
         || field.ty == FieldType::Path
@@ -518,7 +518,14 @@ fn text_editor(
     } else {
         edit
     };
-    if ui.add(edit).labelled_by(label_id).changed() {
+    let response = ui.add(edit).labelled_by(label_id);
+    // A value longer than the field (an S3 URL, a model name): all of it on hover.
+    let response = if text.chars().count() > 30 {
+        response.on_hover_text(text.clone())
+    } else {
+        response
+    };
+    if response.changed() {
         ctx.set(&place.path, text.clone());
     }
     if field.ty == FieldType::EnvVar && !text.is_empty() {
@@ -527,6 +534,14 @@ fn text_editor(
     // The text is in the file as typed; what is wrong with it shows at once,
     // before the findings catch up.
     current.and_then(|_| check_value(field, &Value::from(text.as_str())).err())
+}
+
+/// A text field as wide as the row allows, keeping room for the reset button
+/// and a problem beside it: a long URL or path is not cut beside empty space.
+fn text_width(ui: &Ui) -> f32 {
+    const BESIDE: f32 = 240.0;
+    const MOST: f32 = 560.0;
+    (ui.available_width() - BESIDE).clamp(theme::EDITOR_WIDTH, MOST)
 }
 
 /// Whether the named variable is set here: never its value (it is a secret).
