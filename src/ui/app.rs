@@ -649,7 +649,7 @@ impl StudioApp {
                         &mut layout_page
                     }
                     None => {
-                        ui.label(format!("No layout page `{id}`"));
+                        ui.label(format!("No layout page \"{id}\""));
                         return;
                     }
                 },

@@ -406,6 +406,8 @@ fn table_body(
 /// A value as shown: secrets masked by the one rule (`core::redact`).
 fn compact(v: &Value) -> String {
     let text = match v {
+        // The proxy's JSON null is "no value": said in words.
+        Value::Null => "none".to_owned(),
         Value::String(s) => format!("{s:?}"),
         other => other.to_string(),
     };
@@ -547,9 +549,9 @@ fn models_panel(ui: &mut Ui, live: &LiveProxy, served: &[ServedModel]) {
 /// sent `null`, the registry entry's value marked as such.
 fn served_row(ui: &mut Ui, m: &ServedModel) {
     let entry = if m.in_registry {
-        format!("registry entry `{}`", m.registry_name)
+        format!("registry entry \"{}\"", m.registry_name)
     } else {
-        format!("`{}`: not in the loaded registry", m.registry_name)
+        format!("\"{}\": not in the loaded registry", m.registry_name)
     };
     ui.label(RichText::new(&m.id).monospace())
         .on_hover_text(entry);

@@ -216,6 +216,10 @@ fn plan_notes(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
 }
 
 fn changes_grid(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
+    // No heading over nothing: a plan without changes says so elsewhere.
+    if plan.changes.is_empty() {
+        return;
+    }
     ui.label(RichText::new("Changes").strong());
     egui::Grid::new("push_changes")
         .striped(true)
@@ -302,10 +306,12 @@ fn done(
                 ui.label(problem);
             }
             if !outcome.message.is_empty() {
-                ui.label(RichText::new(format!(
-                    "The proxy said: {}",
-                    outcome.message
-                )));
+                // A file push is the app's own write: its message is ours, not the proxy's.
+                let text = match outcome.mode {
+                    PushMode::Api => format!("The proxy said: {}", outcome.message),
+                    PushMode::File => outcome.message.clone(),
+                };
+                ui.label(text);
             }
             let found = if outcome.status == PushStatus::Unknown {
                 "On the proxy now"

@@ -105,7 +105,7 @@ pub fn section(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
             if report.result == RestartResult::LeaseHeld
                 && ui
                     .button("⟳ Restart anyway (interrupts the GPU job)")
-                    .on_hover_text(format!("Runs `{}` now", shown_argv(&ask.request.argv)))
+                    .on_hover_text(format!("Runs \"{}\" now", shown_argv(&ask.request.argv)))
                     .clicked()
             {
                 actions.push(Action::Live(LiveAction::Restart {
@@ -188,7 +188,7 @@ fn running_step(ui: &mut Ui, ask: &RestartAsk, stages: &[RestartStage], elapsed_
         let step = if stages.is_empty() {
             "Checking the GPU lease…".to_owned()
         } else if !commanded {
-            format!("Running `{}`…", shown_argv(&ask.request.argv))
+            format!("Running \"{}\"…", shown_argv(&ask.request.argv))
         } else if !back {
             "Waiting for /v1/health with a fresh uptime…".to_owned()
         } else {

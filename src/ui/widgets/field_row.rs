@@ -394,7 +394,7 @@ fn optional_switch(
     let field = place.field;
     let mut is_set = current.is_some();
     let response = ui
-        .checkbox(&mut is_set, "")
+        .checkbox(&mut is_set, "Set")
         .on_hover_text("Off: the key is not in the file, which means none. On: edit its value.");
     response.widget_info(|| {
         egui::WidgetInfo::selected(
@@ -452,12 +452,12 @@ fn enum_editor(
         .show_ui(ui, |ui| {
             for v in field.values.iter().filter(|v| offered(ctx, field, v)) {
                 ui.selectable_value(&mut choice, v.clone(), field.value_label(v))
-                    .on_hover_text(format!("`{v}` in the file"));
+                    .on_hover_text(format!("\"{v}\" in the file"));
             }
         })
         .response
         .labelled_by(label_id)
-        .on_hover_text(format!("`{selected}` in the file"));
+        .on_hover_text(format!("\"{selected}\" in the file"));
     if choice != selected {
         ctx.set(&place.path, choice);
     }
@@ -503,7 +503,7 @@ fn text_editor(
         .unwrap_or(default)
         .to_owned();
     let hint = if optional && field.empty_means_none {
-        "\"\" means none"
+        "empty means none"
     } else {
         default
     };

@@ -568,7 +568,7 @@ fn text_field(
     );
     let look = TextLook {
         hint: if matches!(value, None | Some(Value::Null)) {
-            "null"
+            "not set"
         } else {
             ""
         },
@@ -608,12 +608,12 @@ fn enum_combo(ui: &mut Ui, field: &Field, value: Option<&Value>, label: egui::Id
         .show_ui(ui, |ui| {
             for v in &field.values {
                 ui.selectable_value(&mut choice, v.clone(), field.value_label(v))
-                    .on_hover_text(format!("`{v}` in the entry"));
+                    .on_hover_text(format!("\"{v}\" in the entry"));
             }
         })
         .response
         .labelled_by(label)
-        .on_hover_text(format!("`{current}` in the entry"));
+        .on_hover_text(format!("\"{current}\" in the entry"));
     (choice != current).then_some(Value::String(choice))
 }
 
