@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use common::{app_with, harness};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable};
+use egui_kittest::kittest::Queryable;
 use iw_studio::core::layout::LayoutSet;
 use iw_studio::core::proxy::served::served_ids;
 use iw_studio::core::registry::RegistryStore;
@@ -231,11 +231,10 @@ fn header_rect(h: &H, title: &str, y: f32) -> egui::Rect {
         } else {
             n.label()
         };
-        text.is_some_and(|l| l == title || arrows.iter().any(|a| *a == l))
+        text.is_some_and(|l| l == title || arrows.contains(&l))
     })
     .map(|n| n.rect())
-    .filter(|r| (r.center().y - y).abs() < 12.0)
-    .next()
+    .find(|r| (r.center().y - y).abs() < 12.0)
     .unwrap_or_else(|| panic!("no header {title:?} in the row at y={y}"))
 }
 
