@@ -12,6 +12,7 @@ use iw_studio::core::layout::LayoutSet;
 use iw_studio::ui::StudioApp;
 use iw_studio::ui::actions::Action;
 use iw_studio::ui::nav::{PageId, page_order};
+use iw_studio::ui::pages::registry::RegistryAction;
 use iw_studio::ui::theme::ThemeChoice;
 
 /// The file name part of a page.
@@ -54,8 +55,18 @@ fn every_page(size: [f32; 2], theme: ThemeChoice) {
             .handle(&egui::Context::default(), Action::Navigate(page));
         h.run_steps(2);
         if registry {
-            // The registry opens on a worker thread.
-            common::run_until(&mut h, |app| !app.registry().is_busy());
+            // The sample registry, by a relative path (the folder is shown);
+            // it opens on a worker thread.
+            h.state_mut().handle(
+                &egui::Context::default(),
+                Action::Registry(RegistryAction::Load(
+                    Path::new("sample_configs").join("registry"),
+                )),
+            );
+            h.run_steps(2);
+            common::run_until(&mut h, |app| {
+                !app.registry().is_busy() && app.registry().store().is_some()
+            });
         }
         h.run();
         h.snapshot(name);

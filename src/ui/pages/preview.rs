@@ -610,7 +610,7 @@ fn history_panel(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                     HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. } => "?",
                     HistoryResult::Failed { .. } | HistoryResult::BrokeFile { .. } => "✖",
                 };
-                ui.label(format!("{ok} {} · {} · {:?}", entry.time, entry.profile, entry.mode))
+                ui.label(format!("{ok} {} · {} · {}", entry.time, entry.profile, match entry.mode { PushMode::Api => "API push", PushMode::File => "file push" }))
                     .on_hover_text(keys.join("\n"));
                 if entry.may_have_changed_file() && ui.small_button("Revert…").on_hover_text("Push the previous values back (validated, diffed and confirmed like any push)").clicked() {
                     revert = Some(i);

@@ -148,7 +148,7 @@ fn column_spec(col: SortColumn) -> (f32, bool) {
         SortColumn::Backend => (62.0, false),
         SortColumn::HostPort => (130.0, false),
         SortColumn::Quantization => (72.0, false),
-        SortColumn::Layer => (80.0, false),
+        SortColumn::Layer => (125.0, false),
         SortColumn::Capabilities => (120.0, false),
         SortColumn::Deprecated => (86.0, false),
         SortColumn::Served => (78.0, false),
