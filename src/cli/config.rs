@@ -1,5 +1,6 @@
 //! check / get / set / unset / schema / defaults on a chat_proxy.toml.
 
+use crate::core::plural;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use crate::core::safe_save::SaveOutcome;
 use crate::core::session::{self, Command, EditSession, SavePolicy, SessionError};
 use crate::core::validate::{Finding, has_errors};
 use crate::core::value_input::parse_input;
-use crate::core::{defaults, plural, schema};
+use crate::core::{defaults, schema};
 
 fn open(
     layouts: &LayoutSet,
@@ -54,9 +55,10 @@ fn findings_text(file: &Path, findings: &[Finding]) -> String {
         .collect();
     let errors = findings.iter().filter(|f| f.is_error()).count();
     out.push(format!(
-        "{}: {errors} error(s), {} warning(s)",
+        "{}: {}, {}",
         file.display(),
-        findings.len() - errors
+        plural::count(errors, "error", "errors"),
+        plural::count(findings.len() - errors, "warning", "warnings")
     ));
     out.join("\n")
 }

@@ -2,6 +2,7 @@
 //! number or boolean its field expects, a BOM), applied as one-line edits
 //! through an `EditSession` and saved under the same rules as `set`.
 
+use crate::core::plural;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -131,23 +132,23 @@ impl Report<'_> {
 
     fn summary(&self) -> String {
         let file = self.file;
-        let errors = self.remaining.len();
         let n = self.fixed.len();
+        let fixes = plural::count(n, "fix", "fixes");
+        let remain = errors_remain(self.remaining.len());
+        let errors = plural::count(self.remaining.len(), "error", "errors");
         match self.written {
             Written::Saved(SaveOutcome::Written {
                 backup: Some(b), ..
             }) => format!(
-                "{file}: {n} fix(es) saved (previous version in {}); {errors} error(s) remain",
+                "{file}: {fixes} saved (previous version in {}); {remain}",
                 b.display()
             ),
-            Written::Saved(_) => format!("{file}: {n} fix(es) saved; {errors} error(s) remain"),
-            Written::Refused(_) => {
-                format!("{file}: {n} fix(es) not saved; {errors} error(s) remain")
+            Written::Saved(_) => format!("{file}: {fixes} saved; {remain}"),
+            Written::Refused(_) => format!("{file}: {fixes} not saved; {remain}"),
+            Written::No if n == 0 => format!("{file}: nothing to fix; {errors}"),
+            Written::No => {
+                format!("{file}: dry run, nothing written; {fixes} would leave {errors}")
             }
-            Written::No if n == 0 => format!("{file}: nothing to fix; {errors} error(s)"),
-            Written::No => format!(
-                "{file}: dry run, nothing written; {n} fix(es) would leave {errors} error(s)"
-            ),
         }
     }
 
@@ -180,4 +181,10 @@ fn at(f: &Finding) -> String {
         (Some(l), None) => format!("{l}: "),
         _ => String::new(),
     }
+}
+
+/// "1 error remains", "2 errors remain".
+fn errors_remain(n: usize) -> String {
+    let verb = if n == 1 { "remains" } else { "remain" };
+    format!("{} {verb}", plural::count(n, "error", "errors"))
 }

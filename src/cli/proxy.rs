@@ -722,8 +722,8 @@ pub(super) fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &
     }
     let _ = writeln!(
         o.out,
-        "{} change(s) for {url} ({:?} push):",
-        plan.changes.len(),
+        "{} for {url} ({:?} push):",
+        crate::core::plural::count(plan.changes.len(), "change", "changes"),
         plan.mode
     );
     for c in &plan.changes {
@@ -737,7 +737,11 @@ pub(super) fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &
     }
     let _ = write!(o.out, "{}", plan.diff);
     if !plan.losses.is_empty() {
-        let _ = writeln!(o.out, "An API push loses {} thing(s):", plan.losses.len());
+        let _ = writeln!(
+            o.out,
+            "An API push loses {}:",
+            crate::core::plural::count(plan.losses.len(), "thing", "things")
+        );
         for l in &plan.losses {
             let _ = writeln!(o.out, "  - {}", l.describe());
         }
@@ -749,8 +753,8 @@ pub(super) fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &
     if !plan.draft_losses.is_empty() {
         let _ = writeln!(
             o.out,
-            "{} part(s) of the draft cannot go over the API and would not reach the file:",
-            plan.draft_losses.len()
+            "{} of the draft cannot go over the API and would not reach the file:",
+            crate::core::plural::count(plan.draft_losses.len(), "part", "parts")
         );
         print_draft_losses(plan, o);
     }

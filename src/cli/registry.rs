@@ -2,6 +2,7 @@
 //! maintenance actions (remove, purge-deprecated, prune-duplicates, promote,
 //! normalize, regenerate), each previewed with `--dry-run`.
 
+use crate::core::plural;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -336,8 +337,13 @@ fn check(dir: &Path, format: OutputFormat, out: &mut dyn Write) -> Result<u8, Cl
                 .filter(|f| f.severity == Severity::Info)
                 .count();
             let warnings = warnings - info;
-            writeln!(out, "{errors} error(s), {warnings} warning(s), {info} info")
-                .map_err(|e| CliError::write_failed(&e))?;
+            writeln!(
+                out,
+                "{}, {}, {info} info",
+                plural::count(errors, "error", "errors"),
+                plural::count(warnings, "warning", "warnings")
+            )
+            .map_err(|e| CliError::write_failed(&e))?;
         }
     }
     let has_error = findings.iter().any(|f| f.severity == Severity::Error);

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::core::discovery::{EndpointInfo, endpoints};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
+use crate::core::plural;
 use crate::core::proxy::proxy_text::shown;
 use crate::core::proxy::{ClientConfig, HttpProxyClient, ProxyApi, ProxyError};
 
@@ -231,11 +232,27 @@ pub fn unserved_defaults(spec: &EndpointSpec, served: &[String]) -> Vec<String> 
         .filter(|m| !served.iter().any(|s| s == *m))
         .map(|m| {
             format!(
-                "endpoint `{}`: default model `{m}` is not among the {} model(s) it serves",
+                "endpoint {}: default model \"{m}\" is not among the {} it serves",
                 spec.name,
-                served.len()
+                plural::count(served.len(), "model", "models")
             )
         })
+        .collect()
+}
+
+/// The registry's models the default-model picker offers beside those the
+/// endpoint serves (`registry`: each entry's name and `served_model_id`).
+/// An entry whose name or `served_model_id` the endpoint serves is that same
+/// model: it is offered once, under the endpoint's spelling, not twice.
+pub fn registry_models_beside<'a>(
+    registry: &'a [(String, Option<String>)],
+    served: &[String],
+) -> Vec<&'a str> {
+    let is_served = |id: &str| served.iter().any(|s| s == id);
+    registry
+        .iter()
+        .filter(|(name, id)| !is_served(name) && !id.as_deref().is_some_and(is_served))
+        .map(|(name, _)| name.as_str())
         .collect()
 }
 
@@ -300,6 +317,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_registry_model_the_endpoint_serves_is_offered_once() {
+        let registry = vec![
+            (
+                "qwen2.5vl_7b_(Q4_K_M)".to_owned(),
+                Some("qwen2.5vl:7b".to_owned()),
+            ),
+            ("llama3:8b".to_owned(), None),
+            (
+                "florence-2-large_(FP16)".to_owned(),
+                Some("florence".to_owned()),
+            ),
+        ];
+        let served = vec!["qwen2.5vl:7b".to_owned(), "llama3:8b".to_owned()];
+        assert_eq!(
+            registry_models_beside(&registry, &served),
+            ["florence-2-large_(FP16)"]
+        );
+        assert_eq!(
+            registry_models_beside(&registry, &[]).len(),
+            3,
+            "not tested: all"
+        );
+    }
+
+    #[test]
     fn each_kind_asks_its_own_list() {
         assert_eq!(
             list_location(Api::OpenAi, "http://h:8000/v1/"),
@@ -351,7 +393,10 @@ mod tests {
         };
         let w = unserved_defaults(&spec, &["a".to_owned()]);
         assert_eq!(w.len(), 1);
-        assert!(w[0].contains("`b`"), "{w:?}");
+        assert_eq!(
+            w[0],
+            "endpoint gpu: default model \"b\" is not among the 1 model it serves"
+        );
     }
 
     #[test]

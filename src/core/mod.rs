@@ -18,5 +18,6 @@ pub mod session;
 pub mod storage_backend;
 pub mod terminal_text;
 pub mod text_diff;
+pub mod text_match;
 pub mod validate;
 pub mod value_input;

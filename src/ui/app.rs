@@ -764,7 +764,7 @@ impl StudioApp {
                         &mut layout_page
                     }
                     None => {
-                        ui.label(format!("No layout page `{id}`"));
+                        ui.label(format!("No layout page \"{id}\""));
                         return;
                     }
                 },

@@ -33,7 +33,8 @@ pub struct ViewState {
     pub expanded: HashMap<String, bool>,
     /// The open registry's model names, for the default-model picker
     /// (refreshed by the app when the registry changes).
-    pub registry_models: Vec<String>,
+    /// (name, `served_model_id`) of each entry.
+    pub registry_models: Vec<(String, Option<String>)>,
     /// What the registry names were read from: the page's revision and size.
     pub registry_models_of: Option<(u64, usize)>,
     /// The Endpoints page asked for the registry once (for its picker).
@@ -53,7 +54,10 @@ impl ViewState {
             s.merged()
                 .entries
                 .iter()
-                .map(|e| e.name().to_owned())
+                .map(|e| {
+                    let id = e.view().served_model_id().map(str::to_owned);
+                    (e.name().to_owned(), id)
+                })
                 .collect()
         });
     }

@@ -270,7 +270,7 @@ pub struct StaleConflict {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
-    #[error("the draft has {} validation error(s); fix them before pushing: {}", findings.len(), summary(findings))]
+    #[error("the draft has {}; fix them before pushing: {}", crate::core::plural::count(findings.len(), "validation error", "validation errors"), summary(findings))]
     Invalid { findings: Vec<Finding> },
     #[error(
         "the proxy's file {path} is not on this machine, so a file push is impossible; map the proxy's folder to this machine's (CLI --path-map PROXY=LOCAL, GUI \"Path maps\" in the connection profile), use an API push (lossy), or run the studio where the proxy runs"
@@ -334,15 +334,15 @@ fn confirmation_text(losses: &[Loss], draft_losses: &[Loss]) -> String {
     let mut parts = Vec::new();
     if !losses.is_empty() {
         parts.push(format!(
-            "it would lose {} thing(s) from the proxy's file: {}",
-            losses.len(),
+            "it would lose {} from the proxy's file: {}",
+            crate::core::plural::count(losses.len(), "thing", "things"),
             list(losses)
         ));
     }
     if !draft_losses.is_empty() {
         parts.push(format!(
-            "{} part(s) of the draft cannot go over the API and would not reach the file: {}",
-            draft_losses.len(),
+            "{} of the draft cannot go over the API and would not reach the file: {}",
+            crate::core::plural::count(draft_losses.len(), "part", "parts"),
             list(draft_losses)
         ));
     }

@@ -494,6 +494,12 @@ fn headline(plan: &PushPlan, o: &PushOutcome) -> String {
     };
     let line = match o.status {
         PushStatus::Nothing => "Nothing to push.".to_owned(),
+        // A file push that changed only tables the proxy does not read (the
+        // ImageWorks app's pages, say) sends no key: say what it did write.
+        PushStatus::Verified if o.mode == PushMode::File && n == 0 => format!(
+            "Wrote the draft to the proxy's file for {}: no setting the proxy reads changed (only tables other apps read); the file reads back as expected.",
+            plan.base_url
+        ),
         PushStatus::Verified => format!(
             "Pushed {} to {}; the proxy's file reads back as expected.",
             crate::core::plural::count(n, "key", "keys"),

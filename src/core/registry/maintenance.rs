@@ -75,12 +75,60 @@ pub struct LayerDiff {
     pub diff: String,
 }
 
+/// An entry an action takes out of the registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Removed {
+    pub name: String,
+    /// The entry kept in its place (a pruned duplicate's survivor).
+    pub instead: Option<String>,
+}
+
+/// A removed entry the connected proxy serves right now, and what clients
+/// asking for it will get once the registry is saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServedLoss {
+    pub name: String,
+    /// The id clients use for it now (the proxy's display id).
+    pub served_id: String,
+    /// The surviving duplicate, and the id the proxy serves it under (when it does).
+    pub instead: Option<(String, Option<String>)>,
+}
+
+impl std::fmt::Display for ServedLoss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            name,
+            served_id,
+            instead,
+        } = self;
+        // The stock proxy reloads changed registry files when its model list
+        // is next asked for, and answers an unknown model with a 404
+        // (`err_model_not_found`).
+        write!(
+            f,
+            "{name} is served now as \"{served_id}\". Once the registry is saved, the proxy \
+             drops it at its next model listing, and a client asking for \"{served_id}\" gets \
+             404 model_not_found"
+        )?;
+        match instead {
+            Some((kept, Some(id))) => write!(f, "; point it at \"{id}\" ({kept}) instead."),
+            Some((kept, None)) => write!(
+                f,
+                "; {kept}, which is kept, is not served now, so no other id answers for it."
+            ),
+            None => f.write_str("."),
+        }
+    }
+}
+
 /// What an action would do.
 #[derive(Clone, Debug)]
 pub struct MaintenancePlan {
     pub action: MaintenanceAction,
     /// One line per change, entry by entry.
     pub changes: Vec<String>,
+    /// Every entry the action takes out, in the order of `changes`.
+    pub removed: Vec<Removed>,
     /// What the action left alone, and why.
     pub kept: Vec<String>,
     /// The files that would change, curated, discovered, snapshot.
@@ -97,6 +145,26 @@ impl MaintenancePlan {
     /// The layers after the action.
     pub fn layers(&self) -> &Layers {
         &self.layers
+    }
+
+    /// The removed entries the connected proxy serves now (`served`: each
+    /// served registry name to its display id, `proxy::served::served_ids`).
+    pub fn served_losses(&self, served: &HashMap<String, String>) -> Vec<ServedLoss> {
+        self.removed
+            .iter()
+            .filter_map(|r| {
+                let served_id = served.get(&r.name)?.clone();
+                let instead = r
+                    .instead
+                    .as_ref()
+                    .map(|kept| (kept.clone(), served.get(kept).cloned()));
+                Some(ServedLoss {
+                    name: r.name.clone(),
+                    served_id,
+                    instead,
+                })
+            })
+            .collect()
     }
 }
 
@@ -115,19 +183,23 @@ pub fn plan(
                 if store.merged().get(name).is_none() {
                     return Err(MaintenanceError::UnknownEntry { name: name.clone() });
                 }
-                work.remove(name, "");
+                work.remove(name, None, "");
             }
         }
         MaintenanceAction::PurgeDeprecated => {
             for entry in &store.merged().entries {
                 if entry.view().deprecated() {
-                    work.remove(entry.name(), " (deprecated)");
+                    work.remove(entry.name(), None, " (deprecated)");
                 }
             }
         }
         MaintenanceAction::PruneDuplicates => {
             for (keep, drop, why) in duplicates(store) {
-                work.remove(&drop, &format!(" (duplicate of {keep}: {why})"));
+                work.remove(
+                    &drop,
+                    Some(&keep),
+                    &format!(" (duplicate of {keep}: {why})"),
+                );
             }
         }
         MaintenanceAction::Promote { names } => {
@@ -162,6 +234,7 @@ struct Work<'a> {
     /// Names whose snapshot-only entries are removed (applied in `finish`).
     snapshot_removed: HashSet<String>,
     changes: Vec<String>,
+    removed: Vec<Removed>,
     kept: Vec<String>,
 }
 
@@ -216,12 +289,14 @@ impl<'a> Work<'a> {
             snapshot_only: store.snapshot_only().to_vec(),
             snapshot_removed: HashSet::new(),
             changes: Vec::new(),
+            removed: Vec::new(),
             kept: Vec::new(),
         }
     }
 
-    /// Every entry named `name`, in every layer.
-    fn remove(&mut self, name: &str, why: &str) {
+    /// Every entry named `name`, in every layer; `instead` is the entry
+    /// kept in its place, if any.
+    fn remove(&mut self, name: &str, instead: Option<&str>, why: &str) {
         let mut from = Vec::new();
         let curated = self.curated_at.get(name).map_or(&[][..], Vec::as_slice);
         let discovered = self.discovered_at.get(name).map_or(&[][..], Vec::as_slice);
@@ -243,6 +318,10 @@ impl<'a> Work<'a> {
         }
         self.changes
             .push(format!("remove {name} from {}{why}", from.join(" and ")));
+        self.removed.push(Removed {
+            name: name.to_owned(),
+            instead: instead.map(str::to_owned),
+        });
     }
 
     fn promote(&mut self, name: &str) -> Result<(), MaintenanceError> {
@@ -426,6 +505,7 @@ impl<'a> Work<'a> {
         MaintenancePlan {
             action,
             changes: self.changes,
+            removed: self.removed,
             kept: self.kept,
             diffs,
             layers,

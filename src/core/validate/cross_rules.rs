@@ -1,11 +1,13 @@
-//! Rules between settings: a default page that must be on, modules under a
-//! page that is off. Names and aliases that must be unique are `unique.rs`.
+//! Rules between settings: a default page that must be on. Names and
+//! aliases that must be unique are `unique.rs`. A module switched on under a
+//! page that is off is no finding: turning a page off hides its modules by
+//! design, and the forms and the discovery page say "off by page".
 
 use toml_edit::{Item, Table};
 
 use super::{Finding, Severity};
 use crate::core::document::DocPath;
-use crate::core::layout::{LayoutSet, SectionKind};
+use crate::core::layout::LayoutSet;
 
 /// Line and column of the item a finding is about (`None`: not in the file).
 /// The whole validation reads its spans; an edit's re-validation, which has
@@ -14,11 +16,10 @@ pub(super) type Locate<'l> =
     dyn FnMut(&DocPath, Option<&Item>) -> (Option<usize>, Option<usize>) + 'l;
 
 /// The rules between settings of different tables: a default page that
-/// must be on, a module under a page that is off. Cheap: one lookup each.
+/// must be on. Cheap: one lookup each.
 pub(super) fn settings(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     enabled_in(root, layouts, locate, &mut out);
-    depends_on(root, layouts, locate, &mut out);
     out
 }
 
@@ -88,31 +89,5 @@ fn enabled_in(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>, out: &
                 message,
             ));
         }
-    }
-}
-
-/// A module switched on under a page that is off does nothing.
-fn depends_on(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>, out: &mut Vec<Finding>) {
-    for (_, section, field) in layouts.all_fields() {
-        let (Some(parent), SectionKind::Table) = (&field.depends_on, &section.kind) else {
-            continue;
-        };
-        let item = item_at(root, &field.path);
-        if item.and_then(Item::as_bool) != Some(true)
-            || bool_setting(root, layouts, parent) != Some(false)
-        {
-            continue;
-        }
-        let message = format!(
-            "`{}` is on but `{parent}` is off, so it will not show",
-            field.key
-        );
-        out.push(finding(
-            locate,
-            Severity::Warning,
-            table_field_path(&field.path),
-            item,
-            message,
-        ));
     }
 }

@@ -135,15 +135,15 @@ impl LiveProxy {
         let names = self
             .fleets()
             .and_then(|f| f.get(name))
-            .ok_or_else(|| format!("there is no fleet named `{name}` in the profiles file"))?;
+            .ok_or_else(|| format!("there is no fleet named \"{name}\" in the profiles file"))?;
         names
             .iter()
             .map(|n| {
                 let profile = self
                     .profiles
                     .get(n)
-                    .ok_or_else(|| format!("fleet `{name}`: no profile named `{n}`"))?;
-                FleetMember::http(profile.clone()).map_err(|e| format!("profile `{n}`: {e}"))
+                    .ok_or_else(|| format!("fleet \"{name}\": no profile named \"{n}\""))?;
+                FleetMember::http(profile.clone()).map_err(|e| format!("profile \"{n}\": {e}"))
             })
             .collect()
     }

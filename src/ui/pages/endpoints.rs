@@ -147,7 +147,6 @@ fn live_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, base: &DocPath, index: usize, na
                 RichText::new(
                     "Not tested yet: test it to pick default models from what it serves.",
                 )
-                .small()
                 .color(theme::muted(&v)),
             );
         }
@@ -190,18 +189,21 @@ fn model_picker(
     served: &[String],
 ) {
     let enabled = !ctx.read_only && (!served.is_empty() || !ctx.view.registry_models.is_empty());
+    let served_ids = served;
     let mut picked = None;
     ui.add_enabled_ui(enabled, |ui| {
         let menu = ui.menu_button("➕ Default model ⏷", |ui| {
             egui::ScrollArea::vertical()
                 .max_height(320.0)
                 .show(ui, |ui| {
+                    let served: Vec<&str> = served.iter().map(String::as_str).collect();
+                    let from_registry = endpoint_check::registry_models_beside(
+                        &ctx.view.registry_models,
+                        served_ids,
+                    );
                     let groups = [
                         (format!("Served by {name}"), served),
-                        (
-                            "From the registry".to_owned(),
-                            ctx.view.registry_models.as_slice(),
-                        ),
+                        ("From the registry".to_owned(), from_registry),
                     ];
                     for (title, models) in groups {
                         if models.is_empty() {
@@ -209,13 +211,13 @@ fn model_picker(
                         }
                         ui.label(RichText::new(title).strong());
                         for m in models {
-                            let have = current.contains(m);
+                            let have = current.iter().any(|c| c == m);
                             if ui
-                                .add_enabled(!have, egui::Button::new(m.as_str()))
+                                .add_enabled(!have, egui::Button::new(m))
                                 .on_disabled_hover_text("Already a default model")
                                 .clicked()
                             {
-                                picked = Some(m.clone());
+                                picked = Some(m.to_owned());
                                 ui.close();
                             }
                         }

@@ -45,7 +45,6 @@ pub fn panel(ui: &mut Ui, live: &LiveProxy, can_push: bool, actions: &mut Vec<Ac
         if names.is_empty() {
             ui.label(
                 RichText::new("(no [fleets] in the profiles file)")
-                    .small()
                     .color(theme::muted(ui.visuals())),
             );
         }
@@ -84,11 +83,7 @@ fn grid(ui: &mut Ui, live: &LiveProxy) {
     let v = ui.visuals().clone();
     match &live.fleet_ui().grid {
         FleetGrid::Idle => {
-            ui.label(
-                RichText::new("Not checked yet: ⟳ Check fleet.")
-                    .small()
-                    .color(theme::muted(&v)),
-            );
+            ui.label(RichText::new("Not checked yet: ⟳ Check fleet.").color(theme::muted(&v)));
         }
         FleetGrid::Checking(_) => {
             ui.horizontal(|ui| {
@@ -225,7 +220,7 @@ pub fn dialog(ctx: &egui::Context, live: &LiveProxy, actions: &mut Vec<Action>) 
                 });
                 ui.add(egui::ProgressBar::new((checked + written) as f32 / (2 * n.max(1)) as f32));
                 for e in events {
-                    ui.label(RichText::new(event_line(e)).small());
+                    ui.label(RichText::new(event_line(e)));
                 }
             }
             FleetPush::Done { plan, outcome } => {

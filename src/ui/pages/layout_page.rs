@@ -87,11 +87,7 @@ fn section_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, fields: &
 pub fn section_title(ui: &mut Ui, section: &Section) {
     ui.label(RichText::new(&section.title).heading().size(17.0));
     if !section.help.is_empty() {
-        ui.label(
-            RichText::new(&section.help)
-                .small()
-                .color(theme::muted(ui.visuals())),
-        );
+        ui.label(RichText::new(&section.help).color(theme::muted(ui.visuals())));
     }
     ui.add_space(4.0);
 }
@@ -164,17 +160,16 @@ fn toggle_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, page: &Page, parent: &Field, 
                 .filter(|f| f.depends_on.as_deref() == Some(parent.path.as_str()))
                 .collect();
             if children.is_empty() {
-                ui.label(
-                    RichText::new(&parent.help)
-                        .small()
-                        .color(theme::muted(ui.visuals())),
-                );
+                ui.label(RichText::new(&parent.help).color(theme::muted(ui.visuals())));
             }
+            // A page that is off hides its modules: said on each module's own
+            // line (information, not a finding), so the card keeps its size.
+            let note = (!on).then_some(OFF_BY_PAGE);
             ui.add_enabled_ui(on && !ctx.read_only, |ui| {
                 for child in children {
                     let child_path = DocPath::parse(&child.path).unwrap_or_default();
                     ui.indent(("module", &child.path), |ui| {
-                        bool_line(ui, ctx, child, &child_path, false);
+                        bool_line_with(ui, ctx, child, &child_path, false, note);
                     });
                 }
             });
@@ -189,7 +184,22 @@ fn bool_value(ctx: &PageCtx<'_>, field: &Field, path: &DocPath) -> bool {
         .unwrap_or(false)
 }
 
+/// What a module under a page that is off shows beside its switch.
+pub const OFF_BY_PAGE: &str = "off by page";
+
 fn bool_line(ui: &mut Ui, ctx: &mut PageCtx<'_>, field: &Field, path: &DocPath, strong: bool) {
+    bool_line_with(ui, ctx, field, path, strong, None);
+}
+
+/// A switch and its label; `note` (muted, on the same line) says why it has no effect.
+fn bool_line_with(
+    ui: &mut Ui,
+    ctx: &mut PageCtx<'_>,
+    field: &Field,
+    path: &DocPath,
+    strong: bool,
+    note: Option<&str>,
+) {
     let mut on = bool_value(ctx, field, path);
     let focused = ctx.is_focused(path);
     ui.horizontal(|ui| {
@@ -208,6 +218,13 @@ fn bool_line(ui: &mut Ui, ctx: &mut PageCtx<'_>, field: &Field, path: &DocPath, 
         };
         ui.label(text)
             .on_hover_text(format!("{}\n\nKey: {path}", field.help));
+        if let Some(note) = note {
+            ui.label(RichText::new(format!("ℹ {note}")).color(theme::muted(ui.visuals())))
+                .on_hover_text(
+                    "Its page is off, so ImageWorks hides this module whatever its switch says. \
+                     Turn the page on to show it.",
+                );
+        }
     });
     for f in ctx.findings_at(path) {
         let tone = if f.is_error() {
@@ -215,6 +232,6 @@ fn bool_line(ui: &mut Ui, ctx: &mut PageCtx<'_>, field: &Field, path: &DocPath, 
         } else {
             theme::warning(ui.visuals())
         };
-        ui.label(RichText::new(&f.message).small().color(tone));
+        ui.label(RichText::new(&f.message).color(tone));
     }
 }

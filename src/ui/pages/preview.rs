@@ -17,15 +17,27 @@ use crate::core::session::EditSession;
 use crate::ui::actions::Action;
 use crate::ui::live::{LiveAction, LiveProxy, clock, human_duration};
 use crate::ui::theme;
-use crate::ui::widgets::badge;
+use crate::ui::widgets::{badge, cut_label};
 
 /// The page's own view state (the live proxy's model is `LiveProxy`).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PreviewView {
     /// Hide rows where nothing differs.
     pub only_differences: bool,
     /// `/v1/models` joined with the registry (set by the app when either changes).
     pub served: Vec<ServedModel>,
+    /// The height of the strip below the table, measured last frame.
+    pub lower_strip: f32,
+}
+
+impl Default for PreviewView {
+    fn default() -> Self {
+        Self {
+            only_differences: false,
+            served: Vec::new(),
+            lower_strip: LOWER_STRIP,
+        }
+    }
 }
 
 /// The header of the proxy's `runtime` column, and why it is called that.
@@ -96,8 +108,10 @@ pub fn show(
             .color(theme::muted(ui.visuals())),
         );
     }
-    // The table takes the page; served models and history sit in a strip below.
-    let table_height = (ui.available_height() - LOWER_STRIP).max(MIN_TABLE);
+    // The table takes what the strip below (served models, history) leaves:
+    // the strip's height is measured each frame, so the page is filled
+    // whatever the window size, and a short table shrinks to its rows.
+    let table_height = (ui.available_height() - view.lower_strip).max(MIN_TABLE);
     let width = ui.available_width();
     ui.allocate_ui(egui::vec2(width, table_height), |ui| {
         ui.set_max_height(table_height);
@@ -108,15 +122,31 @@ pub fn show(
             restart.as_ref(),
         );
     });
-    ui.separator();
-    ui.columns(2, |cols| {
-        models_panel(&mut cols[0], live, &view.served);
-        history_panel(&mut cols[1], live, actions);
-    });
+    let strip = ui
+        .scope(|ui| {
+            ui.separator();
+            ui.columns(2, |cols| {
+                models_panel(&mut cols[0], live, &view.served);
+                history_panel(&mut cols[1], live, actions);
+            });
+        })
+        .response
+        .rect
+        .height()
+        + ui.spacing().item_spacing.y;
+    if (strip - view.lower_strip).abs() > 0.5 {
+        view.lower_strip = strip;
+        ui.ctx().request_repaint();
+    }
 }
 
-/// Height kept below the table for the served models and the push history.
-const LOWER_STRIP: f32 = 200.0;
+/// Height kept below the table before the strip was first measured.
+pub const LOWER_STRIP: f32 = 200.0;
+/// The narrowest the table's columns get: the setting, each value, the notes
+/// (room for a badge such as "masked by env"; more show on a wider window).
+const SETTING_MIN: f32 = 150.0;
+const VALUE_MIN: f32 = 75.0;
+const NOTES_MIN: f32 = 120.0;
 /// The table never gets less than this, however small the window.
 const MIN_TABLE: f32 = 160.0;
 
@@ -264,7 +294,7 @@ fn other_env(ui: &mut Ui, preview: &Preview) {
             .on_hover_text(
                 "CHAT_PROXY_* variables the proxy has that are no setting of chat_proxy.toml; they override nothing in the file",
             );
-        ui.label(RichText::new(names.join(", ")).monospace().small())
+        ui.label(RichText::new(names.join(", ")).monospace())
             .on_hover_text(values.join("\n"));
     });
 }
@@ -272,16 +302,42 @@ fn other_env(ui: &mut Ui, preview: &Preview) {
 fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&RestartState>) {
     let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 8.0;
     let height = ui.available_height();
+    // The value columns share the width there is (no fixed widths that push
+    // "After restart" and "Notes" out of a small window); below their
+    // minimums the table scrolls sideways, so every column stays reachable.
+    egui::ScrollArea::horizontal()
+        .id_salt("preview_table_sideways")
+        // No wider than what shows: a row above that ran past the window's
+        // edge widens the page, and the table would then not scroll.
+        .max_width(ui.clip_rect().right() - ui.cursor().left())
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            // The table lays out in the width it is given, not the width it
+            // needs: give it the columns' minimum, which the scroll area scrolls.
+            let spacing = ui.spacing().item_spacing.x;
+            ui.set_min_width(SETTING_MIN + 6.0 * VALUE_MIN + NOTES_MIN + 8.0 * spacing);
+            table_body(ui, rows, connected, restart, text_height, height);
+        });
+}
+
+fn table_body(
+    ui: &mut Ui,
+    rows: &[&PreviewRow],
+    connected: bool,
+    restart: Option<&RestartState>,
+    text_height: f32,
+    height: f32,
+) {
     TableBuilder::new(ui)
         .id_salt("preview_table")
         .striped(true)
         .resizable(true)
-        .auto_shrink([false, false])
+        .auto_shrink([false, true])
         .max_scroll_height(height)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(210.0).at_least(80.0).clip(true))
-        .columns(Column::initial(105.0).at_least(40.0).clip(true), 6)
-        .column(Column::remainder().at_least(80.0))
+        .column(Column::remainder().at_least(SETTING_MIN).clip(true))
+        .columns(Column::remainder().at_least(VALUE_MIN).clip(true), 6)
+        .column(Column::remainder().at_least(NOTES_MIN).clip(true))
         .header(22.0, |mut h| {
             for title in [
                 "Setting",
@@ -313,8 +369,11 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&Re
             body.rows(text_height, rows.len(), |mut row| {
                 let r = rows[row.index()];
                 row.col(|ui| {
-                    ui.add(egui::Label::new(&r.label).truncate())
-                        .on_hover_text(format!("{}\n{} (API key `{}`)", r.label, r.path, r.key));
+                    cut_label(
+                        ui,
+                        r.label.as_str(),
+                        format!("{}\n{} (API key {})", r.label, r.path, r.key),
+                    );
                 });
                 row.col(|ui| value_cell(ui, Some(&r.default), false));
                 row.col(|ui| value_cell(ui, r.file.as_ref(), !connected));
@@ -327,8 +386,11 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&Re
                         Source::Env => "env",
                     };
                     let text = compact(&r.effective);
-                    ui.add(egui::Label::new(RichText::new(&text).monospace().strong()).truncate())
-                        .on_hover_text(format!("{text}\nfrom the {source}"));
+                    cut_label(
+                        ui,
+                        RichText::new(&text).monospace().strong(),
+                        format!("{text}\nfrom the {source}"),
+                    );
                 });
                 row.col(|ui| {
                     value_cell(ui, r.runtime.as_ref(), !connected);
@@ -344,6 +406,8 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&Re
 /// A value as shown: secrets masked by the one rule (`core::redact`).
 fn compact(v: &Value) -> String {
     let text = match v {
+        // The proxy's JSON null is "no value": said in words.
+        Value::Null => "none".to_owned(),
         Value::String(s) => format!("{s:?}"),
         other => other.to_string(),
     };
@@ -355,8 +419,7 @@ fn value_cell(ui: &mut Ui, v: Option<&Value>, offline: bool) {
         Some(v) => {
             // Cut to the column; the whole value on hover.
             let text = compact(v);
-            ui.add(egui::Label::new(RichText::new(&text).monospace()).truncate())
-                .on_hover_text(text);
+            cut_label(ui, RichText::new(&text).monospace(), text.as_str());
         }
         None => {
             ui.label(
@@ -383,8 +446,11 @@ fn env_cell(ui: &mut Ui, r: &PreviewRow) {
             env.error().unwrap_or_default(),
         ),
     };
-    ui.add(egui::Label::new(RichText::new(&text).monospace().small()).truncate())
-        .on_hover_text(format!("{text}\n{tip}"));
+    cut_label(
+        ui,
+        RichText::new(&text).monospace(),
+        format!("{text}\n{tip}"),
+    );
 }
 
 fn badges(ui: &mut Ui, r: &PreviewRow) {
@@ -483,9 +549,9 @@ fn models_panel(ui: &mut Ui, live: &LiveProxy, served: &[ServedModel]) {
 /// sent `null`, the registry entry's value marked as such.
 fn served_row(ui: &mut Ui, m: &ServedModel) {
     let entry = if m.in_registry {
-        format!("registry entry `{}`", m.registry_name)
+        format!("registry entry \"{}\"", m.registry_name)
     } else {
-        format!("`{}`: not in the loaded registry", m.registry_name)
+        format!("\"{}\": not in the loaded registry", m.registry_name)
     };
     ui.label(RichText::new(&m.id).monospace())
         .on_hover_text(entry);
@@ -545,7 +611,7 @@ fn history_panel(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                     HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. } => "?",
                     HistoryResult::Failed { .. } | HistoryResult::BrokeFile { .. } => "✖",
                 };
-                ui.label(format!("{ok} {} · {} · {:?}", entry.time, entry.profile, entry.mode))
+                ui.label(format!("{ok} {} · {} · {}", entry.time, entry.profile, match entry.mode { PushMode::Api => "API push", PushMode::File => "file push" }))
                     .on_hover_text(keys.join("\n"));
                 let how = match entry.revert_route() {
                     Ok(crate::core::proxy::history::RevertRoute::RestoreText { .. }) => "Write the proxy's file back as it was before this push, byte for byte (diffed and confirmed like any file push)".to_owned(),

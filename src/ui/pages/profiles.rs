@@ -56,7 +56,7 @@ pub fn show(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                         theme::warning(ui.visuals()),
                     )
                 };
-                ui.label(RichText::new(text).small().color(tone));
+                ui.label(RichText::new(text).color(tone));
             }
             if let Some(e) = live.profile_error() {
                 ui.colored_label(theme::error(ui.visuals()), e);
@@ -117,7 +117,7 @@ fn path_maps_row(ui: &mut Ui, edited: &mut ConnectionProfile) {
             ui.data_mut(|d| d.insert_temp(id, text));
         }
         for e in errors {
-            ui.label(RichText::new(e).small().color(theme::error(ui.visuals())));
+            ui.label(RichText::new(e).color(theme::error(ui.visuals())));
         }
     });
     ui.end_row();
@@ -158,10 +158,10 @@ fn restart_row(ui: &mut Ui, edited: &mut ConnectionProfile) {
             ui.data_mut(|d| d.insert_temp(id, text));
         }
         if let Err(e) = parsed {
-            ui.label(RichText::new(e).small().color(theme::error(ui.visuals())));
+            ui.label(RichText::new(e).color(theme::error(ui.visuals())));
         }
         ui.horizontal(|ui| {
-            let l = ui.label(RichText::new("Restart timeout").small());
+            let l = ui.label(RichText::new("Restart timeout"));
             ui.add(
                 egui::DragValue::new(&mut edited.restart_timeout_s)
                     .range(1.0..=3600.0)

@@ -101,25 +101,21 @@ fn review(ui: &mut Ui, plan: &PushPlan) {
     ui.heading(title(plan));
     match (&plan.current, &plan.local_path_problem) {
         (CurrentText::LocalFile { path }, _) => {
-            ui.label(
-                RichText::new(format!(
-                    "The proxy's file {} is {} on this machine.",
-                    plan.config_file_path,
-                    path.display()
-                ))
-                .small(),
-            );
+            ui.label(RichText::new(format!(
+                "The proxy's file {} is {} on this machine.",
+                plan.config_file_path,
+                path.display()
+            )));
         }
         (CurrentText::Regenerated, Some(problem)) => {
-            ui.label(RichText::new(problem).small().color(theme::warning(&v)));
+            ui.label(RichText::new(problem).color(theme::warning(&v)));
         }
         (CurrentText::Regenerated, None) => {
             ui.label(
                 RichText::new(format!(
                     "The proxy's file {} is not readable from here: the diff starts from its values as the proxy would write them.",
                     plan.config_file_path
-                ))
-                .small(),
+                )),
             );
         }
     }
@@ -220,6 +216,10 @@ fn plan_notes(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
 }
 
 fn changes_grid(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
+    // No heading over nothing: a plan without changes says so elsewhere.
+    if plan.changes.is_empty() {
+        return;
+    }
     ui.label(RichText::new("Changes").strong());
     egui::Grid::new("push_changes")
         .striped(true)
@@ -306,7 +306,12 @@ fn done(
                 ui.label(problem);
             }
             if !outcome.message.is_empty() {
-                ui.label(RichText::new(format!("The proxy said: {}", outcome.message)).small());
+                // A file push is the app's own write: its message is ours, not the proxy's.
+                let text = match outcome.mode {
+                    PushMode::Api => format!("The proxy said: {}", outcome.message),
+                    PushMode::File => outcome.message.clone(),
+                };
+                ui.label(text);
             }
             let found = if outcome.status == PushStatus::Unknown {
                 "On the proxy now"

@@ -96,17 +96,16 @@ pub fn section(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
             ui.label(RichText::new(&report.headline).strong().color(tone));
             differences(ui, &report.stages);
             match not_recorded {
-                None => ui.label(RichText::new("Recorded in the push history.").small()),
+                None => ui.label(RichText::new("Recorded in the push history.")),
                 Some(why) => ui.label(
                     RichText::new(format!("Not in the push history: {why}."))
-                        .small()
                         .color(theme::warning(&v)),
                 ),
             };
             if report.result == RestartResult::LeaseHeld
                 && ui
                     .button("⟳ Restart anyway (interrupts the GPU job)")
-                    .on_hover_text(format!("Runs `{}` now", shown_argv(&ask.request.argv)))
+                    .on_hover_text(format!("Runs \"{}\" now", shown_argv(&ask.request.argv)))
                     .clicked()
             {
                 actions.push(Action::Live(LiveAction::Restart {
@@ -130,7 +129,6 @@ fn offer(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
                 "To restart from here, give profile `{}` a restart command under Connection profiles.",
                 profile.name
             ))
-            .small()
             .color(theme::muted(ui.visuals())),
         );
         return;
@@ -139,11 +137,7 @@ fn offer(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
         if ui.button("⟳ Restart the proxy…").clicked() {
             actions.push(Action::Live(LiveAction::AskRestart));
         }
-        ui.label(
-            RichText::new(shown_argv(&profile.restart_command))
-                .monospace()
-                .small(),
-        );
+        ui.label(RichText::new(shown_argv(&profile.restart_command)).monospace());
     });
 }
 
@@ -194,7 +188,7 @@ fn running_step(ui: &mut Ui, ask: &RestartAsk, stages: &[RestartStage], elapsed_
         let step = if stages.is_empty() {
             "Checking the GPU lease…".to_owned()
         } else if !commanded {
-            format!("Running `{}`…", shown_argv(&ask.request.argv))
+            format!("Running \"{}\"…", shown_argv(&ask.request.argv))
         } else if !back {
             "Waiting for /v1/health with a fresh uptime…".to_owned()
         } else {

@@ -120,7 +120,7 @@ fn backend_picker(
             .show_ui(ui, |ui| {
                 for option in &variants.options {
                     ui.selectable_value(&mut pick, option.value.clone(), &option.label)
-                        .on_hover_text(format!("`{}` in the file", option.value));
+                        .on_hover_text(format!("\"{}\" in the file", option.value));
                 }
             })
             .response
@@ -253,7 +253,7 @@ fn foreign_lines(
             .on_hover_text(why.join("\n"));
             let remove = ui
                 .add_enabled(!ctx.read_only, egui::Button::new("✖").small())
-                .on_hover_text(format!("Remove `{key}` from the file"));
+                .on_hover_text(format!("Remove \"{key}\" from the file"));
             remove.widget_info(|| {
                 egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Remove kept {key}"))
             });

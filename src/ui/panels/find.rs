@@ -192,7 +192,6 @@ fn results(ui: &mut Ui, hits: &[Hit], selected: usize, moved: bool, clicked: &mu
         } else {
             "⏶⏷ select · Enter open · Esc close".to_owned()
         })
-        .small()
         .color(theme::muted(ui.visuals())),
     );
 }

@@ -132,7 +132,6 @@ fn about(ui: &mut egui::Ui, layouts: &LayoutSet, actions: &mut Vec<Action>) {
     ui.add_space(6.0);
     ui.label(
         RichText::new("The command line has the same commands: iw-studio --help")
-            .small()
             .color(theme::muted(ui.visuals())),
     );
     close_button(ui, actions);

@@ -82,20 +82,14 @@ pub fn entries(ctx: &egui::Context, layouts: &LayoutSet, has_file: bool) -> Vec<
     commands.chain(pages).collect()
 }
 
-/// The entries whose label holds every word of `query` (any case), those
-/// whose label starts with the query first, each group in table order.
+/// The entries that fit `query`, best first by the core's rule
+/// (`text_match::rank`); equal fits keep table order.
 pub fn matching<'a>(entries: &'a [Entry], query: &str) -> Vec<&'a Entry> {
-    let query = query.trim().to_lowercase();
-    let words: Vec<&str> = query.split_whitespace().collect();
-    let mut hits: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| {
-            let label = e.label.to_lowercase();
-            words.iter().all(|w| label.contains(w))
-        })
-        .collect();
-    hits.sort_by_key(|e| !e.label.to_lowercase().starts_with(&query));
-    hits
+    let labels: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
+    crate::core::text_match::rank(&labels, query)
+        .into_iter()
+        .map(|i| &entries[i])
+        .collect()
 }
 
 pub fn show(
@@ -141,9 +135,11 @@ pub fn show(
             state.selected = 0;
         }
         ui.add_space(4.0);
+        // A list of fixed height: the modal is centred, so a list that
+        // shrank as the query narrows would move the field being typed in.
         egui::ScrollArea::vertical()
             .max_height(340.0)
-            .auto_shrink([false, true])
+            .auto_shrink([false, false])
             .show(ui, |ui| {
                 if hits.is_empty() {
                     ui.label(RichText::new("No command matches.").italics());
@@ -160,9 +156,7 @@ pub fn show(
                 }
             });
         ui.label(
-            RichText::new("⏶⏷ select · Enter run · Esc close")
-                .small()
-                .color(theme::muted(ui.visuals())),
+            RichText::new("⏶⏷ select · Enter run · Esc close").color(theme::muted(ui.visuals())),
         );
     });
     if let Some(entry) = chosen.and_then(|i| hits.get(i)).filter(|e| e.enabled) {

@@ -11,7 +11,7 @@ pub fn badge(ui: &mut Ui, text: &str, tone: Color32, tooltip: &str) {
         .corner_radius(4)
         .inner_margin(egui::Margin::symmetric(5, 1))
         .show(ui, |ui| {
-            ui.label(RichText::new(text).small().color(tone));
+            ui.label(RichText::new(text).color(tone));
         })
         .response
         .on_hover_text(tooltip);

@@ -139,11 +139,7 @@ fn details_line(ui: &mut Ui, ctx: &PageCtx<'_>, place: &FieldPlace<'_>) {
         } else {
             "unset: default applies"
         };
-        ui.label(
-            RichText::new(format!("default {} · {state}", shown_default(field)))
-                .small()
-                .color(muted),
-        );
+        ui.label(RichText::new(format!("default {} · {state}", shown_default(field))).color(muted));
         if let Some(env) = &field.env {
             env_badge(ui, env);
         }
@@ -170,7 +166,6 @@ fn env_badge(ui: &mut Ui, env: &str) {
         Err(_) => {
             ui.label(
                 RichText::new(format!("env {env}"))
-                    .small()
                     .monospace()
                     .color(theme::muted(&v)),
             )
@@ -221,8 +216,11 @@ fn problem_slot(ui: &mut Ui, ctx: &mut PageCtx<'_>, path: &DocPath, typed: Optio
     {
         super::quick_fix_button(ui, fixable, ctx.actions);
     }
-    ui.add(egui::Label::new(RichText::new(format!("{icon} {text}")).color(tone)).truncate())
-        .on_hover_text(all.join("\n"));
+    super::cut_label(
+        ui,
+        RichText::new(format!("{icon} {text}")).color(tone),
+        all.join("\n"),
+    );
 }
 
 fn reset_button(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
@@ -415,7 +413,7 @@ fn optional_switch(
     let field = place.field;
     let mut is_set = current.is_some();
     let response = ui
-        .checkbox(&mut is_set, "")
+        .checkbox(&mut is_set, "Set")
         .on_hover_text("Off: the key is not in the file, which means none. On: edit its value.");
     response.widget_info(|| {
         egui::WidgetInfo::selected(
@@ -473,12 +471,12 @@ fn enum_editor(
         .show_ui(ui, |ui| {
             for v in field.values.iter().filter(|v| offered(ctx, field, v)) {
                 ui.selectable_value(&mut choice, v.clone(), field.value_label(v))
-                    .on_hover_text(format!("`{v}` in the file"));
+                    .on_hover_text(format!("\"{v}\" in the file"));
             }
         })
         .response
         .labelled_by(label_id)
-        .on_hover_text(format!("`{selected}` in the file"));
+        .on_hover_text(format!("\"{selected}\" in the file"));
     if choice != selected {
         ctx.set(&place.path, choice);
     }
@@ -524,12 +522,12 @@ fn text_editor(
         .unwrap_or(default)
         .to_owned();
     let hint = if optional && field.empty_means_none {
-        "\"\" means none"
+        "empty means none"
     } else {
         default
     };
     let edit = egui::TextEdit::singleline(&mut text)
-        .desired_width(theme::EDITOR_WIDTH)
+        .desired_width(text_width(ui))
         .hint_text(hint);
     let edit = if field.ty == FieldType::EnvVar
         || field.ty == FieldType::Path
@@ -539,7 +537,14 @@ fn text_editor(
     } else {
         edit
     };
-    if ui.add(edit).labelled_by(label_id).changed() {
+    let response = ui.add(edit).labelled_by(label_id);
+    // A value longer than the field (an S3 URL, a model name): all of it on hover.
+    let response = if text.chars().count() > 30 {
+        response.on_hover_text(text.clone())
+    } else {
+        response
+    };
+    if response.changed() {
         ctx.set(&place.path, text.clone());
     }
     if field.ty == FieldType::EnvVar && !text.is_empty() {
@@ -548,6 +553,14 @@ fn text_editor(
     // The text is in the file as typed; what is wrong with it shows at once,
     // before the findings catch up.
     current.and_then(|_| check_value(field, &Value::from(text.as_str())).err())
+}
+
+/// A text field as wide as the row allows, keeping room for the reset button
+/// and a problem beside it: a long URL or path is not cut beside empty space.
+fn text_width(ui: &Ui) -> f32 {
+    const BESIDE: f32 = 240.0;
+    const MOST: f32 = 560.0;
+    (ui.available_width() - BESIDE).clamp(theme::EDITOR_WIDTH, MOST)
 }
 
 /// Whether the named variable is set here: never its value (it is a secret).
@@ -607,15 +620,11 @@ fn raw_editor(
         .as_ref()
         .and_then(|_| ctx.view.raw_buffers.get(&key).cloned());
     report_field_text(ctx, &place.path, typed);
-    ui.label(
-        RichText::new("TOML literal")
-            .small()
-            .color(theme::muted(ui.visuals())),
-    )
-    .on_hover_text(format!(
-        "The file holds {} here, which is not {}; type a TOML value or reset it.",
-        value.to_string().trim(),
-        place.field.ty.describe()
-    ));
+    ui.label(RichText::new("TOML literal").color(theme::muted(ui.visuals())))
+        .on_hover_text(format!(
+            "The file holds {} here, which is not {}; type a TOML value or reset it.",
+            value.to_string().trim(),
+            place.field.ty.describe()
+        ));
     problem
 }

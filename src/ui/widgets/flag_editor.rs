@@ -41,7 +41,6 @@ pub fn flag_editor(
             ui.label(
                 RichText::new(format!("Other arguments: {}", raw.join(" ")))
                     .monospace()
-                    .small()
                     .color(theme::muted(ui.visuals())),
             );
         }

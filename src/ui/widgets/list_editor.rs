@@ -6,6 +6,10 @@ use egui::Ui;
 pub fn list_editor(ui: &mut Ui, id: egui::Id, label: &str, items: &mut Vec<String>) -> bool {
     let mut changed = false;
     let mut action: Option<(usize, i32)> = None;
+    // The row "Add" made gets the keyboard focus when it is first drawn
+    // (next frame: the list comes back from the document).
+    let focus_key = id.with("focus_new_row");
+    let focus_row: Option<usize> = ui.data(|d| d.get_temp(focus_key));
     ui.push_id(id, |ui| {
         ui.vertical(|ui| {
             let count = items.len();
@@ -23,6 +27,10 @@ pub fn list_editor(ui: &mut Ui, id: egui::Id, label: &str, items: &mut Vec<Strin
                             format!("{label} item {}", i + 1),
                         )
                     });
+                    if focus_row == Some(i) {
+                        edit.request_focus();
+                        ui.data_mut(|d| d.remove::<usize>(focus_key));
+                    }
                     changed |= edit.changed();
                     if ui
                         .add_enabled(i > 0, egui::Button::new("⏶").small())
@@ -49,6 +57,7 @@ pub fn list_editor(ui: &mut Ui, id: egui::Id, label: &str, items: &mut Vec<Strin
             }
             if ui.small_button(format!("➕ Add to {label}")).clicked() {
                 items.push(String::new());
+                ui.data_mut(|d| d.insert_temp(focus_key, items.len() - 1));
                 changed = true;
             }
         });

@@ -1,6 +1,7 @@
 //! House widgets shared by the pages.
 mod badge;
 mod committed_text;
+mod cut_label;
 mod field_row;
 mod flag_editor;
 mod list_editor;
@@ -11,6 +12,7 @@ mod typed_input;
 
 pub use badge::badge;
 pub use committed_text::{TextLook, committed_text};
+pub use cut_label::cut_label;
 pub use field_row::{FieldPlace, field_rows};
 pub use flag_editor::flag_editor;
 pub use list_editor::list_editor;

@@ -93,7 +93,7 @@ fn fix_changes_exactly_those_two_lines_and_check_then_passes() -> TestResult {
         report.contains(":10:8: fixed server.port: Convert to 8100"),
         "{report}"
     );
-    assert!(report.contains("2 fix(es) saved"), "{report}");
+    assert!(report.contains("2 fixes saved"), "{report}");
     let check = studio(&["check", arg(&path)]);
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     // Nothing left to fix: nothing written, exit 0.
@@ -223,7 +223,7 @@ fn strings_that_are_not_exactly_the_value_get_no_fix() -> TestResult {
     let out = studio(&["fix", arg(&path)]);
     assert_eq!(out.status.code(), Some(1), "errors remain");
     assert!(
-        stdout(&out).contains("nothing to fix; 3 error(s)"),
+        stdout(&out).contains("nothing to fix; 3 errors"),
         "{}",
         stdout(&out)
     );

@@ -134,7 +134,7 @@ fn list_human_prints_one_line_per_entry() -> TestResult {
 fn check_exit_codes() -> TestResult {
     let r = run(&["check", SAMPLE], OutputFormat::Human)?;
     assert_eq!(r.code, exit::OK, "{}", r.out);
-    assert!(r.out.contains("0 error(s)"), "{}", r.out);
+    assert!(r.out.contains("0 errors"), "{}", r.out);
     let dir = sample_copy()?;
     let d = dir_arg(dir.path())?;
     let set = run(

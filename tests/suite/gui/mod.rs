@@ -1,9 +1,11 @@
 mod edit_gui;
 mod fleet_gui;
 mod forms_gui;
+mod page_snapshots;
 mod registry_fields_gui;
 mod registry_gui;
 mod registry_maintenance;
 mod shell_gui;
 mod snapshots;
+mod window_fit;
 mod window_truth;

@@ -101,7 +101,7 @@ fn both_kinds_answer_and_an_unserved_default_is_a_warning() -> TestResult {
     assert_eq!(
         list[1]["warnings"],
         serde_json::json!([
-            "endpoint `gpu-box`: default model `llama3.3:70b` is not among the 1 model(s) it serves"
+            "endpoint gpu-box: default model \"llama3.3:70b\" is not among the 1 model it serves"
         ])
     );
     assert!(

@@ -522,7 +522,7 @@ fn endpoints_page_with_a_key() {
     assert!(
         has_text(
             &h,
-            "default model `not-served` is not among the 2 model(s) it serves"
+            "default model \"not-served\" is not among the 2 models it serves"
         ),
         "an unknown default model is a warning after the test"
     );

@@ -20,6 +20,7 @@ pub mod revert;
 #[cfg(test)]
 mod tests;
 
+use crate::core::plural;
 use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt};
@@ -142,11 +143,12 @@ pub enum FleetPlanError {
         first: String,
         second: String,
     },
-    #[error("the draft has {} validation error(s); fix them before pushing: {}", findings.iter().filter(|f| f.is_error()).count(), findings.iter().filter(|f| f.is_error()).map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    #[error("the draft has {}; fix them before pushing: {}", plural::count(findings.iter().filter(|f| f.is_error()).count(), "validation error", "validation errors"), findings.iter().filter(|f| f.is_error()).map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid { findings: Vec<Finding> },
     #[error(
-        "{} of {total} target(s) cannot be planned, so nothing is written anywhere: {}",
+        "{} of {} cannot be planned, so nothing is written anywhere: {}",
         failed.len(),
+        plural::count(*total, "target", "targets"),
         failed.iter().map(|f| format!("{} ({}): {}", f.name, f.url, f.error)).collect::<Vec<_>>().join("; ")
     )]
     Targets {

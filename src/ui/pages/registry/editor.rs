@@ -413,16 +413,12 @@ fn reset_button(ui: &mut Ui, field: &Field, row: &mut RowCtx<'_>) {
 fn masked_marker(ui: &mut Ui, masked: &Masked, row: &mut RowCtx<'_>) {
     ui.horizontal_wrapped(|ui| {
         let text = masked_message(&masked.discovered);
-        ui.label(
-            RichText::new(text)
-                .small()
-                .color(theme::accent(ui.visuals())),
-        )
-        .on_hover_text(format!(
-            "{}: the curated value wins in the merge, so the discovered value \
+        ui.label(RichText::new(text).color(theme::accent(ui.visuals())))
+            .on_hover_text(format!(
+                "{}: the curated value wins in the merge, so the discovered value \
                  (where ImageWorks' own Models page saves its edits) is not used",
-            masked.path
-        ));
+                masked.path
+            ));
         let use_it = ui
             .small_button("Use the discovered value")
             .on_hover_text(format!("Remove {} from the curated entry", masked.path));
@@ -545,7 +541,7 @@ fn text_field(
     );
     let look = TextLook {
         hint: if matches!(value, None | Some(Value::Null)) {
-            "null"
+            "not set"
         } else {
             ""
         },
@@ -567,11 +563,7 @@ fn text_field(
         row.set(&field.path, new);
     }
     if let Some(unit) = &field.unit {
-        ui.label(
-            RichText::new(unit)
-                .small()
-                .color(theme::muted(ui.visuals())),
-        );
+        ui.label(RichText::new(unit).color(theme::muted(ui.visuals())));
     }
 }
 
@@ -589,12 +581,12 @@ fn enum_combo(ui: &mut Ui, field: &Field, value: Option<&Value>, label: egui::Id
         .show_ui(ui, |ui| {
             for v in &field.values {
                 ui.selectable_value(&mut choice, v.clone(), field.value_label(v))
-                    .on_hover_text(format!("`{v}` in the entry"));
+                    .on_hover_text(format!("\"{v}\" in the entry"));
             }
         })
         .response
         .labelled_by(label)
-        .on_hover_text(format!("`{current}` in the entry"));
+        .on_hover_text(format!("\"{current}\" in the entry"));
     (choice != current).then_some(Value::String(choice))
 }
 

@@ -5,9 +5,11 @@
 
 use egui::{RichText, Ui};
 
+use crate::core::plural;
 use crate::core::registry::RegistryStore;
 use crate::core::registry::maintenance::{MaintenanceAction, MaintenancePlan};
 use crate::core::registry::merge::EntryLayer;
+use crate::core::registry::sort::ServedIds;
 use crate::ui::actions::Action;
 use crate::ui::theme;
 
@@ -66,6 +68,7 @@ pub fn dialog(
     ctx: &egui::Context,
     preview: &Preview,
     store: &RegistryStore,
+    served: Option<&ServedIds>,
     actions: &mut Vec<Action>,
 ) {
     let mut open = true;
@@ -77,13 +80,19 @@ pub fn dialog(
         .collapsible(false)
         .default_width(820.0)
         .default_height(560.0)
-        .show(ctx, |ui| body(ui, preview, store, actions));
+        .show(ctx, |ui| body(ui, preview, store, served, actions));
     if !open {
         actions.push(Action::Registry(RegistryAction::ClosePreview));
     }
 }
 
-fn body(ui: &mut Ui, preview: &Preview, store: &RegistryStore, actions: &mut Vec<Action>) {
+fn body(
+    ui: &mut Ui,
+    preview: &Preview,
+    store: &RegistryStore,
+    served: Option<&ServedIds>,
+    actions: &mut Vec<Action>,
+) {
     ui.heading(preview.action.label());
     if let MaintenanceAction::Promote { names } = &preview.action {
         promote_picker(ui, names, store, actions);
@@ -97,6 +106,7 @@ fn body(ui: &mut Ui, preview: &Preview, store: &RegistryStore, actions: &mut Vec
         }
     };
     if let Some(plan) = plan {
+        served_now(ui, plan, served);
         summary(ui, plan);
     }
     ui.separator();
@@ -126,6 +136,49 @@ fn body(ui: &mut Ui, preview: &Preview, store: &RegistryStore, actions: &mut Vec
                 }
             });
     }
+}
+
+/// Before anything else: which removed entries the proxy serves right now,
+/// and what their clients will get; unknown when not connected.
+fn served_now(ui: &mut Ui, plan: &MaintenancePlan, served: Option<&ServedIds>) {
+    if plan.removed.is_empty() {
+        return;
+    }
+    let v = ui.visuals().clone();
+    let Some(served) = served else {
+        ui.label(
+            RichText::new(
+                "Not connected to a proxy: whether it serves any of these entries now is unknown. \
+                 Connect on Preview & push to see what clients would lose.",
+            )
+            .color(theme::muted(&v)),
+        );
+        return;
+    };
+    let losses = plan.served_losses(served);
+    if losses.is_empty() {
+        ui.label(
+            RichText::new("The connected proxy serves none of these entries now.")
+                .color(theme::muted(&v)),
+        );
+        return;
+    }
+    theme::card(&v)
+        .fill(theme::badge_fill(&v, theme::warning(&v)))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(
+                RichText::new(format!(
+                    "⚠ Served right now: {}",
+                    plural::count(losses.len(), "entry", "entries")
+                ))
+                .strong()
+                .color(theme::warning(&v)),
+            );
+            for loss in &losses {
+                ui.label(format!("• {loss}"));
+            }
+        });
 }
 
 fn summary(ui: &mut Ui, plan: &MaintenancePlan) {

@@ -558,7 +558,7 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
             roles::show(&ctx, &mut state.roles, store, state.revision);
         }
         if let Some(preview) = &state.preview {
-            maintenance::dialog(&ctx, preview, store, actions);
+            maintenance::dialog(&ctx, preview, store, state.served.as_ref(), actions);
         }
     }
 }
@@ -588,18 +588,14 @@ fn folder_row(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>)
             let seconds = job.started.elapsed().as_secs_f32();
             ui.label(format!("{} {seconds:.1} s", job.label));
         } else if let Some(text) = &state.last_save {
-            ui.label(
-                RichText::new(text)
-                    .small()
-                    .color(theme::muted(ui.visuals())),
-            );
+            ui.label(RichText::new(text).color(theme::muted(ui.visuals())));
         }
     });
 }
 
 fn toolbar(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
     let push = |actions: &mut Vec<Action>, a| actions.push(Action::Registry(a));
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if state.has_unsaved_edits() {
             ui.label(RichText::new("⏺ unsaved").color(theme::warning(ui.visuals())))
                 .on_hover_text("The registry has edits that are not saved yet");
@@ -657,7 +653,9 @@ fn filter_row(ui: &mut Ui, state: &mut RegistryState) {
         .into_iter()
         .collect();
     backends.sort_unstable();
-    ui.horizontal(|ui| {
+    // Wrapped: in a narrow window the capability boxes go to a second line
+    // instead of past the window's edge (which also widened the page).
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label("🔍 Filter");
         changed |= ui
             .add(

@@ -69,7 +69,6 @@ fn body(ui: &mut Ui, view: &mut RolesView, store: &RegistryStore, revision: u64)
              (select_by_role): curated layer only, role_priority set, vram_estimate_mb within \
              the limit (none: left out), then quantization preference, then smaller VRAM.",
         )
-        .small()
         .color(theme::muted(ui.visuals())),
     );
     ui.horizontal(|ui| {
@@ -118,7 +117,7 @@ fn body(ui: &mut Ui, view: &mut RolesView, store: &RegistryStore, revision: u64)
                 ui.separator();
                 ui.label(RichText::new(format!("Warnings ({})", warnings.len())).strong());
                 for warning in warnings {
-                    ui.label(RichText::new(format!("⚠ {warning}")).small().color(warn));
+                    ui.label(RichText::new(format!("⚠ {warning}")).color(warn));
                 }
             }
         });

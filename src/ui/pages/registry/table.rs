@@ -10,7 +10,7 @@ use crate::core::registry::merge::{EntryLayer, MergedEntry};
 use crate::core::registry::sort::{ServedIds, served_as};
 use crate::ui::actions::Action;
 use crate::ui::theme;
-use crate::ui::widgets::badge;
+use crate::ui::widgets::{badge, cut_label};
 
 pub const ROW_HEIGHT: f32 = 22.0;
 
@@ -42,8 +42,13 @@ pub fn show(
     let selected = state.selected.as_deref();
     let served = state.served.as_ref();
     let (sort_col, descending) = (state.sort.column, state.sort.descending);
-    let mut columns = vec![
-        SortColumn::Name,
+    // What the proxy serves right now comes second (when connected): it is
+    // what a removal or rename would break, so it never sits off-screen.
+    let mut columns = vec![SortColumn::Name];
+    if served.is_some() {
+        columns.push(SortColumn::Served);
+    }
+    columns.extend([
         SortColumn::DisplayName,
         SortColumn::Backend,
         SortColumn::HostPort,
@@ -51,91 +56,117 @@ pub fn show(
         SortColumn::Layer,
         SortColumn::Capabilities,
         SortColumn::Deprecated,
-    ];
-    if served.is_some() {
-        columns.push(SortColumn::Served);
-    }
+    ]);
     ui.label(
         RichText::new(format!(
             "{} of {} entries",
             rows.len(),
             merged.entries.len()
         ))
-        .small()
         .color(theme::muted(ui.visuals())),
     );
     // Rows take the clicks (a selectable label would swallow them).
     ui.style_mut().interaction.selectable_labels = false;
-    let mut table = TableBuilder::new(ui)
-        .id_salt("registry_table")
-        .striped(true)
-        .resizable(true)
-        .sense(Sense::click())
-        .cell_layout(Layout::left_to_right(Align::Center))
-        .min_scrolled_height(0.0)
-        .auto_shrink([false, true]);
-    for col in &columns {
-        table = table.column(column_width(*col));
-    }
-    if let Some(offset) = scroll {
-        table = table.vertical_scroll_offset(offset);
-    }
-    if scroll_to_selected
-        && let Some(pos) =
-            selected.and_then(|n| rows.iter().position(|&i| merged.entries[i].name() == n))
-    {
-        table = table.scroll_to_row(pos, Some(Align::Center));
-    }
-    table
-        .header(ROW_HEIGHT, |mut header| {
+    // Below the columns' minimum widths the table scrolls sideways: every
+    // column stays reachable in a small window.
+    egui::ScrollArea::horizontal()
+        .id_salt("registry_table_sideways")
+        // No wider than what shows: a row above that ran past the window's
+        // edge widens the page, and the table would then not scroll.
+        .max_width(ui.clip_rect().right() - ui.cursor().left())
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            // The table lays out in the width it is given, not the width it
+            // needs: give it the columns' minimum, which the scroll area scrolls.
+            ui.set_min_width(table_min_width(ui, &columns));
+            let mut table = TableBuilder::new(ui)
+                .id_salt("registry_table")
+                .striped(true)
+                .resizable(true)
+                .sense(Sense::click())
+                .cell_layout(Layout::left_to_right(Align::Center))
+                .min_scrolled_height(0.0)
+                .auto_shrink([false, true]);
             for col in &columns {
-                header.col(|ui| {
-                    let arrow = match (*col == sort_col, descending) {
-                        (true, false) => " ⏶",
-                        (true, true) => " ⏷",
-                        _ => "",
-                    };
-                    let button = egui::Button::new(
-                        RichText::new(format!("{}{arrow}", col.title())).strong(),
-                    )
-                    .frame(false);
-                    if ui
-                        .add(button)
-                        .on_hover_text(format!("Sort by {}", col.title()))
-                        .clicked()
-                    {
-                        actions.push(Action::Registry(RegistryAction::Sort(*col)));
-                    }
-                });
+                table = table.column(column_width(*col));
             }
-        })
-        .body(|body| {
-            body.rows(ROW_HEIGHT, rows.len(), |mut row| {
-                let entry = &merged.entries[rows[row.index()]];
-                let view = entry.view();
-                let name = view.name();
-                row.set_selected(selected == Some(name));
-                for col in &columns {
-                    row.col(|ui| cell(ui, *col, entry, served));
-                }
-                if row.response().clicked() {
-                    actions.push(Action::Registry(RegistryAction::Select(name.to_owned())));
-                }
-            });
+            if let Some(offset) = scroll {
+                table = table.vertical_scroll_offset(offset);
+            }
+            if scroll_to_selected
+                && let Some(pos) =
+                    selected.and_then(|n| rows.iter().position(|&i| merged.entries[i].name() == n))
+            {
+                table = table.scroll_to_row(pos, Some(Align::Center));
+            }
+            table
+                .header(ROW_HEIGHT, |mut header| {
+                    for col in &columns {
+                        header.col(|ui| {
+                            let arrow = match (*col == sort_col, descending) {
+                                (true, false) => " ⏶",
+                                (true, true) => " ⏷",
+                                _ => "",
+                            };
+                            let button = egui::Button::new(
+                                RichText::new(format!("{}{arrow}", col.title())).strong(),
+                            )
+                            .frame(false);
+                            if ui
+                                .add(button)
+                                .on_hover_text(format!("Sort by {}", col.title()))
+                                .clicked()
+                            {
+                                actions.push(Action::Registry(RegistryAction::Sort(*col)));
+                            }
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(ROW_HEIGHT, rows.len(), |mut row| {
+                        let entry = &merged.entries[rows[row.index()]];
+                        let view = entry.view();
+                        let name = view.name();
+                        row.set_selected(selected == Some(name));
+                        for col in &columns {
+                            row.col(|ui| cell(ui, *col, entry, served));
+                        }
+                        if row.response().clicked() {
+                            actions.push(Action::Registry(RegistryAction::Select(name.to_owned())));
+                        }
+                    });
+                });
         });
 }
 
-fn column_width(col: SortColumn) -> Column {
+/// A column's width: names share what the fixed columns leave (a long
+/// model name is not cut beside empty space), at least `width`; the rest
+/// start as wide as their usual values. `true`: it takes a share of the rest.
+fn column_spec(col: SortColumn) -> (f32, bool) {
     match col {
-        SortColumn::Name => Column::initial(200.0).at_least(80.0).clip(true),
-        SortColumn::DisplayName => Column::initial(150.0).at_least(60.0).clip(true),
-        SortColumn::Backend => Column::initial(66.0),
-        SortColumn::HostPort => Column::initial(175.0).clip(true),
-        SortColumn::Quantization => Column::initial(70.0).clip(true),
-        SortColumn::Layer => Column::initial(120.0),
-        SortColumn::Capabilities => Column::initial(150.0).clip(true),
-        SortColumn::Deprecated | SortColumn::Served => Column::remainder().at_least(60.0),
+        SortColumn::Name => (150.0, true),
+        SortColumn::DisplayName => (100.0, true),
+        SortColumn::Backend => (62.0, false),
+        SortColumn::HostPort => (130.0, false),
+        SortColumn::Quantization => (72.0, false),
+        SortColumn::Layer => (125.0, false),
+        SortColumn::Capabilities => (120.0, false),
+        SortColumn::Deprecated => (86.0, false),
+        SortColumn::Served => (78.0, false),
     }
+}
+
+fn column_width(col: SortColumn) -> Column {
+    match column_spec(col) {
+        (width, true) => Column::remainder().at_least(width).clip(true),
+        (width, false) => Column::initial(width).at_least(40.0).clip(true),
+    }
+}
+
+/// The width the columns need: a narrower window scrolls sideways.
+fn table_min_width(ui: &Ui, columns: &[SortColumn]) -> f32 {
+    let spacing = ui.spacing().item_spacing.x;
+    columns.iter().map(|c| column_spec(*c).0 + spacing).sum()
 }
 
 /// One cell of the table.
@@ -143,19 +174,23 @@ fn cell(ui: &mut Ui, col: SortColumn, entry: &MergedEntry, served: Option<&Serve
     let view = entry.view();
     match col {
         SortColumn::Name => {
-            ui.label(view.name());
+            cut_label(ui, view.name(), view.name());
         }
         SortColumn::DisplayName => {
-            ui.label(view.display_name().unwrap_or(""));
+            let text = view.display_name().unwrap_or("");
+            cut_label(ui, text, text);
         }
         SortColumn::Backend => {
-            ui.label(view.backend().unwrap_or(""));
+            let text = view.backend().unwrap_or("");
+            cut_label(ui, text, text);
         }
         SortColumn::HostPort => {
-            ui.label(RichText::new(host_port(entry)).monospace());
+            let text = host_port(entry);
+            cut_label(ui, RichText::new(&text).monospace(), text.as_str());
         }
         SortColumn::Quantization => {
-            ui.label(view.quantization().unwrap_or(""));
+            let text = view.quantization().unwrap_or("");
+            cut_label(ui, text, text);
         }
         SortColumn::Layer => {
             let tone = layer_tone(ui.visuals(), entry.layer);
@@ -177,7 +212,7 @@ fn cell(ui: &mut Ui, col: SortColumn, entry: &MergedEntry, served: Option<&Serve
         SortColumn::Served => {
             if let Some(id) = served_as(entry, served) {
                 ui.label(RichText::new("served").color(theme::ok(ui.visuals())))
-                    .on_hover_text(format!("The proxy serves this entry as `{id}`"));
+                    .on_hover_text(format!("The proxy serves this entry as \"{id}\""));
             }
         }
     }
