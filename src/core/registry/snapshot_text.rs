@@ -279,6 +279,17 @@ fn string_end(b: &[u8], i: usize) -> Option<usize> {
         return None;
     }
     let mut at = i + 1;
+    // Most strings (keys, short values) end within a few bytes, where a
+    // plain loop beats setting up a vector search.
+    let short = (at + 24).min(b.len());
+    while at < short {
+        match b[at] {
+            b'"' => return Some(at + 1),
+            b'\\' => at = escape_end(b, at)?,
+            0x20..=0x7f => at += 1,
+            _ => return None,
+        }
+    }
     loop {
         // The run up to the next quote or backslash must be printable
         // ASCII: found by memchr and checked in one vectorised pass, rather
