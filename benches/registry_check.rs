@@ -10,7 +10,9 @@
 //! peak RSS (`VmHWM` in `/proc/self/status`) just before exiting: the
 //! kernel's high-water mark of the whole process, not a sample.
 //! `IW_CHECK_RUNS` sets the number of runs (5); `IW_IMAGEWORKS_REPO` the
-//! ImageWorks git directory (default: the fetched mirror).
+//! ImageWorks git directory (default: the fetched mirror). `--write-registry
+//! DIR` only writes the generated registry to DIR (to profile a release
+//! `iw-studio registry check DIR` on it, e.g. under `perf record`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -148,6 +150,13 @@ fn main() -> Res<()> {
             return Err("no subcommand or folder".into());
         };
         return child(subcommand, dir);
+    }
+    if let Some(i) = args.iter().position(|a| a == "--write-registry") {
+        let dir = args.get(i + 1).ok_or("--write-registry needs a folder")?;
+        std::fs::create_dir_all(dir)?;
+        support::write_large_registry(Path::new(dir));
+        println!("wrote {} entries to {dir}", support::ENTRIES);
+        return Ok(());
     }
     // `cargo test --benches` runs this too; only measure under `cargo bench`.
     if !args.iter().any(|a| a == "--bench") {

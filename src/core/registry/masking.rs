@@ -78,31 +78,55 @@ pub fn entry_masked_fields<C: EntrySource + ?Sized, D: EntrySource + ?Sized>(
 }
 
 /// `masked_fields` on two entries' JSON text. Equal text is an equal value,
-/// so top-level fields written the same way (most of them, both layers being
-/// `json.dumps` output) are skipped without building them; only the fields
-/// whose text differs are parsed and compared.
+/// so fields written the same way (most of them, both layers being
+/// `json.dumps` output) are skipped without building them; objects whose
+/// text differs are compared member by member the same way, and only the
+/// values that differ and are not both objects are parsed and compared.
 fn masked_in_text(cur: &str, dis: &str) -> Vec<Masked> {
-    let (Ok(cur_fields), Ok(dis_fields)) = (top_level(cur), top_level(dis)) else {
+    let mut out = Vec::new();
+    let mut path = Vec::new();
+    if masked_members(cur, dis, &mut path, &mut out).is_err() {
         // Both texts passed the layer's parse; fall back to whole values.
         let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap_or(Value::Null);
         return masked_fields(&parse(cur), &parse(dis));
-    };
+    }
+    out
+}
+
+/// `walk` over the members of two objects' text, at `path`.
+fn masked_members<'a>(
+    cur: &'a str,
+    dis: &'a str,
+    path: &mut Vec<Cow<'a, str>>,
+    out: &mut Vec<Masked>,
+) -> Result<(), serde_json::Error> {
+    let (cur_fields, dis_fields) = (top_level(cur)?, top_level(dis)?);
     let dis_by_key: HashMap<&str, &RawValue> =
         dis_fields.iter().map(|(k, v)| (k.as_ref(), *v)).collect();
-    let mut out = Vec::new();
-    for (key, raw) in &cur_fields {
+    for (key, raw) in cur_fields {
         let Some(old) = dis_by_key.get(key.as_ref()) else {
             continue;
         };
-        if raw.get() == old.get() {
+        let (value, old) = (raw.get(), old.get());
+        if value == old {
             continue;
         }
-        let parse = |r: &RawValue| serde_json::from_str::<Value>(r.get()).unwrap_or(Value::Null);
-        let (value, old) = (parse(raw), parse(old));
-        let mut path = vec![key.as_ref()];
-        walk(&value, &old, &mut path, &mut out);
+        path.push(key);
+        if value.starts_with('{') && old.starts_with('{') {
+            masked_members(value, old, path, out)?;
+        } else {
+            // Not both objects: one field, compared as values (`walk`).
+            let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap_or(Value::Null);
+            for masked in masked_fields(&parse(value), &parse(old)) {
+                out.push(Masked {
+                    path: path.join("."),
+                    discovered: masked.discovered,
+                });
+            }
+        }
+        path.pop();
     }
-    out
+    Ok(())
 }
 
 /// An entry's top-level fields as raw text, in order; a repeated key keeps

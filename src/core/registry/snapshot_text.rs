@@ -149,6 +149,9 @@ fn merge_members<'a>(
             None => base.iter().position(|(k, _)| *k == key),
         };
         match at {
+            // The same text over the same text merges to itself (both are
+            // checked): no need to split them again, level by level.
+            Some(i) if matches!(base[i].1, Node::Text(text) if text == value) => {}
             Some(i) if base[i].1.is_object() && value.starts_with('{') => {
                 let inner = split_object(value, depth + 1)?;
                 merge_members(base[i].1.members(depth + 1)?, inner, depth + 1)?;
@@ -276,12 +279,30 @@ fn string_end(b: &[u8], i: usize) -> Option<usize> {
         return None;
     }
     let mut at = i + 1;
-    loop {
-        match *b.get(at)? {
+    // Most strings (keys, short values) end within a few bytes, where a
+    // plain loop beats setting up a vector search.
+    let short = (at + 24).min(b.len());
+    while at < short {
+        match b[at] {
             b'"' => return Some(at + 1),
             b'\\' => at = escape_end(b, at)?,
             0x20..=0x7f => at += 1,
             _ => return None,
+        }
+    }
+    loop {
+        // The run up to the next quote or backslash must be printable
+        // ASCII: found by memchr and checked in one vectorised pass, rather
+        // than byte by byte (strings are most of a registry's bytes).
+        let rest = b.get(at..)?;
+        let run = memchr::memchr2(b'"', b'\\', rest)?;
+        if !rest[..run].iter().all(|&c| c.wrapping_sub(0x20) < 0x60) {
+            return None;
+        }
+        at += run;
+        match b[at] {
+            b'"' => return Some(at + 1),
+            _ => at = escape_end(b, at)?,
         }
     }
 }
