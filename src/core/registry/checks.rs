@@ -12,13 +12,14 @@
 
 use std::path::Path;
 
+use super::finding::Finding;
 use super::layer::EntrySource;
 use super::masking::entry_masking_findings;
 use super::merge::{Merged, MergedEntry};
 use super::model::RegistryEntry;
 use super::parallel::par_map;
 use super::validate::{
-    Finding, alias_conflicts, duplicate_names, dynamic_fields_of, missing_chat_templates,
+    alias_conflicts, duplicate_names, dynamic_fields_of, missing_chat_templates,
     missing_served_ids, port_conflicts, unknown_backends,
 };
 
@@ -172,9 +173,10 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::super::edit::{EditHistory, RegistryCommand};
+    use super::super::loaded::validate;
     use super::super::merge::merge_layers;
     use super::super::store::RegistryStore;
-    use super::super::validate::{validate, validate_parts};
+    use super::super::validate::validate_parts;
 
     const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_configs/registry");
     const BOTH: &str = "florence-2-large_(FP16)";

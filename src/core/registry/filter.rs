@@ -1,7 +1,6 @@
 //! Filtering the merged list for the entry table (runs on every keystroke).
 
 use super::merge::{EntryLayer, Merged, MergedEntry};
-use super::model::RegistryEntry;
 
 /// What the entry table shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -47,15 +46,4 @@ fn keeps(entry: &MergedEntry, filter: &Filter, words: &[String]) -> bool {
         return false;
     }
     words.iter().all(|w| entry.search_text.contains(w.as_str()))
-}
-
-/// The lower-cased text an entry is searched by (see `MergedEntry::search_text`).
-pub(crate) fn search_text(e: &RegistryEntry<'_>) -> String {
-    let mut parts = vec![e.name()];
-    parts.extend(e.display_name());
-    parts.extend(e.backend());
-    parts.extend(e.served_model_id());
-    parts.extend(e.quantization());
-    parts.extend(e.model_aliases());
-    parts.join("\n").to_lowercase()
 }

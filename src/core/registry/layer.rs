@@ -22,10 +22,10 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::capabilities::CapsPart;
+use super::error::RegistryError;
 use super::json_text::{self, JsonTextError};
 use super::model::{CREATED_FROM_DOWNLOAD, dynamic_field_paths, is_dynamic};
 use super::parallel::par_map;
-use super::store::RegistryError;
 
 /// The top-level fields the table, filter, validator and `registry list`
 /// read, besides `capabilities` (see `capabilities.rs`). An entry's summary

@@ -13,10 +13,10 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::capabilities::ObjectKey;
+use super::finding::{Finding, Severity};
 use super::layer::EntrySource;
 use super::merge::{EntryLayer, Merged, MergedEntry};
 use super::parallel::par_map;
-use super::validate::{Finding, Severity};
 
 /// One field whose curated value hides the discovered one.
 #[derive(Clone, Debug, PartialEq)]

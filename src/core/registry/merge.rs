@@ -21,9 +21,8 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 use super::capabilities::{CapsPart, merged_on_flags};
-use super::filter::search_text;
 use super::layer::{EntrySource, summary_of};
-use super::model::RegistryEntry;
+use super::model::{RegistryEntry, search_text};
 use super::parallel::par_map;
 
 /// Which layers hold an entry.

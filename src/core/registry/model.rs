@@ -228,3 +228,14 @@ mod tests {
         );
     }
 }
+
+/// The lower-cased text an entry is searched by (see `MergedEntry::search_text`).
+pub(crate) fn search_text(e: &RegistryEntry<'_>) -> String {
+    let mut parts = vec![e.name()];
+    parts.extend(e.display_name());
+    parts.extend(e.backend());
+    parts.extend(e.served_model_id());
+    parts.extend(e.quantization());
+    parts.extend(e.model_aliases());
+    parts.join("\n").to_lowercase()
+}

@@ -10,9 +10,10 @@ use std::sync::{Arc, OnceLock};
 
 use super::edit::{EditError, EditHistory, EditOutcome, RegistryCommand};
 use super::field_input::{FieldInputError, parse_cli_field, parse_field_text};
+use super::finding::Finding;
+use super::loaded::{file_findings, validate};
 use super::maintenance::{self, MaintenanceAction, MaintenanceError, MaintenancePlan};
 use super::store::{RegistryError, RegistryStore, SaveReport};
-use super::validate::{Finding, file_findings, validate};
 use crate::core::layout::{LayoutError, LayoutSet, Target, builtin_layout_sources};
 
 /// Why an edit was not made.
@@ -39,7 +40,7 @@ pub struct RegistrySession {
     store: RegistryStore,
     history: EditHistory,
     layout: Arc<LayoutSet>,
-    /// About the files as last read or saved (`validate::file_findings`).
+    /// About the files as last read or saved (`loaded::file_findings`).
     file_findings: Vec<Finding>,
     /// Those and the entries' findings, built on first use after a change.
     findings: OnceLock<Vec<Finding>>,

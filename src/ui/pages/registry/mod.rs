@@ -24,10 +24,10 @@ use serde_json::{Value, json};
 
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::worker::WorkerSlot;
+use crate::core::registry::Severity;
 use crate::core::registry::maintenance::MaintenanceAction;
 use crate::core::registry::merge::EntryLayer;
 use crate::core::registry::sort::ServedIds;
-use crate::core::registry::validate::Severity;
 use crate::core::registry::{
     EditOutcome, Filter, Finding, RegistryCommand, RegistryError, RegistrySession, RegistryStore,
     SortOrder, entry_layout, filter_entries, resolve_dir,
