@@ -9,7 +9,7 @@ use crate::core::layout::{Field, Page, Section, SectionKind};
 use crate::ui::page_ctx::PageCtx;
 use crate::ui::pages::{endpoints, storage};
 use crate::ui::theme;
-use crate::ui::widgets::{FieldPlace, field_rows, toggle};
+use crate::ui::widgets::{FieldPlace, field_rows, section_title, toggle};
 
 pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, page: &Page) {
     page_header(ui, ctx, page);
@@ -82,14 +82,6 @@ fn section_card(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section, fields: &
         let places = FieldPlace::under(&table, fields.iter().copied());
         field_rows(ui, ctx, &section.id, &places);
     });
-}
-
-pub fn section_title(ui: &mut Ui, section: &Section) {
-    ui.label(RichText::new(&section.title).heading().size(17.0));
-    if !section.help.is_empty() {
-        ui.label(RichText::new(&section.help).color(theme::muted(ui.visuals())));
-    }
-    ui.add_space(4.0);
 }
 
 /// Paths of fields that depend on a bool of another section of this page.

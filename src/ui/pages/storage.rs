@@ -11,8 +11,8 @@ use crate::core::layout::{Section, Variants};
 use crate::core::session::Command;
 use crate::core::storage_backend::{BackendSwitch, Leaving, fallback_backend, foreign_keys};
 use crate::ui::page_ctx::PageCtx;
-use crate::ui::pages::layout_page::section_title;
 use crate::ui::theme;
+use crate::ui::widgets::section_title;
 use crate::ui::widgets::{FieldPlace, field_rows};
 
 pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>, section: &Section) {

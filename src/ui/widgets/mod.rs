@@ -7,6 +7,7 @@ mod flag_editor;
 mod list_editor;
 mod multi_select;
 mod quick_fix;
+mod section_title;
 mod toggle;
 mod typed_input;
 
@@ -18,4 +19,5 @@ pub use flag_editor::flag_editor;
 pub use list_editor::list_editor;
 pub use multi_select::multi_select;
 pub use quick_fix::quick_fix_button;
+pub use section_title::section_title;
 pub use toggle::toggle;
