@@ -170,6 +170,17 @@ pub fn without_dynamic_fields(entry: &Value) -> Value {
     copy
 }
 
+/// The lower-cased text an entry is searched by (see `MergedEntry::search_text`).
+pub(crate) fn search_text(e: &RegistryEntry<'_>) -> String {
+    let mut parts = vec![e.name()];
+    parts.extend(e.display_name());
+    parts.extend(e.backend());
+    parts.extend(e.served_model_id());
+    parts.extend(e.quantization());
+    parts.extend(e.model_aliases());
+    parts.join("\n").to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,15 +238,4 @@ mod tests {
             json!({"name": "m", "performance": {"rolling_samples": 0, "ttft_ms_avg": null}, "metadata": {"k": 1}})
         );
     }
-}
-
-/// The lower-cased text an entry is searched by (see `MergedEntry::search_text`).
-pub(crate) fn search_text(e: &RegistryEntry<'_>) -> String {
-    let mut parts = vec![e.name()];
-    parts.extend(e.display_name());
-    parts.extend(e.backend());
-    parts.extend(e.served_model_id());
-    parts.extend(e.quantization());
-    parts.extend(e.model_aliases());
-    parts.join("\n").to_lowercase()
 }
