@@ -8,6 +8,7 @@ pub mod endpoint_check;
 pub mod layout;
 pub mod plural;
 pub mod proxy;
+pub mod rescue;
 pub mod redact;
 pub mod registry;
 pub mod safe_save;
