@@ -276,3 +276,41 @@ fn last_readable(path: &Path, history_dir: Option<&Path>) -> Option<(String, Res
 
 #[cfg(test)]
 mod tests;
+
+/// How the proxy answers before a rescue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "why", rename_all = "snake_case")]
+pub enum ProxyState {
+    /// Healthy, and its config endpoint answers.
+    Answers,
+    /// Healthy, but `GET /v1/config/chat-proxy` fails (a 500).
+    ConfigFails(String),
+    /// No answer at all: not running (it stops at start-up on a file
+    /// tomllib cannot read), or not reachable.
+    Down(String),
+}
+
+impl ProxyState {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Answers => "answers; its config endpoint too".to_owned(),
+            Self::ConfigFails(why) => format!("up, but its config endpoint fails: {why}"),
+            Self::Down(why) => format!("does not answer: {why}"),
+        }
+    }
+
+    /// Whether a rescue is what the proxy needs.
+    pub fn needs_rescue(&self) -> bool {
+        !matches!(self, Self::Answers)
+    }
+}
+
+/// Ask the proxy's health and config endpoints.
+pub async fn probe(api: &dyn crate::core::proxy::ProxyApi) -> ProxyState {
+    let (health, config) = futures_util::future::join(api.health(), api.config()).await;
+    match (health, config) {
+        (Err(e), _) => ProxyState::Down(e.to_string()),
+        (Ok(_), Err(e)) => ProxyState::ConfigFails(e.to_string()),
+        (Ok(_), Ok(_)) => ProxyState::Answers,
+    }
+}
