@@ -70,9 +70,7 @@ fn rescue(layouts: &Arc<LayoutSet>, args: &RescueArgs, o: &mut Out<'_>) -> Resul
         None => None,
     };
     let rt = runtime()?;
-    let state = api
-        .as_ref()
-        .map(|api| rt.block_on(rescue::probe(api)));
+    let state = api.as_ref().map(|api| rt.block_on(rescue::probe(api)));
     let plan = rescue::plan_rescue(
         &args.file,
         layouts,
@@ -83,7 +81,10 @@ fn rescue(layouts: &Arc<LayoutSet>, args: &RescueArgs, o: &mut Out<'_>) -> Resul
     let name = args.file.display().to_string();
     let human = o.format == super::OutputFormat::Human;
     if human {
-        o.text(&format!("{}\n", diagnosis(&name, &plan, state.as_ref(), args)));
+        o.text(&format!(
+            "{}\n",
+            diagnosis(&name, &plan, state.as_ref(), args)
+        ));
     }
     if args.dry_run {
         let code = if plan.file_mended() {
@@ -117,7 +118,9 @@ fn rescue(layouts: &Arc<LayoutSet>, args: &RescueArgs, o: &mut Out<'_>) -> Resul
     if human {
         o.text(&format!("{}\n", report.headline));
     } else {
-        o.emit(String::new, || plan_json(&plan, state.as_ref(), Some(&report)));
+        o.emit(String::new, || {
+            plan_json(&plan, state.as_ref(), Some(&report))
+        });
     }
     Ok(match report.verdict {
         Verdict::Ok => exit::OK,
@@ -129,7 +132,12 @@ fn step_line(s: &RescueStep) -> String {
     format!("  {} {}", if s.ok { "ok  " } else { "FAIL" }, s.text)
 }
 
-fn diagnosis(name: &str, plan: &RescuePlan, state: Option<&ProxyState>, args: &RescueArgs) -> String {
+fn diagnosis(
+    name: &str,
+    plan: &RescuePlan,
+    state: Option<&ProxyState>,
+    args: &RescueArgs,
+) -> String {
     let mut lines = Vec::new();
     if let (Some(state), Some(url)) = (state, &args.proxy) {
         lines.push(format!("proxy {url}: {}", state.describe()));

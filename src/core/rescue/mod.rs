@@ -234,8 +234,7 @@ pub fn plan_rescue(
 /// newest recorded push to this file, or the `.bak`, whichever is newer.
 fn last_readable(path: &Path, history_dir: Option<&Path>) -> Option<(String, RestoredFrom)> {
     let same = |p: &Path| {
-        p == path
-            || matches!((p.canonicalize(), path.canonicalize()), (Ok(a), Ok(b)) if a == b)
+        p == path || matches!((p.canonicalize(), path.canonicalize()), (Ok(a), Ok(b)) if a == b)
     };
     let from_history = history_dir
         .and_then(|dir| history::list(dir).ok())
@@ -263,9 +262,11 @@ fn last_readable(path: &Path, history_dir: Option<&Path>) -> Option<(String, Res
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs());
-        FileError::first_in(&loaded.text)
-            .is_none()
-            .then_some((modified, loaded.text, RestoredFrom::Backup { path: bak }))
+        FileError::first_in(&loaded.text).is_none().then_some((
+            modified,
+            loaded.text,
+            RestoredFrom::Backup { path: bak },
+        ))
     });
     [from_history, from_backup]
         .into_iter()

@@ -193,7 +193,11 @@ fn join_inline_table(text: &str, error: &FileError) -> Option<(String, String)> 
     };
     let next = &text[end + 1..];
     let next = next.trim_start_matches([' ', '\t']);
-    let glue = if next.starts_with(['}', ',']) { "" } else { " " };
+    let glue = if next.starts_with(['}', ',']) {
+        ""
+    } else {
+        " "
+    };
     let joined = format!("{}{kept}{glue}{next}", &text[..start]);
     let label = match comment {
         Some(c) => format!(
@@ -349,7 +353,10 @@ mod tests {
         let text = "[ui]\ntags = {a = 1, # first\n  b = 2,\n}\n[server]\nport = 8100\n";
         let r = repair_for_tomllib(text);
         assert_eq!(r.remaining, None, "{}", r.text);
-        assert_eq!(r.text, "[ui]\ntags = {a = 1, b = 2}\n[server]\nport = 8100\n");
+        assert_eq!(
+            r.text,
+            "[ui]\ntags = {a = 1, b = 2}\n[server]\nport = 8100\n"
+        );
         assert!(r.repairs[0].label.contains("# first"));
         assert_eq!(r.repairs[0].line, 2);
     }
@@ -371,7 +378,10 @@ mod tests {
         let text = "\u{feff}a = 07:32\nb = \"\\e[0m\\x1b\"\nc = {x = 1,}\n";
         let r = repair_for_tomllib(text);
         assert_eq!(r.remaining, None, "{}", r.text);
-        assert_eq!(r.text, "a = 07:32:00\nb = \"\\u001B[0m\\u001b\"\nc = {x = 1}\n");
+        assert_eq!(
+            r.text,
+            "a = 07:32:00\nb = \"\\u001B[0m\\u001b\"\nc = {x = 1}\n"
+        );
         assert_eq!(r.repairs.len(), 5);
     }
 

@@ -93,7 +93,10 @@ pub async fn run_rescue(
             }
             Ok(SaveOutcome::Unchanged { .. }) => step(
                 progress,
-                RescueStep::new(format!("{} already holds the rescue", plan.path.display()), true),
+                RescueStep::new(
+                    format!("{} already holds the rescue", plan.path.display()),
+                    true,
+                ),
                 &mut steps,
             ),
             Err(e) => {
@@ -106,7 +109,10 @@ pub async fn run_rescue(
         step(
             progress,
             RescueStep::new(
-                format!("{}: the proxy can read it; nothing to change", plan.path.display()),
+                format!(
+                    "{}: the proxy can read it; nothing to change",
+                    plan.path.display()
+                ),
                 true,
             ),
             &mut steps,
@@ -137,9 +143,14 @@ pub async fn run_rescue(
         let mut on_stage = |s: &crate::core::proxy::RestartStage| {
             step(progress, RescueStep::new(s.describe(), s.ok()), &mut steps);
         };
-        let report =
-            restart_and_verify(api, layouts, &request, &Expected::now(&expected), &mut on_stage)
-                .await;
+        let report = restart_and_verify(
+            api,
+            layouts,
+            &request,
+            &Expected::now(&expected),
+            &mut on_stage,
+        )
+        .await;
         let verdict = if report.result == RestartResult::Verified {
             Verdict::Ok
         } else {
@@ -164,7 +175,9 @@ pub async fn run_rescue(
     let (verdict, headline) = match (health, config) {
         (Err(e), _) => (
             Verdict::NotOk,
-            format!("not verified: the proxy does not answer ({e}); start it, or give a restart command"),
+            format!(
+                "not verified: the proxy does not answer ({e}); start it, or give a restart command"
+            ),
         ),
         (Ok(_), Err(e)) => {
             let env = if plan.env.is_empty() {
@@ -172,16 +185,25 @@ pub async fn run_rescue(
             } else {
                 format!(
                     "; {} must leave the proxy's environment, then restart it",
-                    plan.env.iter().map(|p| p.var.as_str()).collect::<Vec<_>>().join(", ")
+                    plan.env
+                        .iter()
+                        .map(|p| p.var.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
-            (Verdict::NotOk, format!("not verified: the proxy still cannot answer ({e}){env}"))
+            (
+                Verdict::NotOk,
+                format!("not verified: the proxy still cannot answer ({e}){env}"),
+            )
         }
         (Ok(_), Ok(view)) => {
             let want = runtime_from(layouts, &expected, &view.env_overrides);
             let differ: Vec<&String> = expected
                 .keys()
-                .filter(|k| view.file.get(*k) != expected.get(*k) || view.runtime.get(*k) != want.get(*k))
+                .filter(|k| {
+                    view.file.get(*k) != expected.get(*k) || view.runtime.get(*k) != want.get(*k)
+                })
                 .collect();
             if differ.is_empty() {
                 (
@@ -194,12 +216,20 @@ pub async fn run_rescue(
                     format!(
                         "not verified: the proxy answers, but {} differ from the rescued file: {}",
                         crate::core::plural::count(differ.len(), "value", "values"),
-                        differ.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                        differ
+                            .iter()
+                            .map(|k| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             }
         }
     };
-    step(progress, RescueStep::new(headline.clone(), verdict == Verdict::Ok), &mut steps);
+    step(
+        progress,
+        RescueStep::new(headline.clone(), verdict == Verdict::Ok),
+        &mut steps,
+    );
     done(verdict, headline, steps, backup, None)
 }

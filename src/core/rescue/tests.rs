@@ -15,16 +15,28 @@ const GOOD: &str = "[server]\nport = 8100\nlog_path = \"logs/p.jsonl\"\n";
 fn a_toml_1_1_line_is_named_as_tomllib_says_and_repaired() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("chat_proxy.toml");
-    std::fs::write(&path, "[server]\nport = 8100\n[ui]\ntags = {a = 1,\n  b = 2}\n")?;
+    std::fs::write(
+        &path,
+        "[server]\nport = 8100\n[ui]\ntags = {a = 1,\n  b = 2}\n",
+    )?;
     let plan = plan_rescue(&path, &layouts()?, &BTreeMap::new(), None)?;
-    assert_eq!(plan.error.as_ref().map(|e| (e.line, e.column)), Some((4, 15)));
+    assert_eq!(
+        plan.error.as_ref().map(|e| (e.line, e.column)),
+        Some((4, 15))
+    );
     assert!(plan.causes()[0].starts_with("the proxy cannot start: line 4, column 15: "));
     assert!(plan.file_mended());
-    assert_eq!(plan.after, "[server]\nport = 8100\n[ui]\ntags = {a = 1, b = 2}\n");
+    assert_eq!(
+        plan.after,
+        "[server]\nport = 8100\n[ui]\ntags = {a = 1, b = 2}\n"
+    );
     assert!(plan.diff.contains("+tags = {a = 1, b = 2}"));
     let l = layouts()?;
     let expected = plan.expected_file(&l);
-    assert_eq!(expected.get("port").map(ToString::to_string).as_deref(), Some("8100"));
+    assert_eq!(
+        expected.get("port").map(ToString::to_string).as_deref(),
+        Some("8100")
+    );
     Ok(())
 }
 
@@ -78,7 +90,10 @@ fn an_env_value_json_cannot_hold_is_named() -> TestResult {
     let path = dir.path().join("chat_proxy.toml");
     std::fs::write(&path, GOOD)?;
     let env = BTreeMap::from([
-        ("CHAT_PROXY_VLLM_GPU_MEMORY_UTILIZATION".to_owned(), "NaN".to_owned()),
+        (
+            "CHAT_PROXY_VLLM_GPU_MEMORY_UTILIZATION".to_owned(),
+            "NaN".to_owned(),
+        ),
         ("CHAT_PROXY_PORT".to_owned(), "nan".to_owned()),
     ]);
     let plan = plan_rescue(&path, &layouts()?, &env, None)?;
@@ -94,7 +109,10 @@ fn an_env_value_json_cannot_hold_is_named() -> TestResult {
 fn quick_fixes_come_with_the_repairs() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("chat_proxy.toml");
-    std::fs::write(&path, "[server]\nport = \"8100\"\nlog_path = \"C:\\logs\\p.jsonl\"\n")?;
+    std::fs::write(
+        &path,
+        "[server]\nport = \"8100\"\nlog_path = \"C:\\logs\\p.jsonl\"\n",
+    )?;
     let plan = plan_rescue(&path, &layouts()?, &BTreeMap::new(), None)?;
     assert_eq!(
         plan.after,
