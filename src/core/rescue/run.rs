@@ -72,52 +72,16 @@ pub async fn run_rescue(
         step(progress, RescueStep::new(why.clone(), false), &mut steps);
         return done(Verdict::NotOk, why, steps, None, None);
     }
-    let mut backup = None;
-    if plan.changes_file() {
-        match save_atomically(
-            &plan.path,
-            plan.after.as_bytes(),
-            Expect::Unchanged(plan.fingerprint),
-        ) {
-            Ok(SaveOutcome::Written { backup: b, .. }) => {
-                let kept = b
-                    .as_ref()
-                    .map(|b| format!(" (previous version in {})", b.display()))
-                    .unwrap_or_default();
-                step(
-                    progress,
-                    RescueStep::new(format!("saved {}{kept}", plan.path.display()), true),
-                    &mut steps,
-                );
-                backup = b;
-            }
-            Ok(SaveOutcome::Unchanged { .. }) => step(
-                progress,
-                RescueStep::new(
-                    format!("{} already holds the rescue", plan.path.display()),
-                    true,
-                ),
-                &mut steps,
-            ),
-            Err(e) => {
-                let why = format!("not saved: {e}; the file is unchanged");
-                step(progress, RescueStep::new(why.clone(), false), &mut steps);
-                return done(Verdict::NotOk, why, steps, None, None);
-            }
+    let backup = match save(plan) {
+        Ok((text, backup)) => {
+            step(progress, RescueStep::new(text, true), &mut steps);
+            backup
         }
-    } else {
-        step(
-            progress,
-            RescueStep::new(
-                format!(
-                    "{}: the proxy can read it; nothing to change",
-                    plan.path.display()
-                ),
-                true,
-            ),
-            &mut steps,
-        );
-    }
+        Err(why) => {
+            step(progress, RescueStep::new(why.clone(), false), &mut steps);
+            return done(Verdict::NotOk, why, steps, None, None);
+        }
+    };
     let expected = plan.expected_file(layouts);
     let Some(api) = api else {
         let why = "not verified: no proxy to ask (give its URL)".to_owned();
@@ -170,9 +134,25 @@ pub async fn run_rescue(
         }
         return done(verdict, headline, steps, backup, Some(report));
     }
-    // No restart: a running proxy re-reads its file on every config request.
+    let (verdict, headline) = check_without_restart(plan, layouts, api, &expected).await;
+    step(
+        progress,
+        RescueStep::new(headline.clone(), verdict == Verdict::Ok),
+        &mut steps,
+    );
+    done(verdict, headline, steps, backup, None)
+}
+
+/// No restart: a running proxy re-reads its file on every config request,
+/// so its `file` and `runtime` show whether the rescue reads back.
+async fn check_without_restart(
+    plan: &RescuePlan,
+    layouts: &LayoutSet,
+    api: &dyn ProxyApi,
+    expected: &serde_json::Map<String, serde_json::Value>,
+) -> (Verdict, String) {
     let (health, config) = futures_util::future::join(api.health(), api.config()).await;
-    let (verdict, headline) = match (health, config) {
+    match (health, config) {
         (Err(e), _) => (
             Verdict::NotOk,
             format!(
@@ -198,7 +178,7 @@ pub async fn run_rescue(
             )
         }
         (Ok(_), Ok(view)) => {
-            let want = runtime_from(layouts, &expected, &view.env_overrides);
+            let want = runtime_from(layouts, expected, &view.env_overrides);
             let differ: Vec<&String> = expected
                 .keys()
                 .filter(|k| {
@@ -225,11 +205,32 @@ pub async fn run_rescue(
                 )
             }
         }
-    };
-    step(
-        progress,
-        RescueStep::new(headline.clone(), verdict == Verdict::Ok),
-        &mut steps,
-    );
-    done(verdict, headline, steps, backup, None)
+    }
+}
+
+/// The safe save of the mended file, expecting the file as planned: what
+/// happened and the backup kept, or why nothing was written.
+fn save(plan: &RescuePlan) -> Result<(String, Option<std::path::PathBuf>), String> {
+    let name = plan.path.display();
+    if !plan.changes_file() {
+        return Ok((
+            format!("{name}: the proxy can read it; nothing to change"),
+            None,
+        ));
+    }
+    match save_atomically(
+        &plan.path,
+        plan.after.as_bytes(),
+        Expect::Unchanged(plan.fingerprint),
+    ) {
+        Ok(SaveOutcome::Written { backup, .. }) => {
+            let kept = backup
+                .as_ref()
+                .map(|b| format!(" (previous version in {})", b.display()))
+                .unwrap_or_default();
+            Ok((format!("saved {name}{kept}"), backup))
+        }
+        Ok(SaveOutcome::Unchanged { .. }) => Ok((format!("{name} already holds the rescue"), None)),
+        Err(e) => Err(format!("not saved: {e}; the file is unchanged")),
+    }
 }
