@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::exit;
 use super::output::{CliError, Out};
@@ -30,11 +31,28 @@ pub struct DiscoveryArgs {
     /// The model registry folder (default: $IMAGEWORKS_REGISTRY_DIR, else configs/ beside FILE, as the GUI finds it).
     #[arg(long, value_name = "DIR")]
     pub registry: Option<PathBuf>,
+    /// Serve the JSON document at GET /v1/discovery (and GET /v1/health)
+    /// on ADDR (HOST:PORT, or a port alone for loopback; default
+    /// 127.0.0.1:8765) until Ctrl+C or SIGTERM, rebuilt when FILE or the
+    /// registry changes; ETag / If-None-Match, Cache-Control: no-cache.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8765")]
+    pub serve: Option<String>,
 }
 
 /// Run `discovery` writing to `o`; returns the exit code.
-pub fn run_with(layouts: &LayoutSet, args: &DiscoveryArgs, o: &mut Out<'_>) -> u8 {
-    match build(layouts, args, o) {
+pub fn run_with(layouts: &Arc<LayoutSet>, args: &DiscoveryArgs, o: &mut Out<'_>) -> u8 {
+    if let Some(addr) = &args.serve {
+        return match serve(layouts, args, addr, o) {
+            Ok(()) => exit::OK,
+            Err(failure) => o.fail(failure),
+        };
+    }
+    let mut notes = Vec::new();
+    let built = build(layouts, args, &mut notes);
+    for n in notes {
+        o.note(&n);
+    }
+    match built {
         Ok(discovery) => {
             o.emit(
                 || summary(&discovery),
@@ -46,13 +64,83 @@ pub fn run_with(layouts: &LayoutSet, args: &DiscoveryArgs, o: &mut Out<'_>) -> u
     }
 }
 
+/// `--serve`: the document over HTTP until a signal (`core::discovery::serve`).
+fn serve(
+    layouts: &Arc<LayoutSet>,
+    args: &DiscoveryArgs,
+    addr: &str,
+    o: &mut Out<'_>,
+) -> Result<(), CliError> {
+    use crate::core::discovery::serve as http;
+    let addr = http::parse_addr(addr).map_err(CliError::unreadable)?;
+    let (l, a) = (Arc::clone(layouts), args.clone());
+    let served = http::Served::new(Box::new(move || {
+        let doc = build(&l, &a, &mut Vec::new()).map_err(|e| e.message)?;
+        serde_json::to_value(&doc).map_err(|e| e.to_string())
+    }))
+    .map_err(CliError::unreadable)?;
+    let mut watched = vec![args.file.clone()];
+    watched.extend(registry_dir(args));
+    let _watch = http::watch(&served, &watched).map_err(CliError::unreadable)?;
+    let rt = super::proxy::runtime()?;
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .map_err(|e| CliError::unreadable(format!("cannot listen on {addr}: {e}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| CliError::unreadable(format!("cannot listen on {addr}: {e}")))?;
+    if !bound.ip().is_loopback() {
+        o.note(&format!(
+            "note: serving beyond this machine on {bound}: anyone who reaches it reads the document (no secrets, but pages, endpoints and models)"
+        ));
+    }
+    o.text(&format!(
+        "serving http://{bound}/v1/discovery (ETag {}) and /v1/health; Ctrl+C or SIGTERM stops\n",
+        served.etag().unwrap_or_default()
+    ));
+    rt.block_on(http::serve(listener, served, signalled()));
+    o.text("stopped\n");
+    Ok(())
+}
+
+/// SIGINT (Ctrl+C) or SIGTERM.
+async fn signalled() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The registry folder a build reads, to watch it.
+fn registry_dir(args: &DiscoveryArgs) -> Option<PathBuf> {
+    args.registry
+        .clone()
+        .or_else(|| resolve_dir(None, Some(&args.file)))
+        .filter(|d| d.is_dir())
+}
+
 fn build(
     layouts: &LayoutSet,
     args: &DiscoveryArgs,
-    o: &mut Out<'_>,
+    notes: &mut Vec<String>,
 ) -> Result<Discovery, CliError> {
     let doc = load_draft(&args.file)?;
-    let store = registry(args, o)?;
+    let store = registry(args, notes)?;
     let served = match &args.proxy {
         Some(url) => Some(served_models(url, &args.connect)?),
         None => None,
@@ -70,7 +158,10 @@ fn build(
 
 /// The registry named by `--registry` (which must load), else the one the
 /// GUI would open, if it loads (a folder found but unreadable is a note).
-fn registry(args: &DiscoveryArgs, o: &mut Out<'_>) -> Result<Option<RegistryStore>, CliError> {
+fn registry(
+    args: &DiscoveryArgs,
+    notes: &mut Vec<String>,
+) -> Result<Option<RegistryStore>, CliError> {
     if let Some(dir) = &args.registry {
         if !dir.is_dir() {
             return Err(CliError::unreadable(format!(
@@ -88,7 +179,7 @@ fn registry(args: &DiscoveryArgs, o: &mut Out<'_>) -> Result<Option<RegistryStor
     match RegistryStore::load(&dir) {
         Ok(store) => Ok(Some(store)),
         Err(e) => {
-            o.note(&format!(
+            notes.push(format!(
                 "note: the registry in {} was not read ({e}); models come from the proxy alone",
                 dir.display()
             ));

@@ -10,6 +10,7 @@ mod live_state;
 pub mod output;
 pub mod proxy;
 pub mod registry;
+pub mod rescue;
 
 use std::path::PathBuf;
 
@@ -113,6 +114,12 @@ pub enum Command {
     },
     /// Print the man page, iw-studio(1), in roff (`iw-studio manpage | man -l -`).
     Manpage,
+    /// Bring back a proxy that cannot start or answer: say why (tomllib's
+    /// line:column, an env value it cannot encode), mend the file (repairs,
+    /// quick fixes, or the last version it could read), show the diff, save,
+    /// restart with --restart-command and verify. Exit 0 only when the
+    /// proxy answers healthy with the rescued values.
+    Rescue(rescue::RescueArgs),
     /// Talk to a running chat proxy: status, preview, diff, push, history.
     #[command(flatten)]
     Proxy(proxy::ProxyCommand),
@@ -167,6 +174,7 @@ pub fn run_with(cli: &Cli, command: &Command, o: &mut Out<'_>) -> u8 {
         Command::Defaults => config::defaults(&layouts, o),
         Command::Discovery(args) => discovery::run_with(&layouts, args, o),
         Command::Endpoints(args) => endpoints::run_with(&layouts, args, o),
+        Command::Rescue(args) => rescue::run_with(&layouts, args, o),
         Command::Registry(cmd) => registry::run_with(cmd, o),
         Command::Profiles(cmd) => fleet::run_profiles(cmd, profiles_path(cli).as_deref(), o),
         Command::Proxy(command) => {

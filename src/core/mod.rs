@@ -11,6 +11,7 @@ pub mod problem_counts;
 pub mod proxy;
 pub mod redact;
 pub mod registry;
+pub mod rescue;
 pub mod safe_save;
 pub mod schema;
 pub mod search;

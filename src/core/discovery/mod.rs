@@ -10,6 +10,7 @@
 //! "What ImageWorks will offer" page draws it.
 
 mod models;
+pub mod serve;
 #[cfg(test)]
 mod tests;
 

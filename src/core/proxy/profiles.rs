@@ -87,6 +87,7 @@ impl ConnectionProfile {
             argv: self.restart_command.clone(),
             timeout: Duration::from_secs_f64(self.restart_timeout_s),
             interrupt_gpu_job,
+            unset_env: Vec::new(),
         }))
     }
 

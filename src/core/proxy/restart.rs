@@ -26,6 +26,9 @@ pub struct RestartRequest {
     pub timeout: Duration,
     /// Restart although a job holds the GPU lease (the admin confirmed).
     pub interrupt_gpu_job: bool,
+    /// Env vars the command runs without (a rescue drops an env value the
+    /// proxy cannot encode; a proxy started by the command inherits the rest).
+    pub unset_env: Vec<String>,
 }
 
 /// One step of a restart, as it happened. Externally tagged: serde_json's
@@ -240,7 +243,7 @@ pub async fn restart_and_verify(
         return report(RestartResult::LeaseHeld, stages);
     }
     let started = Instant::now();
-    let command = run_command(&request.argv, request.timeout).await;
+    let command = run_command(&request.argv, &request.unset_env, request.timeout).await;
     let command_ok = matches!(command, RestartStage::Command { ok: true, .. });
     record(command, &mut stages);
     if !command_ok {
@@ -322,7 +325,7 @@ const STOP_GRACE: Duration = Duration::from_secs(2);
 /// its output goes to the activity log. It runs in a process group of its
 /// own, and when it outlives `timeout` the whole group is stopped, children
 /// included (TERM, then KILL after [`STOP_GRACE`]).
-async fn run_command(argv: &[String], timeout: Duration) -> RestartStage {
+async fn run_command(argv: &[String], unset_env: &[String], timeout: Duration) -> RestartStage {
     let failed = |stderr: String| RestartStage::Command {
         argv: argv.to_vec(),
         exit_code: None,
@@ -339,6 +342,9 @@ async fn run_command(argv: &[String], timeout: Duration) -> RestartStage {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
+    for var in unset_env {
+        command.env_remove(var);
+    }
     #[cfg(unix)]
     command.process_group(0);
     let mut child = match command.spawn() {

@@ -5,4 +5,5 @@ mod gui_live;
 mod proxy_live;
 mod push_truth;
 mod real_proxy;
+mod rescue_and_serve;
 mod restart;

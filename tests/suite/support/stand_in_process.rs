@@ -35,6 +35,12 @@ fn stand_in_proxy_process() {
         .filter(|(k, _)| k.starts_with("CHAT_PROXY_"))
         .collect();
     env.insert("CHAT_PROXY_CONFIG_FILE".to_owned(), file);
+    // The stock proxy reads its file at import: one tomllib cannot read
+    // stops it before it listens.
+    if let Some(e) = super::test_proxy::startup_error(&workdir, &env) {
+        eprintln!("stand-in: tomllib.TOMLDecodeError: {e}");
+        std::process::exit(1);
+    }
     let proxy = match TestProxy::start_at(&workdir, env, &addr) {
         Ok(p) => p,
         Err(e) => {
@@ -69,6 +75,29 @@ impl StandInProcess {
     /// As [`StandInProcess::start`], the proxy (and every restart of it)
     /// running with these `CHAT_PROXY_*` variables.
     pub fn start_with_env(dir: &Path, file: &Path, env: &[(&str, &str)]) -> std::io::Result<Self> {
+        Self::start_inner(dir, file, env, &[])
+    }
+
+    /// As [`StandInProcess::start`], started with `env` in the environment
+    /// the scripts inherit (not written into them): as a proxy started by
+    /// hand or by a script from an admin's shell, whose restart takes the
+    /// environment of whoever runs the restart command.
+    // Only tests/flows.rs uses it.
+    #[allow(dead_code)]
+    pub fn start_inheriting_env(
+        dir: &Path,
+        file: &Path,
+        env: &[(&str, &str)],
+    ) -> std::io::Result<Self> {
+        Self::start_inner(dir, file, &[], env)
+    }
+
+    fn start_inner(
+        dir: &Path,
+        file: &Path,
+        env: &[(&str, &str)],
+        inherited: &[(&str, &str)],
+    ) -> std::io::Result<Self> {
         let exe = std::env::current_exe()?;
         let env: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
         let start = format!(
@@ -76,7 +105,11 @@ impl StandInProcess {
              # Start the stand-in in the background, on the port in stand-in.url if there is one.\n\
              cd '{dir}' || exit 1\n\
              addr=\"\"\n\
+             [ -f stand-in.addr ] && addr=\"$(cat stand-in.addr)\"\n\
              [ -f stand-in.url ] && addr=\"$(sed 's#^http://##' stand-in.url)\"\n\
+             # Kept apart from stand-in.url: a start that fails (a file it\n\
+             # cannot read) publishes no URL, and the next start takes the same port.\n\
+             [ -n \"$addr\" ] && echo \"$addr\" > stand-in.addr\n\
              rm -f stand-in.url\n\
              {env}{workdir}='{dir}' {file_var}='{file}' {addr_var}=\"${{addr:-127.0.0.1:0}}\" \\\n\
                nohup '{exe}' support::stand_in_process::stand_in_proxy_process --exact --ignored --nocapture --test-threads=1 \\\n\
@@ -100,7 +133,7 @@ impl StandInProcess {
              while kill -0 \"$pid\" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done\n\
              sh ./start.sh\n";
         std::fs::write(dir.join("restart.sh"), restart)?;
-        run_script(&dir.join("start.sh"))?;
+        run_script(&dir.join("start.sh"), inherited)?;
         let url = wait_for_url(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -175,8 +208,11 @@ impl Drop for StandInProcess {
     }
 }
 
-fn run_script(script: &Path) -> std::io::Result<()> {
-    let status = std::process::Command::new("sh").arg(script).status()?;
+fn run_script(script: &Path, env: &[(&str, &str)]) -> std::io::Result<()> {
+    let status = std::process::Command::new("sh")
+        .arg(script)
+        .envs(env.iter().copied())
+        .status()?;
     if status.success() {
         Ok(())
     } else {

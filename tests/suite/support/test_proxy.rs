@@ -794,19 +794,35 @@ fn default_of(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
+/// What the stock proxy does first (`_cfg = ProxyConfig.load()` at import
+/// in `app.py`): read its file, so a file tomllib cannot read stops it at
+/// start-up with tomllib's error. `None` when it would start.
+pub fn startup_error(workdir: &Path, env: &BTreeMap<String, String>) -> Option<String> {
+    let reported = env
+        .get("CHAT_PROXY_CONFIG_FILE")
+        .filter(|p| !p.is_empty())
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_CONFIG_PATH.to_owned());
+    file_view_at(&workdir.join(reported)).err()
+}
+
 /// defaults < file: a key counts only in its own section; values are not checked.
 fn file_view(shared: &Shared) -> Result<Map<String, Value>, String> {
-    if !shared.file.exists() {
-        if let Some(dir) = shared.file.parent() {
+    file_view_at(&shared.file)
+}
+
+fn file_view_at(file: &Path) -> Result<Map<String, Value>, String> {
+    if !file.exists() {
+        if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         }
         let defaults: Map<String, Value> = FIELDS
             .iter()
             .map(|f| (f.1.to_owned(), default_of(f.2)))
             .collect();
-        write_atomically(&shared.file, &render(&defaults)).map_err(|e| e.to_string())?;
+        write_atomically(file, &render(&defaults)).map_err(|e| e.to_string())?;
     }
-    let text = std::fs::read_to_string(&shared.file).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
     // tomllib rejects a BOM; basic-toml would too, but say it as tomllib does.
     if text.starts_with('\u{feff}') {
         return Err("Invalid config file: Invalid statement (at line 1, column 1)".to_owned());
