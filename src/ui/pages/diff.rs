@@ -5,6 +5,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::ui::page_ctx::PageCtx;
 use crate::ui::theme;
+use crate::ui::widgets::shown;
 
 pub fn show(ui: &mut Ui, ctx: &mut PageCtx<'_>) {
     ui.heading("± Diff");
@@ -66,7 +67,8 @@ pub fn show_diff(ui: &mut Ui, old: &str, new: &str, old_name: &str, new_name: &s
                             ChangeTag::Insert => ("+", Some(theme::added(&visuals))),
                             ChangeTag::Equal => (" ", None),
                         };
-                        let line = format!("{sign}{}", change.value().trim_end_matches('\n'));
+                        let line =
+                            format!("{sign}{}", shown(change.value().trim_end_matches('\n')));
                         let text = RichText::new(line).monospace();
                         let text = match color {
                             Some(c) => text

@@ -292,10 +292,11 @@ fn endpoints_card(ui: &mut Ui, d: &Discovery) {
                 if let Some(kind) = &e.kind {
                     badge(ui, kind, theme::accent(&v), "The API it speaks");
                 }
-                ui.label(e.base_url.as_deref().map_or_else(
-                    || "(no base_url)".to_owned(),
-                    |u| crate::core::redact::mask_text(u).into_owned(),
-                ));
+                ui.label(
+                    e.base_url
+                        .as_deref()
+                        .map_or_else(|| "(no base_url)".to_owned(), crate::ui::widgets::shown),
+                );
             });
             let models = if e.default_models.is_empty() {
                 "none".to_owned()

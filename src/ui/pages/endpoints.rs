@@ -107,7 +107,7 @@ fn live_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, base: &DocPath, index: usize, na
             None => "Give it a base URL first".to_owned(),
             Some(s) => format!(
                 "Ask {} what it serves{}",
-                crate::core::redact::mask_text(&s.base_url),
+                crate::ui::widgets::shown(&s.base_url),
                 s.api_key_env
                     .as_deref()
                     .map_or(String::new(), |v| format!(" (key from {v}, never shown)"))
@@ -163,7 +163,7 @@ fn live_row(ui: &mut Ui, ctx: &mut PageCtx<'_>, base: &DocPath, index: usize, na
             ui.label(
                 RichText::new(format!(
                     "✔ {} serves {}: {}",
-                    crate::core::redact::mask_text(&report.url),
+                    crate::ui::widgets::shown(&report.url),
                     crate::core::plural::count(report.models.len(), "model", "models"),
                     report.models.join(", ")
                 ))

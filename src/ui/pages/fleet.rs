@@ -11,6 +11,7 @@ use crate::core::proxy::{PushMode, PushPlan};
 use crate::ui::actions::Action;
 use crate::ui::live::{FleetGrid, FleetPush, LiveAction, LiveProxy, human_duration};
 use crate::ui::theme;
+use crate::ui::widgets::shown_value;
 
 const NO_FLEET: &str = "One proxy (the profile above)";
 
@@ -305,8 +306,8 @@ fn target_review(ui: &mut Ui, plan: &PushPlan) {
             ui.end_row();
             for c in &plan.changes {
                 ui.label(&c.path);
-                ui.label(c.before.to_string());
-                ui.label(c.after.to_string());
+                ui.label(shown_value(&c.path, &c.before));
+                ui.label(shown_value(&c.path, &c.after));
                 ui.end_row();
             }
         });

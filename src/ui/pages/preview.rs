@@ -17,7 +17,7 @@ use crate::core::session::EditSession;
 use crate::ui::actions::Action;
 use crate::ui::live::{LiveAction, LiveProxy, clock, human_duration};
 use crate::ui::theme;
-use crate::ui::widgets::{badge, cut_label};
+use crate::ui::widgets::{badge, cut_label, shown_value};
 
 /// The page's own view state (the live proxy's model is `LiveProxy`).
 #[derive(Debug)]
@@ -411,7 +411,7 @@ fn compact(v: &Value) -> String {
         Value::String(s) => format!("{s:?}"),
         other => other.to_string(),
     };
-    crate::core::redact::mask_text(&text).into_owned()
+    crate::ui::widgets::shown(&text)
 }
 
 fn value_cell(ui: &mut Ui, v: Option<&Value>, offline: bool) {
@@ -605,7 +605,7 @@ fn history_panel(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
         for (i, entry) in live.history().iter().enumerate().rev() {
             ui.horizontal(|ui| {
                 // Every change the push made: the API's keys and the rest of the file.
-                let keys: Vec<String> = entry.changes.iter().chain(&entry.file_changes).map(|c| format!("{}: {} -> {}", c.path, c.before, c.after)).collect();
+                let keys: Vec<String> = entry.changes.iter().chain(&entry.file_changes).map(|c| format!("{}: {} -> {}", c.path, shown_value(&c.path, &c.before), shown_value(&c.path, &c.after))).collect();
                 let ok = match entry.result {
                     HistoryResult::Pushed { verified: true, .. } => "✔",
                     HistoryResult::Pushed { .. } | HistoryResult::OutcomeUnknown { .. } => "?",

@@ -9,6 +9,7 @@ use crate::ui::actions::Action;
 use crate::ui::live::{LiveAction, LiveProxy, PushState, RestartRun};
 use crate::ui::pages::diff::show_diff;
 use crate::ui::theme;
+use crate::ui::widgets::{shown, shown_value};
 
 pub fn show(ctx: &egui::Context, live: &LiveProxy, actions: &mut Vec<Action>) {
     if matches!(live.push(), PushState::Closed) {
@@ -227,13 +228,13 @@ fn changes_grid(ui: &mut Ui, plan: &PushPlan, v: &egui::Visuals) {
             for c in &plan.changes {
                 ui.label(RichText::new(&c.path).monospace());
                 ui.label(
-                    RichText::new(c.before.to_string())
+                    RichText::new(shown_value(&c.path, &c.before))
                         .monospace()
                         .color(theme::removed(v)),
                 );
                 ui.label("->");
                 ui.label(
-                    RichText::new(c.after.to_string())
+                    RichText::new(shown_value(&c.path, &c.after))
                         .monospace()
                         .color(theme::added(v)),
                 );
@@ -308,8 +309,8 @@ fn done(
             if !outcome.message.is_empty() {
                 // A file push is the app's own write: its message is ours, not the proxy's.
                 let text = match outcome.mode {
-                    PushMode::Api => format!("The proxy said: {}", outcome.message),
-                    PushMode::File => outcome.message.clone(),
+                    PushMode::Api => format!("The proxy said: {}", shown(&outcome.message)),
+                    PushMode::File => shown(&outcome.message),
                 };
                 ui.label(text);
             }
@@ -327,12 +328,12 @@ fn done(
                     ui.end_row();
                     for k in &outcome.pushed {
                         ui.label(RichText::new(&k.key).monospace());
-                        ui.label(RichText::new(k.after.to_string()).monospace());
+                        ui.label(RichText::new(shown_value(&k.key, &k.after)).monospace());
                         let mark = if k.ok { "✔" } else { "✖" };
                         let found = if outcome.reread_failed {
                             "? (could not re-read)".to_owned()
                         } else {
-                            format!("{mark} {}", k.read_back)
+                            format!("{mark} {}", shown_value(&k.key, &k.read_back))
                         };
                         ui.label(RichText::new(found).monospace().color(if k.ok {
                             theme::ok(&v)
@@ -348,7 +349,9 @@ fn done(
                 for c in &outcome.concurrent {
                     ui.label(format!(
                         "• {}: expected {}, found {}",
-                        c.key, c.expected, c.found
+                        c.key,
+                        shown_value(&c.key, &c.expected),
+                        shown_value(&c.key, &c.found)
                     ));
                 }
             }
@@ -374,12 +377,12 @@ fn done(
                     ui.end_row();
                     for c in stale {
                         ui.label(RichText::new(&c.key).monospace());
-                        ui.label(c.base.to_string());
-                        ui.label(c.theirs.to_string());
+                        ui.label(shown_value(&c.key, &c.base));
+                        ui.label(shown_value(&c.key, &c.theirs));
                         ui.label(
                             c.mine
                                 .as_ref()
-                                .map_or("(unchanged)".into(), ToString::to_string),
+                                .map_or("(unchanged)".into(), |m| shown_value(&c.key, m)),
                         );
                         ui.end_row();
                     }

@@ -12,7 +12,7 @@ use crate::ui::actions::Action;
 use crate::ui::nav::PageId;
 use crate::ui::pages::registry::RegistryAction;
 use crate::ui::theme;
-use crate::ui::widgets::quick_fix_button;
+use crate::ui::widgets::{quick_fix_button, shown};
 
 /// Which findings the panel lists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,7 +63,9 @@ pub fn show(
             if let Some(e) = session.parse_error() {
                 let text = format!(
                     "⛔ line {}:{}  not valid TOML: {}",
-                    e.line, e.column, e.message
+                    e.line,
+                    e.column,
+                    shown(&e.message)
                 );
                 if ui
                     .add(
@@ -97,7 +99,7 @@ pub fn show(
                 } else {
                     ("⚠", theme::warning(&v))
                 };
-                let text = format!("{icon} {}  {}", f.path, f.message);
+                let text = format!("{icon} {}  {}", f.path, shown(&f.message));
                 ui.horizontal_wrapped(|ui| {
                     if let Some(line) = f.line
                         && ui
@@ -153,7 +155,7 @@ fn registry_findings(
         } else {
             format!("{}.{}", f.entry, f.field)
         };
-        let text = format!("{icon} registry  {at}  {}", f.message);
+        let text = format!("{icon} registry  {at}  {}", shown(&f.message));
         if ui
             .add(egui::Button::new(RichText::new(text).color(tone)).frame(false))
             .on_hover_text("Show this entry on the Registry page")

@@ -5,6 +5,7 @@ use egui::{RichText, Ui};
 use crate::core::problem_counts::ProblemCounts;
 use crate::ui::actions::Action;
 use crate::ui::theme;
+use crate::ui::widgets::shown;
 
 #[derive(Clone, Debug, Default)]
 pub struct Status {
@@ -16,13 +17,13 @@ pub struct Status {
 
 impl Status {
     pub fn info(&mut self, text: impl Into<String>) {
-        self.text = text.into();
+        self.text = shown(&text.into());
         self.is_error = false;
     }
 
     /// An error the user sees; it goes to the activity log too.
     pub fn error(&mut self, text: impl Into<String>) {
-        self.text = text.into();
+        self.text = shown(&text.into());
         self.is_error = true;
         tracing::warn!(target: "activity", "shown to the user: {}", self.text);
     }
@@ -95,4 +96,18 @@ pub fn show(
             });
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Status;
+
+    #[test]
+    fn a_message_is_shown_with_its_secrets_masked() {
+        let mut status = Status::default();
+        status.error("cannot reach http://admin:hunter2secret@proxy.lan:8100");
+        assert_eq!(status.text, "cannot reach http://admin:***@proxy.lan:8100");
+        status.info("pushed with Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlMTIz");
+        assert!(!status.text.contains("eyJ"), "{}", status.text);
+    }
 }

@@ -8,6 +8,7 @@ mod list_editor;
 mod multi_select;
 mod quick_fix;
 mod section_title;
+mod shown;
 mod toggle;
 mod typed_input;
 
@@ -20,4 +21,5 @@ pub use list_editor::list_editor;
 pub use multi_select::multi_select;
 pub use quick_fix::quick_fix_button;
 pub use section_title::section_title;
+pub use shown::{shown, shown_value};
 pub use toggle::toggle;

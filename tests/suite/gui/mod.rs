@@ -1,6 +1,7 @@
 mod edit_gui;
 mod fleet_gui;
 mod forms_gui;
+mod masking_gui;
 mod page_snapshots;
 mod registry_fields_gui;
 mod registry_gui;
