@@ -9,6 +9,7 @@ use crate::core::proxy::restart::{RestartResult, RestartStage};
 use crate::ui::actions::Action;
 use crate::ui::live::{LiveAction, LiveProxy, PushState, RestartAsk, RestartRun};
 use crate::ui::theme;
+use crate::ui::widgets::{shown, shown_value};
 
 /// "⟳ Restart…" on the Preview & push page.
 pub fn restart_button(ui: &mut Ui, live: &LiveProxy, connected: bool, actions: &mut Vec<Action>) {
@@ -194,7 +195,7 @@ fn running_step(ui: &mut Ui, ask: &RestartAsk, stages: &[RestartStage], elapsed_
         } else {
             "Reading the config back and comparing what runs…".to_owned()
         };
-        ui.label(step);
+        ui.label(shown(&step));
     });
     let limit = ask.request.timeout.as_secs_f64();
     ui.add(
@@ -211,7 +212,7 @@ fn stage_list(ui: &mut Ui, stages: &[RestartStage]) {
         } else {
             ("✖", theme::error(&v))
         };
-        ui.label(RichText::new(format!("{mark} {}", stage.describe())).color(tone));
+        ui.label(RichText::new(format!("{mark} {}", shown(&stage.describe()))).color(tone));
     }
 }
 
@@ -232,13 +233,16 @@ fn differences(ui: &mut Ui, stages: &[RestartStage]) {
             ui.end_row();
             for d in differs {
                 ui.label(RichText::new(&d.key).monospace());
-                ui.label(RichText::new(d.expected.to_string()).monospace());
-                ui.label(RichText::new(d.found.to_string()).monospace());
+                ui.label(RichText::new(shown_value(&d.key, &d.expected)).monospace());
+                ui.label(RichText::new(shown_value(&d.key, &d.found)).monospace());
                 ui.end_row();
             }
         });
 }
 
 fn shown_argv(argv: &[String]) -> String {
-    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+    let joined =
+        shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "));
+    // A restart command may carry a token (`--token …`, a URL with a password).
+    shown(&joined)
 }

@@ -141,7 +141,10 @@ pub fn show(ui: &mut Ui, state: &mut RegistryState, actions: &mut Vec<Action>) {
             egui::CollapsingHeader::new("Raw JSON (merged entry, read-only)")
                 .id_salt("registry_raw_json")
                 .show(ui, |ui| {
-                    let mut text = json_text::to_python_json(whole);
+                    // Read-only, so shown through the one masking rule.
+                    let mut shown = whole.clone();
+                    crate::core::redact::mask_json(&mut shown);
+                    let mut text = json_text::to_python_json(&shown);
                     ui.add(
                         egui::TextEdit::multiline(&mut text)
                             .font(egui::TextStyle::Monospace)
