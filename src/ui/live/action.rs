@@ -37,6 +37,11 @@ pub enum LiveAction {
     },
     /// Close the restart dialog (a restart under way finishes and is recorded).
     CloseRestart,
+    /// Rescue the proxy that cannot start with this file (`core::rescue`):
+    /// mend, save, restart with the profile's command, verify.
+    Rescue(std::path::PathBuf),
+    /// Put the rescue's result away (a rescue under way finishes).
+    CloseRescue,
     /// Ask a `[[endpoints]]` entry what it serves.
     TestEndpoint(Box<EndpointSpec>),
     /// Plan a push that puts back what history entry N replaced.

@@ -7,6 +7,7 @@ mod endpoint_tests;
 mod fleet;
 mod profiles_store;
 mod remote;
+mod rescue;
 mod restart;
 
 pub use action::LiveAction;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub use endpoint_tests::EndpointTest;
 pub use fleet::{FleetGrid, FleetPush, FleetRow, FleetUi};
 pub use remote::Remote;
+pub use rescue::RescueRun;
 pub use restart::{RestartAsk, RestartRun};
 
 use crate::core::document::ConfigDocument;
@@ -81,6 +83,8 @@ pub struct LiveProxy {
     uptime_seen: Option<(f64, SystemTime)>,
     /// The restart dialog (`restart.rs`).
     restart: RestartRun,
+    /// The rescue of a proxy that cannot start (`rescue.rs`).
+    rescue: RescueRun,
     /// The history id of the last push this session recorded.
     last_push_id: Option<String>,
     /// The open document's file, the key of its base in the push history.
@@ -124,6 +128,7 @@ impl LiveProxy {
             models_generation: 0,
             uptime_seen: None,
             restart: RestartRun::Idle,
+            rescue: RescueRun::Idle,
             last_push_id: None,
             own_writes: Vec::new(),
             draft_path: None,
@@ -274,6 +279,8 @@ impl LiveProxy {
                 }
             }
             LiveAction::AskRestart => self.ask_restart(),
+            LiveAction::Rescue(file) => self.start_rescue(ctx, file, layouts),
+            LiveAction::CloseRescue => self.close_rescue(),
             LiveAction::Restart { interrupt_gpu_job } => {
                 self.start_restart(ctx, layouts, interrupt_gpu_job);
             }
@@ -416,6 +423,7 @@ impl LiveProxy {
         }
         self.poll_push(ctx);
         self.poll_restart(ctx);
+        self.poll_rescue(ctx);
         self.poll_fleet();
         self.poll_endpoint_tests();
         if let (Some(every), Some(last)) = (self.auto_refresh_s, self.last_request) {

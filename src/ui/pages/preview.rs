@@ -9,15 +9,17 @@ use egui_extras::{Column, TableBuilder};
 use serde_json::Value;
 
 use crate::core::layout::LayoutSet;
+use crate::core::proxy::workflow::Verdict;
 use crate::core::proxy::{
     Attr, AttrSource, EnvOutcome, HistoryResult, Preview, PreviewMode, PreviewRow, PushMode,
     RestartState, ServedModel, Source,
 };
+use crate::core::rescue::run::RescueStep;
 use crate::core::session::EditSession;
 use crate::ui::actions::Action;
-use crate::ui::live::{LiveAction, LiveProxy, clock, human_duration};
+use crate::ui::live::{LiveAction, LiveProxy, RescueRun, clock, human_duration};
 use crate::ui::theme;
-use crate::ui::widgets::{badge, cut_label, shown_value};
+use crate::ui::widgets::{badge, cut_label, shown, shown_value};
 
 /// The page's own view state (the live proxy's model is `LiveProxy`).
 #[derive(Debug)]
@@ -40,6 +42,78 @@ impl Default for PreviewView {
     }
 }
 
+/// A proxy that does not answer, or whose config endpoint fails, while its
+/// file is here (the open file): why it cannot start, and one button that
+/// runs the rescue (`LiveAction::Rescue`), its steps shown as they happen.
+fn rescue_banner(ui: &mut Ui, live: &LiveProxy, session: &EditSession, actions: &mut Vec<Action>) {
+    let v = ui.visuals().clone();
+    let steps_list = |ui: &mut Ui, steps: &[RescueStep]| {
+        for step in steps {
+            let (mark, tone) = if step.ok {
+                ("✔", theme::ok(&v))
+            } else {
+                ("✖", theme::error(&v))
+            };
+            ui.label(RichText::new(format!("{mark} {}", shown(&step.text))).color(tone));
+        }
+    };
+    match live.rescue() {
+        RescueRun::Running { file, steps, .. } => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Rescuing the proxy with {}…", file.display()));
+            });
+            steps_list(ui, steps);
+            return;
+        }
+        RescueRun::Done { steps, report, .. } => {
+            let ok = report.verdict == Verdict::Ok;
+            let tone = if ok { theme::ok(&v) } else { theme::error(&v) };
+            steps_list(ui, steps);
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(shown(&report.headline)).strong().color(tone));
+                if ui.button("Close").clicked() {
+                    actions.push(Action::Live(LiveAction::CloseRescue));
+                }
+            });
+            return;
+        }
+        RescueRun::Failed(why) => {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    theme::error(&v),
+                    format!("Rescue not started: {}", shown(why)),
+                );
+                if ui.button("Close").clicked() {
+                    actions.push(Action::Live(LiveAction::CloseRescue));
+                }
+            });
+            return;
+        }
+        RescueRun::Idle => {}
+    }
+    let (Some(why), Some(file)) = (live.cannot_answer(), session.path()) else {
+        return;
+    };
+    let headline = match LiveProxy::file_error(file) {
+        Some(error) => format!("⛔ The proxy cannot start: {error}"),
+        None => format!("⛔ The proxy cannot be read: {why}"),
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(shown(&headline)).strong().color(theme::error(&v)));
+        if ui
+            .button("🔧 Rescue the proxy")
+            .on_hover_text(format!(
+                "Mend {} (repairs, quick fixes, or the last version the proxy could read), save it, restart the proxy with the profile's command and check that it answers with the mended values",
+                file.display()
+            ))
+            .clicked()
+        {
+            actions.push(Action::Live(LiveAction::Rescue(file.to_path_buf())));
+        }
+    });
+}
+
 /// The header of the proxy's `runtime` column, and why it is called that.
 const AFTER_RESTART: &str = "After restart";
 const AFTER_RESTART_TIP: &str = "The proxy's `runtime`: it recomputes it from its file and env on every request, so this is what a restart would run with. The running process keeps what it started with until it restarts.";
@@ -54,6 +128,7 @@ pub fn show(
 ) {
     ui.heading("🔍 Preview & push");
     connection_bar(ui, live, actions);
+    rescue_banner(ui, live, session, actions);
     super::profiles::show(ui, live, actions);
     let preview = live.preview(session.doc(), layouts);
     let restart = live.restart_state();

@@ -612,3 +612,92 @@ fn a_held_gpu_lease_stops_the_restart_and_a_failing_command_says_so() {
     ));
     assert_eq!(proxy.puts(), 0, "a restart writes nothing");
 }
+
+/// Issue 27: a proxy stopped at start-up by a TOML 1.1 line in its file,
+/// which is the file open here. Preview & push says why it cannot start, in
+/// tomllib's words and place, and its one button mends the file, restarts
+/// the proxy with the profile's command and verifies it, step by step.
+#[test]
+fn the_preview_rescues_a_proxy_that_cannot_start() {
+    use iw_studio::core::proxy::ConnectionProfile;
+    use iw_studio::core::proxy::workflow::Verdict;
+    use iw_studio::core::rescue::repair::FileError;
+    use iw_studio::ui::live::RescueRun;
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let shipped = std::fs::read_to_string(common::sample("chat_proxy.toml")).expect("shipped");
+    let live_file = dir.path().join("chat_proxy.toml");
+    std::fs::write(&live_file, &shipped).expect("the proxy's file");
+    let proxy = stand_in_process::StandInProcess::start(dir.path(), &live_file).expect("stand-in");
+    let broken = format!("{shipped}\n[ui.extra]\ntags = {{a = 1,\n  b = 2}}\n");
+    std::fs::write(&live_file, &broken).expect("a TOML 1.1 line");
+    let command = proxy.restart_command();
+    let status = std::process::Command::new("sh")
+        .arg(command.trim_start_matches("sh "))
+        .status()
+        .expect("run the restart script");
+    assert!(status.success());
+
+    let mut profile = ConnectionProfile::new("lab", proxy.url());
+    profile.restart_command =
+        iw_studio::core::proxy::restart::parse_command(&command).expect("the command splits");
+    profile.restart_timeout_s = 30.0;
+    let mut profiles = iw_studio::core::proxy::Profiles::default();
+    profiles.add(profile).expect("a new profile");
+    profiles.set_active("lab").expect("it exists");
+    let live = iw_studio::ui::live::LiveProxy::new(profiles, Some(dir.path().join("history")));
+    let layouts = std::sync::Arc::new(
+        iw_studio::core::layout::LayoutSet::builtin().expect("the built-in layouts load"),
+    );
+    let mut app = iw_studio::ui::StudioApp::with_live(
+        layouts,
+        iw_studio::ui::app::AppSettings::default(),
+        live,
+    );
+    app.open(&egui::Context::default(), &live_file);
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_for(&mut h, 20, |app| app.live().cannot_answer().is_some());
+    h.run();
+    let shows = |h: &egui_kittest::Harness<'_, iw_studio::ui::StudioApp>, text: &str| {
+        h.query_all_by(|n| {
+            n.label().is_some_and(|l| l.contains(text))
+                || n.value().is_some_and(|v| v.contains(text))
+        })
+        .count()
+            > 0
+    };
+    assert!(
+        shows(&h, "The proxy cannot start: line"),
+        "the banner says why, with the place"
+    );
+
+    h.get_by_role_and_label(Role::Button, "🔧 Rescue the proxy")
+        .click();
+    // The spinner keeps repainting: frames, not `run`.
+    h.run_steps(2);
+    assert!(
+        matches!(h.state().live().rescue(), RescueRun::Running { .. }),
+        "the rescue runs on the worker"
+    );
+    run_for(&mut h, 60, |app| {
+        matches!(app.live().rescue(), RescueRun::Done { .. })
+    });
+    let RescueRun::Done { steps, report, .. } = h.state().live().rescue() else {
+        unreachable!("run_for waited for Done")
+    };
+    assert_eq!(report.verdict, Verdict::Ok, "{report:?}");
+    assert!(
+        steps.iter().any(|s| s.text.starts_with("saved")),
+        "{steps:?}"
+    );
+    let mended = std::fs::read_to_string(&live_file).expect("the mended file");
+    assert!(FileError::first_in(&mended).is_none(), "{mended}");
+    assert!(shows(&h, "Rescued"), "the verdict is on the page");
+}
