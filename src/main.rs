@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         None => ExitCode::from(iw_studio::ui::run_gui(
             cli.file.clone(),
             cli.layouts.clone(),
+            cli.profiles.clone(),
         )),
     }
 }

@@ -71,8 +71,9 @@ pub enum Command {
     },
     /// Apply every quick fix as a one-line edit: a string that is exactly the
     /// number or boolean its field expects (`port = "8100"`), a BOM. Saved
-    /// like `set` (refused while other errors remain, unless --force); exit 0
-    /// when no error remains, 1 when one does.
+    /// like `set` (errors the fixes would add refuse it, unless --force;
+    /// errors no fix repairs are named and do not block); exit 0 when no
+    /// error remains, 1 when one does.
     Fix {
         file: PathBuf,
         /// Print the diff of the fixes and write nothing.

@@ -171,6 +171,7 @@ impl StudioApp {
         cc: &eframe::CreationContext<'_>,
         layouts: Arc<LayoutSet>,
         file: Option<PathBuf>,
+        profiles: Option<PathBuf>,
     ) -> Self {
         let settings: AppSettings = cc
             .storage
@@ -178,7 +179,7 @@ impl StudioApp {
             .unwrap_or_default();
         // The real window keeps its profiles in the profiles file the CLI reads.
         let live = LiveProxy::new(settings.proxy_profiles.clone(), history_dir())
-            .with_profiles_file(crate::app_log::profiles_path());
+            .with_profiles_file(profiles.or_else(crate::app_log::profiles_path));
         let mut app = Self::with_live(layouts, settings, live);
         let file = file.or_else(|| app.settings.last_file.clone().filter(|p| p.is_file()));
         if let Some(path) = file {
@@ -632,6 +633,7 @@ impl StudioApp {
             .path()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
+        let had_edits = session.is_dirty();
         match session.check_disk(&self.own_texts) {
             DiskChange::None => {}
             DiskChange::NowTheDraft { own: true } => self
@@ -640,8 +642,16 @@ impl StudioApp {
             DiskChange::NowTheDraft { own: false } => self
                 .status
                 .info(format!("{name} changed on disk to exactly this document")),
+            // Nothing unsaved here: the document takes what this app wrote
+            // (a rescue's mended file, a proxy's rewrite after an API push).
+            DiskChange::OwnWrite if !had_edits => match session.reload() {
+                Ok(()) => self.status.info(format!(
+                    "{name} now holds what this app wrote there (a push or a rescue); reloaded"
+                )),
+                Err(e) => self.status.error(format!("cannot reload {name}: {e}")),
+            },
             DiskChange::OwnWrite => self.status.info(format!(
-                "A push from this app wrote {name}, which now differs from this document (the Diff page shows how; Reload takes the file's version)"
+                "This app wrote {name} (a push or a rescue), which now differs from this document (the Diff page shows how; Reload takes the file's version)"
             )),
             DiskChange::Other(disk) => {
                 self.dialog = Dialog::ExternalChange {

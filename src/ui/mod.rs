@@ -37,8 +37,13 @@ fn app_icon() -> Arc<egui::IconData> {
     Arc::new(eframe::icon_data::from_png_bytes(PNG).unwrap_or_default())
 }
 
-/// Open the window; returns the process exit code.
-pub fn run_gui(file: Option<PathBuf>, layouts_dir: Option<PathBuf>) -> u8 {
+/// Open the window; returns the process exit code. `profiles` is the
+/// `--profiles FILE` both fronts take (else the app's own profiles file).
+pub fn run_gui(
+    file: Option<PathBuf>,
+    layouts_dir: Option<PathBuf>,
+    profiles: Option<PathBuf>,
+) -> u8 {
     let layouts = match layouts_dir {
         Some(dir) => LayoutSet::load_dir(&dir, Target::ChatProxy),
         None => LayoutSet::builtin(),
@@ -66,7 +71,7 @@ pub fn run_gui(file: Option<PathBuf>, layouts_dir: Option<PathBuf>) -> u8 {
         options,
         Box::new(move |cc| {
             Ok(Box::new(StudioApp::from_creation_context(
-                cc, layouts, file,
+                cc, layouts, file, profiles,
             )))
         }),
     );

@@ -601,8 +601,10 @@ impl LiveProxy {
     }
 
     /// A push is under way: a change on disk now may be its own.
+    /// A push or a rescue is under way: either may be writing the open file.
     pub fn is_pushing(&self) -> bool {
         matches!(self.push, PushState::Running { .. })
+            || matches!(self.rescue, RescueRun::Running { .. })
     }
 
     fn reload_history(&mut self) {

@@ -95,6 +95,10 @@ impl LiveProxy {
         let layouts = Arc::clone(layouts);
         let on_step = ctx.clone();
         let on_done = ctx.clone();
+        // The rescue writes the file: the app's own write, not someone else's edit.
+        let own = plan
+            .changes_file()
+            .then(|| (file.clone(), plan.after.clone()));
         let done = worker.spawn(
             async move {
                 let mut forward = move |s: &RescueStep| {
@@ -112,6 +116,7 @@ impl LiveProxy {
             },
             move || on_done.request_repaint(),
         );
+        self.own_writes.extend(own);
         self.rescue = RescueRun::Running {
             file,
             steps: Vec::new(),

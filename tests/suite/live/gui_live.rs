@@ -700,4 +700,13 @@ fn the_preview_rescues_a_proxy_that_cannot_start() {
     let mended = std::fs::read_to_string(&live_file).expect("the mended file");
     assert!(FileError::first_in(&mended).is_none(), "{mended}");
     assert!(shows(&h, "Rescued"), "the verdict is on the page");
+    // The rescue is this app's own write: the open document takes it, with
+    // no "changed on disk" question.
+    h.run_steps(4);
+    assert_eq!(
+        h.state().session().map(|s| s.raw_text().to_owned()),
+        Some(mended),
+        "the document holds the rescued file"
+    );
+    assert!(!shows(&h, "changed on disk"), "not someone else's edit");
 }
