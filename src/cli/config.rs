@@ -46,7 +46,7 @@ fn findings_text(file: &Path, findings: &[Finding]) -> String {
         .iter()
         .map(|f| match &f.fix {
             Some(fix) => format!(
-                "{}:{f} (quick fix: {}; `iw-studio fix` applies it)",
+                "{}:{f} (quick fix: {}; “iw-studio fix” applies it)",
                 file.display(),
                 fix.label
             ),
@@ -73,7 +73,7 @@ pub(super) fn check(layouts: &LayoutSet, file: &Path, o: &mut Out<'_>) -> u8 {
                 line: Some(error.line),
                 column: Some(error.column),
                 message: format!(
-                    "not valid TOML: {} (`{}`)",
+                    "not valid TOML: {} (“{}”)",
                     error.message,
                     error.line_text.trim()
                 ),

@@ -71,7 +71,7 @@ fn test_all(layouts: &LayoutSet, args: &EndpointsArgs) -> Result<Vec<Tested>, Cl
     if chosen.is_empty() {
         return Err(CliError::unreadable(match &args.name {
             Some(n) => format!(
-                "{}: no endpoint named `{n}` with a base_url",
+                "{}: no endpoint named “{n}” with a base_url",
                 args.file.display()
             ),
             None => format!("{}: no [[endpoints]] with a base_url", args.file.display()),

@@ -138,7 +138,7 @@ fn http_members(profiles: Vec<ConnectionProfile>) -> Result<Vec<FleetMember>, Cl
         .into_iter()
         .map(|p| {
             let name = p.name.clone();
-            FleetMember::http(p).map_err(|e| CliError::unreadable(format!("profile `{name}`: {e}")))
+            FleetMember::http(p).map_err(|e| CliError::unreadable(format!("profile “{name}”: {e}")))
         })
         .collect()
 }
@@ -530,7 +530,7 @@ fn history_entry_at(dir: &Path, n: usize) -> Result<history::HistoryEntry, CliEr
         CliError::new(
             exit::FINDINGS,
             format!(
-                "{}: there is no entry #{n}; the history has {count} (see `history --history-dir {}`)",
+                "{}: there is no entry #{n}; the history has {count} (see “history --history-dir {}”)",
                 history::history_path(dir).display(),
                 dir.display()
             ),

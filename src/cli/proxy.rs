@@ -105,7 +105,7 @@ pub struct PlanArgs {
 pub fn parse_parallel(raw: &str) -> Result<usize, String> {
     match raw.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("`{raw}` is not a number of proxies of at least 1")),
+        _ => Err(format!("“{raw}” is not a number of proxies of at least 1")),
     }
 }
 
@@ -971,7 +971,7 @@ fn report_outcome(
     {
         let _ = writeln!(
             o.out,
-            "Restore the file as it was before this push: iw-studio history --history-dir {} revert N --restore-file (N: this push's number in `history`)",
+            "Restore the file as it was before this push: iw-studio history --history-dir {} revert N --restore-file (N: this push's number in “history”)",
             dir.display()
         );
     }

@@ -287,7 +287,7 @@ fn human_row(row: &Value) -> String {
         ""
     };
     let served = match row.get("served_id") {
-        Some(Value::String(id)) => format!("  [served as `{id}`]"),
+        Some(Value::String(id)) => format!("  [served as “{id}”]"),
         _ => String::new(),
     };
     format!(

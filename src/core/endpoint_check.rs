@@ -74,30 +74,30 @@ pub struct EndpointReport {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EndpointError {
     #[error(
-        "endpoint `{name}`: kind `{kind}` is not one the studio can test (openai_compatible, vllm, lmdeploy, ollama)"
+        "endpoint “{name}”: kind “{kind}” is not one the studio can test (openai_compatible, vllm, lmdeploy, ollama)"
     )]
     UnknownKind { name: String, kind: String },
-    #[error("endpoint `{name}`: {reason}")]
+    #[error("endpoint “{name}”: {reason}")]
     Setup { name: String, reason: String },
     #[error(
-        "endpoint `{name}`: env var {var} (its api_key_env) is not set here; set it before testing, or clear api_key_env if it needs no key"
+        "endpoint “{name}”: env var {var} (its api_key_env) is not set here; set it before testing, or clear api_key_env if it needs no key"
     )]
     KeyMissing { name: String, var: String },
     #[error(
-        "endpoint `{name}`: GET {url}: cannot connect ({reason}); is the server running and is base_url right?"
+        "endpoint “{name}”: GET {url}: cannot connect ({reason}); is the server running and is base_url right?"
     )]
     Unreachable {
         name: String,
         url: String,
         reason: String,
     },
-    #[error("endpoint `{name}`: GET {url}: no answer within {after_s} s")]
+    #[error("endpoint “{name}”: GET {url}: no answer within {after_s} s")]
     Timeout {
         name: String,
         url: String,
         after_s: f64,
     },
-    #[error("endpoint `{name}`: GET {url}: HTTP {status}: {body}; {hint}")]
+    #[error("endpoint “{name}”: GET {url}: HTTP {status}: {body}; {hint}")]
     Status {
         name: String,
         url: String,
@@ -105,7 +105,7 @@ pub enum EndpointError {
         body: String,
         hint: String,
     },
-    #[error("endpoint `{name}`: GET {url}: {reason}; the answer starts `{body}`")]
+    #[error("endpoint “{name}”: GET {url}: {reason}; the answer starts “{body}”")]
     BadAnswer {
         name: String,
         url: String,
@@ -210,7 +210,7 @@ fn model_ids(api: Api, body: &[u8]) -> Result<Vec<String>, String> {
         .and_then(Value::as_array)
         .ok_or_else(|| {
             format!(
-                "no `{list_key}` list in the answer; is this a {} server?",
+                "no “{list_key}” list in the answer; is this a {} server?",
                 match api {
                     Api::OpenAi => "OpenAI-style",
                     Api::Ollama => "Ollama",
@@ -373,7 +373,7 @@ mod tests {
         assert!(
             model_ids(Api::Ollama, openai)
                 .unwrap_err()
-                .contains("no `models` list")
+                .contains("no “models” list")
         );
         assert!(
             model_ids(Api::OpenAi, b"<html>")

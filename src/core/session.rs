@@ -149,7 +149,7 @@ impl Unwritten {
             line: None,
             column: None,
             message: format!(
-                "{} shows `{}`, which is not in the file: {}",
+                "{} shows “{}”, which is not in the file: {}",
                 self.label, self.text, self.reason
             ),
             fix: None,
@@ -161,7 +161,7 @@ impl Unwritten {
 fn unwritten_sentence(unwritten: &[Unwritten]) -> String {
     let each: Vec<String> = unwritten
         .iter()
-        .map(|u| format!("{} shows `{}` ({})", u.label, u.text, u.reason))
+        .map(|u| format!("{} shows “{}” ({})", u.label, u.text, u.reason))
         .collect();
     format!(
         "{}; fix {} or press Escape in {} to show the file's value again",

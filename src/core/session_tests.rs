@@ -241,7 +241,7 @@ fn a_rename_moves_the_first_use_of_a_name() -> Result<(), Box<dyn std::error::Er
     }
     assert!(
         messages(&s).iter().any(
-            |m| m.starts_with("endpoints[2].aliases: `a` is already used by endpoints[0].name")
+            |m| m.starts_with("endpoints[2].aliases: “a” is already used by endpoints[0].name")
         ),
         "{:?}",
         messages(&s)
@@ -307,7 +307,7 @@ fn field_text_that_cannot_be_written_blocks_the_save() -> Result<(), Box<dyn std
     assert_eq!(labels, ["Max image size", "JPEG quality"]);
     let message = SessionError::Unwritten(each).to_string();
     assert!(
-        message.contains("Max image size shows `abc`") && message.contains("JPEG quality"),
+        message.contains("Max image size shows “abc”") && message.contains("JPEG quality"),
         "{message}"
     );
     assert_eq!(std::fs::read_to_string(&path)?, SHIPPED, "nothing written");

@@ -19,13 +19,13 @@ pub fn parse_input(field: Option<&Field>, raw: &str) -> Result<Value, String> {
         // `07:32` is no value in TOML 1.0: for a text field it is a word like any other.
         Ok(value) if bare_words && !value.is_str() && !is_toml_1_0(text) => Ok(Value::from(raw)),
         Ok(value) => to_toml_1_0(value).map_err(|why| match field {
-            Some(f) => format!("`{raw}` for `{}`: {why}", f.path),
-            None => format!("`{raw}`: {why}"),
+            Some(f) => format!("“{raw}” for “{}”: {why}", f.path),
+            None => format!("“{raw}”: {why}"),
         }),
         Err(_) if bare_words => Ok(Value::from(raw)),
         Err(_) => Err(match field {
             Some(f) => format!(
-                "`{raw}` is not a TOML value; `{}` expects {}{}",
+                "“{raw}” is not a TOML value; “{}” expects {}{}",
                 f.path,
                 f.ty.describe(),
                 if f.ty == FieldType::StringList {
@@ -34,7 +34,7 @@ pub fn parse_input(field: Option<&Field>, raw: &str) -> Result<Value, String> {
                     ""
                 }
             ),
-            None => format!("`{raw}` is not a TOML value (quote strings: '\"text\"')"),
+            None => format!("“{raw}” is not a TOML value (quote strings: '\"text\"')"),
         }),
     }
 }
@@ -56,15 +56,15 @@ pub fn parse_number(field: &Field, raw: &str) -> Result<Value, String> {
     let value = match (field.ty, parsed) {
         (FieldType::Int | FieldType::OptionalInt, Some(v @ Value::Integer(_))) => v,
         (FieldType::Int | FieldType::OptionalInt, Some(Value::Float(_))) => {
-            return Err(format!("`{text}` is not an integer: no decimals here"));
+            return Err(format!("“{text}” is not an integer: no decimals here"));
         }
         (FieldType::Int | FieldType::OptionalInt, _) => {
-            return Err(format!("`{text}` is not an integer"));
+            return Err(format!("“{text}” is not an integer"));
         }
         (FieldType::Float, Some(v @ Value::Float(_))) => v,
         // Written as a float, as the proxy's own writer does (`2` → `2.0`).
         (FieldType::Float, Some(Value::Integer(i))) => Value::from(*i.value() as f64),
-        (FieldType::Float, _) => return Err(format!("`{text}` is not a number")),
+        (FieldType::Float, _) => return Err(format!("“{text}” is not a number")),
         (ty, _) => return Err(format!("not a number field: it expects {}", ty.describe())),
     };
     let mut value = to_toml_1_0(value)?;
@@ -78,7 +78,7 @@ pub fn parse_literal(text: &str) -> Result<Value, String> {
     let value = text
         .trim()
         .parse::<Value>()
-        .map_err(|e| format!("`{text}` is not a TOML value: {e}"))?;
+        .map_err(|e| format!("“{text}” is not a TOML value: {e}"))?;
     to_toml_1_0(value)
 }
 
@@ -153,7 +153,7 @@ mod tests {
         assert_eq!(parse_number(port, " 9001 ")?.to_string(), "9001");
         assert_eq!(
             parse_number(port, "90x1").err().as_deref(),
-            Some("`90x1` is not an integer")
+            Some("“90x1” is not an integer")
         );
         assert_eq!(
             parse_number(port, "99999").err().as_deref(),

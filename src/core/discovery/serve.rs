@@ -332,7 +332,7 @@ pub fn parse_addr(raw: &str) -> Result<SocketAddr, String> {
         return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
     }
     raw.parse().map_err(|_| {
-        format!("`{raw}` is not an address to serve on: give HOST:PORT (127.0.0.1:8765) or a port")
+        format!("“{raw}” is not an address to serve on: give HOST:PORT (127.0.0.1:8765) or a port")
     })
 }
 

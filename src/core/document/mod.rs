@@ -25,23 +25,23 @@ use crate::core::layout::LayoutSet;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EditError {
-    #[error("`{path}`: `{blocker}` is {found}, not a table, so nothing can go below it")]
+    #[error("“{path}”: “{blocker}” is {found}, not a table, so nothing can go below it")]
     NotATable {
         path: String,
         blocker: String,
         found: &'static str,
     },
-    #[error("`{path}`: there is no entry {index} in `{array}` (it has {len})")]
+    #[error("“{path}”: there is no entry {index} in “{array}” (it has {len})")]
     NoSuchEntry {
         path: String,
         array: String,
         index: usize,
         len: usize,
     },
-    #[error("`{path}`: an index needs an array of tables like [[endpoints]]")]
+    #[error("“{path}”: an index needs an array of tables like [[endpoints]]")]
     NotAnArray { path: String },
     #[error(
-        "`{path}`: `{table}` is written inline (`{table} = {{ ... }}` or \
+        "“{path}”: “{table}” is written inline (“{table} = {{ ... }}” or \
          `{table} = [{{ ... }}]`); edits inside an inline table are not made here, since rewriting it would \
          change lines you wrote: turn it into a [{table}] table (one `key = value` \
          per line below the header), or change the value on that line by hand"

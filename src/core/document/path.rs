@@ -12,7 +12,7 @@ pub enum Segment {
 pub struct DocPath(pub Vec<Segment>);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("`{path}` is not a valid setting path: {reason}")]
+#[error("“{path}” is not a valid setting path: {reason}")]
 pub struct PathError {
     pub path: String,
     pub reason: &'static str,
@@ -44,14 +44,14 @@ impl DocPath {
                 }
             }
             while !rest.is_empty() {
-                let close = rest.find(']').ok_or_else(|| err("a `[` is not closed"))?;
+                let close = rest.find(']').ok_or_else(|| err("a “[” is not closed"))?;
                 let index = rest[1..close]
                     .parse()
                     .map_err(|_| err("an index is not a number"))?;
                 segments.push(Segment::Index(index));
                 rest = &rest[close + 1..];
                 if !rest.is_empty() && !rest.starts_with('[') {
-                    return Err(err("text follows `]`"));
+                    return Err(err("text follows “]”"));
                 }
             }
         }

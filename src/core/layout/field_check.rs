@@ -36,7 +36,7 @@ pub fn check_value(field: &Field, value: &Value) -> Result<(), String> {
         (FieldType::StringList, Value::Array(items)) => check_list(items),
         (FieldType::Json, _) => Ok(()),
         (ty, other) => Err(format!(
-            "expected {}, found {} `{}`",
+            "expected {}, found {} “{}”",
             ty.describe(),
             type_name_of(other),
             other.to_string().trim()
@@ -67,7 +67,7 @@ fn check_enum(field: &Field, s: &str) -> Result<(), String> {
     if field.values.iter().any(|v| v == s) {
         Ok(())
     } else {
-        Err(format!("`{s}` is not one of: {}", field.values.join(", ")))
+        Err(format!("“{s}” is not one of: {}", field.values.join(", ")))
     }
 }
 
@@ -75,10 +75,10 @@ fn check_url(s: &str) -> Result<(), String> {
     match url::Url::parse(s) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
         Ok(u) => Err(format!(
-            "`{s}` is not an http(s) URL with a host (scheme `{}`)",
+            "“{s}” is not an http(s) URL with a host (scheme “{}”)",
             u.scheme()
         )),
-        Err(e) => Err(format!("`{s}` is not a valid URL: {e}")),
+        Err(e) => Err(format!("“{s}” is not a valid URL: {e}")),
     }
 }
 
@@ -96,7 +96,7 @@ pub(crate) fn check_env_name(s: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`{}` is not an environment variable name (letters, digits and `_`, not starting with a digit); \
+            "“{}” is not an environment variable name (letters, digits and “_”, not starting with a digit); \
              put the secret in an env var and name the variable here",
             redact(s)
         ))
@@ -107,7 +107,7 @@ fn check_list(items: &toml_edit::Array) -> Result<(), String> {
     match items.iter().find(|v| !v.is_str()) {
         None => Ok(()),
         Some(bad) => Err(format!(
-            "expected a list of strings, found {} `{}` in it",
+            "expected a list of strings, found {} “{}” in it",
             type_name_of(bad),
             bad.to_string().trim()
         )),

@@ -119,7 +119,7 @@ impl Checker {
     fn claim_path(&mut self, path: &str, origin: &Origin) -> Result<(), String> {
         if let Some(first) = self.paths.get(path) {
             return Err(format!(
-                "duplicate field path `{path}` (first declared at {first})"
+                "duplicate field path “{path}” (first declared at {first})"
             ));
         }
         self.paths.insert(path.to_owned(), origin.clone());
@@ -128,7 +128,7 @@ impl Checker {
 
     fn claim_env(&mut self, env: &str, origin: &Origin) -> Result<(), String> {
         if let Some(first) = self.envs.get(env) {
-            return Err(format!("env var `{env}` is named twice (first at {first})"));
+            return Err(format!("env var “{env}” is named twice (first at {first})"));
         }
         self.envs.insert(env.to_owned(), origin.clone());
         Ok(())
@@ -162,7 +162,7 @@ impl FileCtx<'_> {
         if let Some(first) = checker.page_ids.get(&spec.id) {
             return Err(self.err(
                 &origin,
-                format!("duplicate page id `{}` (first at {first})", spec.id),
+                format!("duplicate page id “{}” (first at {first})", spec.id),
             ));
         }
         checker.page_ids.insert(spec.id.clone(), origin.clone());
@@ -192,7 +192,7 @@ impl FileCtx<'_> {
         if spec.kind == SectionKind::Map && spec.instances.is_empty() {
             return Err(self.err(
                 &origin,
-                format!("section `{}` is a map but lists no `instances`", spec.id),
+                format!("section “{}” is a map but lists no “instances”", spec.id),
             ));
         }
         let prefix = match spec.kind {
@@ -237,7 +237,7 @@ impl FileCtx<'_> {
             return Err(self.err(
                 origin,
                 format!(
-                    "variant discriminator `{}` is not a field of this section",
+                    "variant discriminator “{}” is not a field of this section",
                     spec.discriminator
                 ),
             ));
@@ -250,7 +250,7 @@ impl FileCtx<'_> {
                 return Err(self.err(
                     &opt_origin,
                     format!(
-                        "variant `{}` is not an allowed value of `{}`",
+                        "variant “{}” is not an allowed value of “{}”",
                         option.value, discriminator.key
                     ),
                 ));
@@ -322,7 +322,7 @@ impl FileCtx<'_> {
             if spec.env_parse.is_none() {
                 return Err(self.err(
                     &origin,
-                    format!("`{path}` names env var `{env}` but no `env_parse`"),
+                    format!("“{path}” names env var “{env}” but no “env_parse”"),
                 ));
             }
         }
@@ -355,7 +355,7 @@ fn build_field(
     proxy_reads: bool,
 ) -> Result<Field, String> {
     let default = match spec.default {
-        Some(v) => Some(to_edit_value(&v).map_err(|e| format!("`{path}`: default {e}"))?),
+        Some(v) => Some(to_edit_value(&v).map_err(|e| format!("“{path}”: default {e}"))?),
         None => None,
     };
     let field = Field {
@@ -385,7 +385,7 @@ fn build_field(
         origin,
     };
     if field.ty == super::FieldType::Enum && field.values.is_empty() {
-        return Err(format!("`{}` is an enum but lists no `values`", field.path));
+        return Err(format!("“{}” is an enum but lists no “values”", field.path));
     }
     if let Some(stray) = field
         .value_labels
@@ -393,14 +393,14 @@ fn build_field(
         .find(|k| !field.values.contains(k))
     {
         return Err(format!(
-            "`{}`: `value_labels` names `{stray}`, which is not one of its `values` ({})",
+            "“{}”: “value_labels” names “{stray}”, which is not one of its “values” ({})",
             field.path,
             field.values.join(", ")
         ));
     }
     if let Some(default) = &field.default {
         super::field_check::check_value(&field, default)
-            .map_err(|m| format!("`{}`: the default does not fit its type: {m}", field.path))?;
+            .map_err(|m| format!("“{}”: the default does not fit its type: {m}", field.path))?;
     }
     Ok(field)
 }

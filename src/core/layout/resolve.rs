@@ -37,10 +37,10 @@ pub struct Resolved<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown setting `{path}`{hint}")]
+#[error("unknown setting “{path}”{hint}")]
 pub struct ResolveError {
     pub path: String,
-    /// `; did you mean `server.port`?` or empty.
+    /// `; did you mean “server.port”?` or empty.
     pub hint: String,
 }
 
@@ -48,8 +48,8 @@ impl ResolveError {
     /// The suggested path, if any.
     pub fn suggestion(&self) -> Option<&str> {
         self.hint
-            .strip_prefix("; did you mean `")?
-            .strip_suffix("`?")
+            .strip_prefix("; did you mean “")?
+            .strip_suffix("”?")
     }
 }
 
@@ -139,7 +139,7 @@ impl LayoutSet {
         } else {
             let candidates = self.concrete_paths(index_in(path));
             did_you_mean(&text, candidates.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
+                .map(|s| format!("; did you mean “{s}”?"))
                 .unwrap_or_default()
         };
         ResolveError { path: text, hint }
@@ -258,7 +258,7 @@ mod tests {
         let err = resolve(&set, "server.prot").err().ok_or("must fail")?;
         assert_eq!(err.suggestion(), Some("server.port"));
         assert!(
-            err.to_string().contains("did you mean `server.port`"),
+            err.to_string().contains("did you mean “server.port”"),
             "{err}"
         );
         let err = resolve(&set, "storage.assets.imagse.backend")

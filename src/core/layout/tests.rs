@@ -104,12 +104,12 @@ fn default_must_fit_its_type() {
 fn duplicate_path_and_env_are_refused() {
     let field = "[[page.section.field]]\nkey = \"a\"\nlabel = \"A\"\ntype = \"bool\"\nenv = \"X_A\"\nenv_parse = \"bool\"\n";
     let err = load_one(&format!("{HEAD}{field}{field}")).expect_err("dup path");
-    assert!(err.message.contains("duplicate field path `s.a`"), "{err}");
+    assert!(err.message.contains("duplicate field path “s.a”"), "{err}");
     assert_eq!(err.line, 15);
     let other = field.replace("key = \"a\"", "key = \"b\"");
     let err = load_one(&format!("{HEAD}{field}{other}")).expect_err("dup env");
     assert!(
-        err.message.contains("env var `X_A` is named twice"),
+        err.message.contains("env var “X_A” is named twice"),
         "{err}"
     );
 }
@@ -153,8 +153,8 @@ fn a_label_for_a_value_that_is_not_allowed_is_refused() {
     let err = load_one(&text).expect_err("must fail");
     assert_eq!(err.line, 9, "{err}");
     assert!(
-        err.message.contains("`value_labels` names `z`")
-            && err.message.contains("not one of its `values` (x, y)"),
+        err.message.contains("“value_labels” names “z”")
+            && err.message.contains("not one of its “values” (x, y)"),
         "{err}"
     );
     // Old layouts, with no labels at all, still load.

@@ -35,7 +35,7 @@ pub trait ProxyApi: Send + Sync {
 /// Every way talking to the proxy can fail, saying what, where and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
-    #[error("`{url}` is not a usable proxy URL: {reason}")]
+    #[error("“{url}” is not a usable proxy URL: {reason}")]
     BadUrl { url: String, reason: String },
     #[error("cannot read CA file {path}: {reason}; fix the profile's CA file or remove it")]
     CaFile { path: PathBuf, reason: String },
@@ -80,7 +80,7 @@ pub enum ProxyError {
         body: String,
     },
     #[error(
-        "{method} {url}: not an ImageWorks proxy answer: the answer is not the JSON the chat proxy sends (line {line}, column {column}: {reason}); body starts `{body}`; is this URL the chat proxy?"
+        "{method} {url}: not an ImageWorks proxy answer: the answer is not the JSON the chat proxy sends (line {line}, column {column}: {reason}); body starts “{body}”; is this URL the chat proxy?"
     )]
     InvalidJson {
         method: &'static str,
@@ -376,7 +376,7 @@ pub fn normalize_base_url(raw: &str) -> Result<String, ProxyError> {
         .map_err(|e| bad(format!("{e} (expected e.g. http://127.0.0.1:8100)")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad(format!(
-            "scheme `{}` is not http or https",
+            "scheme “{}” is not http or https",
             parsed.scheme()
         )));
     }

@@ -184,7 +184,7 @@ fn without_underscores(text: &str) -> Result<String, &'static str> {
     if ok {
         Ok(text.replace('_', ""))
     } else {
-        Err("`_` is allowed only between digits")
+        Err("“_” is allowed only between digits")
     }
 }
 
@@ -231,7 +231,7 @@ pub fn python_float(raw: &str) -> Result<f64, &'static str> {
 fn ignored(raw: &str, expected: &str, reason: &str) -> EnvOutcome {
     EnvOutcome::Ignored {
         why: format!(
-            "`{raw}` is not {expected} ({reason}), so the proxy ignores it and keeps the file value"
+            "“{raw}” is not {expected} ({reason}), so the proxy ignores it and keeps the file value"
         ),
     }
 }

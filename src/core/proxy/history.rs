@@ -470,7 +470,7 @@ pub enum HistoryError {
     Encode(#[from] serde_json::Error),
     #[error("cannot revert: {0}")]
     Edit(#[from] EditError),
-    #[error("cannot revert `{key}`: no setting has that key in the layouts")]
+    #[error("cannot revert “{key}”: no setting has that key in the layouts")]
     UnknownKey { key: String },
     #[error("cannot revert a push that failed (nothing was changed by it)")]
     NotPushed,
@@ -483,7 +483,7 @@ pub enum HistoryError {
     )]
     NothingRecorded,
     #[error(
-        "cannot revert by values: this push changed only what the proxy's API does not show ({}); put the file back as it was before the push with `history revert N --restore-file`",
+        "cannot revert by values: this push changed only what the proxy's API does not show ({}); put the file back as it was before the push with “history revert N --restore-file”",
         .paths.join(", ")
     )]
     OnlyInFile { paths: Vec<String> },

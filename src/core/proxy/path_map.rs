@@ -21,20 +21,20 @@ pub struct PathMap {
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PathMapError {
-    #[error("path map `{0}` must be PROXY=LOCAL, e.g. /app/configs=/home/me/imageworks/configs")]
+    #[error("path map “{0}” must be PROXY=LOCAL, e.g. /app/configs=/home/me/imageworks/configs")]
     Syntax(String),
     #[error(
-        "path map `{0}`: the local side must be an absolute path on this machine (a relative one would depend on where the studio runs)"
+        "path map “{0}”: the local side must be an absolute path on this machine (a relative one would depend on where the studio runs)"
     )]
     LocalNotAbsolute(String),
     #[error(
-        "the proxy reports its config file as `{path}`, relative to the proxy's own working folder, which this machine cannot know; add a path map from the proxy's folder to this machine's (CLI: --path-map {hint}=/path/on/this/machine, GUI: \"Path maps\" in the connection profile)"
+        "the proxy reports its config file as “{path}”, relative to the proxy's own working folder, which this machine cannot know; add a path map from the proxy's folder to this machine's (CLI: --path-map {hint}=/path/on/this/machine, GUI: \"Path maps\" in the connection profile)"
     )]
     Unmapped { path: String, hint: String },
     #[error("the proxy reported no config_file_path")]
     Empty,
     #[error(
-        "the proxy's config_file_path `{0}` leaves its folder through `..`; refusing to map it"
+        "the proxy's config_file_path “{0}” leaves its folder through “..”; refusing to map it"
     )]
     Escapes(String),
 }

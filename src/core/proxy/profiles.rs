@@ -78,7 +78,7 @@ impl ConnectionProfile {
         if !(self.restart_timeout_s.is_finite() && self.restart_timeout_s > 0.0) {
             return Some(Err(ProxyError::Client {
                 reason: format!(
-                    "profile `{}`: restart timeout {} s must be a positive number of seconds",
+                    "profile “{}”: restart timeout {} s must be a positive number of seconds",
                     self.name, self.restart_timeout_s
                 ),
             }));
@@ -96,7 +96,7 @@ impl ConnectionProfile {
         if !(self.timeout_s.is_finite() && self.timeout_s > 0.0) {
             return Err(ProxyError::Client {
                 reason: format!(
-                    "profile `{}`: timeout {} s must be a positive number of seconds",
+                    "profile “{}”: timeout {} s must be a positive number of seconds",
                     self.name, self.timeout_s
                 ),
             });
@@ -122,13 +122,13 @@ impl Default for ConnectionProfile {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ProfileError {
-    #[error("there is no connection profile named `{0}`")]
+    #[error("there is no connection profile named “{0}”")]
     NotFound(String),
-    #[error("a connection profile named `{0}` already exists; pick another name")]
+    #[error("a connection profile named “{0}” already exists; pick another name")]
     Duplicate(String),
     #[error("a profile needs a name")]
     EmptyName,
-    #[error("`{0}` is the last profile; add another before removing it")]
+    #[error("“{0}” is the last profile; add another before removing it")]
     LastOne(String),
 }
 

@@ -62,7 +62,7 @@ pub enum ProfilesFileError {
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
     #[error(
-        "{path}: there is no fleet named `{name}`; the file has {}",
+        "{path}: there is no fleet named “{name}”; the file has {}",
         if known.is_empty() { "no [fleets]".to_owned() } else { known.join(", ") }
     )]
     NoFleet {
@@ -145,7 +145,7 @@ impl ProfilesFile {
             if members.is_empty() {
                 return Err(at(
                     span.start,
-                    format!("fleet `{fleet}` is empty; list at least one profile name"),
+                    format!("fleet “{fleet}” is empty; list at least one profile name"),
                 ));
             }
             let mut names: Vec<String> = Vec::new();
@@ -155,7 +155,7 @@ impl ProfilesFile {
                     return Err(at(
                         m.span().start,
                         format!(
-                            "fleet `{fleet}` names `{name}`, which is no [[profile]] here{}",
+                            "fleet “{fleet}” names “{name}”, which is no [[profile]] here{}",
                             suggestion(&name, &profiles)
                         ),
                     ));
@@ -163,7 +163,7 @@ impl ProfilesFile {
                 if names.contains(&name) {
                     return Err(at(
                         m.span().start,
-                        format!("fleet `{fleet}` lists `{name}` twice"),
+                        format!("fleet “{fleet}” lists “{name}” twice"),
                     ));
                 }
                 names.push(name);
@@ -175,7 +175,7 @@ impl ProfilesFile {
                 return Err(at(
                     a.span().start,
                     format!(
-                        "active = `{}` is no [[profile]] here{}",
+                        "active = “{}” is no [[profile]] here{}",
                         a.get_ref(),
                         suggestion(a.get_ref(), &profiles)
                     ),
@@ -321,7 +321,7 @@ fn read_profile(
     if profiles.iter().any(|q| q.name == name) {
         return Err(at(
             p.name.span().start,
-            format!("a second profile named `{name}`; profile names must be unique"),
+            format!("a second profile named “{name}”; profile names must be unique"),
         ));
     }
     let profile = ConnectionProfile {
@@ -364,7 +364,7 @@ fn read_profile(
             return Err(at(
                 start,
                 format!(
-                    "profile `{name}`: path map {}={}: the local side must be an absolute path on this machine",
+                    "profile “{name}”: path map {}={}: the local side must be an absolute path on this machine",
                     m.proxy,
                     m.local.display()
                 ),
@@ -380,12 +380,12 @@ fn suggestion(name: &str, profiles: &[ConnectionProfile]) -> String {
         .map(|p| (strsim::jaro_winkler(name, &p.name), &p.name))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| format!("; did you mean `{n}`?"))
+        .map(|(_, n)| format!("; did you mean “{n}”?"))
         .unwrap_or_default()
 }
 
 /// What a new profiles file starts with.
-const NEW_FILE_HEADER: &str = "# ImageWorks Config Studio: connection profiles and fleets.\n# Read by the app and by `iw-studio --fleet NAME`.\n";
+const NEW_FILE_HEADER: &str = "# ImageWorks Config Studio: connection profiles and fleets.\n# Read by the app and by “iw-studio --fleet NAME”.\n";
 
 /// `ui_layouts/profiles.toml`: where new tables of the profiles file go.
 /// Built in, so parsed once per process rather than on every save.
@@ -621,7 +621,7 @@ all = ["gpu", "laptop"]
         );
         let missing = f.fleet("lab", path).map(|_| ()).unwrap_err().to_string();
         assert!(
-            missing.contains("no fleet named `lab`") && missing.contains("all"),
+            missing.contains("no fleet named “lab”") && missing.contains("all"),
             "{missing}"
         );
         Ok(())
@@ -644,7 +644,7 @@ all = ["gpu", "laptop"]
         );
         let typo = error_of("[[profile]]\nname = \"gpu\"\n[fleets]\nall = [\"gpu\", \"gpux\"]\n");
         assert!(
-            typo.starts_with("p.toml:4:15:") && typo.contains("did you mean `gpu`"),
+            typo.starts_with("p.toml:4:15:") && typo.contains("did you mean “gpu”"),
             "{typo}"
         );
         let dup = error_of("[[profile]]\nname = \"a\"\n[[profile]]\nname = \"a\"\n");

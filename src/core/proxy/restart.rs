@@ -101,7 +101,7 @@ impl RestartStage {
                 } else {
                     format!("; stderr: {stderr}")
                 };
-                format!("command `{}`: {verdict}{stderr}", argv.join(" "))
+                format!("command “{}”: {verdict}{stderr}", argv.join(" "))
             }
             Self::Health {
                 waited_s,
@@ -349,7 +349,7 @@ async fn run_command(argv: &[String], unset_env: &[String], timeout: Duration) -
     command.process_group(0);
     let mut child = match command.spawn() {
         Ok(c) => c,
-        Err(e) => return failed(format!("cannot run `{program}`: {e}")),
+        Err(e) => return failed(format!("cannot run “{program}”: {e}")),
     };
     let mut stdout = OutputTail::drain(child.stdout.take());
     let mut stderr = OutputTail::drain(child.stderr.take());
@@ -358,11 +358,11 @@ async fn run_command(argv: &[String], unset_env: &[String], timeout: Duration) -
         Err(_) => {
             stop_the_rest(&mut child).await;
             failed(format!(
-                "`{program}` did not finish within {} s; it and every process it started were stopped",
+                "“{program}” did not finish within {} s; it and every process it started were stopped",
                 timeout.as_secs_f64()
             ))
         }
-        Ok(Err(e)) => failed(format!("`{program}` failed: {e}")),
+        Ok(Err(e)) => failed(format!("“{program}” failed: {e}")),
         Ok(Ok(status)) => {
             stdout.settle().await;
             stderr.settle().await;
@@ -376,7 +376,7 @@ async fn run_command(argv: &[String], unset_env: &[String], timeout: Duration) -
     };
     tracing::info!(
         target: "activity",
-        "restart command `{}`: {}; stdout: {:?}; stderr: {:?}",
+        "restart command “{}”: {}; stdout: {:?}; stderr: {:?}",
         argv.join(" "),
         stage.describe(),
         stdout.text(),
@@ -605,7 +605,7 @@ impl GpuStatus {
 /// A restart error that is the caller's, not the proxy's.
 pub fn parse_command(raw: &str) -> Result<Vec<String>, ProxyError> {
     let argv = shlex::split(raw).ok_or_else(|| ProxyError::Client {
-        reason: format!("restart command `{raw}`: unbalanced quotes"),
+        reason: format!("restart command “{raw}”: unbalanced quotes"),
     })?;
     if argv.is_empty() {
         return Err(ProxyError::Client {

@@ -160,16 +160,16 @@ impl Mangled {
     pub fn describe(&self) -> String {
         match (&self.reads_as, &self.error) {
             (Some(v), _) => format!(
-                "{}: the proxy writes `{}`, which reads back as {}",
+                "{}: the proxy writes “{}”, which reads back as {}",
                 self.path,
                 self.written,
                 named_controls(v)
             ),
             (None, Some(e)) => format!(
-                "{}: the proxy writes `{}`, which is not valid TOML ({e}); the proxy then answers 500 and does not start again until the file is mended",
+                "{}: the proxy writes “{}”, which is not valid TOML ({e}); the proxy then answers 500 and does not start again until the file is mended",
                 self.path, self.written
             ),
-            (None, None) => format!("{}: the proxy writes `{}`", self.path, self.written),
+            (None, None) => format!("{}: the proxy writes “{}”", self.path, self.written),
         }
     }
 }
@@ -295,20 +295,20 @@ impl Loss {
     /// One line for lists and confirmations.
     pub fn describe(&self) -> String {
         match self {
-            Self::Comment { line, text } => format!("line {line}: comment `{text}`"),
+            Self::Comment { line, text } => format!("line {line}: comment “{text}”"),
             Self::Table { name, line, keys } => {
                 format!(
                     "line {line}: table {name} ({}) is dropped",
                     crate::core::plural::count(*keys, "key", "keys")
                 )
             }
-            Self::Key { path, line } => format!("line {line}: key `{path}` is dropped"),
+            Self::Key { path, line } => format!("line {line}: key “{path}” is dropped"),
             Self::Formatting {
                 line,
                 before,
                 after,
             } => {
-                format!("line {line}: `{before}` is rewritten as `{after}`")
+                format!("line {line}: “{before}” is rewritten as “{after}”")
             }
             Self::Layout { what } => format!("layout: {what}"),
         }

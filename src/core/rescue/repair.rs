@@ -152,7 +152,7 @@ fn repair_at(text: &str, error: &FileError) -> Option<(String, String)> {
             format!("wrote the time {time} with its seconds ({time}:00)"),
         ));
     }
-    if reason.contains("`\\e` escape") {
+    if reason.contains("“\\e” escape") {
         let at = offset(text, error.line, error.column)?;
         text[at..].starts_with("\\e").then_some(())?;
         return Some((
@@ -160,7 +160,7 @@ fn repair_at(text: &str, error: &FileError) -> Option<(String, String)> {
             "wrote the escape \\e as \\u001B (TOML 1.0)".to_owned(),
         ));
     }
-    if reason.contains("`\\xHH` escape") {
+    if reason.contains("“\\xHH” escape") {
         let at = offset(text, error.line, error.column)?;
         let hex = text.get(at + 2..at + 4)?;
         (text[at..].starts_with("\\x") && hex.chars().all(|c| c.is_ascii_hexdigit()))
@@ -201,7 +201,7 @@ fn join_inline_table(text: &str, error: &FileError) -> Option<(String, String)> 
     let joined = format!("{}{kept}{glue}{next}", &text[..start]);
     let label = match comment {
         Some(c) => format!(
-            "joined line {} of an inline table with the next (TOML 1.0 keeps inline tables on one line); its comment `{c}` was dropped",
+            "joined line {} of an inline table with the next (TOML 1.0 keeps inline tables on one line); its comment “{c}” was dropped",
             error.line
         ),
         None => format!(

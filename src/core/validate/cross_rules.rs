@@ -79,7 +79,7 @@ fn enabled_in(root: &Table, layouts: &LayoutSet, locate: &mut Locate<'_>, out: &
         let Some(chosen) = chosen else { continue };
         if bool_setting(root, layouts, &format!("{table}.{chosen}")) == Some(false) {
             let message = format!(
-                "`{chosen}` is switched off in [{table}]; pick a page that is on, or switch it on"
+                "“{chosen}” is switched off in [{table}]; pick a page that is on, or switch it on"
             );
             out.push(finding(
                 locate,

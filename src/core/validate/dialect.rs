@@ -146,7 +146,7 @@ impl<'a> Scanner<'a> {
             self.report(
                 line,
                 column,
-                "an inline table `{ ... }` must stay on one line (no newlines or comments inside)",
+                "an inline table “{ ... }” must stay on one line (no newlines or comments inside)",
             );
             // One finding per inline table: skip to its end.
             self.brackets.pop();
@@ -223,12 +223,12 @@ impl<'a> Scanner<'a> {
             Some('e') => self.report(
                 line,
                 column,
-                "the `\\e` escape is TOML 1.1; write `\\u001B` instead",
+                "the “\\e” escape is TOML 1.1; write “\\u001B” instead",
             ),
             Some('x') => self.report(
                 line,
                 column,
-                "the `\\xHH` escape is TOML 1.1; write `\\u00HH` instead",
+                "the “\\xHH” escape is TOML 1.1; write “\\u00HH” instead",
             ),
             _ => {}
         }
@@ -252,7 +252,7 @@ impl<'a> Scanner<'a> {
             self.report(
                 line,
                 column + at,
-                "a time needs its seconds (`07:32:00`, not `07:32`)",
+                "a time needs its seconds (“07:32:00”, not “07:32”)",
             );
         }
     }

@@ -39,7 +39,7 @@ pub(super) fn hint(word: &str, candidates: impl IntoIterator<Item = impl AsRef<s
         .map(|c| c.as_ref().to_owned())
         .collect();
     did_you_mean(word, owned.iter().map(String::as_str))
-        .map(|s| format!("; did you mean `{s}`?"))
+        .map(|s| format!("; did you mean “{s}”?"))
         .unwrap_or_default()
 }
 
@@ -72,6 +72,6 @@ mod tests {
         candidates.push("port".to_owned());
         assert_eq!(hint("prot", &candidates), "");
         candidates.rotate_right(1);
-        assert_eq!(hint("prot", &candidates), "; did you mean `port`?");
+        assert_eq!(hint("prot", &candidates), "; did you mean “port”?");
     }
 }

@@ -100,7 +100,7 @@ fn misplaced_and_unknown_keys_are_warnings_with_hints() {
     );
     let typo = find(&findings, "limits.max_image_byte");
     assert!(
-        typo.message.contains("did you mean `max_image_bytes`?"),
+        typo.message.contains("did you mean “max_image_bytes”?"),
         "{typo}"
     );
     assert_eq!(typo.line, Some(9));
@@ -119,7 +119,7 @@ fn misplaced_and_unknown_keys_are_warnings_with_hints() {
 fn unknown_tables_are_named_with_suggestions() {
     let findings = check("[servr]\nport = 1\n\n[storage.assets.videos]\nbackend = \"local\"\n");
     let servr = find(&findings, "servr");
-    assert!(servr.message.contains("did you mean `server`?"), "{servr}");
+    assert!(servr.message.contains("did you mean “server”?"), "{servr}");
     assert!(
         find(&findings, "servr.port")
             .message
@@ -164,14 +164,14 @@ fn storage_backend_needs_its_fields() {
         check("[storage.assets.documents]\nbackend = \"s3\"\nbucket = \"b\"\npath = \"x\"\n");
     let region = find(&findings, "storage.assets.documents.region");
     assert!(
-        region.message.contains("backend `s3` needs `region`"),
+        region.message.contains("backend “s3” needs “region”"),
         "{region}"
     );
     assert_eq!(region.line, Some(1));
     assert!(find(&findings, "storage.assets.documents.access_key_env").is_error());
     let stray = find(&findings, "storage.assets.documents.path");
     assert!(
-        stray.message.contains("belongs to backend `local`"),
+        stray.message.contains("belongs to backend “local”"),
         "{stray}"
     );
     // An asset without a backend uses the default backend (local), which needs a path.
@@ -205,7 +205,7 @@ fn duplicate_endpoint_names_and_aliases_are_errors() {
     let dup = find(&findings, "endpoints[1].name");
     assert!(
         dup.message
-            .contains("`x` is already used by endpoints[0].aliases"),
+            .contains("“x” is already used by endpoints[0].aliases"),
         "{dup}"
     );
     assert!(

@@ -84,7 +84,7 @@ fn duplicate(sections: &[&Section], value: &str, first: Use, later: Use) -> (Doc
         first_section.table, first.entry, first_section.fields[first.field].key
     );
     let message =
-        format!("`{value}` is already used by {first_name}; names and aliases must be unique");
+        format!("“{value}” is already used by {first_name}; names and aliases must be unique");
     let path = DocPath::keys(&later_section.table_path())
         .index(later.entry)
         .child(&later_section.fields[later.field].key);

@@ -210,7 +210,7 @@ impl Walker<'_> {
             .filter(|s| s.kind == SectionKind::Map)
         {
             let message = format!(
-                "unknown {} `{}`; known: {}",
+                "unknown {} “{}”; known: {}",
                 section.title.to_lowercase(),
                 path.last_key().unwrap_or_default(),
                 section.instances.join(", ")
@@ -293,7 +293,7 @@ impl Walker<'_> {
     fn never_read(&mut self, field: &Field, path: &DocPath, span: Option<std::ops::Range<usize>>) {
         let env = field.env.as_deref().unwrap_or("its env var");
         let message = format!(
-            "the proxy never reads `{}` from the file; only {env} or the default {} apply",
+            "the proxy never reads “{}” from the file; only {env} or the default {} apply",
             field.key,
             field.default_text()
         );
@@ -341,7 +341,7 @@ impl Walker<'_> {
                 _ => "at top level".to_owned(),
             };
             let message = format!(
-                "`{key}` {place} is ignored by the proxy: it only reads it in [{}]",
+                "“{key}” {place} is ignored by the proxy: it only reads it in [{}]",
                 home.table
             );
             return self.push(Severity::Warning, path, span, message);
@@ -364,7 +364,7 @@ impl Walker<'_> {
             Some(s) if s.kind == SectionKind::Table => format!(" in [{}]", s.table),
             _ => String::new(),
         };
-        let message = format!("unknown key `{key}`{place}; it is ignored{suggestion}");
+        let message = format!("unknown key “{key}”{place}; it is ignored{suggestion}");
         self.push(Severity::Warning, path, span, message);
     }
 
@@ -386,9 +386,9 @@ impl Walker<'_> {
             if field.required && table.get(&field.key).is_none() {
                 let why = match (&section.variants, variant) {
                     (Some(v), Some(value)) if section.field(&field.key).is_none() => {
-                        format!("{} `{value}` needs `{}`", v.discriminator, field.key)
+                        format!("{} “{value}” needs “{}”", v.discriminator, field.key)
                     }
-                    _ => format!("`{}` is required", field.key),
+                    _ => format!("“{}” is required", field.key),
                 };
                 let message = format!("{why} ({})", field.ty.describe());
                 self.push(
@@ -423,7 +423,7 @@ fn other_variant_field(section: &Section, table: &Table, key: &str) -> Option<St
         .and_then(Item::as_str)
         .unwrap_or("the default");
     Some(format!(
-        "`{key}` belongs to {} `{}`, not `{current}`; it is ignored while this one is chosen",
+        "“{key}” belongs to {} “{}”, not “{current}”; it is ignored while this one is chosen",
         variants.discriminator, owner.value
     ))
 }

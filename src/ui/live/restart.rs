@@ -72,7 +72,7 @@ impl LiveProxy {
         let request = match profile.restart_request(false) {
             None => {
                 self.restart = RestartRun::Refused(format!(
-                    "Profile `{}` has no restart command: add one under Connection profiles \
+                    "Profile “{}” has no restart command: add one under Connection profiles \
                      (e.g. `docker restart imageworks-chat-proxy`).",
                     profile.name
                 ));

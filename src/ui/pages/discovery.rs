@@ -141,7 +141,7 @@ fn sources_line(d: &Discovery, served_by: Option<&str>) -> String {
 fn copy_button(ui: &mut Ui, copied: &mut bool, d: &Discovery) {
     if ui
         .button("📋 Copy JSON")
-        .on_hover_text("The document `iw-studio discovery --format json` prints")
+        .on_hover_text("The document “iw-studio discovery --format json” prints")
         .clicked()
     {
         let text = serde_json::to_string_pretty(d)

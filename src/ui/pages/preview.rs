@@ -116,7 +116,7 @@ fn rescue_banner(ui: &mut Ui, live: &LiveProxy, session: &EditSession, actions: 
 
 /// The header of the proxy's `runtime` column, and why it is called that.
 const AFTER_RESTART: &str = "After restart";
-const AFTER_RESTART_TIP: &str = "The proxy's `runtime`: it recomputes it from its file and env on every request, so this is what a restart would run with. The running process keeps what it started with until it restarts.";
+const AFTER_RESTART_TIP: &str = "The proxy's “runtime”: it recomputes it from its file and env on every request, so this is what a restart would run with. The running process keeps what it started with until it restarts.";
 
 pub fn show(
     ui: &mut Ui,

@@ -20,7 +20,7 @@ pub fn restart_button(ui: &mut Ui, live: &LiveProxy, connected: bool, actions: &
         (
             false,
             format!(
-                "Profile `{}` has no restart command: add one under Connection profiles",
+                "Profile “{}” has no restart command: add one under Connection profiles",
                 profile.name
             ),
         )
@@ -28,7 +28,7 @@ pub fn restart_button(ui: &mut Ui, live: &LiveProxy, connected: bool, actions: &
         (
             true,
             format!(
-                "Run `{}`, wait for the proxy to come back and check what it runs",
+                "Run “{}”, wait for the proxy to come back and check what it runs",
                 shown_argv(&profile.restart_command)
             ),
         )
@@ -127,7 +127,7 @@ fn offer(ui: &mut Ui, live: &LiveProxy, actions: &mut Vec<Action>) {
     if profile.restart_command.is_empty() {
         ui.label(
             RichText::new(format!(
-                "To restart from here, give profile `{}` a restart command under Connection profiles.",
+                "To restart from here, give profile “{}” a restart command under Connection profiles.",
                 profile.name
             ))
             .color(theme::muted(ui.visuals())),
@@ -147,7 +147,7 @@ fn confirm(ui: &mut Ui, ask: &RestartAsk, actions: &mut Vec<Action>) {
     theme::card(&v).show(ui, |ui| {
         ui.label(RichText::new("Restart the proxy now?").strong());
         ui.label(format!(
-            "This runs `{}` on this machine (no shell). {} stops answering until it is back; \
+            "This runs “{}” on this machine (no shell). {} stops answering until it is back; \
              requests in flight fail.",
             shown_argv(&ask.request.argv),
             ask.base_url

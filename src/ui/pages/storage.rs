@@ -126,7 +126,7 @@ fn backend_picker(
             .response
             .labelled_by(label.id)
             .on_hover_text(format!(
-                "`{}` in the file",
+                "“{}” in the file",
                 chosen.unwrap_or("(none: the default backend)")
             ));
         if pick != current {

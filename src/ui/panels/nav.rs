@@ -28,7 +28,6 @@ pub fn show(
                 ui.add_space(8.0);
                 ui.label(
                     RichText::new(group)
-                        .small()
                         .strong()
                         .color(theme::muted(ui.visuals())),
                 );
@@ -61,7 +60,6 @@ pub fn show(
         ui.add_space(8.0);
         ui.label(
             RichText::new("Document")
-                .small()
                 .strong()
                 .color(theme::muted(ui.visuals())),
         );
@@ -85,7 +83,6 @@ pub fn show(
         ui.add_space(8.0);
         ui.label(
             RichText::new("Live proxy")
-                .small()
                 .strong()
                 .color(theme::muted(ui.visuals())),
         );
@@ -100,7 +97,6 @@ pub fn show(
         ui.add_space(8.0);
         ui.label(
             RichText::new("Registry")
-                .small()
                 .strong()
                 .color(theme::muted(ui.visuals())),
         );
@@ -122,7 +118,6 @@ const IMAGEWORKS_GROUP: &str = "ImageWorks";
 fn heading(ui: &mut Ui, text: &str) {
     ui.label(
         RichText::new(text)
-            .small()
             .strong()
             .color(theme::muted(ui.visuals())),
     );
@@ -219,19 +214,11 @@ fn entry(
         }
         let v = ui.visuals().clone();
         if errors > 0 {
-            ui.label(
-                RichText::new(format!("⛔{errors}"))
-                    .small()
-                    .color(theme::error(&v)),
-            )
-            .on_hover_text(badge.hover());
+            ui.label(RichText::new(format!("⛔{errors}")).color(theme::error(&v)))
+                .on_hover_text(badge.hover());
         } else if warnings > 0 {
-            ui.label(
-                RichText::new(format!("⚠{warnings}"))
-                    .small()
-                    .color(theme::warning(&v)),
-            )
-            .on_hover_text(badge.hover());
+            ui.label(RichText::new(format!("⚠{warnings}")).color(theme::warning(&v)))
+                .on_hover_text(badge.hover());
         }
     });
 }

@@ -76,7 +76,7 @@ pub fn show(
             let proxy_width = (ui.available_width() / 3.0).max(60.0);
             ui.scope(|ui| {
                 ui.set_max_width(proxy_width);
-                ui.add(egui::Label::new(RichText::new(proxy).small()).truncate());
+                ui.add(egui::Label::new(RichText::new(proxy)).truncate());
             });
             ui.separator();
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {

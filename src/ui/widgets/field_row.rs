@@ -226,7 +226,7 @@ fn problem_slot(ui: &mut Ui, ctx: &mut PageCtx<'_>, path: &DocPath, typed: Optio
 fn reset_button(ui: &mut Ui, ctx: &mut PageCtx<'_>, place: &FieldPlace<'_>) {
     let set = ctx.value(&place.path).is_some();
     let tip = format!(
-        "Reset to default: removes `{}` from the file, so the proxy uses its built-in default ({}). \
+        "Reset to default: removes “{}” from the file, so the proxy uses its built-in default ({}). \
          The default is not written, so a later change of the built-in default applies too.",
         place.field.key,
         place.field.default_text()

@@ -297,10 +297,10 @@ fn the_man_page_renders_with_man() -> TestResult {
     let man = match man {
         Ok(man) => man,
         Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipped: no `man` here ({e}); .ci/run installs man-db");
+            eprintln!("skipped: no “man” here ({e}); .ci/run installs man-db");
             return Ok(());
         }
-        Err(e) => return Err(format!("`man` is missing in CI: {e}").into()),
+        Err(e) => return Err(format!("“man” is missing in CI: {e}").into()),
     };
     assert!(man.status.success(), "{}", stderr(&man));
     assert_eq!(stderr(&man), "", "man warned");
@@ -416,21 +416,21 @@ fn unknown_paths_get_a_did_you_mean() -> TestResult {
     let set = studio(&["set", p, "server.prot", "9001"]);
     assert_eq!(set.status.code(), Some(1));
     assert!(
-        stderr(&set).contains("did you mean `server.port`"),
+        stderr(&set).contains("did you mean “server.port”"),
         "{}",
         stderr(&set)
     );
     let get = studio(&["get", p, "endpoints[0].nmae"]);
     assert_eq!(get.status.code(), Some(1));
     assert!(
-        stderr(&get).contains("did you mean `endpoints[0].name`"),
+        stderr(&get).contains("did you mean “endpoints[0].name”"),
         "{}",
         stderr(&get)
     );
     let unset = studio(&["unset", p, "storage.assets.imagse.backend"]);
     assert_eq!(unset.status.code(), Some(1));
     assert!(
-        stderr(&unset).contains("did you mean `storage.assets.images.backend`"),
+        stderr(&unset).contains("did you mean “storage.assets.images.backend”"),
         "{}",
         stderr(&unset)
     );

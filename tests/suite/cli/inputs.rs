@@ -50,7 +50,7 @@ fn check_within(path: &Path, limit: Duration) -> Result<(Output, Duration), Stri
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
-                    "`check {}` still running after {limit:?}",
+                    "“check {}” still running after {limit:?}",
                     path.display()
                 ));
             }

@@ -64,7 +64,7 @@ fn check_reports_the_strings_as_errors_that_carry_their_fix() -> TestResult {
     assert_eq!(len["fix"]["edit"]["value"], 4096);
     let human = stdout(&studio(&["check", arg(&path)]));
     assert!(
-        human.contains("(quick fix: Convert to 8100; `iw-studio fix` applies it)"),
+        human.contains("(quick fix: Convert to 8100; “iw-studio fix” applies it)"),
         "{human}"
     );
     Ok(())

@@ -92,7 +92,7 @@ fn list_with_a_proxy_marks_the_six_entries_it_serves() -> TestResult {
     let human = run(&["list", SAMPLE, "--proxy", &url], OutputFormat::Human)?;
     assert_eq!(human.code, exit::OK, "{}", human.err);
     assert_eq!(
-        human.out.matches("[served as `").count(),
+        human.out.matches("[served as “").count(),
         6,
         "{}",
         human.out

@@ -52,7 +52,7 @@ fn a_refused_number_keeps_its_text_and_says_why() {
         .set_text_value_accesskit("90x1");
     h.run();
     assert_eq!(port_field(&h).as_deref(), Some("90x1"), "the text is kept");
-    assert!(has_text(&h, "`90x1` is not an integer"), "and explained");
+    assert!(has_text(&h, "“90x1” is not an integer"), "and explained");
     assert!(doc_text(&h).contains("port = 8100"), "nothing is written");
 
     h.get_by_role_and_label(Role::TextInput, "Listen port")
@@ -85,7 +85,7 @@ fn escape_drops_the_refused_text() {
         .type_text("x");
     h.run();
     assert_eq!(port_field(&h).as_deref(), Some("8100x"));
-    assert!(has_text(&h, "`8100x` is not an integer"));
+    assert!(has_text(&h, "“8100x” is not an integer"));
     h.key_press(egui::Key::Escape);
     h.run();
     assert_eq!(
@@ -107,7 +107,7 @@ fn a_typed_float_is_kept_and_explained_too() {
     h.get_by_role_and_label(Role::TextInput, label)
         .set_text_value_accesskit("lots");
     h.run();
-    assert!(has_text(&h, "`lots` is not a number"));
+    assert!(has_text(&h, "“lots” is not a number"));
     h.get_by_role_and_label(Role::TextInput, label)
         .set_text_value_accesskit("1.5");
     h.run();

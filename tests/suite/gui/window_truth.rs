@@ -79,8 +79,8 @@ fn field_text_a_save_would_leave_out_is_a_problem_everywhere() {
     let status = h.state().status().clone();
     assert!(status.is_error, "never 'Saved': {status:?}");
     assert!(
-        status.text.contains("Max image size shows `abc`")
-            && status.text.contains("JPEG quality shows `99999`"),
+        status.text.contains("Max image size shows “abc”")
+            && status.text.contains("JPEG quality shows “99999”"),
         "each field is named: {}",
         status.text
     );
@@ -104,17 +104,17 @@ fn field_text_a_save_would_leave_out_is_a_problem_everywhere() {
     );
     // The refused save opened the Problems panel: it lists both and jumps.
     assert!(
-        !labels(&h, |l| l.contains("Max image size shows `abc`")).is_empty(),
+        !labels(&h, |l| l.contains("Max image size shows “abc”")).is_empty(),
         "listed in the Problems panel"
     );
     assert!(
-        !labels(&h, |l| l.contains("JPEG quality shows `99999`")).is_empty(),
+        !labels(&h, |l| l.contains("JPEG quality shows “99999”")).is_empty(),
         "both listed"
     );
     h.get_by(|n| {
         n.role() == Role::Button
             && n.label()
-                .is_some_and(|l| l.contains("Max image size shows `abc`"))
+                .is_some_and(|l| l.contains("Max image size shows “abc”"))
     })
     .click();
     h.run();

@@ -205,10 +205,13 @@ fn tables_strategy() -> impl Strategy<Value = Vec<Table>> {
         for (depth, root, seed) in unknown {
             let mut name = vec![root.to_owned()];
             name.extend((1..depth).map(|i| format!("n{i}")));
-            tables
-                .entry(name)
-                .or_default()
-                .push((format!("k\u{7}{}", seed % 3), format!("{}", seed % 10)));
+            // One key once per table: two unknown tables of one name and
+            // depth would otherwise give a duplicate key (invalid TOML).
+            let key = format!("k\u{7}{}", seed % 3);
+            let pairs = tables.entry(name).or_default();
+            if !pairs.iter().any(|(k, _)| *k == key) {
+                pairs.push((key, format!("{}", seed % 10)));
+            }
         }
         // A table and a table below it cannot both be inline/dotted in any
         // order; keep only leaves (no name is a prefix of another).

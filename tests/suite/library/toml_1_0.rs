@@ -23,7 +23,7 @@ fn refused_at(bytes: &[u8], line: u64, column: u64, what: &str) -> TestResult {
     let hit = text
         .lines()
         .find(|l| l.starts_with(&expected))
-        .ok_or_else(|| format!("no `{expected}` in:\n{text}"))?;
+        .ok_or_else(|| format!("no “{expected}” in:\n{text}"))?;
     assert!(hit.contains(what), "{what:?} in {hit}");
     let json = studio(&["check", arg(&path), "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&json))?;

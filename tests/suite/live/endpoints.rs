@@ -142,7 +142,7 @@ fn a_missing_or_wrong_key_says_so_without_showing_it() -> TestResult {
 
     let (code, _, err) = endpoints(dir.path(), Some(KEY), &[&file, "--name", "nope"]);
     assert_eq!(code, 2);
-    assert!(err.contains("no endpoint named `nope`"), "{err}");
+    assert!(err.contains("no endpoint named “nope”"), "{err}");
     Ok(())
 }
 
@@ -167,7 +167,7 @@ fn an_endpoint_that_is_down_is_named() -> TestResult {
     );
     assert_eq!(code, 2, "{out}\n{err}");
     assert!(
-        out.contains("endpoint `gone`: GET http://127.0.0.1:") && out.contains("cannot connect"),
+        out.contains("endpoint “gone”: GET http://127.0.0.1:") && out.contains("cannot connect"),
         "{out}"
     );
     Ok(())

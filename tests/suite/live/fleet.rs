@@ -467,7 +467,7 @@ fn profiles_path_and_bad_fleets_are_reported() -> TestResult {
     );
     assert_eq!(code, 2);
     assert!(
-        err.contains("no fleet named `labs`") && err.contains("lab"),
+        err.contains("no fleet named “labs”") && err.contains("lab"),
         "{err}"
     );
     std::fs::write(&lab.profiles, "[fleets]\nlab = [\"gpu\"]\n")?;

@@ -54,7 +54,7 @@ fn client(url: &str, timeout: Duration) -> Result<HttpProxyClient, ProxyError> {
 fn expect_effective(p: &proxy::Preview, expected: &[(&str, Value)]) {
     for (key, want) in expected {
         let got = p.row(key).map(|r| &r.effective);
-        assert_eq!(got, Some(want), "effective `{key}`");
+        assert_eq!(got, Some(want), "effective “{key}”");
     }
 }
 
@@ -80,19 +80,19 @@ async fn assert_preview_matches(
         assert_eq!(
             Some(&row.effective),
             runtime,
-            "connected `{}` under {env_pairs:?}",
+            "connected “{}” under {env_pairs:?}",
             row.key
         );
         let off = offline.row(&row.key).ok_or("row missing offline")?;
         assert_eq!(
             Some(&off.effective),
             runtime,
-            "offline `{}` under {env_pairs:?}",
+            "offline “{}” under {env_pairs:?}",
             row.key
         );
         assert!(
             !row.flags.changed,
-            "`{}` is the proxy's own file, so unchanged",
+            "“{}” is the proxy's own file, so unchanged",
             row.key
         );
     }
@@ -547,9 +547,9 @@ async fn the_loss_list_names_what_a_put_drops() -> TestResult {
         "table [ui]",
         "table [storage]",
         "table [[endpoints]]",
-        "comment `# keep the API private",
+        "comment “# keep the API private",
     ] {
-        assert!(all.contains(expected), "`{expected}` missing from:\n{all}");
+        assert!(all.contains(expected), "“{expected}” missing from:\n{all}");
     }
     assert!(plan.needs_confirmation());
     assert!(

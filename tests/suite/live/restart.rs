@@ -98,7 +98,7 @@ fn a_push_restarts_a_real_stand_in_process_and_verifies_it_live() -> TestResult 
     let (code, out, err) = studio_in(dir.path(), &args);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("GPU lease: free"), "{out}");
-    assert!(out.contains("command `sh") && out.contains(": ok"), "{out}");
+    assert!(out.contains("command “sh") && out.contains(": ok"), "{out}");
     assert!(out.contains("health: back after"), "{out}");
     assert!(
         out.contains("runtime: as expected; pushed and live: port"),
@@ -253,7 +253,7 @@ fn a_command_that_leaves_the_proxy_holding_its_stderr_is_judged_by_its_exit() ->
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(!out.contains("did not finish"), "{out}");
     assert!(
-        out.contains("command `sh") && out.contains(": ok; stderr: restarting pid"),
+        out.contains("command “sh") && out.contains(": ok; stderr: restarting pid"),
         "{out}"
     );
     assert!(out.contains("health: back after"), "{out}");

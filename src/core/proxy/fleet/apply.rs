@@ -457,7 +457,7 @@ async fn restart_in_turn(
             }
             None => {
                 r.restart_skipped = Some(format!(
-                    "not restarted: profile `{}` has no restart command",
+                    "not restarted: profile “{}” has no restart command",
                     r.name
                 ));
                 failed = Some(r.name.clone());

@@ -137,7 +137,7 @@ fn as_text<S: serde::Serializer>(e: &PushError, s: S) -> Result<S::Ok, S::Error>
 pub enum FleetPlanError {
     #[error("a fleet needs at least one proxy")]
     NoTargets,
-    #[error("the same proxy {url} is in the fleet twice (`{first}` and `{second}`)")]
+    #[error("the same proxy {url} is in the fleet twice (“{first}” and “{second}”)")]
     Duplicate {
         url: String,
         first: String,

@@ -157,7 +157,7 @@ pub fn revert_members(
                 profile.path_maps = default_maps.to_vec();
             }
             let member =
-                FleetMember::http(profile).map_err(|e| format!("target `{}`: {e}", t.name))?;
+                FleetMember::http(profile).map_err(|e| format!("target “{}”: {e}", t.name))?;
             Ok((member, t.changes))
         })
         .collect()
