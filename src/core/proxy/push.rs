@@ -363,6 +363,26 @@ fn summary(findings: &[Finding]) -> String {
         .join("; ")
 }
 
+/// The draft's validation warnings (an error refuses the plan), and a
+/// warning per setting it sets that this proxy does not read: an older
+/// proxy takes such a key without complaint and ignores it.
+fn plan_warnings(
+    draft: &ConfigDocument,
+    layouts: &LayoutSet,
+    view: &ProxyConfigView,
+) -> Result<Vec<Finding>, PushError> {
+    let mut findings = validate_document(draft, layouts);
+    if findings.iter().any(Finding::is_error) {
+        return Err(PushError::Invalid { findings });
+    }
+    findings.extend(
+        unread_keys(draft, layouts, view)
+            .iter()
+            .map(UnreadKey::finding),
+    );
+    Ok(findings)
+}
+
 /// Plan a push of `draft` to the proxy whose config is `view`.
 pub fn plan_push(
     draft: &ConfigDocument,
@@ -371,16 +391,7 @@ pub fn plan_push(
     target: &PushTarget,
     mode: PushMode,
 ) -> Result<PushPlan, PushError> {
-    let mut findings = validate_document(draft, layouts);
-    if findings.iter().any(Finding::is_error) {
-        return Err(PushError::Invalid { findings });
-    }
-    // An older proxy takes such a key without complaint and ignores it.
-    findings.extend(
-        unread_keys(draft, layouts, view)
-            .iter()
-            .map(UnreadKey::finding),
-    );
+    let findings = plan_warnings(draft, layouts, view)?;
     let local_path = resolve(&view.config_file_path, &target.path_maps);
     if mode == PushMode::File
         && let Err(e) = &local_path
