@@ -174,3 +174,49 @@ fn diff_against_several_proxies_says_which_know_other_settings() -> TestResult {
     );
     Ok(())
 }
+
+/// The app's Preview & push page against the same proxy: the setting it does
+/// not read carries a badge, its unknown setting is an extra table row.
+#[test]
+fn the_preview_page_marks_both_version_differences() -> TestResult {
+    use crate::support::app::{harness, run_until};
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    use iw_studio::core::proxy::{ConnectionProfile, Profiles};
+
+    let (dir, draft, proxy) = older_and_newer()?;
+    let mut profiles = Profiles::default();
+    profiles.add(ConnectionProfile::new("old", &proxy.url()))?;
+    profiles.set_active("old")?;
+    let live = iw_studio::ui::live::LiveProxy::new(profiles, Some(dir.path().join("history")));
+    let mut app = iw_studio::ui::StudioApp::with_live(
+        std::sync::Arc::new(LayoutSet::builtin()?),
+        iw_studio::ui::app::AppSettings::default(),
+        live,
+    );
+    app.open(&egui::Context::default(), &draft);
+    let mut h = harness(app);
+    h.run();
+    h.get_by(|n| {
+        n.role() == Role::Button && n.label().is_some_and(|l| l.contains("Preview & push"))
+    })
+    .click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "⟲ Refresh").click();
+    run_until(&mut h, |app| app.live().config().value().is_some());
+    // Few rows, so the table's last rows are laid out, not scrolled away.
+    h.get_by_label("Only what differs").click();
+    h.run();
+    let shows = |text: &str| {
+        h.query_all_by(|n| {
+            n.label().is_some_and(|l| l.contains(text))
+                || n.value().is_some_and(|v| v.contains(text))
+        })
+        .next()
+        .is_some()
+    };
+    assert!(shows("older proxy"), "the badge on vllm_health_host");
+    assert!(shows(NEW_KEY), "the extra row's key");
+    assert!(shows("unknown to this studio"), "the extra row's badge");
+    Ok(())
+}
