@@ -474,7 +474,6 @@ pub fn row_json(r: &PreviewRow, restart: Option<&RestartState>) -> Value {
         "runtime": r.runtime,
         "restart_pending": restart.is_some_and(|s| s.is_pending(&r.key)),
         "flags": r.flags.names(),
-        "version_note": Preview::version_note(r),
     })
 }
 
