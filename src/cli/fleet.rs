@@ -243,6 +243,12 @@ pub fn run_drift(ctx: &FleetCtx<'_>, o: &mut Out<'_>) -> u8 {
                         p.runtime_only.join(", ")
                     ));
                 }
+                if !p.known_keys.is_empty() {
+                    text.push_str(&format!(
+                        "  another ImageWorks version than the other members: {}\n",
+                        p.known_keys.describe()
+                    ));
+                }
             }
             text
         },

@@ -485,6 +485,8 @@ fn print_preview(args: &PreviewArgs, p: &Preview, restart: Option<&RestartState>
                 "proxy": args.proxy,
                 "settings": rows.iter().map(|r| row_json(r, restart)).collect::<Vec<_>>(),
                 "other_proxy_env": p.other_env,
+                // Settings of a newer proxy: shown, never dropped.
+                "unknown_to_this_studio": p.unknown_to_studio,
                 "env_errors": p.env_errors(),
                 "restart": live_state::restart_json(restart),
             });
@@ -504,6 +506,13 @@ fn print_preview(args: &PreviewArgs, p: &Preview, restart: Option<&RestartState>
                     line.push_str("  [restart pending]");
                 }
                 let _ = writeln!(o.out, "{line}");
+            }
+            for u in &p.unknown_to_studio {
+                let _ = writeln!(
+                    o.out,
+                    "{:<46} {:<24} (unknown to this studio: a setting of a newer ImageWorks no layout has)",
+                    u.key, u.value
+                );
             }
             if !p.other_env.is_empty() {
                 let _ = writeln!(
@@ -562,6 +571,9 @@ fn human_row(r: &PreviewRow) -> String {
     }
     if !r.ignored_at.is_empty() {
         line.push_str(&format!("  ignored at {}", r.ignored_at.join(", ")));
+    }
+    if let Some(note) = Preview::version_note(r) {
+        line.push_str(&format!("  {note}"));
     }
     line
 }
@@ -710,6 +722,9 @@ pub(super) fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &
             o.out,
             "No changes: the proxy's file already has the draft's values."
         );
+        for w in &plan.warnings {
+            let _ = writeln!(o.out, "{w}");
+        }
         return;
     }
     if plan.only_uncarriable() {
@@ -770,6 +785,9 @@ pub(super) fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &
 /// What the plan says beyond its changes: masked keys, values the API would
 /// corrupt, the file's mode, and the three-way result against the base.
 fn print_plan_warnings(plan: &PushPlan, o: &mut Out<'_>) {
+    for w in &plan.warnings {
+        let _ = writeln!(o.out, "{w}");
+    }
     for m in &plan.masked {
         let _ = writeln!(o.out, "masked by env: {}", m.describe());
     }

@@ -10,6 +10,7 @@ use toml_edit::{Item, TableLike};
 use super::api_types::ProxyConfigView;
 use super::env_parse::{EnvOutcome, parse_env_value};
 use super::json_value::{as_proxy_reads, default_json, value_in};
+use super::version::{UnknownKey, UnreadKey, unknown_keys, unread_keys};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::{Consumer, Field, FieldType, LayoutSet, Section};
 
@@ -56,6 +57,9 @@ pub struct Flags {
     pub not_coerced: bool,
     /// Pushing this change only takes effect after a proxy restart.
     pub needs_restart: bool,
+    /// The draft sets the key, but the connected proxy has no such setting
+    /// (its `runtime` lacks the key: an older ImageWorks ignores it).
+    pub not_read_by_this_proxy: bool,
 }
 
 impl Flags {
@@ -67,6 +71,7 @@ impl Flags {
             (self.ignored_by_proxy, "ignored_by_proxy"),
             (self.not_coerced, "not_coerced"),
             (self.needs_restart, "needs_restart"),
+            (self.not_read_by_this_proxy, "not_read_by_this_proxy"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
@@ -112,6 +117,7 @@ impl PreviewRow {
             || f.masked_by_env
             || f.ignored_by_proxy
             || f.not_coerced
+            || f.not_read_by_this_proxy
             || self.draft != *reference
             || self.effective != self.draft
     }
@@ -144,9 +150,23 @@ pub struct Preview {
     /// `CHAT_PROXY_*` variables of the proxy (or this machine, offline) that
     /// are no setting's env var: "other proxy environment", never overrides.
     pub other_env: BTreeMap<String, String>,
+    /// Settings of the connected proxy that no layout has ("unknown to this
+    /// studio", a newer ImageWorks), with their masked runtime values.
+    pub unknown_to_studio: Vec<UnknownKey>,
 }
 
 impl Preview {
+    /// The note of a row the connected proxy does not read, if it is one.
+    pub fn version_note(row: &PreviewRow) -> Option<String> {
+        row.flags.not_read_by_this_proxy.then(|| {
+            UnreadKey {
+                key: row.key.clone(),
+                path: row.path.clone(),
+            }
+            .describe()
+        })
+    }
+
     pub fn row(&self, key: &str) -> Option<&PreviewRow> {
         self.rows.iter().find(|r| r.key == key)
     }
@@ -176,9 +196,19 @@ pub fn preview(
     env: &BTreeMap<String, String>,
 ) -> Preview {
     let ignored = ignored_locations(draft, layouts);
+    let unread: HashSet<String> = proxy_view
+        .map(|view| unread_keys(draft, layouts, view))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| u.key)
+        .collect();
     let rows = layouts
         .proxy_fields()
-        .map(|(section, field)| row_for(draft, section, field, proxy_view, env, &ignored))
+        .map(|(section, field)| {
+            let mut row = row_for(draft, section, field, proxy_view, env, &ignored);
+            row.flags.not_read_by_this_proxy = unread.contains(&field.key);
+            row
+        })
         .collect();
     Preview {
         mode: if proxy_view.is_some() {
@@ -189,6 +219,7 @@ pub fn preview(
         rows,
         mismatches: proxy_view.map_or_else(Vec::new, |view| mismatches(layouts, view)),
         other_env: split_env(layouts, env).other,
+        unknown_to_studio: proxy_view.map_or_else(Vec::new, |view| unknown_keys(layouts, view)),
     }
 }
 
@@ -248,6 +279,7 @@ fn row_for(
         ignored_by_proxy: !ignored_at.is_empty(),
         not_coerced: raw_file.is_some_and(|v| !type_matches(field.ty, v)),
         needs_restart: changed && field.needs_restart,
+        not_read_by_this_proxy: false,
     };
     PreviewRow {
         path: field.path.clone(),
@@ -327,6 +359,9 @@ pub fn runtime_from(
 fn mismatches(layouts: &LayoutSet, view: &ProxyConfigView) -> Vec<PreviewMismatch> {
     runtime_from(layouts, &view.file, &view.env_overrides)
         .into_iter()
+        // A key the proxy does not have at all is a version difference
+        // (`version::unread_keys`), not a proxy behaving unlike the stock one.
+        .filter(|(key, _)| view.runtime.contains_key(key))
         .filter_map(|(key, expected)| {
             let runtime = view.runtime.get(&key).cloned();
             (runtime.as_ref() != Some(&expected)).then_some(PreviewMismatch {

@@ -39,6 +39,7 @@ pub mod restart_state;
 pub mod served;
 pub mod three_way;
 pub mod unsent;
+pub mod version;
 pub mod worker;
 pub mod workflow;
 pub mod writer;
@@ -68,5 +69,6 @@ pub use restart::{
 pub use restart_state::{PendingKey, RestartState, restart_state};
 pub use served::{Attr, AttrSource, ServedModel, served_ids, served_models};
 pub use three_way::{ConflictChoice, DraftBase, KeptKey, KeyConflict, ThreeWay};
+pub use version::{KnownKeys, UnknownKey, UnreadKey, known_key_differences};
 pub use worker::ProxyWorker;
 pub use writer::{Loss, Mangled, PROXY_HEADER, losses, regenerate};

@@ -16,6 +16,7 @@ use super::path_map::{LocalPath, PathMap, PathMapError, resolve};
 use super::push_lock::LockError;
 use super::three_way::{ConflictChoice, DraftBase, KeyConflict, ThreeWay, three_way};
 use super::unsent::unsent;
+use super::version::{UnreadKey, unread_keys};
 use super::writer::{Loss, Mangled, losses, mangled_values, regenerate};
 use crate::core::document::ConfigDocument;
 use crate::core::layout::{Field, LayoutSet};
@@ -165,7 +166,8 @@ pub struct PushPlan {
     /// The draft's side: its tables, keys and comments that an API push
     /// cannot carry to the proxy's file (and the file does not hold yet).
     pub draft_losses: Vec<Loss>,
-    /// Validation warnings (errors refuse the plan).
+    /// Validation warnings (errors refuse the plan), then one per setting
+    /// of the draft the proxy does not read (`version::unread_keys`).
     pub warnings: Vec<Finding>,
     pub restart_required: bool,
     /// Pushed keys an env var masks: written, but not what the proxy runs.
@@ -361,6 +363,26 @@ fn summary(findings: &[Finding]) -> String {
         .join("; ")
 }
 
+/// The draft's validation warnings (an error refuses the plan), and a
+/// warning per setting it sets that this proxy does not read: an older
+/// proxy takes such a key without complaint and ignores it.
+fn plan_warnings(
+    draft: &ConfigDocument,
+    layouts: &LayoutSet,
+    view: &ProxyConfigView,
+) -> Result<Vec<Finding>, PushError> {
+    let mut findings = validate_document(draft, layouts);
+    if findings.iter().any(Finding::is_error) {
+        return Err(PushError::Invalid { findings });
+    }
+    findings.extend(
+        unread_keys(draft, layouts, view)
+            .iter()
+            .map(UnreadKey::finding),
+    );
+    Ok(findings)
+}
+
 /// Plan a push of `draft` to the proxy whose config is `view`.
 pub fn plan_push(
     draft: &ConfigDocument,
@@ -369,10 +391,7 @@ pub fn plan_push(
     target: &PushTarget,
     mode: PushMode,
 ) -> Result<PushPlan, PushError> {
-    let findings = validate_document(draft, layouts);
-    if findings.iter().any(Finding::is_error) {
-        return Err(PushError::Invalid { findings });
-    }
+    let findings = plan_warnings(draft, layouts, view)?;
     let local_path = resolve(&view.config_file_path, &target.path_maps);
     if mode == PushMode::File
         && let Err(e) = &local_path

@@ -12,7 +12,7 @@ use crate::core::layout::LayoutSet;
 use crate::core::proxy::workflow::Verdict;
 use crate::core::proxy::{
     Attr, AttrSource, EnvOutcome, HistoryResult, Preview, PreviewMode, PreviewRow, PushMode,
-    RestartState, ServedModel, Source,
+    RestartState, ServedModel, Source, UnknownKey,
 };
 use crate::core::rescue::run::RescueStep;
 use crate::core::session::EditSession;
@@ -193,6 +193,7 @@ pub fn show(
         table(
             ui,
             &rows,
+            &preview.unknown_to_studio,
             preview.mode == PreviewMode::Connected,
             restart.as_ref(),
         );
@@ -374,7 +375,13 @@ fn other_env(ui: &mut Ui, preview: &Preview) {
     });
 }
 
-fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&RestartState>) {
+fn table(
+    ui: &mut Ui,
+    rows: &[&PreviewRow],
+    unknown: &[UnknownKey],
+    connected: bool,
+    restart: Option<&RestartState>,
+) {
     let text_height = egui::TextStyle::Body.resolve(ui.style()).size + 8.0;
     let height = ui.available_height();
     // The value columns share the width there is (no fixed widths that push
@@ -391,13 +398,14 @@ fn table(ui: &mut Ui, rows: &[&PreviewRow], connected: bool, restart: Option<&Re
             // needs: give it the columns' minimum, which the scroll area scrolls.
             let spacing = ui.spacing().item_spacing.x;
             ui.set_min_width(SETTING_MIN + 6.0 * VALUE_MIN + NOTES_MIN + 8.0 * spacing);
-            table_body(ui, rows, connected, restart, text_height, height);
+            table_body(ui, rows, unknown, connected, restart, text_height, height);
         });
 }
 
 fn table_body(
     ui: &mut Ui,
     rows: &[&PreviewRow],
+    unknown: &[UnknownKey],
     connected: bool,
     restart: Option<&RestartState>,
     text_height: f32,
@@ -441,8 +449,14 @@ fn table_body(
             }
         })
         .body(|body| {
-            body.rows(text_height, rows.len(), |mut row| {
-                let r = rows[row.index()];
+            body.rows(text_height, rows.len() + unknown.len(), |mut row| {
+                // The proxy's settings no layout has come last, never dropped.
+                let Some(r) = rows.get(row.index()) else {
+                    if let Some(u) = unknown.get(row.index() - rows.len()) {
+                        unknown_row(&mut row, u);
+                    }
+                    return;
+                };
                 row.col(|ui| {
                     cut_label(
                         ui,
@@ -476,6 +490,37 @@ fn table_body(
                 });
             });
         });
+}
+
+/// A setting of a newer proxy: only its runtime value is known.
+fn unknown_row(row: &mut egui_extras::TableRow<'_, '_>, u: &UnknownKey) {
+    row.col(|ui| {
+        cut_label(
+            ui,
+            RichText::new(&u.key).monospace(),
+            format!(
+                "{} (API key): a setting of this proxy that this studio does not know",
+                u.key
+            ),
+        );
+    });
+    for _ in 0..5 {
+        row.col(|ui| {
+            ui.label(RichText::new("—").color(theme::muted(ui.visuals())));
+        });
+    }
+    row.col(|ui| {
+        cut_label(ui, RichText::new(&u.value).monospace(), u.value.as_str());
+    });
+    row.col(|ui| {
+        let colour = theme::warning(ui.visuals());
+        badge(
+            ui,
+            "unknown to this studio",
+            colour,
+            "The proxy has this setting (a newer ImageWorks) but no layout of this studio does: shown as the proxy reports it, not editable here",
+        );
+    });
 }
 
 /// A value as shown: secrets masked by the one rule (`core::redact`).
@@ -562,6 +607,14 @@ fn badges(ui: &mut Ui, r: &PreviewRow) {
             "not coerced",
             theme::error(&v),
             "The file value has the wrong type; the proxy passes it on as it is",
+        );
+    }
+    if f.not_read_by_this_proxy {
+        badge(
+            ui,
+            "older proxy",
+            theme::warning(&v),
+            &Preview::version_note(r).unwrap_or_default(),
         );
     }
     if f.needs_restart && f.changed {

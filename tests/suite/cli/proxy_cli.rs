@@ -126,6 +126,7 @@ fn preview_json_has_the_documented_shape() -> TestResult {
             "proxy",
             "settings",
             "other_proxy_env",
+            "unknown_to_this_studio",
             "env_errors",
             "restart"
         ]

@@ -3,6 +3,7 @@ mod endpoints;
 mod fleet;
 mod gui_live;
 mod proxy_live;
+mod proxy_version;
 mod push_truth;
 mod real_proxy;
 mod rescue_and_serve;

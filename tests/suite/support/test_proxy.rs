@@ -378,6 +378,9 @@ struct Shared {
     last_auth: Mutex<Option<String>>,
     /// The `/v1/models` body (`V1_MODELS`, the real proxy's saved answer).
     models: Mutex<Value>,
+    /// Another ImageWorks version: keys it does not know (left out of
+    /// `runtime` and `file`) and keys this studio does not know (added to both).
+    version: Mutex<(Vec<String>, Map<String, Value>)>,
 }
 
 pub struct TestProxy {
@@ -431,6 +434,7 @@ impl TestProxy {
             put_delays: Mutex::new(std::collections::VecDeque::new()),
             last_auth: Mutex::new(None),
             models: Mutex::new(serde_json::from_str(V1_MODELS).unwrap_or(Value::Null)),
+            version: Mutex::new((Vec::new(), Map::new())),
         });
         let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
@@ -484,6 +488,20 @@ impl TestProxy {
                 }
                 None => json!({"leased": false}),
             };
+        }
+    }
+
+    /// Answer as another ImageWorks version would: without the settings
+    /// `unknown` (an older one) and with `extra` ones (a newer one).
+    pub fn set_version(&self, unknown: &[&str], extra: &[(&str, Value)]) {
+        if let Ok(mut v) = self.shared.version.lock() {
+            *v = (
+                unknown.iter().map(|k| (*k).to_owned()).collect(),
+                extra
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect(),
+            );
         }
     }
 
@@ -778,7 +796,12 @@ async fn put_config(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) 
     }
 }
 
-fn config_body(shared: &Shared, file: Map<String, Value>) -> Value {
+fn config_body(shared: &Shared, mut file: Map<String, Value>) -> Value {
+    if let Ok(version) = shared.version.lock() {
+        let (unknown, extra) = &*version;
+        file.retain(|k, _| !unknown.contains(k));
+        file.extend(extra.clone());
+    }
     let runtime = apply_env(file.clone(), &shared.env);
     json!({
         "runtime": runtime,

@@ -1,6 +1,8 @@
 //! Drift: per proxy, which settings of the draft its file and its runtime
 //! hold differently, and which proxies cannot be reached.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -14,6 +16,7 @@ use crate::core::proxy::effective::preview;
 use crate::core::proxy::json_value::toml_to_json;
 use crate::core::proxy::path_map::{PathMap, resolve};
 use crate::core::proxy::push::read_back_of;
+use crate::core::proxy::version::{KnownKeys, known_key_differences};
 use crate::core::proxy::writer::proxy_tables;
 use serde_json::Map;
 use toml_edit::Item;
@@ -40,6 +43,10 @@ pub struct ProxyDrift {
     /// Why the app's tables were not compared ("not checked: ...").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_checked: Option<String>,
+    /// The settings this proxy knows (its `runtime` keys) against the
+    /// other reachable members': members of different ImageWorks versions.
+    #[serde(skip_serializing_if = "KnownKeys::is_empty")]
+    pub known_keys: KnownKeys,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uptime_s: Option<f64>,
     /// Why the proxy could not be reached.
@@ -85,7 +92,16 @@ pub async fn drift(
 ) -> Vec<ProxyDrift> {
     let asks: Vec<_> = members.iter().map(ask).collect();
     let answers = bounded(asks, parallel).await;
-    members
+    let key_sets: Vec<Option<BTreeSet<String>>> = answers
+        .iter()
+        .map(|(view, _)| {
+            view.as_ref()
+                .ok()
+                .map(|v| v.runtime.keys().cloned().collect())
+        })
+        .collect();
+    let known = known_key_differences(&key_sets);
+    let mut report: Vec<ProxyDrift> = members
         .iter()
         .zip(answers)
         .map(|(m, (view, health))| match view {
@@ -105,6 +121,7 @@ pub async fn drift(
                     runtime_only,
                     app_tables,
                     not_checked,
+                    known_keys: KnownKeys::default(),
                     uptime_s: health.map(|h| h.uptime_seconds),
                     error: None,
                 }
@@ -119,9 +136,14 @@ pub async fn drift(
                 not_checked: None,
                 uptime_s: None,
                 error: Some(e.to_string()),
+                known_keys: KnownKeys::default(),
             },
         })
-        .collect()
+        .collect();
+    for (p, k) in report.iter_mut().zip(known) {
+        p.known_keys = k;
+    }
+    report
 }
 
 /// The places in the tables the proxy does not read where its file (read
