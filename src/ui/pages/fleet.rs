@@ -113,7 +113,16 @@ fn grid(ui: &mut Ui, live: &LiveProxy) {
                     ui.end_row();
                     for row in live.fleet_rows() {
                         let d = row.drift;
-                        ui.label(&d.name).on_hover_text(&d.url);
+                        if d.known_keys.is_empty() {
+                            ui.label(&d.name).on_hover_text(&d.url);
+                        } else {
+                            // Another ImageWorks version than the other members.
+                            ui.horizontal(|ui| {
+                                ui.label(&d.name).on_hover_text(&d.url);
+                                ui.colored_label(theme::warning(&v), "other version")
+                                    .on_hover_text(d.known_keys.describe());
+                            });
+                        }
                         if d.reachable {
                             ui.colored_label(theme::ok(&v), "yes");
                         } else {

@@ -252,3 +252,36 @@ fn snapshots_of_the_fleet_grid_and_the_fleet_push_dialog() {
     mask_ports(&mut h);
     h.snapshot("fleet_push_dialog");
 }
+
+/// Issue 27: a member running another ImageWorks version (its `runtime`
+/// lacks a setting the others know and has one of its own) is marked in
+/// the fleet grid, and the mark says which settings.
+#[test]
+fn a_member_of_another_version_is_marked_in_the_fleet_grid() {
+    let (app, lab) = lab_app();
+    lab.proxies[1].set_version(
+        &["vllm_health_host"],
+        &[("vllm_future_knob", serde_json::json!(3))],
+    );
+    let mut h = harness(app);
+    h.run();
+    select_lab(&mut h);
+    check_fleet(&mut h);
+    h.run();
+    // Every member differs from another in what it knows: the laptop lacks
+    // one setting, the others lack the laptop's own.
+    let marks = h.query_all_by_label("other version").count();
+    assert_eq!(marks, 3);
+    let FleetGrid::Ready(rows) = &h.state().live().fleet_ui().grid else {
+        unreachable!("check_fleet waited for the grid")
+    };
+    let laptop = rows
+        .iter()
+        .find(|r| r.name == "laptop")
+        .expect("the laptop's row");
+    let said = laptop.known_keys.describe();
+    assert!(
+        said.contains("vllm_health_host") && said.contains("vllm_future_knob"),
+        "{said}"
+    );
+}
