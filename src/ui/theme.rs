@@ -69,6 +69,19 @@ pub fn card(v: &Visuals) -> egui::Frame {
     .inner_margin(10.0)
 }
 
+/// A card tinted as a warning, as wide as the page: what is about to be
+/// lost or changed, said before it happens.
+pub fn warning_card<R>(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    let v = ui.visuals().clone();
+    card(&v)
+        .fill(badge_fill(&v, warning(&v)))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            add(ui)
+        })
+        .inner
+}
+
 /// The highlight behind a field the user jumped to.
 pub fn focus_fill(v: &Visuals) -> Color32 {
     accent(v).gamma_multiply(0.18)

@@ -178,46 +178,45 @@ fn switch_question(
     };
     let v = ui.visuals().clone();
     let mut answer = None;
-    theme::card(&v)
-        .fill(theme::badge_fill(&v, theme::warning(&v)))
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(
-                RichText::new(format!(
-                    "Switching {} from {} to {} removes these keys from the file:",
-                    title_case(instance),
-                    name(&switch.from),
+    theme::warning_card(ui, |ui| {
+        ui.label(
+            RichText::new(format!(
+                "Switching {} from {} to {} removes these keys from the file:",
+                title_case(instance),
+                name(&switch.from),
+                name(&switch.to)
+            ))
+            .color(theme::warning(&v))
+            .strong(),
+        );
+        for line in switch.leaving_lines() {
+            ui.label(RichText::new(format!("  {line}")).monospace());
+        }
+        ui.horizontal(|ui| {
+            if ui
+                .button("Drop them")
+                .on_hover_text(
+                    "Remove them from the file; switching back in this session brings them back",
+                )
+                .clicked()
+            {
+                answer = Some(Some(Leaving::Drop));
+            }
+            if ui
+                .button("Keep them")
+                .on_hover_text(format!(
+                    "Leave them in the file: {} ignores them and each gets a warning",
                     name(&switch.to)
                 ))
-                .color(theme::warning(&v))
-                .strong(),
-            );
-            for line in switch.leaving_lines() {
-                ui.label(RichText::new(format!("  {line}")).monospace());
+                .clicked()
+            {
+                answer = Some(Some(Leaving::Keep));
             }
-            ui.horizontal(|ui| {
-                if ui
-                    .button("Drop them")
-                    .on_hover_text("Remove them from the file; switching back in this session brings them back")
-                    .clicked()
-                {
-                    answer = Some(Some(Leaving::Drop));
-                }
-                if ui
-                    .button("Keep them")
-                    .on_hover_text(format!(
-                        "Leave them in the file: {} ignores them and each gets a warning",
-                        name(&switch.to)
-                    ))
-                    .clicked()
-                {
-                    answer = Some(Some(Leaving::Keep));
-                }
-                if ui.button("Cancel switch").clicked() {
-                    answer = Some(None);
-                }
-            });
+            if ui.button("Cancel switch").clicked() {
+                answer = Some(None);
+            }
         });
+    });
     let Some(answer) = answer else {
         return;
     };

@@ -163,22 +163,19 @@ fn served_now(ui: &mut Ui, plan: &MaintenancePlan, served: Option<&ServedIds>) {
         );
         return;
     }
-    theme::card(&v)
-        .fill(theme::badge_fill(&v, theme::warning(&v)))
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(
-                RichText::new(format!(
-                    "⚠ Served right now: {}",
-                    plural::count(losses.len(), "entry", "entries")
-                ))
-                .strong()
-                .color(theme::warning(&v)),
-            );
-            for loss in &losses {
-                ui.label(format!("• {loss}"));
-            }
-        });
+    theme::warning_card(ui, |ui| {
+        ui.label(
+            RichText::new(format!(
+                "⚠ Served right now: {}",
+                plural::count(losses.len(), "entry", "entries")
+            ))
+            .strong()
+            .color(theme::warning(&v)),
+        );
+        for loss in &losses {
+            ui.label(format!("• {loss}"));
+        }
+    });
 }
 
 fn summary(ui: &mut Ui, plan: &MaintenancePlan) {
