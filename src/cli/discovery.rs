@@ -9,9 +9,10 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::args::ConnectOpts;
 use super::exit;
 use super::output::{CliError, Out};
-use super::proxy::{ConnectOpts, load_draft};
+use super::push_common::load_draft;
 use crate::core::discovery::{
     Discovery, ModelInfo, RegistryInput, Sources, discover, env_is_set_here,
 };
@@ -82,7 +83,7 @@ fn serve(
     let mut watched = vec![args.file.clone()];
     watched.extend(registry_dir(args));
     let _watch = http::watch(&served, &watched).map_err(CliError::unreadable)?;
-    let rt = super::proxy::runtime()?;
+    let rt = super::push_common::runtime()?;
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(addr))
         .map_err(|e| CliError::unreadable(format!("cannot listen on {addr}: {e}")))?;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::exit;
 use super::output::{CliError, Out};
-use super::proxy::{load_draft, runtime};
+use super::push_common::{load_draft, runtime};
 use crate::core::endpoint_check::{EndpointReport, EndpointSpec, specs, test_endpoint};
 use crate::core::layout::LayoutSet;
 

@@ -11,10 +11,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use super::args::{ConnectOpts, PathOpts, PlanArgs, PushArgs};
 use super::output::{CliError, Out, pretty};
-use super::proxy::{
-    ConnectOpts, PathOpts, PlanArgs, PushArgs, ask, load_draft, plan_json, print_plan, runtime,
-};
+use super::push_common::{ask, load_draft, plan_json, print_plan, runtime};
 use super::{OutputFormat, exit};
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::fleet::apply::RestartAsk;
@@ -61,7 +60,7 @@ pub struct RevertArgs {
     #[arg(long, conflicts_with = "dry_run")]
     pub restore_file: bool,
     /// How many proxies are contacted at once [default: every target, up to 32].
-    #[arg(long, value_name = "N", value_parser = super::proxy::parse_parallel)]
+    #[arg(long, value_name = "N", value_parser = super::args::parse_parallel)]
     pub parallel: Option<usize>,
 }
 
@@ -512,7 +511,7 @@ fn restore_file(history_dir: &Path, args: &RevertArgs, o: &mut Out<'_>) -> Resul
         .block_on(crate::core::proxy::workflow::restore_file_before(
             &api, &entry,
         ))
-        .map_err(super::proxy::push_fail)?;
+        .map_err(super::push_common::push_fail)?;
     match o.format {
         OutputFormat::Json => {
             let _ = writeln!(o.out, "{}", pretty(&json!({"restored": restored})));

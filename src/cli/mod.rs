@@ -1,5 +1,6 @@
 //! The headless front end: clap commands over `crate::core`.
 
+pub mod args;
 mod config;
 pub mod discovery;
 pub mod endpoints;
@@ -9,6 +10,7 @@ mod install;
 mod live_state;
 pub mod output;
 pub mod proxy;
+mod push_common;
 pub mod registry;
 pub mod rescue;
 

@@ -12,205 +12,19 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use super::args::{
+    ConnectOpts, DiffArgs, PlanArgs, PreviewArgs, PushArgs, RestartOpts, StatusArgs,
+};
 use super::output::{CliError, Out, pretty};
+use super::push_common::{ask, load_draft, print_plan, push_fail, runtime};
 use super::{OutputFormat, exit, live_state};
-use crate::core::document::ConfigDocument;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::history;
 use crate::core::proxy::{
-    ConflictChoice, ConnectionProfile, EnvOutcome, HttpProxyClient, PathMap, Preview, PreviewRow,
-    ProxyApi, ProxyConfigView, ProxyError, PushError, PushMode, PushOutcome, PushPlan, PushStatus,
-    PushTarget, RestartRequest, RestartState, Source, local_proxy_env, plan_push, preview, restart,
-    split_env, workflow,
+    ConflictChoice, ConnectionProfile, EnvOutcome, HttpProxyClient, Preview, PreviewRow, ProxyApi,
+    ProxyConfigView, ProxyError, PushOutcome, PushPlan, PushStatus, PushTarget, RestartRequest,
+    RestartState, Source, local_proxy_env, plan_push, preview, restart, split_env, workflow,
 };
-use crate::core::safe_save::read_text;
-
-/// How to reach the proxy (besides its URL).
-#[derive(clap::Args, Clone, Debug)]
-pub struct ConnectOpts {
-    /// Seconds to wait for each answer.
-    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
-    pub timeout: f64,
-    /// Env var holding a bearer token (the token is read at request time, never printed).
-    #[arg(long, value_name = "VAR")]
-    pub token_env: Option<String>,
-    /// Extra CA certificate (PEM) to trust for https.
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-}
-
-/// Where the proxy's folders are on this machine.
-#[derive(clap::Args, Clone, Debug, Default)]
-pub struct PathOpts {
-    /// Map a folder as the proxy reports it to this machine's, e.g.
-    /// /app/configs=/home/me/imageworks/configs (Docker) or .=/srv/imageworks
-    /// (the proxy's working folder, for a relative config_file_path). Repeatable.
-    #[arg(long = "path-map", value_name = "PROXY=LOCAL")]
-    pub path_maps: Vec<PathMap>,
-}
-
-#[derive(clap::Args, Clone, Debug)]
-pub struct StatusArgs {
-    /// Base URL of the proxy, e.g. http://127.0.0.1:8100.
-    #[arg(long, value_name = "URL")]
-    pub proxy: String,
-    #[command(flatten)]
-    pub connect: ConnectOpts,
-    /// Tell which pushed keys wait for a restart, from the pushes recorded in this folder (as given to `push --history-dir`).
-    #[arg(long, value_name = "DIR")]
-    pub history_dir: Option<PathBuf>,
-}
-
-#[derive(clap::Args, Clone, Debug)]
-pub struct PreviewArgs {
-    /// The draft `chat_proxy.toml`.
-    pub file: PathBuf,
-    /// Compare with this proxy (its env and file); without it, this machine's CHAT_PROXY_* vars are used.
-    #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
-    #[command(flatten)]
-    pub connect: ConnectOpts,
-    /// Only settings that differ: from the proxy's file when connected, from the default offline.
-    #[arg(long)]
-    pub only_diff: bool,
-    /// With --proxy: tell which pushed keys wait for a restart, from the pushes recorded in this folder.
-    #[arg(long, value_name = "DIR")]
-    pub history_dir: Option<PathBuf>,
-}
-
-/// A draft and the proxy it goes to: what `diff` and `push` plan from.
-#[derive(clap::Args, Clone, Debug)]
-pub struct PlanArgs {
-    /// The draft `chat_proxy.toml`.
-    pub file: PathBuf,
-    /// The proxy's base URL; repeat it for several proxies (a fleet made on the spot).
-    #[arg(long, value_name = "URL", required_unless_present = "fleet")]
-    pub proxy: Vec<String>,
-    /// A fleet from the profiles file (`iw-studio profiles path`): every proxy in it.
-    #[arg(long, value_name = "NAME", conflicts_with = "proxy")]
-    pub fleet: Option<String>,
-    /// With several proxies: how many are contacted at once [default: every proxy, up to 32].
-    #[arg(long, value_name = "N", value_parser = parse_parallel)]
-    pub parallel: Option<usize>,
-    #[command(flatten)]
-    pub connect: ConnectOpts,
-    #[command(flatten)]
-    pub paths: PathOpts,
-    /// api: PUT the changed keys (the proxy rewrites its file, lossy); file: write the draft to the proxy's file (lossless; the file must be reachable from here).
-    #[arg(long, value_enum, default_value_t)]
-    pub mode: CliPushMode,
-}
-
-/// `--parallel N`: a whole number of at least 1.
-pub fn parse_parallel(raw: &str) -> Result<usize, String> {
-    match raw.trim().parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("“{raw}” is not a number of proxies of at least 1")),
-    }
-}
-
-impl PlanArgs {
-    /// `--parallel`, or its default for `members` proxies.
-    pub fn parallel_for(&self, members: usize) -> usize {
-        self.parallel
-            .unwrap_or_else(|| crate::core::proxy::fleet::default_parallel(members))
-    }
-
-    /// A fleet (`--fleet`, or `--proxy` more than once) rather than one proxy.
-    pub fn is_fleet(&self) -> bool {
-        self.fleet.is_some() || self.proxy.len() > 1
-    }
-
-    /// The one proxy of a single-proxy command.
-    pub fn single_proxy(&self) -> &str {
-        self.proxy.first().map_or("", String::as_str)
-    }
-}
-
-#[derive(clap::Args, Clone, Debug)]
-pub struct DiffArgs {
-    #[command(flatten)]
-    pub target: PlanArgs,
-}
-
-#[derive(clap::Args, Clone, Debug)]
-pub struct PushArgs {
-    #[command(flatten)]
-    pub target: PlanArgs,
-    /// Accept the losses of an API push without asking.
-    #[arg(long)]
-    pub yes: bool,
-    /// Show what would happen; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Record the push in this folder's push history.
-    #[arg(long, value_name = "DIR")]
-    pub history_dir: Option<PathBuf>,
-    /// Profile name recorded in the history.
-    #[arg(long, default_value = "cli")]
-    pub profile: String,
-    /// A key changed both on the proxy and in the draft since the draft's
-    /// base (known from --history-dir): ask (refuse and show base, proxy and
-    /// draft), mine (push the draft's value) or theirs (keep the proxy's).
-    #[arg(long, value_enum, default_value_t)]
-    pub on_conflict: CliConflictChoice,
-    #[command(flatten)]
-    pub restart: RestartOpts,
-}
-
-/// Restart the proxy after the push and verify what it runs.
-#[derive(clap::Args, Clone, Debug, Default)]
-pub struct RestartOpts {
-    /// After pushing, run the restart command, wait for the proxy to come
-    /// back with a fresh uptime, and compare its runtime with the push.
-    /// (One proxy: needs --restart-command. A fleet: each profile's restart command.)
-    #[arg(long)]
-    pub restart: bool,
-    /// The restart command, split like a shell would (no shell runs it),
-    /// e.g. "docker restart imageworks-chat-proxy".
-    #[arg(long, value_name = "CMD ARGS")]
-    pub restart_command: Option<String>,
-    /// Seconds to wait for the command and for the proxy to come back.
-    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
-    pub restart_timeout: f64,
-    /// Restart even when a job holds the GPU lease (it will be interrupted).
-    #[arg(long)]
-    pub interrupt_gpu_job: bool,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum CliConflictChoice {
-    #[default]
-    Ask,
-    Mine,
-    Theirs,
-}
-
-impl From<CliConflictChoice> for ConflictChoice {
-    fn from(c: CliConflictChoice) -> Self {
-        match c {
-            CliConflictChoice::Ask => ConflictChoice::Ask,
-            CliConflictChoice::Mine => ConflictChoice::Mine,
-            CliConflictChoice::Theirs => ConflictChoice::Theirs,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum CliPushMode {
-    #[default]
-    Api,
-    File,
-}
-
-impl From<CliPushMode> for PushMode {
-    fn from(m: CliPushMode) -> Self {
-        match m {
-            CliPushMode::Api => PushMode::Api,
-            CliPushMode::File => PushMode::File,
-        }
-    }
-}
 
 /// `iw-studio proxy <command>`: the lead adds one variant
 /// `Proxy { #[command(subcommand)] command: ProxyCommand }` to the top-level enum.
@@ -297,33 +111,8 @@ impl From<ProxyError> for CliError {
     }
 }
 
-pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::unreadable(format!("cannot start the async runtime: {e}")))
-}
-
-impl ConnectOpts {
-    /// The one-off profile these flags describe, for `url`.
-    pub fn profile(&self, url: &str) -> ConnectionProfile {
-        ConnectionProfile {
-            token_env: self.token_env.clone(),
-            timeout_s: self.timeout,
-            ca_file: self.ca_file.clone(),
-            ..ConnectionProfile::new("cli", url)
-        }
-    }
-}
-
 fn client(url: &str, c: &ConnectOpts) -> Result<HttpProxyClient, CliError> {
     Ok(c.profile(url).client()?)
-}
-
-pub(super) fn load_draft(path: &std::path::Path) -> Result<ConfigDocument, CliError> {
-    let loaded = read_text(path).map_err(|e| CliError::unreadable(e.to_string()))?;
-    ConfigDocument::parse(&loaded.text)
-        .map_err(|e| CliError::unreadable(format!("{}: {e}", path.display())))
 }
 
 // ---- status ----
@@ -615,55 +404,6 @@ fn make_plan(
     Ok(Planned { api, plan })
 }
 
-pub(super) fn push_fail(e: PushError) -> CliError {
-    let (code, details) = match &e {
-        PushError::Invalid { findings } => (exit::FINDINGS, json!(findings)),
-        PushError::NeedsConfirmation {
-            losses,
-            draft_losses,
-        } => (
-            exit::FINDINGS,
-            json!({"losses": losses, "draft_losses": draft_losses}),
-        ),
-        PushError::CannotCarry { draft_losses } => {
-            (exit::FINDINGS, json!({"draft_losses": draft_losses}))
-        }
-        PushError::Stale { conflicts } => (exit::FINDINGS, json!(conflicts)),
-        PushError::WouldMangle { mangled } => (exit::FINDINGS, json!({"mangled": mangled})),
-        PushError::Conflicts { conflicts } => (exit::FINDINGS, json!({"conflicts": conflicts})),
-        PushError::ProxyCouldNotWrite { failure } => (exit::FINDINGS, json!(failure)),
-        PushError::FileNotReachable { .. }
-        | PushError::Path(_)
-        | PushError::Lock(_)
-        | PushError::FileChanged { .. }
-        | PushError::NotTheProxysFile { .. }
-        | PushError::Draft { .. } => (exit::FINDINGS, Value::Null),
-        PushError::Save(s) if s.is_conflict() => (exit::FINDINGS, Value::Null),
-        PushError::Proxy(p) if p.is_refusal() => (exit::FINDINGS, Value::Null),
-        PushError::Save(_) | PushError::Proxy(_) => (exit::UNREADABLE, Value::Null),
-    };
-    let mut message = e.to_string();
-    if let PushError::Stale { conflicts } = &e {
-        for c in conflicts {
-            message.push_str(&format!(
-                "\n  {}: base {} | theirs {} | mine {}",
-                c.key,
-                c.base,
-                c.theirs,
-                c.mine
-                    .as_ref()
-                    .map_or("(unchanged)".to_owned(), Value::to_string)
-            ));
-        }
-    }
-    CliError {
-        code,
-        message,
-        details,
-        quiet: false,
-    }
-}
-
 pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u8 {
     let base = BaseFrom {
         history: None,
@@ -683,155 +423,6 @@ pub fn run_diff_with(layouts: &LayoutSet, args: &DiffArgs, o: &mut Out<'_>) -> u
         }
         Err(f) => o.fail(f),
     }
-}
-
-pub(super) fn plan_json(plan: &PushPlan) -> Value {
-    json!({
-        "mode": plan.mode,
-        "config_file_path": plan.config_file_path,
-        "local_path": plan.local_path,
-        "local_path_problem": plan.local_path_problem,
-        "compared_with": plan.current,
-        "changes": plan.changes,
-        "diff": plan.diff,
-        "losses": plan.losses,
-        "loss_basis": plan.loss_basis,
-        "draft_losses": plan.draft_losses,
-        "restart_required": plan.restart_required,
-        "masked": plan.masked,
-        "mangled": plan.mangled,
-        "file_mode": plan.file_mode,
-        "base": plan.base_from,
-        "kept": plan.three_way.kept,
-        "conflicts": plan.three_way.conflicts,
-        "warnings": plan.warnings,
-    })
-}
-
-pub(super) fn print_plan(url: &str, plan: &PushPlan, result: Option<Value>, o: &mut Out<'_>) {
-    if o.format == OutputFormat::Json {
-        let mut body = json!({"proxy": url, "plan": plan_json(plan)});
-        if let (Some(r), Value::Object(map)) = (result, &mut body) {
-            map.insert("result".to_owned(), r);
-        }
-        let _ = writeln!(o.out, "{}", pretty(&body));
-        return;
-    }
-    if plan.is_empty() {
-        let _ = writeln!(
-            o.out,
-            "No changes: the proxy's file already has the draft's values."
-        );
-        for w in &plan.warnings {
-            let _ = writeln!(o.out, "{w}");
-        }
-        return;
-    }
-    if plan.only_uncarriable() {
-        let _ = writeln!(
-            o.out,
-            "The draft differs from the proxy's file only in what the API cannot carry:"
-        );
-        print_draft_losses(plan, o);
-        return;
-    }
-    let _ = writeln!(
-        o.out,
-        "{} for {url} ({:?} push):",
-        crate::core::plural::count(plan.changes.len(), "change", "changes"),
-        plan.mode
-    );
-    for c in &plan.changes {
-        let _ = writeln!(o.out, "  {}: {} -> {}", c.path, c.before, c.after);
-    }
-    if matches!(plan.current, crate::core::proxy::CurrentText::Regenerated) {
-        let _ = writeln!(
-            o.out,
-            "(the proxy's file is not on this machine; the diff starts from its values as the proxy would write them)"
-        );
-    }
-    let _ = write!(o.out, "{}", plan.diff);
-    if !plan.losses.is_empty() {
-        let _ = writeln!(
-            o.out,
-            "An API push loses {}:",
-            crate::core::plural::count(plan.losses.len(), "thing", "things")
-        );
-        for l in &plan.losses {
-            let _ = writeln!(o.out, "  - {}", l.describe());
-        }
-        let _ = writeln!(
-            o.out,
-            "Use --mode file to keep them (the proxy's file must be on this machine)."
-        );
-    }
-    if !plan.draft_losses.is_empty() {
-        let _ = writeln!(
-            o.out,
-            "{} of the draft cannot go over the API and would not reach the file:",
-            crate::core::plural::count(plan.draft_losses.len(), "part", "parts")
-        );
-        print_draft_losses(plan, o);
-    }
-    print_plan_warnings(plan, o);
-    if plan.restart_required {
-        let _ = writeln!(
-            o.out,
-            "Restart chat-proxy after pushing: it does not reload its config."
-        );
-    }
-}
-
-/// What the plan says beyond its changes: masked keys, values the API would
-/// corrupt, the file's mode, and the three-way result against the base.
-fn print_plan_warnings(plan: &PushPlan, o: &mut Out<'_>) {
-    for w in &plan.warnings {
-        let _ = writeln!(o.out, "{w}");
-    }
-    for m in &plan.masked {
-        let _ = writeln!(o.out, "masked by env: {}", m.describe());
-    }
-    if !plan.mangled.is_empty() {
-        let _ = writeln!(
-            o.out,
-            "An API push is refused: the proxy's writer escapes only `\"`, so it would write {} wrongly:",
-            crate::core::plural::count(plan.mangled.len(), "value", "values")
-        );
-        for m in &plan.mangled {
-            let _ = writeln!(o.out, "  - {}", m.describe());
-        }
-        let _ = writeln!(o.out, "Push with --mode file (lossless) instead.");
-    }
-    if let Some(mode) = &plan.file_mode {
-        let _ = writeln!(o.out, "file mode: {}", mode.describe());
-    }
-    if let Some(from) = &plan.base_from {
-        let _ = writeln!(o.out, "draft's base: {from}");
-    }
-    for k in &plan.three_way.kept {
-        let _ = writeln!(o.out, "kept: {}", k.describe());
-    }
-    if !plan.three_way.conflicts.is_empty() {
-        let _ = writeln!(
-            o.out,
-            "{} changed on the proxy and in the draft since the draft's base (choose with --on-conflict mine|theirs):",
-            crate::core::plural::count(plan.three_way.conflicts.len(), "key", "keys")
-        );
-        for c in &plan.three_way.conflicts {
-            let _ = writeln!(o.out, "  - {}", c.describe());
-        }
-    }
-}
-
-fn print_draft_losses(plan: &PushPlan, o: &mut Out<'_>) {
-    for l in &plan.draft_losses {
-        let _ = writeln!(o.out, "  - {}", l.describe());
-    }
-    let hint = match &plan.local_path_problem {
-        Some(problem) => format!("A file push (--mode file) carries them, once {problem}"),
-        None => "A file push (--mode file) carries them losslessly.".to_owned(),
-    };
-    let _ = writeln!(o.out, "{hint}");
 }
 
 pub fn run_push_with(
@@ -929,13 +520,6 @@ pub(super) fn restart_request(opts: &RestartOpts) -> Result<Option<RestartReques
         .restart_request(opts.interrupt_gpu_job)
         .transpose()
         .map_err(|e| CliError::unreadable(format!("--restart-timeout: {e}")))
-}
-
-pub(super) fn ask(o: &mut Out<'_>) -> bool {
-    let _ = write!(o.err, "Push anyway and lose the above? [y/N] ");
-    let _ = o.err.flush();
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
 }
 
 fn report_outcome(

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use super::args::ConnectOpts;
 use super::output::{CliError, Out};
-use super::proxy::ConnectOpts;
 use super::{OutputFormat, exit};
 use crate::core::proxy::{ProxyApi, served_ids};
 use crate::core::registry::json_text::to_python_json;

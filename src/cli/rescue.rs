@@ -14,9 +14,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::args::{ConnectOpts, RestartOpts};
 use super::exit;
 use super::output::{CliError, Out};
-use super::proxy::{ConnectOpts, RestartOpts, restart_request, runtime};
+use super::proxy::restart_request;
+use super::push_common::runtime;
 use crate::core::layout::LayoutSet;
 use crate::core::proxy::{ProxyApi, local_proxy_env, workflow::Verdict};
 use crate::core::rescue::{self, ProxyState, RescuePlan, run::RescueStep};

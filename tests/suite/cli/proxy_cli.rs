@@ -6,10 +6,11 @@ use crate::support::test_proxy;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use iw_studio::cli::proxy::{
-    CliPushMode, ConnectOpts, DiffArgs, PathOpts, PlanArgs, PreviewArgs, ProxyCommand, PushArgs,
-    RestartOpts, StatusArgs, run_proxy_with,
+use iw_studio::cli::args::{
+    CliPushMode, ConnectOpts, DiffArgs, PathOpts, PlanArgs, PreviewArgs, PushArgs, RestartOpts,
+    StatusArgs,
 };
+use iw_studio::cli::proxy::{ProxyCommand, run_proxy_with};
 use iw_studio::cli::{Out, OutputFormat};
 use iw_studio::core::layout::LayoutSet;
 use serde_json::Value;
@@ -100,7 +101,7 @@ fn push_args(file: &Path, url: &str) -> PushArgs {
         dry_run: false,
         history_dir: None,
         profile: "cli".to_owned(),
-        on_conflict: iw_studio::cli::proxy::CliConflictChoice::Ask,
+        on_conflict: iw_studio::cli::args::CliConflictChoice::Ask,
         restart: RestartOpts::default(),
     }
 }

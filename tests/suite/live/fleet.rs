@@ -9,11 +9,11 @@ use crate::support::test_proxy;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use iw_studio::cli::fleet::RevertArgs;
-use iw_studio::cli::proxy::{
-    CliPushMode, ConnectOpts, DiffArgs, HistoryAction, HistoryArgs, PathOpts, PlanArgs,
-    ProxyCommand, PushArgs, RestartOpts, run_proxy_in,
+use iw_studio::cli::args::{
+    CliPushMode, ConnectOpts, DiffArgs, PathOpts, PlanArgs, PushArgs, RestartOpts,
 };
+use iw_studio::cli::fleet::RevertArgs;
+use iw_studio::cli::proxy::{HistoryAction, HistoryArgs, ProxyCommand, run_proxy_in};
 use iw_studio::cli::{Out, OutputFormat};
 use iw_studio::core::document::ConfigDocument;
 use iw_studio::core::layout::LayoutSet;
@@ -109,7 +109,7 @@ impl Lab {
             dry_run: false,
             history_dir: history.map(Path::to_path_buf),
             profile: "cli".to_owned(),
-            on_conflict: iw_studio::cli::proxy::CliConflictChoice::Ask,
+            on_conflict: iw_studio::cli::args::CliConflictChoice::Ask,
             restart: RestartOpts::default(),
         }
     }
