@@ -6,7 +6,7 @@ use crate::core::document::DocPath;
 use crate::core::session::Command;
 use crate::ui::live::LiveAction;
 use crate::ui::nav::PageId;
-use crate::ui::pages::registry::RegistryAction;
+use crate::ui::registry_action::RegistryAction;
 
 #[derive(Debug)]
 pub enum Action {

@@ -27,8 +27,8 @@ use crate::ui::pages::{
     DiffPage, DiscoveryPage, LayoutPage, Page, PreviewPage, RawTomlPage, RegistryPage, diff,
     discovery, push_dialog, restart_dialog, welcome,
 };
-use crate::ui::panels::status_bar::Status;
 use crate::ui::panels::{find, help, menu_bar, nav, palette, problems, status_bar, top_bar};
+use crate::ui::status::Status;
 use crate::ui::theme;
 use crate::ui::undo_order::{Depths, UndoOrder, UndoTarget};
 

@@ -11,6 +11,8 @@ pub mod nav;
 pub mod page_ctx;
 pub mod pages;
 pub mod panels;
+pub mod registry_action;
+pub mod status;
 pub mod theme;
 mod undo_order;
 pub mod widgets;

@@ -4,30 +4,8 @@ use egui::{RichText, Ui};
 
 use crate::core::problem_counts::ProblemCounts;
 use crate::ui::actions::Action;
+use crate::ui::status::Status;
 use crate::ui::theme;
-use crate::ui::widgets::shown;
-
-#[derive(Clone, Debug, Default)]
-pub struct Status {
-    pub text: String,
-    pub is_error: bool,
-    /// Something is running (a file dialog, a request).
-    pub busy: Option<String>,
-}
-
-impl Status {
-    pub fn info(&mut self, text: impl Into<String>) {
-        self.text = shown(&text.into());
-        self.is_error = false;
-    }
-
-    /// An error the user sees; it goes to the activity log too.
-    pub fn error(&mut self, text: impl Into<String>) {
-        self.text = shown(&text.into());
-        self.is_error = true;
-        tracing::warn!(target: "activity", "shown to the user: {}", self.text);
-    }
-}
 
 pub fn show(
     ui: &mut Ui,
@@ -96,18 +74,4 @@ pub fn show(
             });
         });
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Status;
-
-    #[test]
-    fn a_message_is_shown_with_its_secrets_masked() {
-        let mut status = Status::default();
-        status.error("cannot reach http://admin:hunter2secret@proxy.lan:8100");
-        assert_eq!(status.text, "cannot reach http://admin:***@proxy.lan:8100");
-        status.info("pushed with Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlMTIz");
-        assert!(!status.text.contains("eyJ"), "{}", status.text);
-    }
 }

@@ -14,7 +14,7 @@ use iw_studio::core::registry::merge::EntryLayer;
 use iw_studio::core::registry::store::{CURATED_FILE, DISCOVERED_FILE, SNAPSHOT_FILE};
 use iw_studio::ui::StudioApp;
 use iw_studio::ui::pages::registry::RegistryAction;
-use iw_studio::ui::panels::status_bar::Status;
+use iw_studio::ui::status::Status;
 
 /// A chat_proxy.toml with a copy of the sample registry in `configs/` beside it.
 fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {

@@ -8,7 +8,6 @@
 //! `RegistryAction`s, which the app applies in one place
 //! (`RegistryState::handle`).
 
-pub mod actions;
 pub mod editor;
 mod job;
 pub mod maintenance;
@@ -33,11 +32,11 @@ use crate::core::registry::{
     SortOrder, entry_layout, filter_entries, resolve_dir,
 };
 use crate::ui::actions::Action;
-use crate::ui::panels::status_bar::Status;
+use crate::ui::status::Status;
 use crate::ui::theme;
 
 pub use crate::core::registry::sort::{SortColumn, TABLE_CAPABILITIES, host_port};
-pub use actions::RegistryAction;
+pub use crate::ui::registry_action::RegistryAction;
 
 /// The page's view state: text being typed and scroll requests, none of
 /// it part of the registry.

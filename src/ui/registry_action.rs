@@ -1,11 +1,13 @@
 //! What the registry page asks the app to do (applied in `RegistryState::handle`).
+//! Beside `actions`, below the pages, so that the app's action type names
+//! it without naming a page.
 
 use std::path::PathBuf;
 
 use crate::core::registry::RegistryCommand;
 use crate::core::registry::maintenance::MaintenanceAction;
 
-use super::SortColumn;
+use crate::core::registry::sort::SortColumn;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum RegistryAction {
