@@ -6,7 +6,7 @@
 //! streamed back as it happens.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
@@ -51,11 +51,10 @@ impl LiveProxy {
         Some(format!("its config endpoint fails ({e})"))
     }
 
-    /// Why the proxy cannot start with `file`: its first error as the
-    /// proxy's parser reports it, or `None` when tomllib reads it.
-    pub fn file_error(file: &Path) -> Option<String> {
-        let text = std::fs::read_to_string(file).ok()?;
-        FileError::first_in(&text).map(|e| e.to_string())
+    /// Why the proxy cannot start with a file holding `text`: its first
+    /// error as the proxy's parser reports it, or `None` when tomllib reads it.
+    pub fn file_error(text: &str) -> Option<String> {
+        FileError::first_in(text).map(|e| e.to_string())
     }
 
     /// Plan and run the rescue of `file` on the worker, restarting with the

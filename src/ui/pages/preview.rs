@@ -95,7 +95,8 @@ fn rescue_banner(ui: &mut Ui, live: &LiveProxy, session: &EditSession, actions: 
     let (Some(why), Some(file)) = (live.cannot_answer(), session.path()) else {
         return;
     };
-    let headline = match LiveProxy::file_error(file) {
+    // The file as the session last read or wrote it: no disk read per frame.
+    let headline = match LiveProxy::file_error(session.disk_text()) {
         Some(error) => format!("⛔ The proxy cannot start: {error}"),
         None => format!("⛔ The proxy cannot be read: {why}"),
     };
